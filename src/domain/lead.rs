@@ -1,0 +1,163 @@
+//! Vendor-neutral records: what the store holds and every domain function reads.
+
+use chrono::{DateTime, Utc};
+
+use super::feedback::NoteKind;
+use super::stage::{Stage, Team, classify_hubspot};
+
+/// When a lead entered each point of the funnel, as far as the vendor tells us.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LeadDates {
+    pub created: Option<DateTime<Utc>>,
+    /// Became (or was recycled back to) an inquiry; for a nurture lead, the recycle time.
+    pub inquiry: Option<DateTime<Utc>>,
+    pub mql: Option<DateTime<Utc>>,
+    /// Sales accepted the lead (owner assigned).
+    pub accepted: Option<DateTime<Utc>>,
+    pub sql: Option<DateTime<Utc>>,
+    pub opportunity: Option<DateTime<Utc>>,
+    pub customer: Option<DateTime<Utc>>,
+    pub last_sales_activity: Option<DateTime<Utc>>,
+    pub last_marketing_touch: Option<DateTime<Utc>>,
+}
+
+/// A person in the shared pipeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lead {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub company: String,
+    pub title: String,
+    pub country: String,
+    pub company_size: String,
+    /// The vendor's raw stage and status; `stage` is derived from them by the mapping.
+    pub lifecycle: String,
+    pub lead_status: String,
+    pub stage: Option<Stage>,
+    pub owner_id: Option<String>,
+    /// Original source channel (e.g. `PAID_SEARCH`), for sourced pipeline.
+    pub source_channel: String,
+    pub first_campaign: Option<String>,
+    pub last_campaign: Option<String>,
+    pub recent_conversion: Option<String>,
+    pub dates: LeadDates,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Lead {
+    /// Re-derive the shared stage from the vendor fields (HubSpot's default mapping).
+    pub fn classify(&mut self) {
+        self.stage = classify_hubspot(&self.lifecycle, &self.lead_status);
+    }
+
+    /// A short segment label used for coverage ("EMEA ent").
+    pub fn segment(&self) -> String {
+        format!("{} {}", region_of(&self.country), size_band(&self.company_size))
+    }
+
+    /// When the lead entered its current shared stage, if known.
+    pub fn entered_current_stage(&self) -> Option<DateTime<Utc>> {
+        let d = &self.dates;
+        match self.stage? {
+            Stage::Inquiry | Stage::Nurture => d.inquiry.or(d.created),
+            Stage::Mql => d.mql,
+            Stage::Sal => d.accepted.or(d.mql),
+            Stage::Sql => d.sql,
+            Stage::Opportunity => d.opportunity,
+            Stage::Customer => d.customer,
+            Stage::Disqualified => None,
+        }
+    }
+}
+
+/// Region from an ISO country code, the way sales territories are usually cut.
+pub fn region_of(country: &str) -> &'static str {
+    match country.trim().to_ascii_uppercase().as_str() {
+        "US" | "CA" | "BR" | "MX" | "AR" | "CL" | "CO" => "AMER",
+        "JP" | "IN" | "AU" | "SG" | "NZ" | "CN" | "KR" | "HK" => "APAC",
+        "" => "—",
+        _ => "EMEA",
+    }
+}
+
+/// Company size band from HubSpot's `numemployees` options.
+pub fn size_band(employees: &str) -> &'static str {
+    match employees.trim() {
+        "1-5" | "5-25" | "25-50" | "50-100" => "smb",
+        "100-500" | "500-1000" => "mid",
+        "1000-5000" | "5000-10000" | "10000+" => "ent",
+        _ => "—",
+    }
+}
+
+/// A CRM user who can own leads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Owner {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub team: Option<Team>,
+}
+
+/// A stage of the vendor's deal pipeline, with what closing there means.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DealStage {
+    pub id: String,
+    pub label: String,
+    pub order: i64,
+    pub is_closed: bool,
+    pub is_won: bool,
+}
+
+/// A deal and the contacts it is associated with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Deal {
+    pub id: String,
+    pub name: String,
+    pub amount: f64,
+    pub stage_id: String,
+    pub created_at: Option<DateTime<Utc>>,
+    pub close_date: Option<DateTime<Utc>>,
+    pub owner_id: Option<String>,
+    pub contact_ids: Vec<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A note on a lead: messaging feedback, a recycle reason, or a plain remark.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Note {
+    pub id: String,
+    pub lead_ids: Vec<String>,
+    pub owner_id: Option<String>,
+    pub at: DateTime<Utc>,
+    pub kind: NoteKind,
+}
+
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use super::*;
+
+    /// A blank lead in `stage`, for domain tests to fill in.
+    pub fn lead_in(stage: Stage) -> Lead {
+        Lead {
+            id: "1".into(),
+            name: "Priya Natarajan".into(),
+            email: "priya@acme.example".into(),
+            company: "Acme Robotics".into(),
+            title: String::new(),
+            country: "DE".into(),
+            company_size: "1000-5000".into(),
+            lifecycle: String::new(),
+            lead_status: String::new(),
+            stage: Some(stage),
+            owner_id: None,
+            source_channel: String::new(),
+            first_campaign: None,
+            last_campaign: None,
+            recent_conversion: None,
+            dates: LeadDates::default(),
+            updated_at: DateTime::<Utc>::MIN_UTC,
+        }
+    }
+}

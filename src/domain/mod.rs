@@ -1,0 +1,16 @@
+//! Pure domain code: stages, SLA timers in business hours, KPIs, feedback.
+//!
+//! Nothing here does I/O or reads the clock: every time-dependent function takes `now`.
+
+pub mod action;
+pub mod business_hours;
+pub mod feedback;
+pub mod kpi;
+pub mod lead;
+pub mod sla;
+pub mod snapshot;
+pub mod stage;
+pub mod text;
+
+pub use lead::{Deal, DealStage, Lead, LeadDates, Note, Owner};
+pub use stage::{Stage, Team};

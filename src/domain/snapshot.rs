@@ -1,0 +1,252 @@
+//! Everything the panes show, derived once per data change from the store's records.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use super::business_hours::BusinessCalendar;
+use super::feedback::{NoteKind, Verdict};
+use super::kpi::{self, Kpi, KpiInput, Period};
+use super::lead::{Deal, DealStage, Lead, Note, Owner};
+use super::sla::{SlaDef, SlaTimer, timer_for};
+use super::stage::Stage;
+
+/// The records a snapshot is built from.
+pub struct SnapshotInput<'a> {
+    pub leads: &'a [Lead],
+    pub deals: &'a [Deal],
+    pub deal_stages: &'a [DealStage],
+    pub notes: &'a [Note],
+    pub owners: &'a [Owner],
+    pub slas: &'a [SlaDef],
+    pub calendar: &'a BusinessCalendar,
+}
+
+/// Messaging feedback on one campaign, rolled up.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedbackRollup {
+    pub campaign: String,
+    pub works: usize,
+    pub does_not_work: usize,
+    pub last_text: String,
+    pub last_verdict: Verdict,
+    pub last_owner: Option<String>,
+    pub last_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Snapshot {
+    /// Leads per stage, in [`Stage::ALL`] order.
+    pub counts: [usize; 8],
+    /// Leads whose vendor stage maps to no shared stage.
+    pub unmapped: usize,
+    /// Indices into the lead slice, per stage, most urgent first.
+    pub stage_leads: [Vec<usize>; 8],
+    /// Running SLA clocks, earliest due first.
+    pub timers: Vec<SlaTimer>,
+    /// Lead index → its most urgent timer.
+    pub timer_of_lead: HashMap<usize, usize>,
+    pub kpis: Vec<Kpi>,
+    pub period: Option<Period>,
+    /// Campaigns with feedback, most recently discussed first.
+    pub feedback: Vec<FeedbackRollup>,
+}
+
+pub fn stage_index(stage: Stage) -> usize {
+    Stage::ALL.iter().position(|s| *s == stage).expect("every stage is listed")
+}
+
+impl Snapshot {
+    pub fn build(input: &SnapshotInput<'_>, now: DateTime<Utc>) -> Snapshot {
+        let mut snap = Snapshot::default();
+        let lead_index: HashMap<&str, usize> = input
+            .leads
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.id.as_str(), i))
+            .collect();
+
+        for (i, lead) in input.leads.iter().enumerate() {
+            match lead.stage {
+                Some(stage) => {
+                    let s = stage_index(stage);
+                    snap.counts[s] += 1;
+                    snap.stage_leads[s].push(i);
+                }
+                None => snap.unmapped += 1,
+            }
+            for (d, def) in input.slas.iter().enumerate() {
+                if let Some(t) = timer_for(d, def, lead, input.calendar) {
+                    snap.timers.push(t);
+                }
+            }
+        }
+        snap.timers.sort_by(|a, b| a.due_at.cmp(&b.due_at).then(a.lead_id.cmp(&b.lead_id)));
+        for (t, timer) in snap.timers.iter().enumerate() {
+            if let Some(&i) = lead_index.get(timer.lead_id.as_str()) {
+                snap.timer_of_lead.entry(i).or_insert(t);
+            }
+        }
+
+        // Most urgent first: running clocks by due time, then the newest arrivals.
+        let leads = input.leads;
+        for list in &mut snap.stage_leads {
+            list.sort_by(|&a, &b| {
+                let due = |i: usize| snap.timer_of_lead.get(&i).map(|&t| snap.timers[t].due_at);
+                match (due(a), due(b)) {
+                    (Some(x), Some(y)) => x.cmp(&y),
+                    (Some(_), None) => std::cmp::Ordering::Less,
+                    (None, Some(_)) => std::cmp::Ordering::Greater,
+                    (None, None) => leads[b]
+                        .entered_current_stage()
+                        .cmp(&leads[a].entered_current_stage()),
+                }
+                .then_with(|| leads[a].id.cmp(&leads[b].id))
+            });
+        }
+
+        let period = Period::this_week(now);
+        snap.kpis = kpi::compute(
+            &KpiInput {
+                leads: input.leads,
+                deals: input.deals,
+                deal_stages: input.deal_stages,
+                calendar: input.calendar,
+            },
+            period,
+        );
+        snap.period = Some(period);
+        snap.feedback = rollup_feedback(input.notes, input.owners);
+        snap
+    }
+}
+
+fn rollup_feedback(notes: &[Note], owners: &[Owner]) -> Vec<FeedbackRollup> {
+    let mut by_campaign: HashMap<&str, FeedbackRollup> = HashMap::new();
+    for note in notes {
+        let NoteKind::Feedback {
+            campaign,
+            verdict,
+            text,
+        } = &note.kind
+        else {
+            continue;
+        };
+        let owner = || {
+            let id = note.owner_id.as_deref()?;
+            owners.iter().find(|o| o.id == id).map(|o| o.name.clone())
+        };
+        let entry = by_campaign
+            .entry(campaign.as_str())
+            .or_insert_with(|| FeedbackRollup {
+                campaign: campaign.clone(),
+                works: 0,
+                does_not_work: 0,
+                last_text: text.clone(),
+                last_verdict: *verdict,
+                last_owner: owner(),
+                last_at: note.at,
+            });
+        match verdict {
+            Verdict::Works => entry.works += 1,
+            Verdict::DoesNotWork => entry.does_not_work += 1,
+        }
+        if note.at > entry.last_at {
+            entry.last_text = text.clone();
+            entry.last_verdict = *verdict;
+            entry.last_owner = owner();
+            entry.last_at = note.at;
+        }
+    }
+    let mut out: Vec<FeedbackRollup> = by_campaign.into_values().collect();
+    out.sort_by(|a, b| b.last_at.cmp(&a.last_at).then(a.campaign.cmp(&b.campaign)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::lead::tests_support::lead_in;
+    use crate::domain::sla::default_slas;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn counts_timers_and_urgency_order() {
+        let now = at("2026-11-20T15:00:00Z");
+        let mut a = lead_in(Stage::Mql);
+        a.id = "a".into();
+        a.dates.mql = Some(at("2026-11-20T10:00:00Z"));
+        let mut b = lead_in(Stage::Mql);
+        b.id = "b".into();
+        b.dates.mql = Some(at("2026-11-19T10:00:00Z"));
+        let mut c = lead_in(Stage::Customer);
+        c.id = "c".into();
+        let mut d = lead_in(Stage::Inquiry);
+        d.id = "d".into();
+        d.stage = None;
+        let leads = vec![a, b, c, d];
+        let slas = default_slas();
+        let cal = BusinessCalendar::default();
+        let snap = Snapshot::build(
+            &SnapshotInput {
+                leads: &leads,
+                deals: &[],
+                deal_stages: &[],
+                notes: &[],
+                owners: &[],
+                slas: &slas,
+                calendar: &cal,
+            },
+            now,
+        );
+        assert_eq!(snap.counts[stage_index(Stage::Mql)], 2);
+        assert_eq!(snap.counts[stage_index(Stage::Customer)], 1);
+        assert_eq!(snap.unmapped, 1);
+        // b entered MQL a day earlier, so it is more overdue and listed first.
+        assert_eq!(snap.stage_leads[stage_index(Stage::Mql)], vec![1, 0]);
+        assert_eq!(snap.timers.len(), 2);
+        assert_eq!(snap.timers[0].lead_id, "b");
+    }
+
+    #[test]
+    fn feedback_rolls_up_by_campaign_with_latest_quote() {
+        let note = |id: &str, campaign: &str, verdict, text: &str, t: &str| Note {
+            id: id.into(),
+            lead_ids: vec![],
+            owner_id: Some("7".into()),
+            at: at(t),
+            kind: NoteKind::Feedback {
+                campaign: campaign.into(),
+                verdict,
+                text: text.into(),
+            },
+        };
+        let notes = vec![
+            note("1", "ROI", Verdict::Works, "old", "2026-11-18T10:00:00Z"),
+            note("2", "ROI", Verdict::DoesNotWork, "new", "2026-11-19T10:00:00Z"),
+            note("3", "Whitepaper", Verdict::Works, "x", "2026-11-17T10:00:00Z"),
+            Note {
+                id: "4".into(),
+                lead_ids: vec![],
+                owner_id: None,
+                at: at("2026-11-20T10:00:00Z"),
+                kind: NoteKind::Plain("call me".into()),
+            },
+        ];
+        let owners = vec![Owner {
+            id: "7".into(),
+            name: "Sam Ortiz".into(),
+            email: String::new(),
+            team: None,
+        }];
+        let roll = rollup_feedback(&notes, &owners);
+        assert_eq!(roll.len(), 2);
+        assert_eq!(roll[0].campaign, "ROI");
+        assert_eq!((roll[0].works, roll[0].does_not_work), (1, 1));
+        assert_eq!(roll[0].last_text, "new");
+        assert_eq!(roll[0].last_owner.as_deref(), Some("Sam Ortiz"));
+    }
+}

@@ -1,0 +1,10 @@
+//! tandem: one shared sales + marketing pipeline in a terminal.
+//!
+//! Data flows one way: `sources` → `sync` → `store` → `domain` → `ui`, with `app` owning the
+//! loop. Actions travel back through the outbox in `sync` to `sources`.
+
+pub mod sim;
+pub mod domain;
+pub mod store;
+pub mod sync;
+pub mod ui;

@@ -1,0 +1,58 @@
+//! What the header and footer need to know about each source and each action.
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::action::{Action, ActionId};
+
+/// Freshness and errors of one source, for the header badge.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceHealth {
+    pub name: String,
+    /// When the last poll completed successfully; the panes show data as of then.
+    pub last_success: Option<DateTime<Utc>>,
+    /// The most recent failure, cleared by the next success.
+    pub last_error: Option<String>,
+    /// Whether the first full load has finished.
+    pub loaded: bool,
+    /// A request is under way right now.
+    pub busy: bool,
+    /// Leads loaded so far during the first load (for a progress hint).
+    pub loaded_leads: usize,
+}
+
+impl SourceHealth {
+    pub fn new(name: &str) -> Self {
+        Self {
+            name: name.to_string(),
+            last_success: None,
+            last_error: None,
+            loaded: false,
+            busy: false,
+            loaded_leads: 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ActionStatus {
+    /// Waiting for, or under, the vendor's confirmation.
+    Pending,
+    /// The vendor confirmed the write.
+    Done,
+    /// The vendor refused or could not be reached; the message says why.
+    Failed(String),
+}
+
+/// One action as the user sees it in the outbox.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxEntry {
+    pub action: Action,
+    pub status: ActionStatus,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl OutboxEntry {
+    pub fn id(&self) -> ActionId {
+        self.action.id
+    }
+}

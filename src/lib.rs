@@ -8,3 +8,6 @@ pub mod domain;
 pub mod store;
 pub mod sync;
 pub mod ui;
+pub mod sources;
+// pub mod app; (enabled once ui lands)
+pub mod cli;

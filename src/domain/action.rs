@@ -27,6 +27,9 @@ pub enum ActionKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Action {
     pub id: ActionId,
+    /// Unique across runs (alphanumeric, so a search can match it as one token): written
+    /// into notes so a retry after an ambiguous failure can tell whether the note landed.
+    pub key: String,
     pub lead_id: String,
     /// For messages in the UI ("handed off Jonas Weber").
     pub lead_name: String,

@@ -1,0 +1,214 @@
+//! The app: owns the store, the UI state and the outbox, and turns events into redraws.
+
+mod logging;
+mod run;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::mpsc::UnboundedSender;
+
+pub use logging::{default_log_path, init_logging};
+pub use run::{RunOptions, run};
+
+use crate::domain::action::{Action, ActionId};
+use crate::domain::business_hours::BusinessCalendar;
+use crate::domain::sla::{SlaDef, default_slas};
+use crate::domain::snapshot::{Snapshot, SnapshotInput};
+use crate::store::Store;
+use crate::sync::{ActionStatus, OutboxEntry, SourceCommand, SourceHealth, SyncEvent};
+use crate::ui::{Command, UiState, ViewCtx};
+
+/// The actions kept for display; older ones have long been confirmed or reported.
+const OUTBOX_HISTORY: usize = 200;
+
+/// Everything the panes read; kept apart from `UiState` so both can be borrowed at once.
+pub struct Model {
+    pub store: Store,
+    pub snapshot: Snapshot,
+    pub health: Vec<SourceHealth>,
+    pub outbox: Vec<OutboxEntry>,
+    pub slas: Vec<SlaDef>,
+    pub calendar: BusinessCalendar,
+    pub simulated: bool,
+    pub now: DateTime<Utc>,
+}
+
+impl Model {
+    pub fn view(&self) -> ViewCtx<'_> {
+        ViewCtx {
+            store: &self.store,
+            snapshot: &self.snapshot,
+            slas: &self.slas,
+            calendar: &self.calendar,
+            health: &self.health,
+            outbox: &self.outbox,
+            now: self.now,
+            simulated: self.simulated,
+        }
+    }
+}
+
+pub struct App {
+    pub model: Model,
+    pub ui: UiState,
+    sources: Vec<UnboundedSender<SourceCommand>>,
+    next_action: ActionId,
+    /// The store changed since the snapshot was built.
+    stale_snapshot: bool,
+    quit: bool,
+}
+
+impl App {
+    pub fn new(
+        sources: Vec<(String, UnboundedSender<SourceCommand>)>,
+        simulated: bool,
+        color: bool,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            model: Model {
+                store: Store::default(),
+                snapshot: Snapshot::default(),
+                health: sources.iter().map(|(name, _)| SourceHealth::new(name)).collect(),
+                outbox: Vec::new(),
+                slas: default_slas(),
+                calendar: BusinessCalendar::default(),
+                simulated,
+                now,
+            },
+            ui: UiState::new(color),
+            sources: sources.into_iter().map(|(_, tx)| tx).collect(),
+            next_action: 1,
+            stale_snapshot: true,
+            quit: false,
+        }
+    }
+
+    pub fn draw(&self, frame: &mut ratatui::Frame) {
+        crate::ui::draw(frame, &self.ui, &self.model.view());
+    }
+
+    pub fn should_quit(&self) -> bool {
+        self.quit
+    }
+
+    /// Apply a sync event; returns whether the screen needs a redraw.
+    pub fn on_sync(&mut self, event: SyncEvent) -> bool {
+        match event {
+            SyncEvent::Health(i, health) => match self.model.health.get_mut(i) {
+                Some(slot) if *slot != health => {
+                    *slot = health;
+                    true
+                }
+                _ => false,
+            },
+            SyncEvent::Reference {
+                owners,
+                deal_stages,
+                ..
+            } => {
+                let changed = self.model.store.set_owners(owners) | self.model.store.set_deal_stages(deal_stages);
+                self.stale_snapshot |= changed;
+                changed
+            }
+            SyncEvent::Data(_, delta) => {
+                let changed = self.model.store.upsert_leads(delta.leads)
+                    | self.model.store.upsert_deals(delta.deals)
+                    | self.model.store.upsert_notes(delta.notes);
+                self.stale_snapshot |= changed;
+                changed
+            }
+            SyncEvent::Action(id, status) => {
+                let now = self.model.now;
+                match self.model.outbox.iter_mut().find(|e| e.id() == id) {
+                    Some(entry) if entry.status != status => {
+                        entry.status = status;
+                        entry.updated_at = now;
+                        true
+                    }
+                    _ => false,
+                }
+            }
+        }
+    }
+
+    /// Rebuild derived data if the store changed. Call once per batch of events.
+    pub fn refresh_snapshot(&mut self) {
+        if !self.stale_snapshot {
+            return;
+        }
+        self.stale_snapshot = false;
+        self.model.snapshot = Snapshot::build(
+            &SnapshotInput {
+                leads: self.model.store.leads(),
+                deals: self.model.store.deals(),
+                deal_stages: self.model.store.deal_stages(),
+                notes: self.model.store.notes(),
+                owners: self.model.store.owners(),
+                slas: &self.model.slas,
+                calendar: &self.model.calendar,
+            },
+            self.model.now,
+        );
+        self.ui.on_data_changed(&self.model.view());
+    }
+
+    /// Advance the clock; KPI periods roll over with it.
+    pub fn set_now(&mut self, now: DateTime<Utc>) {
+        let week = |t: DateTime<Utc>| BusinessCalendar::week_start(t);
+        if week(now) != week(self.model.now) {
+            self.stale_snapshot = true;
+        }
+        self.model.now = now;
+    }
+
+    pub fn on_key(&mut self, key: ratatui::crossterm::event::KeyEvent) {
+        let commands = self.ui.handle_key(key, &self.model.view());
+        for command in commands {
+            self.on_command(command);
+        }
+    }
+
+    fn on_command(&mut self, command: Command) {
+        match command {
+            Command::Quit => self.quit = true,
+            Command::Refresh => {
+                for tx in &self.sources {
+                    let _ = tx.send(SourceCommand::Refresh);
+                }
+            }
+            Command::Submit {
+                lead_id,
+                lead_name,
+                kind,
+            } => {
+                let id = self.next_action;
+                self.next_action += 1;
+                let action = Action {
+                    id,
+                    key: format!("tdm{:x}{id:x}", self.model.now.timestamp_millis()),
+                    lead_id,
+                    lead_name,
+                    kind,
+                };
+                // One source today; the lead's own source once there are several.
+                let status = match self.sources.first() {
+                    Some(tx) if tx.send(SourceCommand::Apply(action.clone())).is_ok() => {
+                        ActionStatus::Pending
+                    }
+                    _ => ActionStatus::Failed("no source is running to write it back".into()),
+                };
+                self.model.outbox.push(OutboxEntry {
+                    action,
+                    status,
+                    updated_at: self.model.now,
+                });
+                if self.model.outbox.len() > OUTBOX_HISTORY {
+                    // Never drop an action that is still pending.
+                    if let Some(pos) = self.model.outbox.iter().position(|e| e.status != ActionStatus::Pending) {
+                        self.model.outbox.remove(pos);
+                    }
+                }
+            }
+        }
+    }
+}

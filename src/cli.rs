@@ -1,0 +1,72 @@
+//! Command-line interface.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tandem",
+    version,
+    about = "One pipeline for sales and marketing, in your terminal",
+    long_about = "Opens the cockpit. With no --hubspot-url it starts the simulated HubSpot \
+                  in-process and talks to it over HTTP."
+)]
+pub struct Cli {
+    /// A HubSpot-compatible API base URL (api.hubapi.com, or a `tandem sim`). The token is
+    /// read from HUBSPOT_TOKEN.
+    #[arg(long, value_name = "URL")]
+    pub hubspot_url: Option<String>,
+
+    /// Seconds between polls; 0 polls only when you press `r`.
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    pub interval: u64,
+
+    /// Log file (logs never go to the terminal).
+    #[arg(long, value_name = "PATH")]
+    pub log_file: Option<PathBuf>,
+
+    /// Seed of the embedded simulated world.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+
+    /// Contacts in the embedded simulated world.
+    #[arg(long, default_value_t = 5000)]
+    pub contacts: usize,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve a simulated HubSpot CRM v3 API on loopback until Ctrl-C.
+    Sim(SimArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SimArgs {
+    #[arg(long, default_value = "127.0.0.1:4010")]
+    pub addr: SocketAddr,
+    /// Bearer token clients must send; made up and printed when omitted.
+    #[arg(long)]
+    pub token: Option<String>,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    #[arg(long, default_value_t = 5000)]
+    pub contacts: usize,
+    /// Generate the world relative to this instant and keep it frozen (RFC 3339).
+    #[arg(long, value_parser = parse_instant)]
+    pub now: Option<DateTime<Utc>>,
+    /// Requests allowed per 10-second window before answering 429.
+    #[arg(long, default_value_t = 190)]
+    pub burst: u32,
+}
+
+fn parse_instant(s: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| format!("expected an RFC 3339 instant like 2026-11-20T15:00:00Z ({e})"))
+}

@@ -1,0 +1,195 @@
+//! HubSpot CRM v3: contacts, deals, notes, owners and the deal pipeline.
+//!
+//! One `HubSpot` value per source, owned by that source's sync task, so there is never more
+//! than one request in flight against a portal.
+
+mod mapping;
+mod read;
+pub mod wire;
+mod write;
+
+use std::time::Duration;
+
+use reqwest::{Method, RequestBuilder, Response, StatusCode, header::HeaderMap};
+use serde::de::DeserializeOwned;
+use tokio::time::Instant;
+
+use super::{Secret, SourceError};
+pub use read::{Cursor, Delta, Kind, map_page};
+use wire::ErrorBody;
+
+/// How many times one call is retried after a 429 before giving up to the poller.
+const MAX_RATE_LIMIT_RETRIES: u32 = 3;
+
+/// What the last response told us about the rate-limit window.
+#[derive(Debug, Clone, Copy)]
+struct RateWindow {
+    remaining: u64,
+    interval: Duration,
+    seen_at: Instant,
+}
+
+pub struct HubSpot {
+    http: reqwest::Client,
+    base: String,
+    token: Secret,
+    window: Option<RateWindow>,
+}
+
+impl std::fmt::Debug for HubSpot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HubSpot").field("base", &self.base).finish_non_exhaustive()
+    }
+}
+
+impl HubSpot {
+    pub fn new(base_url: &str, token: Secret) -> Result<Self, SourceError> {
+        let base = base_url.trim_end_matches('/').to_string();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(SourceError::Config(format!(
+                "HubSpot URL must start with http:// or https:// (got {base:?})"
+            )));
+        }
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("tandem/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(20))
+            .build()
+            .map_err(|e| SourceError::Config(e.to_string()))?;
+        Ok(Self {
+            http,
+            base,
+            token,
+            window: None,
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http
+            .request(method, format!("{}{}", self.base, path))
+            .bearer_auth(self.token.expose())
+    }
+
+    /// Wait out an exhausted rate-limit window before sending, so we rarely see a 429.
+    async fn pace(&self) {
+        if let Some(w) = self.window
+            && w.remaining == 0
+        {
+            tokio::time::sleep_until(w.seen_at + w.interval).await;
+        }
+    }
+
+    fn note_window(&mut self, headers: &HeaderMap) {
+        let num = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+        };
+        if let (Some(remaining), Some(ms)) = (
+            num("x-hubspot-ratelimit-remaining"),
+            num("x-hubspot-ratelimit-interval-milliseconds"),
+        ) {
+            self.window = Some(RateWindow {
+                remaining,
+                interval: Duration::from_millis(ms),
+                seen_at: Instant::now(),
+            });
+        }
+    }
+
+    /// Send, honouring 429s, and decode the JSON body into `T`.
+    async fn call<T: DeserializeOwned>(
+        &mut self,
+        build: impl Fn(&Self) -> RequestBuilder,
+    ) -> Result<T, SourceError> {
+        let response = self.send(build).await?;
+        let bytes = response.bytes().await.map_err(transport)?;
+        serde_json::from_slice(&bytes).map_err(|e| SourceError::Malformed(e.to_string()))
+    }
+
+    async fn send(&mut self, build: impl Fn(&Self) -> RequestBuilder) -> Result<Response, SourceError> {
+        let mut attempt = 0;
+        loop {
+            self.pace().await;
+            let response = build(self).send().await.map_err(transport)?;
+            self.note_window(response.headers());
+            let status = response.status();
+            if status.is_success() {
+                return Ok(response);
+            }
+            let retry_after = retry_after(response.headers(), self.window);
+            let err = error_from(status, response).await;
+            if let SourceError::RateLimited { .. } = err
+                && attempt < MAX_RATE_LIMIT_RETRIES
+            {
+                attempt += 1;
+                tracing::warn!(attempt, ?retry_after, "HubSpot rate limit; waiting");
+                tokio::time::sleep(retry_after).await;
+                continue;
+            }
+            return Err(match err {
+                SourceError::RateLimited { .. } => SourceError::RateLimited { retry_after },
+                other => other,
+            });
+        }
+    }
+}
+
+fn transport(e: reqwest::Error) -> SourceError {
+    if e.is_timeout() {
+        SourceError::Timeout
+    } else if e.is_connect() {
+        SourceError::Connect(root_cause(&e))
+    } else if e.is_decode() || e.is_body() {
+        SourceError::Malformed(root_cause(&e))
+    } else {
+        SourceError::Connect(root_cause(&e))
+    }
+}
+
+/// reqwest's Display repeats the URL; the innermost cause is the useful part.
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}
+
+fn retry_after(headers: &HeaderMap, window: Option<RateWindow>) -> Duration {
+    headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
+        .or(window.map(|w| w.interval))
+        .unwrap_or(Duration::from_secs(10))
+}
+
+async fn error_from(status: StatusCode, response: Response) -> SourceError {
+    let body: Option<ErrorBody> = response.json().await.ok();
+    let message = body
+        .as_ref()
+        .map(|b| crate::domain::text::clean(&b.message))
+        .filter(|m| !m.is_empty())
+        .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_string());
+    match status {
+        StatusCode::UNAUTHORIZED => SourceError::Unauthorized { message },
+        StatusCode::TOO_MANY_REQUESTS => SourceError::RateLimited {
+            retry_after: Duration::ZERO,
+        },
+        _ => SourceError::Api {
+            status: status.as_u16(),
+            category: body
+                .and_then(|b| b.category.or(b.error_type))
+                .map(|c| crate::domain::text::clean(&c))
+                .unwrap_or_default(),
+            message,
+        },
+    }
+}

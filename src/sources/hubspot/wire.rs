@@ -1,0 +1,175 @@
+//! HubSpot's JSON shapes, exactly as the CRM v3/v4 APIs send and accept them.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// A CRM object: contact, deal or note. Property values are strings or null.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Object {
+    pub id: String,
+    #[serde(default)]
+    pub properties: HashMap<String, Option<String>>,
+    pub updated_at: Option<String>,
+    #[serde(default)]
+    pub archived: bool,
+    #[serde(default)]
+    pub associations: HashMap<String, AssociationList>,
+}
+
+impl Object {
+    /// A property's value, `None` when absent, null or empty.
+    pub fn prop(&self, name: &str) -> Option<&str> {
+        self.properties
+            .get(name)
+            .and_then(|v| v.as_deref())
+            .filter(|v| !v.is_empty())
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AssociationList {
+    #[serde(default)]
+    pub results: Vec<AssociationRef>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AssociationRef {
+    pub id: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Page<T> {
+    pub results: Vec<T>,
+    #[serde(default)]
+    pub paging: Option<Paging>,
+    /// Search answers carry the total match count.
+    #[serde(default)]
+    pub total: Option<u64>,
+}
+
+impl<T> Page<T> {
+    pub fn next_after(&self) -> Option<String> {
+        self.paging.as_ref()?.next.as_ref().map(|n| n.after.clone())
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Paging {
+    pub next: Option<NextPage>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct NextPage {
+    pub after: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchRequest {
+    pub filter_groups: Vec<FilterGroup>,
+    pub sorts: Vec<Sort>,
+    pub properties: Vec<String>,
+    pub limit: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FilterGroup {
+    pub filters: Vec<Filter>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Filter {
+    pub property_name: String,
+    pub operator: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Sort {
+    pub property_name: String,
+    pub direction: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OwnerWire {
+    pub id: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub first_name: Option<String>,
+    #[serde(default)]
+    pub last_name: Option<String>,
+    #[serde(default)]
+    pub teams: Vec<TeamWire>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TeamWire {
+    pub name: String,
+    #[serde(default)]
+    pub primary: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PipelineWire {
+    pub id: String,
+    #[serde(default)]
+    pub stages: Vec<PipelineStageWire>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PipelineStageWire {
+    pub id: String,
+    pub label: String,
+    #[serde(default)]
+    pub display_order: i64,
+    #[serde(default)]
+    pub metadata: HashMap<String, Value>,
+}
+
+/// `POST /crm/v4/associations/{from}/{to}/batch/read` answer rows.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AssociationBatch {
+    #[serde(default)]
+    pub results: Vec<AssociationRow>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AssociationRow {
+    pub from: IdRef,
+    #[serde(default)]
+    pub to: Vec<AssociatedTo>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct IdRef {
+    pub id: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssociatedTo {
+    /// HubSpot sends this as a number.
+    pub to_object_id: Value,
+}
+
+/// HubSpot's error body.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorBody {
+    #[serde(default)]
+    pub message: String,
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub error_type: Option<String>,
+}

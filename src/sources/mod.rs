@@ -1,0 +1,9 @@
+//! One module per vendor: plain HTTP through one long-lived `reqwest::Client` each.
+//! Nothing here knows about the terminal.
+
+pub mod error;
+pub mod hubspot;
+mod secret;
+
+pub use error::SourceError;
+pub use secret::Secret;

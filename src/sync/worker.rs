@@ -1,0 +1,223 @@
+//! One task per source: the first load, incremental polls, and the outbox's write-backs,
+//! strictly one request at a time.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::sync::mpsc;
+use tokio::time::{Instant, sleep_until};
+
+use super::backoff::Backoff;
+use super::load::full_load;
+use super::status::{ActionStatus, SourceHealth};
+use crate::domain::action::{Action, ActionId};
+use crate::domain::{DealStage, Owner};
+use crate::sources::SourceError;
+use crate::sources::hubspot::{Cursor, Delta, HubSpot};
+
+/// What a source tells the app loop.
+#[derive(Debug)]
+pub enum SyncEvent {
+    Health(usize, SourceHealth),
+    Reference {
+        source: usize,
+        owners: Vec<Owner>,
+        deal_stages: Vec<DealStage>,
+    },
+    Data(usize, Delta),
+    Action(ActionId, ActionStatus),
+}
+
+/// What the app asks of a source.
+#[derive(Debug)]
+pub enum SourceCommand {
+    Refresh,
+    Apply(Action),
+}
+
+/// Give up on an action after this many transient failures in a row; it is shown as failed
+/// with the last error, never silently dropped.
+const MAX_ACTION_ATTEMPTS: u32 = 6;
+
+pub struct Worker {
+    index: usize,
+    client: HubSpot,
+    interval: Option<Duration>,
+    events: mpsc::UnboundedSender<SyncEvent>,
+    health: SourceHealth,
+    cursor: Option<Cursor>,
+    outbox: VecDeque<(Action, u32)>,
+    backoff: Backoff,
+}
+
+/// Start the source's task. Dropping every sender of the returned channel stops it.
+pub fn spawn(
+    index: usize,
+    name: &str,
+    client: HubSpot,
+    interval: Option<Duration>,
+    events: mpsc::UnboundedSender<SyncEvent>,
+) -> mpsc::UnboundedSender<SourceCommand> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let worker = Worker {
+        index,
+        client,
+        interval,
+        events,
+        health: SourceHealth::new(name),
+        cursor: None,
+        outbox: VecDeque::new(),
+        backoff: Backoff::new(Duration::from_secs(1), Duration::from_secs(60)),
+    };
+    tokio::spawn(worker.run(rx));
+    tx
+}
+
+impl Worker {
+    async fn run(mut self, mut commands: mpsc::UnboundedReceiver<SourceCommand>) {
+        // Poll immediately at start.
+        let mut next_poll = Some(Instant::now());
+        loop {
+            let wake = next_poll;
+            tokio::select! {
+                biased;
+                cmd = commands.recv() => match cmd {
+                    None => return,
+                    Some(SourceCommand::Refresh) => next_poll = Some(Instant::now()),
+                    Some(SourceCommand::Apply(action)) => {
+                        self.send(SyncEvent::Action(action.id, ActionStatus::Pending));
+                        self.outbox.push_back((action, 0));
+                        next_poll = Some(Instant::now());
+                    }
+                },
+                _ = sleep_until(wake.unwrap_or_else(far_future)), if wake.is_some() => {
+                    next_poll = Some(self.step().await);
+                    if self.interval.is_none() && self.backoff.failures() == 0 && self.outbox.is_empty() {
+                        next_poll = None;
+                    }
+                }
+            }
+        }
+    }
+
+    /// One round: write back what is queued, then read (so the panes see the vendor's own
+    /// record of each write). Returns when to come back.
+    async fn step(&mut self) -> Instant {
+        if let Err(delay) = self.drain_outbox().await {
+            return Instant::now() + delay;
+        }
+        self.set_busy(true);
+        let result = match self.cursor.as_mut() {
+            None => self.first_load().await,
+            Some(cursor) => {
+                let result = self.client.poll(cursor).await;
+                match result {
+                    Ok(delta) => {
+                        if !delta.is_empty() {
+                            self.send(SyncEvent::Data(self.index, delta));
+                        }
+                        Ok(())
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+        };
+        self.set_busy(false);
+        match result {
+            Ok(()) => {
+                self.backoff.reset();
+                self.health.last_success = Some(Utc::now());
+                self.health.last_error = None;
+                self.publish();
+                Instant::now() + self.interval.unwrap_or(Duration::from_secs(3600))
+            }
+            Err(e) => Instant::now() + self.failed(e),
+        }
+    }
+
+    async fn first_load(&mut self) -> Result<(), SourceError> {
+        let (index, events) = (self.index, self.events.clone());
+        let mut loaded = 0usize;
+        let mut health = self.health.clone();
+        let (reference, cursor) = full_load(&mut self.client, |delta| {
+            loaded += delta.leads.len();
+            if health.loaded_leads != loaded {
+                health.loaded_leads = loaded;
+                let _ = events.send(SyncEvent::Health(index, health.clone()));
+            }
+            let _ = events.send(SyncEvent::Data(index, delta));
+        })
+        .await?;
+        self.health.loaded_leads = loaded;
+        self.send(SyncEvent::Reference {
+            source: self.index,
+            owners: reference.owners,
+            deal_stages: reference.deal_stages,
+        });
+        self.cursor = Some(cursor);
+        self.health.loaded = true;
+        Ok(())
+    }
+
+    /// Apply queued actions in order. `Err(delay)` means stop and retry after `delay`.
+    async fn drain_outbox(&mut self) -> Result<(), Duration> {
+        while let Some((action, attempts)) = self.outbox.front().cloned() {
+            self.set_busy(true);
+            let result = self.client.apply(&action).await;
+            self.set_busy(false);
+            match result {
+                Ok(()) => {
+                    self.outbox.pop_front();
+                    tracing::info!(id = action.id, verb = action.verb(), "action confirmed");
+                    self.send(SyncEvent::Action(action.id, ActionStatus::Done));
+                }
+                Err(e) if e.is_transient() && attempts + 1 < MAX_ACTION_ATTEMPTS => {
+                    tracing::warn!(id = action.id, error = %e, "action failed; will retry");
+                    if let Some(front) = self.outbox.front_mut() {
+                        front.1 += 1;
+                    }
+                    return Err(self.failed(e));
+                }
+                Err(e) => {
+                    self.outbox.pop_front();
+                    tracing::warn!(id = action.id, error = %e, "action refused");
+                    self.send(SyncEvent::Action(action.id, ActionStatus::Failed(e.to_string())));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Record a failure for the header and return how long to back off.
+    fn failed(&mut self, e: SourceError) -> Duration {
+        tracing::warn!(source = %self.health.name, error = %e, "sync failed");
+        let delay = match &e {
+            SourceError::RateLimited { retry_after } => (*retry_after).max(Duration::from_secs(1)),
+            _ => self.backoff.next_delay(),
+        };
+        self.health.last_error = Some(e.to_string());
+        self.publish();
+        delay
+    }
+
+    fn set_busy(&mut self, busy: bool) {
+        if self.health.busy != busy {
+            self.health.busy = busy;
+            self.publish();
+        }
+    }
+
+    fn publish(&self) {
+        self.send(SyncEvent::Health(self.index, self.health.clone()));
+    }
+
+    fn send(&self, event: SyncEvent) {
+        // The app has quit if this fails; the task ends when its command channel closes.
+        let _ = self.events.send(event);
+    }
+}
+
+fn far_future() -> Instant {
+    Instant::now() + Duration::from_secs(86_400)
+}

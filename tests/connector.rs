@@ -1,0 +1,324 @@
+//! The HubSpot connector against the simulated HubSpot over real HTTP: first load,
+//! incremental polls, hand-off, recycle (a backward lifecycle move), notes, and failures.
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use tandem::domain::Stage;
+use tandem::domain::action::{Action, ActionKind};
+use tandem::domain::feedback::{NoteKind, RecycleReason, Verdict};
+use tandem::sim::{self, SimHandle, SimOptions};
+use tandem::sources::hubspot::HubSpot;
+use tandem::sources::{Secret, SourceError};
+use tandem::store::Store;
+use tandem::sync::load_all;
+
+fn frozen_now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-20T15:00:00Z").unwrap().with_timezone(&Utc)
+}
+
+async fn frozen_sim(contacts: usize) -> SimHandle {
+    let mut opts = SimOptions::new(7, contacts);
+    opts.now = Some(frozen_now());
+    sim::start(opts).await.expect("sim starts")
+}
+
+fn client(sim: &SimHandle) -> HubSpot {
+    HubSpot::new(&sim.base_url, Secret::new(sim.token.clone())).unwrap()
+}
+
+/// Read the server's own record of a contact, the way a curl user would.
+async fn server_contact(sim: &SimHandle, id: &str) -> Value {
+    reqwest::Client::new()
+        .get(format!("{}/crm/v3/objects/contacts/{id}", sim.base_url))
+        .query(&[("properties", "lifecyclestage,hs_lead_status,hubspot_owner_id")])
+        .bearer_auth(&sim.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// Bodies of the notes associated with a contact, read through the v4 associations API.
+async fn server_notes(sim: &SimHandle, contact_id: &str) -> Vec<String> {
+    let http = reqwest::Client::new();
+    let links: Value = http
+        .post(format!("{}/crm/v4/associations/contacts/notes/batch/read", sim.base_url))
+        .bearer_auth(&sim.token)
+        .json(&json!({ "inputs": [{ "id": contact_id }] }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<Value> = links["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["to"].as_array().unwrap().clone())
+        .map(|t| json!({ "id": t["toObjectId"].to_string().trim_matches('"') }))
+        .collect();
+    if ids.is_empty() {
+        return vec![];
+    }
+    let notes: Value = http
+        .post(format!("{}/crm/v3/objects/notes/batch/read", sim.base_url))
+        .bearer_auth(&sim.token)
+        .json(&json!({ "properties": ["hs_note_body"], "inputs": ids }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    notes["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["properties"]["hs_note_body"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+async fn loaded_store(client: &mut HubSpot) -> (Store, tandem::sources::hubspot::Cursor) {
+    let (reference, delta, cursor) = load_all(client).await.expect("first load");
+    let mut store = Store::default();
+    store.set_owners(reference.owners);
+    store.set_deal_stages(reference.deal_stages);
+    store.upsert_leads(delta.leads);
+    store.upsert_deals(delta.deals);
+    store.upsert_notes(delta.notes);
+    (store, cursor)
+}
+
+fn action(id: u64, lead_id: &str, kind: ActionKind) -> Action {
+    Action {
+        id,
+        key: format!("tdmtest{id}"),
+        lead_id: lead_id.into(),
+        lead_name: "test lead".into(),
+        kind,
+    }
+}
+
+fn first_in(store: &Store, stage: Stage) -> String {
+    store
+        .leads()
+        .iter()
+        .find(|l| l.stage == Some(stage))
+        .unwrap_or_else(|| panic!("the seeded world has a lead in {stage}"))
+        .id
+        .clone()
+}
+
+#[tokio::test]
+async fn first_load_reads_every_record() {
+    let sim = frozen_sim(450).await;
+    let mut hs = client(&sim);
+    let (store, cursor) = loaded_store(&mut hs).await;
+    assert_eq!(store.leads().len(), 450, "all pages of the list endpoint");
+    assert!(store.owners().iter().any(|o| o.team == Some(tandem::domain::Team::Sales)));
+    assert!(store.owners().iter().any(|o| o.team == Some(tandem::domain::Team::Marketing)));
+    assert!(store.deal_stages().iter().any(|s| s.is_won));
+    assert!(!store.deals().is_empty());
+    assert!(store.deals().iter().all(|d| !d.contact_ids.is_empty()), "deals carry contacts");
+    assert!(store.notes().iter().any(|n| matches!(n.kind, NoteKind::Feedback { .. })));
+    for stage in [Stage::Inquiry, Stage::Mql, Stage::Sal, Stage::Sql, Stage::Nurture] {
+        assert!(store.leads().iter().any(|l| l.stage == Some(stage)), "{stage}");
+    }
+    assert!(cursor.contacts.is_some() && cursor.deals.is_some() && cursor.notes.is_some());
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn incremental_poll_sees_a_change_made_elsewhere() {
+    let sim = frozen_sim(300).await;
+    let mut hs = client(&sim);
+    let (store, mut cursor) = loaded_store(&mut hs).await;
+    let id = first_in(&store, Stage::Mql);
+
+    // Someone else disqualifies the lead in the CRM.
+    let status = reqwest::Client::new()
+        .patch(format!("{}/crm/v3/objects/contacts/{id}", sim.base_url))
+        .bearer_auth(&sim.token)
+        .json(&json!({ "properties": { "hs_lead_status": "UNQUALIFIED" } }))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert!(status.is_success());
+
+    let delta = hs.poll(&mut cursor).await.unwrap();
+    let lead = delta.leads.iter().find(|l| l.id == id).expect("changed lead in the delta");
+    assert_eq!(lead.stage, Some(Stage::Disqualified));
+    assert!(delta.leads.len() < 10, "only the boundary and the change, not the world");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn hand_off_makes_the_lead_sales_accepted_with_the_owner() {
+    let sim = frozen_sim(300).await;
+    let mut hs = client(&sim);
+    let (store, mut cursor) = loaded_store(&mut hs).await;
+    let id = first_in(&store, Stage::Mql);
+    let owner = store
+        .owners()
+        .iter()
+        .find(|o| o.team == Some(tandem::domain::Team::Sales))
+        .unwrap()
+        .id
+        .clone();
+
+    hs.apply(&action(1, &id, ActionKind::HandOff { owner_id: owner.clone() }))
+        .await
+        .expect("hand-off written");
+
+    let server = server_contact(&sim, &id).await;
+    assert_eq!(server["properties"]["lifecyclestage"], "marketingqualifiedlead");
+    assert_eq!(server["properties"]["hs_lead_status"], "OPEN");
+    assert_eq!(server["properties"]["hubspot_owner_id"], owner.as_str());
+
+    let delta = hs.poll(&mut cursor).await.unwrap();
+    let lead = delta.leads.iter().find(|l| l.id == id).unwrap();
+    assert_eq!(lead.stage, Some(Stage::Sal));
+    assert_eq!(lead.owner_id.as_deref(), Some(owner.as_str()));
+    assert!(lead.dates.accepted.is_some());
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn recycle_moves_the_lifecycle_backward_and_writes_the_reason() {
+    let sim = frozen_sim(300).await;
+    let mut hs = client(&sim);
+    let (store, mut cursor) = loaded_store(&mut hs).await;
+    // An SQL going back to `lead` is a backward move HubSpot refuses without a clear first.
+    let id = first_in(&store, Stage::Sql);
+    let recycle = action(
+        2,
+        &id,
+        ActionKind::Recycle {
+            reason: RecycleReason::NoBudget,
+            note: "budget frozen until Q2".into(),
+        },
+    );
+    hs.apply(&recycle).await.expect("recycle written");
+
+    let server = server_contact(&sim, &id).await;
+    assert_eq!(server["properties"]["lifecyclestage"], "lead");
+    assert_eq!(server["properties"]["hs_lead_status"], "BAD_TIMING");
+    let notes = server_notes(&sim, &id).await;
+    let ours: Vec<&String> = notes.iter().filter(|b| b.contains("ref=tdmtest2")).collect();
+    assert_eq!(ours.len(), 1);
+    assert!(ours[0].starts_with("#recycle reason=no_budget"));
+    assert!(ours[0].contains("budget frozen until Q2"));
+
+    // Applying the same action again (a retry after an ambiguous failure) adds nothing.
+    hs.apply(&recycle).await.expect("retry is harmless");
+    let again = server_notes(&sim, &id).await;
+    assert_eq!(again.iter().filter(|b| b.contains("ref=tdmtest2")).count(), 1);
+
+    let delta = hs.poll(&mut cursor).await.unwrap();
+    assert_eq!(
+        delta.leads.iter().find(|l| l.id == id).unwrap().stage,
+        Some(Stage::Nurture)
+    );
+    assert!(delta.notes.iter().any(|n| n.lead_ids.contains(&id)
+        && matches!(n.kind, NoteKind::Recycle { reason: Some(RecycleReason::NoBudget), .. })));
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn feedback_note_reaches_the_crm_and_comes_back_parsed() {
+    let sim = frozen_sim(300).await;
+    let mut hs = client(&sim);
+    let (store, mut cursor) = loaded_store(&mut hs).await;
+    let id = first_in(&store, Stage::Sal);
+    let note = action(
+        3,
+        &id,
+        ActionKind::Feedback {
+            campaign: "ROI calculator webinar".into(),
+            verdict: Verdict::DoesNotWork,
+            text: "too long\nprospects drop at minute 20".into(),
+        },
+    );
+    hs.apply(&note).await.expect("note written");
+    let notes = server_notes(&sim, &id).await;
+    assert!(notes.iter().any(|b| b.starts_with(
+        "#feedback campaign=\"ROI calculator webinar\" verdict=does_not_work ref=tdmtest3"
+    )));
+
+    let delta = hs.poll(&mut cursor).await.unwrap();
+    let back = delta
+        .notes
+        .iter()
+        .find(|n| n.lead_ids.contains(&id) && matches!(n.kind, NoteKind::Feedback { .. }))
+        .expect("the note comes back on the next poll");
+    assert_eq!(
+        back.kind,
+        NoteKind::Feedback {
+            campaign: "ROI calculator webinar".into(),
+            verdict: Verdict::DoesNotWork,
+            text: "too long\nprospects drop at minute 20".into(),
+        }
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_wrong_token_is_a_typed_error_without_the_token() {
+    let sim = frozen_sim(50).await;
+    let mut hs = HubSpot::new(&sim.base_url, Secret::new("pat-wrong-secret")).unwrap();
+    let err = load_all(&mut hs).await.unwrap_err();
+    assert!(matches!(err, SourceError::Unauthorized { .. }), "{err:?}");
+    assert!(!err.to_string().contains("pat-wrong-secret"));
+    assert!(!err.is_transient());
+    sim.shutdown().await;
+}
+
+async fn inject(sim: &SimHandle, fault: Value) {
+    let status = reqwest::Client::new()
+        .post(format!("{}/_sim/faults", sim.base_url))
+        .bearer_auth(&sim.token)
+        .json(&fault)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert!(status.is_success(), "fault accepted");
+}
+
+#[tokio::test]
+async fn server_errors_and_garbage_are_typed_and_transient() {
+    let sim = frozen_sim(50).await;
+    let mut hs = client(&sim);
+    let (_, mut cursor) = loaded_store(&mut hs).await;
+
+    inject(&sim, json!({ "status": 503, "count": 1 })).await;
+    let err = hs.poll(&mut cursor).await.unwrap_err();
+    assert!(matches!(err, SourceError::Api { status: 503, .. }), "{err:?}");
+    assert!(err.is_transient());
+
+    inject(&sim, json!({ "kind": "malformed_json", "count": 1 })).await;
+    let err = hs.poll(&mut cursor).await.unwrap_err();
+    assert!(matches!(err, SourceError::Malformed(_)), "{err:?}");
+
+    // And the next poll works again from the same cursor.
+    hs.poll(&mut cursor).await.expect("recovers");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_refused_write_is_reported_not_swallowed() {
+    let sim = frozen_sim(50).await;
+    let mut hs = client(&sim);
+    let err = hs
+        .apply(&action(9, "999999999", ActionKind::HandOff { owner_id: "1".into() }))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, SourceError::Api { status: 404, .. }), "{err:?}");
+    assert!(!err.is_transient());
+    sim.shutdown().await;
+}

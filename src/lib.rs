@@ -9,5 +9,5 @@ pub mod store;
 pub mod sync;
 pub mod ui;
 pub mod sources;
-// pub mod app; (enabled once ui lands)
+pub mod app;
 pub mod cli;

@@ -1,0 +1,104 @@
+//! The HTTP surface: HubSpot CRM v3/v4 routes plus the simulator's own `/_sim` controls.
+//!
+//! Handlers lock the world, compute a response, and drop the lock before returning; no
+//! lock is ever held across an `.await`. Cross-cutting behaviour (auth, rate limits, fault
+//! injection, counters) lives in [`gate`] so every route gets it identically.
+
+mod associations;
+mod auth;
+pub mod error;
+mod faults;
+mod filter;
+mod gate;
+mod notes;
+mod objects;
+mod owners;
+mod pipelines;
+mod ratelimit;
+mod render;
+mod search;
+
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::Router;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{get, post};
+
+use super::world::{ObjType, World};
+use error::ApiError;
+pub use faults::Fault;
+pub use ratelimit::RateLimiter;
+
+/// Counters exposed at `GET /_sim/stats`.
+#[derive(Default)]
+pub struct Stats {
+    pub requests: AtomicU64,
+    pub rate_limited: AtomicU64,
+    pub writes: AtomicU64,
+    pub faults_injected: AtomicU64,
+}
+
+pub struct AppState {
+    pub world: Mutex<World>,
+    pub token: String,
+    pub base_url: String,
+    pub limiter: Mutex<RateLimiter>,
+    pub faults: Mutex<std::collections::VecDeque<Fault>>,
+    pub stats: Stats,
+}
+
+pub type Shared = Arc<AppState>;
+
+impl AppState {
+    /// Lock the world; a panic elsewhere must not take the whole simulator down with it.
+    pub fn world(&self) -> MutexGuard<'_, World> {
+        self.world.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn count_write(&self) {
+        self.stats
+            .writes
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Resolve the `{objectType}` path segment.
+pub fn object_type(raw: &str) -> Result<ObjType, ApiError> {
+    ObjType::parse(raw)
+        .ok_or_else(|| ApiError::validation(format!("Unable to infer object type from: {raw}")))
+}
+
+pub fn router(state: Shared) -> Router {
+    Router::new()
+        .route(
+            "/crm/v3/objects/{object_type}",
+            get(objects::list).post(notes::create),
+        )
+        .route("/crm/v3/objects/{object_type}/search", post(search::search))
+        .route(
+            "/crm/v3/objects/{object_type}/batch/read",
+            post(objects::batch_read),
+        )
+        .route(
+            "/crm/v3/objects/{object_type}/{id}",
+            get(objects::get_one)
+                .patch(objects::patch)
+                .delete(objects::archive),
+        )
+        .route(
+            "/crm/v4/associations/{from}/{to}/batch/read",
+            post(associations::batch_read),
+        )
+        .route("/crm/v3/owners", get(owners::list))
+        .route("/crm/v3/owners/", get(owners::list))
+        .route("/crm/v3/owners/{id}", get(owners::get_one))
+        .route("/crm/v3/pipelines/deals", get(pipelines::list))
+        .route("/crm/v3/pipelines/deals/{id}", get(pipelines::get_one))
+        .route("/_sim/faults", post(faults::add).delete(faults::clear))
+        .route("/_sim/stats", get(faults::stats))
+        .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(from_fn_with_state(state.clone(), gate::gate))
+        .with_state(state)
+}

@@ -1,0 +1,107 @@
+//! Turning a stored [`Record`] into HubSpot's object JSON.
+//!
+//! One renderer for every endpoint keeps the shape identical everywhere: `id` as a string,
+//! string-valued `properties` (requested-but-empty ones as `null`), ISO timestamps with
+//! milliseconds, and `associations` only when asked for and non-empty.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::sim::world::time::fmt_ts;
+use crate::sim::world::{ObjType, Record, World, assoc, schema};
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectOut {
+    pub id: String,
+    pub properties: BTreeMap<String, Option<String>>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub archived: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub archived_at: Option<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub associations: BTreeMap<&'static str, AssocList>,
+}
+
+#[derive(Serialize)]
+pub struct AssocList {
+    pub results: Vec<AssocRef>,
+}
+
+#[derive(Serialize)]
+pub struct AssocRef {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+}
+
+/// Which properties to return: the client's list, or HubSpot's defaults for the type.
+pub fn selection(t: ObjType, requested: Option<Vec<String>>) -> Vec<String> {
+    let mut names: Vec<String> = match requested {
+        Some(list) if !list.is_empty() => list,
+        _ => schema::default_props(t)
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+    };
+    names.extend(schema::always_props(t).iter().map(|s| s.to_string()));
+    // HubSpot silently drops properties that do not exist.
+    names.retain(|n| schema::lookup(t, n).is_some());
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// Parse `associations=contacts,deals`; unknown types are ignored, as HubSpot does.
+pub fn assoc_types(list: Option<Vec<String>>) -> Vec<ObjType> {
+    list.unwrap_or_default()
+        .iter()
+        .filter_map(|s| ObjType::parse(s))
+        .collect()
+}
+
+pub fn render(
+    w: &World,
+    t: ObjType,
+    rec: &Record,
+    props: &[String],
+    with: &[ObjType],
+) -> ObjectOut {
+    let properties = props
+        .iter()
+        .map(|n| (n.clone(), rec.get(n).map(str::to_string)))
+        .collect();
+    let mut associations = BTreeMap::new();
+    for &to in with {
+        let Some((_, label)) = assoc::type_of(t, to) else {
+            continue;
+        };
+        let results: Vec<AssocRef> = rec
+            .linked(to)
+            .filter(|id| w.live(to, *id).is_some())
+            .map(|id| AssocRef {
+                id: id.to_string(),
+                kind: label,
+            })
+            .collect();
+        if !results.is_empty() {
+            associations.insert(to.plural(), AssocList { results });
+        }
+    }
+    ObjectOut {
+        id: rec.id.to_string(),
+        properties,
+        created_at: fmt_ts(rec.created_at),
+        updated_at: fmt_ts(rec.updated_at),
+        archived: rec.archived,
+        archived_at: rec.archived.then(|| fmt_ts(rec.updated_at)),
+        associations,
+    }
+}
+
+/// Every property that has a value (for create responses).
+pub fn all_set(rec: &Record) -> Vec<String> {
+    rec.props.keys().cloned().collect()
+}

@@ -1,0 +1,279 @@
+//! The simulated portal: every CRM object, stored generically.
+//!
+//! Contacts, deals and notes share one [`Record`] shape (id, string properties, timestamps,
+//! archived flag, associations) so list, get, search, batch read and PATCH are written once.
+//! The whole world sits behind one mutex in the server; nothing here is async.
+
+pub mod assoc;
+mod evolve;
+mod evolve_deals;
+mod generate;
+pub mod names;
+mod plan;
+pub mod schema;
+mod seed_notes;
+pub mod time;
+pub mod write;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::rng::Rng;
+pub use evolve::step as evolve_step;
+pub use generate::generate;
+
+/// The CRM object types the simulator serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ObjType {
+    Contacts,
+    Deals,
+    Notes,
+}
+
+impl ObjType {
+    pub const ALL: [ObjType; 3] = [ObjType::Contacts, ObjType::Deals, ObjType::Notes];
+
+    /// Accepts what HubSpot accepts in a path: plural or singular name, or the objectTypeId.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "contacts" | "contact" | "0-1" => Some(ObjType::Contacts),
+            "deals" | "deal" | "0-3" => Some(ObjType::Deals),
+            "notes" | "note" | "0-46" => Some(ObjType::Notes),
+            _ => None,
+        }
+    }
+
+    pub fn plural(self) -> &'static str {
+        match self {
+            ObjType::Contacts => "contacts",
+            ObjType::Deals => "deals",
+            ObjType::Notes => "notes",
+        }
+    }
+
+    pub fn singular(self) -> &'static str {
+        match self {
+            ObjType::Contacts => "contact",
+            ObjType::Deals => "deal",
+            ObjType::Notes => "note",
+        }
+    }
+
+    fn idx(self) -> usize {
+        self as usize
+    }
+
+    /// First id of each type: distinct ranges make mixed-up ids obvious in a client's logs.
+    fn first_id(self) -> u64 {
+        match self {
+            ObjType::Contacts => 1001,
+            ObjType::Deals => 9_000_001,
+            ObjType::Notes => 40_000_001,
+        }
+    }
+}
+
+/// One CRM object. Property values are strings, as HubSpot stores them; an absent key is a
+/// property with no value (rendered as `null` when requested).
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub id: u64,
+    pub props: BTreeMap<String, String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub archived: bool,
+    pub assoc: BTreeMap<ObjType, BTreeSet<u64>>,
+}
+
+impl Record {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.props.get(name).map(String::as_str)
+    }
+
+    pub fn ts(&self, name: &str) -> Option<DateTime<Utc>> {
+        self.get(name).and_then(time::parse_ts)
+    }
+
+    pub fn set(&mut self, name: &str, value: impl Into<String>) {
+        self.props.insert(name.to_string(), value.into());
+    }
+
+    pub fn set_ts(&mut self, name: &str, t: DateTime<Utc>) {
+        self.set(name, time::fmt_ts(t));
+    }
+
+    pub fn linked(&self, t: ObjType) -> impl Iterator<Item = u64> + '_ {
+        self.assoc.get(&t).into_iter().flatten().copied()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Team {
+    Sales,
+    Marketing,
+}
+
+impl Team {
+    pub fn name(self) -> &'static str {
+        match self {
+            Team::Sales => "Sales",
+            Team::Marketing => "Marketing",
+        }
+    }
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Team::Sales => "4417023",
+            Team::Marketing => "4417024",
+        }
+    }
+}
+
+/// A HubSpot user who can own records.
+#[derive(Debug, Clone)]
+pub struct Owner {
+    pub id: u64,
+    pub user_id: u64,
+    pub first: String,
+    pub last: String,
+    pub email: String,
+    pub team: Team,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Where "now" comes from. A frozen world answers every read identically; its writes still
+/// need strictly increasing `lastmodifieddate`s, so each write advances a millisecond counter.
+#[derive(Debug, Clone)]
+enum Clock {
+    Frozen { base: DateTime<Utc>, ticks: i64 },
+    Live { last: DateTime<Utc> },
+}
+
+pub struct World {
+    tables: [BTreeMap<u64, Record>; 3],
+    next_id: [u64; 3],
+    pub owners: Vec<Owner>,
+    pub rng: Rng,
+    clock: Clock,
+    /// When the portal was "set up": createdAt of pipelines and the like.
+    pub portal_created: DateTime<Utc>,
+}
+
+impl World {
+    fn empty(seed: u64, now: DateTime<Utc>, frozen: bool) -> Self {
+        let now = time::trunc_ms(now);
+        World {
+            tables: Default::default(),
+            next_id: ObjType::ALL.map(ObjType::first_id),
+            owners: Vec::new(),
+            rng: Rng::new(seed),
+            clock: if frozen {
+                Clock::Frozen {
+                    base: now,
+                    ticks: 0,
+                }
+            } else {
+                Clock::Live { last: now }
+            },
+            portal_created: now - Duration::days(730),
+        }
+    }
+
+    /// Server time for reads (batch `startedAt`, etc.); does not advance a frozen clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        match &self.clock {
+            Clock::Frozen { base, ticks } => *base + Duration::milliseconds(*ticks),
+            Clock::Live { last } => time::trunc_ms(Utc::now()).max(*last),
+        }
+    }
+
+    /// Time of a write: strictly later than every previous write, so incremental sync on
+    /// `lastmodifieddate` never misses a change.
+    pub fn stamp(&mut self) -> DateTime<Utc> {
+        match &mut self.clock {
+            Clock::Frozen { base, ticks } => {
+                *ticks += 1;
+                *base + Duration::milliseconds(*ticks)
+            }
+            Clock::Live { last } => {
+                let t = time::trunc_ms(Utc::now()).max(*last + Duration::milliseconds(1));
+                *last = t;
+                t
+            }
+        }
+    }
+
+    pub fn table(&self, t: ObjType) -> &BTreeMap<u64, Record> {
+        &self.tables[t.idx()]
+    }
+
+    pub fn table_mut(&mut self, t: ObjType) -> &mut BTreeMap<u64, Record> {
+        &mut self.tables[t.idx()]
+    }
+
+    pub fn get(&self, t: ObjType, id: u64) -> Option<&Record> {
+        self.table(t).get(&id)
+    }
+
+    pub fn get_mut(&mut self, t: ObjType, id: u64) -> Option<&mut Record> {
+        self.table_mut(t).get_mut(&id)
+    }
+
+    /// A live (not archived) record.
+    pub fn live(&self, t: ObjType, id: u64) -> Option<&Record> {
+        self.get(t, id).filter(|r| !r.archived)
+    }
+
+    /// Create an empty record of type `t` created at `at`; returns its id.
+    pub fn insert_new(&mut self, t: ObjType, at: DateTime<Utc>) -> u64 {
+        let id = self.next_id[t.idx()];
+        self.next_id[t.idx()] += 1;
+        let mut rec = Record {
+            id,
+            props: BTreeMap::new(),
+            created_at: at,
+            updated_at: at,
+            archived: false,
+            assoc: BTreeMap::new(),
+        };
+        rec.set("hs_object_id", id.to_string());
+        rec.set_ts(schema::created_prop(t), at);
+        rec.set_ts(schema::modified_prop(t), at);
+        self.table_mut(t).insert(id, rec);
+        id
+    }
+
+    /// Link two records both ways (HubSpot associations are always bidirectional).
+    pub fn associate(&mut self, a: ObjType, a_id: u64, b: ObjType, b_id: u64) {
+        if let Some(r) = self.get_mut(a, a_id) {
+            r.assoc.entry(b).or_default().insert(b_id);
+        }
+        if let Some(r) = self.get_mut(b, b_id) {
+            r.assoc.entry(a).or_default().insert(a_id);
+        }
+    }
+
+    /// Record a change at `ts`: bumps the type's modified-date property and `updatedAt`.
+    pub fn touch(&mut self, t: ObjType, id: u64, ts: DateTime<Utc>) {
+        if let Some(r) = self.get_mut(t, id) {
+            r.set_ts(schema::modified_prop(t), ts);
+            r.updated_at = ts;
+        }
+    }
+
+    pub fn owner(&self, id: u64) -> Option<&Owner> {
+        self.owners.iter().find(|o| o.id == id)
+    }
+
+    pub fn owners_in(&self, team: Team) -> Vec<u64> {
+        self.owners
+            .iter()
+            .filter(|o| o.team == team)
+            .map(|o| o.id)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests;

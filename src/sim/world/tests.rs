@@ -1,0 +1,151 @@
+//! Invariants of generated and evolved worlds that the HTTP tests cannot see cheaply.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::time::business_hours_between;
+use super::{ObjType, Record, Team, World, evolve_step, generate};
+
+fn now() -> DateTime<Utc> {
+    "2026-11-16T08:00:00Z".parse().unwrap() // a Monday before opening: the hardest case
+}
+
+fn contacts(w: &World) -> Vec<&Record> {
+    w.table(ObjType::Contacts).values().collect()
+}
+
+#[test]
+fn same_seed_same_world() {
+    let a = generate(9, 400, now(), true);
+    let b = generate(9, 400, now(), true);
+    for t in ObjType::ALL {
+        let pa: Vec<_> = a
+            .table(t)
+            .values()
+            .map(|r| (&r.props, r.updated_at, &r.assoc))
+            .collect();
+        let pb: Vec<_> = b
+            .table(t)
+            .values()
+            .map(|r| (&r.props, r.updated_at, &r.assoc))
+            .collect();
+        assert_eq!(pa, pb);
+    }
+}
+
+#[test]
+fn timestamps_stay_in_the_past_and_in_order() {
+    let w = generate(3, 2000, now(), true);
+    let horizon = now() - Duration::days(121);
+    for c in contacts(&w) {
+        assert!(
+            c.created_at >= horizon && c.created_at <= now(),
+            "{:?}",
+            c.props
+        );
+        assert!(c.updated_at <= now() && c.updated_at >= c.created_at);
+        let stages = [
+            "subscriber",
+            "lead",
+            "marketingqualifiedlead",
+            "salesqualifiedlead",
+            "opportunity",
+            "customer",
+        ];
+        let dates: Vec<_> = stages
+            .iter()
+            .filter_map(|s| c.ts(&format!("hs_lifecyclestage_{s}_date")))
+            .collect();
+        // Recycled leads re-enter `lead` later; everything else moves forward in time.
+        if c.get("hs_lead_status") != Some("BAD_TIMING") {
+            assert!(dates.windows(2).all(|d| d[0] <= d[1]), "{:?}", c.props);
+        }
+    }
+}
+
+#[test]
+fn planted_sla_breaches_hold_on_a_monday_morning() {
+    let w = generate(5, 300, now(), true);
+    let unaccepted = |c: &&&Record| {
+        c.get("lifecyclestage") == Some("marketingqualifiedlead")
+            && c.get("hubspot_owner_id").is_none()
+            && c.get("hs_lead_status").is_none_or(|s| s == "NEW")
+    };
+    let mql_age = |c: &Record| {
+        business_hours_between(
+            c.ts("hs_lifecyclestage_marketingqualifiedlead_date")
+                .unwrap(),
+            now(),
+        )
+    };
+    let all = contacts(&w);
+    assert!(
+        all.iter()
+            .filter(unaccepted)
+            .filter(|c| mql_age(c) > 4.0)
+            .count()
+            >= 5
+    );
+    assert!(
+        all.iter()
+            .filter(unaccepted)
+            .filter(|c| mql_age(c) < 4.0)
+            .count()
+            >= 3
+    );
+    let silent = all
+        .iter()
+        .filter(|c| c.get("hs_lead_status") == Some("OPEN"))
+        .filter(|c| {
+            let accepted = c.ts("hubspot_owner_assigneddate").unwrap();
+            business_hours_between(accepted, now()) > 24.0
+                && c.ts("notes_last_contacted").is_none_or(|a| a < accepted)
+        })
+        .count();
+    assert!(silent >= 4, "silent SALs: {silent}");
+    let sales = w.owners_in(Team::Sales);
+    for c in all
+        .iter()
+        .filter(|c| c.get("hs_lead_status") == Some("OPEN"))
+    {
+        let owner: u64 = c.get("hubspot_owner_id").unwrap().parse().unwrap();
+        assert!(sales.contains(&owner), "accepted leads are owned by Sales");
+    }
+}
+
+#[test]
+fn a_live_world_keeps_moving() {
+    let start = Utc::now();
+    let mut w = generate(11, 300, start, false);
+    let before = w.table(ObjType::Contacts).len();
+    let notes_before = w.table(ObjType::Notes).len();
+    for _ in 0..60 {
+        evolve_step(&mut w);
+    }
+    assert!(
+        w.table(ObjType::Contacts).len() > before,
+        "new inquiries arrive"
+    );
+    let changed: Vec<&Record> = contacts(&w)
+        .into_iter()
+        .filter(|c| c.updated_at > start)
+        .collect();
+    assert!(changed.len() > 60);
+    assert!(
+        changed
+            .iter()
+            .any(|c| c.get("hs_lead_status") == Some("OPEN")
+                && c.ts("hubspot_owner_assigneddate").unwrap() > start)
+    );
+    assert!(
+        changed
+            .iter()
+            .any(|c| c.ts("notes_last_contacted").is_some_and(|t| t >= start))
+    );
+    assert!(
+        w.table(ObjType::Notes).len() > notes_before,
+        "feedback or recycle notes get written"
+    );
+    for c in &changed {
+        assert_eq!(c.ts("lastmodifieddate"), Some(c.updated_at));
+    }
+}

@@ -3,11 +3,11 @@
 //! Data flows one way: `sources` → `sync` → `store` → `domain` → `ui`, with `app` owning the
 //! loop. Actions travel back through the outbox in `sync` to `sources`.
 
-pub mod sim;
+pub mod app;
+pub mod cli;
 pub mod domain;
+pub mod sim;
+pub mod sources;
 pub mod store;
 pub mod sync;
 pub mod ui;
-pub mod sources;
-pub mod app;
-pub mod cli;

@@ -41,7 +41,10 @@ async fn serve_sim(args: &SimArgs) -> ExitCode {
         Ok(h) => h,
         Err(e) => return fail(&format!("cannot listen on {}: {e}", args.addr), 1),
     };
-    println!("tandem sim serving HubSpot CRM v3 at {} token {}", handle.base_url, handle.token);
+    println!(
+        "tandem sim serving HubSpot CRM v3 at {} token {}",
+        handle.base_url, handle.token
+    );
     let _ = tokio::signal::ctrl_c().await;
     handle.shutdown().await;
     ExitCode::SUCCESS
@@ -50,7 +53,10 @@ async fn serve_sim(args: &SimArgs) -> ExitCode {
 async fn cockpit(cli: Cli) -> ExitCode {
     let log = cli.log_file.clone().unwrap_or_else(app::default_log_path);
     if let Err(e) = app::init_logging(&log) {
-        return fail(&format!("cannot open log file {}: {e}", log.display()), EXIT_USAGE);
+        return fail(
+            &format!("cannot open log file {}: {e}", log.display()),
+            EXIT_USAGE,
+        );
     }
     // Keep the embedded simulator alive for as long as the cockpit runs.
     let mut embedded = None;

@@ -14,7 +14,9 @@ use tandem::store::Store;
 use tandem::sync::load_all;
 
 fn frozen_now() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-11-20T15:00:00Z").unwrap().with_timezone(&Utc)
+    DateTime::parse_from_rfc3339("2026-11-20T15:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 async fn frozen_sim(contacts: usize) -> SimHandle {
@@ -31,7 +33,10 @@ fn client(sim: &SimHandle) -> HubSpot {
 async fn server_contact(sim: &SimHandle, id: &str) -> Value {
     reqwest::Client::new()
         .get(format!("{}/crm/v3/objects/contacts/{id}", sim.base_url))
-        .query(&[("properties", "lifecyclestage,hs_lead_status,hubspot_owner_id")])
+        .query(&[(
+            "properties",
+            "lifecyclestage,hs_lead_status,hubspot_owner_id",
+        )])
         .bearer_auth(&sim.token)
         .send()
         .await
@@ -45,7 +50,10 @@ async fn server_contact(sim: &SimHandle, id: &str) -> Value {
 async fn server_notes(sim: &SimHandle, contact_id: &str) -> Vec<String> {
     let http = reqwest::Client::new();
     let links: Value = http
-        .post(format!("{}/crm/v4/associations/contacts/notes/batch/read", sim.base_url))
+        .post(format!(
+            "{}/crm/v4/associations/contacts/notes/batch/read",
+            sim.base_url
+        ))
         .bearer_auth(&sim.token)
         .json(&json!({ "inputs": [{ "id": contact_id }] }))
         .send()
@@ -78,7 +86,12 @@ async fn server_notes(sim: &SimHandle, contact_id: &str) -> Vec<String> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|n| n["properties"]["hs_note_body"].as_str().unwrap_or("").to_string())
+        .map(|n| {
+            n["properties"]["hs_note_body"]
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        })
         .collect()
 }
 
@@ -119,14 +132,41 @@ async fn first_load_reads_every_record() {
     let mut hs = client(&sim);
     let (store, cursor) = loaded_store(&mut hs).await;
     assert_eq!(store.leads().len(), 450, "all pages of the list endpoint");
-    assert!(store.owners().iter().any(|o| o.team == Some(tandem::domain::Team::Sales)));
-    assert!(store.owners().iter().any(|o| o.team == Some(tandem::domain::Team::Marketing)));
+    assert!(
+        store
+            .owners()
+            .iter()
+            .any(|o| o.team == Some(tandem::domain::Team::Sales))
+    );
+    assert!(
+        store
+            .owners()
+            .iter()
+            .any(|o| o.team == Some(tandem::domain::Team::Marketing))
+    );
     assert!(store.deal_stages().iter().any(|s| s.is_won));
     assert!(!store.deals().is_empty());
-    assert!(store.deals().iter().all(|d| !d.contact_ids.is_empty()), "deals carry contacts");
-    assert!(store.notes().iter().any(|n| matches!(n.kind, NoteKind::Feedback { .. })));
-    for stage in [Stage::Inquiry, Stage::Mql, Stage::Sal, Stage::Sql, Stage::Nurture] {
-        assert!(store.leads().iter().any(|l| l.stage == Some(stage)), "{stage}");
+    assert!(
+        store.deals().iter().all(|d| !d.contact_ids.is_empty()),
+        "deals carry contacts"
+    );
+    assert!(
+        store
+            .notes()
+            .iter()
+            .any(|n| matches!(n.kind, NoteKind::Feedback { .. }))
+    );
+    for stage in [
+        Stage::Inquiry,
+        Stage::Mql,
+        Stage::Sal,
+        Stage::Sql,
+        Stage::Nurture,
+    ] {
+        assert!(
+            store.leads().iter().any(|l| l.stage == Some(stage)),
+            "{stage}"
+        );
     }
     assert!(cursor.contacts.is_some() && cursor.deals.is_some() && cursor.notes.is_some());
     sim.shutdown().await;
@@ -151,9 +191,16 @@ async fn incremental_poll_sees_a_change_made_elsewhere() {
     assert!(status.is_success());
 
     let delta = hs.poll(&mut cursor).await.unwrap();
-    let lead = delta.leads.iter().find(|l| l.id == id).expect("changed lead in the delta");
+    let lead = delta
+        .leads
+        .iter()
+        .find(|l| l.id == id)
+        .expect("changed lead in the delta");
     assert_eq!(lead.stage, Some(Stage::Disqualified));
-    assert!(delta.leads.len() < 10, "only the boundary and the change, not the world");
+    assert!(
+        delta.leads.len() < 10,
+        "only the boundary and the change, not the world"
+    );
     sim.shutdown().await;
 }
 
@@ -171,12 +218,21 @@ async fn hand_off_makes_the_lead_sales_accepted_with_the_owner() {
         .id
         .clone();
 
-    hs.apply(&action(1, &id, ActionKind::HandOff { owner_id: owner.clone() }))
-        .await
-        .expect("hand-off written");
+    hs.apply(&action(
+        1,
+        &id,
+        ActionKind::HandOff {
+            owner_id: owner.clone(),
+        },
+    ))
+    .await
+    .expect("hand-off written");
 
     let server = server_contact(&sim, &id).await;
-    assert_eq!(server["properties"]["lifecyclestage"], "marketingqualifiedlead");
+    assert_eq!(
+        server["properties"]["lifecyclestage"],
+        "marketingqualifiedlead"
+    );
     assert_eq!(server["properties"]["hs_lead_status"], "OPEN");
     assert_eq!(server["properties"]["hubspot_owner_id"], owner.as_str());
 
@@ -209,7 +265,10 @@ async fn recycle_moves_the_lifecycle_backward_and_writes_the_reason() {
     assert_eq!(server["properties"]["lifecyclestage"], "lead");
     assert_eq!(server["properties"]["hs_lead_status"], "BAD_TIMING");
     let notes = server_notes(&sim, &id).await;
-    let ours: Vec<&String> = notes.iter().filter(|b| b.contains("ref=tdmtest2")).collect();
+    let ours: Vec<&String> = notes
+        .iter()
+        .filter(|b| b.contains("ref=tdmtest2"))
+        .collect();
     assert_eq!(ours.len(), 1);
     assert!(ours[0].starts_with("#recycle reason=no_budget"));
     assert!(ours[0].contains("budget frozen until Q2"));
@@ -217,7 +276,10 @@ async fn recycle_moves_the_lifecycle_backward_and_writes_the_reason() {
     // Applying the same action again (a retry after an ambiguous failure) adds nothing.
     hs.apply(&recycle).await.expect("retry is harmless");
     let again = server_notes(&sim, &id).await;
-    assert_eq!(again.iter().filter(|b| b.contains("ref=tdmtest2")).count(), 1);
+    assert_eq!(
+        again.iter().filter(|b| b.contains("ref=tdmtest2")).count(),
+        1
+    );
 
     let delta = hs.poll(&mut cursor).await.unwrap();
     assert_eq!(
@@ -225,7 +287,13 @@ async fn recycle_moves_the_lifecycle_backward_and_writes_the_reason() {
         Some(Stage::Nurture)
     );
     assert!(delta.notes.iter().any(|n| n.lead_ids.contains(&id)
-        && matches!(n.kind, NoteKind::Recycle { reason: Some(RecycleReason::NoBudget), .. })));
+        && matches!(
+            n.kind,
+            NoteKind::Recycle {
+                reason: Some(RecycleReason::NoBudget),
+                ..
+            }
+        )));
     sim.shutdown().await;
 }
 
@@ -298,7 +366,10 @@ async fn server_errors_and_garbage_are_typed_and_transient() {
 
     inject(&sim, json!({ "status": 503, "count": 1 })).await;
     let err = hs.poll(&mut cursor).await.unwrap_err();
-    assert!(matches!(err, SourceError::Api { status: 503, .. }), "{err:?}");
+    assert!(
+        matches!(err, SourceError::Api { status: 503, .. }),
+        "{err:?}"
+    );
     assert!(err.is_transient());
 
     inject(&sim, json!({ "kind": "malformed_json", "count": 1 })).await;
@@ -315,10 +386,19 @@ async fn a_refused_write_is_reported_not_swallowed() {
     let sim = frozen_sim(50).await;
     let mut hs = client(&sim);
     let err = hs
-        .apply(&action(9, "999999999", ActionKind::HandOff { owner_id: "1".into() }))
+        .apply(&action(
+            9,
+            "999999999",
+            ActionKind::HandOff {
+                owner_id: "1".into(),
+            },
+        ))
         .await
         .unwrap_err();
-    assert!(matches!(err, SourceError::Api { status: 404, .. }), "{err:?}");
+    assert!(
+        matches!(err, SourceError::Api { status: 404, .. }),
+        "{err:?}"
+    );
     assert!(!err.is_transient());
     sim.shutdown().await;
 }

@@ -68,7 +68,10 @@ impl App {
             model: Model {
                 store: Store::default(),
                 snapshot: Snapshot::default(),
-                health: sources.iter().map(|(name, _)| SourceHealth::new(name)).collect(),
+                health: sources
+                    .iter()
+                    .map(|(name, _)| SourceHealth::new(name))
+                    .collect(),
                 outbox: Vec::new(),
                 slas: default_slas(),
                 calendar: BusinessCalendar::default(),
@@ -106,7 +109,8 @@ impl App {
                 deal_stages,
                 ..
             } => {
-                let changed = self.model.store.set_owners(owners) | self.model.store.set_deal_stages(deal_stages);
+                let changed = self.model.store.set_owners(owners)
+                    | self.model.store.set_deal_stages(deal_stages);
                 self.stale_snapshot |= changed;
                 changed
             }
@@ -204,7 +208,12 @@ impl App {
                 });
                 if self.model.outbox.len() > OUTBOX_HISTORY {
                     // Never drop an action that is still pending.
-                    if let Some(pos) = self.model.outbox.iter().position(|e| e.status != ActionStatus::Pending) {
+                    if let Some(pos) = self
+                        .model
+                        .outbox
+                        .iter()
+                        .position(|e| e.status != ActionStatus::Pending)
+                    {
                         self.model.outbox.remove(pos);
                     }
                 }

@@ -25,7 +25,12 @@ pub struct RunOptions {
 pub async fn run(terminal: &mut DefaultTerminal, opts: RunOptions) -> std::io::Result<()> {
     let (sync_tx, mut sync_rx) = mpsc::unbounded_channel::<SyncEvent>();
     let source = sync::spawn(0, &opts.source_name, opts.hubspot, opts.interval, sync_tx);
-    let mut app = App::new(vec![(opts.source_name, source)], opts.simulated, opts.color, Utc::now());
+    let mut app = App::new(
+        vec![(opts.source_name, source)],
+        opts.simulated,
+        opts.color,
+        Utc::now(),
+    );
 
     let mut input_rx = spawn_input_thread();
     // Live countdowns and freshness badges move once a second; nothing else is periodic.

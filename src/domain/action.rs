@@ -12,10 +12,7 @@ pub enum ActionKind {
     /// Marketing → sales: the lead becomes sales-accepted with this owner.
     HandOff { owner_id: String },
     /// Sales → marketing: back to nurture, with the reason written as a note.
-    Recycle {
-        reason: RecycleReason,
-        note: String,
-    },
+    Recycle { reason: RecycleReason, note: String },
     /// Sales tells marketing whether a campaign's messaging works.
     Feedback {
         campaign: String,

@@ -88,8 +88,8 @@ impl BusinessCalendar {
 
     /// Start of the ISO week (Monday 00:00 UTC) containing `now`.
     pub fn week_start(now: DateTime<Utc>) -> DateTime<Utc> {
-        let monday = now.date_naive()
-            - Duration::days(i64::from(now.weekday().num_days_from_monday()));
+        let monday =
+            now.date_naive() - Duration::days(i64::from(now.weekday().num_days_from_monday()));
         Utc.from_utc_datetime(&monday.and_time(NaiveTime::MIN))
     }
 }
@@ -118,7 +118,10 @@ mod tests {
         let to = at("2026-11-23T10:00:00Z");
         assert_eq!(cal.between(from, to), Duration::hours(2));
         assert_eq!(cal.between(to, from), -Duration::hours(2));
-        assert_eq!(cal.add(from, Duration::hours(4)), at("2026-11-23T12:00:00Z"));
+        assert_eq!(
+            cal.add(from, Duration::hours(4)),
+            at("2026-11-23T12:00:00Z")
+        );
     }
 
     #[test]
@@ -139,7 +142,8 @@ mod tests {
     #[test]
     fn holidays_are_skipped() {
         let mut cal = BusinessCalendar::default();
-        cal.holidays.push(NaiveDate::from_ymd_opt(2026, 11, 26).unwrap());
+        cal.holidays
+            .push(NaiveDate::from_ymd_opt(2026, 11, 26).unwrap());
         // Wed 16:00 + 2h: one hour Wed, Thu is a holiday, one hour Fri.
         assert_eq!(
             cal.add(at("2026-11-25T16:00:00Z"), Duration::hours(2)),

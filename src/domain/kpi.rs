@@ -105,7 +105,10 @@ fn accepted_or_beyond(stage: Option<Stage>) -> bool {
 }
 
 fn sql_or_beyond(stage: Option<Stage>) -> bool {
-    matches!(stage, Some(Stage::Sql | Stage::Opportunity | Stage::Customer))
+    matches!(
+        stage,
+        Some(Stage::Sql | Stage::Opportunity | Stage::Customer)
+    )
 }
 
 fn ratio(num: usize, den: usize) -> KpiValue {
@@ -133,14 +136,27 @@ pub fn compute(input: &KpiInput<'_>, period: Period) -> Vec<Kpi> {
     let by_id: HashMap<&str, &Lead> = leads.iter().map(|l| (l.id.as_str(), l)).collect();
 
     // Marketing.
-    let mqls: Vec<&Lead> = leads.iter().filter(|l| period.contains(l.dates.mql)).collect();
-    let left_mql: Vec<&&Lead> = mqls.iter().filter(|l| l.stage != Some(Stage::Mql)).collect();
-    let accepted = left_mql.iter().filter(|l| accepted_or_beyond(l.stage)).count();
+    let mqls: Vec<&Lead> = leads
+        .iter()
+        .filter(|l| period.contains(l.dates.mql))
+        .collect();
+    let left_mql: Vec<&&Lead> = mqls
+        .iter()
+        .filter(|l| l.stage != Some(Stage::Mql))
+        .collect();
+    let accepted = left_mql
+        .iter()
+        .filter(|l| accepted_or_beyond(l.stage))
+        .count();
 
     let mut sourced = 0.0;
     let mut touched = 0.0;
     for deal in input.deals.iter().filter(open_deal) {
-        let contacts: Vec<&Lead> = deal.contact_ids.iter().filter_map(|id| by_id.get(id.as_str()).copied()).collect();
+        let contacts: Vec<&Lead> = deal
+            .contact_ids
+            .iter()
+            .filter_map(|id| by_id.get(id.as_str()).copied())
+            .collect();
         if contacts
             .iter()
             .any(|l| MARKETING_CHANNELS.contains(&l.source_channel.as_str()))
@@ -160,8 +176,10 @@ pub fn compute(input: &KpiInput<'_>, period: Period) -> Vec<Kpi> {
     }
 
     // Sales.
-    let accepted_in_period: Vec<&Lead> =
-        leads.iter().filter(|l| period.contains(l.dates.accepted)).collect();
+    let accepted_in_period: Vec<&Lead> = leads
+        .iter()
+        .filter(|l| period.contains(l.dates.accepted))
+        .collect();
     let speed: Vec<Duration> = accepted_in_period
         .iter()
         .filter_map(|l| Some(input.calendar.between(l.dates.mql?, l.dates.accepted?)))
@@ -192,13 +210,62 @@ pub fn compute(input: &KpiInput<'_>, period: Period) -> Vec<Kpi> {
     use Better::*;
     use Team::*;
     vec![
-        kpi("mqls_created", Marketing, "MQLs created", KpiValue::Count(mqls.len() as u64), Some(KpiValue::Count(60)), Higher),
-        kpi("mql_acceptance", Marketing, "MQL→SAL accepted", ratio(accepted, left_mql.len()), Some(KpiValue::Ratio(Some(0.7))), Higher),
-        kpi("sourced_pipeline", Marketing, "sourced pipeline", KpiValue::Money(sourced), None, Higher),
-        kpi("touched_pipeline", Marketing, "touched pipeline", KpiValue::Money(touched), Some(KpiValue::Money(1_500_000.0)), Higher),
-        kpi("speed_to_lead", Sales, "speed to lead (med)", KpiValue::Duration(median(speed)), Some(KpiValue::Duration(Some(Duration::hours(4)))), Lower),
-        kpi("sal_to_sql", Sales, "SAL→SQL", ratio(to_sql, left_sal.len()), Some(KpiValue::Ratio(Some(0.55))), Higher),
-        kpi("win_rate", Sales, "win rate", ratio(won, won + lost), Some(KpiValue::Ratio(Some(0.25))), Higher),
+        kpi(
+            "mqls_created",
+            Marketing,
+            "MQLs created",
+            KpiValue::Count(mqls.len() as u64),
+            Some(KpiValue::Count(60)),
+            Higher,
+        ),
+        kpi(
+            "mql_acceptance",
+            Marketing,
+            "MQL→SAL accepted",
+            ratio(accepted, left_mql.len()),
+            Some(KpiValue::Ratio(Some(0.7))),
+            Higher,
+        ),
+        kpi(
+            "sourced_pipeline",
+            Marketing,
+            "sourced pipeline",
+            KpiValue::Money(sourced),
+            None,
+            Higher,
+        ),
+        kpi(
+            "touched_pipeline",
+            Marketing,
+            "touched pipeline",
+            KpiValue::Money(touched),
+            Some(KpiValue::Money(1_500_000.0)),
+            Higher,
+        ),
+        kpi(
+            "speed_to_lead",
+            Sales,
+            "speed to lead (med)",
+            KpiValue::Duration(median(speed)),
+            Some(KpiValue::Duration(Some(Duration::hours(4)))),
+            Lower,
+        ),
+        kpi(
+            "sal_to_sql",
+            Sales,
+            "SAL→SQL",
+            ratio(to_sql, left_sal.len()),
+            Some(KpiValue::Ratio(Some(0.55))),
+            Higher,
+        ),
+        kpi(
+            "win_rate",
+            Sales,
+            "win rate",
+            ratio(won, won + lost),
+            Some(KpiValue::Ratio(Some(0.25))),
+            Higher,
+        ),
     ]
 }
 
@@ -219,7 +286,11 @@ mod tests {
             is_closed: closed,
             is_won: won,
         };
-        vec![s("open", false, false), s("won", true, true), s("lost", true, false)]
+        vec![
+            s("open", false, false),
+            s("won", true, true),
+            s("lost", true, false),
+        ]
     }
 
     fn deal(id: &str, stage: &str, amount: f64, contact: &str) -> Deal {
@@ -244,7 +315,10 @@ mod tests {
     fn hand_computed_week() {
         let now = at("2026-11-20T15:00:00Z");
         let mut leads = Vec::new();
-        for (i, stage) in [Stage::Mql, Stage::Sal, Stage::Sql, Stage::Nurture].iter().enumerate() {
+        for (i, stage) in [Stage::Mql, Stage::Sal, Stage::Sql, Stage::Nurture]
+            .iter()
+            .enumerate()
+        {
             let mut l = lead_in(*stage);
             l.id = format!("{i}");
             // MQL Monday 10:00; accepted Monday 12:30 (2h30 business).
@@ -253,7 +327,11 @@ mod tests {
                 l.dates.accepted = Some(at("2026-11-16T12:30:00Z"));
             }
             l.dates.created = Some(at("2026-11-01T00:00:00Z"));
-            l.source_channel = if i == 2 { "OFFLINE".into() } else { "PAID_SEARCH".into() };
+            l.source_channel = if i == 2 {
+                "OFFLINE".into()
+            } else {
+                "PAID_SEARCH".into()
+            };
             l.first_campaign = (i == 2).then(|| "ROI webinar".to_string());
             leads.push(l);
         }
@@ -270,11 +348,19 @@ mod tests {
         ];
         let cal = BusinessCalendar::default();
         let stages = stages();
-        let input = KpiInput { leads: &leads, deals: &deals, deal_stages: &stages, calendar: &cal };
+        let input = KpiInput {
+            leads: &leads,
+            deals: &deals,
+            deal_stages: &stages,
+            calendar: &cal,
+        };
         let kpis = compute(&input, Period::this_week(now));
         assert_eq!(value(&kpis, "mqls_created"), KpiValue::Count(4));
         // Three left MQL: two accepted, one recycled.
-        assert_eq!(value(&kpis, "mql_acceptance"), KpiValue::Ratio(Some(2.0 / 3.0)));
+        assert_eq!(
+            value(&kpis, "mql_acceptance"),
+            KpiValue::Ratio(Some(2.0 / 3.0))
+        );
         assert_eq!(value(&kpis, "sourced_pipeline"), KpiValue::Money(500.0));
         assert_eq!(value(&kpis, "touched_pipeline"), KpiValue::Money(1000.0));
         assert_eq!(
@@ -289,7 +375,12 @@ mod tests {
     #[test]
     fn empty_world_has_no_ratios() {
         let cal = BusinessCalendar::default();
-        let input = KpiInput { leads: &[], deals: &[], deal_stages: &[], calendar: &cal };
+        let input = KpiInput {
+            leads: &[],
+            deals: &[],
+            deal_stages: &[],
+            calendar: &cal,
+        };
         let kpis = compute(&input, Period::this_week(at("2026-11-20T15:00:00Z")));
         assert_eq!(value(&kpis, "win_rate"), KpiValue::Ratio(None));
         assert_eq!(value(&kpis, "speed_to_lead"), KpiValue::Duration(None));

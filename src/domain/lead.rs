@@ -53,7 +53,11 @@ impl Lead {
 
     /// A short segment label used for coverage ("EMEA ent").
     pub fn segment(&self) -> String {
-        format!("{} {}", region_of(&self.country), size_band(&self.company_size))
+        format!(
+            "{} {}",
+            region_of(&self.country),
+            size_band(&self.company_size)
+        )
     }
 
     /// When the lead entered its current shared stage, if known.

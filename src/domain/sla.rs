@@ -14,14 +14,24 @@ pub enum Clock {
 }
 
 impl Clock {
-    pub fn between(self, cal: &BusinessCalendar, from: DateTime<Utc>, to: DateTime<Utc>) -> Duration {
+    pub fn between(
+        self,
+        cal: &BusinessCalendar,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Duration {
         match self {
             Clock::Business => cal.between(from, to),
             Clock::Calendar => to - from,
         }
     }
 
-    pub fn add(self, cal: &BusinessCalendar, from: DateTime<Utc>, amount: Duration) -> DateTime<Utc> {
+    pub fn add(
+        self,
+        cal: &BusinessCalendar,
+        from: DateTime<Utc>,
+        amount: Duration,
+    ) -> DateTime<Utc> {
         match self {
             Clock::Business => cal.add(from, amount),
             Clock::Calendar => from + amount,
@@ -140,8 +150,14 @@ pub fn timer_for(
     let started_at = lead.entered_current_stage()?;
     let met = match def.stop {
         StopWhen::LeavesStage => false,
-        StopWhen::SalesActivity => lead.dates.last_sales_activity.is_some_and(|t| t > started_at),
-        StopWhen::MarketingTouch => lead.dates.last_marketing_touch.is_some_and(|t| t > started_at),
+        StopWhen::SalesActivity => lead
+            .dates
+            .last_sales_activity
+            .is_some_and(|t| t > started_at),
+        StopWhen::MarketingTouch => lead
+            .dates
+            .last_marketing_touch
+            .is_some_and(|t| t > started_at),
     };
     if met {
         return None;

@@ -53,7 +53,10 @@ pub struct Snapshot {
 }
 
 pub fn stage_index(stage: Stage) -> usize {
-    Stage::ALL.iter().position(|s| *s == stage).expect("every stage is listed")
+    Stage::ALL
+        .iter()
+        .position(|s| *s == stage)
+        .expect("every stage is listed")
 }
 
 impl Snapshot {
@@ -81,7 +84,8 @@ impl Snapshot {
                 }
             }
         }
-        snap.timers.sort_by(|a, b| a.due_at.cmp(&b.due_at).then(a.lead_id.cmp(&b.lead_id)));
+        snap.timers
+            .sort_by(|a, b| a.due_at.cmp(&b.due_at).then(a.lead_id.cmp(&b.lead_id)));
         for (t, timer) in snap.timers.iter().enumerate() {
             if let Some(&i) = lead_index.get(timer.lead_id.as_str()) {
                 snap.timer_of_lead.entry(i).or_insert(t);
@@ -226,8 +230,20 @@ mod tests {
         };
         let notes = vec![
             note("1", "ROI", Verdict::Works, "old", "2026-11-18T10:00:00Z"),
-            note("2", "ROI", Verdict::DoesNotWork, "new", "2026-11-19T10:00:00Z"),
-            note("3", "Whitepaper", Verdict::Works, "x", "2026-11-17T10:00:00Z"),
+            note(
+                "2",
+                "ROI",
+                Verdict::DoesNotWork,
+                "new",
+                "2026-11-19T10:00:00Z",
+            ),
+            note(
+                "3",
+                "Whitepaper",
+                Verdict::Works,
+                "x",
+                "2026-11-17T10:00:00Z",
+            ),
             Note {
                 id: "4".into(),
                 lead_ids: vec![],

@@ -174,7 +174,11 @@ mod tests {
             ("marketingqualifiedlead", "NEW", Some(Stage::Mql)),
             ("marketingqualifiedlead", "OPEN", Some(Stage::Sal)),
             ("marketingqualifiedlead", "IN_PROGRESS", Some(Stage::Sal)),
-            ("marketingqualifiedlead", "ATTEMPTED_TO_CONTACT", Some(Stage::Sal)),
+            (
+                "marketingqualifiedlead",
+                "ATTEMPTED_TO_CONTACT",
+                Some(Stage::Sal),
+            ),
             ("marketingqualifiedlead", "CONNECTED", Some(Stage::Sal)),
             ("salesqualifiedlead", "CONNECTED", Some(Stage::Sql)),
             ("opportunity", "", Some(Stage::Opportunity)),
@@ -188,14 +192,22 @@ mod tests {
             ("marketingqualifiedlead", "OPEN_DEAL", None),
         ];
         for (lifecycle, status, want) in cases {
-            assert_eq!(classify_hubspot(lifecycle, status), want, "{lifecycle}/{status}");
+            assert_eq!(
+                classify_hubspot(lifecycle, status),
+                want,
+                "{lifecycle}/{status}"
+            );
         }
     }
 
     #[test]
     fn every_stage_but_disqualified_has_an_owner() {
         for stage in Stage::ALL {
-            assert_eq!(stage.team().is_none(), stage == Stage::Disqualified, "{stage}");
+            assert_eq!(
+                stage.team().is_none(),
+                stage == Stage::Disqualified,
+                "{stage}"
+            );
         }
     }
 }

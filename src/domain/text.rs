@@ -24,7 +24,12 @@ pub fn clean(raw: &str) -> String {
 
 /// Like [`clean`], but keeps line breaks (for multi-line note bodies).
 pub fn clean_multiline(raw: &str) -> String {
-    raw.lines().map(clean).collect::<Vec<_>>().join("\n").trim().to_string()
+    raw.lines()
+        .map(clean)
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_string()
 }
 
 fn is_unsafe(ch: char) -> bool {
@@ -70,7 +75,10 @@ mod tests {
 
     #[test]
     fn multiline_keeps_lines_but_not_controls() {
-        assert_eq!(clean_multiline("one\u{1b}\n  two\t three \n"), "one\ntwo three");
+        assert_eq!(
+            clean_multiline("one\u{1b}\n  two\t three \n"),
+            "one\ntwo three"
+        );
     }
 
     #[test]

@@ -34,7 +34,10 @@ impl Backoff {
         let exp = self.base.saturating_mul(1u32 << self.failures.min(16));
         self.failures = self.failures.saturating_add(1);
         let capped = exp.min(self.max);
-        self.seed = self.seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.seed = self
+            .seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         let jitter = (self.seed >> 33) % 200; // per mille, 0–19.9%
         capped - capped.mul_f64(jitter as f64 / 1000.0)
     }

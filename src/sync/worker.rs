@@ -182,7 +182,10 @@ impl Worker {
                 Err(e) => {
                     self.outbox.pop_front();
                     tracing::warn!(id = action.id, error = %e, "action refused");
-                    self.send(SyncEvent::Action(action.id, ActionStatus::Failed(e.to_string())));
+                    self.send(SyncEvent::Action(
+                        action.id,
+                        ActionStatus::Failed(e.to_string()),
+                    ));
                 }
             }
         }

@@ -1,1 +1,70 @@
 //! The cockpit's panes and dialogs. State is owned by the app loop; nothing here does I/O.
+//!
+//! The app calls [`UiState::handle_key`] for every key, [`UiState::on_data_changed`] after
+//! every store/snapshot rebuild, and [`draw`] whenever something changed. Drawing never reads
+//! the clock (`ctx.now` is the only time) and only builds rows for what is on screen.
+
+mod breaches;
+mod detail;
+mod feedback;
+mod footer;
+mod format;
+mod handoff;
+mod header;
+mod help;
+mod keys;
+mod kpis;
+mod layout;
+mod leads;
+mod note;
+mod pipeline;
+mod recycle;
+mod state;
+mod theme;
+
+#[cfg(test)]
+mod fixture;
+#[cfg(test)]
+mod tests;
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::action::ActionKind;
+use crate::domain::business_hours::BusinessCalendar;
+use crate::domain::sla::SlaDef;
+use crate::domain::snapshot::Snapshot;
+use crate::store::Store;
+use crate::sync::{OutboxEntry, SourceHealth};
+
+pub use layout::draw;
+pub use state::UiState;
+
+/// Everything a frame or a key press may read. Borrowed from the app for one call.
+pub struct ViewCtx<'a> {
+    pub store: &'a Store,
+    /// Rebuilt by the app after each data change.
+    pub snapshot: &'a Snapshot,
+    pub slas: &'a [SlaDef],
+    pub calendar: &'a BusinessCalendar,
+    /// One per source (HubSpot for now).
+    pub health: &'a [SourceHealth],
+    /// Actions, newest last.
+    pub outbox: &'a [OutboxEntry],
+    /// The only clock the UI sees.
+    pub now: DateTime<Utc>,
+    /// Show a "SIMULATED DATA" badge.
+    pub simulated: bool,
+}
+
+/// What the UI asks the app to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Quit,
+    Refresh,
+    /// An action the user confirmed; the app gives it an id and sends it to the outbox.
+    Submit {
+        lead_id: String,
+        lead_name: String,
+        kind: ActionKind,
+    },
+}

@@ -241,7 +241,10 @@ mod tests {
         assert_eq!(lead.stage, Some(crate::domain::Stage::Mql));
         assert_eq!(lead.segment(), "EMEA ent");
         assert_eq!(lead.dates.mql, parse_time("2026-11-20T10:00:00Z"));
-        assert_eq!(lead.updated_at, Utc.timestamp_millis_opt(1763640000000).unwrap());
+        assert_eq!(
+            lead.updated_at,
+            Utc.timestamp_millis_opt(1763640000000).unwrap()
+        );
     }
 
     #[test]

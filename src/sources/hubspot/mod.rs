@@ -38,7 +38,9 @@ pub struct HubSpot {
 
 impl std::fmt::Debug for HubSpot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HubSpot").field("base", &self.base).finish_non_exhaustive()
+        f.debug_struct("HubSpot")
+            .field("base", &self.base)
+            .finish_non_exhaustive()
     }
 }
 
@@ -112,7 +114,10 @@ impl HubSpot {
         serde_json::from_slice(&bytes).map_err(|e| SourceError::Malformed(e.to_string()))
     }
 
-    async fn send(&mut self, build: impl Fn(&Self) -> RequestBuilder) -> Result<Response, SourceError> {
+    async fn send(
+        &mut self,
+        build: impl Fn(&Self) -> RequestBuilder,
+    ) -> Result<Response, SourceError> {
         let mut attempt = 0;
         loop {
             self.pace().await;

@@ -6,12 +6,12 @@ use chrono::{DateTime, Utc};
 use reqwest::Method;
 use serde_json::json;
 
+use super::HubSpot;
 use super::mapping::{self, CONTACT_PROPERTIES, DEAL_PROPERTIES, NOTE_PROPERTIES};
 use super::wire::{
     AssociationBatch, Filter, FilterGroup, Object, OwnerWire, Page, PipelineWire, SearchRequest,
     Sort,
 };
-use super::HubSpot;
 use crate::domain::{Deal, DealStage, Lead, Note, Owner};
 use crate::sources::SourceError;
 
@@ -77,7 +77,8 @@ impl Kind {
 }
 
 fn modified(o: &Object, kind: Kind) -> Option<DateTime<Utc>> {
-    o.prop(kind.modified_property()).and_then(mapping::parse_time)
+    o.prop(kind.modified_property())
+        .and_then(mapping::parse_time)
 }
 
 impl HubSpot {
@@ -134,7 +135,10 @@ impl HubSpot {
     }
 
     /// The newest modification time now, so changes made during the first load are not missed.
-    pub async fn high_water_mark(&mut self, kind: Kind) -> Result<Option<DateTime<Utc>>, SourceError> {
+    pub async fn high_water_mark(
+        &mut self,
+        kind: Kind,
+    ) -> Result<Option<DateTime<Utc>>, SourceError> {
         let req = SearchRequest {
             filter_groups: vec![],
             sorts: vec![Sort {
@@ -149,9 +153,14 @@ impl HubSpot {
         Ok(page.results.first().and_then(|o| modified(o, kind)))
     }
 
-    async fn search(&mut self, kind: Kind, req: &SearchRequest) -> Result<Page<Object>, SourceError> {
+    async fn search(
+        &mut self,
+        kind: Kind,
+        req: &SearchRequest,
+    ) -> Result<Page<Object>, SourceError> {
         let path = format!("/crm/v3/objects/{}/search", kind.path());
-        self.call(|s| s.request(Method::POST, &path).json(req)).await
+        self.call(|s| s.request(Method::POST, &path).json(req))
+            .await
     }
 
     /// Everything of `kind` modified at or after `since`, oldest first.
@@ -208,7 +217,10 @@ impl HubSpot {
             }
             if newest <= from {
                 // 10k records in one millisecond: nothing more can be paged; take what we have.
-                tracing::warn!(kind = kind.path(), "search cap reached within one timestamp");
+                tracing::warn!(
+                    kind = kind.path(),
+                    "search cap reached within one timestamp"
+                );
                 break;
             }
             from = newest;
@@ -223,10 +235,15 @@ impl HubSpot {
         to: Kind,
         ids: &[String],
     ) -> Result<HashMap<String, Vec<String>>, SourceError> {
-        let path = format!("/crm/v4/associations/{}/{}/batch/read", from.path(), to.path());
+        let path = format!(
+            "/crm/v4/associations/{}/{}/batch/read",
+            from.path(),
+            to.path()
+        );
         let mut out: HashMap<String, Vec<String>> = HashMap::new();
         for chunk in ids.chunks(BATCH_LIMIT) {
-            let body = json!({ "inputs": chunk.iter().map(|id| json!({ "id": id })).collect::<Vec<_>>() });
+            let body =
+                json!({ "inputs": chunk.iter().map(|id| json!({ "id": id })).collect::<Vec<_>>() });
             let batch: AssociationBatch = self
                 .call(|s| s.request(Method::POST, &path).json(&body))
                 .await?;

@@ -47,7 +47,8 @@ impl HubSpot {
                 let mut props = Map::new();
                 props.insert("hs_lead_status".into(), json!("OPEN"));
                 props.insert("hubspot_owner_id".into(), json!(owner_id));
-                self.move_lifecycle(id, "marketingqualifiedlead", props).await
+                self.move_lifecycle(id, "marketingqualifiedlead", props)
+                    .await
             }
             ActionKind::Recycle { reason, note } => {
                 let mut props = Map::new();
@@ -77,11 +78,18 @@ impl HubSpot {
     async fn contact(&mut self, id: &str, props: &[&str]) -> Result<Object, SourceError> {
         let path = format!("/crm/v3/objects/contacts/{id}");
         let props = props.join(",");
-        self.call(|s| s.request(Method::GET, &path).query(&[("properties", &props)]))
-            .await
+        self.call(|s| {
+            s.request(Method::GET, &path)
+                .query(&[("properties", &props)])
+        })
+        .await
     }
 
-    async fn patch_contact(&mut self, id: &str, props: Map<String, Value>) -> Result<(), SourceError> {
+    async fn patch_contact(
+        &mut self,
+        id: &str,
+        props: Map<String, Value>,
+    ) -> Result<(), SourceError> {
         let path = format!("/crm/v3/objects/contacts/{id}");
         let body = json!({ "properties": props });
         let _: Object = self
@@ -126,12 +134,20 @@ impl HubSpot {
             after: None,
         };
         let page: Page<Object> = self
-            .call(|s| s.request(Method::POST, "/crm/v3/objects/notes/search").json(&req))
+            .call(|s| {
+                s.request(Method::POST, "/crm/v3/objects/notes/search")
+                    .json(&req)
+            })
             .await?;
         Ok(page.total.unwrap_or(page.results.len() as u64) > 0)
     }
 
-    async fn post_note_once(&mut self, contact_id: &str, kind: &NoteKind, key: &str) -> Result<(), SourceError> {
+    async fn post_note_once(
+        &mut self,
+        contact_id: &str,
+        kind: &NoteKind,
+        key: &str,
+    ) -> Result<(), SourceError> {
         if self.note_exists(key).await? {
             tracing::info!(key, "note already written by an earlier attempt");
             return Ok(());
@@ -148,7 +164,10 @@ impl HubSpot {
             }]
         });
         let _: Object = self
-            .call(|s| s.request(Method::POST, "/crm/v3/objects/notes").json(&payload))
+            .call(|s| {
+                s.request(Method::POST, "/crm/v3/objects/notes")
+                    .json(&payload)
+            })
             .await?;
         Ok(())
     }

@@ -1,0 +1,270 @@
+//! Everything about one lead: fields, owner, the stage and its written definition, the SLA
+//! that applies with its due time, the outbox status and the lead's recent notes.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::domain::Note;
+use crate::domain::feedback::NoteKind;
+use crate::domain::sla::Clock;
+
+use super::ViewCtx;
+use super::footer::outbox_status;
+use super::format::{age, signed_hm, wrap_words};
+use super::layout::{field, modal};
+use super::leads::sla_span;
+use super::state::entry_for_lead;
+use super::theme::Theme;
+
+const RECENT_NOTES: usize = 5;
+/// Label column of [`field`]: a space and ten characters.
+const LABEL_W: usize = 11;
+
+/// A field whose value may run long: word-wrapped, continuation lines indented under it.
+fn long_field<'a>(theme: Theme, label: &str, text: &str, style: Style, w: usize) -> Vec<Line<'a>> {
+    wrap_words(text, w.saturating_sub(LABEL_W).max(8))
+        .into_iter()
+        .enumerate()
+        .map(|(i, part)| {
+            field(
+                theme,
+                if i == 0 { label } else { "" },
+                vec![Span::styled(part, style)],
+            )
+        })
+        .collect()
+}
+
+/// `  4h ago  Sam Ortiz · feedback on "ROI" (works)` and the note text wrapped under it.
+fn note_lines<'a>(theme: Theme, ctx: &ViewCtx, note: &Note, w: usize) -> Vec<Line<'a>> {
+    let who = note
+        .owner_id
+        .as_deref()
+        .and_then(|id| ctx.store.owner(id))
+        .map_or_else(|| "someone".to_string(), |o| o.name.clone());
+    let (kind, text) = match &note.kind {
+        NoteKind::Feedback {
+            campaign,
+            verdict,
+            text,
+        } => (
+            format!(" · feedback on \"{campaign}\" ({})", verdict.label()),
+            text.as_str(),
+        ),
+        NoteKind::Recycle { reason, text } => (
+            format!(
+                " · recycled: {}",
+                reason.map_or("no reason given", |r| r.label())
+            ),
+            text.as_str(),
+        ),
+        NoteKind::Plain(text) => (String::new(), text.as_str()),
+    };
+    let mut out = vec![Line::from(vec![
+        Span::styled(format!(" {:>4} ago  ", age(ctx.now - note.at)), theme.dim()),
+        Span::styled(who, theme.bold()),
+        Span::styled(kind, theme.dim()),
+    ])];
+    for part in wrap_words(text, w.saturating_sub(LABEL_W).max(8)) {
+        if !part.is_empty() {
+            out.push(Line::raw(format!("{}{part}", " ".repeat(LABEL_W))));
+        }
+    }
+    out
+}
+
+/// The detail lines of a lead at `w` columns, or a short message if it left the data.
+fn lines<'a>(theme: Theme, ctx: &ViewCtx, lead_id: &str, w: usize) -> Vec<Line<'a>> {
+    let Some(lead) = ctx.store.lead(lead_id) else {
+        return vec![
+            Line::raw(""),
+            Line::styled(" this lead is no longer in the data", theme.warning()),
+        ];
+    };
+    let mut out = vec![Line::raw("")];
+    let mut who = vec![Span::styled(lead.name.clone(), theme.bold())];
+    if !lead.title.is_empty() {
+        who.push(Span::raw(format!(" — {}", lead.title)));
+    }
+    out.push(field(theme, "lead", who));
+    out.push(field(
+        theme,
+        "company",
+        vec![Span::raw(lead.company.clone())],
+    ));
+    out.push(field(theme, "email", vec![Span::raw(lead.email.clone())]));
+    out.push(field(
+        theme,
+        "segment",
+        vec![Span::raw(format!(
+            "{}  ({}, {} employees)",
+            lead.segment(),
+            lead.country,
+            lead.company_size
+        ))],
+    ));
+    let owner = lead.owner_id.as_deref().and_then(|id| ctx.store.owner(id));
+    out.push(field(
+        theme,
+        "owner",
+        match owner {
+            Some(o) => vec![
+                Span::styled(o.name.clone(), theme.team(o.team)),
+                Span::styled(
+                    o.team
+                        .map_or(String::new(), |t| format!(" ({})", t.label())),
+                    theme.dim(),
+                ),
+            ],
+            None => vec![Span::styled("unassigned", theme.dim())],
+        },
+    ));
+    out.push(Line::raw(""));
+    match lead.stage {
+        Some(stage) => {
+            let mut spans = vec![Span::styled(
+                stage.id(),
+                theme.team(stage.team()).patch(theme.bold()),
+            )];
+            if let Some(team) = stage.team() {
+                spans.push(Span::raw(format!(" · {} to act", team.label())));
+            }
+            if let Some(t) = lead.entered_current_stage() {
+                spans.push(Span::raw(format!(" · for {}", age(ctx.now - t))));
+            }
+            out.push(field(theme, "stage", spans));
+            out.extend(long_field(theme, "", stage.definition(), theme.dim(), w));
+        }
+        None => out.push(field(
+            theme,
+            "stage",
+            vec![Span::styled(
+                format!("unmapped (CRM: {} / {})", lead.lifecycle, lead.lead_status),
+                theme.warning(),
+            )],
+        )),
+    }
+    let timers: Vec<_> = ctx
+        .snapshot
+        .timers
+        .iter()
+        .filter(|t| t.lead_id == lead.id)
+        .collect();
+    if timers.is_empty() {
+        out.push(field(
+            theme,
+            "SLA",
+            vec![Span::styled("no clock running", theme.dim())],
+        ));
+    }
+    for (i, t) in timers.into_iter().enumerate() {
+        let Some(def) = ctx.slas.get(t.sla) else {
+            continue;
+        };
+        let clock = match def.clock {
+            Clock::Business => "business",
+            Clock::Calendar => "calendar",
+        };
+        let label = if i == 0 { "SLA" } else { "" };
+        let promise = format!(
+            "{} ({}): {} within {} {clock} time",
+            def.id,
+            def.team.label(),
+            def.label,
+            signed_hm(def.limit)
+        );
+        out.extend(long_field(
+            theme,
+            label,
+            &promise,
+            theme.team(Some(def.team)),
+            w,
+        ));
+        out.push(field(
+            theme,
+            "",
+            vec![
+                sla_span(
+                    theme,
+                    t.state(ctx.now),
+                    t.remaining(def, ctx.calendar, ctx.now),
+                ),
+                Span::raw(format!(" · due {}", t.due_at.format("%a %d %b %H:%M UTC"))),
+            ],
+        ));
+    }
+    out.push(Line::raw(""));
+    let channel = if lead.source_channel.is_empty() {
+        "—"
+    } else {
+        lead.source_channel.as_str()
+    };
+    out.push(field(theme, "source", vec![Span::raw(channel.to_string())]));
+    let campaigns: Vec<String> = [
+        ("first", &lead.first_campaign),
+        ("last", &lead.last_campaign),
+    ]
+    .into_iter()
+    .filter_map(|(label, c)| c.as_ref().map(|c| format!("{label}: {c}")))
+    .collect();
+    if !campaigns.is_empty() {
+        out.extend(long_field(
+            theme,
+            "campaigns",
+            &campaigns.join(" · "),
+            Style::new(),
+            w,
+        ));
+    }
+    if let Some(conv) = &lead.recent_conversion {
+        out.extend(long_field(theme, "converted", conv, Style::new(), w));
+    }
+    if let Some(entry) = entry_for_lead(ctx.outbox, &lead.id) {
+        let (text, style) = outbox_status(theme, entry);
+        out.extend(long_field(theme, "outbox", &text, style, w));
+    }
+
+    out.push(Line::raw(""));
+    let mut notes: Vec<&Note> = ctx
+        .store
+        .notes()
+        .iter()
+        .filter(|n| n.lead_ids.contains(&lead.id))
+        .collect();
+    notes.sort_by_key(|n| std::cmp::Reverse(n.at));
+    let shown = notes.len().min(RECENT_NOTES);
+    out.push(Line::styled(
+        format!(" Recent notes ({shown} of {})", notes.len()),
+        theme.bold(),
+    ));
+    if notes.is_empty() {
+        out.push(Line::styled("   none yet", theme.dim()));
+    }
+    for note in notes.into_iter().take(RECENT_NOTES) {
+        out.extend(note_lines(theme, ctx, note, w));
+    }
+    out
+}
+
+pub(crate) fn draw(
+    frame: &mut Frame,
+    bounds: Rect,
+    theme: Theme,
+    hint: Line,
+    ctx: &ViewCtx,
+    lead_id: &str,
+    scroll: u16,
+) {
+    let title = Line::styled(" Lead detail ", theme.bold());
+    let w = (u32::from(bounds.width) * 9 / 10).min(100) as u16;
+    let lines = lines(theme, ctx, lead_id, usize::from(w.saturating_sub(2)));
+    let h = u16::try_from(lines.len() + 3).unwrap_or(u16::MAX);
+    let inner = modal(frame, bounds, w, h, title, hint, theme);
+    // Lines are wrapped already, so the scroll limit is exact.
+    let max = lines.len().saturating_sub(usize::from(inner.height));
+    let scroll = usize::from(scroll).min(max) as u16;
+    frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), inner);
+}

@@ -1,0 +1,96 @@
+//! What sales hears about marketing's messaging, per campaign: `+works −doesn't`, the last
+//! quote, who said it and when. Counts use `+`/`−` rather than emoji so widths stay exact.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+use crate::domain::feedback::Verdict;
+
+use super::ViewCtx;
+use super::format::{age, count, fit, truncate, width};
+use super::state::UiState;
+
+pub(crate) fn draw(frame: &mut Frame, area: Rect, state: &UiState, ctx: &ViewCtx, focused: bool) {
+    let theme = state.theme;
+    let rollups = &ctx.snapshot.feedback;
+    let block = Block::bordered()
+        .title(Line::from(vec![
+            Span::styled(" Messaging feedback ", theme.bold()),
+            Span::raw(format!(
+                "· from sales ({} campaigns) ",
+                count(rollups.len())
+            )),
+        ]))
+        .border_style(theme.border(focused))
+        .border_type(theme.border_type(focused));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.width == 0 || inner.height == 0 {
+        return;
+    }
+    if rollups.is_empty() {
+        let line = Line::styled(
+            " no feedback yet · press n on a lead to tell marketing what landed",
+            theme.dim(),
+        );
+        frame.render_widget(Paragraph::new(line), inner);
+        return;
+    }
+
+    let inner_w = usize::from(inner.width);
+    let name_w = rollups
+        .iter()
+        .map(|r| width(&r.campaign) + 2)
+        .max()
+        .unwrap_or(10)
+        .min(inner_w / 3)
+        .max(6);
+    let counts: Vec<(String, String)> = rollups
+        .iter()
+        .map(|r| (format!("+{}", r.works), format!("−{}", r.does_not_work)))
+        .collect();
+    let plus_w = counts.iter().map(|c| width(&c.0)).max().unwrap_or(2);
+    let minus_w = counts.iter().map(|c| width(&c.1)).max().unwrap_or(2);
+
+    let height = usize::from(inner.height);
+    let start = state
+        .feedback_scroll
+        .min(rollups.len().saturating_sub(height));
+    let lines: Vec<Line> = rollups
+        .iter()
+        .zip(&counts)
+        .skip(start)
+        .take(height)
+        .map(|(r, (plus, minus))| {
+            let who = r.last_owner.as_deref().unwrap_or("someone");
+            let when = age(ctx.now - r.last_at);
+            let used = 1 + name_w + 2 + plus_w + 1 + minus_w + 2;
+            let rest = inner_w.saturating_sub(used);
+            let mut tail = format!(" — {who}, {when} ago");
+            if width(&tail) + 12 > rest {
+                tail = format!(" — {when} ago");
+            }
+            let verdict = match r.last_verdict {
+                Verdict::Works => Span::styled("+ ", theme.good()),
+                Verdict::DoesNotWork => Span::styled("− ", theme.bad()),
+            };
+            let quote_w = rest.saturating_sub(width(&tail) + 2 + 2);
+            let quote = format!("\"{}\"", truncate(&r.last_text, quote_w));
+            Line::from(vec![
+                Span::raw(" "),
+                Span::styled(fit(&format!("\"{}\"", r.campaign), name_w), theme.bold()),
+                Span::raw("  "),
+                Span::styled(fit(plus, plus_w), theme.good()),
+                Span::raw(" "),
+                Span::styled(fit(minus, minus_w), theme.bad()),
+                Span::raw("  "),
+                verdict,
+                Span::raw(quote),
+                Span::styled(tail, theme.dim()),
+            ])
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}

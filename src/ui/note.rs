@@ -1,0 +1,305 @@
+//! Messaging feedback for marketing: which campaign, whether it works, what the buyer said.
+//!
+//! Focus model: three fields, Tab/Shift-Tab cycle them, the text box has focus first.
+//! In the text box every key types and ⏎ starts a new line; Ctrl-S asks "send?" (y/n).
+//! On the campaign or verdict field ←/→ change the value, `y` sends and `n` cancels.
+//! Esc always cancels. An empty note is refused with a message.
+
+use ratatui::Frame;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Padding, Paragraph};
+
+use crate::domain::Lead;
+use crate::domain::action::ActionKind;
+use crate::domain::feedback::Verdict;
+use crate::domain::snapshot::Snapshot;
+
+use super::ViewCtx;
+use super::format::{truncate, width, wrap};
+use super::keys::plain_char;
+use super::layout::{field, modal};
+use super::state::Outcome;
+use super::theme::Theme;
+
+const TEXT_MAX_CHARS: usize = 2000;
+pub(crate) const EMPTY_REFUSAL: &str = "the note is empty: write what the buyer said first";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoteField {
+    Campaign,
+    Verdict,
+    Text,
+}
+
+impl NoteField {
+    fn next(self) -> Self {
+        match self {
+            NoteField::Campaign => NoteField::Verdict,
+            NoteField::Verdict => NoteField::Text,
+            NoteField::Text => NoteField::Campaign,
+        }
+    }
+
+    fn prev(self) -> Self {
+        self.next().next()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NoteDraft {
+    pub lead_id: String,
+    pub lead_name: String,
+    /// The lead's own campaigns first, then every campaign with feedback.
+    pub campaigns: Vec<String>,
+    pub campaign: usize,
+    pub verdict: Verdict,
+    pub text: String,
+    pub focus: NoteField,
+    /// Showing "send this note? y/n".
+    pub confirming: bool,
+}
+
+/// Campaign choices for a lead: its last, first and most recent conversion, then the
+/// campaigns already discussed, without duplicates or blanks.
+pub(crate) fn campaign_choices(lead: &Lead, snapshot: &Snapshot) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let own = [
+        &lead.last_campaign,
+        &lead.first_campaign,
+        &lead.recent_conversion,
+    ];
+    let seen = snapshot.feedback.iter().map(|f| &f.campaign);
+    for c in own.into_iter().flatten().chain(seen) {
+        let c = c.trim();
+        if !c.is_empty() && !out.iter().any(|o| o == c) {
+            out.push(c.to_string());
+        }
+    }
+    out
+}
+
+impl NoteDraft {
+    pub fn new(lead: &Lead, campaigns: Vec<String>) -> Self {
+        Self {
+            lead_id: lead.id.clone(),
+            lead_name: lead.name.clone(),
+            campaigns,
+            campaign: 0,
+            verdict: Verdict::Works,
+            text: String::new(),
+            focus: NoteField::Text,
+            confirming: false,
+        }
+    }
+
+    fn submit(&self) -> Outcome {
+        let text = self.text.trim();
+        if text.is_empty() {
+            return Outcome::Say(EMPTY_REFUSAL.into());
+        }
+        let Some(campaign) = self.campaigns.get(self.campaign) else {
+            return Outcome::Say("no campaign to give feedback on".into());
+        };
+        Outcome::Submit(ActionKind::Feedback {
+            campaign: campaign.clone(),
+            verdict: self.verdict,
+            text: text.to_string(),
+        })
+    }
+
+    fn change(&mut self, forward: bool) {
+        match self.focus {
+            NoteField::Campaign if !self.campaigns.is_empty() => {
+                let n = self.campaigns.len();
+                self.campaign = if forward {
+                    (self.campaign + 1) % n
+                } else {
+                    (self.campaign + n - 1) % n
+                };
+            }
+            NoteField::Verdict => {
+                self.verdict = match self.verdict {
+                    Verdict::Works => Verdict::DoesNotWork,
+                    Verdict::DoesNotWork => Verdict::Works,
+                };
+            }
+            _ => {}
+        }
+    }
+}
+
+pub(crate) fn on_key(d: &mut NoteDraft, key: KeyEvent) -> Outcome {
+    if key.code == KeyCode::Esc {
+        return Outcome::Close;
+    }
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    if d.confirming {
+        match plain_char(key) {
+            Some('y' | 'Y') => return d.submit(),
+            Some('n' | 'N') => d.confirming = false,
+            _ => {}
+        }
+        return Outcome::Stay;
+    }
+    if ctrl && matches!(key.code, KeyCode::Char('s' | 'S')) {
+        if d.text.trim().is_empty() {
+            return Outcome::Say(EMPTY_REFUSAL.into());
+        }
+        d.confirming = true;
+        return Outcome::Stay;
+    }
+    match key.code {
+        KeyCode::Tab => d.focus = d.focus.next(),
+        KeyCode::BackTab => d.focus = d.focus.prev(),
+        _ if d.focus == NoteField::Text => match key.code {
+            KeyCode::Enter => push(&mut d.text, '\n'),
+            KeyCode::Backspace => {
+                d.text.pop();
+            }
+            _ => {
+                if let Some(c) = plain_char(key) {
+                    push(&mut d.text, c);
+                }
+            }
+        },
+        KeyCode::Left => d.change(false),
+        KeyCode::Right => d.change(true),
+        KeyCode::Up => d.focus = d.focus.prev(),
+        KeyCode::Down | KeyCode::Enter => d.focus = d.focus.next(),
+        _ => match plain_char(key) {
+            Some('y' | 'Y') => return d.submit(),
+            Some('n' | 'N') => return Outcome::Close,
+            Some('h') => d.change(false),
+            Some('l' | ' ') => d.change(true),
+            Some('k') => d.focus = d.focus.prev(),
+            Some('j') => d.focus = d.focus.next(),
+            _ => {}
+        },
+    }
+    Outcome::Stay
+}
+
+fn push(text: &mut String, c: char) {
+    if text.chars().count() < TEXT_MAX_CHARS {
+        text.push(c);
+    }
+}
+
+fn chooser<'a>(theme: Theme, value: &str, focused: bool, max: usize) -> Vec<Span<'a>> {
+    let style = if focused {
+        theme.selected()
+    } else {
+        theme.bold()
+    };
+    vec![
+        Span::raw("◀ "),
+        Span::styled(truncate(value, max), style),
+        Span::raw(" ▶"),
+    ]
+}
+
+pub(crate) fn draw(
+    frame: &mut Frame,
+    bounds: Rect,
+    theme: Theme,
+    hint: Line,
+    ctx: &ViewCtx,
+    d: &NoteDraft,
+) {
+    let title = Line::styled(" Messaging feedback for marketing ", theme.bold());
+    let inner = modal(frame, bounds, 76, 15, title, hint, theme);
+    // Below 10 rows the blank lines go, then the status line; the text box keeps 3 rows.
+    let roomy = inner.height >= 10;
+    let status_h = u16::from(inner.height >= 7);
+    let [top, text_area, status] = Layout::vertical([
+        Constraint::Length(if roomy { 5 } else { 3 }),
+        Constraint::Min(3),
+        Constraint::Length(status_h),
+    ])
+    .areas(inner);
+
+    let max = usize::from(inner.width).saturating_sub(11 + 4 + 12);
+    let mut lead = vec![Span::styled(d.lead_name.clone(), theme.bold())];
+    if let Some(l) = ctx.store.lead(&d.lead_id) {
+        lead.push(Span::raw(format!(" · {}", l.company)));
+    }
+    let campaign = d.campaigns.get(d.campaign).map_or("—", String::as_str);
+    let mut campaign_spans = chooser(theme, campaign, d.focus == NoteField::Campaign, max);
+    campaign_spans.push(Span::styled(
+        format!("  {} of {}", d.campaign + 1, d.campaigns.len()),
+        theme.dim(),
+    ));
+    let verdict_style = match d.verdict {
+        Verdict::Works => theme.good(),
+        Verdict::DoesNotWork => theme.bad(),
+    };
+    let mut verdict = chooser(theme, d.verdict.label(), d.focus == NoteField::Verdict, max);
+    verdict[1].style = verdict[1].style.patch(verdict_style);
+    let symbol = match d.verdict {
+        Verdict::Works => "  + lands with buyers",
+        Verdict::DoesNotWork => "  − falls flat",
+    };
+    verdict.push(Span::styled(symbol, theme.dim()));
+    let mut lines = vec![
+        field(theme, "lead", lead),
+        field(theme, "campaign", campaign_spans),
+        field(theme, "verdict", verdict),
+    ];
+    if roomy {
+        lines.insert(0, Line::raw(""));
+    }
+    frame.render_widget(Paragraph::new(lines), top);
+
+    let text_focused = d.focus == NoteField::Text && !d.confirming;
+    let block = Block::bordered()
+        .title(Span::styled(
+            " what did the buyer say? ",
+            theme.field(text_focused),
+        ))
+        .border_style(theme.border(text_focused))
+        .border_type(theme.border_type(text_focused))
+        .padding(Padding::horizontal(1));
+    let box_inner = block.inner(text_area);
+    frame.render_widget(block, text_area);
+    let wrapped = wrap(&d.text, usize::from(box_inner.width).max(1));
+    let h = usize::from(box_inner.height);
+    let skip = wrapped.len().saturating_sub(h.max(1));
+    let shown: Vec<Line> = wrapped
+        .iter()
+        .skip(skip)
+        .map(|l| Line::raw(l.clone()))
+        .collect();
+    frame.render_widget(Paragraph::new(shown), box_inner);
+    if text_focused && h > 0 {
+        let last = wrapped.last().map_or(0, |l| width(l)) as u16;
+        let row = (wrapped.len() - skip - 1) as u16;
+        let (x, y) = (box_inner.x + last, box_inner.y + row);
+        if x < box_inner.right() && y < box_inner.bottom() {
+            frame.set_cursor_position(Position::new(x, y));
+        }
+    }
+
+    let status_line = if d.confirming {
+        Line::from(vec![
+            Span::styled(
+                " send this to marketing? ",
+                theme.warning().patch(theme.bold()),
+            ),
+            Span::styled("y", theme.key()),
+            Span::raw(" send · "),
+            Span::styled("n", theme.key()),
+            Span::raw(" keep editing"),
+        ])
+    } else {
+        Line::styled(
+            format!(
+                " {} characters · Ctrl-S to review and send",
+                d.text.trim().chars().count()
+            ),
+            theme.dim(),
+        )
+    };
+    frame.render_widget(Paragraph::new(status_line), status);
+}

@@ -1,0 +1,185 @@
+//! Recycle a lead to marketing: a reason from the list and an optional one-line note.
+//!
+//! Focus model: the reason list has focus at first (↑/↓ pick, `y` sends, `n`/Esc cancels).
+//! Tab or ⏎ moves into the note, where every key types (so `y` and `n` are text); ⏎ or Tab
+//! leaves it again. ↑/↓ change the reason from either place; Esc always cancels.
+
+use ratatui::Frame;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::{Position, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::domain::Lead;
+use crate::domain::action::ActionKind;
+use crate::domain::feedback::RecycleReason;
+
+use super::ViewCtx;
+use super::format::{fit, tail, width};
+use super::keys::plain_char;
+use super::layout::{field, modal};
+use super::state::Outcome;
+use super::theme::Theme;
+
+const NOTE_MAX_CHARS: usize = 300;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recycle {
+    pub lead_id: String,
+    pub lead_name: String,
+    /// Index into [`RecycleReason::ALL`].
+    pub reason: usize,
+    pub note: String,
+    pub editing_note: bool,
+}
+
+impl Recycle {
+    pub fn new(lead: &Lead) -> Self {
+        Self {
+            lead_id: lead.id.clone(),
+            lead_name: lead.name.clone(),
+            reason: 0,
+            note: String::new(),
+            editing_note: false,
+        }
+    }
+
+    fn move_reason(&mut self, down: bool) {
+        let n = RecycleReason::ALL.len();
+        self.reason = if down {
+            (self.reason + 1).min(n - 1)
+        } else {
+            self.reason.saturating_sub(1)
+        };
+    }
+}
+
+pub(crate) fn on_key(d: &mut Recycle, key: KeyEvent) -> Outcome {
+    match key.code {
+        KeyCode::Esc => return Outcome::Close,
+        KeyCode::Up => d.move_reason(false),
+        KeyCode::Down => d.move_reason(true),
+        KeyCode::Tab | KeyCode::BackTab | KeyCode::Enter => d.editing_note = !d.editing_note,
+        KeyCode::Backspace if d.editing_note => {
+            d.note.pop();
+        }
+        _ => match plain_char(key) {
+            // While typing, every character is text (a `y` must never send).
+            Some(c) if d.editing_note => push_limited(&mut d.note, c),
+            Some('y' | 'Y') => {
+                let reason = RecycleReason::ALL[d.reason.min(RecycleReason::ALL.len() - 1)];
+                return Outcome::Submit(ActionKind::Recycle {
+                    reason,
+                    note: d.note.trim().to_string(),
+                });
+            }
+            Some('n' | 'N') => return Outcome::Close,
+            Some('k') => d.move_reason(false),
+            Some('j') => d.move_reason(true),
+            _ => {}
+        },
+    }
+    Outcome::Stay
+}
+
+fn push_limited(note: &mut String, c: char) {
+    if note.chars().count() < NOTE_MAX_CHARS {
+        note.push(c);
+    }
+}
+
+pub(crate) fn draw(
+    frame: &mut Frame,
+    bounds: Rect,
+    theme: Theme,
+    hint: Line,
+    ctx: &ViewCtx,
+    d: &Recycle,
+) {
+    let title = Line::styled(" Recycle to marketing ", theme.bold());
+    let inner = modal(frame, bounds, 66, 14, title, hint, theme);
+    let lead = ctx.store.lead(&d.lead_id);
+    // Full layout needs 12 rows; below that the reasons collapse into one ◀ chooser ▶.
+    let roomy = inner.height >= 12;
+    let mut lines = Vec::new();
+    if roomy {
+        lines.push(Line::raw(""));
+    }
+    let mut who = vec![Span::styled(d.lead_name.clone(), theme.bold())];
+    if let Some(lead) = lead {
+        who.push(Span::raw(format!(" · {}", lead.company)));
+        if let Some(stage) = lead.stage {
+            who.push(Span::raw(" · "));
+            who.push(Span::styled(stage.id(), theme.team(stage.team())));
+        }
+    }
+    lines.push(field(theme, "lead", who));
+    let list_focused = !d.editing_note;
+    if roomy {
+        lines.push(field(
+            theme,
+            "goes to",
+            vec![Span::styled(
+                "nurture (marketing); the reason is written as a note",
+                theme.dim(),
+            )],
+        ));
+        lines.push(Line::raw(""));
+        for (i, reason) in RecycleReason::ALL.into_iter().enumerate() {
+            let label = if i == 0 { "reason" } else { "" };
+            let chosen = i == d.reason;
+            let text = if chosen {
+                format!("▶ {}", reason.label())
+            } else {
+                format!("  {}", reason.label())
+            };
+            let style = match (chosen, list_focused) {
+                (true, true) => theme.selected(),
+                (true, false) => theme.bold(),
+                _ => Style::new(),
+            };
+            lines.push(field(theme, label, vec![Span::styled(text, style)]));
+        }
+        lines.push(Line::raw(""));
+    } else {
+        let reason = RecycleReason::ALL[d.reason.min(RecycleReason::ALL.len() - 1)];
+        let style = if list_focused {
+            theme.selected()
+        } else {
+            theme.bold()
+        };
+        lines.push(field(
+            theme,
+            "reason",
+            vec![
+                Span::raw("▲ "),
+                Span::styled(reason.label(), style),
+                Span::raw(" ▼"),
+            ],
+        ));
+    }
+    let box_w = usize::from(inner.width).saturating_sub(11 + 2);
+    let shown = if d.note.is_empty() && !d.editing_note {
+        Span::styled(fit("(optional) Tab to write one", box_w), theme.dim())
+    } else {
+        Span::styled(
+            fit(&tail(&d.note, box_w.saturating_sub(1)), box_w),
+            theme.field(d.editing_note),
+        )
+    };
+    let note_row = lines.len();
+    lines.push(field(
+        theme,
+        "note",
+        vec![Span::raw("["), shown, Span::raw("]")],
+    ));
+    frame.render_widget(Paragraph::new(lines), inner);
+
+    if d.editing_note && (note_row as u16) < inner.height {
+        let x = inner.x + 11 + 1 + width(&tail(&d.note, box_w.saturating_sub(1))) as u16;
+        if x < inner.right() {
+            frame.set_cursor_position(Position::new(x, inner.y + note_row as u16));
+        }
+    }
+}

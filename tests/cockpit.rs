@@ -1,0 +1,195 @@
+//! The whole cockpit without a terminal: simulated HubSpot over HTTP → sync worker → app →
+//! panes on a `TestBackend`, driven by key presses.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde_json::Value;
+use tokio::sync::mpsc::{self, UnboundedReceiver};
+
+use tandem::app::App;
+use tandem::domain::Stage;
+use tandem::domain::snapshot::stage_index;
+use tandem::sim::{self, SimHandle, SimOptions};
+use tandem::sources::Secret;
+use tandem::sources::hubspot::HubSpot;
+use tandem::sync::{self, ActionStatus, SyncEvent};
+
+fn frozen_now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-20T15:02:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+async fn start(contacts: usize) -> (SimHandle, App, UnboundedReceiver<SyncEvent>) {
+    let mut opts = SimOptions::new(42, contacts);
+    opts.now = Some(frozen_now());
+    let sim = sim::start(opts).await.expect("sim starts");
+    let hubspot = HubSpot::new(&sim.base_url, Secret::new(sim.token.clone())).unwrap();
+    let (tx, rx) = mpsc::unbounded_channel();
+    // Manual polling only: every read in this test is caused by the test.
+    let source = sync::spawn(0, "HubSpot", hubspot, None, tx);
+    let app = App::new(vec![("HubSpot".into(), source)], true, false, frozen_now());
+    (sim, app, rx)
+}
+
+/// Feed sync events to the app until `done` holds. The timeout only turns a hang into a
+/// failure; it is never what the test waits for.
+async fn pump_until(
+    app: &mut App,
+    rx: &mut UnboundedReceiver<SyncEvent>,
+    done: impl Fn(&App) -> bool,
+) {
+    tokio::time::timeout(Duration::from_secs(60), async {
+        while !done(app) {
+            let event = rx.recv().await.expect("worker alive");
+            app.on_sync(event);
+            app.refresh_snapshot();
+        }
+    })
+    .await
+    .expect("condition reached");
+}
+
+fn press(app: &mut App, code: KeyCode) {
+    app.on_key(KeyEvent::new(code, KeyModifiers::NONE));
+    app.refresh_snapshot();
+}
+
+fn render(app: &App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| app.draw(f)).unwrap();
+    let buffer = terminal.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..buffer.area.height {
+        let mut line = String::new();
+        for x in 0..buffer.area.width {
+            line.push_str(buffer[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn selected(app: &App) -> tandem::domain::Lead {
+    app.ui
+        .selected_lead(&app.model.view())
+        .expect("a lead is highlighted")
+        .clone()
+}
+
+fn loaded(app: &App) -> bool {
+    app.model.health[0].loaded
+}
+
+/// Freeze the freshness badge so the picture does not depend on the wall clock.
+fn settle_badges(app: &mut App) {
+    app.model.health[0].last_success = Some(frozen_now() - chrono::Duration::seconds(12));
+    app.model.health[0].busy = false;
+}
+
+#[tokio::test]
+async fn cockpit_on_a_frozen_world() {
+    let (sim, mut app, mut rx) = start(1200).await;
+    pump_until(&mut app, &mut rx, loaded).await;
+    settle_badges(&mut app);
+    insta::assert_snapshot!("wide_160x45", render(&app, 160, 45));
+    insta::assert_snapshot!("narrow_80x24", render(&app, 80, 24));
+    sim.shutdown().await;
+}
+
+async fn server_contact(sim: &SimHandle, id: &str) -> Value {
+    reqwest::Client::new()
+        .get(format!("{}/crm/v3/objects/contacts/{id}", sim.base_url))
+        .query(&[(
+            "properties",
+            "lifecyclestage,hs_lead_status,hubspot_owner_id",
+        )])
+        .bearer_auth(&sim.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn hand_off_from_the_keyboard_reaches_the_crm_and_comes_back() {
+    let (sim, mut app, mut rx) = start(300).await;
+    pump_until(&mut app, &mut rx, loaded).await;
+    let lead = selected(&app);
+    assert_eq!(
+        lead.stage,
+        Some(Stage::Mql),
+        "the cockpit opens on the MQLs"
+    );
+    let mql = stage_index(Stage::Mql);
+    assert_eq!(
+        app.model.store.leads()[app.model.snapshot.stage_leads[mql][0]].id,
+        lead.id,
+        "the most urgent MQL is highlighted"
+    );
+
+    press(&mut app, KeyCode::Char('>'));
+    assert!(
+        app.model.outbox.is_empty(),
+        "nothing is sent before confirming"
+    );
+    press(&mut app, KeyCode::Char('y'));
+    assert_eq!(app.model.outbox.len(), 1);
+    assert_eq!(app.model.outbox[0].status, ActionStatus::Pending);
+    assert!(render(&app, 160, 45).contains(&lead.name));
+
+    pump_until(&mut app, &mut rx, |a| {
+        a.model.outbox[0].status == ActionStatus::Done
+    })
+    .await;
+    let server = server_contact(&sim, &lead.id).await;
+    assert_eq!(server["properties"]["hs_lead_status"], "OPEN");
+    assert!(server["properties"]["hubspot_owner_id"].is_string());
+
+    // The worker reads back after writing; the lead moves to sal in the panes.
+    pump_until(&mut app, &mut rx, |a| {
+        a.model.store.lead(&lead.id).and_then(|l| l.stage) == Some(Stage::Sal)
+    })
+    .await;
+    let screen = render(&app, 160, 45);
+    assert!(
+        screen.contains(&format!("handed off {}", lead.name)),
+        "{screen}"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_refused_action_is_shown_as_failed() {
+    let (sim, mut app, mut rx) = start(200).await;
+    pump_until(&mut app, &mut rx, loaded).await;
+    let lead = selected(&app);
+    // The lead disappears from the CRM behind our back (archived), so the write must fail.
+    let status = reqwest::Client::new()
+        .delete(format!(
+            "{}/crm/v3/objects/contacts/{}",
+            sim.base_url, lead.id
+        ))
+        .bearer_auth(&sim.token)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert!(status.is_success());
+    press(&mut app, KeyCode::Char('>'));
+    press(&mut app, KeyCode::Char('y'));
+    pump_until(&mut app, &mut rx, |a| {
+        matches!(a.model.outbox[0].status, ActionStatus::Failed(_))
+    })
+    .await;
+    let screen = render(&app, 160, 45);
+    assert!(screen.contains("failed"), "{screen}");
+    sim.shutdown().await;
+}

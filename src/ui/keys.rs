@@ -79,6 +79,7 @@ impl UiState {
             return vec![Command::Quit];
         }
         self.message = None;
+        let quit_armed = std::mem::take(&mut self.quit_armed);
         if let Some(dialog) = self.dialog.take() {
             return self.dialog_key(dialog, key, ctx);
         }
@@ -86,7 +87,27 @@ impl UiState {
             self.filter_key(key, ctx);
             return Vec::new();
         }
+        if plain_char(key) == Some('q') {
+            return self.quit_key(quit_armed, ctx);
+        }
         self.pane_key(key, ctx)
+    }
+
+    /// `q` with actions still unconfirmed asks once more: quitting would drop them.
+    fn quit_key(&mut self, armed: bool, ctx: &ViewCtx) -> Vec<Command> {
+        let pending = ctx
+            .outbox
+            .iter()
+            .filter(|e| e.status == crate::sync::ActionStatus::Pending)
+            .count();
+        if pending == 0 || armed {
+            return vec![Command::Quit];
+        }
+        self.quit_armed = true;
+        self.message = Some(format!(
+            "{pending} action(s) not yet confirmed by the CRM; q again quits and drops them"
+        ));
+        Vec::new()
     }
 
     fn pane_key(&mut self, key: KeyEvent, ctx: &ViewCtx) -> Vec<Command> {
@@ -95,7 +116,6 @@ impl UiState {
             return Vec::new();
         }
         match (key.code, plain_char(key)) {
-            (_, Some('q')) => return vec![Command::Quit],
             (_, Some('r')) => return vec![Command::Refresh],
             (_, Some('?')) => self.dialog = Some(Dialog::Help { scroll: 0 }),
             (KeyCode::Tab, _) => self.focus = self.focus.next(),

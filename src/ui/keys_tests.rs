@@ -6,6 +6,7 @@ use super::*;
 use crate::domain::action::{ActionKind, round_robin};
 use crate::domain::feedback::{RecycleReason, Verdict};
 use crate::domain::snapshot::stage_index;
+use crate::sync::ActionStatus;
 use crate::ui::fixture::Fixture;
 
 fn key(code: KeyCode) -> KeyEvent {
@@ -247,7 +248,8 @@ fn question_mark_opens_help_and_q_closes_it_without_quitting() {
 
 #[test]
 fn q_quits_r_refreshes_and_ctrl_c_quits_from_a_dialog() {
-    let fx = Fixture::new();
+    let mut fx = Fixture::new();
+    fx.outbox.retain(|e| e.status != ActionStatus::Pending);
     let mut ui = on_lead(&fx, "Priya Natarajan");
     assert_eq!(press(&mut ui, &fx, &[ch('r')]), vec![Command::Refresh]);
     assert_eq!(press(&mut ui, &fx, &[ch('q')]), vec![Command::Quit]);
@@ -302,7 +304,8 @@ fn selection_follows_the_lead_by_id_when_the_order_changes() {
 
 #[test]
 fn filter_narrows_and_esc_clears() {
-    let fx = Fixture::new();
+    let mut fx = Fixture::new();
+    fx.outbox.retain(|e| e.status != ActionStatus::Pending);
     let mut ui = on_lead(&fx, "Priya Natarajan");
     let mut keys = vec![ch('/')];
     keys.extend(typed("SOLTECH"));
@@ -436,4 +439,26 @@ fn no_key_panics_in_any_state() {
             }
         }
     }
+}
+
+#[test]
+fn q_with_unconfirmed_actions_asks_once_more() {
+    let fx = Fixture::new();
+    assert!(fx.outbox.iter().any(|e| e.status == ActionStatus::Pending));
+    let mut ui = on_lead(&fx, "Priya Natarajan");
+    assert!(
+        press(&mut ui, &fx, &[ch('q')]).is_empty(),
+        "first q only warns"
+    );
+    assert!(
+        ui.message
+            .as_deref()
+            .unwrap_or("")
+            .contains("not yet confirmed")
+    );
+    assert_eq!(press(&mut ui, &fx, &[ch('q')]), vec![Command::Quit]);
+    // Any other key in between disarms it.
+    let mut ui = on_lead(&fx, "Priya Natarajan");
+    press(&mut ui, &fx, &[ch('q'), ch('j')]);
+    assert!(press(&mut ui, &fx, &[ch('q')]).is_empty());
 }

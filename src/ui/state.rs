@@ -128,6 +128,8 @@ pub struct UiState {
     pub(crate) dialog: Option<Dialog>,
     /// A one-key-press message for the footer ("can't recycle …").
     pub(crate) message: Option<String>,
+    /// `q` was pressed once with actions pending; the next `q` quits.
+    pub(crate) quit_armed: bool,
 }
 
 impl UiState {
@@ -151,6 +153,7 @@ impl UiState {
             turn: 0,
             dialog: None,
             message: None,
+            quit_armed: false,
         }
     }
 

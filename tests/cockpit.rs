@@ -1,34 +1,26 @@
 //! The whole cockpit without a terminal: simulated HubSpot over HTTP → sync worker → app →
 //! panes on a `TestBackend`, driven by key presses.
 
+mod common;
+
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use serde_json::Value;
 use tokio::sync::mpsc::{self, UnboundedReceiver};
 
 use tandem::app::App;
 use tandem::domain::Stage;
 use tandem::domain::snapshot::stage_index;
-use tandem::sim::{self, SimHandle, SimOptions};
-use tandem::sources::Secret;
-use tandem::sources::hubspot::HubSpot;
+use tandem::sim::SimHandle;
 use tandem::sync::{self, ActionStatus, SyncEvent};
 
-fn frozen_now() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-11-20T15:02:00Z")
-        .unwrap()
-        .with_timezone(&Utc)
-}
+use common::{client, frozen_now, frozen_sim, server_contact};
 
 async fn start(contacts: usize) -> (SimHandle, App, UnboundedReceiver<SyncEvent>) {
-    let mut opts = SimOptions::new(42, contacts);
-    opts.now = Some(frozen_now());
-    let sim = sim::start(opts).await.expect("sim starts");
-    let hubspot = HubSpot::new(&sim.base_url, Secret::new(sim.token.clone())).unwrap();
+    let sim = frozen_sim(42, contacts).await;
+    let hubspot = client(&sim);
     let (tx, rx) = mpsc::unbounded_channel();
     // Manual polling only: every read in this test is caused by the test.
     let source = sync::spawn(0, "HubSpot", hubspot, None, tx);
@@ -100,22 +92,6 @@ async fn cockpit_on_a_frozen_world() {
     insta::assert_snapshot!("wide_160x45", render(&app, 160, 45));
     insta::assert_snapshot!("narrow_80x24", render(&app, 80, 24));
     sim.shutdown().await;
-}
-
-async fn server_contact(sim: &SimHandle, id: &str) -> Value {
-    reqwest::Client::new()
-        .get(format!("{}/crm/v3/objects/contacts/{id}", sim.base_url))
-        .query(&[(
-            "properties",
-            "lifecyclestage,hs_lead_status,hubspot_owner_id",
-        )])
-        .bearer_auth(&sim.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
 }
 
 #[tokio::test]

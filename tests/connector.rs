@@ -1,49 +1,23 @@
 //! The HubSpot connector against the simulated HubSpot over real HTTP: first load,
 //! incremental polls, hand-off, recycle (a backward lifecycle move), notes, and failures.
 
-use chrono::{DateTime, Utc};
+mod common;
+
 use serde_json::{Value, json};
 
 use tandem::domain::Stage;
 use tandem::domain::action::{Action, ActionKind};
 use tandem::domain::feedback::{NoteKind, RecycleReason, Verdict};
-use tandem::sim::{self, SimHandle, SimOptions};
+use tandem::sim::SimHandle;
 use tandem::sources::hubspot::HubSpot;
 use tandem::sources::{Secret, SourceError};
 use tandem::store::Store;
+
+use common::{client, inject, server_contact};
 use tandem::sync::load_all;
 
-fn frozen_now() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-11-20T15:00:00Z")
-        .unwrap()
-        .with_timezone(&Utc)
-}
-
 async fn frozen_sim(contacts: usize) -> SimHandle {
-    let mut opts = SimOptions::new(7, contacts);
-    opts.now = Some(frozen_now());
-    sim::start(opts).await.expect("sim starts")
-}
-
-fn client(sim: &SimHandle) -> HubSpot {
-    HubSpot::new(&sim.base_url, Secret::new(sim.token.clone())).unwrap()
-}
-
-/// Read the server's own record of a contact, the way a curl user would.
-async fn server_contact(sim: &SimHandle, id: &str) -> Value {
-    reqwest::Client::new()
-        .get(format!("{}/crm/v3/objects/contacts/{id}", sim.base_url))
-        .query(&[(
-            "properties",
-            "lifecyclestage,hs_lead_status,hubspot_owner_id",
-        )])
-        .bearer_auth(&sim.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    common::frozen_sim(7, contacts).await
 }
 
 /// Bodies of the notes associated with a contact, read through the v4 associations API.
@@ -344,18 +318,6 @@ async fn a_wrong_token_is_a_typed_error_without_the_token() {
     assert!(!err.to_string().contains("pat-wrong-secret"));
     assert!(!err.is_transient());
     sim.shutdown().await;
-}
-
-async fn inject(sim: &SimHandle, fault: Value) {
-    let status = reqwest::Client::new()
-        .post(format!("{}/_sim/faults", sim.base_url))
-        .bearer_auth(&sim.token)
-        .json(&fault)
-        .send()
-        .await
-        .unwrap()
-        .status();
-    assert!(status.is_success(), "fault accepted");
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@ use chrono::Duration;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
+use ratatui::widgets::Paragraph;
 
 use crate::domain::sla::SlaState;
 
@@ -117,8 +117,8 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, state: &UiState, ctx: &ViewCtx
     let theme = state.theme;
     let all = Breaches::collect(ctx);
     let (breached, warnings) = (all.breached, all.warnings);
-    let block = Block::bordered()
-        .title(Line::from(vec![
+    let block = theme.pane_block(
+        Line::from(vec![
             Span::styled(" SLA breaches ", theme.bold()),
             Span::styled(
                 format!("({breached})"),
@@ -137,9 +137,9 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, state: &UiState, ctx: &ViewCtx
                     theme.dim()
                 },
             ),
-        ]))
-        .border_style(theme.border(focused))
-        .border_type(theme.border_type(focused));
+        ]),
+        focused,
+    );
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.width == 0 || inner.height == 0 {

@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
+use ratatui::widgets::Paragraph;
 
 use crate::domain::feedback::Verdict;
 
@@ -15,16 +15,16 @@ use super::state::UiState;
 pub(crate) fn draw(frame: &mut Frame, area: Rect, state: &UiState, ctx: &ViewCtx, focused: bool) {
     let theme = state.theme;
     let rollups = &ctx.snapshot.feedback;
-    let block = Block::bordered()
-        .title(Line::from(vec![
+    let block = theme.pane_block(
+        Line::from(vec![
             Span::styled(" Messaging feedback ", theme.bold()),
             Span::raw(format!(
                 "· from sales ({} campaigns) ",
                 count(rollups.len())
             )),
-        ]))
-        .border_style(theme.border(focused))
-        .border_type(theme.border_type(focused));
+        ]),
+        focused,
+    );
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.width == 0 || inner.height == 0 {

@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
+use ratatui::widgets::Paragraph;
 
 use crate::domain::Team;
 use crate::domain::kpi::{Kpi, KpiValue};
@@ -45,10 +45,7 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, state: &UiState, ctx: &ViewCtx
     if judged > 0 {
         title.push(Span::raw(format!("· {ok} of {judged} on target ")));
     }
-    let block = Block::bordered()
-        .title(Line::from(title))
-        .border_style(theme.border(focused))
-        .border_type(theme.border_type(focused));
+    let block = theme.pane_block(Line::from(title), focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.width == 0 || inner.height == 0 {

@@ -5,7 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Position, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, HighlightSpacing, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Cell, HighlightSpacing, Paragraph, Row, Table, TableState};
 
 use crate::domain::Lead;
 use crate::domain::sla::SlaState;
@@ -230,10 +230,7 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, state: &UiState, ctx: &ViewCtx
             cursor_x = Some(area.x.saturating_add(1).saturating_add(before as u16));
         }
     }
-    let block = Block::bordered()
-        .title(Line::from(title))
-        .border_style(theme.border(focused))
-        .border_type(theme.border_type(focused));
+    let block = theme.pane_block(Line::from(title), focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if let Some(x) = cursor_x

@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
+use ratatui::widgets::Paragraph;
 
 use crate::domain::Stage;
 use crate::domain::sla::SlaState;
@@ -63,10 +63,7 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, state: &UiState, ctx: &ViewCtx
             theme.warning(),
         ));
     }
-    let block = Block::bordered()
-        .title(Line::from(title))
-        .border_style(theme.border(focused))
-        .border_type(theme.border_type(focused));
+    let block = theme.pane_block(Line::from(title), focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.width == 0 || inner.height == 0 {

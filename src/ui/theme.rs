@@ -2,7 +2,8 @@
 //! `NO_COLOR` every style falls back to modifiers and the symbols carry the meaning.
 
 use ratatui::style::{Color, Modifier, Style};
-use ratatui::widgets::BorderType;
+use ratatui::text::Line;
+use ratatui::widgets::{Block, BorderType};
 
 use crate::domain::Team;
 
@@ -97,6 +98,14 @@ impl Theme {
         } else {
             BorderType::Plain
         }
+    }
+
+    /// A pane's frame: focus shows as a thick, highlighted border.
+    pub fn pane_block<'a>(self, title: Line<'a>, focused: bool) -> Block<'a> {
+        Block::bordered()
+            .title(title)
+            .border_style(self.border(focused))
+            .border_type(self.border_type(focused))
     }
 
     pub fn badge_simulated(self) -> Style {

@@ -1,0 +1,57 @@
+//! Shared by the integration tests: a frozen simulated HubSpot and curl-like reads of it.
+#![allow(dead_code)] // each test crate uses its own subset
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use tandem::sim::{self, SimHandle, SimOptions};
+use tandem::sources::Secret;
+use tandem::sources::hubspot::HubSpot;
+
+/// Friday of week 47, mid-afternoon: MQL clocks are running and some are overdue.
+pub fn frozen_now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-20T15:02:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// A simulated HubSpot whose world is generated at [`frozen_now`] and never moves by itself.
+pub async fn frozen_sim(seed: u64, contacts: usize) -> SimHandle {
+    let mut opts = SimOptions::new(seed, contacts);
+    opts.now = Some(frozen_now());
+    sim::start(opts).await.expect("sim starts")
+}
+
+pub fn client(sim: &SimHandle) -> HubSpot {
+    HubSpot::new(&sim.base_url, Secret::new(sim.token.clone())).unwrap()
+}
+
+/// Read the server's own record of a contact, the way a curl user would.
+pub async fn server_contact(sim: &SimHandle, id: &str) -> Value {
+    reqwest::Client::new()
+        .get(format!("{}/crm/v3/objects/contacts/{id}", sim.base_url))
+        .query(&[(
+            "properties",
+            "lifecyclestage,hs_lead_status,hubspot_owner_id",
+        )])
+        .bearer_auth(&sim.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// Make the server's next requests fail (see `/_sim/faults`).
+pub async fn inject(sim: &SimHandle, fault: Value) {
+    let status = reqwest::Client::new()
+        .post(format!("{}/_sim/faults", sim.base_url))
+        .bearer_auth(&sim.token)
+        .json(&fault)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert!(status.is_success(), "fault accepted");
+}

@@ -15,6 +15,11 @@ use clap::{Parser, Subcommand};
                   in-process and talks to it over HTTP."
 )]
 pub struct Cli {
+    /// The shared definitions file (else $TANDEM_CONFIG, else
+    /// $XDG_CONFIG_HOME/tandem/config.toml, else the built-in defaults).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
     /// A HubSpot-compatible API base URL (api.hubapi.com, or a `tandem sim`). The token is
     /// read from HUBSPOT_TOKEN.
     #[arg(long, value_name = "URL")]
@@ -44,6 +49,22 @@ pub struct Cli {
 pub enum Command {
     /// Serve a simulated HubSpot CRM v3 API on loopback until Ctrl-C.
     Sim(SimArgs),
+    /// Write or check the shared definitions file.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Write the commented example config (to PATH, or the default location).
+    Init {
+        path: Option<PathBuf>,
+        /// Replace an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Check a config file; exit 2 with file:line:column on the first error.
+    Validate { path: Option<PathBuf> },
 }
 
 #[derive(Debug, clap::Args)]

@@ -24,7 +24,14 @@ async fn start(contacts: usize) -> (SimHandle, App, UnboundedReceiver<SyncEvent>
     let (tx, rx) = mpsc::unbounded_channel();
     // Manual polling only: every read in this test is caused by the test.
     let source = sync::spawn(0, "HubSpot", hubspot, None, tx);
-    let app = App::new(vec![("HubSpot".into(), source)], true, false, frozen_now());
+    let config = std::sync::Arc::new(tandem::config::Config::builtin());
+    let app = App::new(
+        config,
+        vec![("HubSpot".into(), source)],
+        true,
+        false,
+        frozen_now(),
+    );
     (sim, app, rx)
 }
 

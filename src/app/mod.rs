@@ -1,17 +1,21 @@
 //! The app: owns the store, the UI state and the outbox, and turns events into redraws.
 
+mod config_cmd;
 mod logging;
 mod run;
 
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::UnboundedSender;
 
+pub use config_cmd::{init as config_init, validate as config_validate};
 pub use logging::{default_log_path, init_logging};
 pub use run::{RunOptions, run};
 
 use crate::domain::action::{Action, ActionId};
-use crate::domain::business_hours::BusinessCalendar;
-use crate::domain::sla::{SlaDef, default_slas};
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::domain::kpi::PeriodKind;
 use crate::domain::snapshot::{Snapshot, SnapshotInput};
 use crate::store::Store;
 use crate::sync::{ActionStatus, OutboxEntry, SourceCommand, SourceHealth, SyncEvent};
@@ -26,8 +30,9 @@ pub struct Model {
     pub snapshot: Snapshot,
     pub health: Vec<SourceHealth>,
     pub outbox: Vec<OutboxEntry>,
-    pub slas: Vec<SlaDef>,
-    pub calendar: BusinessCalendar,
+    pub config: Arc<Config>,
+    /// The period KPIs are shown for.
+    pub period: PeriodKind,
     pub simulated: bool,
     pub now: DateTime<Utc>,
 }
@@ -37,8 +42,7 @@ impl Model {
         ViewCtx {
             store: &self.store,
             snapshot: &self.snapshot,
-            slas: &self.slas,
-            calendar: &self.calendar,
+            config: &self.config,
             health: &self.health,
             outbox: &self.outbox,
             now: self.now,
@@ -59,6 +63,7 @@ pub struct App {
 
 impl App {
     pub fn new(
+        config: Arc<Config>,
         sources: Vec<(String, UnboundedSender<SourceCommand>)>,
         simulated: bool,
         color: bool,
@@ -73,8 +78,8 @@ impl App {
                     .map(|(name, _)| SourceHealth::new(name))
                     .collect(),
                 outbox: Vec::new(),
-                slas: default_slas(),
-                calendar: BusinessCalendar::default(),
+                config,
+                period: PeriodKind::Week,
                 simulated,
                 now,
             },
@@ -148,8 +153,10 @@ impl App {
                 deal_stages: self.model.store.deal_stages(),
                 notes: self.model.store.notes(),
                 owners: self.model.store.owners(),
-                slas: &self.model.slas,
-                calendar: &self.model.calendar,
+                slas: &self.model.config.slas,
+                calendar: &self.model.config.calendar,
+                targets: &self.model.config.targets,
+                period: self.model.period,
             },
             self.model.now,
         );
@@ -158,8 +165,8 @@ impl App {
 
     /// Advance the clock; KPI periods roll over with it.
     pub fn set_now(&mut self, now: DateTime<Utc>) {
-        let week = |t: DateTime<Utc>| BusinessCalendar::week_start(t);
-        if week(now) != week(self.model.now) {
+        let period = |t: DateTime<Utc>| self.model.period.start_of(t);
+        if period(now) != period(self.model.now) {
             self.stale_snapshot = true;
         }
         self.model.now = now;

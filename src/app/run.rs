@@ -1,5 +1,6 @@
 //! The terminal loop: wait for an event, apply every event already queued, draw once.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -8,10 +9,12 @@ use ratatui::crossterm::event::{self, Event, KeyEventKind};
 use tokio::sync::mpsc;
 
 use super::App;
+use crate::config::Config;
 use crate::sources::hubspot::HubSpot;
 use crate::sync::{self, SyncEvent};
 
 pub struct RunOptions {
+    pub config: Arc<Config>,
     pub hubspot: HubSpot,
     pub source_name: String,
     /// `None`: poll only on `r`.
@@ -26,6 +29,7 @@ pub async fn run(terminal: &mut DefaultTerminal, opts: RunOptions) -> std::io::R
     let (sync_tx, mut sync_rx) = mpsc::unbounded_channel::<SyncEvent>();
     let source = sync::spawn(0, &opts.source_name, opts.hubspot, opts.interval, sync_tx);
     let mut app = App::new(
+        opts.config,
         vec![(opts.source_name, source)],
         opts.simulated,
         opts.color,

@@ -1,6 +1,6 @@
 //! What a person can do to a lead from the cockpit, before any vendor is involved.
 
-use super::feedback::{RecycleReason, Verdict};
+use super::feedback::Verdict;
 use super::lead::Owner;
 use super::stage::Team;
 
@@ -12,7 +12,11 @@ pub enum ActionKind {
     /// Marketing → sales: the lead becomes sales-accepted with this owner.
     HandOff { owner_id: String },
     /// Sales → marketing: back to nurture, with the reason written as a note.
-    Recycle { reason: RecycleReason, note: String },
+    Recycle {
+        /// A reason code from the recycle policy.
+        reason: String,
+        note: String,
+    },
     /// Sales tells marketing whether a campaign's messaging works.
     Feedback {
         campaign: String,

@@ -30,50 +30,6 @@ impl Verdict {
     }
 }
 
-/// Why sales sent a lead back to marketing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum RecycleReason {
-    NoBudget,
-    BadTiming,
-    NoResponse,
-    WrongContact,
-    NotAFit,
-}
-
-impl RecycleReason {
-    pub const ALL: [RecycleReason; 5] = [
-        RecycleReason::NoBudget,
-        RecycleReason::BadTiming,
-        RecycleReason::NoResponse,
-        RecycleReason::WrongContact,
-        RecycleReason::NotAFit,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            RecycleReason::NoBudget => "no_budget",
-            RecycleReason::BadTiming => "bad_timing",
-            RecycleReason::NoResponse => "no_response",
-            RecycleReason::WrongContact => "wrong_contact",
-            RecycleReason::NotAFit => "not_a_fit",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            RecycleReason::NoBudget => "no budget",
-            RecycleReason::BadTiming => "bad timing",
-            RecycleReason::NoResponse => "no response after attempts",
-            RecycleReason::WrongContact => "wrong contact",
-            RecycleReason::NotAFit => "not a fit",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.code() == code)
-    }
-}
-
 /// What a note says, once its tag line is read.
 #[derive(Debug, Clone, PartialEq)]
 pub enum NoteKind {
@@ -82,8 +38,9 @@ pub enum NoteKind {
         verdict: Verdict,
         text: String,
     },
+    /// `reason` is the config's reason code, as written in the note.
     Recycle {
-        reason: Option<RecycleReason>,
+        reason: Option<String>,
         text: String,
     },
     Plain(String),
@@ -112,7 +69,10 @@ impl NoteKind {
             }
         } else if let Some(tags) = first.strip_prefix("#recycle") {
             let tags = parse_tags(tags);
-            let reason = tags.get("reason").and_then(|r| RecycleReason::from_code(r));
+            let reason = tags
+                .get("reason")
+                .filter(|r| crate::domain::recycle::valid_code(r))
+                .cloned();
             return NoteKind::Recycle { reason, text };
         }
         NoteKind::Plain(clean_multiline(body))
@@ -133,7 +93,7 @@ impl NoteKind {
             ),
             NoteKind::Recycle { reason, text } => format!(
                 "#recycle reason={}\n{}",
-                reason.map_or("unknown", RecycleReason::code),
+                reason.as_deref().unwrap_or("unknown"),
                 text
             ),
             NoteKind::Plain(text) => text.clone(),
@@ -182,7 +142,7 @@ mod tests {
     #[test]
     fn recycle_round_trips() {
         let kind = NoteKind::Recycle {
-            reason: Some(RecycleReason::NoResponse),
+            reason: Some("no_response".into()),
             text: "three calls, two emails".into(),
         };
         assert_eq!(NoteKind::parse(&kind.to_body()), kind);

@@ -1,8 +1,8 @@
 //! Each team's KPIs over a period, computed from the shared records.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 
 use super::business_hours::BusinessCalendar;
 use super::lead::{Deal, DealStage, Lead};
@@ -55,19 +55,91 @@ fn scalar(v: KpiValue) -> Option<f64> {
     }
 }
 
+/// The reporting periods a team can be judged over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PeriodKind {
+    Week,
+    Month,
+    Quarter,
+}
+
+impl PeriodKind {
+    pub const ALL: [PeriodKind; 3] = [PeriodKind::Week, PeriodKind::Month, PeriodKind::Quarter];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            PeriodKind::Week => "week",
+            PeriodKind::Month => "month",
+            PeriodKind::Quarter => "quarter",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PeriodKind> {
+        Self::ALL.into_iter().find(|p| p.id() == s)
+    }
+
+    /// Start of the period containing `t` (UTC, so every reader sees the same period).
+    pub fn start_of(self, t: DateTime<Utc>) -> DateTime<Utc> {
+        let midnight =
+            |d: NaiveDate| Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight"));
+        match self {
+            PeriodKind::Week => BusinessCalendar::week_start(t),
+            PeriodKind::Month => midnight(t.date_naive().with_day(1).expect("day 1")),
+            PeriodKind::Quarter => {
+                let month = (t.month0() / 3) * 3 + 1;
+                midnight(NaiveDate::from_ymd_opt(t.year(), month, 1).expect("quarter start"))
+            }
+        }
+    }
+
+    /// Start of the period after the one containing `t`.
+    pub fn next_start(self, t: DateTime<Utc>) -> DateTime<Utc> {
+        let start = self.start_of(t);
+        match self {
+            PeriodKind::Week => start + Duration::days(7),
+            PeriodKind::Month => start
+                .checked_add_months(chrono::Months::new(1))
+                .expect("date in range"),
+            PeriodKind::Quarter => start
+                .checked_add_months(chrono::Months::new(3))
+                .expect("date in range"),
+        }
+    }
+}
+
 /// A half-open window `[start, end)`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Period {
+    pub kind: PeriodKind,
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
 }
 
 impl Period {
+    /// The current period up to `now`.
+    pub fn current(kind: PeriodKind, now: DateTime<Utc>) -> Period {
+        Period {
+            kind,
+            start: kind.start_of(now),
+            end: now,
+        }
+    }
+
     /// The ISO week so far.
     pub fn this_week(now: DateTime<Utc>) -> Period {
+        Self::current(PeriodKind::Week, now)
+    }
+
+    /// The `n`-th whole period before the current one (n = 1 is the last one).
+    pub fn previous(kind: PeriodKind, now: DateTime<Utc>, n: u32) -> Period {
+        let mut start = kind.start_of(now);
+        for _ in 0..n {
+            start = kind.start_of(start - Duration::seconds(1));
+        }
         Period {
-            start: BusinessCalendar::week_start(now),
-            end: now,
+            kind,
+            start,
+            end: kind.next_start(start),
         }
     }
 
@@ -88,6 +160,21 @@ pub const MARKETING_CHANNELS: [&str; 8] = [
     "REFERRALS",
     "DIRECT_TRAFFIC",
 ];
+
+/// KPI id → target, for one period kind.
+pub type PeriodTargets = BTreeMap<String, KpiValue>;
+
+/// The targets both teams agreed on, per period kind.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Targets {
+    pub by_period: BTreeMap<PeriodKind, PeriodTargets>,
+}
+
+impl Targets {
+    pub fn get(&self, kind: PeriodKind, kpi: &str) -> Option<KpiValue> {
+        self.by_period.get(&kind)?.get(kpi).copied()
+    }
+}
 
 /// The records a KPI computation reads.
 pub struct KpiInput<'a> {
@@ -129,7 +216,7 @@ fn median(mut xs: Vec<Duration>) -> Option<Duration> {
 }
 
 /// Compute the first KPI set over `period`. Formulas are documented in the README.
-pub fn compute(input: &KpiInput<'_>, period: Period) -> Vec<Kpi> {
+pub fn compute(input: &KpiInput<'_>, period: Period, targets: &Targets) -> Vec<Kpi> {
     let leads = input.leads;
     let stage_of = |id: &str| input.deal_stages.iter().find(|s| s.id == id);
     let open_deal = |d: &&Deal| stage_of(&d.stage_id).is_none_or(|s| !s.is_closed);
@@ -199,12 +286,12 @@ pub fn compute(input: &KpiInput<'_>, period: Period) -> Vec<Kpi> {
         }
     }
 
-    let kpi = |id, team, label, value, target, better| Kpi {
+    let kpi = |id, team, label, value, better| Kpi {
         id,
         team,
         label,
         value,
-        target,
+        target: targets.get(period.kind, id),
         better,
     };
     use Better::*;
@@ -215,7 +302,6 @@ pub fn compute(input: &KpiInput<'_>, period: Period) -> Vec<Kpi> {
             Marketing,
             "MQLs created",
             KpiValue::Count(mqls.len() as u64),
-            Some(KpiValue::Count(60)),
             Higher,
         ),
         kpi(
@@ -223,7 +309,6 @@ pub fn compute(input: &KpiInput<'_>, period: Period) -> Vec<Kpi> {
             Marketing,
             "MQL→SAL accepted",
             ratio(accepted, left_mql.len()),
-            Some(KpiValue::Ratio(Some(0.7))),
             Higher,
         ),
         kpi(
@@ -231,7 +316,6 @@ pub fn compute(input: &KpiInput<'_>, period: Period) -> Vec<Kpi> {
             Marketing,
             "sourced pipeline",
             KpiValue::Money(sourced),
-            None,
             Higher,
         ),
         kpi(
@@ -239,7 +323,6 @@ pub fn compute(input: &KpiInput<'_>, period: Period) -> Vec<Kpi> {
             Marketing,
             "touched pipeline",
             KpiValue::Money(touched),
-            Some(KpiValue::Money(1_500_000.0)),
             Higher,
         ),
         kpi(
@@ -247,7 +330,6 @@ pub fn compute(input: &KpiInput<'_>, period: Period) -> Vec<Kpi> {
             Sales,
             "speed to lead (med)",
             KpiValue::Duration(median(speed)),
-            Some(KpiValue::Duration(Some(Duration::hours(4)))),
             Lower,
         ),
         kpi(
@@ -255,7 +337,6 @@ pub fn compute(input: &KpiInput<'_>, period: Period) -> Vec<Kpi> {
             Sales,
             "SAL→SQL",
             ratio(to_sql, left_sal.len()),
-            Some(KpiValue::Ratio(Some(0.55))),
             Higher,
         ),
         kpi(
@@ -263,7 +344,6 @@ pub fn compute(input: &KpiInput<'_>, period: Period) -> Vec<Kpi> {
             Sales,
             "win rate",
             ratio(won, won + lost),
-            Some(KpiValue::Ratio(Some(0.25))),
             Higher,
         ),
     ]
@@ -354,7 +434,7 @@ mod tests {
             deal_stages: &stages,
             calendar: &cal,
         };
-        let kpis = compute(&input, Period::this_week(now));
+        let kpis = compute(&input, Period::this_week(now), &Targets::default());
         assert_eq!(value(&kpis, "mqls_created"), KpiValue::Count(4));
         // Three left MQL: two accepted, one recycled.
         assert_eq!(
@@ -381,9 +461,50 @@ mod tests {
             deal_stages: &[],
             calendar: &cal,
         };
-        let kpis = compute(&input, Period::this_week(at("2026-11-20T15:00:00Z")));
+        let mut targets = Targets::default();
+        targets.by_period.insert(
+            PeriodKind::Week,
+            [("mqls_created".to_string(), KpiValue::Count(60))].into(),
+        );
+        let kpis = compute(
+            &input,
+            Period::this_week(at("2026-11-20T15:00:00Z")),
+            &targets,
+        );
         assert_eq!(value(&kpis, "win_rate"), KpiValue::Ratio(None));
         assert_eq!(value(&kpis, "speed_to_lead"), KpiValue::Duration(None));
+        assert_eq!(kpis[0].target, Some(KpiValue::Count(60)));
         assert_eq!(kpis[0].on_target(), Some(false));
+        assert_eq!(kpis[1].target, None, "no target written, none shown");
+    }
+}
+
+#[cfg(test)]
+mod period_tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn period_bounds() {
+        let now = at("2026-11-20T15:02:00Z");
+        assert_eq!(PeriodKind::Month.start_of(now), at("2026-11-01T00:00:00Z"));
+        assert_eq!(
+            PeriodKind::Quarter.start_of(now),
+            at("2026-10-01T00:00:00Z")
+        );
+        assert_eq!(
+            PeriodKind::Quarter.next_start(now),
+            at("2027-01-01T00:00:00Z")
+        );
+        let last_week = Period::previous(PeriodKind::Week, now, 1);
+        assert_eq!(
+            (last_week.start, last_week.end),
+            (at("2026-11-09T00:00:00Z"), at("2026-11-16T00:00:00Z"))
+        );
+        let two_months_ago = Period::previous(PeriodKind::Month, now, 2);
+        assert_eq!(two_months_ago.start, at("2026-09-01T00:00:00Z"));
     }
 }

@@ -1,9 +1,11 @@
 //! Vendor-neutral records: what the store holds and every domain function reads.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 
 use super::feedback::NoteKind;
-use super::stage::{Stage, Team, classify_hubspot};
+use super::stage::{Stage, Team};
 
 /// When a lead entered each point of the funnel, as far as the vendor tells us.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -42,15 +44,12 @@ pub struct Lead {
     pub last_campaign: Option<String>,
     pub recent_conversion: Option<String>,
     pub dates: LeadDates,
+    /// Further vendor properties the config reads (stage rules, coverage segments).
+    pub extra: BTreeMap<String, String>,
     pub updated_at: DateTime<Utc>,
 }
 
 impl Lead {
-    /// Re-derive the shared stage from the vendor fields (HubSpot's default mapping).
-    pub fn classify(&mut self) {
-        self.stage = classify_hubspot(&self.lifecycle, &self.lead_status);
-    }
-
     /// A short segment label used for coverage ("EMEA ent").
     pub fn segment(&self) -> String {
         format!(
@@ -161,6 +160,7 @@ pub(crate) mod tests_support {
             last_campaign: None,
             recent_conversion: None,
             dates: LeadDates::default(),
+            extra: BTreeMap::new(),
             updated_at: DateTime::<Utc>::MIN_UTC,
         }
     }

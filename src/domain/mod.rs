@@ -4,9 +4,12 @@
 
 pub mod action;
 pub mod business_hours;
+pub mod catalog;
+pub mod coverage;
 pub mod feedback;
 pub mod kpi;
 pub mod lead;
+pub mod recycle;
 pub mod sla;
 pub mod snapshot;
 pub mod stage;

@@ -64,42 +64,6 @@ pub struct SlaDef {
     pub stop: StopWhen,
 }
 
-/// The default SLAs (documented in the README).
-pub fn default_slas() -> Vec<SlaDef> {
-    vec![
-        SlaDef {
-            id: "mql_response".into(),
-            label: "accept or reject an MQL".into(),
-            stage: Stage::Mql,
-            team: Team::Sales,
-            limit: Duration::hours(4),
-            clock: Clock::Business,
-            warn_at: 0.75,
-            stop: StopWhen::LeavesStage,
-        },
-        SlaDef {
-            id: "first_touch".into(),
-            label: "first sales touch after accepting".into(),
-            stage: Stage::Sal,
-            team: Team::Sales,
-            limit: Duration::hours(24),
-            clock: Clock::Business,
-            warn_at: 0.75,
-            stop: StopWhen::SalesActivity,
-        },
-        SlaDef {
-            id: "nurture_pickup".into(),
-            label: "marketing touch after a recycle".into(),
-            stage: Stage::Nurture,
-            team: Team::Marketing,
-            limit: Duration::days(14),
-            clock: Clock::Calendar,
-            warn_at: 0.75,
-            stop: StopWhen::MarketingTouch,
-        },
-    ]
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum SlaState {
     Running,
@@ -177,6 +141,11 @@ mod tests {
     use super::*;
     use crate::domain::lead::tests_support::lead_in;
 
+    /// The built-in SLAs: mql_response, first_touch, nurture_pickup.
+    fn default_slas() -> Vec<SlaDef> {
+        crate::config::Config::builtin().slas
+    }
+
     fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
     }
@@ -233,5 +202,101 @@ mod tests {
         let mut lead = lead_in(Stage::Sql);
         lead.dates.mql = Some(at("2026-11-20T15:00:00Z"));
         assert!(timer_for(0, &defs[0], &lead, &cal).is_none());
+    }
+}
+
+/// A volume promise: a KPI must keep pace with its period target, pro-rated by the business
+/// time elapsed in the period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PaceDef {
+    pub id: String,
+    pub label: String,
+    pub team: Team,
+    /// The KPI id it watches (e.g. `mqls_created`).
+    pub kpi: String,
+    /// Below `warn_at` of the pro-rated target it is breached; between that and on pace it
+    /// is a warning.
+    pub warn_at: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PaceStatus {
+    pub state: SlaState,
+    pub actual: f64,
+    /// Where the KPI should be by now.
+    pub expected: f64,
+    pub target: f64,
+}
+
+/// How `actual` compares with `target` pro-rated over `[start, end)` at `now`.
+pub fn pace(
+    def: &PaceDef,
+    actual: f64,
+    target: f64,
+    cal: &BusinessCalendar,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> PaceStatus {
+    let total = cal.between(start, end).num_seconds().max(1) as f64;
+    let elapsed = cal.between(start, now.min(end)).num_seconds().max(0) as f64;
+    let expected = target * elapsed / total;
+    let state = if actual >= expected {
+        SlaState::Running
+    } else if actual >= expected * def.warn_at {
+        SlaState::Warning
+    } else {
+        SlaState::Breached
+    };
+    PaceStatus {
+        state,
+        actual,
+        expected,
+        target,
+    }
+}
+
+#[cfg(test)]
+mod pace_tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn pro_rated_by_business_time() {
+        let def = PaceDef {
+            id: "mql_volume".into(),
+            label: String::new(),
+            team: Team::Marketing,
+            kpi: "mqls_created".into(),
+            warn_at: 0.9,
+        };
+        let cal = BusinessCalendar::default();
+        let (start, end) = (at("2026-11-16T00:00:00Z"), at("2026-11-23T00:00:00Z"));
+        // Wednesday 13:00: 2 days + 4h of 40h elapsed = 20/40 = half the week.
+        let now = at("2026-11-18T13:00:00Z");
+        let s = pace(&def, 30.0, 60.0, &cal, start, end, now);
+        assert_eq!((s.expected, s.state), (30.0, SlaState::Running));
+        assert_eq!(
+            pace(&def, 28.0, 60.0, &cal, start, end, now).state,
+            SlaState::Warning
+        );
+        assert_eq!(
+            pace(&def, 26.0, 60.0, &cal, start, end, now).state,
+            SlaState::Breached
+        );
+        // Saturday counts as the whole week elapsed.
+        let sat = pace(
+            &def,
+            59.0,
+            60.0,
+            &cal,
+            start,
+            end,
+            at("2026-11-21T12:00:00Z"),
+        );
+        assert_eq!((sat.expected, sat.state), (60.0, SlaState::Warning));
     }
 }

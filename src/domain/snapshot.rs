@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::business_hours::BusinessCalendar;
 use super::feedback::{NoteKind, Verdict};
-use super::kpi::{self, Kpi, KpiInput, Period};
+use super::kpi::{self, Kpi, KpiInput, Period, PeriodKind, Targets};
 use super::lead::{Deal, DealStage, Lead, Note, Owner};
 use super::sla::{SlaDef, SlaTimer, timer_for};
 use super::stage::Stage;
@@ -20,6 +20,8 @@ pub struct SnapshotInput<'a> {
     pub owners: &'a [Owner],
     pub slas: &'a [SlaDef],
     pub calendar: &'a BusinessCalendar,
+    pub targets: &'a Targets,
+    pub period: PeriodKind,
 }
 
 /// Messaging feedback on one campaign, rolled up.
@@ -109,7 +111,7 @@ impl Snapshot {
             });
         }
 
-        let period = Period::this_week(now);
+        let period = Period::current(input.period, now);
         snap.kpis = kpi::compute(
             &KpiInput {
                 leads: input.leads,
@@ -118,6 +120,7 @@ impl Snapshot {
                 calendar: input.calendar,
             },
             period,
+            input.targets,
         );
         snap.period = Some(period);
         snap.feedback = rollup_feedback(input.notes, input.owners);
@@ -171,7 +174,6 @@ fn rollup_feedback(notes: &[Note], owners: &[Owner]) -> Vec<FeedbackRollup> {
 mod tests {
     use super::*;
     use crate::domain::lead::tests_support::lead_in;
-    use crate::domain::sla::default_slas;
 
     fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
@@ -192,7 +194,7 @@ mod tests {
         d.id = "d".into();
         d.stage = None;
         let leads = vec![a, b, c, d];
-        let slas = default_slas();
+        let slas = crate::config::Config::builtin().slas;
         let cal = BusinessCalendar::default();
         let snap = Snapshot::build(
             &SnapshotInput {
@@ -203,6 +205,8 @@ mod tests {
                 owners: &[],
                 slas: &slas,
                 calendar: &cal,
+                targets: &Targets::default(),
+                period: PeriodKind::Week,
             },
             now,
         );

@@ -35,7 +35,7 @@ pub async fn full_load(
         let mut after: Option<String> = None;
         loop {
             let page = client.list_page(kind, after.as_deref()).await?;
-            on_page(map_page(kind, &page));
+            on_page(map_page(kind, &page, client.mapping()));
             match page.next_after() {
                 Some(next) => after = Some(next),
                 None => break,

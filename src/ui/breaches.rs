@@ -35,7 +35,7 @@ pub(crate) struct Breaches {
 
 impl Breaches {
     pub fn collect(ctx: &ViewCtx) -> Self {
-        let mut per_sla = vec![Vec::new(); ctx.slas.len()];
+        let mut per_sla = vec![Vec::new(); ctx.config.slas.len()];
         let (mut breached, mut warnings) = (0, 0);
         for (i, t) in ctx.snapshot.timers.iter().enumerate() {
             let Some(list) = per_sla.get_mut(t.sla) else {
@@ -68,11 +68,11 @@ impl Breaches {
 
     fn row(ctx: &ViewCtx, timer: usize) -> Option<Row> {
         let t = ctx.snapshot.timers.get(timer)?;
-        let def = ctx.slas.get(t.sla)?;
+        let def = ctx.config.slas.get(t.sla)?;
         Some(Row {
             timer,
             state: t.state(ctx.now),
-            remaining: t.remaining(def, ctx.calendar, ctx.now),
+            remaining: t.remaining(def, &ctx.config.calendar, ctx.now),
         })
     }
 
@@ -163,6 +163,7 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, state: &UiState, ctx: &ViewCtx
     // Only the rows up to the bottom of the window get their remaining time computed.
     let rows = all.take(ctx, off + height);
     let id_w = ctx
+        .config
         .slas
         .iter()
         .map(|d| width(&d.id))
@@ -176,7 +177,7 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, state: &UiState, ctx: &ViewCtx
         .enumerate()
         .map(|(k, row)| {
             let timer = &ctx.snapshot.timers[row.timer];
-            let def = ctx.slas.get(timer.sla);
+            let def = ctx.config.slas.get(timer.sla);
             let who = ctx.store.lead(&timer.lead_id).map_or_else(
                 || timer.lead_id.clone(),
                 |l| {
@@ -236,7 +237,7 @@ mod tests {
                 .map(|(i, t)| Row {
                     timer: i,
                     state: t.state(ctx.now),
-                    remaining: t.remaining(&ctx.slas[t.sla], ctx.calendar, ctx.now),
+                    remaining: t.remaining(&ctx.config.slas[t.sla], &ctx.config.calendar, ctx.now),
                 })
                 .collect();
             want.sort_by_key(|r| (std::cmp::Reverse(r.state), r.remaining, r.timer));
@@ -246,7 +247,8 @@ mod tests {
             assert_eq!(all.take(&ctx, 7), want[..7]);
             assert!(
                 want.iter()
-                    .any(|r| ctx.slas[ctx.snapshot.timers[r.timer].sla].id == "nurture_pickup")
+                    .any(|r| ctx.config.slas[ctx.snapshot.timers[r.timer].sla].id
+                        == "nurture_pickup")
             );
         }
     }

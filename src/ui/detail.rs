@@ -57,7 +57,15 @@ fn note_lines<'a>(theme: Theme, ctx: &ViewCtx, note: &Note, w: usize) -> Vec<Lin
         NoteKind::Recycle { reason, text } => (
             format!(
                 " · recycled: {}",
-                reason.map_or("no reason given", |r| r.label())
+                match reason.as_deref() {
+                    // Show the agreed label; an unknown code (policy changed) as written.
+                    Some(code) => ctx
+                        .config
+                        .recycle
+                        .reason(code)
+                        .map_or(code, |r| r.label.as_str()),
+                    None => "no reason given",
+                }
             ),
             text.as_str(),
         ),
@@ -127,16 +135,19 @@ fn lines<'a>(theme: Theme, ctx: &ViewCtx, lead_id: &str, w: usize) -> Vec<Line<'
         Some(stage) => {
             let mut spans = vec![Span::styled(
                 stage.id(),
-                theme.team(stage.team()).patch(theme.bold()),
+                theme
+                    .team(ctx.config.stages.team(stage))
+                    .patch(theme.bold()),
             )];
-            if let Some(team) = stage.team() {
+            if let Some(team) = ctx.config.stages.team(stage) {
                 spans.push(Span::raw(format!(" · {} to act", team.label())));
             }
             if let Some(t) = lead.entered_current_stage() {
                 spans.push(Span::raw(format!(" · for {}", age(ctx.now - t))));
             }
             out.push(field(theme, "stage", spans));
-            out.extend(long_field(theme, "", stage.definition(), theme.dim(), w));
+            let definition = &ctx.config.stages.info(stage).definition;
+            out.extend(long_field(theme, "", definition, theme.dim(), w));
         }
         None => out.push(field(
             theme,
@@ -161,7 +172,7 @@ fn lines<'a>(theme: Theme, ctx: &ViewCtx, lead_id: &str, w: usize) -> Vec<Line<'
         ));
     }
     for (i, t) in timers.into_iter().enumerate() {
-        let Some(def) = ctx.slas.get(t.sla) else {
+        let Some(def) = ctx.config.slas.get(t.sla) else {
             continue;
         };
         let clock = match def.clock {
@@ -190,7 +201,7 @@ fn lines<'a>(theme: Theme, ctx: &ViewCtx, lead_id: &str, w: usize) -> Vec<Line<'
                 sla_span(
                     theme,
                     t.state(ctx.now),
-                    t.remaining(def, ctx.calendar, ctx.now),
+                    t.remaining(def, &ctx.config.calendar, ctx.now),
                 ),
                 Span::raw(format!(" · due {}", t.due_at.format("%a %d %b %H:%M UTC"))),
             ],

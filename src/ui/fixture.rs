@@ -8,10 +8,9 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::config::Config;
 use crate::domain::action::{Action, ActionKind};
-use crate::domain::business_hours::BusinessCalendar;
-use crate::domain::feedback::{NoteKind, RecycleReason, Verdict};
-use crate::domain::sla::{SlaDef, default_slas};
+use crate::domain::feedback::{NoteKind, Verdict};
 use crate::domain::snapshot::{Snapshot, SnapshotInput};
 use crate::domain::{Deal, DealStage, Lead, LeadDates, Note, Owner, Stage, Team};
 use crate::store::Store;
@@ -30,8 +29,7 @@ pub const NOW: &str = "2026-11-20T15:02:00Z";
 pub struct Fixture {
     pub store: Store,
     pub snapshot: Snapshot,
-    pub slas: Vec<SlaDef>,
-    pub calendar: BusinessCalendar,
+    pub config: Config,
     pub health: Vec<SourceHealth>,
     pub outbox: Vec<OutboxEntry>,
     pub now: DateTime<Utc>,
@@ -67,6 +65,7 @@ fn lead(l: L, dates: LeadDates) -> Lead {
         last_campaign: None,
         recent_conversion: None,
         dates,
+        extra: Default::default(),
         updated_at: at(NOW),
     }
 }
@@ -392,7 +391,7 @@ fn notes() -> Vec<Note> {
             owner_id: Some("s2".into()),
             at: at("2026-11-01T08:00:00Z"),
             kind: NoteKind::Recycle {
-                reason: Some(RecycleReason::BadTiming),
+                reason: Some("bad_timing".into()),
                 text: "budget frozen until Q1".into(),
             },
         },
@@ -504,8 +503,7 @@ impl Fixture {
         let mut fx = Fixture {
             store,
             snapshot: Snapshot::default(),
-            slas: default_slas(),
-            calendar: BusinessCalendar::default(),
+            config: Config::builtin(),
             health: vec![health],
             outbox,
             now: at(NOW),
@@ -523,8 +521,7 @@ impl Fixture {
         Fixture {
             store: Store::default(),
             snapshot: Snapshot::default(),
-            slas: default_slas(),
-            calendar: BusinessCalendar::default(),
+            config: Config::builtin(),
             health: vec![health],
             outbox: Vec::new(),
             now: at(NOW),
@@ -569,8 +566,10 @@ impl Fixture {
                 deal_stages: self.store.deal_stages(),
                 notes: self.store.notes(),
                 owners: self.store.owners(),
-                slas: &self.slas,
-                calendar: &self.calendar,
+                slas: &self.config.slas,
+                calendar: &self.config.calendar,
+                targets: &self.config.targets,
+                period: crate::domain::kpi::PeriodKind::Week,
             },
             self.now,
         );
@@ -590,8 +589,7 @@ impl Fixture {
         ViewCtx {
             store: &self.store,
             snapshot: &self.snapshot,
-            slas: &self.slas,
-            calendar: &self.calendar,
+            config: &self.config,
             health: &self.health,
             outbox: &self.outbox,
             now: self.now,

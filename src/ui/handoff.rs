@@ -87,7 +87,10 @@ pub(crate) fn draw(
                 theme,
                 "stage",
                 vec![
-                    Span::styled(from, theme.team(lead.stage.and_then(Stage::team))),
+                    Span::styled(
+                        from,
+                        theme.team(lead.stage.and_then(|s| ctx.config.stages.team(s))),
+                    ),
                     Span::raw(" → "),
                     Span::styled("sal", theme.team(Some(Team::Sales))),
                     Span::styled(" (sales-accepted)", theme.dim()),

@@ -259,7 +259,7 @@ impl UiState {
                 _ => scroll_key(key, scroll, 100, &['q']),
             },
             Dialog::HandOff(d) => handoff::on_key(d, key, ctx, self.turn),
-            Dialog::Recycle(d) => recycle::on_key(d, key),
+            Dialog::Recycle(d) => recycle::on_key(d, key, ctx),
             Dialog::Note(d) => note::on_key(d, key),
         };
         match outcome {
@@ -329,7 +329,7 @@ fn check_action(choice: ActionChoice, lead: &Lead, ctx: &ViewCtx) -> Result<(), 
         ActionChoice::HandOff => {
             if !stage.is_some_and(Stage::can_hand_off) {
                 return Err(match stage {
-                    Some(s) if s.team() == Some(Team::Sales) => {
+                    Some(s) if ctx.config.stages.team(s) == Some(Team::Sales) => {
                         format!("can't hand off {name}: already with sales ({stage_id})")
                     }
                     _ => format!(

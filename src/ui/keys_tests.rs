@@ -4,7 +4,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
 use crate::domain::action::{ActionKind, round_robin};
-use crate::domain::feedback::{RecycleReason, Verdict};
+use crate::domain::feedback::Verdict;
 use crate::domain::snapshot::stage_index;
 use crate::sync::ActionStatus;
 use crate::ui::fixture::Fixture;
@@ -171,7 +171,7 @@ fn recycle_yields_the_chosen_reason_and_note() {
             lead_id: "sal-warning".into(),
             lead_name: "Jonas Weber".into(),
             kind: ActionKind::Recycle {
-                reason: RecycleReason::NoResponse,
+                reason: "no_response".into(),
                 note: "no reply, try in Q1 ye".into(),
             },
         }]

@@ -135,11 +135,11 @@ fn lead_sla(theme: Theme, ctx: &ViewCtx, index: usize) -> Option<Span<'static>> 
         .snapshot
         .timers
         .get(*ctx.snapshot.timer_of_lead.get(&index)?)?;
-    let def = ctx.slas.get(timer.sla)?;
+    let def = ctx.config.slas.get(timer.sla)?;
     Some(sla_span(
         theme,
         timer.state(ctx.now),
-        timer.remaining(def, ctx.calendar, ctx.now),
+        timer.remaining(def, &ctx.config.calendar, ctx.now),
     ))
 }
 
@@ -213,7 +213,12 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, state: &UiState, ctx: &ViewCtx
 
     let mut title = vec![
         Span::styled(" Leads · ", theme.bold()),
-        Span::styled(stage.id(), theme.team(stage.team()).patch(theme.bold())),
+        Span::styled(
+            stage.id(),
+            theme
+                .team(ctx.config.stages.team(stage))
+                .patch(theme.bold()),
+        ),
         Span::raw(format!(" ({}) · sorted by SLA due ", count(total))),
     ];
     let mut cursor_x = None;

@@ -29,9 +29,8 @@ mod tests;
 
 use chrono::{DateTime, Utc};
 
+use crate::config::Config;
 use crate::domain::action::ActionKind;
-use crate::domain::business_hours::BusinessCalendar;
-use crate::domain::sla::SlaDef;
 use crate::domain::snapshot::Snapshot;
 use crate::store::Store;
 use crate::sync::{OutboxEntry, SourceHealth};
@@ -44,8 +43,8 @@ pub struct ViewCtx<'a> {
     pub store: &'a Store,
     /// Rebuilt by the app after each data change.
     pub snapshot: &'a Snapshot,
-    pub slas: &'a [SlaDef],
-    pub calendar: &'a BusinessCalendar,
+    /// The teams' definitions: stages, SLAs, calendar, coverage, recycle reasons.
+    pub config: &'a Config,
     /// One per source (HubSpot for now).
     pub health: &'a [SourceHealth],
     /// Actions, newest last.

@@ -36,7 +36,7 @@ pub(crate) fn bar(frac: f64, cells: usize) -> String {
 fn sla_counts(ctx: &ViewCtx) -> [(usize, usize); 8] {
     let mut out = [(0, 0); 8];
     for t in &ctx.snapshot.timers {
-        let Some(def) = ctx.slas.get(t.sla) else {
+        let Some(def) = ctx.config.slas.get(t.sla) else {
             continue;
         };
         let slot = &mut out[stage_index(def.stage)];
@@ -106,7 +106,7 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, state: &UiState, ctx: &ViewCtx
     }
     for (i, stage) in Stage::ALL.into_iter().enumerate() {
         let selected = i == state.stage;
-        let team = stage.team();
+        let team = ctx.config.stages.team(stage);
         let frac = if max == 0 {
             0.0
         } else {

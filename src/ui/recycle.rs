@@ -13,7 +13,6 @@ use ratatui::widgets::Paragraph;
 
 use crate::domain::Lead;
 use crate::domain::action::ActionKind;
-use crate::domain::feedback::RecycleReason;
 
 use super::ViewCtx;
 use super::format::{fit, tail, width};
@@ -28,7 +27,7 @@ const NOTE_MAX_CHARS: usize = 300;
 pub struct Recycle {
     pub lead_id: String,
     pub lead_name: String,
-    /// Index into [`RecycleReason::ALL`].
+    /// Index into the recycle policy's reasons.
     pub reason: usize,
     pub note: String,
     pub editing_note: bool,
@@ -45,8 +44,8 @@ impl Recycle {
         }
     }
 
-    fn move_reason(&mut self, down: bool) {
-        let n = RecycleReason::ALL.len();
+    fn move_reason(&mut self, down: bool, n: usize) {
+        let n = n.max(1);
         self.reason = if down {
             (self.reason + 1).min(n - 1)
         } else {
@@ -55,11 +54,13 @@ impl Recycle {
     }
 }
 
-pub(crate) fn on_key(d: &mut Recycle, key: KeyEvent) -> Outcome {
+pub(crate) fn on_key(d: &mut Recycle, key: KeyEvent, ctx: &ViewCtx) -> Outcome {
+    let reasons = &ctx.config.recycle.reasons;
+    let n = reasons.len();
     match key.code {
         KeyCode::Esc => return Outcome::Close,
-        KeyCode::Up => d.move_reason(false),
-        KeyCode::Down => d.move_reason(true),
+        KeyCode::Up => d.move_reason(false, n),
+        KeyCode::Down => d.move_reason(true, n),
         KeyCode::Tab | KeyCode::BackTab | KeyCode::Enter => d.editing_note = !d.editing_note,
         KeyCode::Backspace if d.editing_note => {
             d.note.pop();
@@ -68,15 +69,17 @@ pub(crate) fn on_key(d: &mut Recycle, key: KeyEvent) -> Outcome {
             // While typing, every character is text (a `y` must never send).
             Some(c) if d.editing_note => push_limited(&mut d.note, c),
             Some('y' | 'Y') => {
-                let reason = RecycleReason::ALL[d.reason.min(RecycleReason::ALL.len() - 1)];
+                let Some(reason) = reasons.get(d.reason.min(n.saturating_sub(1))) else {
+                    return Outcome::Say("no recycle reasons are configured".into());
+                };
                 return Outcome::Submit(ActionKind::Recycle {
-                    reason,
+                    reason: reason.code.clone(),
                     note: d.note.trim().to_string(),
                 });
             }
             Some('n' | 'N') => return Outcome::Close,
-            Some('k') => d.move_reason(false),
-            Some('j') => d.move_reason(true),
+            Some('k') => d.move_reason(false, n),
+            Some('j') => d.move_reason(true, n),
             _ => {}
         },
     }
@@ -111,7 +114,10 @@ pub(crate) fn draw(
         who.push(Span::raw(format!(" · {}", lead.company)));
         if let Some(stage) = lead.stage {
             who.push(Span::raw(" · "));
-            who.push(Span::styled(stage.id(), theme.team(stage.team())));
+            who.push(Span::styled(
+                stage.id(),
+                theme.team(ctx.config.stages.team(stage)),
+            ));
         }
     }
     lines.push(field(theme, "lead", who));
@@ -126,13 +132,13 @@ pub(crate) fn draw(
             )],
         ));
         lines.push(Line::raw(""));
-        for (i, reason) in RecycleReason::ALL.into_iter().enumerate() {
+        for (i, reason) in ctx.config.recycle.reasons.iter().enumerate() {
             let label = if i == 0 { "reason" } else { "" };
             let chosen = i == d.reason;
             let text = if chosen {
-                format!("▶ {}", reason.label())
+                format!("▶ {}", reason.label)
             } else {
-                format!("  {}", reason.label())
+                format!("  {}", reason.label)
             };
             let style = match (chosen, list_focused) {
                 (true, true) => theme.selected(),
@@ -143,7 +149,10 @@ pub(crate) fn draw(
         }
         lines.push(Line::raw(""));
     } else {
-        let reason = RecycleReason::ALL[d.reason.min(RecycleReason::ALL.len() - 1)];
+        let reasons = &ctx.config.recycle.reasons;
+        let reason = reasons
+            .get(d.reason.min(reasons.len().saturating_sub(1)))
+            .map_or("—", |r| r.label.as_str());
         let style = if list_focused {
             theme.selected()
         } else {
@@ -154,7 +163,7 @@ pub(crate) fn draw(
             "reason",
             vec![
                 Span::raw("▲ "),
-                Span::styled(reason.label(), style),
+                Span::styled(reason, style),
                 Span::raw(" ▼"),
             ],
         ));

@@ -4,9 +4,12 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
+use std::sync::Arc;
 use tandem::sim::{self, SimHandle, SimOptions};
 use tandem::sources::Secret;
-use tandem::sources::hubspot::HubSpot;
+
+use tandem::config::Config;
+use tandem::sources::hubspot::{HubSpot, Mapping};
 
 /// Friday of week 47, mid-afternoon: MQL clocks are running and some are overdue.
 pub fn frozen_now() -> DateTime<Utc> {
@@ -22,8 +25,17 @@ pub async fn frozen_sim(seed: u64, contacts: usize) -> SimHandle {
     sim::start(opts).await.expect("sim starts")
 }
 
+/// A connector with the built-in stage mapping.
 pub fn client(sim: &SimHandle) -> HubSpot {
-    HubSpot::new(&sim.base_url, Secret::new(sim.token.clone())).unwrap()
+    client_with(sim, &Config::builtin())
+}
+
+pub fn client_with(sim: &SimHandle, config: &Config) -> HubSpot {
+    let mapping = Mapping::new(
+        Arc::new(config.stages.clone()),
+        config.extra_contact_properties(),
+    );
+    HubSpot::new(&sim.base_url, Secret::new(sim.token.clone()), mapping).unwrap()
 }
 
 /// Read the server's own record of a contact, the way a curl user would.

@@ -1,13 +1,45 @@
 //! HubSpot objects → vendor-neutral records. Every string is cleaned here, at the border.
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
 use chrono::{DateTime, TimeZone, Utc};
 
 use super::wire::{Object, OwnerWire, PipelineWire};
+use crate::domain::catalog::StageCatalog;
 use crate::domain::feedback::NoteKind;
 use crate::domain::text::{clean, html_to_text};
 use crate::domain::{Deal, DealStage, Lead, LeadDates, Note, Owner, Team};
 
-/// Contact properties tandem reads.
+/// How contacts become leads: the teams' stage rules, and the further properties the config
+/// reads (rule inputs, coverage segments).
+#[derive(Debug, Clone)]
+pub struct Mapping {
+    pub stages: Arc<StageCatalog>,
+    pub extra_properties: Vec<String>,
+}
+
+impl Mapping {
+    pub fn new(stages: Arc<StageCatalog>, extra_properties: Vec<String>) -> Self {
+        Self {
+            stages,
+            extra_properties,
+        }
+    }
+
+    /// Every contact property to request.
+    pub fn contact_properties(&self) -> Vec<String> {
+        let mut props: Vec<String> = CONTACT_PROPERTIES.iter().map(|p| p.to_string()).collect();
+        for p in &self.extra_properties {
+            if !props.contains(p) {
+                props.push(p.clone());
+            }
+        }
+        props
+    }
+}
+
+/// Contact properties tandem always reads.
 pub const CONTACT_PROPERTIES: &[&str] = &[
     "firstname",
     "lastname",
@@ -87,7 +119,7 @@ fn updated(o: &Object, prop: &str) -> DateTime<Utc> {
         .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
-pub fn lead(o: &Object) -> Lead {
+pub fn lead(o: &Object, mapping: &Mapping) -> Lead {
     let first = text(o, "firstname");
     let last = text(o, "lastname");
     let email = text(o, "email");
@@ -124,9 +156,14 @@ pub fn lead(o: &Object) -> Lead {
             last_sales_activity: time(o, "notes_last_contacted"),
             last_marketing_touch: time(o, "hs_email_last_send_date"),
         },
+        extra: mapping
+            .extra_properties
+            .iter()
+            .filter_map(|p| Some((p.clone(), clean(o.prop(p)?))))
+            .collect::<BTreeMap<_, _>>(),
         updated_at: updated(o, "lastmodifieddate"),
     };
-    lead.classify();
+    lead.stage = mapping.stages.classify(|name| o.prop(name));
     lead
 }
 
@@ -236,7 +273,9 @@ mod tests {
             },
             "createdAt": "2026-11-01T00:00:00Z", "updatedAt": "2026-11-20T10:00:00Z", "archived": false
         }));
-        let lead = lead(&o);
+        let config = crate::config::Config::builtin();
+        let mapping = Mapping::new(Arc::new(config.stages), vec!["industry".into()]);
+        let lead = lead(&o, &mapping);
         assert_eq!(lead.name, "Priya[31m Natarajan");
         assert_eq!(lead.stage, Some(crate::domain::Stage::Mql));
         assert_eq!(lead.segment(), "EMEA ent");

@@ -15,6 +15,7 @@ use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 
 use super::{Secret, SourceError};
+pub use mapping::Mapping;
 pub use read::{Cursor, Delta, Kind, map_page};
 use wire::ErrorBody;
 
@@ -34,6 +35,7 @@ pub struct HubSpot {
     base: String,
     token: Secret,
     window: Option<RateWindow>,
+    mapping: Mapping,
 }
 
 impl std::fmt::Debug for HubSpot {
@@ -45,7 +47,7 @@ impl std::fmt::Debug for HubSpot {
 }
 
 impl HubSpot {
-    pub fn new(base_url: &str, token: Secret) -> Result<Self, SourceError> {
+    pub fn new(base_url: &str, token: Secret, mapping: Mapping) -> Result<Self, SourceError> {
         let base = base_url.trim_end_matches('/').to_string();
         if !(base.starts_with("http://") || base.starts_with("https://")) {
             return Err(SourceError::Config(format!(
@@ -63,11 +65,16 @@ impl HubSpot {
             base,
             token,
             window: None,
+            mapping,
         })
     }
 
     pub fn base_url(&self) -> &str {
         &self.base
+    }
+
+    pub fn mapping(&self) -> &Mapping {
+        &self.mapping
     }
 
     fn request(&self, method: Method, path: &str) -> RequestBuilder {

@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde_json::json;
 
 use super::HubSpot;
-use super::mapping::{self, CONTACT_PROPERTIES, DEAL_PROPERTIES, NOTE_PROPERTIES};
+use super::mapping::{self, DEAL_PROPERTIES, Mapping, NOTE_PROPERTIES};
 use super::wire::{
     AssociationBatch, Filter, FilterGroup, Object, OwnerWire, Page, PipelineWire, SearchRequest,
     Sort,
@@ -67,11 +67,11 @@ impl Kind {
         }
     }
 
-    fn properties(self) -> &'static [&'static str] {
+    fn properties(self, mapping: &Mapping) -> Vec<String> {
         match self {
-            Kind::Contacts => CONTACT_PROPERTIES,
-            Kind::Deals => DEAL_PROPERTIES,
-            Kind::Notes => NOTE_PROPERTIES,
+            Kind::Contacts => mapping.contact_properties(),
+            Kind::Deals => DEAL_PROPERTIES.iter().map(|p| p.to_string()).collect(),
+            Kind::Notes => NOTE_PROPERTIES.iter().map(|p| p.to_string()).collect(),
         }
     }
 }
@@ -121,7 +121,7 @@ impl HubSpot {
         self.call(|s| {
             let mut q = vec![
                 ("limit", LIST_LIMIT.to_string()),
-                ("properties", kind.properties().join(",")),
+                ("properties", kind.properties(&s.mapping).join(",")),
             ];
             if kind != Kind::Contacts {
                 q.push(("associations", "contacts".to_string()));
@@ -192,7 +192,7 @@ impl HubSpot {
                         property_name: kind.modified_property().into(),
                         direction: "ASCENDING".into(),
                     }],
-                    properties: kind.properties().iter().map(|p| p.to_string()).collect(),
+                    properties: kind.properties(&self.mapping),
                     limit: SEARCH_LIMIT as u32,
                     after: (offset > 0).then(|| offset.to_string()),
                 };
@@ -263,7 +263,10 @@ impl HubSpot {
         let mut delta = Delta::default();
         if let Some(since) = cursor.contacts {
             let (objects, newest) = self.modified_since(Kind::Contacts, since).await?;
-            delta.leads = objects.iter().map(mapping::lead).collect();
+            delta.leads = objects
+                .iter()
+                .map(|o| mapping::lead(o, &self.mapping))
+                .collect();
             cursor.contacts = Some(newest);
         }
         if let Some(since) = cursor.deals {
@@ -295,10 +298,16 @@ impl HubSpot {
 }
 
 /// Map one page of the first load.
-pub fn map_page(kind: Kind, page: &Page<Object>) -> Delta {
+pub fn map_page(kind: Kind, page: &Page<Object>, mapping: &Mapping) -> Delta {
     let mut delta = Delta::default();
     match kind {
-        Kind::Contacts => delta.leads = page.results.iter().map(mapping::lead).collect(),
+        Kind::Contacts => {
+            delta.leads = page
+                .results
+                .iter()
+                .map(|o| mapping::lead(o, mapping))
+                .collect()
+        }
         Kind::Deals => delta.deals = page.results.iter().map(mapping::deal).collect(),
         Kind::Notes => {
             delta.notes = page

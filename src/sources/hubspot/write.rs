@@ -55,7 +55,7 @@ impl HubSpot {
                 props.insert("hs_lead_status".into(), json!("BAD_TIMING"));
                 self.move_lifecycle(id, "lead", props).await?;
                 let kind = NoteKind::Recycle {
-                    reason: Some(*reason),
+                    reason: Some(reason.clone()),
                     text: note.clone(),
                 };
                 self.post_note_once(id, &kind, &action.key).await
@@ -185,7 +185,6 @@ pub fn note_body(kind: &NoteKind, key: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::feedback::RecycleReason;
 
     #[test]
     fn backward_moves_are_detected() {
@@ -199,7 +198,7 @@ mod tests {
     #[test]
     fn note_key_rides_on_the_tag_line_and_parses_away() {
         let kind = NoteKind::Recycle {
-            reason: Some(RecycleReason::NoBudget),
+            reason: Some("no_budget".into()),
             text: "call in Q2".into(),
         };
         let body = note_body(&kind, "tdm1a2b");

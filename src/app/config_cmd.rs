@@ -1,0 +1,46 @@
+//! `tandem config init` and `tandem config validate`.
+
+use std::path::{Path, PathBuf};
+
+use crate::config::{self, Config};
+
+/// Write the example config; refuses to overwrite unless `force`.
+pub fn init(path: Option<&Path>, force: bool) -> Result<PathBuf, String> {
+    let path = match path {
+        Some(p) => p.to_path_buf(),
+        None => config::default_path().ok_or("no config directory on this system; give a PATH")?,
+    };
+    if path.exists() && !force {
+        return Err(format!(
+            "{} already exists (use --force to replace it)",
+            path.display()
+        ));
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    std::fs::write(&path, config::EXAMPLE)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path)
+}
+
+/// Validate the file at `path` (or the located one); a summary on success.
+pub fn validate(path: Option<&Path>) -> Result<String, String> {
+    let Some(path) = path.map(Path::to_path_buf).or_else(|| config::locate(None)) else {
+        return Err(
+            "no config file found (--config, $TANDEM_CONFIG or the default location); \
+             the built-in defaults are in effect"
+                .into(),
+        );
+    };
+    let config = Config::load(&path).map_err(|e| e.to_string())?;
+    Ok(format!(
+        "{}: ok — {} source(s), {} SLA timer(s), {} pace SLA(s), {} recycle reason(s)",
+        path.display(),
+        config.sources.len(),
+        config.slas.len(),
+        config.paces.len(),
+        config.recycle.reasons.len()
+    ))
+}

@@ -1,0 +1,364 @@
+//! From the file's shape to the domain's types, checking what serde alone cannot.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use super::schema::{self, File};
+use super::{Config, ConfigError, SourceConfig, SourceKind, SourceRole};
+use crate::domain::Stage;
+use crate::domain::business_hours::BusinessCalendar;
+use crate::domain::catalog::{MatchRule, StageCatalog, StageInfo};
+use crate::domain::coverage::{Coverage, Segment, SegmentBy};
+use crate::domain::kpi::{KpiValue, PeriodKind, PeriodTargets};
+use crate::domain::recycle::{RecyclePolicy, RecycleReason, valid_code};
+use crate::domain::sla::{Clock, PaceDef, SlaDef, StopWhen};
+use crate::domain::snapshot::stage_index;
+
+/// Parse and check `text`; sections it leaves out come from `base` (required when there is
+/// no base, i.e. for the built-in file itself).
+pub fn parse(path: &str, text: &str, base: Option<&Config>) -> Result<Config, ConfigError> {
+    let file: File = toml::from_str(text)
+        .map_err(|e| ConfigError::at(path, text, e.span(), e.message().trim().to_string()))?;
+    let err =
+        |span: std::ops::Range<usize>, msg: String| ConfigError::at(path, text, Some(span), msg);
+    let missing = |what: &str| ConfigError::whole_file(path, format!("missing [{what}] section"));
+
+    let sources = file
+        .source
+        .iter()
+        .map(|s| source(s).map_err(|m| ConfigError::whole_file(path, m)))
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let calendar = match &file.business_hours {
+        Some(b) => {
+            if b.end.get_ref().0 <= b.start.0 {
+                return Err(err(
+                    b.end.span(),
+                    "business hours must end after they start".into(),
+                ));
+            }
+            if b.days.is_empty() {
+                return Err(ConfigError::whole_file(
+                    path,
+                    "business_hours.days is empty",
+                ));
+            }
+            let mut days = [false; 7];
+            for d in &b.days {
+                days[d.0.num_days_from_monday() as usize] = true;
+            }
+            BusinessCalendar {
+                days,
+                start: b.start.0,
+                end: b.end.get_ref().0,
+                tz: b.timezone.map_or(chrono_tz::Tz::UTC, |z| z.0),
+                holidays: b.holidays.iter().map(|d| d.0).collect(),
+            }
+        }
+        None => base
+            .ok_or_else(|| missing("business_hours"))?
+            .calendar
+            .clone(),
+    };
+
+    let stages = stage_catalog(&file, base, &err)?;
+
+    let (slas, paces) = if file.sla.is_empty() {
+        let base = base.ok_or_else(|| missing("[sla]"))?;
+        (base.slas.clone(), base.paces.clone())
+    } else {
+        slas(&file, &err)?
+    };
+
+    let mut targets = base.map(|b| b.targets.clone()).unwrap_or_default();
+    for (kind, written) in [
+        (PeriodKind::Week, &file.targets.week),
+        (PeriodKind::Month, &file.targets.month),
+        (PeriodKind::Quarter, &file.targets.quarter),
+    ] {
+        if let Some(t) = written {
+            targets.by_period.insert(kind, period_targets(t));
+        }
+    }
+
+    let coverage = match &file.coverage {
+        Some(c) => Coverage {
+            segment_by: SegmentBy::parse(c.segment_by.as_deref().unwrap_or("region_size")),
+            segments: c
+                .segment
+                .iter()
+                .map(|s| Segment {
+                    matches: s.matches.clone(),
+                    owners: s.owners.clone(),
+                })
+                .collect(),
+            fallback: c.fallback.clone(),
+        },
+        None => base.map(|b| b.coverage.clone()).unwrap_or_default(),
+    };
+
+    let recycle = match &file.recycle {
+        Some(r) if !r.reason.is_empty() => {
+            let mut reasons: Vec<RecycleReason> = Vec::new();
+            for spanned in &r.reason {
+                let reason = spanned.get_ref();
+                if !valid_code(&reason.code) {
+                    return Err(err(
+                        spanned.span(),
+                        format!(
+                            "reason code {:?} must be lowercase letters, digits and _",
+                            reason.code
+                        ),
+                    ));
+                }
+                if reasons.iter().any(|x| x.code == reason.code) {
+                    return Err(err(
+                        spanned.span(),
+                        format!("reason code {:?} appears twice", reason.code),
+                    ));
+                }
+                reasons.push(RecycleReason {
+                    code: reason.code.clone(),
+                    label: reason.label.clone(),
+                    track: reason.track.clone(),
+                    revisit_after: reason.revisit_after.map(|s| s.0),
+                });
+            }
+            RecyclePolicy {
+                max_loops: r.max_loops.unwrap_or(2),
+                reasons,
+            }
+        }
+        Some(r) => {
+            let mut policy = base
+                .ok_or_else(|| missing("recycle.reason"))?
+                .recycle
+                .clone();
+            if let Some(max) = r.max_loops {
+                policy.max_loops = max;
+            }
+            policy
+        }
+        None => base.ok_or_else(|| missing("recycle"))?.recycle.clone(),
+    };
+
+    Ok(Config {
+        path: None,
+        sources,
+        calendar,
+        stages,
+        slas,
+        paces,
+        targets,
+        coverage,
+        recycle,
+    })
+}
+
+fn source(s: &schema::Source) -> Result<SourceConfig, String> {
+    let url = s.base_url.trim();
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(format!(
+            "source {:?}: base_url must start with http:// or https:// (got {url:?})",
+            s.name
+        ));
+    }
+    let env_ok = !s.token_env.is_empty()
+        && s.token_env
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    if !env_ok {
+        return Err(format!(
+            "source {:?}: token_env must name an environment variable like HUBSPOT_TOKEN \
+             (tokens never go in this file)",
+            s.name
+        ));
+    }
+    let interval = s
+        .poll_interval
+        .map_or(chrono::Duration::seconds(10), |d| d.0);
+    Ok(SourceConfig {
+        name: s.name.clone(),
+        kind: match s.kind {
+            schema::SourceKind::Hubspot => SourceKind::HubSpot,
+        },
+        base_url: url.to_string(),
+        token_env: s.token_env.clone(),
+        poll_interval: (interval > chrono::Duration::zero())
+            .then(|| Duration::from_secs(interval.num_seconds().max(1) as u64)),
+        role: match s.role {
+            Some(schema::Role::Crm) => SourceRole::Crm,
+            Some(schema::Role::Map) => SourceRole::Map,
+            Some(schema::Role::Both) | None => SourceRole::Both,
+        },
+    })
+}
+
+fn stage_catalog(
+    file: &File,
+    base: Option<&Config>,
+    err: &impl Fn(std::ops::Range<usize>, String) -> ConfigError,
+) -> Result<StageCatalog, ConfigError> {
+    let mut written: BTreeMap<usize, &schema::Stage> = BTreeMap::new();
+    for stage in &file.stage {
+        let i = stage_index(stage.id.get_ref().0);
+        if written.insert(i, stage).is_some() {
+            return Err(err(
+                stage.id.span(),
+                format!("stage {:?} is defined twice", stage.id.get_ref().0.id()),
+            ));
+        }
+    }
+    let mut info = Vec::new();
+    let mut rules = Vec::new();
+    for (i, stage) in Stage::ALL.into_iter().enumerate() {
+        let from_base = base.map(|b| b.stages.info(stage).clone());
+        let Some(w) = written.get(&i) else {
+            let Some(b) = from_base else {
+                return Err(ConfigError::at(
+                    "<built-in defaults>",
+                    "",
+                    None,
+                    format!("stage {:?} is not defined", stage.id()),
+                ));
+            };
+            info.push(b);
+            continue;
+        };
+        info.push(StageInfo {
+            label: w
+                .label
+                .clone()
+                .or(from_base.as_ref().map(|b| b.label.clone()))
+                .unwrap_or_else(|| stage.id().into()),
+            team: match &w.team {
+                Some(t) => Some(t.0),
+                None if base.is_some() || w.team.is_none() => from_base
+                    .as_ref()
+                    .and_then(|b| b.team)
+                    .filter(|_| base.is_some()),
+                None => None,
+            },
+            definition: w
+                .definition
+                .clone()
+                .or(from_base.map(|b| b.definition))
+                .unwrap_or_default(),
+        });
+    }
+    // Rules: a stage written in the file brings its own rules; others keep the base's.
+    let base_rules = base.map(|b| b.stages.rules().to_vec()).unwrap_or_default();
+    for (i, stage) in Stage::ALL.into_iter().enumerate() {
+        match written.get(&i) {
+            Some(w) => rules.extend(w.hubspot.iter().map(|r| MatchRule {
+                stage,
+                priority: r.priority,
+                when: r.when.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            })),
+            None => rules.extend(base_rules.iter().filter(|r| r.stage == stage).cloned()),
+        }
+    }
+    Ok(StageCatalog::new(info, rules))
+}
+
+fn slas(
+    file: &File,
+    err: &impl Fn(std::ops::Range<usize>, String) -> ConfigError,
+) -> Result<(Vec<SlaDef>, Vec<PaceDef>), ConfigError> {
+    let mut slas = Vec::new();
+    let mut paces = Vec::new();
+    let mut ids: Vec<&str> = Vec::new();
+    for spanned in &file.sla {
+        let s = spanned.get_ref();
+        let at = |msg: String| err(spanned.span(), format!("sla {:?}: {msg}", s.id));
+        if ids.contains(&s.id.as_str()) {
+            return Err(at("defined twice".into()));
+        }
+        ids.push(&s.id);
+        let warn_at = s.warn_at.unwrap_or(0.75);
+        if !(warn_at > 0.0 && warn_at <= 1.0) {
+            return Err(at(format!("warn_at must be in (0, 1], found {warn_at}")));
+        }
+        let label = s.label.clone().unwrap_or_else(|| s.id.clone());
+        match (&s.pace, &s.stage, &s.limit) {
+            (Some(kpi), None, None) => {
+                if s.clock.is_some() || s.stop.is_some() {
+                    return Err(at("a pace SLA takes no clock or stop".into()));
+                }
+                paces.push(PaceDef {
+                    id: s.id.clone(),
+                    label,
+                    team: s.team.0,
+                    kpi: match kpi {
+                        schema::PaceKpi::MqlsCreated => "mqls_created".into(),
+                    },
+                    warn_at,
+                });
+            }
+            (None, Some(stage), Some(limit)) => {
+                if limit.0 <= chrono::Duration::zero() {
+                    return Err(at("limit must be longer than zero".into()));
+                }
+                slas.push(SlaDef {
+                    id: s.id.clone(),
+                    label,
+                    stage: stage.0,
+                    team: s.team.0,
+                    limit: limit.0,
+                    clock: match s.clock {
+                        Some(schema::Clock::Calendar) => Clock::Calendar,
+                        Some(schema::Clock::Business) | None => Clock::Business,
+                    },
+                    warn_at,
+                    stop: match s.stop {
+                        Some(schema::Stop::SalesActivity) => StopWhen::SalesActivity,
+                        Some(schema::Stop::MarketingTouch) => StopWhen::MarketingTouch,
+                        Some(schema::Stop::LeavesStage) | None => StopWhen::LeavesStage,
+                    },
+                });
+            }
+            _ => {
+                return Err(at(
+                    "expected either `stage` and `limit` (a timer per lead) or `pace` (a volume promise)"
+                        .into(),
+                ));
+            }
+        }
+    }
+    Ok((slas, paces))
+}
+
+fn period_targets(t: &schema::PeriodTargets) -> PeriodTargets {
+    let mut out = PeriodTargets::new();
+    let mut put = |id: &str, v: Option<KpiValue>| {
+        if let Some(v) = v {
+            out.insert(id.to_string(), v);
+        }
+    };
+    let ratio = |v: Option<f64>| v.map(|r| KpiValue::Ratio(Some(r)));
+    let money = |v: Option<f64>| v.map(KpiValue::Money);
+    put(
+        "mqls_created",
+        t.mqls_created.map(|n| KpiValue::Count(n.max(0.0) as u64)),
+    );
+    put("mql_acceptance", ratio(t.mql_acceptance));
+    put("sourced_pipeline", money(t.sourced_pipeline));
+    put("touched_pipeline", money(t.touched_pipeline));
+    put("nurture_pickup", ratio(t.nurture_pickup));
+    put(
+        "speed_to_lead",
+        t.speed_to_lead.map(|d| KpiValue::Duration(Some(d.0))),
+    );
+    put("sal_to_sql", ratio(t.sal_to_sql));
+    put("win_rate", ratio(t.win_rate));
+    put(
+        "sales_cycle",
+        t.sales_cycle.map(|d| KpiValue::Duration(Some(d.0))),
+    );
+    put(
+        "pipeline_coverage",
+        t.pipeline_coverage.map(|r| KpiValue::Ratio(Some(r))),
+    );
+    put("pipeline_target", money(t.pipeline_target));
+    out
+}

@@ -1,0 +1,116 @@
+//! The shared definitions file: sources, stages, business hours, SLAs, targets, coverage and
+//! recycling, as one TOML file both teams read.
+//!
+//! The built-in defaults *are* the example file in `assets/`, so the documentation and the
+//! behaviour cannot drift apart. A user file overrides section by section.
+
+mod build;
+mod error;
+mod schema;
+mod values;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use error::ConfigError;
+pub use values::parse_duration;
+
+use crate::domain::business_hours::BusinessCalendar;
+use crate::domain::catalog::StageCatalog;
+use crate::domain::coverage::Coverage;
+use crate::domain::kpi::Targets;
+use crate::domain::recycle::RecyclePolicy;
+use crate::domain::sla::{PaceDef, SlaDef};
+
+/// The commented example config (also the built-in defaults).
+pub const EXAMPLE: &str = include_str!("../../assets/config.example.toml");
+
+/// The environment variable that names a config file.
+pub const ENV_VAR: &str = "TANDEM_CONFIG";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    HubSpot,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceRole {
+    Crm,
+    Map,
+    Both,
+}
+
+/// A vendor to poll. The token itself lives in the environment, under `token_env`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceConfig {
+    pub name: String,
+    pub kind: SourceKind,
+    pub base_url: String,
+    pub token_env: String,
+    /// `None`: poll only on refresh.
+    pub poll_interval: Option<Duration>,
+    pub role: SourceRole,
+}
+
+/// Everything the cockpit, `report` and `check` compute with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Where it was read from; `None` for the built-in defaults.
+    pub path: Option<PathBuf>,
+    /// Empty: use the embedded simulated HubSpot.
+    pub sources: Vec<SourceConfig>,
+    pub calendar: BusinessCalendar,
+    pub stages: StageCatalog,
+    pub slas: Vec<SlaDef>,
+    pub paces: Vec<PaceDef>,
+    pub targets: Targets,
+    pub coverage: Coverage,
+    pub recycle: RecyclePolicy,
+}
+
+impl Config {
+    /// The defaults: the example file, parsed.
+    pub fn builtin() -> Config {
+        build::parse("<built-in defaults>", EXAMPLE, None).expect("the example config is valid")
+    }
+
+    /// Parse `text` (read from `path`) on top of the defaults.
+    pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
+        let mut config = build::parse(path, text, Some(&Config::builtin()))?;
+        config.path = Some(PathBuf::from(path));
+        Ok(config)
+    }
+
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::whole_file(&shown, format!("cannot read: {e}")))?;
+        Config::parse(&shown, &text)
+    }
+
+    /// Every contact property the stage rules and coverage read beyond the usual set.
+    pub fn extra_contact_properties(&self) -> Vec<String> {
+        let mut props = self.stages.properties();
+        if let Some(p) = self.coverage.segment_by.extra_property() {
+            props.insert(p.to_string());
+        }
+        props.into_iter().collect()
+    }
+}
+
+/// Where the config comes from: `--config`, else `$TANDEM_CONFIG`, else the XDG config dir
+/// if a file is there. `None` means the built-in defaults.
+pub fn locate(flag: Option<&Path>) -> Option<PathBuf> {
+    if let Some(p) = flag {
+        return Some(p.to_path_buf());
+    }
+    if let Some(p) = std::env::var_os(ENV_VAR).filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(p));
+    }
+    default_path().filter(|p| p.is_file())
+}
+
+/// `$XDG_CONFIG_HOME/tandem/config.toml` (or the platform's equivalent).
+pub fn default_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "tandem").map(|d| d.config_dir().join("config.toml"))
+}

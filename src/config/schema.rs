@@ -1,0 +1,179 @@
+//! The config file's shape, exactly as written. Unknown keys are errors.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::values::{Date, Day, Span, StageId, TeamName, TimeOfDay, Zone};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct File {
+    #[serde(default)]
+    pub source: Vec<Source>,
+    pub business_hours: Option<BusinessHours>,
+    #[serde(default)]
+    pub stage: Vec<Stage>,
+    #[serde(default)]
+    pub sla: Vec<Spanned<Sla>>,
+    #[serde(default)]
+    pub targets: Targets,
+    pub coverage: Option<Coverage>,
+    pub recycle: Option<Recycle>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    Hubspot,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Crm,
+    Map,
+    Both,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    pub name: String,
+    pub kind: SourceKind,
+    pub base_url: String,
+    /// The name of the environment variable holding the token — never the token.
+    pub token_env: String,
+    #[serde(default)]
+    pub poll_interval: Option<Span>,
+    #[serde(default)]
+    pub role: Option<Role>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BusinessHours {
+    pub days: Vec<Day>,
+    pub start: TimeOfDay,
+    pub end: Spanned<TimeOfDay>,
+    #[serde(default)]
+    pub timezone: Option<Zone>,
+    #[serde(default)]
+    pub holidays: Vec<Date>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stage {
+    pub id: Spanned<StageId>,
+    pub label: Option<String>,
+    pub team: Option<TeamName>,
+    pub definition: Option<String>,
+    #[serde(default)]
+    pub hubspot: Vec<Rule>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    #[serde(default)]
+    pub priority: i32,
+    pub when: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Clock {
+    Business,
+    Calendar,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stop {
+    LeavesStage,
+    SalesActivity,
+    MarketingTouch,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaceKpi {
+    MqlsCreated,
+}
+
+/// A per-lead timer (`stage` + `limit`) or a volume pace (`pace`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sla {
+    pub id: String,
+    pub label: Option<String>,
+    pub team: TeamName,
+    pub stage: Option<StageId>,
+    pub limit: Option<Span>,
+    pub clock: Option<Clock>,
+    pub warn_at: Option<f64>,
+    pub stop: Option<Stop>,
+    pub pace: Option<PaceKpi>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Targets {
+    pub week: Option<PeriodTargets>,
+    pub month: Option<PeriodTargets>,
+    pub quarter: Option<PeriodTargets>,
+}
+
+/// One optional target per KPI id; an unknown KPI id is an error.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeriodTargets {
+    pub mqls_created: Option<f64>,
+    pub mql_acceptance: Option<f64>,
+    pub sourced_pipeline: Option<f64>,
+    pub touched_pipeline: Option<f64>,
+    pub nurture_pickup: Option<f64>,
+    pub speed_to_lead: Option<Span>,
+    pub sal_to_sql: Option<f64>,
+    pub win_rate: Option<f64>,
+    pub sales_cycle: Option<Span>,
+    pub pipeline_coverage: Option<f64>,
+    pub pipeline_target: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Coverage {
+    pub segment_by: Option<String>,
+    #[serde(default)]
+    pub fallback: Vec<String>,
+    #[serde(default)]
+    pub segment: Vec<CoverageSegment>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoverageSegment {
+    #[serde(rename = "match")]
+    pub matches: String,
+    pub owners: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recycle {
+    pub max_loops: Option<u32>,
+    #[serde(default)]
+    pub reason: Vec<Spanned<RecycleReason>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecycleReason {
+    pub code: String,
+    pub label: String,
+    pub track: Option<String>,
+    pub revisit_after: Option<Span>,
+}

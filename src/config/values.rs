@@ -1,0 +1,154 @@
+//! Config scalars that validate while parsing, so a bad value is reported at its own line.
+
+use std::fmt;
+
+use chrono::{NaiveDate, NaiveTime, Weekday};
+use serde::Deserialize;
+use serde::de::{self, Deserializer, Visitor};
+
+use crate::domain::{Stage, Team};
+
+/// A duration written like "30m", "4h", "14d" or "1d12h".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span(pub chrono::Duration);
+
+pub fn parse_duration(s: &str) -> Result<chrono::Duration, String> {
+    let expected = || format!("expected a duration like \"30m\", \"4h\" or \"14d\", found {s:?}");
+    let mut total = chrono::Duration::zero();
+    let mut digits = String::new();
+    let mut any = false;
+    for ch in s.trim().chars() {
+        if ch.is_ascii_digit() {
+            digits.push(ch);
+            continue;
+        }
+        let n: i64 = digits.parse().map_err(|_| expected())?;
+        digits.clear();
+        total += match ch {
+            's' => chrono::Duration::seconds(n),
+            'm' => chrono::Duration::minutes(n),
+            'h' => chrono::Duration::hours(n),
+            'd' => chrono::Duration::days(n),
+            'w' => chrono::Duration::weeks(n),
+            _ => return Err(expected()),
+        };
+        any = true;
+    }
+    if !digits.is_empty() || !any {
+        return Err(expected());
+    }
+    Ok(total)
+}
+
+/// Implement `Deserialize` from a string through a parser that explains what it expected.
+macro_rules! from_str_with {
+    ($ty:ty, $what:literal, $parse:expr) => {
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl Visitor<'_> for V {
+                    type Value = $ty;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str($what)
+                    }
+                    fn visit_str<E: de::Error>(self, s: &str) -> Result<$ty, E> {
+                        let parse: fn(&str) -> Result<$ty, String> = $parse;
+                        parse(s).map_err(E::custom)
+                    }
+                }
+                d.deserialize_str(V)
+            }
+        }
+    };
+}
+
+from_str_with!(Span, "a duration like \"4h\"", |s| parse_duration(s)
+    .map(Span));
+
+/// A time of day, "09:00".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeOfDay(pub NaiveTime);
+
+from_str_with!(TimeOfDay, "a time like \"09:00\"", |s| {
+    NaiveTime::parse_from_str(s.trim(), "%H:%M")
+        .map(TimeOfDay)
+        .map_err(|_| format!("expected a time like \"09:00\", found {s:?}"))
+});
+
+/// A calendar date, "2026-12-25".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Date(pub NaiveDate);
+
+from_str_with!(Date, "a date like \"2026-12-25\"", |s| {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map(Date)
+        .map_err(|_| format!("expected a date like \"2026-12-25\", found {s:?}"))
+});
+
+/// An IANA time zone name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Zone(pub chrono_tz::Tz);
+
+from_str_with!(Zone, "an IANA time zone like \"Europe/Berlin\"", |s| {
+    s.trim()
+        .parse::<chrono_tz::Tz>()
+        .map(Zone)
+        .map_err(|_| format!("expected an IANA time zone like \"Europe/Berlin\", found {s:?}"))
+});
+
+/// A weekday, "mon" … "sun".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Day(pub Weekday);
+
+from_str_with!(Day, "a weekday like \"mon\"", |s| {
+    s.trim()
+        .parse::<Weekday>()
+        .map(Day)
+        .map_err(|_| format!("expected a weekday (mon, tue, …, sun), found {s:?}"))
+});
+
+/// One of the shared stage ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StageId(pub Stage);
+
+from_str_with!(StageId, "a stage id", |s| {
+    Stage::ALL
+        .into_iter()
+        .find(|st| st.id() == s.trim())
+        .map(StageId)
+        .ok_or_else(|| {
+            let ids: Vec<&str> = Stage::ALL.iter().map(|s| s.id()).collect();
+            format!(
+                "expected one of the shared stages ({}), found {s:?}",
+                ids.join(", ")
+            )
+        })
+});
+
+/// "marketing" or "sales".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TeamName(pub Team);
+
+from_str_with!(TeamName, "\"marketing\" or \"sales\"", |s| match s.trim() {
+    "marketing" => Ok(TeamName(Team::Marketing)),
+    "sales" => Ok(TeamName(Team::Sales)),
+    other => Err(format!(
+        "expected \"marketing\" or \"sales\", found {other:?}"
+    )),
+});
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("4h"), Ok(chrono::Duration::hours(4)));
+        assert_eq!(parse_duration("1d12h"), Ok(chrono::Duration::hours(36)));
+        assert_eq!(parse_duration("90m"), Ok(chrono::Duration::minutes(90)));
+        assert_eq!(parse_duration("0s"), Ok(chrono::Duration::zero()));
+        for bad in ["", "4", "h", "4x", "-4h", "4 h"] {
+            assert!(parse_duration(bad).is_err(), "{bad:?}");
+        }
+    }
+}

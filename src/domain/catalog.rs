@@ -1,0 +1,156 @@
+//! What each shared stage means, who owns it, and how vendor records map onto it — as the
+//! teams wrote it in their config.
+
+use std::collections::BTreeSet;
+
+use super::stage::{Stage, Team};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageInfo {
+    pub label: String,
+    /// Whose move it is while a lead sits here; nobody's for an exit like disqualified.
+    pub team: Option<Team>,
+    pub definition: String,
+}
+
+/// One vendor rule: every listed property must have one of the listed values
+/// (`""` matches an empty or missing value). Case-insensitive.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatchRule {
+    pub stage: Stage,
+    pub priority: i32,
+    pub when: Vec<(String, Vec<String>)>,
+}
+
+impl MatchRule {
+    fn matches<'a>(&self, prop: &impl Fn(&str) -> Option<&'a str>) -> bool {
+        self.when.iter().all(|(name, values)| {
+            let actual = prop(name).map(str::trim).unwrap_or("");
+            values.iter().any(|v| v.eq_ignore_ascii_case(actual))
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageCatalog {
+    /// In [`Stage::ALL`] order.
+    info: Vec<StageInfo>,
+    /// Highest priority first, then in the order written.
+    rules: Vec<MatchRule>,
+}
+
+impl StageCatalog {
+    /// `info` must have one entry per stage, in [`Stage::ALL`] order.
+    pub fn new(info: Vec<StageInfo>, mut rules: Vec<MatchRule>) -> Self {
+        assert_eq!(info.len(), Stage::ALL.len(), "one StageInfo per stage");
+        // A stable sort keeps the written order among equal priorities.
+        rules.sort_by_key(|r| std::cmp::Reverse(r.priority));
+        Self { info, rules }
+    }
+
+    pub fn info(&self, stage: Stage) -> &StageInfo {
+        &self.info[super::snapshot::stage_index(stage)]
+    }
+
+    pub fn team(&self, stage: Stage) -> Option<Team> {
+        self.info(stage).team
+    }
+
+    /// The first matching rule's stage; `None` when no rule matches (shown as unmapped).
+    pub fn classify<'a>(&self, prop: impl Fn(&str) -> Option<&'a str>) -> Option<Stage> {
+        self.rules
+            .iter()
+            .find(|r| r.matches(&prop))
+            .map(|r| r.stage)
+    }
+
+    pub fn rules(&self) -> &[MatchRule] {
+        &self.rules
+    }
+
+    /// Every vendor property some rule reads, so the connector can ask for it.
+    pub fn properties(&self) -> BTreeSet<String> {
+        self.rules
+            .iter()
+            .flat_map(|r| r.when.iter().map(|(name, _)| name.clone()))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info() -> Vec<StageInfo> {
+        Stage::ALL
+            .iter()
+            .map(|s| StageInfo {
+                label: s.id().into(),
+                team: None,
+                definition: String::new(),
+            })
+            .collect()
+    }
+
+    fn rule(stage: Stage, priority: i32, when: &[(&str, &[&str])]) -> MatchRule {
+        MatchRule {
+            stage,
+            priority,
+            when: when
+                .iter()
+                .map(|(k, vs)| (k.to_string(), vs.iter().map(|v| v.to_string()).collect()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn priority_then_written_order_and_empty_matches_missing() {
+        let catalog = StageCatalog::new(
+            info(),
+            vec![
+                rule(
+                    Stage::Mql,
+                    0,
+                    &[
+                        ("lifecyclestage", &["marketingqualifiedlead"]),
+                        ("hs_lead_status", &["", "NEW"]),
+                    ],
+                ),
+                rule(
+                    Stage::Sal,
+                    0,
+                    &[("lifecyclestage", &["marketingqualifiedlead"])],
+                ),
+                rule(Stage::Nurture, 10, &[("hs_lead_status", &["BAD_TIMING"])]),
+            ],
+        );
+        let lead = |lc: &'static str, st: Option<&'static str>| {
+            move |name: &str| match name {
+                "lifecyclestage" => Some(lc),
+                "hs_lead_status" => st,
+                _ => None,
+            }
+        };
+        assert_eq!(
+            catalog.classify(lead("marketingqualifiedlead", None)),
+            Some(Stage::Mql)
+        );
+        assert_eq!(
+            catalog.classify(lead("MarketingQualifiedLead", Some("new"))),
+            Some(Stage::Mql)
+        );
+        assert_eq!(
+            catalog.classify(lead("marketingqualifiedlead", Some("OPEN"))),
+            Some(Stage::Sal)
+        );
+        assert_eq!(
+            catalog.classify(lead("marketingqualifiedlead", Some("BAD_TIMING"))),
+            Some(Stage::Nurture)
+        );
+        assert_eq!(catalog.classify(lead("other", None)), None);
+        assert_eq!(
+            catalog.properties().into_iter().collect::<Vec<_>>(),
+            ["hs_lead_status", "lifecyclestage"]
+        );
+    }
+}

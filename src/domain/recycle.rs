@@ -1,0 +1,72 @@
+//! The recycle agreement: why sales may send a lead back, where it goes, when to look again.
+
+use chrono::{DateTime, Duration, Utc};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecycleReason {
+    /// Written into the recycle note (`#recycle reason=<code>`); letters, digits, `_`.
+    pub code: String,
+    pub label: String,
+    /// The nurture track the lead joins.
+    pub track: Option<String>,
+    pub revisit_after: Option<Duration>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecyclePolicy {
+    /// A lead recycled more than this many times is flagged.
+    pub max_loops: u32,
+    pub reasons: Vec<RecycleReason>,
+}
+
+impl RecyclePolicy {
+    pub fn reason(&self, code: &str) -> Option<&RecycleReason> {
+        self.reasons.iter().find(|r| r.code == code)
+    }
+
+    /// When marketing should look at a lead recycled at `at` for `code` again.
+    pub fn revisit_at(&self, code: &str, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        Some(at + self.reason(code)?.revisit_after?)
+    }
+
+    /// Whether `loops` recycles are more than the agreed cap.
+    pub fn over_cap(&self, loops: usize) -> bool {
+        loops > self.max_loops as usize
+    }
+}
+
+/// Whether `code` can ride in a note's tag line.
+pub fn valid_code(code: &str) -> bool {
+    !code.is_empty()
+        && code
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn revisit_and_cap() {
+        let policy = RecyclePolicy {
+            max_loops: 2,
+            reasons: vec![RecycleReason {
+                code: "no_budget".into(),
+                label: "no budget".into(),
+                track: None,
+                revisit_after: Some(Duration::days(90)),
+            }],
+        };
+        let at = DateTime::parse_from_rfc3339("2026-11-20T15:00:00Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(
+            policy.revisit_at("no_budget", at),
+            Some(at + Duration::days(90))
+        );
+        assert_eq!(policy.revisit_at("other", at), None);
+        assert!(!policy.over_cap(2) && policy.over_cap(3));
+        assert!(valid_code("no_budget") && !valid_code("No budget") && !valid_code(""));
+    }
+}

@@ -1,0 +1,236 @@
+//! The shared definitions file: valid and invalid fixtures, the built-in mapping, and the
+//! `config` commands as a user runs them.
+
+use std::path::Path;
+use std::process::Command;
+
+use chrono::{Duration, NaiveTime};
+
+use tandem::config::{Config, EXAMPLE};
+use tandem::domain::Stage;
+use tandem::domain::coverage::SegmentBy;
+use tandem::domain::kpi::{KpiValue, PeriodKind};
+use tandem::domain::sla::Clock;
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/config")
+        .join(name)
+}
+
+#[test]
+fn the_example_is_the_builtin_default() {
+    let example = Config::parse("example.toml", EXAMPLE).expect("example parses");
+    let builtin = Config::builtin();
+    assert_eq!(example.slas, builtin.slas);
+    assert_eq!(example.stages, builtin.stages);
+    let ids: Vec<&str> = builtin.slas.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, ["mql_response", "first_touch", "nurture_pickup"]);
+    assert_eq!(builtin.paces[0].id, "mql_volume");
+    assert_eq!(builtin.slas[0].limit, Duration::hours(4));
+    assert_eq!(builtin.slas[2].clock, Clock::Calendar);
+    assert_eq!(builtin.recycle.reasons.len(), 5);
+    assert!(
+        builtin.sources.is_empty(),
+        "no source: the embedded simulator"
+    );
+}
+
+#[test]
+fn builtin_hubspot_mapping() {
+    let stages = Config::builtin().stages;
+    let cases = [
+        ("subscriber", "", Some(Stage::Inquiry)),
+        ("lead", "", Some(Stage::Inquiry)),
+        ("marketingqualifiedlead", "", Some(Stage::Mql)),
+        ("marketingqualifiedlead", "NEW", Some(Stage::Mql)),
+        ("marketingqualifiedlead", "OPEN", Some(Stage::Sal)),
+        ("marketingqualifiedlead", "IN_PROGRESS", Some(Stage::Sal)),
+        (
+            "marketingqualifiedlead",
+            "ATTEMPTED_TO_CONTACT",
+            Some(Stage::Sal),
+        ),
+        ("marketingqualifiedlead", "CONNECTED", Some(Stage::Sal)),
+        ("salesqualifiedlead", "CONNECTED", Some(Stage::Sql)),
+        ("opportunity", "", Some(Stage::Opportunity)),
+        ("customer", "", Some(Stage::Customer)),
+        ("evangelist", "", Some(Stage::Customer)),
+        ("lead", "BAD_TIMING", Some(Stage::Nurture)),
+        ("marketingqualifiedlead", "BAD_TIMING", Some(Stage::Nurture)),
+        ("lead", "UNQUALIFIED", Some(Stage::Disqualified)),
+        ("customer", "BAD_TIMING", Some(Stage::Customer)),
+        ("other", "", None),
+        ("marketingqualifiedlead", "OPEN_DEAL", None),
+    ];
+    for (lifecycle, status, want) in cases {
+        let got = stages.classify(|p| match p {
+            "lifecyclestage" => Some(lifecycle),
+            "hs_lead_status" => Some(status),
+            _ => None,
+        });
+        assert_eq!(got, want, "{lifecycle}/{status}");
+    }
+}
+
+#[test]
+fn a_team_file_overrides_only_what_it_writes() {
+    let c = Config::load(&fixture("valid/berlin_team.toml")).expect("valid");
+    assert_eq!(c.calendar.tz, chrono_tz::Europe::Berlin);
+    assert_eq!(c.calendar.start, NaiveTime::from_hms_opt(8, 30, 0).unwrap());
+    assert_eq!(c.calendar.holidays.len(), 2);
+    assert_eq!(c.slas.len(), 1, "written SLAs replace the defaults");
+    assert_eq!(
+        (c.slas[0].limit, c.slas[0].warn_at),
+        (Duration::hours(2), 0.5)
+    );
+    assert!(c.paces.is_empty());
+    assert_eq!(
+        c.targets.get(PeriodKind::Week, "mqls_created"),
+        Some(KpiValue::Count(80))
+    );
+    assert_eq!(
+        c.targets.get(PeriodKind::Week, "win_rate"),
+        None,
+        "the week table was rewritten"
+    );
+    assert_eq!(
+        c.targets.get(PeriodKind::Month, "mqls_created"),
+        Some(KpiValue::Count(250))
+    );
+    assert_eq!(c.coverage.segment_by, SegmentBy::RegionSize);
+    assert_eq!(c.coverage.segments[0].owners.len(), 2);
+    assert_eq!(c.sources[0].token_env, "HUBSPOT_EU_TOKEN");
+    assert_eq!(
+        c.sources[0].poll_interval,
+        Some(std::time::Duration::from_secs(30))
+    );
+    assert_eq!(c.stages, Config::builtin().stages, "stages untouched");
+}
+
+#[test]
+fn a_stage_rule_can_read_any_property() {
+    let c = Config::load(&fixture("valid/stage_override.toml")).expect("valid");
+    assert_eq!(c.stages.info(Stage::Mql).label, "Demo requested");
+    assert_eq!(c.recycle.max_loops, 4);
+    assert_eq!(c.recycle.reasons.len(), 5, "reasons kept from the defaults");
+    assert!(
+        c.extra_contact_properties()
+            .contains(&"recent_conversion_event_name".to_string())
+    );
+    let demo = |event: &'static str| {
+        move |p: &str| match p {
+            "lifecyclestage" => Some("marketingqualifiedlead"),
+            "recent_conversion_event_name" => Some(event),
+            _ => None,
+        }
+    };
+    assert_eq!(
+        c.stages.classify(demo("Pricing page demo request")),
+        Some(Stage::Mql)
+    );
+    assert_eq!(c.stages.classify(demo("Ebook download")), None);
+    // Other stages keep their built-in rules.
+    assert_eq!(
+        c.stages
+            .classify(|p| (p == "lifecyclestage").then_some("opportunity")),
+        Some(Stage::Opportunity)
+    );
+}
+
+/// Each invalid fixture fails at the right place with a message saying what was expected.
+#[test]
+fn invalid_files_name_file_line_column_and_expectation() {
+    let cases = [
+        ("unknown_key.toml", 6, "unknown field `lunch`"),
+        ("bad_duration.toml", 5, "expected a duration like"),
+        ("bad_timezone.toml", 5, "expected an IANA time zone"),
+        ("unknown_stage.toml", 2, "expected one of the shared stages"),
+        ("duplicate_stage.toml", 5, "defined twice"),
+        (
+            "sla_without_limit.toml",
+            1,
+            "expected either `stage` and `limit`",
+        ),
+        ("end_before_start.toml", 4, "must end after they start"),
+        ("unknown_kpi.toml", 3, "unknown field `happiness`"),
+        ("bad_reason_code.toml", 2, "must be lowercase"),
+        ("not_toml.toml", 1, ""),
+    ];
+    for (name, line, needle) in cases {
+        let path = fixture(&format!("invalid/{name}"));
+        let err = Config::load(&path).expect_err(name);
+        assert_eq!(err.line, line, "{name}: {err}");
+        assert!(err.column >= 1, "{name}: {err}");
+        assert!(err.message.contains(needle), "{name}: {err}");
+        let shown = err.to_string();
+        assert!(
+            shown.starts_with(&format!("{}:{line}:", path.display())),
+            "{shown}"
+        );
+    }
+    // A source error names the rule, and never echoes the token-looking value as a token.
+    let err = Config::load(&fixture("invalid/token_in_file.toml")).unwrap_err();
+    assert!(
+        err.message.contains("tokens never go in this file"),
+        "{err}"
+    );
+}
+
+fn tandem(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_tandem"))
+        .args(args)
+        .env_remove("TANDEM_CONFIG")
+        .output()
+        .expect("run tandem")
+}
+
+#[test]
+fn config_validate_exits_2_with_the_location() {
+    let bad = fixture("invalid/bad_duration.toml");
+    let out = tandem(&["config", "validate", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{}:5:", bad.display())),
+        "{stderr}"
+    );
+
+    let good = fixture("valid/berlin_team.toml");
+    let out = tandem(&["config", "validate", good.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("ok"));
+}
+
+#[test]
+fn config_init_writes_the_example_and_refuses_to_overwrite() {
+    let dir = std::env::temp_dir().join(format!("tandem-config-init-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let path = dir.join("nested/config.toml");
+    let out = tandem(&["config", "init", path.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), EXAMPLE);
+    assert!(Config::load(&path).is_ok());
+    let again = tandem(&["config", "init", path.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_cockpit_refuses_a_bad_config_before_touching_the_terminal() {
+    let bad = fixture("invalid/unknown_stage.toml");
+    let out = tandem(&["--config", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("expected one of the shared stages"));
+}

@@ -1,5 +1,5 @@
-//! Hand a lead to sales: shows the lead and the round-robin owner, ←/→ picks another sales
-//! owner, `y` sends, `n`/Esc cancels.
+//! Hand a lead to sales: shows the lead and the owner the coverage map proposes (round-robin
+//! within the lead's segment), ←/→ picks another sales owner, `y` sends, `n`/Esc cancels.
 
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
@@ -7,7 +7,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::domain::action::{ActionKind, round_robin};
+use std::collections::HashMap;
+
+use crate::domain::action::ActionKind;
 use crate::domain::{Lead, Owner, Stage, Team};
 
 use super::ViewCtx;
@@ -20,29 +22,66 @@ use super::theme::Theme;
 pub struct HandOff {
     pub lead_id: String,
     pub lead_name: String,
-    /// How far the user moved away from the round-robin pick.
+    /// The rotation the lead falls in: its segment, or the fallback.
+    pub rotation_key: String,
+    /// Hand-offs already proposed in that rotation, when the dialog opened.
+    pub turn: usize,
+    /// How far the user moved away from the proposed owner.
     pub shift: usize,
 }
 
+/// Rotation key for leads in no listed segment.
+const FALLBACK: &str = "(fallback)";
+
 impl HandOff {
-    pub fn new(lead: &Lead) -> Self {
+    pub fn new(lead: &Lead, ctx: &ViewCtx, turns: &HashMap<String, usize>) -> Self {
+        let rotation = ctx.config.coverage.rotation(lead, ctx.store.owners());
+        let rotation_key = if rotation.fallback {
+            FALLBACK.to_string()
+        } else {
+            rotation.segment
+        };
         Self {
             lead_id: lead.id.clone(),
             lead_name: lead.name.clone(),
+            turn: turns.get(&rotation_key).copied().unwrap_or(0),
+            rotation_key,
             shift: 0,
         }
     }
 }
 
-/// The sales owner the dialog proposes right now.
-pub(crate) fn proposed<'a>(d: &HandOff, ctx: &'a ViewCtx, turn: usize) -> Option<&'a Owner> {
-    round_robin(ctx.store.owners(), Team::Sales, turn.wrapping_add(d.shift))
+/// The owners the chooser cycles through: the lead's rotation first (the proposal is the
+/// one whose turn it is), then every other sales owner.
+pub(crate) fn choices<'a>(d: &HandOff, ctx: &ViewCtx<'a>) -> (Vec<&'a Owner>, usize) {
+    let Some(lead) = ctx.store.lead(&d.lead_id) else {
+        return (sales_rotation(ctx), 0);
+    };
+    let rotation = ctx.config.coverage.rotation(lead, ctx.store.owners());
+    let in_rotation = rotation.owners.len();
+    let mut all = rotation.owners;
+    for o in sales_rotation(ctx) {
+        if !all.iter().any(|x| x.id == o.id) {
+            all.push(o);
+        }
+    }
+    (all, in_rotation)
 }
 
-pub(crate) fn on_key(d: &mut HandOff, key: KeyEvent, ctx: &ViewCtx, turn: usize) -> Outcome {
-    let n = sales_rotation(ctx).len().max(1);
+/// The sales owner the dialog proposes right now.
+pub(crate) fn proposed<'a>(d: &HandOff, ctx: &ViewCtx<'a>) -> Option<&'a Owner> {
+    let (all, in_rotation) = choices(d, ctx);
+    if all.is_empty() {
+        return None;
+    }
+    let base = d.turn % in_rotation.max(1);
+    Some(all[(base + d.shift) % all.len()])
+}
+
+pub(crate) fn on_key(d: &mut HandOff, key: KeyEvent, ctx: &ViewCtx) -> Outcome {
+    let n = choices(d, ctx).0.len().max(1);
     match (key.code, plain_char(key)) {
-        (_, Some('y' | 'Y')) => match proposed(d, ctx, turn) {
+        (_, Some('y' | 'Y')) => match proposed(d, ctx) {
             Some(owner) => Outcome::Submit(ActionKind::HandOff {
                 owner_id: owner.id.clone(),
             }),
@@ -67,14 +106,14 @@ pub(crate) fn draw(
     theme: Theme,
     hint: Line,
     ctx: &ViewCtx,
-    turn: usize,
     d: &HandOff,
 ) {
     let title = Line::styled(" Hand off to sales ", theme.bold());
     let inner = modal(frame, bounds, 72, 11, title, hint, theme);
     let lead = ctx.store.lead(&d.lead_id);
-    let rotation = sales_rotation(ctx);
-    let pick = proposed(d, ctx, turn);
+    let (all, in_rotation) = choices(d, ctx);
+    let rotation = &all[..in_rotation];
+    let pick = proposed(d, ctx);
 
     let mut who = vec![Span::styled(d.lead_name.clone(), theme.bold())];
     let mut context = Vec::new();
@@ -140,8 +179,15 @@ pub(crate) fn draw(
             if is_pick { theme.bold() } else { theme.dim() },
         ));
     }
-    let segment = lead.map_or_else(String::new, |l| format!("{} → ", l.segment()));
-    let mut coverage = vec![Span::raw(format!("{segment}round-robin: "))];
+    let segment = if d.rotation_key == FALLBACK {
+        let seg = lead.map_or_else(String::new, |l| {
+            ctx.config.coverage.segment_by.segment_of(l)
+        });
+        format!("{seg} (no segment) → fallback: ")
+    } else {
+        format!("{} → round-robin: ", d.rotation_key)
+    };
+    let mut coverage = vec![Span::raw(segment)];
     coverage.extend(names);
     let coverage = field(theme, "coverage", coverage);
 

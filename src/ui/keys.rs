@@ -238,7 +238,7 @@ impl UiState {
             return false;
         }
         self.dialog = Some(match choice {
-            ActionChoice::HandOff => Dialog::HandOff(HandOff::new(lead)),
+            ActionChoice::HandOff => Dialog::HandOff(HandOff::new(lead, ctx, &self.turns)),
             ActionChoice::Recycle => Dialog::Recycle(Recycle::new(lead)),
             ActionChoice::Note => {
                 Dialog::Note(NoteDraft::new(lead, campaign_choices(lead, ctx.snapshot)))
@@ -258,7 +258,7 @@ impl UiState {
                 _ if key.code == KeyCode::Enter => Outcome::Close,
                 _ => scroll_key(key, scroll, 100, &['q']),
             },
-            Dialog::HandOff(d) => handoff::on_key(d, key, ctx, self.turn),
+            Dialog::HandOff(d) => handoff::on_key(d, key, ctx),
             Dialog::Recycle(d) => recycle::on_key(d, key, ctx),
             Dialog::Note(d) => note::on_key(d, key),
         };
@@ -281,8 +281,9 @@ impl UiState {
                 let Some((lead_id, lead_name)) = lead else {
                     return Vec::new();
                 };
-                if matches!(dialog, Dialog::HandOff(_)) {
-                    self.turn = self.turn.wrapping_add(1);
+                if let Dialog::HandOff(d) = &dialog {
+                    // The rotation moves on only for a confirmed hand-off.
+                    *self.turns.entry(d.rotation_key.clone()).or_default() += 1;
                 }
                 return vec![Command::Submit {
                     lead_id,

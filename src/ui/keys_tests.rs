@@ -3,7 +3,8 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
-use crate::domain::action::{ActionKind, round_robin};
+use crate::domain::action::ActionKind;
+use crate::domain::coverage::{Segment, SegmentBy};
 use crate::domain::feedback::Verdict;
 use crate::domain::snapshot::stage_index;
 use crate::sync::ActionStatus;
@@ -50,6 +51,58 @@ fn on_lead(fx: &Fixture, name: &str) -> UiState {
     ui
 }
 
+/// The `n`-th sales owner of the whole-team rotation (by id), the fallback coverage.
+fn sales(fx: &Fixture, n: usize) -> String {
+    let mut ids: Vec<&str> = fx
+        .store
+        .owners()
+        .iter()
+        .filter(|o| o.team == Some(Team::Sales))
+        .map(|o| o.id.as_str())
+        .collect();
+    ids.sort();
+    ids[n % ids.len()].to_string()
+}
+
+fn handed_to(cmds: &[Command]) -> Option<&str> {
+    match cmds {
+        [
+            Command::Submit {
+                kind: ActionKind::HandOff { owner_id },
+                ..
+            },
+        ] => Some(owner_id),
+        _ => None,
+    }
+}
+
+#[test]
+fn hand_off_proposes_the_coverage_owner_and_segments_rotate_apart() {
+    let mut fx = Fixture::new();
+    fx.config.coverage.segment_by = SegmentBy::Region;
+    fx.config.coverage.segments = vec![Segment {
+        matches: "EMEA".into(),
+        owners: vec!["lee@tandem.example".into(), "sam@tandem.example".into()],
+    }];
+    // Priya (DE) is EMEA: Lee first, then Sam.
+    let mut ui = on_lead(&fx, "Priya Natarajan");
+    assert_eq!(
+        handed_to(&press(&mut ui, &fx, &[ch('>'), ch('y')])),
+        Some("s2")
+    );
+    assert_eq!(
+        handed_to(&press(&mut ui, &fx, &[ch('>'), ch('y')])),
+        Some("s1")
+    );
+    // Aiko (JP) is in no segment: the whole sales team by id, untouched by EMEA's turns.
+    let mut other = on_lead(&fx, "Aiko Tanaka");
+    other.turns = ui.turns.clone();
+    assert_eq!(
+        handed_to(&press(&mut other, &fx, &[ch('>'), ch('y')])),
+        Some("s1")
+    );
+}
+
 #[test]
 fn hand_off_submits_the_round_robin_owner_only_after_y() {
     let fx = Fixture::new();
@@ -59,10 +112,7 @@ fn hand_off_submits_the_round_robin_owner_only_after_y() {
     assert!(matches!(ui.dialog, Some(Dialog::HandOff(_))));
     // Moving the chooser around and back sends nothing.
     assert!(press(&mut ui, &fx, &[key(KeyCode::Right), key(KeyCode::Left)]).is_empty());
-    let expected = round_robin(fx.store.owners(), Team::Sales, 0)
-        .unwrap()
-        .id
-        .clone();
+    let expected = sales(&fx, 0);
     let cmds = press(&mut ui, &fx, &[ch('y')]);
     assert_eq!(
         cmds,
@@ -77,12 +127,9 @@ fn hand_off_submits_the_round_robin_owner_only_after_y() {
     assert!(ui.dialog.is_none());
     // The rotation moved on: the next hand-off proposes the other sales owner.
     let mut ui2 = on_lead(&fx, "Tom Becker");
-    ui2.turn = ui.turn;
+    ui2.turns = ui.turns.clone();
     let cmds = press(&mut ui2, &fx, &[ch('>'), ch('y')]);
-    let next = round_robin(fx.store.owners(), Team::Sales, 1)
-        .unwrap()
-        .id
-        .clone();
+    let next = sales(&fx, 1);
     assert_ne!(next, expected);
     assert!(
         matches!(&cmds[..], [Command::Submit { kind: ActionKind::HandOff { owner_id }, .. }] if *owner_id == next)
@@ -94,10 +141,7 @@ fn hand_off_chooser_changes_the_owner() {
     let fx = Fixture::new();
     let mut ui = on_lead(&fx, "Priya Natarajan");
     let cmds = press(&mut ui, &fx, &[ch('>'), key(KeyCode::Right), ch('y')]);
-    let second = round_robin(fx.store.owners(), Team::Sales, 1)
-        .unwrap()
-        .id
-        .clone();
+    let second = sales(&fx, 1);
     assert!(
         matches!(&cmds[..], [Command::Submit { kind: ActionKind::HandOff { owner_id }, .. }] if *owner_id == second)
     );
@@ -111,7 +155,7 @@ fn hand_off_cancelled_with_n_or_esc_sends_nothing() {
         let cmds = press(&mut ui, &fx, &[ch('>'), cancel]);
         assert!(cmds.is_empty());
         assert!(ui.dialog.is_none());
-        assert_eq!(ui.turn, 0);
+        assert!(ui.turns.is_empty());
         // And a stray `y` afterwards does nothing either.
         assert!(press(&mut ui, &fx, &[ch('y')]).is_empty());
     }

@@ -119,7 +119,7 @@ fn draw_dialog(frame: &mut Frame, body: Rect, dialog: &Dialog, state: &UiState, 
         Dialog::Detail { lead_id, scroll } => {
             detail::draw(frame, body, theme, hint, ctx, lead_id, *scroll)
         }
-        Dialog::HandOff(d) => handoff::draw(frame, body, theme, hint, ctx, state.turn, d),
+        Dialog::HandOff(d) => handoff::draw(frame, body, theme, hint, ctx, d),
         Dialog::Recycle(d) => recycle::draw(frame, body, theme, hint, ctx, d),
         Dialog::Note(d) => note::draw(frame, body, theme, hint, ctx, d),
     }

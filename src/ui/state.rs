@@ -124,7 +124,8 @@ pub struct UiState {
     /// Lead indices of the stage that match the filter; `None` without a filter.
     pub(crate) filtered: Option<Vec<usize>>,
     /// Round-robin position; advanced on each confirmed hand-off.
-    pub(crate) turn: usize,
+    /// Confirmed hand-offs per coverage rotation, so each segment rotates on its own.
+    pub(crate) turns: std::collections::HashMap<String, usize>,
     pub(crate) dialog: Option<Dialog>,
     /// A one-key-press message for the footer ("can't recycle …").
     pub(crate) message: Option<String>,
@@ -150,7 +151,7 @@ impl UiState {
             filter: String::new(),
             filter_typing: false,
             filtered: None,
-            turn: 0,
+            turns: Default::default(),
             dialog: None,
             message: None,
             quit_armed: false,

@@ -157,6 +157,7 @@ impl App {
                 calendar: &self.model.config.calendar,
                 targets: &self.model.config.targets,
                 period: self.model.period,
+                half_life: self.model.config.attribution.half_life,
             },
             self.model.now,
         );
@@ -182,6 +183,10 @@ impl App {
     fn on_command(&mut self, command: Command) {
         match command {
             Command::Quit => self.quit = true,
+            Command::SetPeriod(kind) => {
+                self.model.period = kind;
+                self.stale_snapshot = true;
+            }
             Command::Refresh => {
                 for tx in &self.sources {
                     let _ = tx.send(SourceCommand::Refresh);

@@ -4,8 +4,9 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::schema::{self, File};
-use super::{Config, ConfigError, SourceConfig, SourceKind, SourceRole};
+use super::{AttributionConfig, Config, ConfigError, SourceConfig, SourceKind, SourceRole};
 use crate::domain::Stage;
+use crate::domain::attribution::Model;
 use crate::domain::business_hours::BusinessCalendar;
 use crate::domain::catalog::{MatchRule, StageCatalog, StageInfo};
 use crate::domain::coverage::{Coverage, Segment, SegmentBy};
@@ -142,6 +143,29 @@ pub fn parse(path: &str, text: &str, base: Option<&Config>) -> Result<Config, Co
         None => base.ok_or_else(|| missing("recycle"))?.recycle.clone(),
     };
 
+    let attribution = match &file.attribution {
+        Some(a) => {
+            let base = base.map(|b| b.attribution);
+            let half_life = a
+                .half_life
+                .map(|h| h.0)
+                .or(base.map(|b| b.half_life))
+                .unwrap_or(chrono::Duration::days(7));
+            if half_life <= chrono::Duration::zero() {
+                return Err(ConfigError::whole_file(
+                    path,
+                    "attribution.half_life must be longer than zero",
+                ));
+            }
+            let model = match a.model {
+                Some(name) => model(name, half_life),
+                None => base.map_or(Model::WShaped, |b| b.model),
+            };
+            AttributionConfig { model, half_life }
+        }
+        None => base.ok_or_else(|| missing("attribution"))?.attribution,
+    };
+
     Ok(Config {
         path: None,
         sources,
@@ -152,7 +176,21 @@ pub fn parse(path: &str, text: &str, base: Option<&Config>) -> Result<Config, Co
         targets,
         coverage,
         recycle,
+        attribution,
     })
+}
+
+fn model(name: schema::ModelName, half_life: chrono::Duration) -> Model {
+    use schema::ModelName::*;
+    match name {
+        FirstTouch => Model::FirstTouch,
+        LastTouch => Model::LastTouch,
+        Linear => Model::Linear,
+        UShaped => Model::UShaped,
+        WShaped => Model::WShaped,
+        FullPath => Model::FullPath,
+        TimeDecay => Model::TimeDecay { half_life },
+    }
 }
 
 fn source(s: &schema::Source) -> Result<SourceConfig, String> {
@@ -357,8 +395,16 @@ fn period_targets(t: &schema::PeriodTargets) -> PeriodTargets {
     );
     put(
         "pipeline_coverage",
-        t.pipeline_coverage.map(|r| KpiValue::Ratio(Some(r))),
+        t.pipeline_coverage.map(|r| KpiValue::Multiple(Some(r))),
     );
-    put("pipeline_target", money(t.pipeline_target));
+    put("revenue", money(t.revenue));
+    put(
+        "pipeline_velocity",
+        t.pipeline_velocity.map(|v| KpiValue::MoneyPerDay(Some(v))),
+    );
+    put(
+        "funnel_leakage",
+        t.funnel_leakage.map(|n| KpiValue::Count(n.max(0.0) as u64)),
+    );
     out
 }

@@ -15,6 +15,7 @@ use std::time::Duration;
 pub use error::ConfigError;
 pub use values::parse_duration;
 
+use crate::domain::attribution::Model;
 use crate::domain::business_hours::BusinessCalendar;
 use crate::domain::catalog::StageCatalog;
 use crate::domain::coverage::Coverage;
@@ -52,6 +53,13 @@ pub struct SourceConfig {
     pub role: SourceRole,
 }
 
+/// Which attribution model the KPI pane opens with, and the time-decay half-life.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AttributionConfig {
+    pub model: Model,
+    pub half_life: chrono::Duration,
+}
+
 /// Everything the cockpit, `report` and `check` compute with.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -66,6 +74,7 @@ pub struct Config {
     pub targets: Targets,
     pub coverage: Coverage,
     pub recycle: RecyclePolicy,
+    pub attribution: AttributionConfig,
 }
 
 impl Config {

@@ -21,6 +21,26 @@ pub struct File {
     pub targets: Targets,
     pub coverage: Option<Coverage>,
     pub recycle: Option<Recycle>,
+    pub attribution: Option<Attribution>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelName {
+    FirstTouch,
+    LastTouch,
+    Linear,
+    UShaped,
+    WShaped,
+    FullPath,
+    TimeDecay,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attribution {
+    pub model: Option<ModelName>,
+    pub half_life: Option<Span>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -140,7 +160,10 @@ pub struct PeriodTargets {
     pub win_rate: Option<f64>,
     pub sales_cycle: Option<Span>,
     pub pipeline_coverage: Option<f64>,
-    pub pipeline_target: Option<f64>,
+    /// Bookings goal for the period; pipeline coverage divides by what is left of it.
+    pub revenue: Option<f64>,
+    pub pipeline_velocity: Option<f64>,
+    pub funnel_leakage: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]

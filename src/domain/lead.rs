@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
+use super::attribution::Touch;
 use super::feedback::NoteKind;
 use super::stage::{Stage, Team};
 
@@ -19,8 +20,13 @@ pub struct LeadDates {
     pub sql: Option<DateTime<Utc>>,
     pub opportunity: Option<DateTime<Utc>>,
     pub customer: Option<DateTime<Utc>>,
+    /// The first sales activity (call, email, meeting) on the lead.
+    pub first_sales_activity: Option<DateTime<Utc>>,
     pub last_sales_activity: Option<DateTime<Utc>>,
     pub last_marketing_touch: Option<DateTime<Utc>>,
+    /// When the first and the most recent campaign conversions happened.
+    pub first_conversion: Option<DateTime<Utc>>,
+    pub recent_conversion: Option<DateTime<Utc>>,
 }
 
 /// A person in the shared pipeline.
@@ -57,6 +63,34 @@ impl Lead {
             region_of(&self.country),
             size_band(&self.company_size)
         )
+    }
+
+    /// The campaign touches the CRM records: the first and the most recent converting
+    /// campaign, oldest first (one touch when they are the same conversion).
+    pub fn touches(&self) -> Vec<Touch> {
+        let d = &self.dates;
+        let mut out = Vec::with_capacity(2);
+        if let (Some(campaign), Some(at)) = (&self.first_campaign, d.first_conversion.or(d.created))
+        {
+            out.push(Touch {
+                campaign: campaign.clone(),
+                at,
+            });
+        }
+        let recent = d.recent_conversion.or(d.first_conversion).or(d.created);
+        if let (Some(campaign), Some(at)) = (&self.last_campaign, recent) {
+            let same = out
+                .first()
+                .is_some_and(|f| f.campaign == *campaign && f.at == at);
+            if !same {
+                out.push(Touch {
+                    campaign: campaign.clone(),
+                    at,
+                });
+            }
+        }
+        out.sort_by_key(|t| t.at);
+        out
     }
 
     /// When the lead entered its current shared stage, if known.

@@ -3,6 +3,7 @@
 //! Nothing here does I/O or reads the clock: every time-dependent function takes `now`.
 
 pub mod action;
+pub mod attribution;
 pub mod business_hours;
 pub mod catalog;
 pub mod coverage;

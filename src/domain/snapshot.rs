@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
+use super::attribution::{self, Milestones, Model};
 use super::business_hours::BusinessCalendar;
 use super::feedback::{NoteKind, Verdict};
 use super::kpi::{self, Kpi, KpiInput, Period, PeriodKind, Targets};
@@ -22,6 +23,19 @@ pub struct SnapshotInput<'a> {
     pub calendar: &'a BusinessCalendar,
     pub targets: &'a Targets,
     pub period: PeriodKind,
+    /// For the time-decay attribution model.
+    pub half_life: chrono::Duration,
+}
+
+/// How many periods the KPI sparklines look back, the current one included.
+pub const HISTORY: u32 = 6;
+
+/// Open pipeline credited to each campaign under one attribution model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attributed {
+    pub model: Model,
+    /// Most credited first.
+    pub campaigns: Vec<(String, f64)>,
 }
 
 /// Messaging feedback on one campaign, rolled up.
@@ -49,6 +63,10 @@ pub struct Snapshot {
     /// Lead index → its most urgent timer.
     pub timer_of_lead: HashMap<usize, usize>,
     pub kpis: Vec<Kpi>,
+    /// Per KPI id, its value over the last [`HISTORY`] periods, oldest first.
+    pub kpi_history: HashMap<&'static str, Vec<Option<f64>>>,
+    /// Open pipeline by campaign, for every attribution model.
+    pub attribution: Vec<Attributed>,
     pub period: Option<Period>,
     /// Campaigns with feedback, most recently discussed first.
     pub feedback: Vec<FeedbackRollup>,
@@ -112,20 +130,80 @@ impl Snapshot {
         }
 
         let period = Period::current(input.period, now);
-        snap.kpis = kpi::compute(
-            &KpiInput {
-                leads: input.leads,
-                deals: input.deals,
-                deal_stages: input.deal_stages,
-                calendar: input.calendar,
-            },
-            period,
-            input.targets,
-        );
+        let kpi_input = KpiInput {
+            leads: input.leads,
+            timers: &snap.timers,
+            deals: input.deals,
+            deal_stages: input.deal_stages,
+            calendar: input.calendar,
+        };
+        snap.kpis = kpi::compute(&kpi_input, period, input.targets);
+        let mut history: HashMap<&'static str, Vec<Option<f64>>> = HashMap::new();
+        for back in (1..HISTORY).rev() {
+            let past = Period::previous(input.period, now, back);
+            for k in kpi::compute(&kpi_input, past, input.targets) {
+                history.entry(k.id).or_default().push(k.value.scalar());
+            }
+        }
+        for k in &snap.kpis {
+            history.entry(k.id).or_default().push(k.value.scalar());
+        }
+        snap.kpi_history = history;
+        snap.attribution = attribute(input, &lead_index);
         snap.period = Some(period);
         snap.feedback = rollup_feedback(input.notes, input.owners);
         snap
     }
+}
+
+/// Credit every open deal's amount to its contacts' campaign touches, under every model.
+fn attribute(input: &SnapshotInput<'_>, lead_index: &HashMap<&str, usize>) -> Vec<Attributed> {
+    let open_stage = |id: &str| {
+        input
+            .deal_stages
+            .iter()
+            .find(|s| s.id == id)
+            .is_none_or(|s| !s.is_closed)
+    };
+    let models = Model::all(input.half_life);
+    let mut totals: Vec<HashMap<String, f64>> = vec![HashMap::new(); models.len()];
+    for deal in input.deals.iter().filter(|d| open_stage(&d.stage_id)) {
+        // The deal's first contact with touches carries the path.
+        let Some(lead) = deal
+            .contact_ids
+            .iter()
+            .filter_map(|id| lead_index.get(id.as_str()).map(|&i| &input.leads[i]))
+            .find(|l| !l.touches().is_empty())
+        else {
+            continue;
+        };
+        let touches: Vec<_> = lead
+            .touches()
+            .into_iter()
+            .filter(|t| deal.created_at.is_none_or(|c| t.at <= c))
+            .collect();
+        let milestones = Milestones {
+            lead_created: lead.dates.mql,
+            opportunity_created: deal.created_at,
+            closed: None,
+        };
+        for (m, model) in models.iter().enumerate() {
+            for (campaign, amount) in
+                attribution::credit(*model, deal.amount, &touches, &milestones)
+            {
+                *totals[m].entry(campaign).or_default() += amount;
+            }
+        }
+    }
+    models
+        .into_iter()
+        .zip(totals)
+        .map(|(model, totals)| {
+            let mut campaigns: Vec<(String, f64)> = totals.into_iter().collect();
+            campaigns.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            Attributed { model, campaigns }
+        })
+        .collect()
 }
 
 fn rollup_feedback(notes: &[Note], owners: &[Owner]) -> Vec<FeedbackRollup> {
@@ -207,6 +285,7 @@ mod tests {
                 calendar: &cal,
                 targets: &Targets::default(),
                 period: PeriodKind::Week,
+                half_life: chrono::Duration::days(7),
             },
             now,
         );

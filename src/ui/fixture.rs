@@ -570,6 +570,7 @@ impl Fixture {
                 calendar: &self.config.calendar,
                 targets: &self.config.targets,
                 period: crate::domain::kpi::PeriodKind::Week,
+                half_life: self.config.attribution.half_life,
             },
             self.now,
         );

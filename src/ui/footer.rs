@@ -97,7 +97,7 @@ pub(crate) fn hints(state: &UiState, ctx: &ViewCtx) -> Vec<Hint> {
                 }
                 Pane::Pipeline => h.extend([("↑↓", "stage"), ("⏎", "leads"), ("/", "filter")]),
                 Pane::Feedback => h.push(("↑↓", "scroll")),
-                Pane::Kpis => {}
+                Pane::Kpis => h.extend([("p", "period"), ("m", "attribution"), ("↑↓", "scroll")]),
             }
             h.push(("Tab", "pane"));
             h.extend(GLOBAL);

@@ -10,6 +10,8 @@ use super::handoff::{self, HandOff};
 use super::help;
 use super::note::{self, NoteDraft, campaign_choices};
 use super::recycle::{self, Recycle};
+use crate::domain::kpi::PeriodKind;
+
 use super::state::{ActionChoice, Dialog, Outcome, Pane, UiState, has_pending, sales_rotation};
 use super::{Command, ViewCtx};
 
@@ -117,6 +119,18 @@ impl UiState {
         }
         match (key.code, plain_char(key)) {
             (_, Some('r')) => return vec![Command::Refresh],
+            (_, Some('p')) => {
+                let now = ctx.snapshot.period.map_or(PeriodKind::Week, |p| p.kind);
+                let all = PeriodKind::ALL;
+                let next = all[(all.iter().position(|k| *k == now).unwrap_or(0) + 1) % all.len()];
+                self.kpi_scroll = 0;
+                return vec![Command::SetPeriod(next)];
+            }
+            (_, Some('m')) => {
+                let n = ctx.snapshot.attribution.len().max(1);
+                self.model_index = (self.model_index + 1) % n;
+                self.model_chosen = true;
+            }
             (_, Some('?')) => self.dialog = Some(Dialog::Help { scroll: 0 }),
             (KeyCode::Tab, _) => self.focus = self.focus.next(),
             (KeyCode::BackTab, _) => self.focus = self.focus.prev(),
@@ -179,7 +193,10 @@ impl UiState {
                 let len = ctx.snapshot.feedback.len();
                 self.feedback_scroll = apply(self.feedback_scroll, len, 4, m);
             }
-            Pane::Kpis => {}
+            Pane::Kpis => {
+                let len = super::kpis::line_count(self, ctx);
+                self.kpi_scroll = apply(self.kpi_scroll, len, 5, m);
+            }
         }
     }
 

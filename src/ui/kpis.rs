@@ -1,4 +1,6 @@
-//! Each team's KPIs for the week so far, with targets and an on-target mark (▲ ok / ▼ off).
+//! Each team's KPIs for the period, with targets, a sparkline of the last periods and an
+//! on-target mark (▲ ok / ▼ off); then open pipeline by campaign under the chosen
+//! attribution model. `p` switches the period, `m` the model; j/k scroll.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -19,7 +21,34 @@ pub(crate) fn value_text(v: KpiValue) -> String {
         KpiValue::Ratio(r) => percent(r),
         KpiValue::Money(m) => money(m),
         KpiValue::Duration(d) => d.map_or_else(|| "—".to_string(), signed_hm),
+        KpiValue::Multiple(x) => x.map_or_else(|| "—".to_string(), |x| format!("{x:.1}×")),
+        KpiValue::MoneyPerDay(x) => {
+            x.map_or_else(|| "—".to_string(), |x| format!("{}/d", money(x)))
+        }
     }
+}
+
+/// Eight-level bars scaled between the series' own min and max.
+pub(crate) fn sparkline(values: &[Option<f64>]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let known: Vec<f64> = values
+        .iter()
+        .flatten()
+        .copied()
+        .filter(|v| v.is_finite())
+        .collect();
+    let lo = known.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = known.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    values
+        .iter()
+        .map(|v| match v {
+            Some(v) if v.is_finite() && hi > lo => {
+                BARS[(((v - lo) / (hi - lo)) * 7.0).round().clamp(0.0, 7.0) as usize]
+            }
+            Some(v) if v.is_finite() => '▄',
+            _ => ' ',
+        })
+        .collect()
 }
 
 fn mark(theme: Theme, kpi: &Kpi) -> Span<'static> {
@@ -31,16 +60,133 @@ fn mark(theme: Theme, kpi: &Kpi) -> Span<'static> {
 }
 
 const VALUE_W: usize = 8;
+const SPARK_W: usize = 6;
 const MARK_W: usize = 5;
+
+/// All lines of the pane; the caller shows the scrolled window.
+fn lines(state: &UiState, ctx: &ViewCtx, width: usize) -> Vec<Line<'static>> {
+    let theme = state.theme;
+    let kpis = &ctx.snapshot.kpis;
+    // " label value target spark mark " with one column of air on the right.
+    let label_w = width
+        .saturating_sub(1 + 2 * (VALUE_W + 1) + SPARK_W + 1 + MARK_W + 2)
+        .max(6);
+    let mut lines = Vec::new();
+    let groups = [
+        (Some(Team::Marketing), "MARKETING"),
+        (Some(Team::Sales), "SALES"),
+        (None, "SHARED"),
+    ];
+    for (team, name) in groups {
+        let group: Vec<&Kpi> = kpis.iter().filter(|k| k.team == team).collect();
+        if group.is_empty() {
+            continue;
+        }
+        let mut head = vec![
+            Span::raw(" "),
+            Span::styled(fit(name, label_w), theme.team(team).patch(theme.bold())),
+        ];
+        if lines.is_empty() {
+            head.push(Span::styled(
+                format!(
+                    " {} {} {}",
+                    fit_right("value", VALUE_W),
+                    fit_right("target", VALUE_W),
+                    fit("trend", SPARK_W)
+                ),
+                theme.dim(),
+            ));
+        }
+        lines.push(Line::from(head));
+        for kpi in group {
+            let target = kpi.target.map_or_else(|| "—".to_string(), value_text);
+            let trend = ctx
+                .snapshot
+                .kpi_history
+                .get(kpi.id)
+                .map_or_else(String::new, |h| sparkline(h));
+            lines.push(Line::from(vec![
+                Span::raw(" "),
+                Span::raw(fit(kpi.label, label_w)),
+                Span::raw(" "),
+                Span::styled(fit_right(&value_text(kpi.value), VALUE_W), theme.bold()),
+                Span::raw(" "),
+                Span::styled(fit_right(&target, VALUE_W), theme.dim()),
+                Span::raw(" "),
+                Span::styled(fit(&trend, SPARK_W), theme.dim()),
+                Span::raw(" "),
+                mark(theme, kpi),
+            ]));
+        }
+    }
+    if let Some(attributed) = ctx.snapshot.attribution.get(state.model_index) {
+        lines.push(Line::from(vec![
+            Span::raw(" "),
+            Span::styled(
+                "PIPELINE BY CAMPAIGN",
+                theme.team(Some(Team::Marketing)).patch(theme.bold()),
+            ),
+            Span::styled(format!(" · {} (m)", attributed.model.label()), theme.dim()),
+        ]));
+        let value = |id: &str| {
+            kpis.iter()
+                .find(|k| k.id == id)
+                .map_or_else(|| "—".to_string(), |k| value_text(k.value))
+        };
+        lines.push(Line::from(vec![
+            Span::raw(" "),
+            Span::raw(fit(
+                &format!(
+                    "sourced {} · touched {}",
+                    value("sourced_pipeline"),
+                    value("touched_pipeline")
+                ),
+                width.saturating_sub(2),
+            )),
+        ]));
+        let name_w = width.saturating_sub(1 + VALUE_W + 2).max(6);
+        for (campaign, amount) in &attributed.campaigns {
+            lines.push(Line::from(vec![
+                Span::raw(" "),
+                Span::raw(fit(campaign, name_w)),
+                Span::raw(" "),
+                Span::styled(fit_right(&money(*amount), VALUE_W), theme.bold()),
+            ]));
+        }
+        if attributed.campaigns.is_empty() {
+            lines.push(Line::styled(
+                " no open deal has a campaign touch",
+                theme.dim(),
+            ));
+        }
+    }
+    if lines.is_empty() {
+        lines.push(Line::styled(" no KPIs yet", theme.dim()));
+    }
+    lines
+}
+
+/// How many lines the pane has, for scrolling.
+pub(crate) fn line_count(state: &UiState, ctx: &ViewCtx) -> usize {
+    let groups = 3;
+    ctx.snapshot.kpis.len()
+        + groups
+        + ctx
+            .snapshot
+            .attribution
+            .get(state.model_index)
+            .map_or(0, |a| 2 + a.campaigns.len().max(1))
+}
 
 pub(crate) fn draw(frame: &mut Frame, area: Rect, state: &UiState, ctx: &ViewCtx, focused: bool) {
     let theme = state.theme;
     let kpis = &ctx.snapshot.kpis;
     let judged = kpis.iter().filter(|k| k.on_target().is_some()).count();
     let ok = kpis.iter().filter(|k| k.on_target() == Some(true)).count();
+    let period = ctx.snapshot.period.map_or("week", |p| p.kind.id());
     let mut title = vec![
         Span::styled(" KPIs ", theme.bold()),
-        Span::raw("· this week "),
+        Span::raw(format!("· this {period} (p) ")),
     ];
     if judged > 0 {
         title.push(Span::raw(format!("· {ok} of {judged} on target ")));
@@ -51,51 +197,21 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, state: &UiState, ctx: &ViewCtx
     if inner.width == 0 || inner.height == 0 {
         return;
     }
-    // " label value target mark " with one column of air on the right.
-    let label_w = usize::from(inner.width)
-        .saturating_sub(1 + 2 * (VALUE_W + 1) + 1 + MARK_W + 1)
-        .max(6);
+    let all = lines(state, ctx, usize::from(inner.width));
+    let height = usize::from(inner.height);
+    let top = state.kpi_scroll.min(all.len().saturating_sub(height));
+    let shown: Vec<Line> = all.into_iter().skip(top).take(height).collect();
+    frame.render_widget(Paragraph::new(shown), inner);
+}
 
-    let mut lines = Vec::new();
-    for team in [Team::Marketing, Team::Sales] {
-        let group: Vec<&Kpi> = kpis.iter().filter(|k| k.team == team).collect();
-        if group.is_empty() {
-            continue;
-        }
-        let mut head = vec![
-            Span::raw(" "),
-            Span::styled(
-                fit(&team.label().to_uppercase(), label_w),
-                theme.team(Some(team)).patch(theme.bold()),
-            ),
-        ];
-        if lines.is_empty() {
-            head.push(Span::styled(
-                format!(
-                    " {} {}",
-                    fit_right("value", VALUE_W),
-                    fit_right("target", VALUE_W)
-                ),
-                theme.dim(),
-            ));
-        }
-        lines.push(Line::from(head));
-        for kpi in group {
-            let target = kpi.target.map_or_else(|| "—".to_string(), value_text);
-            lines.push(Line::from(vec![
-                Span::raw(" "),
-                Span::raw(fit(kpi.label, label_w)),
-                Span::raw(" "),
-                Span::styled(fit_right(&value_text(kpi.value), VALUE_W), theme.bold()),
-                Span::raw(" "),
-                Span::styled(fit_right(&target, VALUE_W), theme.dim()),
-                Span::raw(" "),
-                mark(theme, kpi),
-            ]));
-        }
+#[cfg(test)]
+mod tests {
+    use super::sparkline;
+
+    #[test]
+    fn sparkline_scales_between_min_and_max() {
+        assert_eq!(sparkline(&[Some(1.0), Some(8.0), None, Some(4.5)]), "▁█ ▅");
+        assert_eq!(sparkline(&[Some(3.0), Some(3.0)]), "▄▄");
+        assert_eq!(sparkline(&[None, None]), "  ");
     }
-    if lines.is_empty() {
-        lines.push(Line::styled(" no KPIs yet", theme.dim()));
-    }
-    frame.render_widget(Paragraph::new(lines), inner);
 }

@@ -60,6 +60,8 @@ pub struct ViewCtx<'a> {
 pub enum Command {
     Quit,
     Refresh,
+    /// Show KPIs for another period.
+    SetPeriod(crate::domain::kpi::PeriodKind),
     /// An action the user confirmed; the app gives it an id and sends it to the outbox.
     Submit {
         lead_id: String,

@@ -118,6 +118,12 @@ pub struct UiState {
     pub(crate) breach_sel_id: Option<String>,
     pub(crate) breach_offset: Cell<usize>,
     pub(crate) feedback_scroll: usize,
+    /// First line shown in the KPI pane.
+    pub(crate) kpi_scroll: usize,
+    /// Index into the snapshot's attribution models (`m` cycles); until the user picks one,
+    /// it follows the config's default model.
+    pub(crate) model_index: usize,
+    pub(crate) model_chosen: bool,
     /// Case-insensitive substring over name, company and email.
     pub(crate) filter: String,
     pub(crate) filter_typing: bool,
@@ -148,6 +154,9 @@ impl UiState {
             breach_sel_id: None,
             breach_offset: Cell::new(0),
             feedback_scroll: 0,
+            kpi_scroll: 0,
+            model_index: 0,
+            model_chosen: false,
             filter: String::new(),
             filter_typing: false,
             filtered: None,
@@ -162,6 +171,15 @@ impl UiState {
     /// selected by id while it is still in the stage, otherwise clamp the position.
     pub fn on_data_changed(&mut self, ctx: &ViewCtx) {
         self.refilter(ctx);
+        if !self.model_chosen {
+            let default = ctx.config.attribution.model;
+            self.model_index = ctx
+                .snapshot
+                .attribution
+                .iter()
+                .position(|a| a.model == default)
+                .unwrap_or(0);
+        }
         // While the first load streams in, the list reorders under every page: stay at the
         // top instead of chasing whichever lead happened to arrive first.
         if ctx.health.iter().any(|h| !h.loaded) {

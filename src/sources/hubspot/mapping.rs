@@ -61,7 +61,10 @@ pub const CONTACT_PROPERTIES: &[&str] = &[
     "hs_lifecyclestage_opportunity_date",
     "hs_lifecyclestage_customer_date",
     "notes_last_contacted",
+    "hs_sa_first_engagement_date",
     "hs_email_last_send_date",
+    "first_conversion_date",
+    "recent_conversion_date",
     "hs_analytics_source",
     "hs_analytics_first_touch_converting_campaign",
     "hs_analytics_last_touch_converting_campaign",
@@ -153,8 +156,11 @@ pub fn lead(o: &Object, mapping: &Mapping) -> Lead {
             sql: time(o, "hs_lifecyclestage_salesqualifiedlead_date"),
             opportunity: time(o, "hs_lifecyclestage_opportunity_date"),
             customer: time(o, "hs_lifecyclestage_customer_date"),
+            first_sales_activity: time(o, "hs_sa_first_engagement_date"),
             last_sales_activity: time(o, "notes_last_contacted"),
             last_marketing_touch: time(o, "hs_email_last_send_date"),
+            first_conversion: time(o, "first_conversion_date"),
+            recent_conversion: time(o, "recent_conversion_date"),
         },
         extra: mapping
             .extra_properties

@@ -1,0 +1,115 @@
+//! Each team's KPIs over a period, computed from the shared records.
+
+mod formulas;
+mod period;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+
+use chrono::Duration;
+
+pub use formulas::compute;
+pub use period::{Period, PeriodKind};
+
+use super::business_hours::BusinessCalendar;
+use super::lead::{Deal, DealStage, Lead};
+use super::stage::Team;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum KpiValue {
+    Count(u64),
+    /// 0.0–1.0; `None` when there is nothing to divide by yet.
+    Ratio(Option<f64>),
+    Money(f64),
+    /// Business time; `None` when no lead has been measured yet.
+    Duration(Option<Duration>),
+    /// A multiple such as pipeline coverage (3.2×).
+    Multiple(Option<f64>),
+    /// Money per day, such as pipeline velocity.
+    MoneyPerDay(Option<f64>),
+}
+
+/// Whether a bigger value is better (speed to lead is the one where it isn't).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Better {
+    Higher,
+    Lower,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Kpi {
+    pub id: &'static str,
+    /// `None` for the shared KPIs both teams answer for.
+    pub team: Option<Team>,
+    pub label: &'static str,
+    pub value: KpiValue,
+    pub target: Option<KpiValue>,
+    pub better: Better,
+}
+
+impl Kpi {
+    /// Whether the value meets its target; `None` without a target or a value.
+    pub fn on_target(&self) -> Option<bool> {
+        let (v, t) = (scalar(self.value)?, scalar(self.target?)?);
+        Some(match self.better {
+            Better::Higher => v >= t,
+            Better::Lower => v <= t,
+        })
+    }
+}
+
+impl KpiValue {
+    /// The value as one number (durations in seconds), for comparisons and sparklines.
+    pub fn scalar(self) -> Option<f64> {
+        scalar(self)
+    }
+}
+
+fn scalar(v: KpiValue) -> Option<f64> {
+    match v {
+        KpiValue::Count(n) => Some(n as f64),
+        KpiValue::Ratio(r) => r,
+        KpiValue::Money(m) => Some(m),
+        KpiValue::Duration(d) => d.map(|d| d.num_seconds() as f64),
+        KpiValue::Multiple(x) | KpiValue::MoneyPerDay(x) => x,
+    }
+}
+
+/// Original-source channels that count as marketing-sourced. `OFFLINE` (imports, sales
+/// prospecting) does not.
+pub const MARKETING_CHANNELS: [&str; 8] = [
+    "ORGANIC_SEARCH",
+    "PAID_SEARCH",
+    "EMAIL_MARKETING",
+    "SOCIAL_MEDIA",
+    "PAID_SOCIAL",
+    "OTHER_CAMPAIGNS",
+    "REFERRALS",
+    "DIRECT_TRAFFIC",
+];
+
+/// KPI id → target, for one period kind.
+pub type PeriodTargets = BTreeMap<String, KpiValue>;
+
+/// The targets both teams agreed on, per period kind.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Targets {
+    pub by_period: BTreeMap<PeriodKind, PeriodTargets>,
+}
+
+impl Targets {
+    pub fn get(&self, kind: PeriodKind, kpi: &str) -> Option<KpiValue> {
+        self.by_period.get(&kind)?.get(kpi).copied()
+    }
+}
+
+/// The records a KPI computation reads.
+pub struct KpiInput<'a> {
+    pub leads: &'a [Lead],
+    /// Running SLA timers, for funnel leakage.
+    pub timers: &'a [crate::domain::sla::SlaTimer],
+    pub deals: &'a [Deal],
+    pub deal_stages: &'a [DealStage],
+    pub calendar: &'a BusinessCalendar,
+}

@@ -644,6 +644,128 @@ async fn owner_patch_stamps_assigned_date_and_modified_increases() {
 }
 
 #[tokio::test]
+async fn first_engagement_is_never_after_last_contact() {
+    let api = sim(1000).await;
+    let all = api
+        .list_all(
+            "contacts",
+            "notes_last_contacted,hs_sa_first_engagement_date,hubspot_owner_assigneddate,hs_lead_status",
+        )
+        .await;
+    let (mut contacted, mut several) = (0, 0);
+    for o in &all {
+        let p = &o["properties"];
+        if p["notes_last_contacted"].is_null() {
+            assert!(p["hs_sa_first_engagement_date"].is_null(), "{o}");
+            continue;
+        }
+        assert!(p["hs_sa_first_engagement_date"].is_string(), "{o}");
+        let (first, last) = (
+            ts(&p["hs_sa_first_engagement_date"]),
+            ts(&p["notes_last_contacted"]),
+        );
+        assert!(first <= last, "{o}");
+        // Sales worked the lead after accepting it (recycled leads now belong to marketing).
+        if prop(o, "hs_lead_status") != Some("BAD_TIMING") {
+            assert!(first >= ts(&p["hubspot_owner_assigneddate"]), "{o}");
+        }
+        contacted += 1;
+        several += (first < last) as usize;
+    }
+    assert!(contacted > 100, "contacts with sales activity: {contacted}");
+    assert!(several > 0, "some contacts had several activities");
+    // Searchable like any datetime property.
+    let has = json!({"filterGroups": [{"filters": [
+        {"propertyName": "hs_sa_first_engagement_date", "operator": "HAS_PROPERTY"}]}]});
+    assert_eq!(api.search_all("contacts", has).await.0, contacted);
+}
+
+#[tokio::test]
+async fn patch_last_contacted_derives_first_engagement() {
+    let api = sim(300).await;
+    let body = json!({
+        "filterGroups": [{"filters": [{"propertyName": "notes_last_contacted", "operator": "NOT_HAS_PROPERTY"}]}],
+        "properties": ["hs_sa_first_engagement_date"], "limit": 2,
+    });
+    let found = api
+        .post("/crm/v3/objects/contacts/search", body)
+        .await
+        .json();
+    let [a, b] = [0, 1].map(|i| found["results"][i].clone());
+    assert!(
+        a["properties"]["hs_sa_first_engagement_date"].is_null(),
+        "{a}"
+    );
+    let path = format!("/crm/v3/objects/contacts/{}", a["id"].as_str().unwrap());
+    let first_call = "2026-11-18T14:05:00.000Z";
+    let r = api
+        .patch(
+            &path,
+            json!({"properties": {"notes_last_contacted": ts(&json!(first_call)).timestamp_millis().to_string()}}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let p = r.json()["properties"].clone();
+    assert_eq!(p["notes_last_contacted"], first_call);
+    assert_eq!(p["hs_sa_first_engagement_date"], first_call, "{p}");
+
+    // A later activity moves only the last-contacted date.
+    let r = api
+        .patch(
+            &path,
+            json!({"properties": {"notes_last_contacted": "2026-11-18T15:10:00Z"}}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let back = api
+        .get(&format!(
+            "{path}?properties=notes_last_contacted,hs_sa_first_engagement_date"
+        ))
+        .await
+        .json();
+    assert_eq!(
+        back["properties"]["notes_last_contacted"],
+        "2026-11-18T15:10:00.000Z"
+    );
+    assert_eq!(
+        back["properties"]["hs_sa_first_engagement_date"],
+        first_call
+    );
+
+    // Read-only, like `lastmodifieddate`: rejected on its own or alongside a valid change.
+    for props in [
+        json!({"hs_sa_first_engagement_date": "2026-11-01T09:00:00Z"}),
+        json!({"notes_last_contacted": NOW, "hs_sa_first_engagement_date": NOW}),
+    ] {
+        let r = api.patch(&path, json!({"properties": props})).await;
+        let body = assert_hubspot_error(&r, 400, "VALIDATION_ERROR");
+        let msg = body["message"].as_str().unwrap();
+        assert!(
+            msg.contains("READ_ONLY_VALUE") && msg.contains("hs_sa_first_engagement_date"),
+            "{msg}"
+        );
+    }
+    let other = format!("/crm/v3/objects/contacts/{}", b["id"].as_str().unwrap());
+    let r = api
+        .patch(
+            &other,
+            json!({"properties": {"notes_last_contacted": NOW, "hs_sa_first_engagement_date": NOW}}),
+        )
+        .await;
+    assert_hubspot_error(&r, 400, "VALIDATION_ERROR");
+    for (path, first) in [(&path, json!(first_call)), (&other, Value::Null)] {
+        let got = api
+            .get(&format!("{path}?properties=hs_sa_first_engagement_date"))
+            .await
+            .json();
+        assert_eq!(
+            got["properties"]["hs_sa_first_engagement_date"], first,
+            "a rejected PATCH changes nothing"
+        );
+    }
+}
+
+#[tokio::test]
 async fn note_create_then_read_back_through_associations() {
     let api = sim(300).await;
     let contact = first_with_stage(&api, "salesqualifiedlead").await;

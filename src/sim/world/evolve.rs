@@ -191,6 +191,8 @@ fn accept_mql(w: &mut World, rng: &mut Rng) {
     );
 }
 
+/// A rep calls or emails a lead they own. [`write::commit`] turns the lead's first activity
+/// into `hs_sa_first_engagement_date` as well; later ones only move `notes_last_contacted`.
 fn log_activity(w: &mut World, rng: &mut Rng) {
     let Some(id) = pick_contact(w, rng, |r| {
         sales_owner_of(w, r).is_some()

@@ -114,7 +114,19 @@ pub fn generate(seed: u64, contacts: usize, now: DateTime<Utc>, frozen: bool) ->
         seed_notes::insert(&mut w, n);
     }
     w.rng = root.fork(6);
+    first_engagements(&mut w, &mut root.fork(7), &placed);
     w
+}
+
+/// `hs_sa_first_engagement_date` for every contact with sales activity. Runs last, on its
+/// own stream, so the rest of the world for a seed is what it was before this property.
+fn first_engagements(w: &mut World, rng: &mut Rng, placed: &[Placed]) {
+    for p in placed {
+        if let Some(at) = plan::first_activity(rng, &p.plan) {
+            let c = w.get_mut(ObjType::Contacts, p.id).expect("placed");
+            c.set_ts("hs_sa_first_engagement_date", at);
+        }
+    }
 }
 
 fn make_owners(w: &mut World, rng: &mut Rng) {

@@ -125,6 +125,8 @@ const CONTACT: &[PropDef] = &[
     p("hs_lifecyclestage_evangelist_date", DateTime),
     p("hs_lifecyclestage_other_date", DateTime),
     p("notes_last_contacted", DateTime),
+    // First sales activity; HubSpot derives it from the first `notes_last_contacted`.
+    ro("hs_sa_first_engagement_date", DateTime),
     p("notes_last_updated", DateTime),
     p("hs_email_last_send_date", DateTime),
     p("hs_analytics_source", Enum(ANALYTICS_SOURCES)),

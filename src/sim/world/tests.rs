@@ -149,3 +149,71 @@ fn a_live_world_keeps_moving() {
         assert_eq!(c.ts("lastmodifieddate"), Some(c.updated_at));
     }
 }
+
+#[test]
+fn first_engagement_is_the_first_sales_activity() {
+    let w = generate(3, 2000, now(), true);
+    let (mut spread, mut quick, mut slow) = (0, 0, 0);
+    for c in contacts(&w) {
+        let first = c.ts("hs_sa_first_engagement_date");
+        let Some(last) = c.ts("notes_last_contacted") else {
+            assert!(first.is_none(), "no activity, no first: {:?}", c.props);
+            continue;
+        };
+        let first = first.unwrap_or_else(|| panic!("activity without first: {:?}", c.props));
+        assert!(first <= last, "{:?}", c.props);
+        // Recycled leads were reassigned to marketing after their sales activity.
+        if c.get("hs_lead_status") != Some("BAD_TIMING") {
+            let accepted = c
+                .ts("hubspot_owner_assigneddate")
+                .expect("worked leads are owned");
+            assert!(first >= accepted, "{:?}", c.props);
+            let after = first - accepted;
+            quick += (after < Duration::hours(2)) as usize;
+            slow += (after > Duration::days(1)) as usize;
+        }
+        spread += (first < last) as usize;
+    }
+    assert!(spread > 100, "several activities on many leads: {spread}");
+    assert!(quick > 20 && slow > 20, "minutes to days: {quick} {slow}");
+}
+
+#[test]
+fn first_activity_in_a_live_world_sets_first_engagement_once() {
+    let start = Utc::now();
+    let mut w = generate(11, 300, start, false);
+    let before: Vec<(u64, Option<String>)> = contacts(&w)
+        .iter()
+        .map(|c| {
+            (
+                c.id,
+                c.get("hs_sa_first_engagement_date").map(str::to_string),
+            )
+        })
+        .collect();
+    for _ in 0..80 {
+        evolve_step(&mut w);
+    }
+    let mut newly = 0;
+    for (id, first_before) in before {
+        let c = w.get(ObjType::Contacts, id).unwrap();
+        let first = c.get("hs_sa_first_engagement_date");
+        match first_before {
+            // Later activities only move `notes_last_contacted`.
+            Some(f) => assert_eq!(first, Some(f.as_str())),
+            None => newly += first.is_some() as usize,
+        }
+    }
+    for c in contacts(&w) {
+        if let Some(last) = c.ts("notes_last_contacted") {
+            let first = c
+                .ts("hs_sa_first_engagement_date")
+                .expect("first engagement");
+            assert!(first <= last, "{:?}", c.props);
+        }
+    }
+    assert!(
+        newly > 0,
+        "some leads got their first activity while watched"
+    );
+}

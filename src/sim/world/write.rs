@@ -3,7 +3,8 @@
 //! HubSpot rejects unknown properties, bad enum options and (in this portal's configuration)
 //! backward lifecycle moves, and it derives some properties from others: entering a stage
 //! stamps `hs_lifecyclestage_<stage>_date`, assigning an owner stamps
-//! `hubspot_owner_assigneddate`. Clients depend on those derived stamps for SLA clocks, so
+//! `hubspot_owner_assigneddate`, the first `notes_last_contacted` also becomes the read-only
+//! `hs_sa_first_engagement_date`. Clients depend on those derived stamps for SLA clocks, so
 //! they live here, next to the validation, and apply to every write path.
 
 use chrono::{DateTime, Utc};
@@ -145,6 +146,9 @@ fn check_lifecycle(current: Option<&str>, changes: &Changes, errors: &mut Vec<Pr
     }
 }
 
+/// Read-only on contacts: set from the first `notes_last_contacted` ever written.
+const FIRST_ENGAGEMENT: &str = "hs_sa_first_engagement_date";
+
 /// Apply validated changes at `ts` with HubSpot's derived stamps, then bump modified dates.
 pub fn commit(w: &mut World, t: ObjType, id: u64, changes: Changes, ts: DateTime<Utc>) {
     let Some(rec) = w.get_mut(t, id) else { return };
@@ -169,6 +173,13 @@ pub fn commit(w: &mut World, t: ObjType, id: u64, changes: Changes, ts: DateTime
             }
             ("hubspot_owner_id", Some(_)) if changed && t == ObjType::Contacts && stamp_owner => {
                 derived.push("hubspot_owner_assigneddate".into());
+            }
+            // The first logged sales activity is also the first engagement; later ones
+            // only move `notes_last_contacted`.
+            ("notes_last_contacted", Some(at))
+                if t == ObjType::Contacts && rec.get(FIRST_ENGAGEMENT).is_none() =>
+            {
+                rec.set(FIRST_ENGAGEMENT, at.clone());
             }
             ("dealstage", Some(stage))
                 if t == ObjType::Deals

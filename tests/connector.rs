@@ -142,7 +142,13 @@ async fn first_load_reads_every_record() {
             "{stage}"
         );
     }
-    assert!(cursor.contacts.is_some() && cursor.deals.is_some() && cursor.notes.is_some());
+    // The cursor starts at the newest change the server had before the listing began.
+    let newest = newest_modified(&sim, "contacts", "lastmodifieddate").await;
+    assert_eq!(cursor.contacts, Some(newest));
+    assert_eq!(
+        cursor.deals,
+        Some(newest_modified(&sim, "deals", "hs_lastmodifieddate").await)
+    );
     sim.shutdown().await;
 }
 
@@ -192,13 +198,16 @@ async fn hand_off_makes_the_lead_sales_accepted_with_the_owner() {
         .id
         .clone();
 
-    hs.apply(&action(
-        1,
-        &id,
-        ActionKind::HandOff {
-            owner_id: owner.clone(),
-        },
-    ))
+    hs.apply(
+        &action(
+            1,
+            &id,
+            ActionKind::HandOff {
+                owner_id: owner.clone(),
+            },
+        ),
+        false,
+    )
     .await
     .expect("hand-off written");
 
@@ -233,7 +242,7 @@ async fn recycle_moves_the_lifecycle_backward_and_writes_the_reason() {
             note: "budget frozen until Q2".into(),
         },
     );
-    hs.apply(&recycle).await.expect("recycle written");
+    hs.apply(&recycle, false).await.expect("recycle written");
 
     let server = server_contact(&sim, &id).await;
     assert_eq!(server["properties"]["lifecyclestage"], "lead");
@@ -248,7 +257,7 @@ async fn recycle_moves_the_lifecycle_backward_and_writes_the_reason() {
     assert!(ours[0].contains("budget frozen until Q2"));
 
     // Applying the same action again (a retry after an ambiguous failure) adds nothing.
-    hs.apply(&recycle).await.expect("retry is harmless");
+    hs.apply(&recycle, true).await.expect("retry is harmless");
     let again = server_notes(&sim, &id).await;
     assert_eq!(
         again.iter().filter(|b| b.contains("ref=tdmtest2")).count(),
@@ -286,7 +295,7 @@ async fn feedback_note_reaches_the_crm_and_comes_back_parsed() {
             text: "too long\nprospects drop at minute 20".into(),
         },
     );
-    hs.apply(&note).await.expect("note written");
+    hs.apply(&note, false).await.expect("note written");
     let notes = server_notes(&sim, &id).await;
     assert!(notes.iter().any(|b| b.starts_with(
         "#feedback campaign=\"ROI calculator webinar\" verdict=does_not_work ref=tdmtest3"
@@ -353,13 +362,16 @@ async fn a_refused_write_is_reported_not_swallowed() {
     let sim = frozen_sim(50).await;
     let mut hs = client(&sim);
     let err = hs
-        .apply(&action(
-            9,
-            "999999999",
-            ActionKind::HandOff {
-                owner_id: "1".into(),
-            },
-        ))
+        .apply(
+            &action(
+                9,
+                "999999999",
+                ActionKind::HandOff {
+                    owner_id: "1".into(),
+                },
+            ),
+            false,
+        )
         .await
         .unwrap_err();
     assert!(
@@ -367,5 +379,157 @@ async fn a_refused_write_is_reported_not_swallowed() {
         "{err:?}"
     );
     assert!(!err.is_transient());
+    sim.shutdown().await;
+}
+
+/// The newest modification time the server holds for `object`, read as a curl user would.
+async fn newest_modified(
+    sim: &SimHandle,
+    object: &str,
+    prop: &str,
+) -> chrono::DateTime<chrono::Utc> {
+    let page: Value = reqwest::Client::new()
+        .post(format!("{}/crm/v3/objects/{object}/search", sim.base_url))
+        .bearer_auth(&sim.token)
+        .json(&json!({
+            "sorts": [{ "propertyName": prop, "direction": "DESCENDING" }],
+            "properties": [prop],
+            "limit": 1
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let raw = page["results"][0]["properties"][prop].as_str().unwrap();
+    chrono::DateTime::parse_from_rfc3339(raw).unwrap().to_utc()
+}
+
+async fn patch_status(sim: &SimHandle, id: &str, status: &str) {
+    let ok = reqwest::Client::new()
+        .patch(format!("{}/crm/v3/objects/contacts/{id}", sim.base_url))
+        .bearer_auth(&sim.token)
+        .json(&json!({ "properties": { "hs_lead_status": status } }))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .is_success();
+    assert!(ok);
+}
+
+async fn faults_injected(sim: &SimHandle) -> u64 {
+    let stats: Value = reqwest::Client::new()
+        .get(format!("{}/_sim/stats", sim.base_url))
+        .bearer_auth(&sim.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    stats["faults_injected"].as_u64().unwrap()
+}
+
+#[tokio::test]
+async fn a_poll_that_fails_halfway_keeps_its_place() {
+    let sim = frozen_sim(80).await;
+    let mut hs = client(&sim);
+    let (store, mut cursor) = loaded_store(&mut hs).await;
+    let id = first_in(&store, Stage::Mql);
+    patch_status(&sim, &id, "UNQUALIFIED").await;
+    // A later change, so the first one is not the boundary record a GTE search re-reads.
+    let other = first_in(&store, Stage::Sal);
+    patch_status(&sim, &other, "CONNECTED").await;
+    // The contacts search goes through; the deals search that follows fails.
+    inject(&sim, json!({ "kind": "delay", "millis": 0, "count": 1 })).await;
+    inject(&sim, json!({ "status": 503, "count": 1 })).await;
+    assert!(hs.poll(&mut cursor).await.is_err());
+    let delta = hs.poll(&mut cursor).await.expect("next poll works");
+    assert!(
+        delta
+            .leads
+            .iter()
+            .any(|l| l.id == id && l.stage == Some(Stage::Disqualified)),
+        "the change read before the failure is read again"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_record_changed_while_paging_is_not_skipped() {
+    // Room for 450 writes without tripping the simulated rate limit.
+    let mut opts = tandem::sim::SimOptions::new(7, 500);
+    opts.burst_limit = 5000;
+    let sim = common::frozen_sim_with(opts).await;
+    let mut hs = client(&sim);
+    let (store, mut cursor) = loaded_store(&mut hs).await;
+    // 450 changes: more than two search pages.
+    let ids: Vec<String> = store
+        .leads()
+        .iter()
+        .take(450)
+        .map(|l| l.id.clone())
+        .collect();
+    for id in &ids {
+        patch_status(&sim, id, "IN_PROGRESS").await;
+    }
+    // Page 1 answers at once; page 2 waits while one record from page 1 changes again.
+    let before = faults_injected(&sim).await;
+    inject(&sim, json!({ "kind": "delay", "millis": 0, "count": 1 })).await;
+    inject(&sim, json!({ "kind": "delay", "millis": 1500, "count": 1 })).await;
+    let poll = tokio::spawn(async move {
+        let delta = hs.poll(&mut cursor).await;
+        (hs, cursor, delta)
+    });
+    // Wait until page 2 is being held (a real barrier, not a sleep).
+    tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        while faults_injected(&sim).await < before + 2 {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("page 2 requested");
+    patch_status(&sim, &ids[10], "CONNECTED").await;
+    let (_, _, delta) = poll.await.unwrap();
+    let delta = delta.unwrap();
+    let seen: std::collections::HashSet<&str> = delta.leads.iter().map(|l| l.id.as_str()).collect();
+    let missing: Vec<&String> = ids
+        .iter()
+        .filter(|id| !seen.contains(id.as_str()))
+        .collect();
+    assert!(missing.is_empty(), "skipped: {missing:?}");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_refused_backward_move_leaves_the_stage_as_it_was() {
+    let sim = frozen_sim(200).await;
+    let mut hs = client(&sim);
+    let (store, _) = loaded_store(&mut hs).await;
+    // An SQL parked in nurture: handing it off is a backward move (SQL → MQL).
+    let id = first_in(&store, Stage::Sql);
+    patch_status(&sim, &id, "BAD_TIMING").await;
+    let err = hs
+        .apply(
+            &action(
+                11,
+                &id,
+                ActionKind::HandOff {
+                    owner_id: "999999".into(),
+                },
+            ),
+            false,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, SourceError::Api { status: 400, .. }),
+        "{err:?}"
+    );
+    let server = server_contact(&sim, &id).await;
+    assert_eq!(server["properties"]["lifecyclestage"], "salesqualifiedlead");
+    assert_eq!(server["properties"]["hs_lead_status"], "BAD_TIMING");
     sim.shutdown().await;
 }

@@ -133,6 +133,7 @@ impl Snapshot {
         let kpi_input = KpiInput {
             leads: input.leads,
             timers: &snap.timers,
+            now,
             deals: input.deals,
             deal_stages: input.deal_stages,
             calendar: input.calendar,

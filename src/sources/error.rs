@@ -38,13 +38,4 @@ impl SourceError {
             SourceError::Unauthorized { .. } | SourceError::Config(_) => false,
         }
     }
-
-    /// The request may have been applied even though we saw a failure.
-    pub fn is_ambiguous(&self) -> bool {
-        match self {
-            SourceError::Timeout | SourceError::Malformed(_) => true,
-            SourceError::Api { status, .. } => *status >= 500,
-            _ => false,
-        }
-    }
 }

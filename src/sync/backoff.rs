@@ -25,10 +25,6 @@ impl Backoff {
         self.failures = 0;
     }
 
-    pub fn failures(&self) -> u32 {
-        self.failures
-    }
-
     /// The wait before the next attempt: base·2ⁿ capped at max, minus up to 20% jitter.
     pub fn next_delay(&mut self) -> Duration {
         let exp = self.base.saturating_mul(1u32 << self.failures.min(16));

@@ -13,19 +13,23 @@ pub struct Reference {
     pub deal_stages: Vec<DealStage>,
 }
 
-/// Load owners, the deal pipeline, then every contact, deal and note, handing each page to
-/// `on_page` as it arrives so the cockpit fills in while a large portal loads.
+/// Owners and the deal pipeline: small, read whole, and needed before records make sense.
+pub async fn load_reference(client: &mut HubSpot) -> Result<Reference, SourceError> {
+    Ok(Reference {
+        owners: client.owners().await?,
+        deal_stages: client.deal_stages().await?,
+    })
+}
+
+/// Load every contact, deal and note, handing each page to `on_page` as it arrives so the
+/// cockpit fills in while a large portal loads.
 ///
 /// The returned cursor starts at the newest modification time seen *before* listing, so
 /// anything that changes during the load is picked up by the first incremental poll.
 pub async fn full_load(
     client: &mut HubSpot,
     mut on_page: impl FnMut(Delta),
-) -> Result<(Reference, Cursor), SourceError> {
-    let reference = Reference {
-        owners: client.owners().await?,
-        deal_stages: client.deal_stages().await?,
-    };
+) -> Result<Cursor, SourceError> {
     let mut cursor = Cursor::default();
     for kind in [Kind::Contacts, Kind::Deals, Kind::Notes] {
         let mark = client
@@ -47,13 +51,14 @@ pub async fn full_load(
             Kind::Notes => cursor.notes = Some(mark),
         }
     }
-    Ok((reference, cursor))
+    Ok(cursor)
 }
 
 /// Load everything into one delta (headless use: tests, reports).
 pub async fn load_all(client: &mut HubSpot) -> Result<(Reference, Delta, Cursor), SourceError> {
+    let reference = load_reference(client).await?;
     let mut all = Delta::default();
-    let (reference, cursor) = full_load(client, |d| {
+    let cursor = full_load(client, |d| {
         all.leads.extend(d.leads);
         all.deals.extend(d.deals);
         all.notes.extend(d.notes);

@@ -14,8 +14,6 @@ pub struct SourceHealth {
     pub last_error: Option<String>,
     /// Whether the first full load has finished.
     pub loaded: bool,
-    /// A request is under way right now.
-    pub busy: bool,
     /// Leads loaded so far during the first load (for a progress hint).
     pub loaded_leads: usize,
 }
@@ -27,7 +25,6 @@ impl SourceHealth {
             last_success: None,
             last_error: None,
             loaded: false,
-            busy: false,
             loaded_leads: 0,
         }
     }

@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
 use super::backoff::Backoff;
-use super::load::full_load;
+use super::load::{full_load, load_reference};
 use super::status::{ActionStatus, SourceHealth};
 use crate::domain::action::{Action, ActionId};
 use crate::domain::{DealStage, Owner};
@@ -40,6 +40,10 @@ pub enum SourceCommand {
 /// with the last error, never silently dropped.
 const MAX_ACTION_ATTEMPTS: u32 = 6;
 
+/// Owners and deal stages change rarely; re-read them this often so a new or deactivated
+/// owner shows up without a restart.
+const REFERENCE_EVERY: Duration = Duration::from_secs(600);
+
 pub struct Worker {
     index: usize,
     client: HubSpot,
@@ -49,6 +53,11 @@ pub struct Worker {
     cursor: Option<Cursor>,
     outbox: VecDeque<(Action, u32)>,
     backoff: Backoff,
+    /// The last step failed; keep retrying even in manual-refresh mode.
+    last_failed: bool,
+    /// A rate limit asked us not to call before this.
+    not_before: Option<Instant>,
+    reference_at: Option<Instant>,
 }
 
 /// Start the source's task. Dropping every sender of the returned channel stops it.
@@ -69,6 +78,9 @@ pub fn spawn(
         cursor: None,
         outbox: VecDeque::new(),
         backoff: Backoff::new(Duration::from_secs(1), Duration::from_secs(60)),
+        last_failed: false,
+        not_before: None,
+        reference_at: None,
     };
     tokio::spawn(worker.run(rx));
     tx
@@ -84,21 +96,27 @@ impl Worker {
                 biased;
                 cmd = commands.recv() => match cmd {
                     None => return,
-                    Some(SourceCommand::Refresh) => next_poll = Some(Instant::now()),
+                    Some(SourceCommand::Refresh) => next_poll = Some(self.soonest()),
                     Some(SourceCommand::Apply(action)) => {
                         self.send(SyncEvent::Action(action.id, ActionStatus::Pending));
                         self.outbox.push_back((action, 0));
-                        next_poll = Some(Instant::now());
+                        next_poll = Some(self.soonest());
                     }
                 },
                 _ = sleep_until(wake.unwrap_or_else(far_future)), if wake.is_some() => {
                     next_poll = Some(self.step().await);
-                    if self.interval.is_none() && self.backoff.failures() == 0 && self.outbox.is_empty() {
+                    if self.interval.is_none() && !self.last_failed && self.outbox.is_empty() {
                         next_poll = None;
                     }
                 }
             }
         }
+    }
+
+    /// Now, unless a rate limit told us to wait.
+    fn soonest(&self) -> Instant {
+        let now = Instant::now();
+        self.not_before.map_or(now, |t| t.max(now))
     }
 
     /// One round: write back what is queued, then read (so the panes see the vendor's own
@@ -107,25 +125,14 @@ impl Worker {
         if let Err(delay) = self.drain_outbox().await {
             return Instant::now() + delay;
         }
-        self.set_busy(true);
-        let result = match self.cursor.as_mut() {
-            None => self.first_load().await,
-            Some(cursor) => {
-                let result = self.client.poll(cursor).await;
-                match result {
-                    Ok(delta) => {
-                        if !delta.is_empty() {
-                            self.send(SyncEvent::Data(self.index, delta));
-                        }
-                        Ok(())
-                    }
-                    Err(e) => Err(e),
-                }
-            }
+        let result = match self.cursor.is_some() {
+            false => self.first_load().await,
+            true => self.poll().await,
         };
-        self.set_busy(false);
         match result {
             Ok(()) => {
+                self.last_failed = false;
+                self.not_before = None;
                 self.backoff.reset();
                 self.health.last_success = Some(Utc::now());
                 self.health.last_error = None;
@@ -136,11 +143,41 @@ impl Worker {
         }
     }
 
+    async fn poll(&mut self) -> Result<(), SourceError> {
+        if self
+            .reference_at
+            .is_none_or(|t| t.elapsed() >= REFERENCE_EVERY)
+        {
+            self.refresh_reference().await?;
+        }
+        let Some(cursor) = self.cursor.as_mut() else {
+            return Ok(());
+        };
+        let delta = self.client.poll(cursor).await?;
+        if !delta.is_empty() {
+            self.send(SyncEvent::Data(self.index, delta));
+        }
+        Ok(())
+    }
+
+    /// Owners and deal stages, sent before any record so owners and won/lost show at once.
+    async fn refresh_reference(&mut self) -> Result<(), SourceError> {
+        let reference = load_reference(&mut self.client).await?;
+        self.reference_at = Some(Instant::now());
+        self.send(SyncEvent::Reference {
+            source: self.index,
+            owners: reference.owners,
+            deal_stages: reference.deal_stages,
+        });
+        Ok(())
+    }
+
     async fn first_load(&mut self) -> Result<(), SourceError> {
         let (index, events) = (self.index, self.events.clone());
         let mut loaded = 0usize;
         let mut health = self.health.clone();
-        let (reference, cursor) = full_load(&mut self.client, |delta| {
+        self.refresh_reference().await?;
+        let cursor = full_load(&mut self.client, |delta| {
             loaded += delta.leads.len();
             if health.loaded_leads != loaded {
                 health.loaded_leads = loaded;
@@ -150,11 +187,6 @@ impl Worker {
         })
         .await?;
         self.health.loaded_leads = loaded;
-        self.send(SyncEvent::Reference {
-            source: self.index,
-            owners: reference.owners,
-            deal_stages: reference.deal_stages,
-        });
         self.cursor = Some(cursor);
         self.health.loaded = true;
         Ok(())
@@ -163,9 +195,7 @@ impl Worker {
     /// Apply queued actions in order. `Err(delay)` means stop and retry after `delay`.
     async fn drain_outbox(&mut self) -> Result<(), Duration> {
         while let Some((action, attempts)) = self.outbox.front().cloned() {
-            self.set_busy(true);
-            let result = self.client.apply(&action).await;
-            self.set_busy(false);
+            let result = self.client.apply(&action, attempts > 0).await;
             match result {
                 Ok(()) => {
                     self.outbox.pop_front();
@@ -195,20 +225,18 @@ impl Worker {
     /// Record a failure for the header and return how long to back off.
     fn failed(&mut self, e: SourceError) -> Duration {
         tracing::warn!(source = %self.health.name, error = %e, "sync failed");
+        self.last_failed = true;
         let delay = match &e {
-            SourceError::RateLimited { retry_after } => (*retry_after).max(Duration::from_secs(1)),
+            SourceError::RateLimited { retry_after } => {
+                let wait = (*retry_after).max(Duration::from_secs(1));
+                self.not_before = Some(Instant::now() + wait);
+                wait
+            }
             _ => self.backoff.next_delay(),
         };
         self.health.last_error = Some(e.to_string());
         self.publish();
         delay
-    }
-
-    fn set_busy(&mut self, busy: bool) {
-        if self.health.busy != busy {
-            self.health.busy = busy;
-            self.publish();
-        }
     }
 
     fn publish(&self) {

@@ -516,7 +516,6 @@ impl Fixture {
     /// No data at all, first load under way.
     pub fn empty() -> Self {
         let mut health = SourceHealth::new("HubSpot");
-        health.busy = true;
         health.loaded_leads = 1200;
         Fixture {
             store: Store::default(),

@@ -77,7 +77,7 @@ fn draw_wide(frame: &mut Frame, body: Rect, state: &UiState, ctx: &ViewCtx) {
     ])
     .areas(body);
     // One right-hand column for KPIs and breaches, so the two rows line up.
-    let side = (body.width * 34 / 100).clamp(44, 60);
+    let side = (u32::from(body.width) * 34 / 100).clamp(44, 60) as u16;
     let columns = Layout::horizontal([Constraint::Fill(1), Constraint::Length(side)]);
     let [pipe, kpi] = columns.areas(top);
     let [lead, breach] = columns.areas(mid);

@@ -175,7 +175,7 @@ fn first_load_with_no_data() {
     assert_snapshot!(render(&ui, &fx, 120, 30));
 }
 
-/// Every layout and dialog, at sizes from 1×1 to 200×60, with data and without.
+/// Every layout and dialog, at sizes from 1×1 to 2000×60, with data and without.
 #[test]
 fn no_panic_at_any_size() {
     let full = Fixture::new();
@@ -185,6 +185,7 @@ fn no_panic_at_any_size() {
     ];
     let widths = [
         1, 2, 3, 5, 8, 13, 21, 34, 39, 40, 41, 55, 60, 79, 80, 99, 119, 120, 121, 159, 160, 200,
+        2000,
     ];
     let heights = [1, 2, 3, 4, 6, 9, 10, 11, 14, 17, 23, 24, 29, 30, 31, 45, 60];
     for fx in [&full, &empty] {

@@ -20,7 +20,10 @@ pub fn frozen_now() -> DateTime<Utc> {
 
 /// A simulated HubSpot whose world is generated at [`frozen_now`] and never moves by itself.
 pub async fn frozen_sim(seed: u64, contacts: usize) -> SimHandle {
-    let mut opts = SimOptions::new(seed, contacts);
+    frozen_sim_with(SimOptions::new(seed, contacts)).await
+}
+
+pub async fn frozen_sim_with(mut opts: SimOptions) -> SimHandle {
     opts.now = Some(frozen_now());
     sim::start(opts).await.expect("sim starts")
 }

@@ -83,8 +83,7 @@ impl<'a> Deals<'a> {
     }
 }
 
-/// Compute every KPI over `period`. `breached` counts leads past an SLA right now (for
-/// funnel leakage). Targets come from the config.
+/// Compute every KPI over `period`, with targets from the config.
 pub fn compute(input: &KpiInput<'_>, period: Period, targets: &Targets) -> Vec<Kpi> {
     let leads = input.leads;
     let by_id: HashMap<&str, &Lead> = leads.iter().map(|l| (l.id.as_str(), l)).collect();
@@ -325,7 +324,7 @@ pub fn compute(input: &KpiInput<'_>, period: Period, targets: &Targets) -> Vec<K
     let leaking = input
         .timers
         .iter()
-        .filter(|t| t.state(period.end) == SlaState::Breached)
+        .filter(|t| t.state(period.end.min(input.now)) == SlaState::Breached)
         .map(|t| t.lead_id.as_str())
         .collect::<std::collections::HashSet<_>>()
         .len();

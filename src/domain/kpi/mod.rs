@@ -109,6 +109,8 @@ pub struct KpiInput<'a> {
     pub leads: &'a [Lead],
     /// Running SLA timers, for funnel leakage.
     pub timers: &'a [crate::domain::sla::SlaTimer],
+    /// The present: leakage is counted at the period's end or now, whichever is first.
+    pub now: chrono::DateTime<chrono::Utc>,
     pub deals: &'a [Deal],
     pub deal_stages: &'a [DealStage],
     pub calendar: &'a BusinessCalendar,

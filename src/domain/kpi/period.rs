@@ -65,12 +65,14 @@ pub struct Period {
 }
 
 impl Period {
-    /// The current period up to `now`.
+    /// The period containing `now`, whole: it ends where the next one starts, so a record
+    /// stamped a moment after the last rebuild (or by a server clock a little ahead) still
+    /// counts.
     pub fn current(kind: PeriodKind, now: DateTime<Utc>) -> Period {
         Period {
             kind,
             start: kind.start_of(now),
-            end: now,
+            end: kind.next_start(now),
         }
     }
 

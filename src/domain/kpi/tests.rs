@@ -147,6 +147,7 @@ fn compute_week(timers: &[SlaTimer], targets: &Targets) -> Vec<Kpi> {
     let input = KpiInput {
         leads: &leads,
         timers,
+        now: at("2026-11-20T15:00:00Z"),
         deals: &deals,
         deal_stages: &stages,
         calendar: &cal,
@@ -266,6 +267,7 @@ fn an_empty_world_has_no_ratios() {
     let input = KpiInput {
         leads: &[],
         timers: &[],
+        now: at("2026-11-20T15:00:00Z"),
         deals: &[],
         deal_stages: &[],
         calendar: &cal,

@@ -90,7 +90,13 @@ pub const NOTE_PROPERTIES: &[&str] = &[
 ];
 
 /// HubSpot datetimes arrive as ISO-8601, or as epoch milliseconds in older properties.
+/// Anything outside 1970–2200 is treated as missing: absurd dates would make every business
+/// time computation walk centuries.
 pub fn parse_time(raw: &str) -> Option<DateTime<Utc>> {
+    parse_any(raw).filter(|t| (0..7_258_118_400_000).contains(&t.timestamp_millis()))
+}
+
+fn parse_any(raw: &str) -> Option<DateTime<Utc>> {
     let raw = raw.trim();
     if let Ok(ms) = raw.parse::<i64>() {
         return Utc.timestamp_millis_opt(ms).single();
@@ -290,6 +296,13 @@ mod tests {
             lead.updated_at,
             Utc.timestamp_millis_opt(1763640000000).unwrap()
         );
+    }
+
+    #[test]
+    fn absurd_dates_are_missing() {
+        assert!(parse_time("-8000000000000000").is_none());
+        assert!(parse_time("9999-12-31T00:00:00Z").is_none());
+        assert!(parse_time("2026-11-20").is_some());
     }
 
     #[test]

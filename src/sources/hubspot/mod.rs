@@ -69,10 +69,6 @@ impl HubSpot {
         })
     }
 
-    pub fn base_url(&self) -> &str {
-        &self.base
-    }
-
     pub fn mapping(&self) -> &Mapping {
         &self.mapping
     }

@@ -1,6 +1,6 @@
 //! Reading: the first full load page by page, then incremental deltas by modification time.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use reqwest::Method;
@@ -163,69 +163,73 @@ impl HubSpot {
             .await
     }
 
-    /// Everything of `kind` modified at or after `since`, oldest first.
+    /// Everything of `kind` modified at or after `since`, oldest first, and the newest
+    /// modification time seen.
     ///
-    /// `GTE`, not `GT`: several records can share a millisecond, and re-reading the boundary
-    /// record is harmless (the store upserts). When paging would pass HubSpot's 10k cap, the
-    /// search restarts from the newest timestamp seen, so a backlog of any size drains.
+    /// Pages are keyed by time, not by offset: after each page the search starts again from
+    /// the newest timestamp it returned (`GTE`, so records sharing that millisecond are read
+    /// again and de-duplicated by id). A record modified while we page moves to the end of
+    /// the results, where a fresh search still finds it — with offsets it would shift an
+    /// unread record into a page already read. This also keeps every search far below
+    /// HubSpot's 10,000-result paging cap; offsets are only used inside one millisecond.
     pub async fn modified_since(
         &mut self,
         kind: Kind,
         since: DateTime<Utc>,
     ) -> Result<(Vec<Object>, DateTime<Utc>), SourceError> {
         let mut out = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
         let mut from = since;
-        let mut newest = since;
+        let mut offset = 0usize;
         loop {
-            let mut offset = 0usize;
-            let mut restart = false;
-            loop {
-                let req = SearchRequest {
-                    filter_groups: vec![FilterGroup {
-                        filters: vec![Filter {
-                            property_name: kind.modified_property().into(),
-                            operator: "GTE".into(),
-                            value: from.timestamp_millis().to_string(),
-                        }],
-                    }],
-                    sorts: vec![Sort {
+            let req = SearchRequest {
+                filter_groups: vec![FilterGroup {
+                    filters: vec![Filter {
                         property_name: kind.modified_property().into(),
-                        direction: "ASCENDING".into(),
+                        operator: "GTE".into(),
+                        value: from.timestamp_millis().to_string(),
                     }],
-                    properties: kind.properties(&self.mapping),
-                    limit: SEARCH_LIMIT as u32,
-                    after: (offset > 0).then(|| offset.to_string()),
-                };
-                let page = self.search(kind, &req).await?;
-                for o in &page.results {
-                    if let Some(t) = modified(o, kind) {
-                        newest = newest.max(t);
-                    }
+                }],
+                sorts: vec![Sort {
+                    property_name: kind.modified_property().into(),
+                    direction: "ASCENDING".into(),
+                }],
+                properties: kind.properties(&self.mapping),
+                limit: SEARCH_LIMIT as u32,
+                after: (offset > 0).then(|| offset.to_string()),
+            };
+            let page = self.search(kind, &req).await?;
+            let more = page.next_after().is_some();
+            let count = page.results.len();
+            let page_newest = page
+                .results
+                .iter()
+                .filter_map(|o| modified(o, kind))
+                .max()
+                .unwrap_or(from);
+            for o in page.results {
+                if seen.insert(o.id.clone()) {
+                    out.push(o);
                 }
-                let count = page.results.len();
-                let next = page.next_after();
-                out.extend(page.results);
-                let Some(next) = next else { break };
-                offset = next.parse().unwrap_or(offset + count);
+            }
+            if !more || count == 0 {
+                return Ok((out, page_newest.max(from)));
+            }
+            if page_newest > from {
+                from = page_newest;
+                offset = 0;
+            } else {
+                // A whole page within one millisecond: step through it by offset.
+                offset += count;
                 if offset + SEARCH_LIMIT > SEARCH_CAP {
-                    restart = true;
-                    break;
+                    tracing::warn!(
+                        kind = kind.path(),
+                        "search cap reached within one timestamp"
+                    );
+                    return Ok((out, from));
                 }
             }
-            if !restart {
-                break;
-            }
-            if newest <= from {
-                // 10k records in one millisecond: nothing more can be paged; take what we have.
-                tracing::warn!(
-                    kind = kind.path(),
-                    "search cap reached within one timestamp"
-                );
-                break;
-            }
-            from = newest;
         }
-        Ok((out, newest))
     }
 
     /// `from` → `to` associations for `ids`, via the v4 batch endpoint.
@@ -259,7 +263,16 @@ impl HubSpot {
     }
 
     /// One incremental poll: every contact, deal and note modified since the cursor.
+    /// The cursor moves only when every kind was read: a failure halfway leaves it where it
+    /// was, so the next poll reads those changes again instead of skipping them.
     pub async fn poll(&mut self, cursor: &mut Cursor) -> Result<Delta, SourceError> {
+        let mut next = cursor.clone();
+        let delta = self.poll_into(&mut next).await?;
+        *cursor = next;
+        Ok(delta)
+    }
+
+    async fn poll_into(&mut self, cursor: &mut Cursor) -> Result<Delta, SourceError> {
         let mut delta = Delta::default();
         if let Some(since) = cursor.contacts {
             let (objects, newest) = self.modified_since(Kind::Contacts, since).await?;

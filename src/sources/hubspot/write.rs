@@ -5,7 +5,8 @@ use reqwest::Method;
 use serde_json::{Map, Value, json};
 
 use super::HubSpot;
-use super::wire::{Filter, FilterGroup, Object, Page, SearchRequest};
+use super::read::Kind;
+use super::wire::{Object, Page};
 use crate::domain::action::{Action, ActionKind};
 use crate::domain::feedback::NoteKind;
 use crate::sources::SourceError;
@@ -38,9 +39,10 @@ pub fn is_backward(current: &str, target: &str) -> bool {
 }
 
 impl HubSpot {
-    /// Apply one action. Safe to call again after a failure: the PATCHes set absolute values,
-    /// and a note is only posted if no note carrying the action's key exists yet.
-    pub async fn apply(&mut self, action: &Action) -> Result<(), SourceError> {
+    /// Apply one action. Safe to call again after a failure (`retry`): the PATCHes set
+    /// absolute values, and on a retry a note is only posted if the contact has no note
+    /// carrying the action's key yet.
+    pub async fn apply(&mut self, action: &Action, retry: bool) -> Result<(), SourceError> {
         let id = action.lead_id.as_str();
         match &action.kind {
             ActionKind::HandOff { owner_id } => {
@@ -58,7 +60,7 @@ impl HubSpot {
                     reason: Some(reason.clone()),
                     text: note.clone(),
                 };
-                self.post_note_once(id, &kind, &action.key).await
+                self.post_note_once(id, &kind, &action.key, retry).await
             }
             ActionKind::Feedback {
                 campaign,
@@ -70,7 +72,7 @@ impl HubSpot {
                     verdict: *verdict,
                     text: text.clone(),
                 };
-                self.post_note_once(id, &kind, &action.key).await
+                self.post_note_once(id, &kind, &action.key, retry).await
             }
         }
     }
@@ -98,7 +100,11 @@ impl HubSpot {
         Ok(())
     }
 
-    /// Set the lifecycle stage (plus `props`), clearing it first when the move is backward.
+    /// Set the lifecycle stage (plus `props`).
+    ///
+    /// A backward move must clear the stage first. The other properties go first, so a
+    /// refused owner or status fails before anything is cleared; if setting the stage is
+    /// then refused, the old stage is put back rather than leaving the contact without one.
     async fn move_lifecycle(
         &mut self,
         id: &str,
@@ -108,38 +114,52 @@ impl HubSpot {
         // Read the current value fresh: the store may be a poll behind.
         let current = self.contact(id, &["lifecyclestage"]).await?;
         let current = current.prop("lifecyclestage").unwrap_or("").to_string();
-        if current != target {
-            if is_backward(&current, target) {
-                let mut clear = Map::new();
-                clear.insert("lifecyclestage".into(), json!(""));
-                self.patch_contact(id, clear).await?;
-            }
-            props.insert("lifecyclestage".into(), json!(target));
+        if current == target {
+            return self.patch_contact(id, props).await;
         }
-        self.patch_contact(id, props).await
+        if !is_backward(&current, target) {
+            props.insert("lifecyclestage".into(), json!(target));
+            return self.patch_contact(id, props).await;
+        }
+        self.patch_contact(id, props).await?;
+        self.patch_contact(id, stage_only("")).await?;
+        if let Err(e) = self.patch_contact(id, stage_only(target)).await {
+            if let Err(undo) = self.patch_contact(id, stage_only(&current)).await {
+                tracing::error!(contact = id, error = %undo, "could not restore the lifecycle stage");
+            }
+            return Err(e);
+        }
+        Ok(())
     }
 
-    async fn note_exists(&mut self, key: &str) -> Result<bool, SourceError> {
-        let req = SearchRequest {
-            filter_groups: vec![FilterGroup {
-                filters: vec![Filter {
-                    property_name: "hs_note_body".into(),
-                    operator: "CONTAINS_TOKEN".into(),
-                    value: key.into(),
-                }],
-            }],
-            sorts: vec![],
-            properties: vec!["hs_note_body".into()],
-            limit: 1,
-            after: None,
-        };
-        let page: Page<Object> = self
-            .call(|s| {
-                s.request(Method::POST, "/crm/v3/objects/notes/search")
-                    .json(&req)
-            })
+    /// Whether the contact already has a note carrying `key`. Read through the contact's
+    /// associations rather than search, which HubSpot indexes with a delay.
+    async fn note_exists(&mut self, contact_id: &str, key: &str) -> Result<bool, SourceError> {
+        let links = self
+            .associations(Kind::Contacts, Kind::Notes, &[contact_id.to_string()])
             .await?;
-        Ok(page.total.unwrap_or(page.results.len() as u64) > 0)
+        let ids = links.get(contact_id).cloned().unwrap_or_default();
+        let marker = format!("ref={key}");
+        for chunk in ids.chunks(100) {
+            let body = json!({
+                "properties": ["hs_note_body"],
+                "inputs": chunk.iter().map(|id| json!({ "id": id })).collect::<Vec<_>>(),
+            });
+            let page: Page<Object> = self
+                .call(|s| {
+                    s.request(Method::POST, "/crm/v3/objects/notes/batch/read")
+                        .json(&body)
+                })
+                .await?;
+            if page
+                .results
+                .iter()
+                .any(|n| n.prop("hs_note_body").is_some_and(|b| b.contains(&marker)))
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     async fn post_note_once(
@@ -147,8 +167,9 @@ impl HubSpot {
         contact_id: &str,
         kind: &NoteKind,
         key: &str,
+        retry: bool,
     ) -> Result<(), SourceError> {
-        if self.note_exists(key).await? {
+        if retry && self.note_exists(contact_id, key).await? {
             tracing::info!(key, "note already written by an earlier attempt");
             return Ok(());
         }
@@ -171,6 +192,12 @@ impl HubSpot {
             .await?;
         Ok(())
     }
+}
+
+fn stage_only(value: &str) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("lifecyclestage".into(), json!(value));
+    m
 }
 
 /// The note body with the action key on the tag line, where the parser ignores it.

@@ -22,7 +22,7 @@ pub struct Cli {
 
     /// A HubSpot-compatible API base URL (api.hubapi.com, or a `tandem sim`). The token is
     /// read from HUBSPOT_TOKEN.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, global = true, value_name = "URL")]
     pub hubspot_url: Option<String>,
 
     /// Seconds between polls; 0 polls only when you press `r`.
@@ -52,6 +52,40 @@ pub enum Command {
     /// Write or check the shared definitions file.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Print one standup snapshot: stages, KPIs with targets, breaches, feedback.
+    Report(ReportArgs),
+    /// Print SLA breaches; exit 0 if none, 1 if any, 2 on errors (for cron and CI).
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FormatArg {
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PeriodArg {
+    Week,
+    Month,
+    Quarter,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    #[arg(long, value_enum, default_value = "markdown")]
+    pub format: FormatArg,
+    /// Compute as of this instant (RFC 3339); with `tandem sim --now` the same, reproducible.
+    #[arg(long, value_parser = parse_instant)]
+    pub now: Option<DateTime<Utc>>,
+    #[arg(long, value_enum, default_value = "week")]
+    pub period: PeriodArg,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    #[arg(long, value_parser = parse_instant)]
+    pub now: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Subcommand)]

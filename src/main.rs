@@ -2,14 +2,14 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::Utc;
 use clap::Parser;
 
-use tandem::app::{self, RunOptions};
-use tandem::cli::{Cli, Command, ConfigCommand, SimArgs};
+use tandem::app::{self, Format, RunOptions};
+use tandem::cli::{Cli, Command, ConfigCommand, FormatArg, PeriodArg, SimArgs};
 use tandem::config::{self, Config};
+use tandem::domain::kpi::PeriodKind;
 use tandem::sim::{self, SimOptions};
-use tandem::sources::Secret;
-use tandem::sources::hubspot::{HubSpot, Mapping};
 
 /// Exit code for bad input (configuration, arguments, environment).
 const EXIT_USAGE: u8 = 2;
@@ -20,10 +20,10 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => return fail(&format!("cannot start the async runtime: {e}"), 1),
     };
-    match cli.command {
-        Some(Command::Sim(ref args)) => runtime.block_on(serve_sim(args)),
-        Some(Command::Config(ConfigCommand::Init { ref path, force })) => {
-            match app::config_init(path.as_deref().or(cli.config.as_deref()), force) {
+    match &cli.command {
+        Some(Command::Sim(args)) => runtime.block_on(serve_sim(args)),
+        Some(Command::Config(ConfigCommand::Init { path, force })) => {
+            match app::config_init(path.as_deref().or(cli.config.as_deref()), *force) {
                 Ok(p) => {
                     println!("wrote {}", p.display());
                     ExitCode::SUCCESS
@@ -31,7 +31,7 @@ fn main() -> ExitCode {
                 Err(e) => fail(&e, EXIT_USAGE),
             }
         }
-        Some(Command::Config(ConfigCommand::Validate { ref path })) => {
+        Some(Command::Config(ConfigCommand::Validate { path })) => {
             match app::config_validate(path.as_deref().or(cli.config.as_deref())) {
                 Ok(summary) => {
                     println!("{summary}");
@@ -40,11 +40,31 @@ fn main() -> ExitCode {
                 Err(e) => fail(&e, EXIT_USAGE),
             }
         }
+        Some(Command::Report(args)) => {
+            let period = match args.period {
+                PeriodArg::Week => PeriodKind::Week,
+                PeriodArg::Month => PeriodKind::Month,
+                PeriodArg::Quarter => PeriodKind::Quarter,
+            };
+            let format = match args.format {
+                FormatArg::Markdown => Format::Markdown,
+                FormatArg::Json => Format::Json,
+            };
+            runtime.block_on(report(&cli, period, args.now, Some(format)))
+        }
+        Some(Command::Check(args)) => {
+            runtime.block_on(report(&cli, PeriodKind::Week, args.now, None))
+        }
         None => match load_config(&cli) {
-            Ok(config) => runtime.block_on(cockpit(cli, config)),
+            Ok(config) => runtime.block_on(cockpit(&cli, config)),
             Err(code) => code,
         },
     }
+}
+
+fn fail(message: &str, code: u8) -> ExitCode {
+    eprintln!("tandem: {message}");
+    ExitCode::from(code)
 }
 
 /// The located config, or the built-in defaults; a bad file is reported and exits 2.
@@ -55,9 +75,8 @@ fn load_config(cli: &Cli) -> Result<Config, ExitCode> {
     }
 }
 
-fn fail(message: &str, code: u8) -> ExitCode {
-    eprintln!("tandem: {message}");
-    ExitCode::from(code)
+fn embedded_sim(cli: &Cli) -> SimOptions {
+    SimOptions::new(cli.seed, cli.contacts)
 }
 
 async fn serve_sim(args: &SimArgs) -> ExitCode {
@@ -81,7 +100,40 @@ async fn serve_sim(args: &SimArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-async fn cockpit(cli: Cli, config: Config) -> ExitCode {
+/// `report` (with a format) or `check` (without): load once, print, exit.
+async fn report(
+    cli: &Cli,
+    period: PeriodKind,
+    now: Option<chrono::DateTime<Utc>>,
+    format: Option<Format>,
+) -> ExitCode {
+    let config = match load_config(cli) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let now = now.unwrap_or_else(Utc::now);
+    // A headless run reads a world frozen at `now`, so the answer is reproducible.
+    let mut embedded = embedded_sim(cli);
+    embedded.now = Some(now);
+    let report =
+        match app::load_report(&config, cli.hubspot_url.as_deref(), embedded, period, now).await {
+            Ok(r) => r,
+            Err((message, code)) => return fail(&message, code),
+        };
+    match format {
+        Some(format) => {
+            print!("{}", app::render(&report, format));
+            ExitCode::SUCCESS
+        }
+        None => {
+            let (text, code) = app::check(&report);
+            print!("{text}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+async fn cockpit(cli: &Cli, config: Config) -> ExitCode {
     let log = cli.log_file.clone().unwrap_or_else(app::default_log_path);
     if let Err(e) = app::init_logging(&log) {
         return fail(
@@ -89,71 +141,31 @@ async fn cockpit(cli: Cli, config: Config) -> ExitCode {
             EXIT_USAGE,
         );
     }
-    // Keep the embedded simulator alive for as long as the cockpit runs.
-    let mut embedded = None;
-    // A --hubspot-url flag wins over the config's first source.
-    let configured = config.sources.first();
-    let remote = match (&cli.hubspot_url, configured) {
-        (Some(url), _) => Some((
-            url.clone(),
-            "HUBSPOT_TOKEN".to_string(),
-            "HubSpot".to_string(),
-        )),
-        (None, Some(s)) => Some((s.base_url.clone(), s.token_env.clone(), s.name.clone())),
-        (None, None) => None,
+    let flag_interval = Duration::from_secs(cli.interval);
+    let source = match app::connect(
+        &config,
+        cli.hubspot_url.as_deref(),
+        flag_interval,
+        embedded_sim(cli),
+    )
+    .await
+    {
+        Ok(s) => s,
+        Err(e) => return fail(&e.message, e.code),
     };
-    let interval = match (configured, cli.hubspot_url.is_none()) {
-        (Some(s), true) => s.poll_interval,
-        _ => (cli.interval > 0).then(|| Duration::from_secs(cli.interval)),
-    };
-    let source_name = remote
-        .as_ref()
-        .map_or("HubSpot".to_string(), |r| r.2.clone());
-    let (base_url, token, simulated) = match remote {
-        Some((url, token_env, _)) => match std::env::var(&token_env) {
-            Ok(token) if !token.trim().is_empty() => (url, token, false),
-            _ => {
-                return fail(
-                    &format!(
-                        "{token_env} is not set: export a HubSpot private-app token \
-                         (it is read from the environment only, never from flags or files)"
-                    ),
-                    EXIT_USAGE,
-                );
-            }
-        },
-        None => {
-            let handle = match sim::start(SimOptions::new(cli.seed, cli.contacts)).await {
-                Ok(h) => h,
-                Err(e) => return fail(&format!("cannot start the simulated HubSpot: {e}"), 1),
-            };
-            let found = (handle.base_url.clone(), handle.token.clone(), true);
-            embedded = Some(handle);
-            found
-        }
-    };
-    let config = Arc::new(config);
-    let mapping = Mapping::new(
-        Arc::new(config.stages.clone()),
-        config.extra_contact_properties(),
-    );
-    let hubspot = match HubSpot::new(&base_url, Secret::new(token), mapping) {
-        Ok(h) => h,
-        Err(e) => return fail(&e.to_string(), EXIT_USAGE),
-    };
-    tracing::info!(%base_url, simulated, "starting cockpit");
+    tracing::info!(source = %source.name, simulated = source.simulated, "starting cockpit");
     let opts = RunOptions {
-        config,
-        hubspot,
-        source_name,
-        interval,
-        simulated,
+        config: Arc::new(config),
+        hubspot: source.hubspot,
+        source_name: source.name,
+        interval: source.interval,
+        simulated: source.simulated,
         color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
     let mut terminal = ratatui::init();
     let result = app::run(&mut terminal, opts).await;
     ratatui::restore();
-    if let Some(handle) = embedded {
+    if let Some(handle) = source.embedded {
         handle.shutdown().await;
     }
     match result {

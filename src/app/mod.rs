@@ -2,14 +2,18 @@
 
 mod config_cmd;
 mod logging;
+mod report_cmd;
 mod run;
+mod source;
 
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::UnboundedSender;
 
 pub use config_cmd::{init as config_init, validate as config_validate};
 pub use logging::{default_log_path, init_logging};
+pub use report_cmd::{Format, check, load_report, render};
 pub use run::{RunOptions, run};
+pub use source::{ConnectError, Connected, connect};
 
 use crate::domain::action::{Action, ActionId};
 use std::sync::Arc;

@@ -8,25 +8,14 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::domain::Team;
-use crate::domain::kpi::{Kpi, KpiValue};
+use crate::domain::kpi::Kpi;
 
 use super::ViewCtx;
-use super::format::{count, fit, fit_right, money, percent, signed_hm};
+use super::format::{fit, fit_right, money};
 use super::state::UiState;
 use super::theme::Theme;
 
-pub(crate) fn value_text(v: KpiValue) -> String {
-    match v {
-        KpiValue::Count(n) => count(usize::try_from(n).unwrap_or(usize::MAX)),
-        KpiValue::Ratio(r) => percent(r),
-        KpiValue::Money(m) => money(m),
-        KpiValue::Duration(d) => d.map_or_else(|| "—".to_string(), signed_hm),
-        KpiValue::Multiple(x) => x.map_or_else(|| "—".to_string(), |x| format!("{x:.1}×")),
-        KpiValue::MoneyPerDay(x) => {
-            x.map_or_else(|| "—".to_string(), |x| format!("{}/d", money(x)))
-        }
-    }
-}
+pub(crate) use crate::units::kpi_value as value_text;
 
 /// Eight-level bars scaled between the series' own min and max.
 pub(crate) fn sparkline(values: &[Option<f64>]) -> String {

@@ -278,11 +278,11 @@ pub fn compute(input: &KpiInput<'_>, period: Period, targets: &Targets) -> Vec<K
         Stage::Customer,
     ];
     let conv_ids = [
-        ("conv_inquiry_mql", "inquiry→MQL"),
-        ("conv_mql_sal", "MQL→SAL"),
-        ("conv_sal_sql", "SAL→SQL"),
-        ("conv_sql_opportunity", "SQL→opportunity"),
-        ("conv_opportunity_customer", "opportunity→customer"),
+        ("conv_inquiry_mql", "conv. inquiry→MQL"),
+        ("conv_mql_sal", "conv. MQL→SAL"),
+        ("conv_sal_sql", "conv. SAL→SQL"),
+        ("conv_sql_opportunity", "conv. SQL→opp"),
+        ("conv_opportunity_customer", "conv. opp→customer"),
     ];
     for (pair, (id, label)) in funnel.windows(2).zip(conv_ids) {
         let entered: Vec<&Lead> = leads

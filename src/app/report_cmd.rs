@@ -1,0 +1,63 @@
+//! `tandem report` and `tandem check`: load once, compute as of `now`, print.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use super::source::connect;
+use crate::config::Config;
+use crate::domain::kpi::PeriodKind;
+use crate::report::{Report, to_check_text, to_markdown};
+use crate::sim::SimOptions;
+use crate::store::Store;
+use crate::sync::load_all;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Markdown,
+    Json,
+}
+
+/// Load from the configured source and build the report. Errors are `(message, exit code)`.
+pub async fn load_report(
+    config: &Config,
+    hubspot_url: Option<&str>,
+    embedded: SimOptions,
+    period: PeriodKind,
+    now: DateTime<Utc>,
+) -> Result<Report, (String, u8)> {
+    let mut source = connect(config, hubspot_url, Duration::ZERO, embedded)
+        .await
+        .map_err(|e| (e.message, e.code))?;
+    let loaded = load_all(&mut source.hubspot).await;
+    if let Some(sim) = source.embedded.take() {
+        sim.shutdown().await;
+    }
+    let (reference, delta, _) =
+        loaded.map_err(|e| (format!("cannot load from {}: {e}", source.name), 2))?;
+    let mut store = Store::default();
+    store.set_owners(reference.owners);
+    store.set_deal_stages(reference.deal_stages);
+    store.upsert_leads(delta.leads);
+    store.upsert_deals(delta.deals);
+    store.upsert_notes(delta.notes);
+    Ok(Report::build(config, &store, period, now, source.simulated))
+}
+
+pub fn render(report: &Report, format: Format) -> String {
+    match format {
+        Format::Markdown => to_markdown(report),
+        Format::Json => serde_json::to_string_pretty(report).expect("a report serialises") + "\n",
+    }
+}
+
+/// The `check` text and its exit code: 0 when every promise holds, 1 when one is breached.
+pub fn check(report: &Report) -> (String, u8) {
+    if report.breached() == 0 {
+        ("no SLA breaches\n".to_string(), 0)
+    } else {
+        let mut text = to_check_text(report);
+        text.push_str(&format!("{} breached\n", report.breached()));
+        (text, 1)
+    }
+}

@@ -1,0 +1,91 @@
+//! Which vendor to talk to: `--hubspot-url`, else the config's first source, else the
+//! embedded simulated HubSpot. Tokens come from the environment only.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::config::Config;
+use crate::sim::{self, SimHandle, SimOptions};
+use crate::sources::Secret;
+use crate::sources::hubspot::{HubSpot, Mapping};
+
+pub struct Connected {
+    pub hubspot: HubSpot,
+    pub name: String,
+    /// `None`: poll only on refresh.
+    pub interval: Option<Duration>,
+    pub simulated: bool,
+    /// Keep alive while the source is used; shut down at the end.
+    pub embedded: Option<SimHandle>,
+}
+
+/// Exit code 2 for what the user can fix (missing token, bad URL); 1 otherwise.
+pub struct ConnectError {
+    pub message: String,
+    pub code: u8,
+}
+
+pub async fn connect(
+    config: &Config,
+    hubspot_url: Option<&str>,
+    flag_interval: Duration,
+    embedded: SimOptions,
+) -> Result<Connected, ConnectError> {
+    let configured = config.sources.first();
+    let remote = match (hubspot_url, configured) {
+        (Some(url), _) => Some((
+            url.to_string(),
+            "HUBSPOT_TOKEN".to_string(),
+            "HubSpot".to_string(),
+        )),
+        (None, Some(s)) => Some((s.base_url.clone(), s.token_env.clone(), s.name.clone())),
+        (None, None) => None,
+    };
+    let interval = match (configured, hubspot_url) {
+        (Some(s), None) => s.poll_interval,
+        _ => (!flag_interval.is_zero()).then_some(flag_interval),
+    };
+    let mapping = Mapping::new(
+        Arc::new(config.stages.clone()),
+        config.extra_contact_properties(),
+    );
+    let usage = |message: String| ConnectError { message, code: 2 };
+    match remote {
+        Some((url, token_env, name)) => {
+            let token = std::env::var(&token_env)
+                .ok()
+                .filter(|t| !t.trim().is_empty())
+                .ok_or_else(|| {
+                    usage(format!(
+                        "{token_env} is not set: export a HubSpot private-app token \
+                         (it is read from the environment only, never from flags or files)"
+                    ))
+                })?;
+            let hubspot = HubSpot::new(&url, Secret::new(token), mapping)
+                .map_err(|e| usage(e.to_string()))?;
+            Ok(Connected {
+                hubspot,
+                name,
+                interval,
+                simulated: false,
+                embedded: None,
+            })
+        }
+        None => {
+            let handle = sim::start(embedded).await.map_err(|e| ConnectError {
+                message: format!("cannot start the simulated HubSpot: {e}"),
+                code: 1,
+            })?;
+            let hubspot =
+                HubSpot::new(&handle.base_url, Secret::new(handle.token.clone()), mapping)
+                    .map_err(|e| usage(e.to_string()))?;
+            Ok(Connected {
+                hubspot,
+                name: "HubSpot".into(),
+                interval,
+                simulated: true,
+                embedded: Some(handle),
+            })
+        }
+    }
+}

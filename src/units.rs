@@ -1,0 +1,84 @@
+//! How numbers read to people, the same in the cockpit and in reports.
+
+use chrono::Duration;
+
+use crate::domain::kpi::KpiValue;
+
+/// Remaining or overdue time as the cockpit shows it: `2h10`, `0h40`, `-1h12`; from 100 hours
+/// on in days: `13d02`. Minutes are truncated toward zero.
+pub fn signed_hm(d: Duration) -> String {
+    let secs = d.num_seconds();
+    let mins = secs.unsigned_abs() / 60;
+    let (h, m) = (mins / 60, mins % 60);
+    let body = if h >= 100 {
+        format!("{}d{:02}", h / 24, h % 24)
+    } else {
+        format!("{h}h{m:02}")
+    };
+    if secs < 0 { format!("-{body}") } else { body }
+}
+
+/// How long ago, coarsely: `12s`, `4m`, `2h`, `3d`. Never negative.
+pub fn age(d: Duration) -> String {
+    let s = d.num_seconds().max(0);
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m", s / 60),
+        3600..86_400 => format!("{}h", s / 3600),
+        _ => format!("{}d", s / 86_400),
+    }
+}
+
+/// Money in a few columns: `$950`, `$12k`, `$1.9M`, `$2.3B`.
+pub fn money(v: f64) -> String {
+    if !v.is_finite() {
+        return "—".into();
+    }
+    let sign = if v < 0.0 { "-" } else { "" };
+    let a = v.abs();
+    let body = if a >= 999_500_000.0 {
+        format!("{:.1}B", a / 1e9)
+    } else if a >= 999_500.0 {
+        format!("{:.1}M", a / 1e6)
+    } else if a >= 1_000.0 {
+        format!("{:.0}k", a / 1e3)
+    } else {
+        format!("{a:.0}")
+    };
+    format!("{sign}${body}")
+}
+
+/// A count with a space every three digits: `1 204`.
+pub fn count(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A share as a whole percentage, `—` when there is nothing to divide by.
+pub fn percent(r: Option<f64>) -> String {
+    match r {
+        Some(r) if r.is_finite() => format!("{:.0}%", r * 100.0),
+        _ => "—".into(),
+    }
+}
+
+/// A KPI value as shown in the cockpit and in Markdown reports.
+pub fn kpi_value(v: KpiValue) -> String {
+    match v {
+        KpiValue::Count(n) => count(usize::try_from(n).unwrap_or(usize::MAX)),
+        KpiValue::Ratio(r) => percent(r),
+        KpiValue::Money(m) => money(m),
+        KpiValue::Duration(d) => d.map_or_else(|| "—".to_string(), signed_hm),
+        KpiValue::Multiple(x) => x.map_or_else(|| "—".to_string(), |x| format!("{x:.1}×")),
+        KpiValue::MoneyPerDay(x) => {
+            x.map_or_else(|| "—".to_string(), |x| format!("{}/d", money(x)))
+        }
+    }
+}

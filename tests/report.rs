@@ -1,0 +1,367 @@
+//! `tandem report --format json` and `tandem check` on a frozen simulated world, checked
+//! against figures this test computes itself from the simulated HubSpot's HTTP answers —
+//! never from tandem's own engine.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::process::Command;
+
+use chrono::{DateTime, Datelike, NaiveTime, TimeZone, Utc, Weekday};
+use serde_json::Value;
+
+use common::{frozen_now, frozen_sim_with};
+use tandem::sim::{SimHandle, SimOptions};
+
+const NOW: &str = "2026-11-20T15:02:00Z";
+const TOKEN_ENV: &str = "TANDEM_REPORT_TEST_TOKEN";
+
+fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+}
+
+/// Every object of a type, paged through the list endpoint like a curl user would.
+async fn all(sim: &SimHandle, object: &str, props: &str) -> Vec<Value> {
+    let http = reqwest::Client::new();
+    let mut out = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let mut q = vec![
+            ("limit", "100".to_string()),
+            ("properties", props.to_string()),
+        ];
+        if let Some(a) = &after {
+            q.push(("after", a.clone()));
+        }
+        let page: Value = http
+            .get(format!("{}/crm/v3/objects/{object}", sim.base_url))
+            .query(&q)
+            .bearer_auth(&sim.token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        out.extend(page["results"].as_array().unwrap().iter().cloned());
+        match page["paging"]["next"]["after"].as_str() {
+            Some(a) => after = Some(a.to_string()),
+            None => return out,
+        }
+    }
+}
+
+fn prop<'a>(o: &'a Value, name: &str) -> &'a str {
+    o["properties"][name].as_str().unwrap_or("")
+}
+
+fn time(o: &Value, name: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(prop(o, name))
+        .ok()
+        .map(|t| t.to_utc())
+}
+
+/// The README's default mapping, written out again here.
+fn stage(o: &Value) -> &'static str {
+    let lc = prop(o, "lifecyclestage");
+    let st = prop(o, "hs_lead_status");
+    match (lc, st) {
+        ("customer" | "evangelist", _) => "customer",
+        (_, "UNQUALIFIED") => "disqualified",
+        (_, "BAD_TIMING") => "nurture",
+        ("subscriber" | "lead", _) => "inquiry",
+        ("marketingqualifiedlead", "" | "NEW") => "mql",
+        (
+            "marketingqualifiedlead",
+            "OPEN" | "IN_PROGRESS" | "ATTEMPTED_TO_CONTACT" | "CONNECTED",
+        ) => "sal",
+        ("salesqualifiedlead", _) => "sql",
+        ("opportunity", _) => "opportunity",
+        _ => "unmapped",
+    }
+}
+
+/// Mon–Fri 09:00–17:00 UTC business seconds in [a, b), day by day.
+fn business_seconds(a: DateTime<Utc>, b: DateTime<Utc>) -> i64 {
+    let mut total = 0;
+    let mut day = a.date_naive();
+    while day <= b.date_naive() {
+        if !matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
+            let open =
+                Utc.from_utc_datetime(&day.and_time(NaiveTime::from_hms_opt(9, 0, 0).unwrap()));
+            let close =
+                Utc.from_utc_datetime(&day.and_time(NaiveTime::from_hms_opt(17, 0, 0).unwrap()));
+            let (s, e) = (open.max(a), close.min(b));
+            if e > s {
+                total += (e - s).num_seconds();
+            }
+        }
+        day = day.succ_opt().unwrap();
+    }
+    total
+}
+
+struct Run {
+    sim: SimHandle,
+    config: std::path::PathBuf,
+}
+
+async fn world() -> Run {
+    let mut opts = SimOptions::new(11, 600);
+    opts.burst_limit = 5000;
+    let sim = frozen_sim_with(opts).await;
+    let dir = std::env::temp_dir().join(format!(
+        "tandem-report-{}-{}",
+        std::process::id(),
+        sim.addr.port()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[source]]\nname = \"HubSpot\"\nkind = \"hubspot\"\nbase_url = \"{}\"\ntoken_env = \"{TOKEN_ENV}\"\n",
+            sim.base_url
+        ),
+    )
+    .unwrap();
+    Run { sim, config }
+}
+
+/// Run the binary off the async runtime, so the in-test server keeps answering it.
+async fn output(mut cmd: Command) -> std::process::Output {
+    tokio::task::spawn_blocking(move || cmd.output().expect("run tandem"))
+        .await
+        .unwrap()
+}
+
+async fn tandem(run: &Run, args: &[&str]) -> std::process::Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tandem"));
+    cmd.arg("--config")
+        .arg(&run.config)
+        .args(args)
+        .env(TOKEN_ENV, &run.sim.token)
+        .env_remove("TANDEM_CONFIG");
+    output(cmd).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn report_json_matches_figures_computed_from_the_api() {
+    assert_eq!(frozen_now(), at(NOW));
+    let run = world().await;
+    let out = tandem(&run, &["report", "--format", "json", "--now", NOW]).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let contacts = all(
+        &run.sim,
+        "contacts",
+        "lifecyclestage,hs_lead_status,hs_lifecyclestage_marketingqualifiedlead_date",
+    )
+    .await;
+
+    // Stage counts.
+    let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
+    for c in &contacts {
+        *counts.entry(stage(c)).or_default() += 1;
+    }
+    for s in report["stages"].as_array().unwrap() {
+        let id = s["id"].as_str().unwrap();
+        assert_eq!(
+            s["count"].as_u64().unwrap(),
+            counts.get(id).copied().unwrap_or(0),
+            "{id}"
+        );
+    }
+    assert!(
+        report["stages"][1]["count"].as_u64().unwrap() > 0,
+        "the world has MQLs"
+    );
+
+    let kpi = |id: &str| {
+        report["kpis"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["id"] == id)
+            .unwrap_or_else(|| panic!("{id}"))
+            .clone()
+    };
+    // MQLs created this ISO week.
+    let (week_start, week_end) = (at("2026-11-16T00:00:00Z"), at("2026-11-23T00:00:00Z"));
+    let mqls = contacts
+        .iter()
+        .filter_map(|c| time(c, "hs_lifecyclestage_marketingqualifiedlead_date"))
+        .filter(|t| *t >= week_start && *t < week_end)
+        .count();
+    assert_eq!(kpi("mqls_created")["value"].as_f64().unwrap(), mqls as f64);
+    assert_eq!(kpi("mqls_created")["target"].as_f64(), Some(60.0));
+
+    // Win rate: deals closed this week in a won or lost stage of the pipeline.
+    let deals = all(&run.sim, "deals", "dealstage,closedate").await;
+    let (mut won, mut lost) = (0, 0);
+    for d in &deals {
+        let Some(closed) = time(d, "closedate") else {
+            continue;
+        };
+        if closed < week_start || closed >= week_end {
+            continue;
+        }
+        match prop(d, "dealstage") {
+            "closedwon" => won += 1,
+            "closedlost" => lost += 1,
+            _ => {}
+        }
+    }
+    let win = kpi("win_rate")["value"].as_f64();
+    if won + lost > 0 {
+        assert!((win.unwrap() - won as f64 / (won + lost) as f64).abs() < 1e-9);
+    } else {
+        assert_eq!(win, None);
+    }
+
+    // mql_response: 4 business hours from entering MQL.
+    let now = at(NOW);
+    let mut expected: Vec<(String, i64)> = contacts
+        .iter()
+        .filter(|c| stage(c) == "mql")
+        .filter_map(|c| {
+            let since = time(c, "hs_lifecyclestage_marketingqualifiedlead_date")?;
+            let overdue = business_seconds(since, now) - 4 * 3600;
+            (overdue >= 0).then(|| (c["id"].as_str().unwrap().to_string(), overdue))
+        })
+        .collect();
+    expected.sort();
+    let mut reported: Vec<(String, i64)> = report["breaches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["sla"] == "mql_response" && b["state"] == "breached")
+        .map(|b| {
+            (
+                b["lead_id"].as_str().unwrap().to_string(),
+                b["overdue_seconds"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    reported.sort();
+    assert!(!expected.is_empty(), "the seeded world has overdue MQLs");
+    assert_eq!(reported.len(), expected.len());
+    for ((id_r, secs_r), (id_e, secs_e)) in reported.iter().zip(&expected) {
+        assert_eq!(id_r, id_e);
+        assert!((secs_r - secs_e).abs() <= 1, "{id_r}: {secs_r} vs {secs_e}");
+    }
+
+    // Feedback notes rolled up by campaign.
+    let notes = all(&run.sim, "notes", "hs_note_body").await;
+    let mut roll: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    for n in &notes {
+        let first = prop(n, "hs_note_body").lines().next().unwrap_or("");
+        let Some(rest) = first.strip_prefix("#feedback campaign=\"") else {
+            continue;
+        };
+        let (campaign, tail) = rest.split_once('"').unwrap();
+        let e = roll.entry(campaign.to_string()).or_default();
+        if tail.contains("verdict=works") {
+            e.0 += 1;
+        } else if tail.contains("verdict=does_not_work") {
+            e.1 += 1;
+        }
+    }
+    let got: BTreeMap<String, (u64, u64)> = report["feedback"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["campaign"].as_str().unwrap().to_string(),
+                (
+                    f["works"].as_u64().unwrap(),
+                    f["does_not_work"].as_u64().unwrap(),
+                ),
+            )
+        })
+        .collect();
+    assert_eq!(got, roll);
+    assert!(
+        report["simulated"] == false,
+        "read from a configured source"
+    );
+    run.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn markdown_and_check_tell_the_same_story() {
+    let run = world().await;
+    let md = tandem(&run, &["report", "--now", NOW]).await;
+    assert!(md.status.success());
+    let md = String::from_utf8_lossy(&md.stdout).to_string();
+    assert!(
+        md.starts_with("## tandem standup · this week (2026-11-16 → 2026-11-23)"),
+        "{md}"
+    );
+    for heading in [
+        "### Pipeline",
+        "### KPIs",
+        "### SLA breaches",
+        "### Messaging feedback",
+    ] {
+        assert!(md.contains(heading), "{heading}");
+    }
+    let check = tandem(&run, &["check", "--now", NOW]).await;
+    assert_eq!(
+        check.status.code(),
+        Some(1),
+        "the seeded world has breaches"
+    );
+    let text = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        text.lines().any(|l| l.starts_with("✖ mql_response ")),
+        "{text}"
+    );
+    // Monday before opening hours, long before these leads existed: nothing is overdue and
+    // no business time has passed for the weekly pace.
+    let early = tandem(&run, &["check", "--now", "2026-01-05T08:00:00Z"]).await;
+    assert_eq!(
+        early.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&early.stdout)
+    );
+    run.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_exits_2_when_the_source_is_unreachable_or_the_token_is_missing() {
+    let run = world().await;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tandem"));
+    cmd.arg("--config")
+        .arg(&run.config)
+        .args(["check", "--now", NOW])
+        .env_remove(TOKEN_ENV)
+        .env_remove("TANDEM_CONFIG");
+    let out = output(cmd).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("{TOKEN_ENV} is not set")));
+    // A source nobody answers at.
+    let gone = run.config.with_file_name("gone.toml");
+    std::fs::write(
+        &gone,
+        format!("[[source]]\nname = \"HubSpot\"\nkind = \"hubspot\"\nbase_url = \"http://127.0.0.1:1\"\ntoken_env = \"{TOKEN_ENV}\"\n"),
+    )
+    .unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tandem"));
+    cmd.arg("--config")
+        .arg(&gone)
+        .args(["check", "--now", NOW])
+        .env(TOKEN_ENV, "whatever");
+    let out = output(cmd).await;
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot load"), "{stderr}");
+    assert!(!stderr.contains("whatever"), "the token never shows");
+    run.sim.shutdown().await;
+}

@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::domain::sla::SlaState;
+use crate::domain::sla::{SlaState, pace};
 
 use super::ViewCtx;
 use super::format::{fit, truncate, width};
@@ -113,6 +113,45 @@ impl Breaches {
     }
 }
 
+/// Pace SLAs that are behind right now: `mql_volume  38 of 57 expected (target 60)`.
+pub(crate) fn slipping_paces(ctx: &ViewCtx) -> Vec<(SlaState, String)> {
+    let Some(period) = ctx.snapshot.period else {
+        return Vec::new();
+    };
+    ctx.config
+        .paces
+        .iter()
+        .filter_map(|def| {
+            let actual = ctx
+                .snapshot
+                .kpis
+                .iter()
+                .find(|k| k.id == def.kpi)?
+                .value
+                .scalar()?;
+            let target = ctx.config.targets.get(period.kind, &def.kpi)?.scalar()?;
+            let status = pace(
+                def,
+                actual,
+                target,
+                &ctx.config.calendar,
+                period.start,
+                period.end,
+                ctx.now,
+            );
+            (status.state != SlaState::Running).then(|| {
+                (
+                    status.state,
+                    format!(
+                        "{}  {:.0} so far, {:.0} due by now (target {:.0})",
+                        def.id, actual, status.expected, target
+                    ),
+                )
+            })
+        })
+        .collect()
+}
+
 pub(crate) fn draw(frame: &mut Frame, area: Rect, state: &UiState, ctx: &ViewCtx, focused: bool) {
     let theme = state.theme;
     let all = Breaches::collect(ctx);
@@ -140,10 +179,32 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, state: &UiState, ctx: &ViewCtx
         ]),
         focused,
     );
-    let inner = block.inner(area);
+    let mut inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.width == 0 || inner.height == 0 {
         return;
+    }
+    // Volume promises (pace) that are slipping sit above the per-lead clocks.
+    let paces = slipping_paces(ctx);
+    if !paces.is_empty() && inner.height > 1 {
+        let n = (paces.len() as u16).min(inner.height - 1);
+        let lines: Vec<Line> = paces
+            .into_iter()
+            .take(usize::from(n))
+            .map(|(state, text)| {
+                let (icon, style) = match state {
+                    SlaState::Breached => ("✖", theme.breached()),
+                    _ => ("⚠", theme.warning()),
+                };
+                Line::from(vec![
+                    Span::styled(format!("  {icon} "), style),
+                    Span::raw(truncate(&text, usize::from(inner.width).saturating_sub(5))),
+                ])
+            })
+            .collect();
+        frame.render_widget(Paragraph::new(lines), Rect { height: n, ..inner });
+        inner.y += n;
+        inner.height -= n;
     }
     if all.len() == 0 {
         let loading = ctx.store.leads().is_empty() && ctx.health.iter().any(|h| !h.loaded);

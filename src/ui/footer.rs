@@ -37,7 +37,9 @@ fn action_hints(lead: Option<&crate::domain::Lead>, hints: &mut Vec<Hint>) {
 pub(crate) fn hints(state: &UiState, ctx: &ViewCtx) -> Vec<Hint> {
     let mut h: Vec<Hint> = Vec::new();
     match &state.dialog {
-        Some(Dialog::Help { .. }) => h.extend([("Esc", "close"), ("↑↓", "scroll")]),
+        Some(Dialog::Help { .. }) | Some(Dialog::Stage { .. }) => {
+            h.extend([("Esc", "close"), ("↑↓", "scroll")])
+        }
         Some(Dialog::Detail { lead_id, .. }) => {
             action_hints(ctx.store.lead(lead_id), &mut h);
             h.extend([("↑↓", "scroll"), ("Esc", "close")]);
@@ -95,7 +97,12 @@ pub(crate) fn hints(state: &UiState, ctx: &ViewCtx) -> Vec<Hint> {
                     }
                     action_hints(lead, &mut h);
                 }
-                Pane::Pipeline => h.extend([("↑↓", "stage"), ("⏎", "leads"), ("/", "filter")]),
+                Pane::Pipeline => h.extend([
+                    ("↑↓", "stage"),
+                    ("⏎", "leads"),
+                    ("d", "definition"),
+                    ("/", "filter"),
+                ]),
                 Pane::Feedback => h.push(("↑↓", "scroll")),
                 Pane::Kpis => h.extend([("p", "period"), ("m", "attribution"), ("↑↓", "scroll")]),
             }

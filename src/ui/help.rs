@@ -41,6 +41,10 @@ pub(crate) const LINES: &[(&str, &str)] = &[
     ("Tab", "next field"),
     ("Ctrl-S", "review a feedback note (⏎ adds a line there)"),
     ("Esc", "close without sending"),
+    (
+        "d",
+        "the stage's definition and its SLAs (pipeline and leads panes)",
+    ),
     ("", "KPIs"),
     ("p", "period: this week, month, quarter"),
     ("m", "attribution model for pipeline by campaign"),

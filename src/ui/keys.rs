@@ -132,6 +132,12 @@ impl UiState {
                 self.model_chosen = true;
             }
             (_, Some('?')) => self.dialog = Some(Dialog::Help { scroll: 0 }),
+            (_, Some('d')) if matches!(self.focus, Pane::Pipeline | Pane::Leads) => {
+                self.dialog = Some(Dialog::Stage {
+                    stage: self.current_stage(),
+                    scroll: 0,
+                });
+            }
             (KeyCode::Tab, _) => self.focus = self.focus.next(),
             (KeyCode::BackTab, _) => self.focus = self.focus.prev(),
             (_, Some(c @ '1'..='5')) => {
@@ -268,6 +274,7 @@ impl UiState {
         let lead = dialog_lead(&dialog);
         let outcome = match &mut dialog {
             Dialog::Help { scroll } => scroll_key(key, scroll, help::LINES.len(), &['?', 'q']),
+            Dialog::Stage { scroll, .. } => scroll_key(key, scroll, 40, &['d', 'q']),
             Dialog::Detail { lead_id, scroll } => match plain_char(key) {
                 Some('>') => Outcome::Open(ActionChoice::HandOff, lead_id.clone()),
                 Some('<') => Outcome::Open(ActionChoice::Recycle, lead_id.clone()),
@@ -329,7 +336,7 @@ fn dialog_lead(dialog: &Dialog) -> Option<(String, String)> {
         Dialog::HandOff(d) => Some((d.lead_id.clone(), d.lead_name.clone())),
         Dialog::Recycle(d) => Some((d.lead_id.clone(), d.lead_name.clone())),
         Dialog::Note(d) => Some((d.lead_id.clone(), d.lead_name.clone())),
-        Dialog::Help { .. } | Dialog::Detail { .. } => None,
+        Dialog::Help { .. } | Dialog::Detail { .. } | Dialog::Stage { .. } => None,
     }
 }
 

@@ -56,9 +56,11 @@ const MARK_W: usize = 5;
 fn lines(state: &UiState, ctx: &ViewCtx, width: usize) -> Vec<Line<'static>> {
     let theme = state.theme;
     let kpis = &ctx.snapshot.kpis;
-    // " label value target spark mark " with one column of air on the right.
+    // " label value target spark mark " with one column of air on the right; the trend
+    // column goes first when the pane is narrow, so labels stay readable.
+    let spark_w = if width >= 48 { SPARK_W } else { 0 };
     let label_w = width
-        .saturating_sub(1 + 2 * (VALUE_W + 1) + SPARK_W + 1 + MARK_W + 2)
+        .saturating_sub(1 + 2 * (VALUE_W + 1) + spark_w + 1 + MARK_W + 2)
         .max(6);
     let mut lines = Vec::new();
     let groups = [
@@ -81,7 +83,7 @@ fn lines(state: &UiState, ctx: &ViewCtx, width: usize) -> Vec<Line<'static>> {
                     " {} {} {}",
                     fit_right("value", VALUE_W),
                     fit_right("target", VALUE_W),
-                    fit("trend", SPARK_W)
+                    fit("trend", spark_w)
                 ),
                 theme.dim(),
             ));
@@ -102,7 +104,7 @@ fn lines(state: &UiState, ctx: &ViewCtx, width: usize) -> Vec<Line<'static>> {
                 Span::raw(" "),
                 Span::styled(fit_right(&target, VALUE_W), theme.dim()),
                 Span::raw(" "),
-                Span::styled(fit(&trend, SPARK_W), theme.dim()),
+                Span::styled(fit(&trend, spark_w), theme.dim()),
                 Span::raw(" "),
                 mark(theme, kpi),
             ]));

@@ -11,7 +11,8 @@ use super::ViewCtx;
 use super::state::{Dialog, Pane, UiState};
 use super::theme::Theme;
 use super::{
-    breaches, detail, feedback, footer, handoff, header, help, kpis, leads, note, pipeline, recycle,
+    breaches, detail, feedback, footer, handoff, header, help, kpis, leads, note, pipeline,
+    recycle, stage_info,
 };
 
 /// Below this nothing but a message is drawn.
@@ -118,6 +119,9 @@ fn draw_dialog(frame: &mut Frame, body: Rect, dialog: &Dialog, state: &UiState, 
         Dialog::Help { scroll } => help::draw(frame, body, theme, hint, *scroll),
         Dialog::Detail { lead_id, scroll } => {
             detail::draw(frame, body, theme, hint, ctx, lead_id, *scroll)
+        }
+        Dialog::Stage { stage, scroll } => {
+            stage_info::draw(frame, body, theme, hint, ctx, *stage, *scroll)
         }
         Dialog::HandOff(d) => handoff::draw(frame, body, theme, hint, ctx, d),
         Dialog::Recycle(d) => recycle::draw(frame, body, theme, hint, ctx, d),

@@ -19,6 +19,7 @@ mod leads;
 mod note;
 mod pipeline;
 mod recycle;
+mod stage_info;
 mod state;
 mod theme;
 

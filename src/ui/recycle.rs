@@ -86,6 +86,18 @@ pub(crate) fn on_key(d: &mut Recycle, key: KeyEvent, ctx: &ViewCtx) -> Outcome {
     Outcome::Stay
 }
 
+/// How many times this lead was recycled before, from the recycle notes on it.
+pub(crate) fn recycles_of(ctx: &ViewCtx, lead_id: &str) -> usize {
+    ctx.store
+        .notes()
+        .iter()
+        .filter(|n| {
+            matches!(n.kind, crate::domain::feedback::NoteKind::Recycle { .. })
+                && n.lead_ids.iter().any(|id| id == lead_id)
+        })
+        .count()
+}
+
 fn push_limited(note: &mut String, c: char) {
     if note.chars().count() < NOTE_MAX_CHARS {
         note.push(c);
@@ -101,10 +113,10 @@ pub(crate) fn draw(
     d: &Recycle,
 ) {
     let title = Line::styled(" Recycle to marketing ", theme.bold());
-    let inner = modal(frame, bounds, 66, 14, title, hint, theme);
+    let inner = modal(frame, bounds, 72, 17, title, hint, theme);
     let lead = ctx.store.lead(&d.lead_id);
     // Full layout needs 12 rows; below that the reasons collapse into one ◀ chooser ▶.
-    let roomy = inner.height >= 12;
+    let roomy = inner.height >= 14;
     let mut lines = Vec::new();
     if roomy {
         lines.push(Line::raw(""));
@@ -123,14 +135,47 @@ pub(crate) fn draw(
     lines.push(field(theme, "lead", who));
     let list_focused = !d.editing_note;
     if roomy {
+        let reasons = &ctx.config.recycle.reasons;
+        let chosen = reasons.get(d.reason.min(reasons.len().saturating_sub(1)));
+        let track = chosen.and_then(|r| r.track.as_deref()).unwrap_or("nurture");
         lines.push(field(
             theme,
             "goes to",
             vec![Span::styled(
-                "nurture (marketing); the reason is written as a note",
+                format!("nurture (marketing) · {track}"),
                 theme.dim(),
             )],
         ));
+        if let Some(t) = chosen.and_then(|r| ctx.config.recycle.revisit_at(&r.code, ctx.now)) {
+            lines.push(field(
+                theme,
+                "revisit",
+                vec![Span::styled(
+                    t.format("%a %Y-%m-%d").to_string(),
+                    theme.dim(),
+                )],
+            ));
+        }
+        let loops = recycles_of(ctx, &d.lead_id);
+        if loops > 0 {
+            let over = ctx.config.recycle.over_cap(loops + 1);
+            let text = format!(
+                "recycled {loops} time(s) before; the agreed cap is {}{}",
+                ctx.config.recycle.max_loops,
+                if over {
+                    " — this one goes over it"
+                } else {
+                    ""
+                }
+            );
+            let style = if over { theme.warning() } else { theme.dim() };
+            let icon = if over { "⚠ " } else { "" };
+            lines.push(field(
+                theme,
+                "history",
+                vec![Span::styled(format!("{icon}{text}"), style)],
+            ));
+        }
         lines.push(Line::raw(""));
         for (i, reason) in ctx.config.recycle.reasons.iter().enumerate() {
             let label = if i == 0 { "reason" } else { "" };

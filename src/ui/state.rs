@@ -80,8 +80,18 @@ pub enum ActionChoice {
 /// A modal on top of the cockpit; keys go to it first.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Dialog {
-    Help { scroll: u16 },
-    Detail { lead_id: String, scroll: u16 },
+    Help {
+        scroll: u16,
+    },
+    Detail {
+        lead_id: String,
+        scroll: u16,
+    },
+    /// A stage's definition and the SLAs that watch it.
+    Stage {
+        stage: crate::domain::Stage,
+        scroll: u16,
+    },
     HandOff(HandOff),
     Recycle(Recycle),
     Note(NoteDraft),

@@ -112,6 +112,21 @@ fn help_modal() {
 }
 
 #[test]
+fn stage_definition_and_its_slas() {
+    let fx = Fixture::new();
+    let mut ui = ui_for(&fx);
+    press(&mut ui, &fx, "d");
+    let screen = render(&ui, &fx, 120, 40);
+    // The config's definition and the SLA watching MQLs, with live counts.
+    assert!(
+        screen.contains("Waiting on sales to accept or reject"),
+        "{screen}"
+    );
+    assert!(screen.contains("mql_response"), "{screen}");
+    assert_snapshot!(screen);
+}
+
+#[test]
 fn hand_off_dialog() {
     let fx = Fixture::new();
     let mut ui = ui_for(&fx);

@@ -146,6 +146,18 @@ fn lines<'a>(theme: Theme, ctx: &ViewCtx, lead_id: &str, w: usize) -> Vec<Line<'
                 spans.push(Span::raw(format!(" · for {}", age(ctx.now - t))));
             }
             out.push(field(theme, "stage", spans));
+            let loops = super::recycle::recycles_of(ctx, &lead.id);
+            if loops > 0 {
+                let policy = &ctx.config.recycle;
+                let over = policy.over_cap(loops);
+                let text = format!(
+                    "{}recycled {loops} time(s); the agreed cap is {}",
+                    if over { "⚠ " } else { "" },
+                    policy.max_loops
+                );
+                let style = if over { theme.warning() } else { theme.dim() };
+                out.push(field(theme, "recycles", vec![Span::styled(text, style)]));
+            }
             let definition = &ctx.config.stages.info(stage).definition;
             out.extend(long_field(theme, "", definition, theme.dim(), w));
         }

@@ -451,3 +451,40 @@ fn unmapped_leads_show_in_the_pipeline_title_and_filter_in_the_leads_title() {
     assert_eq!(ui.visible_leads(&fx.ctx()).len(), 1);
     assert!(fx.snapshot.stage_leads[mql].len() > 1);
 }
+
+/// A lead recycled more often than the teams agreed is flagged in its detail.
+#[test]
+fn recycle_loops_over_the_cap_are_flagged() {
+    let mut fx = Fixture::new();
+    let detail = |fx: &Fixture| {
+        let mut ui = ui_for(fx);
+        ui.dialog = Some(super::state::Dialog::Detail {
+            lead_id: "nurture-1".into(),
+            scroll: 0,
+        });
+        render(&ui, fx, 120, 40)
+    };
+    // The fixture's one recycle is within the cap of 2.
+    let screen = detail(&fx);
+    assert!(screen.contains("recycled 1 time(s)"), "{screen}");
+    assert!(!screen.contains("⚠ recycled"), "{screen}");
+    let extra: Vec<crate::domain::Note> = (0..2)
+        .map(|i| crate::domain::Note {
+            id: format!("again-{i}"),
+            lead_ids: vec!["nurture-1".into()],
+            owner_id: None,
+            at: fx.now - chrono::Duration::days(30 * (i + 1)),
+            kind: crate::domain::feedback::NoteKind::Recycle {
+                reason: Some("no_response".into()),
+                text: String::new(),
+            },
+        })
+        .collect();
+    fx.store.upsert_notes(extra);
+    fx.rebuild();
+    let screen = detail(&fx);
+    assert!(
+        screen.contains("⚠ recycled 3 time(s); the agreed cap is 2"),
+        "{screen}"
+    );
+}

@@ -177,5 +177,15 @@ async fn a_refused_action_is_shown_as_failed() {
     .await;
     let screen = render(&app, 160, 45);
     assert!(screen.contains("failed"), "{screen}");
+    // `r` also reconciles deletions: the archived lead leaves the panes.
+    let mql = stage_index(Stage::Mql);
+    let before = app.model.snapshot.counts[mql];
+    assert!(app.model.store.lead(&lead.id).is_some());
+    press(&mut app, KeyCode::Char('r'));
+    pump_until(&mut app, &mut rx, |a| {
+        a.model.store.lead(&lead.id).is_none()
+    })
+    .await;
+    assert_eq!(app.model.snapshot.counts[mql], before - 1);
     sim.shutdown().await;
 }

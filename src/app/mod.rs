@@ -130,6 +130,11 @@ impl App {
                 self.stale_snapshot |= changed;
                 changed
             }
+            SyncEvent::Removed { leads, deals, .. } => {
+                let changed = self.model.store.remove(&leads, &deals);
+                self.stale_snapshot |= changed;
+                changed
+            }
             SyncEvent::Action(id, status) => {
                 let now = self.model.now;
                 match self.model.outbox.iter_mut().find(|e| e.id() == id) {

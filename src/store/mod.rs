@@ -42,6 +42,18 @@ impl<T: PartialEq> Table<T> {
     fn get(&self, id: &str) -> Option<&T> {
         self.index.get(id).map(|&i| &self.rows[i])
     }
+
+    /// Remove a row; the last row takes its place, so only one index entry moves.
+    fn remove(&mut self, id: &str, id_of: impl Fn(&T) -> &str) -> bool {
+        let Some(i) = self.index.remove(id) else {
+            return false;
+        };
+        self.rows.swap_remove(i);
+        if let Some(moved) = self.rows.get(i) {
+            self.index.insert(id_of(moved).to_string(), i);
+        }
+        true
+    }
 }
 
 #[derive(Debug, Default)]
@@ -110,6 +122,18 @@ impl Store {
         changed
     }
 
+    /// Forget records the vendor deleted (archived). Returns whether anything was removed.
+    pub fn remove(&mut self, lead_ids: &[String], deal_ids: &[String]) -> bool {
+        let mut changed = false;
+        for id in lead_ids {
+            changed |= self.leads.remove(id, |l| &l.id);
+        }
+        for id in deal_ids {
+            changed |= self.deals.remove(id, |d| &d.id);
+        }
+        changed
+    }
+
     pub fn set_owners(&mut self, owners: Vec<Owner>) -> bool {
         let changed = self.owners != owners;
         self.owners = owners;
@@ -140,5 +164,25 @@ mod tests {
         assert!(store.upsert_leads(vec![moved]));
         assert_eq!(store.leads().len(), 1);
         assert_eq!(store.lead("1").unwrap().stage, Some(Stage::Sal));
+    }
+
+    #[test]
+    fn removing_keeps_the_index_right() {
+        let mut store = Store::default();
+        let leads: Vec<_> = ["a", "b", "c"]
+            .iter()
+            .map(|id| {
+                let mut l = lead_in(Stage::Mql);
+                l.id = id.to_string();
+                l
+            })
+            .collect();
+        store.upsert_leads(leads);
+        assert!(store.remove(&["a".into(), "zz".into()], &[]));
+        assert!(!store.remove(&["a".into()], &[]));
+        assert_eq!(store.leads().len(), 2);
+        assert!(store.lead("a").is_none());
+        assert_eq!(store.lead("c").unwrap().id, "c");
+        assert_eq!(store.lead("b").unwrap().id, "b");
     }
 }

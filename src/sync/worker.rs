@@ -14,7 +14,7 @@ use super::status::{ActionStatus, SourceHealth};
 use crate::domain::action::{Action, ActionId};
 use crate::domain::{DealStage, Owner};
 use crate::sources::SourceError;
-use crate::sources::hubspot::{Cursor, Delta, HubSpot};
+use crate::sources::hubspot::{Cursor, Delta, HubSpot, Kind};
 
 /// What a source tells the app loop.
 #[derive(Debug)]
@@ -26,6 +26,12 @@ pub enum SyncEvent {
         deal_stages: Vec<DealStage>,
     },
     Data(usize, Delta),
+    /// Records the vendor deleted (archived) since we loaded them.
+    Removed {
+        source: usize,
+        leads: Vec<String>,
+        deals: Vec<String>,
+    },
     Action(ActionId, ActionStatus),
 }
 
@@ -40,8 +46,8 @@ pub enum SourceCommand {
 /// with the last error, never silently dropped.
 const MAX_ACTION_ATTEMPTS: u32 = 6;
 
-/// Owners and deal stages change rarely; re-read them this often so a new or deactivated
-/// owner shows up without a restart.
+/// Owners and deal stages change rarely, and search never reports deletions; re-read them
+/// this often (and on every manual refresh) so the cockpit catches up without a restart.
 const REFERENCE_EVERY: Duration = Duration::from_secs(600);
 
 pub struct Worker {
@@ -96,7 +102,11 @@ impl Worker {
                 biased;
                 cmd = commands.recv() => match cmd {
                     None => return,
-                    Some(SourceCommand::Refresh) => next_poll = Some(self.soonest()),
+                    Some(SourceCommand::Refresh) => {
+                        // A manual refresh also re-reads owners and deletions.
+                        self.reference_at = None;
+                        next_poll = Some(self.soonest());
+                    }
                     Some(SourceCommand::Apply(action)) => {
                         self.send(SyncEvent::Action(action.id, ActionStatus::Pending));
                         self.outbox.push_back((action, 0));
@@ -149,6 +159,7 @@ impl Worker {
             .is_none_or(|t| t.elapsed() >= REFERENCE_EVERY)
         {
             self.refresh_reference().await?;
+            self.reconcile_deletions().await?;
         }
         let Some(cursor) = self.cursor.as_mut() else {
             return Ok(());
@@ -156,6 +167,20 @@ impl Worker {
         let delta = self.client.poll(cursor).await?;
         if !delta.is_empty() {
             self.send(SyncEvent::Data(self.index, delta));
+        }
+        Ok(())
+    }
+
+    /// Deleted contacts and deals leave the panes (search never reports them).
+    async fn reconcile_deletions(&mut self) -> Result<(), SourceError> {
+        let leads = self.client.archived_ids(Kind::Contacts).await?;
+        let deals = self.client.archived_ids(Kind::Deals).await?;
+        if !leads.is_empty() || !deals.is_empty() {
+            self.send(SyncEvent::Removed {
+                source: self.index,
+                leads,
+                deals,
+            });
         }
         Ok(())
     }

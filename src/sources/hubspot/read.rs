@@ -134,6 +134,34 @@ impl HubSpot {
         .await
     }
 
+    /// Ids of archived (deleted) records of `kind`: HubSpot's search never returns them, so
+    /// this is how a deletion in the CRM reaches the cockpit.
+    pub async fn archived_ids(&mut self, kind: Kind) -> Result<Vec<String>, SourceError> {
+        let path = format!("/crm/v3/objects/{}", kind.path());
+        let mut ids = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page: Page<Object> = self
+                .call(|s| {
+                    let mut q = vec![
+                        ("limit", LIST_LIMIT.to_string()),
+                        ("archived", "true".to_string()),
+                        ("properties", kind.modified_property().to_string()),
+                    ];
+                    if let Some(a) = &after {
+                        q.push(("after", a.clone()));
+                    }
+                    s.request(Method::GET, &path).query(&q)
+                })
+                .await?;
+            ids.extend(page.results.iter().map(|o| o.id.clone()));
+            match page.next_after() {
+                Some(a) => after = Some(a),
+                None => return Ok(ids),
+            }
+        }
+    }
+
     /// The newest modification time now, so changes made during the first load are not missed.
     pub async fn high_water_mark(
         &mut self,

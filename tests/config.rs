@@ -234,3 +234,35 @@ fn the_cockpit_refuses_a_bad_config_before_touching_the_terminal() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("expected one of the shared stages"));
 }
+
+#[test]
+fn equal_priority_rules_are_tried_in_file_order() {
+    // Both rules match a bare MQL; the stage written first wins.
+    let text = r#"
+[[stage]]
+id = "sal"
+[[stage.hubspot]]
+when = { lifecyclestage = ["marketingqualifiedlead"] }
+
+[[stage]]
+id = "mql"
+[[stage.hubspot]]
+when = { lifecyclestage = ["marketingqualifiedlead"] }
+"#;
+    let c = Config::parse("order.toml", text).expect("valid");
+    let mql = |p: &str| (p == "lifecyclestage").then_some("marketingqualifiedlead");
+    assert_eq!(c.stages.classify(mql), Some(Stage::Sal));
+    let swapped = text
+        .replacen("\"sal\"", "\"tmp\"", 1)
+        .replacen("\"mql\"", "\"sal\"", 1)
+        .replacen("\"tmp\"", "\"mql\"", 1);
+    let c = Config::parse("order.toml", &swapped).expect("valid");
+    assert_eq!(c.stages.classify(mql), Some(Stage::Mql));
+}
+
+#[test]
+fn a_coverage_section_without_segment_by_keeps_the_default_cut() {
+    let c = Config::parse("cov.toml", "[coverage]\nfallback = [\"a@x.example\"]\n").expect("valid");
+    assert_eq!(c.coverage.segment_by, Config::builtin().coverage.segment_by);
+    assert_eq!(c.coverage.fallback, ["a@x.example"]);
+}

@@ -84,7 +84,12 @@ pub fn parse(path: &str, text: &str, base: Option<&Config>) -> Result<Config, Co
 
     let coverage = match &file.coverage {
         Some(c) => Coverage {
-            segment_by: SegmentBy::parse(c.segment_by.as_deref().unwrap_or("region_size")),
+            segment_by: match c.segment_by.as_deref() {
+                Some(by) => SegmentBy::parse(by),
+                None => base
+                    .map(|b| b.coverage.segment_by.clone())
+                    .unwrap_or(SegmentBy::Region),
+            },
             segments: c
                 .segment
                 .iter()
@@ -284,16 +289,20 @@ fn stage_catalog(
                 .unwrap_or_default(),
         });
     }
-    // Rules: a stage written in the file brings its own rules; others keep the base's.
+    // Rules: a stage written in the file brings its own rules, in file order (the catalog
+    // then sorts by priority, keeping that order among equals); others keep the base's.
+    for w in &file.stage {
+        let stage = w.id.get_ref().0;
+        rules.extend(w.hubspot.iter().map(|r| MatchRule {
+            stage,
+            priority: r.priority,
+            when: r.when.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        }));
+    }
     let base_rules = base.map(|b| b.stages.rules().to_vec()).unwrap_or_default();
     for (i, stage) in Stage::ALL.into_iter().enumerate() {
-        match written.get(&i) {
-            Some(w) => rules.extend(w.hubspot.iter().map(|r| MatchRule {
-                stage,
-                priority: r.priority,
-                when: r.when.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-            })),
-            None => rules.extend(base_rules.iter().filter(|r| r.stage == stage).cloned()),
+        if !written.contains_key(&i) {
+            rules.extend(base_rules.iter().filter(|r| r.stage == stage).cloned());
         }
     }
     Ok(StageCatalog::new(info, rules))

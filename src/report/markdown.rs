@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use chrono::Duration;
+use chrono::{Datelike, Duration};
 
 use super::{KpiOut, Report};
 use crate::units::{count, money, percent, signed_hm};
@@ -40,7 +40,15 @@ fn mark(k: &KpiOut) -> &'static str {
 
 pub fn to_markdown(r: &Report) -> String {
     let mut out = String::new();
-    let week = r.period.start.format("%G-W%V");
+    let when = match r.period.kind {
+        "week" => r.period.start.format("%G-W%V").to_string(),
+        "month" => r.period.start.format("%Y-%m").to_string(),
+        _ => format!(
+            "{}-Q{}",
+            r.period.start.format("%Y"),
+            r.period.start.month0() / 3 + 1
+        ),
+    };
     let _ = writeln!(
         out,
         "## tandem standup · this {} ({} → {}) · as of {}",
@@ -54,7 +62,7 @@ pub fn to_markdown(r: &Report) -> String {
     }
     let _ = writeln!(
         out,
-        "\n### Pipeline ({week})\n\n| stage | owner | leads |\n|---|---|---:|"
+        "\n### Pipeline ({when})\n\n| stage | owner | leads |\n|---|---|---:|"
     );
     for s in &r.stages {
         let _ = writeln!(

@@ -22,7 +22,8 @@ pub enum KpiValue {
     /// 0.0–1.0; `None` when there is nothing to divide by yet.
     Ratio(Option<f64>),
     Money(f64),
-    /// Business time; `None` when no lead has been measured yet.
+    /// A duration (business time for speed to lead, calendar time for the sales cycle);
+    /// `None` when nothing has been measured yet.
     Duration(Option<Duration>),
     /// A multiple such as pipeline coverage (3.2×).
     Multiple(Option<f64>),

@@ -1,0 +1,116 @@
+//! What a standup feels: how fast the first load fills the cockpit, how long a data change
+//! takes to re-derive every pane, and how long one frame takes to draw — on the 5,000-contact
+//! simulated world over real loopback HTTP.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use criterion::{Criterion, criterion_group, criterion_main};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use tokio::runtime::Runtime;
+
+use tandem::app::App;
+use tandem::config::Config;
+use tandem::domain::kpi::PeriodKind;
+use tandem::domain::snapshot::{Snapshot, SnapshotInput};
+use tandem::sim::{self, SimHandle, SimOptions};
+use tandem::sources::Secret;
+use tandem::sources::hubspot::{HubSpot, Mapping};
+use tandem::store::Store;
+use tandem::sync::{SyncEvent, load_all};
+
+const CONTACTS: usize = 5000;
+
+fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-20T15:02:00Z")
+        .unwrap()
+        .to_utc()
+}
+
+fn client(sim: &SimHandle, config: &Config) -> HubSpot {
+    let mapping = Mapping::new(
+        Arc::new(config.stages.clone()),
+        config.extra_contact_properties(),
+    );
+    HubSpot::new(&sim.base_url, Secret::new(sim.token.clone()), mapping).unwrap()
+}
+
+async fn frozen_sim() -> SimHandle {
+    let mut opts = SimOptions::new(42, CONTACTS);
+    opts.now = Some(now());
+    // The bench loads many times over; don't let the simulated rate limit pace it.
+    opts.burst_limit = 1_000_000;
+    sim::start(opts).await.unwrap()
+}
+
+async fn loaded_store(sim: &SimHandle, config: &Config) -> Store {
+    let (reference, delta, _) = load_all(&mut client(sim, config)).await.unwrap();
+    let mut store = Store::default();
+    store.set_owners(reference.owners);
+    store.set_deal_stages(reference.deal_stages);
+    store.upsert_leads(delta.leads);
+    store.upsert_deals(delta.deals);
+    store.upsert_notes(delta.notes);
+    store
+}
+
+fn benches(c: &mut Criterion) {
+    let rt = Runtime::new().unwrap();
+    let config = Config::builtin();
+    let sim = rt.block_on(frozen_sim());
+
+    let mut group = c.benchmark_group("cockpit");
+    group.sample_size(10);
+    group.bench_function("first load, 5k contacts over HTTP", |b| {
+        b.to_async(&rt).iter(|| loaded_store(&sim, &config));
+    });
+
+    let store = rt.block_on(loaded_store(&sim, &config));
+    group.bench_function("snapshot rebuild after a data change", |b| {
+        b.iter(|| {
+            Snapshot::build(
+                &SnapshotInput {
+                    leads: store.leads(),
+                    deals: store.deals(),
+                    deal_stages: store.deal_stages(),
+                    notes: store.notes(),
+                    owners: store.owners(),
+                    slas: &config.slas,
+                    calendar: &config.calendar,
+                    targets: &config.targets,
+                    period: PeriodKind::Week,
+                    half_life: config.attribution.half_life,
+                },
+                now(),
+            )
+        });
+    });
+
+    // A frame of the wide cockpit with every pane full.
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut app = App::new(
+        Arc::new(config.clone()),
+        vec![("HubSpot".into(), tx)],
+        true,
+        true,
+        now(),
+    );
+    let data = rt.block_on(async { load_all(&mut client(&sim, &config)).await.unwrap() });
+    app.on_sync(SyncEvent::Reference {
+        source: 0,
+        owners: data.0.owners,
+        deal_stages: data.0.deal_stages,
+    });
+    app.on_sync(SyncEvent::Data(0, data.1));
+    app.refresh_snapshot();
+    let mut terminal = Terminal::new(TestBackend::new(160, 45)).unwrap();
+    group.bench_function("draw one 160x45 frame", |b| {
+        b.iter(|| terminal.draw(|f| app.draw(f)).unwrap().area);
+    });
+    group.finish();
+    rt.block_on(sim.shutdown());
+}
+
+criterion_group!(cockpit, benches);
+criterion_main!(cockpit);

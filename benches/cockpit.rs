@@ -13,12 +13,11 @@ use tokio::runtime::Runtime;
 use tandem::app::App;
 use tandem::config::Config;
 use tandem::domain::kpi::PeriodKind;
-use tandem::domain::snapshot::{Snapshot, SnapshotInput};
 use tandem::sim::{self, SimHandle, SimOptions};
 use tandem::sources::Secret;
 use tandem::sources::hubspot::{HubSpot, Mapping};
 use tandem::store::Store;
-use tandem::sync::{SyncEvent, load_all};
+use tandem::sync::{SyncEvent, load_all, load_store};
 
 const CONTACTS: usize = 5000;
 
@@ -45,14 +44,7 @@ async fn frozen_sim() -> SimHandle {
 }
 
 async fn loaded_store(sim: &SimHandle, config: &Config) -> Store {
-    let (reference, delta, _) = load_all(&mut client(sim, config)).await.unwrap();
-    let mut store = Store::default();
-    store.set_owners(reference.owners);
-    store.set_deal_stages(reference.deal_stages);
-    store.upsert_leads(delta.leads);
-    store.upsert_deals(delta.deals);
-    store.upsert_notes(delta.notes);
-    store
+    load_store(&mut client(sim, config)).await.unwrap().0
 }
 
 fn benches(c: &mut Criterion) {
@@ -68,23 +60,7 @@ fn benches(c: &mut Criterion) {
 
     let store = rt.block_on(loaded_store(&sim, &config));
     group.bench_function("snapshot rebuild after a data change", |b| {
-        b.iter(|| {
-            Snapshot::build(
-                &SnapshotInput {
-                    leads: store.leads(),
-                    deals: store.deals(),
-                    deal_stages: store.deal_stages(),
-                    notes: store.notes(),
-                    owners: store.owners(),
-                    slas: &config.slas,
-                    calendar: &config.calendar,
-                    targets: &config.targets,
-                    period: PeriodKind::Week,
-                    half_life: config.attribution.half_life,
-                },
-                now(),
-            )
-        });
+        b.iter(|| store.snapshot(&config, PeriodKind::Week, now()));
     });
 
     // A frame of the wide cockpit with every pane full.

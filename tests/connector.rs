@@ -13,8 +13,8 @@ use tandem::sources::hubspot::HubSpot;
 use tandem::sources::{Secret, SourceError};
 use tandem::store::Store;
 
-use common::{client, inject, server_contact};
-use tandem::sync::load_all;
+use common::{client, get_json, inject, post_json, server_contact};
+use tandem::sync::{load_all, load_store};
 
 async fn frozen_sim(contacts: usize) -> SimHandle {
     common::frozen_sim(7, contacts).await
@@ -70,14 +70,7 @@ async fn server_notes(sim: &SimHandle, contact_id: &str) -> Vec<String> {
 }
 
 async fn loaded_store(client: &mut HubSpot) -> (Store, tandem::sources::hubspot::Cursor) {
-    let (reference, delta, cursor) = load_all(client).await.expect("first load");
-    let mut store = Store::default();
-    store.set_owners(reference.owners);
-    store.set_deal_stages(reference.deal_stages);
-    store.upsert_leads(delta.leads);
-    store.upsert_deals(delta.deals);
-    store.upsert_notes(delta.notes);
-    (store, cursor)
+    load_store(client).await.expect("first load")
 }
 
 fn action(id: u64, lead_id: &str, kind: ActionKind) -> Action {
@@ -388,20 +381,12 @@ async fn newest_modified(
     object: &str,
     prop: &str,
 ) -> chrono::DateTime<chrono::Utc> {
-    let page: Value = reqwest::Client::new()
-        .post(format!("{}/crm/v3/objects/{object}/search", sim.base_url))
-        .bearer_auth(&sim.token)
-        .json(&json!({
-            "sorts": [{ "propertyName": prop, "direction": "DESCENDING" }],
-            "properties": [prop],
-            "limit": 1
-        }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = json!({
+        "sorts": [{ "propertyName": prop, "direction": "DESCENDING" }],
+        "properties": [prop],
+        "limit": 1
+    });
+    let page = post_json(sim, &format!("/crm/v3/objects/{object}/search"), &body).await;
     let raw = page["results"][0]["properties"][prop].as_str().unwrap();
     chrono::DateTime::parse_from_rfc3339(raw).unwrap().to_utc()
 }
@@ -420,16 +405,9 @@ async fn patch_status(sim: &SimHandle, id: &str, status: &str) {
 }
 
 async fn faults_injected(sim: &SimHandle) -> u64 {
-    let stats: Value = reqwest::Client::new()
-        .get(format!("{}/_sim/stats", sim.base_url))
-        .bearer_auth(&sim.token)
-        .send()
-        .await
+    get_json(sim, "/_sim/stats", &[]).await["faults_injected"]
+        .as_u64()
         .unwrap()
-        .json()
-        .await
-        .unwrap();
-    stats["faults_injected"].as_u64().unwrap()
 }
 
 #[tokio::test]

@@ -5,59 +5,26 @@ mod common;
 
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::sync::mpsc;
 
 use tandem::domain::action::{Action, ActionKind};
 use tandem::domain::feedback::Verdict;
 use tandem::sync::{self, ActionStatus, SourceCommand, SyncEvent};
 
-use common::{client, frozen_sim, inject};
+use common::{client, frozen_sim, get_json, inject, list_all};
 
 async fn notes_with(sim: &tandem::sim::SimHandle, marker: &str) -> usize {
-    let page: Value = reqwest::Client::new()
-        .get(format!("{}/crm/v3/objects/notes", sim.base_url))
-        .query(&[("limit", "100"), ("properties", "hs_note_body")])
-        .bearer_auth(&sim.token)
-        .send()
+    list_all(sim, "notes", "hs_note_body")
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let mut n = 0;
-    let mut page = page;
-    let http = reqwest::Client::new();
-    loop {
-        n += page["results"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|o| {
-                o["properties"]["hs_note_body"]
-                    .as_str()
-                    .unwrap_or("")
-                    .contains(marker)
-            })
-            .count();
-        let Some(after) = page["paging"]["next"]["after"].as_str() else {
-            return n;
-        };
-        page = http
-            .get(format!("{}/crm/v3/objects/notes", sim.base_url))
-            .query(&[
-                ("limit", "100"),
-                ("properties", "hs_note_body"),
-                ("after", after),
-            ])
-            .bearer_auth(&sim.token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-    }
+        .iter()
+        .filter(|o| {
+            o["properties"]["hs_note_body"]
+                .as_str()
+                .unwrap_or("")
+                .contains(marker)
+        })
+        .count()
 }
 
 /// Wait for the action's final status (the timeout only turns a hang into a failure).
@@ -77,16 +44,7 @@ async fn outcome(rx: &mut mpsc::UnboundedReceiver<SyncEvent>, id: u64) -> Action
 }
 
 async fn first_contact(sim: &tandem::sim::SimHandle) -> String {
-    let page: Value = reqwest::Client::new()
-        .get(format!("{}/crm/v3/objects/contacts", sim.base_url))
-        .query(&[("limit", "1")])
-        .bearer_auth(&sim.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page = get_json(sim, "/crm/v3/objects/contacts", &[("limit", "1")]).await;
     page["results"][0]["id"].as_str().unwrap().to_string()
 }
 

@@ -10,7 +10,7 @@ use std::process::Command;
 use chrono::{DateTime, Datelike, NaiveTime, TimeZone, Utc, Weekday};
 use serde_json::Value;
 
-use common::{frozen_now, frozen_sim_with};
+use common::{frozen_now, frozen_sim_with, list_all};
 use tandem::sim::{SimHandle, SimOptions};
 
 const NOW: &str = "2026-11-20T15:02:00Z";
@@ -18,37 +18,6 @@ const TOKEN_ENV: &str = "TANDEM_REPORT_TEST_TOKEN";
 
 fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-}
-
-/// Every object of a type, paged through the list endpoint like a curl user would.
-async fn all(sim: &SimHandle, object: &str, props: &str) -> Vec<Value> {
-    let http = reqwest::Client::new();
-    let mut out = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let mut q = vec![
-            ("limit", "100".to_string()),
-            ("properties", props.to_string()),
-        ];
-        if let Some(a) = &after {
-            q.push(("after", a.clone()));
-        }
-        let page: Value = http
-            .get(format!("{}/crm/v3/objects/{object}", sim.base_url))
-            .query(&q)
-            .bearer_auth(&sim.token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        out.extend(page["results"].as_array().unwrap().iter().cloned());
-        match page["paging"]["next"]["after"].as_str() {
-            Some(a) => after = Some(a.to_string()),
-            None => return out,
-        }
-    }
 }
 
 fn prop<'a>(o: &'a Value, name: &str) -> &'a str {
@@ -156,7 +125,7 @@ async fn report_json_matches_figures_computed_from_the_api() {
         String::from_utf8_lossy(&out.stderr)
     );
     let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    let contacts = all(
+    let contacts = list_all(
         &run.sim,
         "contacts",
         "lifecyclestage,hs_lead_status,hs_lifecyclestage_marketingqualifiedlead_date",
@@ -201,7 +170,7 @@ async fn report_json_matches_figures_computed_from_the_api() {
     assert_eq!(kpi("mqls_created")["target"].as_f64(), Some(60.0));
 
     // Win rate: deals closed this week in a won or lost stage of the pipeline.
-    let deals = all(&run.sim, "deals", "dealstage,closedate").await;
+    let deals = list_all(&run.sim, "deals", "dealstage,closedate").await;
     let (mut won, mut lost) = (0, 0);
     for d in &deals {
         let Some(closed) = time(d, "closedate") else {
@@ -256,7 +225,7 @@ async fn report_json_matches_figures_computed_from_the_api() {
     }
 
     // Feedback notes rolled up by campaign.
-    let notes = all(&run.sim, "notes", "hs_note_body").await;
+    let notes = list_all(&run.sim, "notes", "hs_note_body").await;
     let mut roll: BTreeMap<String, (u64, u64)> = BTreeMap::new();
     for n in &notes {
         let first = prop(n, "hs_note_body").lines().next().unwrap_or("");

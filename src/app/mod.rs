@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use crate::config::Config;
 use crate::domain::kpi::PeriodKind;
-use crate::domain::snapshot::{Snapshot, SnapshotInput};
+use crate::domain::snapshot::Snapshot;
 use crate::store::Store;
 use crate::sync::{ActionStatus, OutboxEntry, SourceCommand, SourceHealth, SyncEvent};
 use crate::ui::{Command, UiState, ViewCtx};
@@ -155,21 +155,8 @@ impl App {
             return;
         }
         self.stale_snapshot = false;
-        self.model.snapshot = Snapshot::build(
-            &SnapshotInput {
-                leads: self.model.store.leads(),
-                deals: self.model.store.deals(),
-                deal_stages: self.model.store.deal_stages(),
-                notes: self.model.store.notes(),
-                owners: self.model.store.owners(),
-                slas: &self.model.config.slas,
-                calendar: &self.model.config.calendar,
-                targets: &self.model.config.targets,
-                period: self.model.period,
-                half_life: self.model.config.attribution.half_life,
-            },
-            self.model.now,
-        );
+        let m = &self.model;
+        self.model.snapshot = m.store.snapshot(&m.config, m.period, m.now);
         self.ui.on_data_changed(&self.model.view());
     }
 

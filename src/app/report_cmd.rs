@@ -9,8 +9,7 @@ use crate::config::Config;
 use crate::domain::kpi::PeriodKind;
 use crate::report::{Report, to_check_text, to_markdown};
 use crate::sim::SimOptions;
-use crate::store::Store;
-use crate::sync::load_all;
+use crate::sync::load_store;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -29,18 +28,11 @@ pub async fn load_report(
     let mut source = connect(config, hubspot_url, Duration::ZERO, embedded)
         .await
         .map_err(|e| (e.message, e.code))?;
-    let loaded = load_all(&mut source.hubspot).await;
+    let loaded = load_store(&mut source.hubspot).await;
     if let Some(sim) = source.embedded.take() {
         sim.shutdown().await;
     }
-    let (reference, delta, _) =
-        loaded.map_err(|e| (format!("cannot load from {}: {e}", source.name), 2))?;
-    let mut store = Store::default();
-    store.set_owners(reference.owners);
-    store.set_deal_stages(reference.deal_stages);
-    store.upsert_leads(delta.leads);
-    store.upsert_deals(delta.deals);
-    store.upsert_notes(delta.notes);
+    let (store, _) = loaded.map_err(|e| (format!("cannot load from {}: {e}", source.name), 2))?;
     Ok(Report::build(config, &store, period, now, source.simulated))
 }
 

@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::domain::Stage;
 use crate::domain::kpi::{KpiValue, PeriodKind};
 use crate::domain::sla::{SlaState, pace};
-use crate::domain::snapshot::{Snapshot, SnapshotInput, stage_index};
+use crate::domain::snapshot::stage_index;
 use crate::store::Store;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -118,21 +118,7 @@ impl Report {
         now: DateTime<Utc>,
         simulated: bool,
     ) -> Report {
-        let snap = Snapshot::build(
-            &SnapshotInput {
-                leads: store.leads(),
-                deals: store.deals(),
-                deal_stages: store.deal_stages(),
-                notes: store.notes(),
-                owners: store.owners(),
-                slas: &config.slas,
-                calendar: &config.calendar,
-                targets: &config.targets,
-                period,
-                half_life: config.attribution.half_life,
-            },
-            now,
-        );
+        let snap = store.snapshot(config, period, now);
         let p = snap.period.expect("the snapshot has a period");
         let stages = Stage::ALL
             .iter()

@@ -4,6 +4,11 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
+
+use crate::config::Config;
+use crate::domain::kpi::PeriodKind;
+use crate::domain::snapshot::{Snapshot, SnapshotInput};
 use crate::domain::{Deal, DealStage, Lead, Note, Owner};
 
 /// Upsert-by-id storage that keeps a stable order for rendering.
@@ -132,6 +137,25 @@ impl Store {
             changed |= self.deals.remove(id, |d| &d.id);
         }
         changed
+    }
+
+    /// Everything the panes and reports show, derived under the teams' definitions.
+    pub fn snapshot(&self, config: &Config, period: PeriodKind, now: DateTime<Utc>) -> Snapshot {
+        Snapshot::build(
+            &SnapshotInput {
+                leads: self.leads(),
+                deals: self.deals(),
+                deal_stages: self.deal_stages(),
+                notes: self.notes(),
+                owners: self.owners(),
+                slas: &config.slas,
+                calendar: &config.calendar,
+                targets: &config.targets,
+                period,
+                half_life: config.attribution.half_life,
+            },
+            now,
+        )
     }
 
     pub fn set_owners(&mut self, owners: Vec<Owner>) -> bool {

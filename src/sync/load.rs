@@ -5,6 +5,7 @@ use chrono::DateTime;
 use crate::domain::{DealStage, Owner};
 use crate::sources::SourceError;
 use crate::sources::hubspot::{Cursor, Delta, HubSpot, Kind, map_page};
+use crate::store::Store;
 
 /// Reference data that changes rarely and is loaded whole.
 #[derive(Debug, Default)]
@@ -65,4 +66,16 @@ pub async fn load_all(client: &mut HubSpot) -> Result<(Reference, Delta, Cursor)
     })
     .await?;
     Ok((reference, all, cursor))
+}
+
+/// Load everything into a fresh store (headless use: reports, benchmarks, tests).
+pub async fn load_store(client: &mut HubSpot) -> Result<(Store, Cursor), SourceError> {
+    let (reference, delta, cursor) = load_all(client).await?;
+    let mut store = Store::default();
+    store.set_owners(reference.owners);
+    store.set_deal_stages(reference.deal_stages);
+    store.upsert_leads(delta.leads);
+    store.upsert_deals(delta.deals);
+    store.upsert_notes(delta.notes);
+    Ok((store, cursor))
 }

@@ -5,6 +5,6 @@ pub mod load;
 pub mod status;
 pub mod worker;
 
-pub use load::{Reference, full_load, load_all, load_reference};
+pub use load::{Reference, full_load, load_all, load_reference, load_store};
 pub use status::{ActionStatus, OutboxEntry, SourceHealth};
 pub use worker::{SourceCommand, SyncEvent, spawn};

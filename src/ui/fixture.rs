@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::config::Config;
 use crate::domain::action::{Action, ActionKind};
 use crate::domain::feedback::{NoteKind, Verdict};
-use crate::domain::snapshot::{Snapshot, SnapshotInput};
+use crate::domain::snapshot::Snapshot;
 use crate::domain::{Deal, DealStage, Lead, LeadDates, Note, Owner, Stage, Team};
 use crate::store::Store;
 use crate::sync::{ActionStatus, OutboxEntry, SourceHealth};
@@ -558,21 +558,9 @@ impl Fixture {
     }
 
     pub fn rebuild(&mut self) {
-        self.snapshot = Snapshot::build(
-            &SnapshotInput {
-                leads: self.store.leads(),
-                deals: self.store.deals(),
-                deal_stages: self.store.deal_stages(),
-                notes: self.store.notes(),
-                owners: self.store.owners(),
-                slas: &self.config.slas,
-                calendar: &self.config.calendar,
-                targets: &self.config.targets,
-                period: crate::domain::kpi::PeriodKind::Week,
-                half_life: self.config.attribution.half_life,
-            },
-            self.now,
-        );
+        self.snapshot =
+            self.store
+                .snapshot(&self.config, crate::domain::kpi::PeriodKind::Week, self.now);
     }
 
     /// Move a lead to another stage (as a sync would) and rebuild the snapshot.

@@ -41,14 +41,11 @@ pub fn client_with(sim: &SimHandle, config: &Config) -> HubSpot {
     HubSpot::new(&sim.base_url, Secret::new(sim.token.clone()), mapping).unwrap()
 }
 
-/// Read the server's own record of a contact, the way a curl user would.
-pub async fn server_contact(sim: &SimHandle, id: &str) -> Value {
+/// `GET path?query` with the bearer token, as JSON — the way a curl user reads the server.
+pub async fn get_json(sim: &SimHandle, path: &str, query: &[(&str, &str)]) -> Value {
     reqwest::Client::new()
-        .get(format!("{}/crm/v3/objects/contacts/{id}", sim.base_url))
-        .query(&[(
-            "properties",
-            "lifecyclestage,hs_lead_status,hubspot_owner_id",
-        )])
+        .get(format!("{}{path}", sim.base_url))
+        .query(query)
         .bearer_auth(&sim.token)
         .send()
         .await
@@ -56,6 +53,49 @@ pub async fn server_contact(sim: &SimHandle, id: &str) -> Value {
         .json()
         .await
         .unwrap()
+}
+
+/// `POST path` with a JSON body and the bearer token, as JSON.
+pub async fn post_json(sim: &SimHandle, path: &str, body: &Value) -> Value {
+    reqwest::Client::new()
+        .post(format!("{}{path}", sim.base_url))
+        .bearer_auth(&sim.token)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// Every object of a type, paged through the list endpoint.
+pub async fn list_all(sim: &SimHandle, object: &str, props: &str) -> Vec<Value> {
+    let path = format!("/crm/v3/objects/{object}");
+    let mut out = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let mut q = vec![("limit", "100"), ("properties", props)];
+        if let Some(a) = &after {
+            q.push(("after", a));
+        }
+        let page = get_json(sim, &path, &q).await;
+        out.extend(page["results"].as_array().unwrap().iter().cloned());
+        match page["paging"]["next"]["after"].as_str() {
+            Some(a) => after = Some(a.to_string()),
+            None => return out,
+        }
+    }
+}
+
+/// Read the server's own record of a contact.
+pub async fn server_contact(sim: &SimHandle, id: &str) -> Value {
+    let path = format!("/crm/v3/objects/contacts/{id}");
+    let props = [(
+        "properties",
+        "lifecyclestage,hs_lead_status,hubspot_owner_id",
+    )];
+    get_json(sim, &path, &props).await
 }
 
 /// Make the server's next requests fail (see `/_sim/faults`).

@@ -280,7 +280,7 @@ pub(crate) fn draw(
     ctx: &ViewCtx,
     lead_id: &str,
     scroll: u16,
-) {
+) -> u16 {
     let title = Line::styled(" Lead detail ", theme.bold());
     let w = (u32::from(bounds.width) * 9 / 10).min(100) as u16;
     let lines = lines(theme, ctx, lead_id, usize::from(w.saturating_sub(2)));
@@ -290,4 +290,5 @@ pub(crate) fn draw(
     let max = lines.len().saturating_sub(usize::from(inner.height));
     let scroll = usize::from(scroll).min(max) as u16;
     frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), inner);
+    u16::try_from(max).unwrap_or(u16::MAX)
 }

@@ -63,7 +63,8 @@ pub(crate) const LINES: &[(&str, &str)] = &[
     ("+3 −1", "feedback: works · doesn't work"),
 ];
 
-pub(crate) fn draw(frame: &mut Frame, bounds: Rect, theme: Theme, hint: Line, scroll: u16) {
+/// Returns the largest useful scroll offset, for the key handler.
+pub(crate) fn draw(frame: &mut Frame, bounds: Rect, theme: Theme, hint: Line, scroll: u16) -> u16 {
     let title = Line::styled(" Keys ", theme.bold());
     let inner = modal(
         frame,
@@ -91,4 +92,5 @@ pub(crate) fn draw(frame: &mut Frame, bounds: Rect, theme: Theme, hint: Line, sc
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
+    u16::try_from(max).unwrap_or(u16::MAX)
 }

@@ -7,7 +7,6 @@ use crate::domain::{Lead, Stage, Team};
 
 use super::breaches::Breaches;
 use super::handoff::{self, HandOff};
-use super::help;
 use super::note::{self, NoteDraft, campaign_choices};
 use super::recycle::{self, Recycle};
 use crate::domain::kpi::PeriodKind;
@@ -273,14 +272,14 @@ impl UiState {
     fn dialog_key(&mut self, mut dialog: Dialog, key: KeyEvent, ctx: &ViewCtx) -> Vec<Command> {
         let lead = dialog_lead(&dialog);
         let outcome = match &mut dialog {
-            Dialog::Help { scroll } => scroll_key(key, scroll, help::LINES.len(), &['?', 'q']),
-            Dialog::Stage { scroll, .. } => scroll_key(key, scroll, 40, &['d', 'q']),
+            Dialog::Help { scroll } => scroll_key(key, scroll, self.scroll_len(), &['?', 'q']),
+            Dialog::Stage { scroll, .. } => scroll_key(key, scroll, self.scroll_len(), &['d', 'q']),
             Dialog::Detail { lead_id, scroll } => match plain_char(key) {
                 Some('>') => Outcome::Open(ActionChoice::HandOff, lead_id.clone()),
                 Some('<') => Outcome::Open(ActionChoice::Recycle, lead_id.clone()),
                 Some('n') => Outcome::Open(ActionChoice::Note, lead_id.clone()),
                 _ if key.code == KeyCode::Enter => Outcome::Close,
-                _ => scroll_key(key, scroll, 100, &['q']),
+                _ => scroll_key(key, scroll, self.scroll_len(), &['q']),
             },
             Dialog::HandOff(d) => handoff::on_key(d, key, ctx),
             Dialog::Recycle(d) => recycle::on_key(d, key, ctx),
@@ -321,6 +320,13 @@ impl UiState {
 }
 
 /// Esc or one of `close` keys closes; ↑/↓/PgUp/PgDn scroll up to `max`.
+impl UiState {
+    /// Scroll positions the open dialog has (its last drawn maximum, plus the top).
+    fn scroll_len(&self) -> usize {
+        usize::from(self.dialog_scroll_max.get()).saturating_add(1)
+    }
+}
+
 fn scroll_key(key: KeyEvent, scroll: &mut u16, max: usize, close: &[char]) -> Outcome {
     if key.code == KeyCode::Esc || plain_char(key).is_some_and(|c| close.contains(&c)) {
         return Outcome::Close;

@@ -115,7 +115,8 @@ fn draw_dialog(frame: &mut Frame, body: Rect, dialog: &Dialog, state: &UiState, 
     // The dialog's bottom border repeats the footer's keys: one source of truth.
     let hint = hint_line(state.theme, &footer::hints(state, ctx));
     let theme = state.theme;
-    match dialog {
+    // Scrollable dialogs report how far they can scroll, so keys stop where the text does.
+    let max = match dialog {
         Dialog::Help { scroll } => help::draw(frame, body, theme, hint, *scroll),
         Dialog::Detail { lead_id, scroll } => {
             detail::draw(frame, body, theme, hint, ctx, lead_id, *scroll)
@@ -123,10 +124,20 @@ fn draw_dialog(frame: &mut Frame, body: Rect, dialog: &Dialog, state: &UiState, 
         Dialog::Stage { stage, scroll } => {
             stage_info::draw(frame, body, theme, hint, ctx, *stage, *scroll)
         }
-        Dialog::HandOff(d) => handoff::draw(frame, body, theme, hint, ctx, d),
-        Dialog::Recycle(d) => recycle::draw(frame, body, theme, hint, ctx, d),
-        Dialog::Note(d) => note::draw(frame, body, theme, hint, ctx, d),
-    }
+        Dialog::HandOff(d) => {
+            handoff::draw(frame, body, theme, hint, ctx, d);
+            0
+        }
+        Dialog::Recycle(d) => {
+            recycle::draw(frame, body, theme, hint, ctx, d);
+            0
+        }
+        Dialog::Note(d) => {
+            note::draw(frame, body, theme, hint, ctx, d);
+            0
+        }
+    };
+    state.dialog_scroll_max.set(max);
 }
 
 /// Clear a centred box of at most `w`×`h` inside `bounds`, frame it, and return its inside.

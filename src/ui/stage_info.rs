@@ -135,10 +135,12 @@ pub(crate) fn draw(
     ctx: &ViewCtx,
     stage: Stage,
     scroll: u16,
-) {
+) -> u16 {
     let title = Line::styled(" Stage ", theme.bold());
     let inner = modal(frame, body, 84, 18, title, hint, theme);
     let all = lines(theme, ctx, stage, usize::from(inner.width));
-    let shown: Vec<Line> = all.into_iter().skip(usize::from(scroll)).collect();
+    let max = all.len().saturating_sub(usize::from(inner.height));
+    let shown: Vec<Line> = all.into_iter().skip(usize::from(scroll).min(max)).collect();
     frame.render_widget(Paragraph::new(shown), inner);
+    u16::try_from(max).unwrap_or(u16::MAX)
 }

@@ -128,6 +128,8 @@ pub struct UiState {
     pub(crate) breach_sel_id: Option<String>,
     pub(crate) breach_offset: Cell<usize>,
     pub(crate) feedback_scroll: usize,
+    /// How far the open dialog can scroll, as last drawn.
+    pub(crate) dialog_scroll_max: std::cell::Cell<u16>,
     /// First line shown in the KPI pane.
     pub(crate) kpi_scroll: usize,
     /// Index into the snapshot's attribution models (`m` cycles); until the user picks one,
@@ -164,6 +166,7 @@ impl UiState {
             breach_sel_id: None,
             breach_offset: Cell::new(0),
             feedback_scroll: 0,
+            dialog_scroll_max: std::cell::Cell::new(u16::MAX),
             kpi_scroll: 0,
             model_index: 0,
             model_chosen: false,

@@ -488,3 +488,26 @@ fn recycle_loops_over_the_cap_are_flagged() {
         "{screen}"
     );
 }
+
+/// Scrolling a dialog stops where its text ends, as last drawn — no dead key presses.
+#[test]
+fn dialog_scrolling_stops_at_the_end_of_the_text() {
+    let fx = Fixture::new();
+    let mut ui = ui_for(&fx);
+    press(&mut ui, &fx, "?");
+    let scroll = |ui: &UiState| match &ui.dialog {
+        Some(Dialog::Help { scroll }) => *scroll,
+        other => panic!("{other:?}"),
+    };
+    // Tall enough for every line: nothing to scroll.
+    render(&ui, &fx, 120, 80);
+    ui.handle_key(KeyEvent::new(KeyCode::End, KeyModifiers::NONE), &fx.ctx());
+    assert_eq!(scroll(&ui), 0);
+    // Short: End goes to the last screenful, and one ↑ moves back one line at once.
+    render(&ui, &fx, 120, 16);
+    ui.handle_key(KeyEvent::new(KeyCode::End, KeyModifiers::NONE), &fx.ctx());
+    let end = scroll(&ui);
+    assert!(end > 0);
+    ui.handle_key(KeyEvent::new(KeyCode::Up, KeyModifiers::NONE), &fx.ctx());
+    assert_eq!(scroll(&ui), end - 1);
+}

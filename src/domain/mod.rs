@@ -8,6 +8,7 @@ pub mod business_hours;
 pub mod catalog;
 pub mod coverage;
 pub mod feedback;
+pub mod handoff;
 pub mod kpi;
 pub mod lead;
 pub mod recycle;

@@ -91,6 +91,17 @@ impl Store {
         &self.owners
     }
 
+    /// How many times a lead was recycled, from the recycle notes on it.
+    pub fn recycles_of(&self, lead_id: &str) -> usize {
+        self.notes()
+            .iter()
+            .filter(|n| {
+                matches!(n.kind, crate::domain::feedback::NoteKind::Recycle { .. })
+                    && n.lead_ids.iter().any(|id| id == lead_id)
+            })
+            .count()
+    }
+
     pub fn owner(&self, id: &str) -> Option<&Owner> {
         self.owners.iter().find(|o| o.id == id)
     }

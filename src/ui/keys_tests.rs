@@ -3,6 +3,7 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
+use crate::domain::Team;
 use crate::domain::action::ActionKind;
 use crate::domain::coverage::{Segment, SegmentBy};
 use crate::domain::feedback::Verdict;
@@ -41,13 +42,14 @@ fn on_lead(fx: &Fixture, name: &str) -> UiState {
         .unwrap()
         .stage
         .unwrap();
-    ui.set_stage(stage_index(stage), &ctx);
+    ui.leads.set_stage(stage_index(stage), &ctx);
     let pos = ui
-        .visible_leads(&ctx)
+        .leads
+        .visible(&ctx)
         .iter()
         .position(|&i| fx.store.leads()[i].name == name)
         .unwrap();
-    ui.select_lead(pos, &ctx);
+    ui.leads.select(pos, &ctx);
     ui
 }
 
@@ -109,7 +111,7 @@ fn hand_off_submits_the_round_robin_owner_only_after_y() {
     let mut ui = on_lead(&fx, "Priya Natarajan");
     let opened = press(&mut ui, &fx, &[ch('>')]);
     assert!(opened.is_empty());
-    assert!(matches!(ui.dialog, Some(Dialog::HandOff(_))));
+    assert!(ui.dialog_as::<HandOff>().is_some());
     // Moving the chooser around and back sends nothing.
     assert!(press(&mut ui, &fx, &[key(KeyCode::Right), key(KeyCode::Left)]).is_empty());
     let expected = sales(&fx, 0);
@@ -155,7 +157,7 @@ fn hand_off_cancelled_with_n_or_esc_sends_nothing() {
         let cmds = press(&mut ui, &fx, &[ch('>'), cancel]);
         assert!(cmds.is_empty());
         assert!(ui.dialog.is_none());
-        assert!(ui.turns.is_empty());
+        assert!(ui.turns.get(crate::domain::handoff::FALLBACK) == 0);
         // And a stray `y` afterwards does nothing either.
         assert!(press(&mut ui, &fx, &[ch('y')]).is_empty());
     }
@@ -181,7 +183,7 @@ fn hand_off_of_a_sales_lead_is_refused_with_a_reason() {
 fn recycle_of_an_inquiry_is_refused() {
     let fx = Fixture::new();
     let mut ui = on_lead(&fx, "Lena Hoffmann");
-    assert_eq!(ui.current_stage(), Stage::Inquiry);
+    assert_eq!(ui.leads.stage(), Stage::Inquiry);
     assert!(press(&mut ui, &fx, &[ch('<')]).is_empty());
     assert!(ui.dialog.is_none());
     let msg = ui.message.clone().unwrap();
@@ -227,17 +229,20 @@ fn feedback_with_empty_text_is_refused() {
     let fx = Fixture::new();
     let mut ui = on_lead(&fx, "Priya Natarajan");
     press(&mut ui, &fx, &[ch('n')]);
-    assert!(matches!(ui.dialog, Some(Dialog::Note(_))));
+    assert!(ui.dialog_as::<NoteDraft>().is_some());
     let ctrl_s = KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL);
     // Whitespace only counts as empty, by Ctrl-S and by y on a chooser field.
     let mut keys = typed("   ");
     keys.extend([ctrl_s, key(KeyCode::Tab), ch('y')]);
     assert!(press(&mut ui, &fx, &keys).is_empty());
     assert!(
-        matches!(ui.dialog, Some(Dialog::Note(_))),
+        ui.dialog_as::<NoteDraft>().is_some(),
         "the dialog stays open"
     );
-    assert_eq!(ui.message.as_deref(), Some(note::EMPTY_REFUSAL));
+    assert_eq!(
+        ui.message.as_deref(),
+        Some(crate::ui::dialogs::note::EMPTY_REFUSAL)
+    );
 }
 
 #[test]
@@ -282,7 +287,7 @@ fn question_mark_opens_help_and_q_closes_it_without_quitting() {
     let fx = Fixture::new();
     let mut ui = on_lead(&fx, "Priya Natarajan");
     assert!(press(&mut ui, &fx, &[ch('?')]).is_empty());
-    assert!(matches!(ui.dialog, Some(Dialog::Help { .. })));
+    assert!(ui.dialog_as::<Help>().is_some());
     assert!(press(&mut ui, &fx, &[ch('q')]).is_empty());
     assert!(ui.dialog.is_none());
     press(&mut ui, &fx, &[ch('?')]);
@@ -322,13 +327,13 @@ fn selection_clamps_when_the_selected_lead_leaves_the_stage() {
     ui.on_data_changed(&ctx);
     let mql = stage_index(Stage::Mql);
     let n = fx.snapshot.stage_leads[mql].len();
-    ui.select_lead(n - 1, &ctx);
-    let last_id = ui.lead_sel_id.clone().unwrap();
+    ui.leads.select(n - 1, &ctx);
+    let last_id = ui.leads.cursor.id().map(str::to_string).unwrap();
     fx.move_lead(&last_id, Stage::Sal);
     let ctx = fx.ctx();
     ui.on_data_changed(&ctx);
-    assert_eq!(ui.lead_sel, n - 2);
-    assert_ne!(ui.lead_sel_id.as_deref(), Some(last_id.as_str()));
+    assert_eq!(ui.leads.cursor.pos(), n - 2);
+    assert_ne!(ui.leads.cursor.id(), Some(last_id.as_str()));
     assert!(ui.selected_lead(&ctx).is_some());
 }
 
@@ -336,13 +341,13 @@ fn selection_clamps_when_the_selected_lead_leaves_the_stage() {
 fn selection_follows_the_lead_by_id_when_the_order_changes() {
     let mut fx = Fixture::new();
     let mut ui = on_lead(&fx, "Maria Lopez");
-    let before = ui.lead_sel;
+    let before = ui.leads.cursor.pos();
     // The lead ahead of her leaves; she is still selected at her new position.
     let first = fx.snapshot.stage_leads[stage_index(Stage::Mql)][0];
     let first_id = fx.store.leads()[first].id.clone();
     fx.move_lead(&first_id, Stage::Sal);
     ui.on_data_changed(&fx.ctx());
-    assert_eq!(ui.lead_sel, before - 1);
+    assert_eq!(ui.leads.cursor.pos(), before - 1);
     assert_eq!(ui.selected_lead(&fx.ctx()).unwrap().name, "Maria Lopez");
 }
 
@@ -356,13 +361,13 @@ fn filter_narrows_and_esc_clears() {
     keys.push(key(KeyCode::Enter));
     press(&mut ui, &fx, &keys);
     let ctx = fx.ctx();
-    assert_eq!(ui.visible_leads(&ctx).len(), 1);
+    assert_eq!(ui.leads.visible(&ctx).len(), 1);
     assert_eq!(ui.selected_lead(&ctx).unwrap().name, "Maria Lopez");
     // After ⏎ the filter stays and keys act again: `q` quits rather than typing.
     assert_eq!(press(&mut ui, &fx, &[ch('q')]), vec![Command::Quit]);
     press(&mut ui, &fx, &[key(KeyCode::Esc)]);
     let all = fx.snapshot.stage_leads[stage_index(Stage::Mql)].len();
-    assert_eq!(ui.visible_leads(&fx.ctx()).len(), all);
+    assert_eq!(ui.leads.visible(&fx.ctx()).len(), all);
 }
 
 #[test]
@@ -372,25 +377,25 @@ fn movement_keys_and_stage_switching() {
     ui.on_data_changed(&fx.ctx());
     let mql_len = fx.snapshot.stage_leads[stage_index(Stage::Mql)].len();
     press(&mut ui, &fx, &[ch('G')]);
-    assert_eq!(ui.lead_sel, mql_len - 1);
+    assert_eq!(ui.leads.cursor.pos(), mql_len - 1);
     press(
         &mut ui,
         &fx,
         &[ch('g'), key(KeyCode::Down), ch('j'), ch('k')],
     );
-    assert_eq!(ui.lead_sel, 1);
+    assert_eq!(ui.leads.cursor.pos(), 1);
     press(&mut ui, &fx, &[key(KeyCode::PageDown)]);
-    assert_eq!(ui.lead_sel, mql_len - 1);
+    assert_eq!(ui.leads.cursor.pos(), mql_len - 1);
     press(&mut ui, &fx, &[key(KeyCode::Right)]);
-    assert_eq!(ui.current_stage(), Stage::Sal);
-    assert_eq!(ui.lead_sel, 0);
+    assert_eq!(ui.leads.stage(), Stage::Sal);
+    assert_eq!(ui.leads.cursor.pos(), 0);
     press(&mut ui, &fx, &[ch('1'), key(KeyCode::Up), key(KeyCode::Up)]);
     assert_eq!(ui.focus, Pane::Pipeline);
-    assert_eq!(ui.current_stage(), Stage::Inquiry);
+    assert_eq!(ui.leads.stage(), Stage::Inquiry);
     press(&mut ui, &fx, &[key(KeyCode::Enter)]);
     assert_eq!(ui.focus, Pane::Leads);
     press(&mut ui, &fx, &[key(KeyCode::Enter)]);
-    assert!(matches!(ui.dialog, Some(Dialog::Detail { .. })));
+    assert!(ui.dialog_as::<Detail>().is_some());
 }
 
 #[test]
@@ -403,7 +408,7 @@ fn actions_need_a_lead_pane_and_the_breaches_pane_targets_its_lead() {
     assert!(ui.message.is_some());
     // The most overdue breach is the nurture lead: it can be handed off from there.
     press(&mut ui, &fx, &[ch('4'), ch('>')]);
-    let Some(Dialog::HandOff(d)) = &ui.dialog else {
+    let Some(d) = ui.dialog_as::<HandOff>() else {
         panic!("no hand-off dialog")
     };
     assert_eq!(d.lead_name, "Omar Haddad");
@@ -426,13 +431,13 @@ fn detail_opens_actions_and_closes() {
     let fx = Fixture::new();
     let mut ui = on_lead(&fx, "Priya Natarajan");
     press(&mut ui, &fx, &[key(KeyCode::Enter), ch('<')]);
-    assert!(matches!(ui.dialog, Some(Dialog::Recycle(_))));
+    assert!(ui.dialog_as::<Recycle>().is_some());
     press(&mut ui, &fx, &[key(KeyCode::Esc)]);
     assert!(ui.dialog.is_none());
     let mut ui = on_lead(&fx, "Lena Hoffmann");
     press(&mut ui, &fx, &[key(KeyCode::Enter), ch('<')]);
     assert!(
-        matches!(ui.dialog, Some(Dialog::Detail { .. })),
+        ui.dialog_as::<Detail>().is_some(),
         "refused: detail stays open"
     );
     assert!(ui.message.is_some());

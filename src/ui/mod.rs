@@ -1,32 +1,28 @@
 //! The cockpit's panes and dialogs. State is owned by the app loop; nothing here does I/O.
 //!
+//! Layers: `widgets/` (leaf helpers) ← `panes/` and `dialogs/` (one file each) ← `keys.rs`
+//! (dispatch through the one key table in `keymap.rs`) and `layout.rs` (the frame).
+//!
 //! The app calls [`UiState::handle_key`] for every key, [`UiState::on_data_changed`] after
 //! every store/snapshot rebuild, and [`draw`] whenever something changed. Drawing never reads
 //! the clock (`ctx.now` is the only time) and only builds rows for what is on screen.
 
-mod breaches;
-mod detail;
-mod feedback;
-mod footer;
-mod format;
-mod handoff;
-mod header;
-mod help;
+pub mod dialogs;
+mod keymap;
 mod keys;
-mod kpis;
 mod layout;
-mod leads;
-mod note;
-mod pipeline;
-mod recycle;
-mod stage_info;
+pub mod panes;
 mod state;
-mod theme;
+pub mod widgets;
 
 #[cfg(test)]
 mod fixture;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_fixes;
+#[cfg(test)]
+mod tests_layers;
 
 use chrono::{DateTime, Utc};
 
@@ -36,6 +32,7 @@ use crate::domain::snapshot::Snapshot;
 use crate::store::Store;
 use crate::sync::{OutboxEntry, SourceHealth};
 
+pub use keymap::markdown_table as key_table_markdown;
 pub use layout::draw;
 pub use state::UiState;
 

@@ -10,8 +10,11 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::style::{Color, Modifier};
 use unicode_width::UnicodeWidthStr;
 
+use super::dialogs::detail::Detail;
+use super::dialogs::handoff::HandOff;
+use super::dialogs::help::Help;
 use super::fixture::{Fixture, at};
-use super::state::{Dialog, Pane};
+use super::panes::Pane;
 use super::{UiState, draw};
 use crate::domain::Stage;
 use crate::domain::snapshot::stage_index;
@@ -132,7 +135,7 @@ fn hand_off_dialog() {
     let mut ui = ui_for(&fx);
     // Second MQL lead by urgency: Priya Natarajan.
     press(&mut ui, &fx, "j>");
-    assert!(matches!(ui.dialog, Some(Dialog::HandOff(_))));
+    assert!(ui.dialog_as::<HandOff>().is_some());
     assert_snapshot!(render(&ui, &fx, 100, 30));
 }
 
@@ -357,7 +360,7 @@ fn footer_shows_context_keys_and_outbox_news() {
     assert!(footer.ends_with("✓ handed off Jonas Weber"), "{footer}");
     // On an inquiry, recycle is not offered.
     press(&mut ui, &fx, "h");
-    assert_eq!(ui.current_stage(), Stage::Inquiry);
+    assert_eq!(ui.leads.stage(), Stage::Inquiry);
     let footer = last(render(&ui, &fx, 160, 45));
     assert!(
         footer.contains("> hand off") && !footer.contains("< recycle"),
@@ -389,22 +392,22 @@ fn leads_table_is_virtualised_and_follows_the_selection() {
     let fx = Fixture::big(5000);
     let mut ui = ui_for(&fx);
     let ctx = fx.ctx();
-    let total = ui.visible_leads(&ctx).len();
+    let total = ui.leads.visible(&ctx).len();
     assert_eq!(total, 5004);
-    ui.select_lead(4000, &ctx);
+    ui.leads.select(4000, &ctx);
     let selected = ui.selected_lead(&ctx).unwrap().name.clone();
     let screen = render(&ui, &fx, 160, 45);
     assert!(screen.contains(&format!("▶ {selected}")), "{screen}");
     assert!(screen.contains("Leads · mql (5 004)"));
     // The window sits where the selection is, not at the top.
-    let off = ui.lead_offset.get();
+    let off = ui.leads.cursor.offset();
     assert!(off > 3900 && off <= 4000, "offset {off}");
     // Paging moves by what the pane showed.
-    let page = ui.lead_page.get();
+    let page = ui.leads.cursor.page();
     assert!(page > 10);
     press(&mut ui, &fx, "");
     ui.handle_key(key(KeyCode::PageDown), &ctx);
-    assert_eq!(ui.lead_sel, 4000 + page);
+    assert_eq!(ui.leads.cursor.pos(), 4000 + page);
     ui.handle_key(key(KeyCode::End), &ctx);
     let screen = render(&ui, &fx, 160, 45);
     let last = ui.selected_lead(&ctx).unwrap().name.clone();
@@ -446,9 +449,9 @@ fn unmapped_leads_show_in_the_pipeline_title_and_filter_in_the_leads_title() {
     assert!(screen.contains("· /acme"), "{screen}");
     press(&mut ui, &fx, "\n");
     let screen = render(&ui, &fx, 160, 45);
-    assert!(screen.contains("filter \"acme\" → 1"), "{screen}");
+    assert!(screen.contains("search \"acme\" → 1"), "{screen}");
     let mql = stage_index(Stage::Mql);
-    assert_eq!(ui.visible_leads(&fx.ctx()).len(), 1);
+    assert_eq!(ui.leads.visible(&fx.ctx()).len(), 1);
     assert!(fx.snapshot.stage_leads[mql].len() > 1);
 }
 
@@ -458,10 +461,7 @@ fn recycle_loops_over_the_cap_are_flagged() {
     let mut fx = Fixture::new();
     let detail = |fx: &Fixture| {
         let mut ui = ui_for(fx);
-        ui.dialog = Some(super::state::Dialog::Detail {
-            lead_id: "nurture-1".into(),
-            scroll: 0,
-        });
+        ui.open_dialog(Box::new(Detail::new("nurture-1")));
         render(&ui, fx, 120, 40)
     };
     // The fixture's one recycle is within the cap of 2.
@@ -495,10 +495,7 @@ fn dialog_scrolling_stops_at_the_end_of_the_text() {
     let fx = Fixture::new();
     let mut ui = ui_for(&fx);
     press(&mut ui, &fx, "?");
-    let scroll = |ui: &UiState| match &ui.dialog {
-        Some(Dialog::Help { scroll }) => *scroll,
-        other => panic!("{other:?}"),
-    };
+    let scroll = |ui: &UiState| ui.dialog_as::<Help>().expect("help is open").scroll.top();
     // Tall enough for every line: nothing to scroll.
     render(&ui, &fx, 120, 80);
     ui.handle_key(KeyEvent::new(KeyCode::End, KeyModifiers::NONE), &fx.ctx());

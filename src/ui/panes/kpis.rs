@@ -10,10 +10,41 @@ use ratatui::widgets::Paragraph;
 use crate::domain::Team;
 use crate::domain::kpi::Kpi;
 
-use super::ViewCtx;
-use super::format::{fit, fit_right, money};
-use super::state::UiState;
-use super::theme::Theme;
+use crate::ui::widgets::format::{fit, fit_right, money};
+use crate::ui::widgets::theme::Theme;
+use crate::ui::{UiState, ViewCtx};
+
+/// The KPI pane's own state.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KpiView {
+    /// First line shown.
+    pub scroll: usize,
+    /// Index into the snapshot's attribution models (`m` cycles); until the user picks one,
+    /// it follows the config's default model.
+    pub model: usize,
+    pub model_chosen: bool,
+}
+
+impl KpiView {
+    pub fn follow_default_model(&mut self, ctx: &ViewCtx) {
+        if !self.model_chosen {
+            let default = ctx.config.attribution.model;
+            self.model = ctx
+                .snapshot
+                .attribution
+                .iter()
+                .position(|a| a.model == default)
+                .unwrap_or(0);
+        }
+    }
+
+    /// `m`: the next attribution model.
+    pub fn next_model(&mut self, ctx: &ViewCtx) {
+        let n = ctx.snapshot.attribution.len().max(1);
+        self.model = (self.model + 1) % n;
+        self.model_chosen = true;
+    }
+}
 
 pub(crate) use crate::units::kpi_value as value_text;
 
@@ -110,7 +141,7 @@ fn lines(state: &UiState, ctx: &ViewCtx, width: usize) -> Vec<Line<'static>> {
             ]));
         }
     }
-    if let Some(attributed) = ctx.snapshot.attribution.get(state.model_index) {
+    if let Some(attributed) = ctx.snapshot.attribution.get(state.kpis.model) {
         lines.push(Line::from(vec![
             Span::raw(" "),
             Span::styled(
@@ -165,7 +196,7 @@ pub(crate) fn line_count(state: &UiState, ctx: &ViewCtx) -> usize {
         + ctx
             .snapshot
             .attribution
-            .get(state.model_index)
+            .get(state.kpis.model)
             .map_or(0, |a| 2 + a.campaigns.len().max(1))
 }
 
@@ -190,7 +221,7 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, state: &UiState, ctx: &ViewCtx
     }
     let all = lines(state, ctx, usize::from(inner.width));
     let height = usize::from(inner.height);
-    let top = state.kpi_scroll.min(all.len().saturating_sub(height));
+    let top = state.kpis.scroll.min(all.len().saturating_sub(height));
     let shown: Vec<Line> = all.into_iter().skip(top).take(height).collect();
     frame.render_widget(Paragraph::new(shown), inner);
 }

@@ -3,7 +3,7 @@
 //! Focus model: three fields, Tab/Shift-Tab cycle them, the text box has focus first.
 //! In the text box every key types and ⏎ starts a new line; Ctrl-S asks "send?" (y/n).
 //! On the campaign or verdict field ←/→ change the value, `y` sends and `n` cancels.
-//! Esc always cancels. An empty note is refused with a message.
+//! Esc cancels, asking first when text was typed. An empty note is refused with a message.
 
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -16,12 +16,14 @@ use crate::domain::action::ActionKind;
 use crate::domain::feedback::Verdict;
 use crate::domain::snapshot::Snapshot;
 
-use super::ViewCtx;
-use super::format::{truncate, width, wrap};
-use super::keys::plain_char;
-use super::layout::{field, modal};
-use super::state::Outcome;
-use super::theme::Theme;
+use crate::ui::ViewCtx;
+use crate::ui::widgets::Hint;
+use crate::ui::widgets::format::{truncate, width, wrap};
+use crate::ui::widgets::input::plain_char;
+use crate::ui::widgets::modal::{field, modal};
+use crate::ui::widgets::theme::Theme;
+
+use super::{Dialog, Outcome};
 
 const TEXT_MAX_CHARS: usize = 2000;
 pub(crate) const EMPTY_REFUSAL: &str = "the note is empty: write what the buyer said first";
@@ -59,6 +61,8 @@ pub struct NoteDraft {
     pub focus: NoteField,
     /// Showing "send this note? y/n".
     pub confirming: bool,
+    /// Showing "discard what you wrote? y/n" after Esc.
+    pub discarding: bool,
 }
 
 /// Campaign choices for a lead: its last, first and most recent conversion, then the
@@ -91,6 +95,7 @@ impl NoteDraft {
             text: String::new(),
             focus: NoteField::Text,
             confirming: false,
+            discarding: false,
         }
     }
 
@@ -130,9 +135,65 @@ impl NoteDraft {
     }
 }
 
-pub(crate) fn on_key(d: &mut NoteDraft, key: KeyEvent) -> Outcome {
+impl Dialog for NoteDraft {
+    fn on_key(&mut self, key: KeyEvent, _ctx: &ViewCtx) -> Outcome {
+        on_key(self, key)
+    }
+
+    fn hints(&self, _ctx: &ViewCtx) -> Vec<Hint> {
+        if self.discarding {
+            vec![("y", "discard"), ("n", "keep editing")]
+        } else if self.confirming {
+            vec![("y", "send"), ("n", "keep editing"), ("Esc", "cancel")]
+        } else if self.focus == NoteField::Text {
+            vec![
+                ("Ctrl-S", "review"),
+                ("⏎", "new line"),
+                ("Tab", "next field"),
+                ("Esc", "cancel"),
+            ]
+        } else {
+            vec![
+                ("y", "send"),
+                ("←→", "change"),
+                ("Tab", "next field"),
+                ("n", "cancel"),
+            ]
+        }
+    }
+
+    fn lead(&self) -> Option<(&str, &str)> {
+        Some((&self.lead_id, &self.lead_name))
+    }
+
+    fn draw(&self, frame: &mut Frame, bounds: Rect, theme: Theme, ctx: &ViewCtx) {
+        let title = "Messaging feedback for marketing";
+        let inner = modal(frame, bounds, (76, 15), title, &self.hints(ctx), theme);
+        draw_body(frame, inner, theme, ctx, self);
+    }
+}
+
+/// Cancelling: at once when nothing was typed, else ask (typed text is work).
+fn cancel(d: &mut NoteDraft) -> Outcome {
+    if d.text.trim().is_empty() {
+        Outcome::Close
+    } else {
+        d.discarding = true;
+        Outcome::Stay
+    }
+}
+
+fn on_key(d: &mut NoteDraft, key: KeyEvent) -> Outcome {
+    if d.discarding {
+        match (key.code, plain_char(key)) {
+            (_, Some('y' | 'Y')) => return Outcome::Close,
+            (KeyCode::Esc, _) | (_, Some('n' | 'N')) => d.discarding = false,
+            _ => {}
+        }
+        return Outcome::Stay;
+    }
     if key.code == KeyCode::Esc {
-        return Outcome::Close;
+        return cancel(d);
     }
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     if d.confirming {
@@ -170,7 +231,7 @@ pub(crate) fn on_key(d: &mut NoteDraft, key: KeyEvent) -> Outcome {
         KeyCode::Down | KeyCode::Enter => d.focus = d.focus.next(),
         _ => match plain_char(key) {
             Some('y' | 'Y') => return d.submit(),
-            Some('n' | 'N') => return Outcome::Close,
+            Some('n' | 'N') => return cancel(d),
             Some('h') => d.change(false),
             Some('l' | ' ') => d.change(true),
             Some('k') => d.focus = d.focus.prev(),
@@ -200,16 +261,7 @@ fn chooser<'a>(theme: Theme, value: &str, focused: bool, max: usize) -> Vec<Span
     ]
 }
 
-pub(crate) fn draw(
-    frame: &mut Frame,
-    bounds: Rect,
-    theme: Theme,
-    hint: Line,
-    ctx: &ViewCtx,
-    d: &NoteDraft,
-) {
-    let title = Line::styled(" Messaging feedback for marketing ", theme.bold());
-    let inner = modal(frame, bounds, 76, 15, title, hint, theme);
+fn draw_body(frame: &mut Frame, inner: Rect, theme: Theme, ctx: &ViewCtx, d: &NoteDraft) {
     // Below 10 rows the blank lines go, then the status line; the text box keeps 3 rows.
     let roomy = inner.height >= 10;
     let status_h = u16::from(inner.height >= 7);
@@ -252,7 +304,7 @@ pub(crate) fn draw(
     }
     frame.render_widget(Paragraph::new(lines), top);
 
-    let text_focused = d.focus == NoteField::Text && !d.confirming;
+    let text_focused = d.focus == NoteField::Text && !d.confirming && !d.discarding;
     let block = Block::bordered()
         .title(Span::styled(
             " what did the buyer say? ",
@@ -281,7 +333,18 @@ pub(crate) fn draw(
         }
     }
 
-    let status_line = if d.confirming {
+    let status_line = if d.discarding {
+        Line::from(vec![
+            Span::styled(
+                " discard what you wrote? ",
+                theme.warning().patch(theme.bold()),
+            ),
+            Span::styled("y", theme.key()),
+            Span::raw(" discard · "),
+            Span::styled("n", theme.key()),
+            Span::raw(" keep editing"),
+        ])
+    } else if d.confirming {
         Line::from(vec![
             Span::styled(
                 " send this to marketing? ",

@@ -9,17 +9,18 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Position, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
 use crate::domain::Lead;
 use crate::domain::action::ActionKind;
 
-use super::ViewCtx;
-use super::format::{fit, tail, width};
-use super::keys::plain_char;
-use super::layout::{field, modal};
-use super::state::Outcome;
-use super::theme::Theme;
+use crate::ui::ViewCtx;
+use crate::ui::widgets::Hint;
+use crate::ui::widgets::format::{fit, tail, width};
+use crate::ui::widgets::input::plain_char;
+use crate::ui::widgets::modal::{field, modal, render_fitted};
+use crate::ui::widgets::theme::Theme;
+
+use super::{Dialog, Outcome};
 
 const NOTE_MAX_CHARS: usize = 300;
 
@@ -54,7 +55,47 @@ impl Recycle {
     }
 }
 
-pub(crate) fn on_key(d: &mut Recycle, key: KeyEvent, ctx: &ViewCtx) -> Outcome {
+impl Dialog for Recycle {
+    fn on_key(&mut self, key: KeyEvent, ctx: &ViewCtx) -> Outcome {
+        on_key(self, key, ctx)
+    }
+
+    fn hints(&self, _ctx: &ViewCtx) -> Vec<Hint> {
+        if self.editing_note {
+            vec![
+                ("⏎", "done"),
+                ("⌫", "delete"),
+                ("↑↓", "reason"),
+                ("Esc", "cancel"),
+            ]
+        } else {
+            vec![
+                ("y", "recycle"),
+                ("n", "cancel"),
+                ("↑↓", "reason"),
+                ("Tab", "note"),
+            ]
+        }
+    }
+
+    fn lead(&self) -> Option<(&str, &str)> {
+        Some((&self.lead_id, &self.lead_name))
+    }
+
+    fn draw(&self, frame: &mut Frame, bounds: Rect, theme: Theme, ctx: &ViewCtx) {
+        let inner = modal(
+            frame,
+            bounds,
+            (72, 17),
+            "Recycle to marketing",
+            &self.hints(ctx),
+            theme,
+        );
+        draw_body(frame, inner, theme, ctx, self);
+    }
+}
+
+fn on_key(d: &mut Recycle, key: KeyEvent, ctx: &ViewCtx) -> Outcome {
     let reasons = &ctx.config.recycle.reasons;
     let n = reasons.len();
     match key.code {
@@ -86,34 +127,13 @@ pub(crate) fn on_key(d: &mut Recycle, key: KeyEvent, ctx: &ViewCtx) -> Outcome {
     Outcome::Stay
 }
 
-/// How many times this lead was recycled before, from the recycle notes on it.
-pub(crate) fn recycles_of(ctx: &ViewCtx, lead_id: &str) -> usize {
-    ctx.store
-        .notes()
-        .iter()
-        .filter(|n| {
-            matches!(n.kind, crate::domain::feedback::NoteKind::Recycle { .. })
-                && n.lead_ids.iter().any(|id| id == lead_id)
-        })
-        .count()
-}
-
 fn push_limited(note: &mut String, c: char) {
     if note.chars().count() < NOTE_MAX_CHARS {
         note.push(c);
     }
 }
 
-pub(crate) fn draw(
-    frame: &mut Frame,
-    bounds: Rect,
-    theme: Theme,
-    hint: Line,
-    ctx: &ViewCtx,
-    d: &Recycle,
-) {
-    let title = Line::styled(" Recycle to marketing ", theme.bold());
-    let inner = modal(frame, bounds, 72, 17, title, hint, theme);
+fn draw_body(frame: &mut Frame, inner: Rect, theme: Theme, ctx: &ViewCtx, d: &Recycle) {
     let lead = ctx.store.lead(&d.lead_id);
     // Full layout needs 12 rows; below that the reasons collapse into one ◀ chooser ▶.
     let roomy = inner.height >= 14;
@@ -156,7 +176,7 @@ pub(crate) fn draw(
                 )],
             ));
         }
-        let loops = recycles_of(ctx, &d.lead_id);
+        let loops = ctx.store.recycles_of(&d.lead_id);
         if loops > 0 {
             let over = ctx.config.recycle.over_cap(loops + 1);
             let text = format!(
@@ -228,7 +248,7 @@ pub(crate) fn draw(
         "note",
         vec![Span::raw("["), shown, Span::raw("]")],
     ));
-    frame.render_widget(Paragraph::new(lines), inner);
+    render_fitted(frame, inner, lines);
 
     if d.editing_note && (note_row as u16) < inner.height {
         let x = inner.x + 11 + 1 + width(&tail(&d.note, box_w.saturating_sub(1))) as u16;

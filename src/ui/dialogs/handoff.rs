@@ -5,115 +5,104 @@ use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
-
-use std::collections::HashMap;
 
 use crate::domain::action::ActionKind;
-use crate::domain::{Lead, Owner, Stage, Team};
+use crate::domain::handoff::{HandOffChoices, Turns};
+use crate::domain::{Lead, Stage, Team};
+use crate::ui::ViewCtx;
+use crate::ui::widgets::Hint;
+use crate::ui::widgets::input::plain_char;
+use crate::ui::widgets::modal::{field, modal, render_fitted};
+use crate::ui::widgets::theme::Theme;
 
-use super::ViewCtx;
-use super::keys::plain_char;
-use super::layout::{field, modal};
-use super::state::{Outcome, sales_rotation};
-use super::theme::Theme;
+use super::{Dialog, Outcome};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct HandOff {
     pub lead_id: String,
     pub lead_name: String,
-    /// The rotation the lead falls in: its segment, or the fallback.
-    pub rotation_key: String,
-    /// Hand-offs already proposed in that rotation, when the dialog opened.
+    /// Hand-offs already confirmed in the lead's rotation when the dialog opened.
     pub turn: usize,
     /// How far the user moved away from the proposed owner.
     pub shift: usize,
 }
 
-/// Rotation key for leads in no listed segment.
-const FALLBACK: &str = "(fallback)";
-
 impl HandOff {
-    pub fn new(lead: &Lead, ctx: &ViewCtx, turns: &HashMap<String, usize>) -> Self {
-        let rotation = ctx.config.coverage.rotation(lead, ctx.store.owners());
-        let rotation_key = if rotation.fallback {
-            FALLBACK.to_string()
-        } else {
-            rotation.segment
-        };
+    pub fn new(lead: &Lead, ctx: &ViewCtx, turns: &Turns) -> Self {
+        let choices = HandOffChoices::new(&ctx.config.coverage, lead, ctx.store.owners());
         Self {
             lead_id: lead.id.clone(),
             lead_name: lead.name.clone(),
-            turn: turns.get(&rotation_key).copied().unwrap_or(0),
-            rotation_key,
+            turn: turns.get(&choices.rotation_key),
             shift: 0,
         }
     }
-}
 
-/// The owners the chooser cycles through: the lead's rotation first (the proposal is the
-/// one whose turn it is), then every other sales owner.
-pub(crate) fn choices<'a>(d: &HandOff, ctx: &ViewCtx<'a>) -> (Vec<&'a Owner>, usize) {
-    let Some(lead) = ctx.store.lead(&d.lead_id) else {
-        return (sales_rotation(ctx), 0);
-    };
-    let rotation = ctx.config.coverage.rotation(lead, ctx.store.owners());
-    let in_rotation = rotation.owners.len();
-    let mut all = rotation.owners;
-    for o in sales_rotation(ctx) {
-        if !all.iter().any(|x| x.id == o.id) {
-            all.push(o);
-        }
+    /// The owners to choose from, recomputed from the data the user sees now.
+    fn choices<'a>(&self, ctx: &ViewCtx<'a>) -> Option<HandOffChoices<'a>> {
+        let lead = ctx.store.lead(&self.lead_id)?;
+        Some(HandOffChoices::new(
+            &ctx.config.coverage,
+            lead,
+            ctx.store.owners(),
+        ))
     }
-    (all, in_rotation)
-}
 
-/// The sales owner the dialog proposes right now.
-pub(crate) fn proposed<'a>(d: &HandOff, ctx: &ViewCtx<'a>) -> Option<&'a Owner> {
-    let (all, in_rotation) = choices(d, ctx);
-    if all.is_empty() {
-        return None;
-    }
-    let base = d.turn % in_rotation.max(1);
-    Some(all[(base + d.shift) % all.len()])
-}
-
-pub(crate) fn on_key(d: &mut HandOff, key: KeyEvent, ctx: &ViewCtx) -> Outcome {
-    let n = choices(d, ctx).0.len().max(1);
-    match (key.code, plain_char(key)) {
-        (_, Some('y' | 'Y')) => match proposed(d, ctx) {
-            Some(owner) => Outcome::Submit(ActionKind::HandOff {
-                owner_id: owner.id.clone(),
-            }),
-            None => Outcome::Say("no sales owner in the CRM to hand off to".into()),
-        },
-        (KeyCode::Esc, _) | (_, Some('n' | 'N')) => Outcome::Close,
-        (KeyCode::Left, _) | (_, Some('h')) => {
-            d.shift = (d.shift % n + n - 1) % n;
-            Outcome::Stay
-        }
-        (KeyCode::Right | KeyCode::Tab, _) | (_, Some('l')) => {
-            d.shift = (d.shift + 1) % n;
-            Outcome::Stay
-        }
-        _ => Outcome::Stay,
+    /// The sales owner the dialog proposes right now.
+    pub fn proposed<'a>(&self, ctx: &ViewCtx<'a>) -> Option<&'a crate::domain::Owner> {
+        self.choices(ctx)?.proposed(self.turn, self.shift)
     }
 }
 
-pub(crate) fn draw(
-    frame: &mut Frame,
-    bounds: Rect,
-    theme: Theme,
-    hint: Line,
-    ctx: &ViewCtx,
-    d: &HandOff,
-) {
-    let title = Line::styled(" Hand off to sales ", theme.bold());
-    let inner = modal(frame, bounds, 72, 11, title, hint, theme);
+impl Dialog for HandOff {
+    fn on_key(&mut self, key: KeyEvent, ctx: &ViewCtx) -> Outcome {
+        let n = self.choices(ctx).map_or(0, |c| c.owners.len()).max(1);
+        match (key.code, plain_char(key)) {
+            (_, Some('y' | 'Y')) => match self.proposed(ctx) {
+                Some(owner) => Outcome::Submit(ActionKind::HandOff {
+                    owner_id: owner.id.clone(),
+                }),
+                None => Outcome::Say("no sales owner in the CRM to hand off to".into()),
+            },
+            (KeyCode::Esc, _) | (_, Some('n' | 'N')) => Outcome::Close,
+            (KeyCode::Left, _) | (_, Some('h')) => {
+                self.shift = (self.shift % n + n - 1) % n;
+                Outcome::Stay
+            }
+            (KeyCode::Right | KeyCode::Tab, _) | (_, Some('l')) => {
+                self.shift = (self.shift + 1) % n;
+                Outcome::Stay
+            }
+            _ => Outcome::Stay,
+        }
+    }
+
+    fn hints(&self, _ctx: &ViewCtx) -> Vec<Hint> {
+        vec![("y", "confirm"), ("n", "cancel"), ("←→", "owner")]
+    }
+
+    fn lead(&self) -> Option<(&str, &str)> {
+        Some((&self.lead_id, &self.lead_name))
+    }
+
+    fn draw(&self, frame: &mut Frame, bounds: Rect, theme: Theme, ctx: &ViewCtx) {
+        let inner = modal(
+            frame,
+            bounds,
+            (72, 11),
+            "Hand off to sales",
+            &self.hints(ctx),
+            theme,
+        );
+        draw_body(frame, inner, theme, ctx, self);
+    }
+}
+
+fn draw_body(frame: &mut Frame, inner: Rect, theme: Theme, ctx: &ViewCtx, d: &HandOff) {
     let lead = ctx.store.lead(&d.lead_id);
-    let (all, in_rotation) = choices(d, ctx);
-    let rotation = &all[..in_rotation];
-    let pick = proposed(d, ctx);
+    let choices = d.choices(ctx);
+    let rotation = choices.as_ref().map_or(&[][..], |c| c.rotation());
+    let pick = d.proposed(ctx);
 
     let mut who = vec![Span::styled(d.lead_name.clone(), theme.bold())];
     let mut context = Vec::new();
@@ -179,13 +168,10 @@ pub(crate) fn draw(
             if is_pick { theme.bold() } else { theme.dim() },
         ));
     }
-    let segment = if d.rotation_key == FALLBACK {
-        let seg = lead.map_or_else(String::new, |l| {
-            ctx.config.coverage.segment_by.segment_of(l)
-        });
-        format!("{seg} (no segment) → fallback: ")
-    } else {
-        format!("{} → round-robin: ", d.rotation_key)
+    let segment = match &choices {
+        Some(c) if c.is_fallback() => format!("{} (no segment) → fallback: ", c.segment),
+        Some(c) => format!("{} → round-robin: ", c.rotation_key),
+        None => String::new(),
     };
     let mut coverage = vec![Span::raw(segment)];
     coverage.extend(names);
@@ -204,5 +190,5 @@ pub(crate) fn draw(
         lines.extend(context);
         lines
     };
-    frame.render_widget(Paragraph::new(lines), inner);
+    render_fitted(frame, inner, lines);
 }

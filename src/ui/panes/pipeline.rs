@@ -10,9 +10,8 @@ use crate::domain::Stage;
 use crate::domain::sla::SlaState;
 use crate::domain::snapshot::stage_index;
 
-use super::ViewCtx;
-use super::format::{count, fit, fit_right, width};
-use super::state::UiState;
+use crate::ui::widgets::format::{count, fit, fit_right, width};
+use crate::ui::{UiState, ViewCtx};
 
 const PARTIAL: [&str; 8] = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"];
 
@@ -105,7 +104,7 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, state: &UiState, ctx: &ViewCtx
         lines.push(Line::styled(head, theme.dim()));
     }
     for (i, stage) in Stage::ALL.into_iter().enumerate() {
-        let selected = i == state.stage;
+        let selected = i == state.leads.stage;
         let team = ctx.config.stages.team(stage);
         let frac = if max == 0 {
             0.0

@@ -8,9 +8,8 @@ use ratatui::widgets::Paragraph;
 
 use crate::domain::feedback::Verdict;
 
-use super::ViewCtx;
-use super::format::{age, count, fit, truncate, width};
-use super::state::UiState;
+use crate::ui::widgets::format::{age, count, fit, truncate, width};
+use crate::ui::{UiState, ViewCtx};
 
 pub(crate) fn draw(frame: &mut Frame, area: Rect, state: &UiState, ctx: &ViewCtx, focused: bool) {
     let theme = state.theme;

@@ -10,10 +10,50 @@ use crate::domain::Stage;
 use crate::domain::sla::{Clock, SlaState, StopWhen};
 use crate::domain::snapshot::stage_index;
 
-use super::ViewCtx;
-use super::format::{count, signed_hm, wrap_words};
-use super::layout::{field, modal};
-use super::theme::Theme;
+use ratatui::crossterm::event::KeyEvent;
+
+use crate::ui::ViewCtx;
+use crate::ui::widgets::Hint;
+use crate::ui::widgets::cursor::Scroll;
+use crate::ui::widgets::format::{count, signed_hm, wrap_words};
+use crate::ui::widgets::modal::{field, modal};
+use crate::ui::widgets::theme::Theme;
+
+use super::{Dialog, Outcome, scroll_key};
+
+/// A stage's definition and the SLAs that watch it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageInfo {
+    pub stage: Stage,
+    scroll: Scroll,
+}
+
+impl StageInfo {
+    pub fn new(stage: Stage) -> Self {
+        Self {
+            stage,
+            scroll: Scroll::default(),
+        }
+    }
+}
+
+impl Dialog for StageInfo {
+    fn on_key(&mut self, key: KeyEvent, _ctx: &ViewCtx) -> Outcome {
+        scroll_key(key, &mut self.scroll, &['d', 'q'])
+    }
+
+    fn hints(&self, _ctx: &ViewCtx) -> Vec<Hint> {
+        vec![("Esc", "close"), ("↑↓", "scroll")]
+    }
+
+    fn draw(&self, frame: &mut Frame, body: Rect, theme: Theme, ctx: &ViewCtx) {
+        let inner = modal(frame, body, (84, 18), "Stage", &self.hints(ctx), theme);
+        let all = lines(theme, ctx, self.stage, usize::from(inner.width));
+        let top = self.scroll.top_for(all.len(), usize::from(inner.height));
+        let shown: Vec<Line> = all.into_iter().skip(top).collect();
+        frame.render_widget(Paragraph::new(shown), inner);
+    }
+}
 
 fn stop_text(stop: StopWhen) -> &'static str {
     match stop {
@@ -125,22 +165,4 @@ pub(crate) fn lines(theme: Theme, ctx: &ViewCtx, stage: Stage, w: usize) -> Vec<
         ));
     }
     out
-}
-
-pub(crate) fn draw(
-    frame: &mut Frame,
-    body: Rect,
-    theme: Theme,
-    hint: Line,
-    ctx: &ViewCtx,
-    stage: Stage,
-    scroll: u16,
-) -> u16 {
-    let title = Line::styled(" Stage ", theme.bold());
-    let inner = modal(frame, body, 84, 18, title, hint, theme);
-    let all = lines(theme, ctx, stage, usize::from(inner.width));
-    let max = all.len().saturating_sub(usize::from(inner.height));
-    let shown: Vec<Line> = all.into_iter().skip(usize::from(scroll).min(max)).collect();
-    frame.render_widget(Paragraph::new(shown), inner);
-    u16::try_from(max).unwrap_or(u16::MAX)
 }

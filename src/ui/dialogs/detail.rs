@@ -11,17 +11,83 @@ use crate::domain::Note;
 use crate::domain::feedback::NoteKind;
 use crate::domain::sla::Clock;
 
-use super::ViewCtx;
-use super::footer::outbox_status;
-use super::format::{age, signed_hm, wrap_words};
-use super::layout::{field, modal};
-use super::leads::sla_span;
-use super::state::entry_for_lead;
-use super::theme::Theme;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+
+use crate::domain::handoff::{ActionChoice, offered};
+use crate::ui::ViewCtx;
+use crate::ui::widgets::Hint;
+use crate::ui::widgets::cursor::Scroll;
+use crate::ui::widgets::format::{age, signed_hm, wrap_words};
+use crate::ui::widgets::input::plain_char;
+use crate::ui::widgets::modal::{LABEL_W, field, modal};
+use crate::ui::widgets::spans::{entry_for_lead, outbox_status, sla_span};
+use crate::ui::widgets::theme::Theme;
+
+use super::{Dialog, Outcome, scroll_key};
 
 const RECENT_NOTES: usize = 5;
-/// Label column of [`field`]: a space and ten characters.
-const LABEL_W: usize = 11;
+
+/// One lead in full; `>`, `<` and `n` act on it from here.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Detail {
+    pub lead_id: String,
+    scroll: Scroll,
+}
+
+impl Detail {
+    pub fn new(lead_id: &str) -> Self {
+        Self {
+            lead_id: lead_id.to_string(),
+            scroll: Scroll::default(),
+        }
+    }
+}
+
+impl Dialog for Detail {
+    fn on_key(&mut self, key: KeyEvent, _ctx: &ViewCtx) -> Outcome {
+        let open = |c| Outcome::Open(c, self.lead_id.clone());
+        match plain_char(key) {
+            Some('>') => open(ActionChoice::HandOff),
+            Some('<') => open(ActionChoice::Recycle),
+            Some('n') => open(ActionChoice::Note),
+            _ if key.code == KeyCode::Enter => Outcome::Close,
+            _ => scroll_key(key, &mut self.scroll, &['q']),
+        }
+    }
+
+    fn hints(&self, ctx: &ViewCtx) -> Vec<Hint> {
+        let mut h = Vec::new();
+        if let Some(lead) = ctx.store.lead(&self.lead_id) {
+            if offered(ActionChoice::HandOff, lead.stage) {
+                h.push((">", "hand off"));
+            }
+            if offered(ActionChoice::Recycle, lead.stage) {
+                h.push(("<", "recycle"));
+            }
+            h.push(("n", "note"));
+        }
+        h.extend([("↑↓", "scroll"), ("Esc", "close")]);
+        h
+    }
+
+    fn draw(&self, frame: &mut Frame, bounds: Rect, theme: Theme, ctx: &ViewCtx) {
+        let w = (u32::from(bounds.width) * 9 / 10).min(100) as u16;
+        let lines = lines(theme, ctx, &self.lead_id, usize::from(w.saturating_sub(2)));
+        let h = u16::try_from(lines.len() + 3).unwrap_or(u16::MAX);
+        let inner = modal(
+            frame,
+            bounds,
+            (w, h),
+            "Lead detail",
+            &self.hints(ctx),
+            theme,
+        );
+        // Lines are wrapped already, so the scroll limit is exact.
+        let top = self.scroll.top_for(lines.len(), usize::from(inner.height));
+        let top = u16::try_from(top).unwrap_or(u16::MAX);
+        frame.render_widget(Paragraph::new(lines).scroll((top, 0)), inner);
+    }
+}
 
 /// A field whose value may run long: word-wrapped, continuation lines indented under it.
 fn long_field<'a>(theme: Theme, label: &str, text: &str, style: Style, w: usize) -> Vec<Line<'a>> {
@@ -146,7 +212,7 @@ fn lines<'a>(theme: Theme, ctx: &ViewCtx, lead_id: &str, w: usize) -> Vec<Line<'
                 spans.push(Span::raw(format!(" · for {}", age(ctx.now - t))));
             }
             out.push(field(theme, "stage", spans));
-            let loops = super::recycle::recycles_of(ctx, &lead.id);
+            let loops = ctx.store.recycles_of(&lead.id);
             if loops > 0 {
                 let policy = &ctx.config.recycle;
                 let over = policy.over_cap(loops);
@@ -270,25 +336,4 @@ fn lines<'a>(theme: Theme, ctx: &ViewCtx, lead_id: &str, w: usize) -> Vec<Line<'
         out.extend(note_lines(theme, ctx, note, w));
     }
     out
-}
-
-pub(crate) fn draw(
-    frame: &mut Frame,
-    bounds: Rect,
-    theme: Theme,
-    hint: Line,
-    ctx: &ViewCtx,
-    lead_id: &str,
-    scroll: u16,
-) -> u16 {
-    let title = Line::styled(" Lead detail ", theme.bold());
-    let w = (u32::from(bounds.width) * 9 / 10).min(100) as u16;
-    let lines = lines(theme, ctx, lead_id, usize::from(w.saturating_sub(2)));
-    let h = u16::try_from(lines.len() + 3).unwrap_or(u16::MAX);
-    let inner = modal(frame, bounds, w, h, title, hint, theme);
-    // Lines are wrapped already, so the scroll limit is exact.
-    let max = lines.len().saturating_sub(usize::from(inner.height));
-    let scroll = usize::from(scroll).min(max) as u16;
-    frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), inner);
-    u16::try_from(max).unwrap_or(u16::MAX)
 }

@@ -1,52 +1,15 @@
 //! One line: the name, each source's freshness badge, the simulation badge, week and time.
 
-use chrono::{Datelike, Duration};
+use chrono::Datelike;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::sync::SourceHealth;
-
-use super::ViewCtx;
-use super::format::{age, count, width};
-use super::theme::Theme;
-
-/// Data younger than this is only "a bit stale" (yellow) while its source fails.
-const STALE_AFTER: Duration = Duration::minutes(2);
-
-/// The badge text and style of one source, and the style its error takes in the footer.
-pub(crate) fn badge(
-    theme: Theme,
-    h: &SourceHealth,
-    now: chrono::DateTime<chrono::Utc>,
-) -> (String, Style) {
-    let data_age = h.last_success.map(|t| now - t);
-    if h.last_error.is_some() {
-        let style = match data_age {
-            Some(a) if a < STALE_AFTER => theme.warning(),
-            _ => theme.breached(),
-        };
-        let text = match data_age {
-            Some(a) => format!("{} ✖ {}", h.name, age(a)),
-            None => format!("{} ✖ no data", h.name),
-        };
-        return (text, style);
-    }
-    if !h.loaded {
-        let progress = if h.loaded_leads > 0 {
-            format!(" {}", count(h.loaded_leads))
-        } else {
-            String::new()
-        };
-        return (format!("{} ⟳ loading{progress}", h.name), theme.warning());
-    }
-    match data_age {
-        Some(a) => (format!("{} ✓ {}", h.name, age(a)), theme.good()),
-        None => (format!("{} ✓", h.name), theme.good()),
-    }
-}
+use crate::ui::ViewCtx;
+use crate::ui::widgets::format::width;
+use crate::ui::widgets::spans::source_badge;
+use crate::ui::widgets::theme::Theme;
 
 fn left_spans(theme: Theme, ctx: &ViewCtx, long: bool) -> Vec<Span<'static>> {
     let name = if long {
@@ -56,7 +19,7 @@ fn left_spans(theme: Theme, ctx: &ViewCtx, long: bool) -> Vec<Span<'static>> {
     };
     let mut left = vec![Span::styled(name, theme.bold())];
     for h in ctx.health {
-        let (text, style) = badge(theme, h, ctx.now);
+        let (text, style) = source_badge(theme, h, ctx.now);
         left.push(Span::raw(" · "));
         left.push(Span::styled(text, style));
     }

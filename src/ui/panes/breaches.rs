@@ -8,10 +8,9 @@ use ratatui::widgets::Paragraph;
 
 use crate::domain::sla::{SlaState, pace};
 
-use super::ViewCtx;
-use super::format::{fit, truncate, width};
-use super::leads::{sla_span, window};
-use super::state::UiState;
+use crate::ui::widgets::format::{fit, truncate, width};
+use crate::ui::widgets::spans::sla_span;
+use crate::ui::{UiState, ViewCtx};
 
 /// One breached or warning clock.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -101,6 +100,15 @@ impl Breaches {
                 .and_then(|&t| Self::row(ctx, t));
         }
         out
+    }
+
+    /// The lead ids of the first `n` rows.
+    pub fn lead_ids<'a>(&self, ctx: &ViewCtx<'a>, n: usize) -> Vec<&'a str> {
+        self.take(ctx, n)
+            .iter()
+            .filter_map(|r| ctx.snapshot.timers.get(r.timer))
+            .map(|t| t.lead_id.as_str())
+            .collect()
     }
 
     /// The lead id of row `pos`.
@@ -218,9 +226,8 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, state: &UiState, ctx: &ViewCtx
     }
 
     let height = usize::from(inner.height);
-    let sel = state.breach_sel.min(all.len() - 1);
-    let off = window(sel, all.len(), height, state.breach_offset.get());
-    state.breach_offset.set(off);
+    let off = state.breaches.window(all.len(), height);
+    let sel = state.breaches.pos().min(all.len() - 1);
     // Only the rows up to the bottom of the window get their remaining time computed.
     let rows = all.take(ctx, off + height);
     let id_w = ctx

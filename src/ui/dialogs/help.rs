@@ -1,0 +1,136 @@
+//! Every key, read from the one key table, and what the symbols mean. `?`, `q` or Esc
+//! closes; ↑/↓ scroll. Long lines wrap under their key instead of being cut.
+
+use ratatui::Frame;
+use ratatui::crossterm::event::KeyEvent;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::ui::ViewCtx;
+use crate::ui::keymap::{Section, documented};
+use crate::ui::widgets::Hint;
+use crate::ui::widgets::cursor::Scroll;
+use crate::ui::widgets::format::{fit, wrap_words};
+use crate::ui::widgets::modal::modal;
+use crate::ui::widgets::theme::Theme;
+
+use super::{Dialog, Outcome, scroll_key};
+
+/// What the symbols on screen mean; not keys, so not in the key table.
+const SYMBOLS: &[(&str, &str)] = &[
+    (
+        "✖ ⚠ ⏳",
+        "SLA breached · warning · running (time left on the SLA's clock)",
+    ),
+    ("▲ ▼", "KPI on target · off target"),
+    ("… ✓ ✖", "action pending · done · failed"),
+    ("MKT SLS", "whose move it is: marketing · sales"),
+    ("+3 −1", "feedback: works · doesn't work"),
+];
+
+const KEY_W: usize = 16;
+/// Indent before a key.
+const INDENT: usize = 3;
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Help {
+    pub(crate) scroll: Scroll,
+}
+
+/// Sections as `(title, rows)`, keys first, then symbols.
+fn sections() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
+    let mut out: Vec<_> = Section::ALL
+        .into_iter()
+        .map(|s| {
+            (
+                s.title(),
+                documented(s).map(|b| (b.label, b.help)).collect(),
+            )
+        })
+        .collect();
+    out.push(("Symbols", SYMBOLS.to_vec()));
+    out
+}
+
+/// The help's lines for a box `w` columns wide.
+fn lines(theme: Theme, w: usize) -> Vec<Line<'static>> {
+    let text_w = w.saturating_sub(INDENT + KEY_W).max(12);
+    let mut out = Vec::new();
+    for (title, rows) in sections() {
+        out.push(Line::styled(format!(" {title}"), theme.bold()));
+        for (key, text) in rows {
+            for (i, part) in wrap_words(text, text_w).into_iter().enumerate() {
+                let key = if i == 0 { key } else { "" };
+                out.push(Line::from(vec![
+                    Span::styled(
+                        format!("{}{}", " ".repeat(INDENT), fit(key, KEY_W)),
+                        theme.key(),
+                    ),
+                    Span::raw(part),
+                ]));
+            }
+        }
+    }
+    out
+}
+
+impl Dialog for Help {
+    fn on_key(&mut self, key: KeyEvent, _ctx: &ViewCtx) -> Outcome {
+        scroll_key(key, &mut self.scroll, &['?', 'q'])
+    }
+
+    fn hints(&self, _ctx: &ViewCtx) -> Vec<Hint> {
+        vec![("Esc", "close"), ("↑↓", "scroll")]
+    }
+
+    fn draw(&self, frame: &mut Frame, bounds: Rect, theme: Theme, ctx: &ViewCtx) {
+        const W: u16 = 96;
+        let box_w = W.min(bounds.width);
+        let all = lines(theme, usize::from(box_w.saturating_sub(2)));
+        let h = u16::try_from(all.len() + 2).unwrap_or(u16::MAX);
+        let inner = modal(frame, bounds, (W, h), "Keys", &self.hints(ctx), theme);
+        let top = self.scroll.top_for(all.len(), usize::from(inner.height));
+        let shown: Vec<Line> = all.into_iter().skip(top).collect();
+        frame.render_widget(Paragraph::new(shown), inner);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_documented_key_is_in_help_and_nothing_is_cut_at_80_columns() {
+        let theme = Theme { color: false };
+        let text: Vec<String> = lines(theme, 78)
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect();
+        for section in Section::ALL {
+            for b in documented(section) {
+                assert!(
+                    text.iter().any(|l| l.contains(b.label)),
+                    "{} missing",
+                    b.label
+                );
+            }
+        }
+        assert!(
+            text.iter()
+                .all(|l| crate::ui::widgets::format::width(l) <= 78)
+        );
+        assert!(
+            text.iter().all(|l| !l.ends_with('…')),
+            "help was cut: {text:#?}"
+        );
+        // `d` is a pane key, not a dialog key.
+        let dialog = text.iter().position(|l| l.trim() == "In a dialog").unwrap();
+        let always = text.iter().position(|l| l.trim() == "Always").unwrap();
+        assert!(
+            !text[dialog..always]
+                .iter()
+                .any(|l| l.trim_start().starts_with("d "))
+        );
+    }
+}

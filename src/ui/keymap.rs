@@ -1,0 +1,462 @@
+//! The one table of key bindings. Dispatch (`keys.rs`), the footer's hints and the `?` help
+//! are all read from [`BINDINGS`]; a test holds the README's key table to it.
+//!
+//! Dialogs own their keys (each dialog file); the table's "In a dialog" rows document the
+//! keys every dialog shares, and a test checks each dialog's hints against them.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+
+use super::panes::Pane;
+use super::widgets::cursor::Move;
+use super::widgets::input::{ctrl, plain_char};
+
+/// What a key asks for, outside dialogs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    Help,
+    Refresh,
+    NextPane,
+    PrevPane,
+    Focus(Pane),
+    Move(Move),
+    PrevStage,
+    NextStage,
+    /// ⏎: a lead's detail, or in the pipeline the stage's leads.
+    Open,
+    Definition,
+    Search,
+    ClearSearch,
+    HandOff,
+    Recycle,
+    Note,
+    Period,
+    Model,
+    Problems,
+}
+
+/// One key as written in the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    Char(char),
+    Code(KeyCode),
+    Ctrl(char),
+}
+
+impl Key {
+    fn matches(self, key: KeyEvent) -> bool {
+        match self {
+            Key::Char(c) => plain_char(key) == Some(c),
+            Key::Code(code) => key.code == code && plain_char(key).is_none(),
+            Key::Ctrl(c) => ctrl(key, c),
+        }
+    }
+}
+
+/// Where a binding works.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Whatever pane has the focus.
+    Panes,
+    /// Only with one of these panes focused.
+    In(&'static [Pane]),
+    /// Inside dialogs: documented here, handled by each dialog.
+    Dialog,
+}
+
+impl Scope {
+    pub fn covers(self, pane: Pane) -> bool {
+        match self {
+            Scope::Panes => true,
+            Scope::In(panes) => panes.contains(&pane),
+            Scope::Dialog => false,
+        }
+    }
+}
+
+/// Sections of the help, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Moving,
+    Acting,
+    Kpis,
+    Dialog,
+    Always,
+}
+
+impl Section {
+    pub const ALL: [Section; 5] = [
+        Section::Moving,
+        Section::Acting,
+        Section::Kpis,
+        Section::Dialog,
+        Section::Always,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Section::Moving => "Moving around",
+            Section::Acting => "Acting on the highlighted lead (nothing is sent before y)",
+            Section::Kpis => "KPIs",
+            Section::Dialog => "In a dialog",
+            Section::Always => "Always",
+        }
+    }
+}
+
+/// One row: keys (each with its action), where they work, the footer hint, the help text.
+#[derive(Debug, Clone, Copy)]
+pub struct Binding {
+    pub keys: &'static [(Key, Action)],
+    /// How help and the README write the keys.
+    pub label: &'static str,
+    pub scope: Scope,
+    /// The footer's `key label`, shown in the panes of `hint_in` (when the action applies).
+    pub hint: Option<(&'static str, &'static str)>,
+    pub hint_in: Scope,
+    pub section: Section,
+    /// The help text; empty keeps the row out of help and the README.
+    pub help: &'static str,
+}
+
+const LEAD_PANES: &[Pane] = &[Pane::Leads, Pane::Breaches];
+const STAGE_PANES: &[Pane] = &[Pane::Pipeline, Pane::Leads];
+const NOT_LEADS: &[Pane] = &[Pane::Pipeline, Pane::Kpis, Pane::Breaches, Pane::Feedback];
+
+const fn row(
+    keys: &'static [(Key, Action)],
+    label: &'static str,
+    scope: Scope,
+    hint: Option<(&'static str, &'static str)>,
+    section: Section,
+    help: &'static str,
+) -> Binding {
+    Binding {
+        keys,
+        label,
+        scope,
+        hint,
+        hint_in: scope,
+        section,
+        help,
+    }
+}
+
+use Action as A;
+use Key::{Char as C, Code};
+
+/// Every binding, in the order the footer offers them.
+pub const BINDINGS: &[Binding] = &[
+    row(
+        &[(Code(KeyCode::Enter), A::Open)],
+        "⏎",
+        Scope::In(LEAD_PANES),
+        Some(("⏎", "detail")),
+        Section::Moving,
+        "lead detail (stage definition, SLA, notes); in the pipeline, that stage's leads",
+    ),
+    row(
+        &[(Code(KeyCode::Enter), A::Open)],
+        "⏎",
+        Scope::In(&[Pane::Pipeline]),
+        Some(("⏎", "leads")),
+        Section::Moving,
+        "",
+    ),
+    Binding {
+        hint_in: Scope::In(LEAD_PANES),
+        ..row(
+            &[(C('>'), A::HandOff)],
+            ">",
+            Scope::Panes,
+            Some((">", "hand off")),
+            Section::Acting,
+            "hand off to sales, round-robin owner (inquiry, mql, nurture)",
+        )
+    },
+    Binding {
+        hint_in: Scope::In(LEAD_PANES),
+        ..row(
+            &[(C('<'), A::Recycle)],
+            "<",
+            Scope::Panes,
+            Some(("<", "recycle")),
+            Section::Acting,
+            "recycle to marketing's nurture with a reason (mql, sal, sql)",
+        )
+    },
+    Binding {
+        hint_in: Scope::In(LEAD_PANES),
+        ..row(
+            &[(C('n'), A::Note)],
+            "n",
+            Scope::Panes,
+            Some(("n", "note")),
+            Section::Acting,
+            "messaging feedback on a campaign: works / doesn't",
+        )
+    },
+    Binding {
+        hint_in: Scope::In(NOT_LEADS),
+        ..row(
+            &[
+                (Code(KeyCode::Up), A::Move(Move::By(-1))),
+                (C('k'), A::Move(Move::By(-1))),
+                (Code(KeyCode::Down), A::Move(Move::By(1))),
+                (C('j'), A::Move(Move::By(1))),
+            ],
+            "↑ ↓  k j",
+            Scope::Panes,
+            Some(("↑↓", "move")),
+            Section::Moving,
+            "move in the focused pane",
+        )
+    },
+    row(
+        &[
+            (Code(KeyCode::PageUp), A::Move(Move::Page(-1))),
+            (Code(KeyCode::PageDown), A::Move(Move::Page(1))),
+        ],
+        "PgUp PgDn",
+        Scope::Panes,
+        None,
+        Section::Moving,
+        "a page up / down",
+    ),
+    row(
+        &[
+            (Code(KeyCode::Home), A::Move(Move::First)),
+            (C('g'), A::Move(Move::First)),
+            (Code(KeyCode::End), A::Move(Move::Last)),
+            (C('G'), A::Move(Move::Last)),
+        ],
+        "Home End  g G",
+        Scope::Panes,
+        None,
+        Section::Moving,
+        "first / last",
+    ),
+    row(
+        &[
+            (Code(KeyCode::Left), A::PrevStage),
+            (C('h'), A::PrevStage),
+            (Code(KeyCode::Right), A::NextStage),
+            (C('l'), A::NextStage),
+        ],
+        "← →  h l",
+        Scope::In(STAGE_PANES),
+        Some(("←→", "stage")),
+        Section::Moving,
+        "previous / next stage (pipeline and leads)",
+    ),
+    row(
+        &[(C('/'), A::Search)],
+        "/",
+        Scope::Panes,
+        Some(("/", "search")),
+        Section::Moving,
+        "search all leads by name, company or email; each match shows its stage",
+    ),
+    row(
+        &[(Code(KeyCode::Esc), A::ClearSearch)],
+        "Esc",
+        Scope::Panes,
+        Some(("Esc", "clear search")),
+        Section::Moving,
+        "clear the search",
+    ),
+    row(
+        &[(C('d'), A::Definition)],
+        "d",
+        Scope::In(STAGE_PANES),
+        Some(("d", "definition")),
+        Section::Moving,
+        "the stage's written definition and the SLAs that watch it",
+    ),
+    row(
+        &[
+            (Code(KeyCode::Tab), A::NextPane),
+            (Code(KeyCode::BackTab), A::PrevPane),
+        ],
+        "Tab  Shift-Tab",
+        Scope::Panes,
+        Some(("Tab", "pane")),
+        Section::Moving,
+        "next / previous pane (tabs on a narrow screen)",
+    ),
+    row(
+        &[
+            (C('1'), A::Focus(Pane::Pipeline)),
+            (C('2'), A::Focus(Pane::Leads)),
+            (C('3'), A::Focus(Pane::Kpis)),
+            (C('4'), A::Focus(Pane::Breaches)),
+            (C('5'), A::Focus(Pane::Feedback)),
+        ],
+        "1 … 5",
+        Scope::Panes,
+        None,
+        Section::Moving,
+        "Pipeline, Leads, KPIs, Breaches, Feedback",
+    ),
+    Binding {
+        hint_in: Scope::In(&[Pane::Kpis]),
+        ..row(
+            &[(C('p'), A::Period)],
+            "p",
+            Scope::Panes,
+            Some(("p", "period")),
+            Section::Kpis,
+            "period: this week, month, quarter",
+        )
+    },
+    Binding {
+        hint_in: Scope::In(&[Pane::Kpis]),
+        ..row(
+            &[(C('m'), A::Model)],
+            "m",
+            Scope::Panes,
+            Some(("m", "attribution")),
+            Section::Kpis,
+            "attribution model for pipeline by campaign",
+        )
+    },
+    row(
+        &[],
+        "y / n",
+        Scope::Dialog,
+        None,
+        Section::Dialog,
+        "send / cancel (outside text fields)",
+    ),
+    row(
+        &[],
+        "← →",
+        Scope::Dialog,
+        None,
+        Section::Dialog,
+        "change the value: owner, campaign, verdict",
+    ),
+    row(
+        &[],
+        "↑ ↓",
+        Scope::Dialog,
+        None,
+        Section::Dialog,
+        "pick a reason, or scroll",
+    ),
+    row(
+        &[],
+        "Tab",
+        Scope::Dialog,
+        None,
+        Section::Dialog,
+        "next field; in a recycle, the note",
+    ),
+    row(
+        &[],
+        "⏎",
+        Scope::Dialog,
+        None,
+        Section::Dialog,
+        "a new line in a feedback note; done with the recycle note",
+    ),
+    row(
+        &[],
+        "Ctrl-S",
+        Scope::Dialog,
+        None,
+        Section::Dialog,
+        "review a feedback note before sending",
+    ),
+    row(
+        &[],
+        "Esc",
+        Scope::Dialog,
+        None,
+        Section::Dialog,
+        "close without sending (asks first if you typed text)",
+    ),
+    row(
+        &[(C('e'), A::Problems)],
+        "e",
+        Scope::Panes,
+        Some(("e", "errors")),
+        Section::Always,
+        "errors in full, with what to do about them",
+    ),
+    row(
+        &[(C('r'), A::Refresh)],
+        "r",
+        Scope::Panes,
+        Some(("r", "refresh")),
+        Section::Always,
+        "refresh now",
+    ),
+    row(
+        &[(C('?'), A::Help)],
+        "?",
+        Scope::Panes,
+        Some(("?", "help")),
+        Section::Always,
+        "this help",
+    ),
+    row(
+        &[(C('q'), A::Quit), (Key::Ctrl('c'), A::Quit)],
+        "q  Ctrl-C",
+        Scope::Panes,
+        Some(("q", "quit")),
+        Section::Always,
+        "quit (with actions unconfirmed, q asks once more); Ctrl-C quits from anywhere",
+    ),
+];
+
+/// The action `key` means with `pane` focused, if any.
+pub fn lookup(key: KeyEvent, pane: Pane) -> Option<Action> {
+    BINDINGS
+        .iter()
+        .filter(|b| b.scope.covers(pane))
+        .flat_map(|b| b.keys.iter())
+        .find(|(k, _)| k.matches(key))
+        .map(|(_, a)| *a)
+}
+
+/// The action a footer hint stands for (the first key of its row), to ask whether it applies.
+pub fn hint_action(b: &Binding) -> Option<Action> {
+    b.keys.first().map(|(_, a)| *a)
+}
+
+/// Rows that go into help and the README, by section.
+pub fn documented(section: Section) -> impl Iterator<Item = &'static Binding> {
+    BINDINGS
+        .iter()
+        .filter(move |b| b.section == section && !b.help.is_empty())
+}
+
+/// The README's key table, as it must read.
+pub fn markdown_table() -> String {
+    let mut out = String::from("| key | what it does |\n|---|---|\n");
+    for section in Section::ALL {
+        out.push_str(&format!("| **{}** | |\n", section.title()));
+        for b in documented(section) {
+            // Two spaces separate alternatives; `/` and `…` are words, not keys.
+            let keys: Vec<String> = b
+                .label
+                .split("  ")
+                .map(|group| {
+                    let words: Vec<&str> = group.split(' ').filter(|k| !k.is_empty()).collect();
+                    let between = words.len() > 1;
+                    words
+                        .into_iter()
+                        .map(|k| match k {
+                            "/" | "…" if between => k.to_string(),
+                            _ => format!("`{k}`"),
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect();
+            out.push_str(&format!("| {} | {} |\n", keys.join(" / "), b.help));
+        }
+    }
+    out
+}

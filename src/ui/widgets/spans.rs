@@ -1,0 +1,108 @@
+//! Spans several panes and dialogs show the same way: an SLA clock, an action's sync state,
+//! an outbox line, a source's freshness badge.
+
+use chrono::{DateTime, Duration, Utc};
+use ratatui::style::Style;
+use ratatui::text::Span;
+
+use crate::domain::sla::SlaState;
+use crate::sync::{ActionStatus, OutboxEntry, SourceHealth};
+
+use super::format::{age, count, signed_hm};
+use super::theme::Theme;
+
+/// Data younger than this is only "a bit stale" (yellow) while its source fails.
+const STALE_AFTER: Duration = Duration::minutes(2);
+
+/// `✖ -1h12`, `⚠ 0h40`, `⏳ 3h05` with its style.
+pub fn sla_span(theme: Theme, state: SlaState, remaining: Duration) -> Span<'static> {
+    let mut text = signed_hm(remaining);
+    match state {
+        SlaState::Breached => {
+            if !text.starts_with('-') {
+                text.insert(0, '-');
+            }
+            Span::styled(format!("✖ {text}"), theme.breached())
+        }
+        SlaState::Warning => Span::styled(format!("⚠ {text}"), theme.warning()),
+        SlaState::Running => Span::raw(format!("⏳ {text}")),
+    }
+}
+
+/// The newest outbox entry about a lead, if any.
+pub fn entry_for_lead<'a>(outbox: &'a [OutboxEntry], lead_id: &str) -> Option<&'a OutboxEntry> {
+    outbox.iter().rev().find(|e| e.action.lead_id == lead_id)
+}
+
+/// Whether an action on this lead is still waiting for the vendor.
+pub fn has_pending(outbox: &[OutboxEntry], lead_id: &str) -> bool {
+    outbox
+        .iter()
+        .any(|e| e.action.lead_id == lead_id && e.status == ActionStatus::Pending)
+}
+
+/// `… pending`, `✓ done`, `✖ failed` for the lead's newest outbox entry.
+pub fn sync_span(theme: Theme, outbox: &[OutboxEntry], lead_id: &str) -> Span<'static> {
+    match entry_for_lead(outbox, lead_id).map(|e| &e.status) {
+        Some(ActionStatus::Pending) => Span::styled("… pending", theme.warning()),
+        Some(ActionStatus::Done) => Span::styled("✓ done", theme.good()),
+        Some(ActionStatus::Failed(_)) => Span::styled("✖ failed", theme.bad()),
+        None => Span::raw(""),
+    }
+}
+
+fn progressive(entry: &OutboxEntry) -> &'static str {
+    use crate::domain::action::ActionKind;
+    match entry.action.kind {
+        ActionKind::HandOff { .. } => "handing off",
+        ActionKind::Recycle { .. } => "recycling",
+        ActionKind::Feedback { .. } => "sending note on",
+    }
+}
+
+/// `… handing off Jonas Weber`, `✓ handed off Jonas Weber`, `✖ recycle Jonas Weber failed: …`.
+pub fn outbox_status(theme: Theme, entry: &OutboxEntry) -> (String, Style) {
+    let a = &entry.action;
+    match &entry.status {
+        ActionStatus::Pending => (
+            format!("… {} {}", progressive(entry), a.lead_name),
+            theme.warning(),
+        ),
+        ActionStatus::Done => (
+            format!("✓ {} {}", a.past_tense(), a.lead_name),
+            theme.good(),
+        ),
+        ActionStatus::Failed(msg) => (
+            format!("✖ {} {} failed: {msg}", a.verb(), a.lead_name),
+            theme.bad(),
+        ),
+    }
+}
+
+/// The badge text and style of one source, and the style its error takes in the footer.
+pub fn source_badge(theme: Theme, h: &SourceHealth, now: DateTime<Utc>) -> (String, Style) {
+    let data_age = h.last_success.map(|t| now - t);
+    if h.last_error.is_some() {
+        let style = match data_age {
+            Some(a) if a < STALE_AFTER => theme.warning(),
+            _ => theme.breached(),
+        };
+        let text = match data_age {
+            Some(a) => format!("{} ✖ {}", h.name, age(a)),
+            None => format!("{} ✖ no data", h.name),
+        };
+        return (text, style);
+    }
+    if !h.loaded {
+        let progress = if h.loaded_leads > 0 {
+            format!(" {}", count(h.loaded_leads))
+        } else {
+            String::new()
+        };
+        return (format!("{} ⟳ loading{progress}", h.name), theme.warning());
+    }
+    match data_age {
+        Some(a) => (format!("{} ✓ {}", h.name, age(a)), theme.good()),
+        None => (format!("{} ✓", h.name), theme.good()),
+    }
+}

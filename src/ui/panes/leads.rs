@@ -209,11 +209,14 @@ impl Cols {
                 left -= extra;
             }
         };
+        // Widths that fit most names and companies first, then whatever room is left.
         grow(&mut c.name, 20);
         grow(&mut c.company, 22);
         grow(&mut c.owner, 16);
-        grow(&mut c.name, 40);
+        grow(&mut c.company, 28);
+        grow(&mut c.name, 32);
         grow(&mut c.company, 36);
+        grow(&mut c.name, 40);
         c
     }
 

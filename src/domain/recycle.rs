@@ -24,9 +24,10 @@ impl RecyclePolicy {
         self.reasons.iter().find(|r| r.code == code)
     }
 
-    /// When marketing should look at a lead recycled at `at` for `code` again.
+    /// When marketing should look at a lead recycled at `at` for `code` again; `None` also
+    /// when that date is past the end of time (config caps it, but never panic on it).
     pub fn revisit_at(&self, code: &str, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        Some(at + self.reason(code)?.revisit_after?)
+        at.checked_add_signed(self.reason(code)?.revisit_after?)
     }
 
     /// Whether `loops` recycles are more than the agreed cap.
@@ -68,5 +69,22 @@ mod tests {
         assert_eq!(policy.revisit_at("other", at), None);
         assert!(!policy.over_cap(2) && policy.over_cap(3));
         assert!(valid_code("no_budget") && !valid_code("No budget") && !valid_code(""));
+    }
+
+    #[test]
+    fn a_revisit_past_the_end_of_time_is_none_not_a_panic() {
+        let policy = RecyclePolicy {
+            max_loops: 2,
+            reasons: vec![RecycleReason {
+                code: "forever".into(),
+                label: "forever".into(),
+                track: None,
+                revisit_after: Some(Duration::MAX),
+            }],
+        };
+        assert_eq!(
+            policy.revisit_at("forever", DateTime::<Utc>::UNIX_EPOCH),
+            None
+        );
     }
 }

@@ -34,7 +34,10 @@ impl Clock {
     ) -> DateTime<Utc> {
         match self {
             Clock::Business => cal.add(from, amount),
-            Clock::Calendar => from + amount,
+            // Past the end of time the timer simply never falls due.
+            Clock::Calendar => from
+                .checked_add_signed(amount)
+                .unwrap_or(DateTime::<Utc>::MAX_UTC),
         }
     }
 }
@@ -126,7 +129,10 @@ pub fn timer_for(
     if met {
         return None;
     }
-    let warn = Duration::milliseconds((def.limit.num_milliseconds() as f64 * def.warn_at) as i64);
+    // The float-to-int cast saturates; the checked constructor refuses what is left out of range.
+    let warn =
+        Duration::try_milliseconds((def.limit.num_milliseconds() as f64 * def.warn_at) as i64)
+            .unwrap_or(def.limit);
     Some(SlaTimer {
         sla: index,
         lead_id: lead.id.clone(),
@@ -193,6 +199,21 @@ mod tests {
         assert_eq!(t.due_at, at("2026-11-15T08:00:00Z"));
         lead.dates.last_marketing_touch = Some(at("2026-11-02T08:00:00Z"));
         assert!(timer_for(2, &defs[2], &lead, &cal).is_none());
+    }
+
+    #[test]
+    fn a_calendar_limit_past_the_end_of_time_never_falls_due() {
+        let cal = BusinessCalendar::default();
+        let mut def = default_slas().remove(2);
+        def.limit = Duration::MAX;
+        let mut lead = lead_in(Stage::Nurture);
+        lead.dates.inquiry = Some(at("2026-11-01T08:00:00Z"));
+        let t = timer_for(2, &def, &lead, &cal).expect("a running timer");
+        assert_eq!(t.due_at, DateTime::<Utc>::MAX_UTC);
+        assert_eq!(t.state(at("2030-01-01T00:00:00Z")), SlaState::Running);
+        // Nor does a warn fraction config would refuse, whose warn instant is out of range.
+        def.warn_at = -1.0;
+        assert!(timer_for(2, &def, &lead, &cal).is_some());
     }
 
     #[test]

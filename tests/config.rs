@@ -155,6 +155,7 @@ fn invalid_files_name_file_line_column_and_expectation() {
         ("end_before_start.toml", 4, "must end after they start"),
         ("unknown_kpi.toml", 3, "unknown field `happiness`"),
         ("bad_reason_code.toml", 2, "must be lowercase"),
+        ("huge_duration.toml", 5, "at most \"1825d\" (5 years)"),
         ("not_toml.toml", 1, ""),
     ];
     for (name, line, needle) in cases {
@@ -205,6 +206,18 @@ fn config_validate_exits_2_with_the_location() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("ok"));
+}
+
+#[test]
+fn config_validate_refuses_a_huge_duration_instead_of_panicking() {
+    let bad = fixture("invalid/huge_duration.toml");
+    let out = tandem(&["config", "validate", bad.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{}:5:9:", bad.display())),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -265,4 +278,49 @@ fn a_coverage_section_without_segment_by_keeps_the_default_cut() {
     let c = Config::parse("cov.toml", "[coverage]\nfallback = [\"a@x.example\"]\n").expect("valid");
     assert_eq!(c.coverage.segment_by, Config::builtin().coverage.segment_by);
     assert_eq!(c.coverage.fallback, ["a@x.example"]);
+}
+
+/// `text` must fail at `line`, at the column where the value after `key = ` starts, saying
+/// `needle`.
+fn refused_at_value(text: &str, line: usize, needle: &str) {
+    let err = Config::parse("c.toml", text).expect_err(text);
+    let written = text.lines().nth(line - 1).unwrap();
+    let column = written.find("= ").expect("a key = value line") + 3;
+    assert_eq!((err.line, err.column), (line, column), "{err}\n{text}");
+    assert!(err.message.contains(needle), "{err}\n{text}");
+}
+
+/// An SLA timer whose fifth line is `extra`.
+fn sla_with(extra: &str) -> String {
+    format!("[[sla]]\nid = \"x\"\nstage = \"nurture\"\nteam = \"marketing\"\n{extra}\n")
+}
+
+#[test]
+fn durations_the_engine_cannot_add_are_refused_with_the_bound() {
+    let bound = "at most \"1825d\" (5 years)";
+    for limit in [
+        "999999999999d",
+        "99999999999999999w",
+        "99999999999999999999s",
+        "1825d1s",
+    ] {
+        refused_at_value(&sla_with(&format!("limit = \"{limit}\"")), 5, bound);
+    }
+    // Used to validate and then panic in `report` on the calendar clock.
+    let calendar = sla_with("limit = \"20000000w\"\nclock = \"calendar\"");
+    refused_at_value(&calendar, 5, bound);
+    refused_at_value(
+        &sla_with("limit = \"366d\""),
+        5,
+        "at most \"365d\" (a year)",
+    );
+    refused_at_value(&sla_with("limit = \"0s\""), 5, "longer than zero");
+    assert!(Config::parse("c.toml", &sla_with("limit = \"365d\"")).is_ok());
+    // Used to validate and then crash the cockpit on `<`.
+    let revisit = "[recycle]\n[[recycle.reason]]\ncode = \"x\"\nlabel = \"x\"\n\
+                   revisit_after = \"20000000w\"\n";
+    refused_at_value(revisit, 5, bound);
+    let poll = "[[source]]\nname = \"h\"\nkind = \"hubspot\"\nbase_url = \"https://h.example\"\n\
+                token_env = \"T\"\npoll_interval = \"99999999999999w\"\n";
+    refused_at_value(poll, 6, bound);
 }

@@ -15,6 +15,10 @@ use crate::domain::recycle::{RecyclePolicy, RecycleReason, valid_code};
 use crate::domain::sla::{Clock, PaceDef, SlaDef, StopWhen};
 use crate::domain::snapshot::stage_index;
 
+/// The longest SLA limit. A business clock is walked day by day (and gives up after ten
+/// years), so a longer promise could not be timed; it would be no SLA anyway.
+const MAX_SLA_LIMIT_DAYS: i64 = 365;
+
 /// Parse and check `text`; sections it leaves out come from `base` (required when there is
 /// no base, i.e. for the built-in file itself).
 pub fn parse(path: &str, text: &str, base: Option<&Config>) -> Result<Config, ConfigError> {
@@ -343,15 +347,23 @@ fn slas(
                 });
             }
             (None, Some(stage), Some(limit)) => {
-                if limit.0 <= chrono::Duration::zero() {
-                    return Err(at("limit must be longer than zero".into()));
+                let limit_at =
+                    |msg: &str| err(limit.span(), format!("sla {:?}: limit {msg}", s.id));
+                let limit = limit.get_ref().0;
+                if limit <= chrono::Duration::zero() {
+                    return Err(limit_at("must be longer than zero"));
+                }
+                if limit > chrono::Duration::days(MAX_SLA_LIMIT_DAYS) {
+                    return Err(limit_at(&format!(
+                        "must be at most \"{MAX_SLA_LIMIT_DAYS}d\" (a year)"
+                    )));
                 }
                 slas.push(SlaDef {
                     id: s.id.clone(),
                     label,
                     stage: stage.0,
                     team: s.team.0,
-                    limit: limit.0,
+                    limit,
                     clock: match s.clock {
                         Some(schema::Clock::Calendar) => Clock::Calendar,
                         Some(schema::Clock::Business) | None => Clock::Business,

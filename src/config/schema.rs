@@ -131,7 +131,7 @@ pub struct Sla {
     pub label: Option<String>,
     pub team: TeamName,
     pub stage: Option<StageId>,
-    pub limit: Option<Span>,
+    pub limit: Option<Spanned<Span>>,
     pub clock: Option<Clock>,
     pub warn_at: Option<f64>,
     pub stop: Option<Stop>,

@@ -12,8 +12,15 @@ use crate::domain::{Stage, Team};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Span(pub chrono::Duration);
 
+/// The longest duration any setting takes. Five years covers every SLA, revisit and target
+/// anyone writes, and keeps every instant the engine adds it to far inside chrono's range.
+pub const MAX_DURATION_DAYS: i64 = 1825;
+
 pub fn parse_duration(s: &str) -> Result<chrono::Duration, String> {
     let expected = || format!("expected a duration like \"30m\", \"4h\" or \"14d\", found {s:?}");
+    let too_long =
+        || format!("{s:?} is too long: a duration is at most \"{MAX_DURATION_DAYS}d\" (5 years)");
+    let max = chrono::Duration::days(MAX_DURATION_DAYS);
     let mut total = chrono::Duration::zero();
     let mut digits = String::new();
     let mut any = false;
@@ -22,16 +29,24 @@ pub fn parse_duration(s: &str) -> Result<chrono::Duration, String> {
             digits.push(ch);
             continue;
         }
-        let n: i64 = digits.parse().map_err(|_| expected())?;
-        digits.clear();
-        total += match ch {
-            's' => chrono::Duration::seconds(n),
-            'm' => chrono::Duration::minutes(n),
-            'h' => chrono::Duration::hours(n),
-            'd' => chrono::Duration::days(n),
-            'w' => chrono::Duration::weeks(n),
+        if digits.is_empty() {
+            return Err(expected());
+        }
+        let unit: fn(i64) -> Option<chrono::Duration> = match ch {
+            's' => chrono::Duration::try_seconds,
+            'm' => chrono::Duration::try_minutes,
+            'h' => chrono::Duration::try_hours,
+            'd' => chrono::Duration::try_days,
+            'w' => chrono::Duration::try_weeks,
             _ => return Err(expected()),
         };
+        // Only digits are collected, so a parse failure means the number is too big.
+        let n: i64 = digits.parse().map_err(|_| too_long())?;
+        digits.clear();
+        total = unit(n)
+            .and_then(|p| total.checked_add(&p))
+            .filter(|t| *t <= max)
+            .ok_or_else(too_long)?;
         any = true;
     }
     if !digits.is_empty() || !any {
@@ -150,5 +165,25 @@ mod tests {
         for bad in ["", "4", "h", "4x", "-4h", "4 h"] {
             assert!(parse_duration(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn durations_past_the_bound_are_errors_that_name_it() {
+        assert_eq!(parse_duration("1825d"), Ok(chrono::Duration::days(1825)));
+        for huge in [
+            "999999999999d",
+            "99999999999999999w",
+            "9223372036854775807s",
+            "99999999999999999999s",
+            "20000000w",
+            "1825d1s",
+            "1000d1000d",
+        ] {
+            let e = parse_duration(huge).expect_err(huge);
+            assert!(e.contains("at most \"1825d\" (5 years)"), "{huge}: {e}");
+        }
+        // A bad unit is reported as such, however big the number before it.
+        let e = parse_duration("99999999999999999999x").unwrap_err();
+        assert!(e.contains("expected a duration"), "{e}");
     }
 }

@@ -156,6 +156,7 @@ fn invalid_files_name_file_line_column_and_expectation() {
         ("unknown_kpi.toml", 3, "unknown field `happiness`"),
         ("bad_reason_code.toml", 2, "must be lowercase"),
         ("huge_duration.toml", 5, "at most \"1825d\" (5 years)"),
+        ("ratio_as_percent.toml", 3, "write 0.70 for 70%"),
         ("not_toml.toml", 1, ""),
     ];
     for (name, line, needle) in cases {
@@ -323,4 +324,55 @@ fn durations_the_engine_cannot_add_are_refused_with_the_bound() {
     let poll = "[[source]]\nname = \"h\"\nkind = \"hubspot\"\nbase_url = \"https://h.example\"\n\
                 token_env = \"T\"\npoll_interval = \"99999999999999w\"\n";
     refused_at_value(poll, 6, bound);
+}
+
+#[test]
+fn targets_must_be_finite_non_negative_and_ratios_fractions() {
+    let cases = [
+        (
+            "mql_acceptance = 70",
+            "a ratio between 0 and 1: write 0.70 for 70%",
+        ),
+        ("win_rate = -0.1", "a ratio between 0 and 1"),
+        ("sal_to_sql = nan", "a ratio between 0 and 1"),
+        ("nurture_pickup = inf", "a ratio between 0 and 1"),
+        ("revenue = nan", "not nan or inf"),
+        ("touched_pipeline = inf", "not nan or inf"),
+        ("sourced_pipeline = -inf", "not nan or inf"),
+        ("pipeline_coverage = -3.0", "0 or more"),
+        ("pipeline_velocity = -1", "0 or more"),
+        ("mqls_created = -5", "a whole number"),
+        ("mqls_created = inf", "a whole number"),
+        ("funnel_leakage = 2.5", "a whole number"),
+        ("win_rate = \"high\"", "expected a number between 0 and 1"),
+    ];
+    for (line, needle) in cases {
+        refused_at_value(
+            &format!("[targets.week]\nspeed_to_lead = \"4h\"\n{line}\n"),
+            3,
+            needle,
+        );
+    }
+    let ok = "[targets.week]\nwin_rate = 1\nmql_acceptance = 0\nmqls_created = 60.0\n";
+    let c = Config::parse("c.toml", ok).expect("bounds are inclusive");
+    assert_eq!(
+        c.targets.get(PeriodKind::Week, "win_rate"),
+        Some(KpiValue::Ratio(Some(1.0)))
+    );
+    assert_eq!(
+        c.targets.get(PeriodKind::Week, "mqls_created"),
+        Some(KpiValue::Count(60))
+    );
+}
+
+#[test]
+fn warn_at_is_a_fraction_above_zero() {
+    refused_at_value(
+        &sla_with("warn_at = \"high\""),
+        5,
+        "expected a number between 0 and 1",
+    );
+    refused_at_value(&sla_with("warn_at = 75"), 5, "write 0.70 for 70%");
+    refused_at_value(&sla_with("warn_at = nan"), 5, "a ratio between 0 and 1");
+    refused_at_value(&sla_with("warn_at = 0"), 5, "must be more than 0");
 }

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::schema::{self, File};
+use super::values::{Amount, Count, Ratio, Span};
 use super::{AttributionConfig, Config, ConfigError, SourceConfig, SourceKind, SourceRole};
 use crate::domain::Stage;
 use crate::domain::attribution::Model;
@@ -326,10 +327,15 @@ fn slas(
             return Err(at("defined twice".into()));
         }
         ids.push(&s.id);
-        let warn_at = s.warn_at.unwrap_or(0.75);
-        if !(warn_at > 0.0 && warn_at <= 1.0) {
-            return Err(at(format!("warn_at must be in (0, 1], found {warn_at}")));
-        }
+        let warn_at = match &s.warn_at {
+            Some(w) if w.get_ref().0 <= 0.0 => {
+                let msg = "warn_at must be more than 0: the fraction of the limit after which \
+                           the timer warns";
+                return Err(err(w.span(), format!("sla {:?}: {msg}", s.id)));
+            }
+            Some(w) => w.get_ref().0,
+            None => 0.75,
+        };
         let label = s.label.clone().unwrap_or_else(|| s.id.clone());
         match (&s.pace, &s.stage, &s.limit) {
             (Some(kpi), None, None) => {
@@ -394,38 +400,29 @@ fn period_targets(t: &schema::PeriodTargets) -> PeriodTargets {
             out.insert(id.to_string(), v);
         }
     };
-    let ratio = |v: Option<f64>| v.map(|r| KpiValue::Ratio(Some(r)));
-    let money = |v: Option<f64>| v.map(KpiValue::Money);
-    put(
-        "mqls_created",
-        t.mqls_created.map(|n| KpiValue::Count(n.max(0.0) as u64)),
-    );
+    let count = |v: Option<Count>| v.map(|n| KpiValue::Count(n.0));
+    let ratio = |v: Option<Ratio>| v.map(|r| KpiValue::Ratio(Some(r.0)));
+    let money = |v: Option<Amount>| v.map(|m| KpiValue::Money(m.0));
+    let duration = |v: Option<Span>| v.map(|d| KpiValue::Duration(Some(d.0)));
+    put("mqls_created", count(t.mqls_created));
     put("mql_acceptance", ratio(t.mql_acceptance));
     put("sourced_pipeline", money(t.sourced_pipeline));
     put("touched_pipeline", money(t.touched_pipeline));
     put("nurture_pickup", ratio(t.nurture_pickup));
-    put(
-        "speed_to_lead",
-        t.speed_to_lead.map(|d| KpiValue::Duration(Some(d.0))),
-    );
+    put("speed_to_lead", duration(t.speed_to_lead));
     put("sal_to_sql", ratio(t.sal_to_sql));
     put("win_rate", ratio(t.win_rate));
-    put(
-        "sales_cycle",
-        t.sales_cycle.map(|d| KpiValue::Duration(Some(d.0))),
-    );
+    put("sales_cycle", duration(t.sales_cycle));
     put(
         "pipeline_coverage",
-        t.pipeline_coverage.map(|r| KpiValue::Multiple(Some(r))),
+        t.pipeline_coverage.map(|r| KpiValue::Multiple(Some(r.0))),
     );
     put("revenue", money(t.revenue));
     put(
         "pipeline_velocity",
-        t.pipeline_velocity.map(|v| KpiValue::MoneyPerDay(Some(v))),
+        t.pipeline_velocity
+            .map(|v| KpiValue::MoneyPerDay(Some(v.0))),
     );
-    put(
-        "funnel_leakage",
-        t.funnel_leakage.map(|n| KpiValue::Count(n.max(0.0) as u64)),
-    );
+    put("funnel_leakage", count(t.funnel_leakage));
     out
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::values::{Date, Day, Span, StageId, TeamName, TimeOfDay, Zone};
+use super::values::{Amount, Count, Date, Day, Ratio, Span, StageId, TeamName, TimeOfDay, Zone};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -133,7 +133,7 @@ pub struct Sla {
     pub stage: Option<StageId>,
     pub limit: Option<Spanned<Span>>,
     pub clock: Option<Clock>,
-    pub warn_at: Option<f64>,
+    pub warn_at: Option<Spanned<Ratio>>,
     pub stop: Option<Stop>,
     pub pace: Option<PaceKpi>,
 }
@@ -150,20 +150,20 @@ pub struct Targets {
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PeriodTargets {
-    pub mqls_created: Option<f64>,
-    pub mql_acceptance: Option<f64>,
-    pub sourced_pipeline: Option<f64>,
-    pub touched_pipeline: Option<f64>,
-    pub nurture_pickup: Option<f64>,
+    pub mqls_created: Option<Count>,
+    pub mql_acceptance: Option<Ratio>,
+    pub sourced_pipeline: Option<Amount>,
+    pub touched_pipeline: Option<Amount>,
+    pub nurture_pickup: Option<Ratio>,
     pub speed_to_lead: Option<Span>,
-    pub sal_to_sql: Option<f64>,
-    pub win_rate: Option<f64>,
+    pub sal_to_sql: Option<Ratio>,
+    pub win_rate: Option<Ratio>,
     pub sales_cycle: Option<Span>,
-    pub pipeline_coverage: Option<f64>,
+    pub pipeline_coverage: Option<Amount>,
     /// Bookings goal for the period; pipeline coverage divides by what is left of it.
-    pub revenue: Option<f64>,
-    pub pipeline_velocity: Option<f64>,
-    pub funnel_leakage: Option<f64>,
+    pub revenue: Option<Amount>,
+    pub pipeline_velocity: Option<Amount>,
+    pub funnel_leakage: Option<Count>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -80,6 +80,78 @@ macro_rules! from_str_with {
 from_str_with!(Span, "a duration like \"4h\"", |s| parse_duration(s)
     .map(Span));
 
+/// Implement `Deserialize` from a TOML integer or float through a check that explains what it
+/// expected; `$what` is what a value of another type is told.
+macro_rules! from_number_with {
+    ($ty:ty, $what:literal, $check:expr) => {
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl Visitor<'_> for V {
+                    type Value = $ty;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str($what)
+                    }
+                    fn visit_f64<E: de::Error>(self, n: f64) -> Result<$ty, E> {
+                        let check: fn(f64) -> Result<$ty, String> = $check;
+                        check(n).map_err(E::custom)
+                    }
+                    fn visit_i64<E: de::Error>(self, n: i64) -> Result<$ty, E> {
+                        self.visit_f64(n as f64)
+                    }
+                    fn visit_u64<E: de::Error>(self, n: u64) -> Result<$ty, E> {
+                        self.visit_f64(n as f64)
+                    }
+                }
+                d.deserialize_f64(V)
+            }
+        }
+    };
+}
+
+/// A fraction: 0.70 means 70%. Anything outside 0..=1 (a percentage, nan) is a typo.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ratio(pub f64);
+
+from_number_with!(Ratio, "a number between 0 and 1", |n| {
+    if (0.0..=1.0).contains(&n) {
+        Ok(Ratio(n))
+    } else {
+        Err(format!(
+            "expected a ratio between 0 and 1: write 0.70 for 70%, found {n}"
+        ))
+    }
+});
+
+/// Money, a multiple or a rate: finite and not negative, so sums and pro-rating stay numbers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Amount(pub f64);
+
+from_number_with!(Amount, "a number, 0 or more", |n| {
+    if n.is_finite() && n >= 0.0 {
+        Ok(Amount(n))
+    } else {
+        Err(format!(
+            "expected a number, 0 or more (not nan or inf), found {n}"
+        ))
+    }
+});
+
+/// A count of things (MQLs, leaked leads): a whole number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Count(pub u64);
+
+from_number_with!(Count, "a whole number, 0 or more", |n| {
+    if n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n) {
+        Ok(Count(n as u64))
+    } else {
+        Err(format!(
+            "expected a whole number from 0 to {}, found {n}",
+            u32::MAX
+        ))
+    }
+});
+
 /// A time of day, "09:00".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TimeOfDay(pub NaiveTime);

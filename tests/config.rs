@@ -376,3 +376,13 @@ fn warn_at_is_a_fraction_above_zero() {
     refused_at_value(&sla_with("warn_at = nan"), 5, "a ratio between 0 and 1");
     refused_at_value(&sla_with("warn_at = 0"), 5, "must be more than 0");
 }
+
+#[test]
+fn a_half_life_too_short_to_share_credit_is_refused() {
+    for short in ["1s", "23h59m"] {
+        let text = format!("[attribution]\nhalf_life = \"{short}\"\n");
+        refused_at_value(&text, 2, "at least \"1d\"");
+    }
+    let c = Config::parse("c.toml", "[attribution]\nhalf_life = \"1d\"\n").expect("valid");
+    assert_eq!(c.attribution.half_life, Duration::days(1));
+}

@@ -16,6 +16,11 @@ use crate::domain::recycle::{RecyclePolicy, RecycleReason, valid_code};
 use crate::domain::sla::{Clock, PaceDef, SlaDef, StopWhen};
 use crate::domain::snapshot::stage_index;
 
+/// The shortest time-decay half-life. A weight of 0.5^(age / half-life) underflows to zero
+/// after ~1075 half-lives: with a day that is ~3 years before the deal, with an hour only
+/// 45 days, shorter than a typical sales cycle.
+const MIN_HALF_LIFE: chrono::Duration = chrono::Duration::days(1);
+
 /// The longest SLA limit. A business clock is walked day by day (and gives up after ten
 /// years), so a longer promise could not be timed; it would be no SLA anyway.
 const MAX_SLA_LIMIT_DAYS: i64 = 365;
@@ -156,17 +161,19 @@ pub fn parse(path: &str, text: &str, base: Option<&Config>) -> Result<Config, Co
     let attribution = match &file.attribution {
         Some(a) => {
             let base = base.map(|b| b.attribution);
-            let half_life = a
-                .half_life
-                .map(|h| h.0)
-                .or(base.map(|b| b.half_life))
-                .unwrap_or(chrono::Duration::days(7));
-            if half_life <= chrono::Duration::zero() {
-                return Err(ConfigError::whole_file(
-                    path,
-                    "attribution.half_life must be longer than zero",
-                ));
-            }
+            let half_life = match &a.half_life {
+                Some(h) if h.get_ref().0 < MIN_HALF_LIFE => {
+                    return Err(err(
+                        h.span(),
+                        "attribution.half_life must be at least \"1d\": time decay halves a \
+                         touch's weight every half-life, so a shorter one rounds every touch a \
+                         few weeks before the deal to zero and leaves no credit to share"
+                            .into(),
+                    ));
+                }
+                Some(h) => h.get_ref().0,
+                None => base.map_or(chrono::Duration::days(7), |b| b.half_life),
+            };
             let model = match a.model {
                 Some(name) => model(name, half_life),
                 None => base.map_or(Model::WShaped, |b| b.model),

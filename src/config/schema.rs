@@ -40,7 +40,7 @@ pub enum ModelName {
 #[serde(deny_unknown_fields)]
 pub struct Attribution {
     pub model: Option<ModelName>,
-    pub half_life: Option<Span>,
+    pub half_life: Option<Spanned<Span>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -222,6 +222,32 @@ fn config_validate_refuses_a_huge_duration_instead_of_panicking() {
 }
 
 #[test]
+fn config_validate_without_a_file_accepts_the_builtin_defaults() {
+    let home = std::env::temp_dir().join(format!("tandem-empty-home-{}", std::process::id()));
+    std::fs::create_dir_all(&home).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_tandem"))
+        .args(["config", "validate"])
+        .env_remove("TANDEM_CONFIG")
+        .env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .output()
+        .expect("run tandem");
+    let _ = std::fs::remove_dir_all(&home);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("built-in defaults are in effect"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("3 SLA timer(s)"), "{stdout}");
+}
+
+#[test]
 fn config_init_writes_the_example_and_refuses_to_overwrite() {
     let dir = std::env::temp_dir().join(format!("tandem-config-init-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);

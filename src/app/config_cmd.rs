@@ -25,22 +25,26 @@ pub fn init(path: Option<&Path>, force: bool) -> Result<PathBuf, String> {
     Ok(path)
 }
 
-/// Validate the file at `path` (or the located one); a summary on success.
+/// Validate the file at `path` (or the located one); a summary on success. With no file
+/// the built-in defaults are in effect, which is a valid setup, not an error.
 pub fn validate(path: Option<&Path>) -> Result<String, String> {
     let Some(path) = path.map(Path::to_path_buf).or_else(|| config::locate(None)) else {
-        return Err(
+        return Ok(format!(
             "no config file found (--config, $TANDEM_CONFIG or the default location); \
-             the built-in defaults are in effect"
-                .into(),
-        );
+             the built-in defaults are in effect: ok — {}",
+            summary(&Config::builtin())
+        ));
     };
     let config = Config::load(&path).map_err(|e| e.to_string())?;
-    Ok(format!(
-        "{}: ok — {} source(s), {} SLA timer(s), {} pace SLA(s), {} recycle reason(s)",
-        path.display(),
+    Ok(format!("{}: ok — {}", path.display(), summary(&config)))
+}
+
+fn summary(config: &Config) -> String {
+    format!(
+        "{} source(s), {} SLA timer(s), {} pace SLA(s), {} recycle reason(s)",
         config.sources.len(),
         config.slas.len(),
         config.paces.len(),
         config.recycle.reasons.len()
-    ))
+    )
 }

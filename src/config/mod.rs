@@ -6,6 +6,8 @@
 
 mod build;
 mod error;
+#[cfg(test)]
+mod props;
 mod schema;
 mod values;
 

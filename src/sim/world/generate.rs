@@ -4,7 +4,7 @@
 //! byte-identical API responses forever. Ids are handed out in creation order, as HubSpot's
 //! mostly are, which keeps paging by id and sorting by `createdate` in rough agreement.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -23,8 +23,8 @@ pub struct Placed {
     pub last_campaign: &'static str,
 }
 
-struct Company {
-    name: String,
+pub(super) struct Company {
+    pub(super) name: String,
     slug: String,
     size: &'static str,
     country: &'static str,
@@ -152,21 +152,36 @@ fn make_owners(w: &mut World, rng: &mut Rng) {
     }
 }
 
-fn make_companies(rng: &mut Rng, n: usize) -> Vec<Company> {
+/// Distinct company names. The head × tail pool (plus one legal suffix per name) runs out
+/// near 4,800 companies; past that a name gets a number ("Atlas Labs 2") instead of being
+/// redrawn, so any size finishes in O(n). Until a suffix class is full the draws are exactly
+/// the historical ones, so every world that could be generated before is unchanged.
+pub(super) fn make_companies(rng: &mut Rng, n: usize) -> Vec<Company> {
+    const SUFFIXES: [&str; 5] = ["Group", "Inc", "GmbH", "Ltd", "Co"];
+    let pool = distinct_pairs();
     let mut seen = HashSet::new();
+    let mut bare = 0usize;
+    let mut suffixed = [0usize; SUFFIXES.len()];
+    let mut numbered: HashMap<String, u32> = HashMap::new();
     let mut out = Vec::with_capacity(n);
     while out.len() < n {
         let head = rng.pick(COMPANY_HEADS);
         let tail = rng.pick(COMPANY_TAILS);
+        let class = out.len() % SUFFIXES.len();
         let mut name = format!("{head} {tail}");
         if !seen.insert(name.clone()) {
-            name = format!(
-                "{head} {tail} {}",
-                ["Group", "Inc", "GmbH", "Ltd", "Co"][out.len() % 5]
-            );
-            if !seen.insert(name.clone()) {
+            let with_suffix = format!("{head} {tail} {}", SUFFIXES[class]);
+            if seen.insert(with_suffix.clone()) {
+                suffixed[class] += 1;
+                name = with_suffix;
+            } else if bare < pool || suffixed[class] < pool {
+                // A free name is left for this slot: redraw, as it always has.
                 continue;
+            } else {
+                name = next_numbered(&mut numbered, &mut seen, &name);
             }
+        } else {
+            bare += 1;
         }
         let slug: String = name
             .to_lowercase()
@@ -183,6 +198,31 @@ fn make_companies(rng: &mut Rng, n: usize) -> Vec<Company> {
         });
     }
     out
+}
+
+/// How many different "head tail" names the tables can make.
+fn distinct_pairs() -> usize {
+    let names: HashSet<String> = COMPANY_HEADS
+        .iter()
+        .flat_map(|h| COMPANY_TAILS.iter().map(move |t| format!("{h} {t}")))
+        .collect();
+    names.len()
+}
+
+/// "Atlas Labs 2", "Atlas Labs 3", …: the next unused number for `base`.
+fn next_numbered(
+    numbered: &mut HashMap<String, u32>,
+    seen: &mut HashSet<String>,
+    base: &str,
+) -> String {
+    let k = numbered.entry(base.to_string()).or_insert(1);
+    loop {
+        *k += 1;
+        let name = format!("{base} {k}");
+        if seen.insert(name.clone()) {
+            return name;
+        }
+    }
 }
 
 /// Writes the contact's properties from its plan; returns its last-touch campaign.

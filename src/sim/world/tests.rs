@@ -217,3 +217,65 @@ fn first_activity_in_a_live_world_sets_first_engagement_once() {
         "some leads got their first activity while watched"
     );
 }
+
+/// The company generator as it was before the name pool could run out: redraw until a name
+/// is free. It never returns once a suffix class is full, so only call it below that.
+fn historical_company_names(seed: u64, n: usize) -> Vec<String> {
+    use super::names::{COMPANY_HEADS, COMPANY_TAILS};
+    let mut rng = crate::sim::rng::Rng::new(seed);
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    while out.len() < n {
+        let head = rng.pick(COMPANY_HEADS);
+        let tail = rng.pick(COMPANY_TAILS);
+        let mut name = format!("{head} {tail}");
+        if !seen.insert(name.clone()) {
+            name = format!(
+                "{head} {tail} {}",
+                ["Group", "Inc", "GmbH", "Ltd", "Co"][out.len() % 5]
+            );
+            if !seen.insert(name.clone()) {
+                continue;
+            }
+        }
+        // Country and size take one draw each; skip them so the stream stays aligned.
+        rng.next_u64();
+        rng.next_u64();
+        out.push(name);
+    }
+    out
+}
+
+fn company_names(seed: u64, n: usize) -> Vec<String> {
+    let mut rng = crate::sim::rng::Rng::new(seed);
+    super::generate::make_companies(&mut rng, n)
+        .into_iter()
+        .map(|c| c.name)
+        .collect()
+}
+
+#[test]
+fn companies_for_thirty_thousand_contacts_get_distinct_names() {
+    // generate() asks for contacts / 3 + 5 companies; the name pool holds about 4,800.
+    let names = company_names(42, 30_000 / 3 + 5);
+    assert_eq!(names.len(), 10_005);
+    let distinct: std::collections::HashSet<&String> = names.iter().collect();
+    assert_eq!(distinct.len(), names.len(), "company names stay unique");
+    assert!(
+        names.iter().any(|n| n.ends_with(" 2")),
+        "past the pool, names are numbered"
+    );
+}
+
+#[test]
+fn companies_before_the_pool_runs_out_are_the_historical_ones() {
+    for seed in [7, 42] {
+        let names = company_names(seed, 6_000);
+        let edge = names
+            .iter()
+            .position(|n| n.ends_with(|c: char| c.is_ascii_digit()))
+            .expect("6,000 companies outgrow the pool");
+        assert!(edge > 4_000, "numbering starts only when the pool is spent");
+        assert_eq!(names[..edge], historical_company_names(seed, edge)[..]);
+    }
+}

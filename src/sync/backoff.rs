@@ -1,4 +1,5 @@
-//! Exponential backoff with jitter, so a failing vendor is not hammered in lockstep.
+//! Exponential backoff with random jitter, so failing clients spread their retries instead
+//! of hitting a recovering vendor in lockstep.
 
 use std::time::Duration;
 
@@ -7,8 +8,8 @@ pub struct Backoff {
     failures: u32,
     base: Duration,
     max: Duration,
-    /// Varies the jitter without reading a random source.
-    seed: u64,
+    /// Seeded from the process's own entropy: two clients never share a sequence.
+    rng: fastrand::Rng,
 }
 
 impl Backoff {
@@ -16,8 +17,8 @@ impl Backoff {
         Self {
             failures: 0,
             base,
-            max,
-            seed: 0x9E37_79B9_7F4A_7C15,
+            max: max.max(base),
+            rng: fastrand::Rng::new(),
         }
     }
 
@@ -25,17 +26,16 @@ impl Backoff {
         self.failures = 0;
     }
 
-    /// The wait before the next attempt: base·2ⁿ capped at max, minus up to 20% jitter.
+    /// The wait before the next attempt: uniform in [base, base·2ⁿ capped at max] ("full
+    /// jitter", floored at base so a retry never fires immediately).
     pub fn next_delay(&mut self) -> Duration {
-        let exp = self.base.saturating_mul(1u32 << self.failures.min(16));
+        let ceiling = self
+            .base
+            .saturating_mul(1u32 << self.failures.min(16))
+            .min(self.max);
         self.failures = self.failures.saturating_add(1);
-        let capped = exp.min(self.max);
-        self.seed = self
-            .seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        let jitter = (self.seed >> 33) % 200; // per mille, 0–19.9%
-        capped - capped.mul_f64(jitter as f64 / 1000.0)
+        let spread = (ceiling - self.base).mul_f64(self.rng.f64());
+        self.base + spread
     }
 }
 
@@ -43,15 +43,45 @@ impl Backoff {
 mod tests {
     use super::*;
 
+    const BASE: Duration = Duration::from_secs(1);
+    const MAX: Duration = Duration::from_secs(60);
+
+    fn delays(b: &mut Backoff, n: usize) -> Vec<Duration> {
+        (0..n).map(|_| b.next_delay()).collect()
+    }
+
     #[test]
-    fn grows_and_caps_and_resets() {
-        let mut b = Backoff::new(Duration::from_secs(1), Duration::from_secs(30));
-        let delays: Vec<Duration> = (0..8).map(|_| b.next_delay()).collect();
-        for (n, d) in delays.iter().enumerate() {
-            let nominal = Duration::from_secs((1u64 << n).min(30));
-            assert!(*d <= nominal && *d >= nominal.mul_f64(0.8), "{n}: {d:?}");
+    fn two_clients_do_not_retry_in_lockstep() {
+        // Eight draws, most from wide ranges: equal sequences mean a shared seed.
+        let a = delays(&mut Backoff::new(BASE, MAX), 8);
+        let b = delays(&mut Backoff::new(BASE, MAX), 8);
+        assert_ne!(a, b, "independent backoffs draw different delays");
+    }
+
+    #[test]
+    fn delays_stay_between_base_and_the_doubling_ceiling() {
+        let mut b = Backoff::new(BASE, MAX);
+        for (n, d) in delays(&mut b, 40).into_iter().enumerate() {
+            let ceiling = BASE.saturating_mul(1 << n.min(16)).min(MAX);
+            assert!(
+                d >= BASE && d <= ceiling,
+                "{n}: {d:?} not in [1s, {ceiling:?}]"
+            );
         }
+    }
+
+    #[test]
+    fn a_long_outage_waits_long_and_reset_starts_over() {
+        let mut b = Backoff::new(BASE, MAX);
+        let late = delays(&mut b, 60);
+        // Past the sixth failure each draw is uniform in [1s, 60s]: fifty all under 30s
+        // would happen about once in 10^15 runs.
+        assert!(late[10..].iter().any(|d| *d > Duration::from_secs(30)));
         b.reset();
-        assert!(b.next_delay() <= Duration::from_secs(1));
+        assert_eq!(
+            b.next_delay(),
+            BASE,
+            "the first retry after a reset waits the base"
+        );
     }
 }

@@ -1,3 +1,4 @@
+use std::io::{ErrorKind, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,6 +14,8 @@ use tandem::sim::{self, SimOptions};
 
 /// Exit code for bad input (configuration, arguments, environment).
 const EXIT_USAGE: u8 = 2;
+/// Exit code when the output cannot be written: an error, as `check` documents it.
+const EXIT_WRITE: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -24,19 +27,13 @@ fn main() -> ExitCode {
         Some(Command::Sim(args)) => runtime.block_on(serve_sim(args)),
         Some(Command::Config(ConfigCommand::Init { path, force })) => {
             match app::config_init(path.as_deref().or(cli.config.as_deref()), *force) {
-                Ok(p) => {
-                    println!("wrote {}", p.display());
-                    ExitCode::SUCCESS
-                }
+                Ok(p) => emit(&format!("wrote {}\n", p.display()), ExitCode::SUCCESS),
                 Err(e) => fail(&e, EXIT_USAGE),
             }
         }
         Some(Command::Config(ConfigCommand::Validate { path })) => {
             match app::config_validate(path.as_deref().or(cli.config.as_deref())) {
-                Ok(summary) => {
-                    println!("{summary}");
-                    ExitCode::SUCCESS
-                }
+                Ok(summary) => emit(&format!("{summary}\n"), ExitCode::SUCCESS),
                 Err(e) => fail(&e, EXIT_USAGE),
             }
         }
@@ -63,8 +60,21 @@ fn main() -> ExitCode {
 }
 
 fn fail(message: &str, code: u8) -> ExitCode {
-    eprintln!("tandem: {message}");
+    // Nowhere left to complain if stderr is gone too; the exit code still tells.
+    let _ = writeln!(std::io::stderr().lock(), "tandem: {message}");
     ExitCode::from(code)
+}
+
+/// Print `text` and end with `code`. A reader that went away (`| head`) is no error: the
+/// command ends quietly as if it had printed everything. Any other failure to write (a full
+/// disk) is reported and exits 2, so a truncated report never passes for a whole one.
+fn emit(text: &str, code: ExitCode) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => code,
+        Err(e) if e.kind() == ErrorKind::BrokenPipe => code,
+        Err(e) => fail(&format!("cannot write to standard output: {e}"), EXIT_WRITE),
+    }
 }
 
 /// The located config, or the built-in defaults; a bad file is reported and exits 2.
@@ -91,13 +101,16 @@ async fn serve_sim(args: &SimArgs) -> ExitCode {
         Ok(h) => h,
         Err(e) => return fail(&format!("cannot listen on {}: {e}", args.addr), 1),
     };
-    println!(
-        "tandem sim serving HubSpot CRM v3 at {} token {}",
+    let banner = format!(
+        "tandem sim serving HubSpot CRM v3 at {} token {}\n",
         handle.base_url, handle.token
     );
-    let _ = tokio::signal::ctrl_c().await;
+    let code = emit(&banner, ExitCode::SUCCESS);
+    if code == ExitCode::SUCCESS {
+        let _ = tokio::signal::ctrl_c().await;
+    }
     handle.shutdown().await;
-    ExitCode::SUCCESS
+    code
 }
 
 /// `report` (with a format) or `check` (without): load once, print, exit.
@@ -121,14 +134,10 @@ async fn report(
             Err((message, code)) => return fail(&message, code),
         };
     match format {
-        Some(format) => {
-            print!("{}", app::render(&report, format));
-            ExitCode::SUCCESS
-        }
+        Some(format) => emit(&app::render(&report, format), ExitCode::SUCCESS),
         None => {
             let (text, code) = app::check(&report);
-            print!("{text}");
-            ExitCode::from(code)
+            emit(&text, ExitCode::from(code))
         }
     }
 }

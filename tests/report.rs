@@ -5,7 +5,7 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use chrono::{DateTime, Datelike, NaiveTime, TimeZone, Utc, Weekday};
 use serde_json::Value;
@@ -332,5 +332,75 @@ async fn check_exits_2_when_the_source_is_unreachable_or_the_token_is_missing() 
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("cannot load"), "{stderr}");
     assert!(!stderr.contains("whatever"), "the token never shows");
+    run.sim.shutdown().await;
+}
+
+/// Start the binary with `stdout` and wait for it off the async runtime. `close_early`
+/// drops our end of a piped stdout at once, as `| head -c 20` does before tandem prints.
+async fn run_with_stdout(
+    run: &Run,
+    args: &[&str],
+    stdout: Stdio,
+    close_early: bool,
+) -> std::process::Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tandem"));
+    cmd.arg("--config")
+        .arg(&run.config)
+        .args(args)
+        .env(TOKEN_ENV, &run.sim.token)
+        .env_remove("TANDEM_CONFIG")
+        .stdout(stdout)
+        .stderr(Stdio::piped());
+    tokio::task::spawn_blocking(move || {
+        let mut child = cmd.spawn().expect("run tandem");
+        if close_early {
+            // The report needs the whole world loaded first, so nobody reads it.
+            drop(child.stdout.take());
+        }
+        child.wait_with_output().expect("tandem ends")
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_that_goes_away_ends_report_and_check_quietly() {
+    let run = world().await;
+    let out = run_with_stdout(&run, &["report", "--now", NOW], Stdio::piped(), true).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.is_empty(), "nothing to complain about: {stderr}");
+    // `check` keeps its verdict: the seeded world has breaches.
+    let out = run_with_stdout(&run, &["check", "--now", NOW], Stdio::piped(), true).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    run.sim.shutdown().await;
+}
+
+fn dev_full() -> Stdio {
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full");
+    Stdio::from(full.expect("/dev/full exists on Linux"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_is_a_clear_error_with_exit_2() {
+    let run = world().await;
+    let config = run.config.to_str().unwrap().to_string();
+    for args in [
+        vec!["report", "--now", NOW],
+        vec!["report", "--format", "json", "--now", NOW],
+        vec!["check", "--now", NOW],
+        vec!["config", "validate", config.as_str()],
+    ] {
+        let out = run_with_stdout(&run, &args, dev_full(), false).await;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("tandem: cannot write to standard output: No space left"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
     run.sim.shutdown().await;
 }

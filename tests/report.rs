@@ -404,3 +404,41 @@ async fn a_full_disk_is_a_clear_error_with_exit_2() {
     }
     run.sim.shutdown().await;
 }
+
+#[test]
+fn a_hubspot_url_with_credentials_or_another_scheme_is_refused_without_the_password() {
+    let config = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/config/valid/stage_override.toml"
+    );
+    for (url, why) in [
+        (
+            "http://user:s3cret-pw@127.0.0.1:1",
+            "must not contain a user name or password",
+        ),
+        (
+            "https://s3cret-pw@127.0.0.1:1/",
+            "must not contain a user name",
+        ),
+        (
+            "ftp://user:s3cret-pw@127.0.0.1:1/crm",
+            "must start with http:// or https://",
+        ),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_tandem"))
+            .args(["--config", config, "--hubspot-url", url, "check"])
+            .env("HUBSPOT_TOKEN", "pat-test-token")
+            .env_remove("TANDEM_CONFIG")
+            .output()
+            .expect("run tandem");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{url}: {stderr}");
+        assert!(stderr.contains(why), "{url}: {stderr}");
+        assert!(stderr.contains("***@127.0.0.1:1"), "shows where: {stderr}");
+        assert!(!stderr.contains("s3cret"), "never the password: {stderr}");
+        assert!(
+            !stderr.contains("pat-test-token"),
+            "never the token: {stderr}"
+        );
+    }
+}

@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::config::Config;
 use crate::sim::{self, SimHandle, SimOptions};
 use crate::sources::Secret;
-use crate::sources::hubspot::{HubSpot, Mapping};
+use crate::sources::hubspot::{HubSpot, Mapping, check_base_url};
 
 pub struct Connected {
     pub hubspot: HubSpot,
@@ -52,6 +52,8 @@ pub async fn connect(
     let usage = |message: String| ConnectError { message, code: 2 };
     match remote {
         Some((url, token_env, name)) => {
+            // The URL first: a bad one is wrong whatever the environment holds.
+            check_base_url(&url).map_err(usage)?;
             let token = std::env::var(&token_env)
                 .ok()
                 .filter(|t| !t.trim().is_empty())

@@ -48,12 +48,7 @@ impl std::fmt::Debug for HubSpot {
 
 impl HubSpot {
     pub fn new(base_url: &str, token: Secret, mapping: Mapping) -> Result<Self, SourceError> {
-        let base = base_url.trim_end_matches('/').to_string();
-        if !(base.starts_with("http://") || base.starts_with("https://")) {
-            return Err(SourceError::Config(format!(
-                "HubSpot URL must start with http:// or https:// (got {base:?})"
-            )));
-        }
+        let base = check_base_url(base_url).map_err(SourceError::Config)?;
         let http = reqwest::Client::builder()
             .user_agent(concat!("tandem/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(5))
@@ -145,6 +140,41 @@ impl HubSpot {
                 other => other,
             });
         }
+    }
+}
+
+/// Check a HubSpot base URL; returns it without trailing slashes. Credentials in the URL
+/// are refused (reqwest would send them as a Basic header next to the Bearer token), and no
+/// error ever repeats them.
+pub fn check_base_url(raw: &str) -> Result<String, String> {
+    let base = raw.trim().trim_end_matches('/');
+    let shown = redact_userinfo(base);
+    let url = reqwest::Url::parse(base)
+        .map_err(|e| format!("HubSpot URL {shown:?} is not a valid URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!(
+            "HubSpot URL must start with http:// or https:// (got {shown:?})"
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!(
+            "HubSpot URL must not contain a user name or password (got {shown:?}): the token \
+             is read from the environment (HUBSPOT_TOKEN), never from the URL"
+        ));
+    }
+    Ok(base.to_string())
+}
+
+/// The URL with everything between the scheme and the last `@` masked: a password may hold
+/// `/`, `?` or `#`, so the mask errs on the side of hiding too much.
+fn redact_userinfo(raw: &str) -> String {
+    let (scheme, rest) = match raw.find("://") {
+        Some(i) => raw.split_at(i + 3),
+        None => ("", raw),
+    };
+    match rest.rfind('@') {
+        Some(at) => format!("{scheme}***{}", &rest[at..]),
+        None => raw.to_string(),
     }
 }
 

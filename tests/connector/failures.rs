@@ -1,0 +1,176 @@
+//! Failures at the connector's edges: refused tokens, server errors, garbage, refused
+//! writes, and polls interrupted halfway.
+
+use super::*;
+
+#[tokio::test]
+async fn a_wrong_token_is_a_typed_error_without_the_token() {
+    let sim = frozen_sim(50).await;
+    let mut hs = HubSpot::new(
+        &sim.base_url,
+        Secret::new("pat-wrong-secret"),
+        client(&sim).mapping().clone(),
+    )
+    .unwrap();
+    let err = load_all(&mut hs).await.unwrap_err();
+    assert!(matches!(err, SourceError::Unauthorized { .. }), "{err:?}");
+    assert!(!err.to_string().contains("pat-wrong-secret"));
+    assert!(!err.is_transient());
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn server_errors_and_garbage_are_typed_and_transient() {
+    let sim = frozen_sim(50).await;
+    let mut hs = client(&sim);
+    let (_, mut cursor) = loaded_store(&mut hs).await;
+
+    inject(&sim, json!({ "status": 503, "count": 1 })).await;
+    let err = hs.poll(&mut cursor).await.unwrap_err();
+    assert!(
+        matches!(err, SourceError::Api { status: 503, .. }),
+        "{err:?}"
+    );
+    assert!(err.is_transient());
+
+    inject(&sim, json!({ "kind": "malformed_json", "count": 1 })).await;
+    let err = hs.poll(&mut cursor).await.unwrap_err();
+    assert!(matches!(err, SourceError::Malformed(_)), "{err:?}");
+
+    // And the next poll works again from the same cursor.
+    hs.poll(&mut cursor).await.expect("recovers");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_refused_write_is_reported_not_swallowed() {
+    let sim = frozen_sim(50).await;
+    let mut hs = client(&sim);
+    let err = hs
+        .apply(
+            &action(
+                9,
+                "999999999",
+                ActionKind::HandOff {
+                    owner_id: "1".into(),
+                },
+            ),
+            false,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, SourceError::Api { status: 404, .. }),
+        "{err:?}"
+    );
+    assert!(!err.is_transient());
+    sim.shutdown().await;
+}
+
+async fn faults_injected(sim: &SimHandle) -> u64 {
+    get_json(sim, "/_sim/stats", &[]).await["faults_injected"]
+        .as_u64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_poll_that_fails_halfway_keeps_its_place() {
+    let sim = frozen_sim(80).await;
+    let mut hs = client(&sim);
+    let (store, mut cursor) = loaded_store(&mut hs).await;
+    let id = first_in(&store, Stage::Mql);
+    patch_status(&sim, &id, "UNQUALIFIED").await;
+    // A later change, so the first one is not the boundary record a GTE search re-reads.
+    let other = first_in(&store, Stage::Sal);
+    patch_status(&sim, &other, "CONNECTED").await;
+    // The contacts search goes through; the deals search that follows fails.
+    inject(&sim, json!({ "kind": "delay", "millis": 0, "count": 1 })).await;
+    inject(&sim, json!({ "status": 503, "count": 1 })).await;
+    assert!(hs.poll(&mut cursor).await.is_err());
+    let delta = hs.poll(&mut cursor).await.expect("next poll works");
+    assert!(
+        delta
+            .leads
+            .iter()
+            .any(|l| l.id == id && l.stage == Some(Stage::Disqualified)),
+        "the change read before the failure is read again"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_record_changed_while_paging_is_not_skipped() {
+    // Room for 450 writes without tripping the simulated rate limit.
+    let mut opts = tandem::sim::SimOptions::new(7, 500);
+    opts.burst_limit = 5000;
+    let sim = common::frozen_sim_with(opts).await;
+    let mut hs = client(&sim);
+    let (store, mut cursor) = loaded_store(&mut hs).await;
+    // 450 changes: more than two search pages.
+    let ids: Vec<String> = store
+        .leads()
+        .iter()
+        .take(450)
+        .map(|l| l.id.clone())
+        .collect();
+    for id in &ids {
+        patch_status(&sim, id, "IN_PROGRESS").await;
+    }
+    // Page 1 answers at once; page 2 waits while one record from page 1 changes again.
+    let before = faults_injected(&sim).await;
+    inject(&sim, json!({ "kind": "delay", "millis": 0, "count": 1 })).await;
+    inject(&sim, json!({ "kind": "delay", "millis": 1500, "count": 1 })).await;
+    let poll = tokio::spawn(async move {
+        let delta = hs.poll(&mut cursor).await;
+        (hs, cursor, delta)
+    });
+    // Wait until page 2 is being held (a real barrier, not a sleep).
+    tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        while faults_injected(&sim).await < before + 2 {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("page 2 requested");
+    patch_status(&sim, &ids[10], "CONNECTED").await;
+    let (_, _, delta) = poll.await.unwrap();
+    let delta = delta.unwrap();
+    let seen: std::collections::HashSet<&str> = delta.leads.iter().map(|l| l.id.as_str()).collect();
+    let missing: Vec<&String> = ids
+        .iter()
+        .filter(|id| !seen.contains(id.as_str()))
+        .collect();
+    assert!(missing.is_empty(), "skipped: {missing:?}");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_refused_backward_move_leaves_the_stage_as_it_was() {
+    let sim = frozen_sim(200).await;
+    let mut hs = client(&sim);
+    let (store, _) = loaded_store(&mut hs).await;
+    // An SQL parked in nurture: handing it off is a backward move (SQL → MQL).
+    let id = first_in(&store, Stage::Sql);
+    patch_status(&sim, &id, "BAD_TIMING").await;
+    let err = hs
+        .apply(
+            &action(
+                11,
+                &id,
+                ActionKind::HandOff {
+                    owner_id: "999999".into(),
+                },
+            ),
+            false,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, SourceError::Api { status: 400, .. }),
+        "{err:?}"
+    );
+    let server = server_contact(&sim, &id).await;
+    assert_eq!(server["properties"]["lifecyclestage"], "salesqualifiedlead");
+    assert_eq!(server["properties"]["hs_lead_status"], "BAD_TIMING");
+    sim.shutdown().await;
+}

@@ -331,6 +331,14 @@ async fn check_exits_2_when_the_source_is_unreachable_or_the_token_is_missing() 
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("cannot load"), "{stderr}");
+    assert!(
+        stderr.contains("cannot connect to http://127.0.0.1:1: connection refused"),
+        "names the URL tried: {stderr}"
+    );
+    assert!(
+        stderr.contains("is the server running? check --hubspot-url"),
+        "says what to do: {stderr}"
+    );
     assert!(!stderr.contains("whatever"), "the token never shows");
     run.sim.shutdown().await;
 }

@@ -18,8 +18,11 @@ pub enum SourceError {
     },
     #[error("timed out waiting for the server")]
     Timeout,
-    #[error("cannot connect: {0}")]
-    Connect(String),
+    #[error(
+        "cannot connect to {url}: {reason} — is the server running? check --hubspot-url \
+         (or the source's base_url in the config)"
+    )]
+    Connect { url: String, reason: String },
     #[error("malformed response: {0}")]
     Malformed(String),
     #[error("bad configuration: {0}")]
@@ -32,7 +35,7 @@ impl SourceError {
         match self {
             SourceError::RateLimited { .. }
             | SourceError::Timeout
-            | SourceError::Connect(_)
+            | SourceError::Connect { .. }
             | SourceError::Malformed(_) => true,
             SourceError::Api { status, .. } => *status >= 500,
             SourceError::Unauthorized { .. } | SourceError::Config(_) => false,

@@ -108,7 +108,10 @@ impl HubSpot {
         build: impl Fn(&Self) -> RequestBuilder,
     ) -> Result<T, SourceError> {
         let response = self.send(build).await?;
-        let bytes = response.bytes().await.map_err(transport)?;
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| transport(&self.base, e))?;
         serde_json::from_slice(&bytes).map_err(|e| SourceError::Malformed(e.to_string()))
     }
 
@@ -119,7 +122,10 @@ impl HubSpot {
         let mut attempt = 0;
         loop {
             self.pace().await;
-            let response = build(self).send().await.map_err(transport)?;
+            let response = build(self)
+                .send()
+                .await
+                .map_err(|e| transport(&self.base, e))?;
             self.note_window(response.headers());
             let status = response.status();
             if status.is_success() {
@@ -178,25 +184,34 @@ fn redact_userinfo(raw: &str) -> String {
     }
 }
 
-fn transport(e: reqwest::Error) -> SourceError {
+fn transport(base: &str, e: reqwest::Error) -> SourceError {
     if e.is_timeout() {
         SourceError::Timeout
-    } else if e.is_connect() {
-        SourceError::Connect(root_cause(&e))
     } else if e.is_decode() || e.is_body() {
         SourceError::Malformed(root_cause(&e))
     } else {
-        SourceError::Connect(root_cause(&e))
+        SourceError::Connect {
+            url: base.to_string(),
+            reason: root_cause(&e),
+        }
     }
 }
 
-/// reqwest's Display repeats the URL; the innermost cause is the useful part.
+/// reqwest's Display repeats the request URL; the innermost cause is the useful part, in
+/// plain words when it is a well-known socket error.
 fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     let mut cur = e;
     while let Some(next) = cur.source() {
         cur = next;
     }
-    cur.to_string()
+    let plain = cur
+        .downcast_ref::<std::io::Error>()
+        .and_then(|io| match io.kind() {
+            std::io::ErrorKind::ConnectionRefused => Some("connection refused"),
+            std::io::ErrorKind::ConnectionReset => Some("connection reset by the server"),
+            _ => None,
+        });
+    plain.map_or_else(|| cur.to_string(), str::to_string)
 }
 
 fn retry_after(headers: &HeaderMap, window: Option<RateWindow>) -> Duration {

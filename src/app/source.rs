@@ -64,7 +64,8 @@ pub async fn connect(
                     ))
                 })?;
             let hubspot = HubSpot::new(&url, Secret::new(token), mapping)
-                .map_err(|e| usage(e.to_string()))?;
+                .map_err(|e| usage(e.to_string()))?
+                .with_token_env(&token_env);
             Ok(Connected {
                 hubspot,
                 name,

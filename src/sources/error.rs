@@ -4,10 +4,19 @@ use std::time::Duration;
 
 use thiserror::Error;
 
+/// What a HubSpot private app needs for everything tandem reads and writes. Notes and
+/// associations ride on the contact and deal scopes; pipelines on the deal scope.
+pub const HUBSPOT_SCOPES: &str = "crm.objects.contacts.read, crm.objects.contacts.write, \
+                                  crm.objects.deals.read and crm.objects.owners.read";
+
 #[derive(Debug, Clone, Error, PartialEq)]
 pub enum SourceError {
-    #[error("token rejected (401): {message}")]
-    Unauthorized { message: String },
+    /// The vendor's own message is kept for the log; the user is told what to fix.
+    #[error(
+        "HubSpot refused the token (401): check {token_env} and that the private app has \
+         the scopes {HUBSPOT_SCOPES}"
+    )]
+    Unauthorized { token_env: String, message: String },
     #[error("rate limited (429); retrying in {}s", retry_after.as_secs().max(1))]
     RateLimited { retry_after: Duration },
     #[error("{status} {category}: {message}")]

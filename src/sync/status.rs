@@ -12,6 +12,9 @@ pub struct SourceHealth {
     pub last_success: Option<DateTime<Utc>>,
     /// The most recent failure, cleared by the next success.
     pub last_error: Option<String>,
+    /// The vendor refused the token: polling has stopped until a manual refresh (`r`), and
+    /// the panes show the last good data. Cleared by the next success.
+    pub unauthorised: bool,
     /// Whether the first full load has finished.
     pub loaded: bool,
     /// Leads loaded so far during the first load (for a progress hint).
@@ -24,6 +27,7 @@ impl SourceHealth {
             name: name.to_string(),
             last_success: None,
             last_error: None,
+            unauthorised: false,
             loaded: false,
             loaded_leads: 0,
         }

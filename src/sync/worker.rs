@@ -59,7 +59,7 @@ pub struct Worker {
     cursor: Option<Cursor>,
     outbox: VecDeque<(Action, u32)>,
     backoff: Backoff,
-    /// The last step failed; keep retrying even in manual-refresh mode.
+    /// The last step failed and is worth retrying, even in manual-refresh mode.
     last_failed: bool,
     /// A rate limit asked us not to call before this.
     not_before: Option<Instant>,
@@ -75,24 +75,34 @@ pub fn spawn(
     events: mpsc::UnboundedSender<SyncEvent>,
 ) -> mpsc::UnboundedSender<SourceCommand> {
     let (tx, rx) = mpsc::unbounded_channel();
-    let worker = Worker {
-        index,
-        client,
-        interval,
-        events,
-        health: SourceHealth::new(name),
-        cursor: None,
-        outbox: VecDeque::new(),
-        backoff: Backoff::new(Duration::from_secs(1), Duration::from_secs(60)),
-        last_failed: false,
-        not_before: None,
-        reference_at: None,
-    };
+    let worker = Worker::new(index, name, client, interval, events);
     tokio::spawn(worker.run(rx));
     tx
 }
 
 impl Worker {
+    fn new(
+        index: usize,
+        name: &str,
+        client: HubSpot,
+        interval: Option<Duration>,
+        events: mpsc::UnboundedSender<SyncEvent>,
+    ) -> Self {
+        Worker {
+            index,
+            client,
+            interval,
+            events,
+            health: SourceHealth::new(name),
+            cursor: None,
+            outbox: VecDeque::new(),
+            backoff: Backoff::new(Duration::from_secs(1), Duration::from_secs(60)),
+            last_failed: false,
+            not_before: None,
+            reference_at: None,
+        }
+    }
+
     async fn run(mut self, mut commands: mpsc::UnboundedReceiver<SourceCommand>) {
         // Poll immediately at start.
         let mut next_poll = Some(Instant::now());
@@ -114,7 +124,7 @@ impl Worker {
                     }
                 },
                 _ = sleep_until(wake.unwrap_or_else(far_future)), if wake.is_some() => {
-                    next_poll = Some(self.step().await);
+                    next_poll = self.step().await;
                     if self.interval.is_none() && !self.last_failed && self.outbox.is_empty() {
                         next_poll = None;
                     }
@@ -130,10 +140,10 @@ impl Worker {
     }
 
     /// One round: write back what is queued, then read (so the panes see the vendor's own
-    /// record of each write). Returns when to come back.
-    async fn step(&mut self) -> Instant {
-        if let Err(delay) = self.drain_outbox().await {
-            return Instant::now() + delay;
+    /// record of each write). Returns when to come back; `None` waits for a command.
+    async fn step(&mut self) -> Option<Instant> {
+        if let Err(retry) = self.drain_outbox().await {
+            return retry.map(|delay| Instant::now() + delay);
         }
         let result = match self.cursor.is_some() {
             false => self.first_load().await,
@@ -146,10 +156,11 @@ impl Worker {
                 self.backoff.reset();
                 self.health.last_success = Some(Utc::now());
                 self.health.last_error = None;
+                self.health.unauthorised = false;
                 self.publish();
-                Instant::now() + self.interval.unwrap_or(Duration::from_secs(3600))
+                Some(Instant::now() + self.interval.unwrap_or(Duration::from_secs(3600)))
             }
-            Err(e) => Instant::now() + self.failed(e),
+            Err(e) => self.failed(e).map(|delay| Instant::now() + delay),
         }
     }
 
@@ -217,8 +228,9 @@ impl Worker {
         Ok(())
     }
 
-    /// Apply queued actions in order. `Err(delay)` means stop and retry after `delay`.
-    async fn drain_outbox(&mut self) -> Result<(), Duration> {
+    /// Apply queued actions in order. `Err` means stop: retry after the delay, or (`None`)
+    /// wait for a command.
+    async fn drain_outbox(&mut self) -> Result<(), Option<Duration>> {
         while let Some((action, attempts)) = self.outbox.front().cloned() {
             let result = self.client.apply(&action, attempts > 0).await;
             match result {
@@ -226,6 +238,17 @@ impl Worker {
                     self.outbox.pop_front();
                     tracing::info!(id = action.id, verb = action.verb(), "action confirmed");
                     self.send(SyncEvent::Action(action.id, ActionStatus::Done));
+                }
+                Err(e @ SourceError::Unauthorized { .. }) => {
+                    // No queued write can succeed with this token: say so for each of them.
+                    for (queued, _) in std::mem::take(&mut self.outbox) {
+                        tracing::warn!(id = queued.id, "action refused: token rejected");
+                        self.send(SyncEvent::Action(
+                            queued.id,
+                            ActionStatus::Failed(e.to_string()),
+                        ));
+                    }
+                    return Err(self.failed(e));
                 }
                 Err(e) if e.is_transient() && attempts + 1 < MAX_ACTION_ATTEMPTS => {
                     tracing::warn!(id = action.id, error = %e, "action failed; will retry");
@@ -247,18 +270,28 @@ impl Worker {
         Ok(())
     }
 
-    /// Record a failure for the header and return how long to back off.
-    fn failed(&mut self, e: SourceError) -> Duration {
-        tracing::warn!(source = %self.health.name, error = %e, "sync failed");
-        self.last_failed = true;
+    /// Record a failure for the header and return how long to back off. A refused token
+    /// returns `None`: retrying cannot fix it, so polling stops (the panes keep the last good
+    /// data) until the user asks for a refresh.
+    fn failed(&mut self, e: SourceError) -> Option<Duration> {
         let delay = match &e {
+            SourceError::Unauthorized { message, .. } => {
+                tracing::warn!(source = %self.health.name, error = %e, vendor = %message,
+                    "token refused; polling stops until a manual refresh");
+                None
+            }
             SourceError::RateLimited { retry_after } => {
                 let wait = (*retry_after).max(Duration::from_secs(1));
                 self.not_before = Some(Instant::now() + wait);
-                wait
+                Some(wait)
             }
-            _ => self.backoff.next_delay(),
+            _ => Some(self.backoff.next_delay()),
         };
+        if delay.is_some() {
+            tracing::warn!(source = %self.health.name, error = %e, "sync failed");
+        }
+        self.last_failed = delay.is_some();
+        self.health.unauthorised = delay.is_none();
         self.health.last_error = Some(e.to_string());
         self.publish();
         delay
@@ -276,4 +309,52 @@ impl Worker {
 
 fn far_future() -> Instant {
     Instant::now() + Duration::from_secs(86_400)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::config::Config;
+    use crate::sim::{self, SimHandle, SimOptions};
+    use crate::sources::Secret;
+    use crate::sources::hubspot::Mapping;
+
+    async fn frozen_sim() -> SimHandle {
+        let mut opts = SimOptions::new(7, 20);
+        opts.now = Some("2026-11-20T15:02:00Z".parse().unwrap());
+        sim::start(opts).await.expect("sim starts")
+    }
+
+    fn worker(sim: &SimHandle, token: &str) -> Worker {
+        let mapping = Mapping::new(Arc::new(Config::builtin().stages), Vec::new());
+        let client = HubSpot::new(&sim.base_url, Secret::new(token), mapping).unwrap();
+        let (events, _) = mpsc::unbounded_channel();
+        Worker::new(0, "HubSpot", client, Some(Duration::from_secs(1)), events)
+    }
+
+    #[tokio::test]
+    async fn a_refused_token_schedules_no_retry() {
+        let sim = frozen_sim().await;
+        let mut w = worker(&sim, "pat-wrong-secret");
+        assert_eq!(w.step().await, None, "no poll is scheduled after a 401");
+        assert!(w.health.unauthorised);
+        assert!(!w.last_failed, "manual-refresh mode does not retry either");
+        sim.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_server_is_retried_later() {
+        let sim = frozen_sim().await;
+        let mut w = worker(&sim, &sim.token.clone());
+        sim.shutdown().await;
+        assert!(w.step().await.is_some(), "a connection failure is retried");
+        assert!(!w.health.unauthorised);
+        let error = w.health.last_error.expect("the failure is shown");
+        assert!(
+            error.contains("cannot connect to http://127.0.0.1:"),
+            "{error}"
+        );
+    }
 }

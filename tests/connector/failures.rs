@@ -1,6 +1,12 @@
 //! Failures at the connector's edges: refused tokens, server errors, garbage, refused
 //! writes, and polls interrupted halfway.
 
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use tandem::sync::{self, ActionStatus, SourceCommand, SourceHealth, SyncEvent};
+
 use super::*;
 
 #[tokio::test]
@@ -14,8 +20,99 @@ async fn a_wrong_token_is_a_typed_error_without_the_token() {
     .unwrap();
     let err = load_all(&mut hs).await.unwrap_err();
     assert!(matches!(err, SourceError::Unauthorized { .. }), "{err:?}");
-    assert!(!err.to_string().contains("pat-wrong-secret"));
+    let message = err.to_string();
+    assert!(!message.contains("pat-wrong-secret"));
     assert!(!err.is_transient());
+    // The message says what to fix: the variable and the private app's scopes.
+    for fix in [
+        "HubSpot refused the token (401): check HUBSPOT_TOKEN",
+        "crm.objects.contacts.read",
+        "crm.objects.contacts.write",
+        "crm.objects.deals.read",
+        "crm.objects.owners.read",
+    ] {
+        assert!(message.contains(fix), "{fix}: {message}");
+    }
+    // A configured source names its own variable.
+    let mut hs = hs.with_token_env("ACME_HUBSPOT_TOKEN");
+    let err = load_all(&mut hs).await.unwrap_err();
+    assert!(
+        err.to_string().contains("check ACME_HUBSPOT_TOKEN"),
+        "{err}"
+    );
+    sim.shutdown().await;
+}
+
+async fn requests(sim: &SimHandle) -> u64 {
+    get_json(sim, "/_sim/stats", &[]).await["requests"]
+        .as_u64()
+        .unwrap()
+}
+
+/// The next health report (the timeout only turns a hang into a failure).
+async fn next_health(rx: &mut mpsc::UnboundedReceiver<SyncEvent>) -> SourceHealth {
+    tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            if let Some(SyncEvent::Health(_, h)) = rx.recv().await {
+                return h;
+            }
+        }
+    })
+    .await
+    .expect("the worker reports its health")
+}
+
+#[tokio::test]
+async fn a_refused_token_stops_the_worker_until_the_user_asks_again() {
+    let sim = frozen_sim(50).await;
+    let hs = HubSpot::new(
+        &sim.base_url,
+        Secret::new("pat-wrong-secret"),
+        client(&sim).mapping().clone(),
+    )
+    .unwrap();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let source = sync::spawn(0, "HubSpot", hs, Some(Duration::from_secs(1)), tx);
+
+    let health = next_health(&mut rx).await;
+    assert!(health.unauthorised, "{health:?}");
+    let error = health.last_error.expect("the refusal is shown");
+    assert!(error.contains("check HUBSPOT_TOKEN"), "{error}");
+    assert!(!error.contains("pat-wrong-secret"));
+    assert_eq!(requests(&sim).await, 1, "one refused request");
+
+    // `r` tries once more, and only once.
+    source.send(SourceCommand::Refresh).unwrap();
+    let health = next_health(&mut rx).await;
+    assert!(health.unauthorised);
+    assert_eq!(requests(&sim).await, 2);
+
+    // A write cannot succeed with this token: it fails with the fix, it is not retried.
+    let id = 77;
+    let hand_off = ActionKind::HandOff {
+        owner_id: "1".into(),
+    };
+    source
+        .send(SourceCommand::Apply(action(id, "1001", hand_off)))
+        .unwrap();
+    let status = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            if let Some(SyncEvent::Action(got, status)) = rx.recv().await
+                && got == id
+                && status != ActionStatus::Pending
+            {
+                return status;
+            }
+        }
+    })
+    .await
+    .expect("the action settles");
+    match status {
+        ActionStatus::Failed(why) => assert!(why.contains("refused the token"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(next_health(&mut rx).await.unauthorised);
+    assert_eq!(requests(&sim).await, 3, "one attempt for the write");
     sim.shutdown().await;
 }
 

@@ -34,6 +34,8 @@ pub struct HubSpot {
     http: reqwest::Client,
     base: String,
     token: Secret,
+    /// Where the token came from, so a 401 can say what to fix.
+    token_env: String,
     window: Option<RateWindow>,
     mapping: Mapping,
 }
@@ -59,9 +61,16 @@ impl HubSpot {
             http,
             base,
             token,
+            token_env: "HUBSPOT_TOKEN".to_string(),
             window: None,
             mapping,
         })
+    }
+
+    /// Name the environment variable the token was read from (HUBSPOT_TOKEN by default).
+    pub fn with_token_env(mut self, name: &str) -> Self {
+        self.token_env = name.to_string();
+        self
     }
 
     pub fn mapping(&self) -> &Mapping {
@@ -132,7 +141,7 @@ impl HubSpot {
                 return Ok(response);
             }
             let retry_after = retry_after(response.headers(), self.window);
-            let err = error_from(status, response).await;
+            let err = error_from(status, response, &self.token_env).await;
             if let SourceError::RateLimited { .. } = err
                 && attempt < MAX_RATE_LIMIT_RETRIES
             {
@@ -224,7 +233,7 @@ fn retry_after(headers: &HeaderMap, window: Option<RateWindow>) -> Duration {
         .unwrap_or(Duration::from_secs(10))
 }
 
-async fn error_from(status: StatusCode, response: Response) -> SourceError {
+async fn error_from(status: StatusCode, response: Response, token_env: &str) -> SourceError {
     let body: Option<ErrorBody> = response.json().await.ok();
     let message = body
         .as_ref()
@@ -232,7 +241,10 @@ async fn error_from(status: StatusCode, response: Response) -> SourceError {
         .filter(|m| !m.is_empty())
         .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_string());
     match status {
-        StatusCode::UNAUTHORIZED => SourceError::Unauthorized { message },
+        StatusCode::UNAUTHORIZED => SourceError::Unauthorized {
+            token_env: token_env.to_string(),
+            message,
+        },
         StatusCode::TOO_MANY_REQUESTS => SourceError::RateLimited {
             retry_after: Duration::ZERO,
         },

@@ -177,6 +177,10 @@ fn invalid_files_name_file_line_column_and_expectation() {
         err.message.contains("tokens never go in this file"),
         "{err}"
     );
+    // Credentials in a URL are refused by validation too, without repeating the password.
+    let err = Config::load(&fixture("invalid/url_with_password.toml")).unwrap_err();
+    assert!(err.message.contains("http:// or https://"), "{err}");
+    assert!(!err.to_string().contains("hunter2secret"), "{err}");
 }
 
 fn tandem(args: &[&str]) -> std::process::Output {

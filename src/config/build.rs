@@ -211,13 +211,10 @@ fn model(name: schema::ModelName, half_life: chrono::Duration) -> Model {
 }
 
 fn source(s: &schema::Source) -> Result<SourceConfig, String> {
-    let url = s.base_url.trim();
-    if !(url.starts_with("http://") || url.starts_with("https://")) {
-        return Err(format!(
-            "source {:?}: base_url must start with http:// or https:// (got {url:?})",
-            s.name
-        ));
-    }
+    // The same rule the connector applies, so `config validate` refuses what connecting
+    // would (credentials in the URL, other schemes) and never echoes a password.
+    let url = crate::sources::hubspot::check_base_url(&s.base_url)
+        .map_err(|why| format!("source {:?}: base_url: {why}", s.name))?;
     let env_ok = !s.token_env.is_empty()
         && s.token_env
             .chars()
@@ -237,7 +234,7 @@ fn source(s: &schema::Source) -> Result<SourceConfig, String> {
         kind: match s.kind {
             schema::SourceKind::Hubspot => SourceKind::HubSpot,
         },
-        base_url: url.to_string(),
+        base_url: url,
         token_env: s.token_env.clone(),
         poll_interval: (interval > chrono::Duration::zero())
             .then(|| Duration::from_secs(interval.num_seconds().max(1) as u64)),

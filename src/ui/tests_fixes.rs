@@ -118,9 +118,15 @@ fn a_long_error_opens_in_full_on_e() {
         "detail ".repeat(20)
     );
     fx.health[0].last_error = Some(long);
+    fx.health[0].unauthorised = true;
     let mut ui = ui_for(&fx);
     ui.focus = Pane::Leads;
     let screen = render(&ui, &fx, 120, 30);
+    assert!(
+        screen[0].contains("HubSpot ✖ token refused"),
+        "{}",
+        screen[0]
+    );
     let footer = screen.last().expect("footer");
     assert!(footer.contains("e errors"), "{footer}");
     assert!(

@@ -82,6 +82,10 @@ pub fn outbox_status(theme: Theme, entry: &OutboxEntry) -> (String, Style) {
 /// The badge text and style of one source, and the style its error takes in the footer.
 pub fn source_badge(theme: Theme, h: &SourceHealth, now: DateTime<Utc>) -> (String, Style) {
     let data_age = h.last_success.map(|t| now - t);
+    if h.unauthorised {
+        // Polling stopped until the token is fixed: no amount of waiting will help.
+        return (format!("{} ✖ token refused", h.name), theme.breached());
+    }
     if h.last_error.is_some() {
         let style = match data_age {
             Some(a) if a < STALE_AFTER => theme.warning(),

@@ -161,8 +161,11 @@ pub fn weights(model: Model, touches: &[Touch], m: &Milestones) -> Vec<f64> {
 }
 
 /// Share `amount` over `touches`; the credits sum to `amount` exactly (the last one takes
-/// the rounding remainder).
+/// the rounding remainder). An amount that is not finite is invalid data and credits nobody.
 pub fn credit(model: Model, amount: f64, touches: &[Touch], m: &Milestones) -> Vec<(String, f64)> {
+    if !amount.is_finite() {
+        return Vec::new();
+    }
     let w = weights(model, touches, m);
     let mut out: Vec<(String, f64)> = Vec::with_capacity(w.len());
     let mut given = 0.0;
@@ -266,13 +269,21 @@ mod tests {
         assert!(weights(Model::Linear, &[], &m).is_empty());
     }
 
+    #[test]
+    fn an_amount_that_is_not_finite_credits_nobody() {
+        let m = Milestones::default();
+        for amount in [f64::INFINITY, f64::NEG_INFINITY, f64::NAN] {
+            assert!(credit(Model::Linear, amount, &touches(&[0, 1]), &m).is_empty());
+        }
+    }
+
     fn any_model() -> impl Strategy<Value = Model> {
         (0usize..7, 1i64..60).prop_map(|(i, hl)| Model::all(Duration::days(hl))[i])
     }
 
     proptest! {
         #[test]
-        fn credits_of_a_deal_sum_to_its_amount(
+        fn prop_credits_of_a_deal_sum_to_its_amount(
             model in any_model(),
             amount in 0.0f64..10_000_000.0,
             mut days in prop::collection::vec(0i64..365, 1..12),

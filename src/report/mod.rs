@@ -5,6 +5,8 @@
 //! prints only the breaches and exits 1 when there are any, for cron and CI alerting.
 
 mod markdown;
+#[cfg(test)]
+mod tests;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -98,15 +100,17 @@ fn state_id(s: SlaState) -> &'static str {
     }
 }
 
+/// A KPI value's unit and number; no number when it is missing or not finite.
 fn unit_and_value(v: KpiValue) -> (&'static str, Option<f64>) {
-    match v {
-        KpiValue::Count(n) => ("count", Some(n as f64)),
-        KpiValue::Ratio(r) => ("ratio", r),
-        KpiValue::Money(m) => ("money", Some(m)),
-        KpiValue::Duration(d) => ("seconds", d.map(|d| d.num_seconds() as f64)),
-        KpiValue::Multiple(x) => ("multiple", x),
-        KpiValue::MoneyPerDay(x) => ("money_per_day", x),
-    }
+    let unit = match v {
+        KpiValue::Count(_) => "count",
+        KpiValue::Ratio(_) => "ratio",
+        KpiValue::Money(_) => "money",
+        KpiValue::Duration(_) => "seconds",
+        KpiValue::Multiple(_) => "multiple",
+        KpiValue::MoneyPerDay(_) => "money_per_day",
+    };
+    (unit, v.scalar())
 }
 
 impl Report {

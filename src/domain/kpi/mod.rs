@@ -50,7 +50,8 @@ pub struct Kpi {
 }
 
 impl Kpi {
-    /// Whether the value meets its target; `None` without a target or a value.
+    /// Whether the value meets its target; `None` without a target or a value, and for a
+    /// value that is not a finite number (invalid data is never on target).
     pub fn on_target(&self) -> Option<bool> {
         let (v, t) = (scalar(self.value)?, scalar(self.target?)?);
         Some(match self.better {
@@ -61,20 +62,22 @@ impl Kpi {
 }
 
 impl KpiValue {
-    /// The value as one number (durations in seconds), for comparisons and sparklines.
+    /// The value as one number (durations in seconds), for comparisons and sparklines;
+    /// `None` when there is none or it is not finite (a sum that overflowed is no value).
     pub fn scalar(self) -> Option<f64> {
         scalar(self)
     }
 }
 
 fn scalar(v: KpiValue) -> Option<f64> {
-    match v {
+    let x = match v {
         KpiValue::Count(n) => Some(n as f64),
         KpiValue::Ratio(r) => r,
         KpiValue::Money(m) => Some(m),
         KpiValue::Duration(d) => d.map(|d| d.num_seconds() as f64),
         KpiValue::Multiple(x) | KpiValue::MoneyPerDay(x) => x,
-    }
+    };
+    x.filter(|x| x.is_finite())
 }
 
 /// Original-source channels that count as marketing-sourced. `OFFLINE` (imports, sales

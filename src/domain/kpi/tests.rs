@@ -284,3 +284,50 @@ fn an_empty_world_has_no_ratios() {
         KpiValue::MoneyPerDay(None)
     );
 }
+
+#[test]
+fn an_overflowing_sum_is_no_value_and_never_on_target() {
+    // Two open deals of 1e308 on a campaign-touched contact: the touched sum is infinite.
+    let (leads, mut deals) = world();
+    for id in ["huge1", "huge2"] {
+        let (created, closes) = ("2026-11-10T00:00:00Z", "2026-12-30T00:00:00Z");
+        deals.push(deal(id, "open", 1e308, "c", created, closes));
+    }
+    let mut targets = Targets::default();
+    targets.by_period.insert(
+        PeriodKind::Week,
+        [
+            ("touched_pipeline".to_string(), KpiValue::Money(1.0)),
+            (
+                "pipeline_velocity".to_string(),
+                KpiValue::MoneyPerDay(Some(1.0)),
+            ),
+        ]
+        .into(),
+    );
+    let cal = BusinessCalendar::default();
+    let stages = stages();
+    let now = at("2026-11-20T15:00:00Z");
+    let input = KpiInput {
+        leads: &leads,
+        timers: &[],
+        now,
+        deals: &deals,
+        deal_stages: &stages,
+        calendar: &cal,
+    };
+    let kpis = compute(&input, Period::this_week(now), &targets);
+    let get = |id: &str| kpis.iter().find(|k| k.id == id).unwrap();
+    let touched = get("touched_pipeline");
+    assert!(matches!(touched.value, KpiValue::Money(m) if m.is_infinite()));
+    assert_eq!(touched.value.scalar(), None);
+    assert_eq!(
+        touched.on_target(),
+        None,
+        "an infinite sum is not on target"
+    );
+    assert_eq!(get("pipeline_velocity").value.scalar(), None);
+    assert_eq!(get("pipeline_velocity").on_target(), None);
+    // NaN is no value either.
+    assert_eq!(KpiValue::MoneyPerDay(Some(f64::NAN)).scalar(), None);
+}

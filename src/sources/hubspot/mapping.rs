@@ -2,13 +2,14 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, TimeZone, Utc};
 
 use super::wire::{Object, OwnerWire, PipelineWire};
 use crate::domain::catalog::StageCatalog;
 use crate::domain::feedback::NoteKind;
-use crate::domain::text::{clean, html_to_text};
+use crate::domain::text::{clean, clean_within, html_to_text};
 use crate::domain::{Deal, DealStage, Lead, LeadDates, Note, Owner, Team};
 
 /// How contacts become leads: the teams' stage rules, and the further properties the config
@@ -88,6 +89,21 @@ pub const NOTE_PROPERTIES: &[&str] = &[
     "hubspot_owner_id",
     "hs_lastmodifieddate",
 ];
+
+/// Largest deal amount believed (a quadrillion): far above any real deal, and small enough
+/// that pipeline sums over any number of deals a CRM can hold stay finite.
+pub const MAX_AMOUNT: f64 = 1e15;
+
+/// Deal amounts rejected as invalid since start-up; each warning carries the running count.
+static INVALID_AMOUNTS: AtomicU64 = AtomicU64::new(0);
+
+/// A deal amount, if it is a number a deal can have: finite and within [`MAX_AMOUNT`].
+pub fn parse_amount(raw: &str) -> Option<f64> {
+    raw.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|a| a.is_finite() && a.abs() <= MAX_AMOUNT)
+}
 
 /// HubSpot datetimes arrive as ISO-8601, or as epoch milliseconds in older properties.
 /// Anything outside 1970–2200 is treated as missing: absurd dates would make every business
@@ -179,15 +195,28 @@ pub fn lead(o: &Object, mapping: &Mapping) -> Lead {
     lead
 }
 
+/// A deal; an amount that is not a sane number counts as none (0), and is logged and counted
+/// so one bad record cannot turn every pipeline sum into infinity.
 pub fn deal(o: &Object) -> Deal {
+    let id = clean(&o.id);
+    let amount = match o.prop("amount") {
+        None => 0.0,
+        Some(raw) => parse_amount(raw).unwrap_or_else(|| {
+            let rejected = INVALID_AMOUNTS.fetch_add(1, Ordering::Relaxed) + 1;
+            let shown = clean_within(raw, 40);
+            tracing::warn!(
+                deal = %id,
+                amount = %shown,
+                rejected,
+                "deal amount is not a finite number within ±{MAX_AMOUNT:e}; counting it as 0"
+            );
+            0.0
+        }),
+    };
     Deal {
-        id: clean(&o.id),
+        id,
         name: text(o, "dealname"),
-        amount: o
-            .prop("amount")
-            .and_then(|a| a.trim().parse::<f64>().ok())
-            .filter(|a| a.is_finite())
-            .unwrap_or(0.0),
+        amount,
         stage_id: text(o, "dealstage"),
         created_at: time(o, "createdate"),
         close_date: time(o, "closedate"),
@@ -265,56 +294,4 @@ pub fn deal_stages(pipelines: &[PipelineWire]) -> Vec<DealStage> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn object(json: serde_json::Value) -> Object {
-        serde_json::from_value(json).unwrap()
-    }
-
-    #[test]
-    fn contact_maps_to_a_clean_classified_lead() {
-        let o = object(serde_json::json!({
-            "id": "501",
-            "properties": {
-                "firstname": "Priya\u{1b}[31m", "lastname": "Natarajan", "email": "p@acme.example",
-                "company": "Acme Robotics", "country": "DE", "numemployees": "1000-5000",
-                "lifecyclestage": "marketingqualifiedlead", "hs_lead_status": null,
-                "hs_lifecyclestage_marketingqualifiedlead_date": "2026-11-20T10:00:00.000Z",
-                "lastmodifieddate": "1763640000000"
-            },
-            "createdAt": "2026-11-01T00:00:00Z", "updatedAt": "2026-11-20T10:00:00Z", "archived": false
-        }));
-        let config = crate::config::Config::builtin();
-        let mapping = Mapping::new(Arc::new(config.stages), vec!["industry".into()]);
-        let lead = lead(&o, &mapping);
-        assert_eq!(lead.name, "Priya[31m Natarajan");
-        assert_eq!(lead.stage, Some(crate::domain::Stage::Mql));
-        assert_eq!(lead.segment(), "EMEA ent");
-        assert_eq!(lead.dates.mql, parse_time("2026-11-20T10:00:00Z"));
-        assert_eq!(
-            lead.updated_at,
-            Utc.timestamp_millis_opt(1763640000000).unwrap()
-        );
-    }
-
-    #[test]
-    fn absurd_dates_are_missing() {
-        assert!(parse_time("-8000000000000000").is_none());
-        assert!(parse_time("9999-12-31T00:00:00Z").is_none());
-        assert!(parse_time("2026-11-20").is_some());
-    }
-
-    #[test]
-    fn closed_won_needs_probability_one() {
-        let p: Vec<PipelineWire> = serde_json::from_value(serde_json::json!([{ "id": "default", "stages": [
-            {"id": "closedwon", "label": "Closed won", "displayOrder": 5, "metadata": {"isClosed": "true", "probability": "1.0"}},
-            {"id": "closedlost", "label": "Closed lost", "displayOrder": 6, "metadata": {"isClosed": "true", "probability": "0.0"}},
-            {"id": "contractsent", "label": "Contract sent", "displayOrder": 4, "metadata": {"isClosed": "false", "probability": "0.9"}}
-        ]}])).unwrap();
-        let stages = deal_stages(&p);
-        assert!(stages[0].is_won && stages[0].is_closed);
-        assert!(!stages[1].is_won && stages[1].is_closed);
-        assert!(!stages[2].is_closed);
-    }
-}
+mod tests;

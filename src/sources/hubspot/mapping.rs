@@ -9,7 +9,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use super::wire::{Object, OwnerWire, PipelineWire};
 use crate::domain::catalog::StageCatalog;
 use crate::domain::feedback::NoteKind;
-use crate::domain::text::{clean, clean_within, html_to_text};
+use crate::domain::text::{clean_within, clip, html_to_text};
 use crate::domain::{Deal, DealStage, Lead, LeadDates, Note, Owner, Team};
 
 /// How contacts become leads: the teams' stage rules, and the further properties the config
@@ -90,6 +90,14 @@ pub const NOTE_PROPERTIES: &[&str] = &[
     "hs_lastmodifieddate",
 ];
 
+/// Longest name, company, id or other one-line field kept; a longer one ends in "…".
+pub const FIELD_MAX: usize = 200;
+/// Longest note body kept, in characters.
+pub const NOTE_MAX: usize = 4000;
+/// Note HTML read at most: enough for [`NOTE_MAX`] of text under heavy markup.
+const NOTE_HTML_MAX: usize = 16 * NOTE_MAX;
+/// What a blank name shows as, so nobody can pass for no one.
+pub const NO_NAME: &str = "(no name)";
 /// Largest deal amount believed (a quadrillion): far above any real deal, and small enough
 /// that pipeline sums over any number of deals a CRM can hold stay finite.
 pub const MAX_AMOUNT: f64 = 1e15;
@@ -106,8 +114,7 @@ pub fn parse_amount(raw: &str) -> Option<f64> {
 }
 
 /// HubSpot datetimes arrive as ISO-8601, or as epoch milliseconds in older properties.
-/// Anything outside 1970–2200 is treated as missing: absurd dates would make every business
-/// time computation walk centuries.
+/// Anything outside 1970–2200 is treated as missing: such dates are data errors.
 pub fn parse_time(raw: &str) -> Option<DateTime<Utc>> {
     parse_any(raw).filter(|t| (0..7_258_118_400_000).contains(&t.timestamp_millis()))
 }
@@ -130,12 +137,25 @@ fn time(o: &Object, name: &str) -> Option<DateTime<Utc>> {
     o.prop(name).and_then(parse_time)
 }
 
+/// Remote one-line text, cleaned and capped.
+fn field(raw: &str) -> String {
+    clean_within(raw, FIELD_MAX)
+}
+
 fn text(o: &Object, name: &str) -> String {
-    o.prop(name).map(clean).unwrap_or_default()
+    o.prop(name).map(field).unwrap_or_default()
 }
 
 fn opt_text(o: &Object, name: &str) -> Option<String> {
-    o.prop(name).map(clean).filter(|s| !s.is_empty())
+    o.prop(name).map(field).filter(|s| !s.is_empty())
+}
+
+fn or_no_name(name: String) -> String {
+    if name.is_empty() {
+        NO_NAME.into()
+    } else {
+        name
+    }
 }
 
 fn updated(o: &Object, prop: &str) -> DateTime<Utc> {
@@ -150,11 +170,12 @@ pub fn lead(o: &Object, mapping: &Mapping) -> Lead {
     let email = text(o, "email");
     let name = match (first.is_empty(), last.is_empty()) {
         (true, true) if !email.is_empty() => email.clone(),
-        (true, true) => format!("contact {}", clean(&o.id)),
-        _ => format!("{first} {last}").trim().to_string(),
+        (true, true) if field(&o.id).is_empty() => NO_NAME.into(),
+        (true, true) => clip(&format!("contact {}", field(&o.id)), FIELD_MAX),
+        _ => clip(format!("{first} {last}").trim(), FIELD_MAX),
     };
     let mut lead = Lead {
-        id: clean(&o.id),
+        id: field(&o.id),
         name,
         email,
         company: text(o, "company"),
@@ -187,7 +208,7 @@ pub fn lead(o: &Object, mapping: &Mapping) -> Lead {
         extra: mapping
             .extra_properties
             .iter()
-            .filter_map(|p| Some((p.clone(), clean(o.prop(p)?))))
+            .filter_map(|p| Some((p.clone(), field(o.prop(p)?))))
             .collect::<BTreeMap<_, _>>(),
         updated_at: updated(o, "lastmodifieddate"),
     };
@@ -198,7 +219,7 @@ pub fn lead(o: &Object, mapping: &Mapping) -> Lead {
 /// A deal; an amount that is not a sane number counts as none (0), and is logged and counted
 /// so one bad record cannot turn every pipeline sum into infinity.
 pub fn deal(o: &Object) -> Deal {
-    let id = clean(&o.id);
+    let id = field(&o.id);
     let amount = match o.prop("amount") {
         None => 0.0,
         Some(raw) => parse_amount(raw).unwrap_or_else(|| {
@@ -215,7 +236,7 @@ pub fn deal(o: &Object) -> Deal {
     };
     Deal {
         id,
-        name: text(o, "dealname"),
+        name: or_no_name(text(o, "dealname")),
         amount,
         stage_id: text(o, "dealstage"),
         created_at: time(o, "createdate"),
@@ -227,13 +248,19 @@ pub fn deal(o: &Object) -> Deal {
 }
 
 pub fn note(o: &Object, lead_ids: Vec<String>) -> Note {
-    let body = o.prop("hs_note_body").map(html_to_text).unwrap_or_default();
+    let html = o.prop("hs_note_body").unwrap_or_default();
+    // Cut HTML keeps its ellipsis through to the text.
+    let body = clip(&html_to_text(&clip(html, NOTE_HTML_MAX)), NOTE_MAX);
+    let mut kind = NoteKind::parse(&body);
+    if let NoteKind::Feedback { campaign, .. } = &mut kind {
+        *campaign = clip(campaign, FIELD_MAX);
+    }
     Note {
-        id: clean(&o.id),
+        id: field(&o.id),
         lead_ids,
         owner_id: opt_text(o, "hubspot_owner_id"),
         at: time(o, "hs_timestamp").unwrap_or_else(|| updated(o, "hs_lastmodifieddate")),
-        kind: NoteKind::parse(&body),
+        kind,
     }
 }
 
@@ -241,15 +268,15 @@ pub fn note(o: &Object, lead_ids: Vec<String>) -> Note {
 pub fn associated(o: &Object, kind: &str) -> Vec<String> {
     o.associations
         .get(kind)
-        .map(|l| l.results.iter().map(|r| clean(&r.id)).collect())
+        .map(|l| l.results.iter().map(|r| field(&r.id)).collect())
         .unwrap_or_default()
 }
 
 pub fn owner(o: &OwnerWire) -> Owner {
-    let first = o.first_name.as_deref().map(clean).unwrap_or_default();
-    let last = o.last_name.as_deref().map(clean).unwrap_or_default();
-    let email = o.email.as_deref().map(clean).unwrap_or_default();
-    let name = format!("{first} {last}").trim().to_string();
+    let first = o.first_name.as_deref().map(field).unwrap_or_default();
+    let last = o.last_name.as_deref().map(field).unwrap_or_default();
+    let email = o.email.as_deref().map(field).unwrap_or_default();
+    let name = clip(format!("{first} {last}").trim(), FIELD_MAX);
     // The primary team decides; otherwise the first team we recognise.
     let team = o
         .teams
@@ -258,8 +285,8 @@ pub fn owner(o: &OwnerWire) -> Owner {
         .chain(o.teams.iter())
         .find_map(|t| Team::from_team_name(&t.name));
     Owner {
-        id: clean(&o.id),
-        name: if name.is_empty() { email.clone() } else { name },
+        id: field(&o.id),
+        name: or_no_name(if name.is_empty() { email.clone() } else { name }),
         email,
         team,
     }
@@ -283,8 +310,8 @@ pub fn deal_stages(pipelines: &[PipelineWire]) -> Vec<DealStage> {
             let is_closed = flag(s.metadata.get("isClosed"));
             let probability = number(s.metadata.get("probability")).unwrap_or(0.0);
             DealStage {
-                id: clean(&s.id),
-                label: clean(&s.label),
+                id: field(&s.id),
+                label: or_no_name(field(&s.label)),
                 order: s.display_order,
                 is_closed,
                 is_won: is_closed && probability >= 1.0,

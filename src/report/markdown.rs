@@ -10,9 +10,20 @@ use crate::units::{count, money, percent, signed_hm};
 /// Breach rows shown before "… and N more".
 const BREACH_ROWS: usize = 25;
 
-/// Pipes and newlines would break a table row.
+/// Remote text on one line: any line break would end a table row or a check line early.
+fn line(s: &str) -> String {
+    s.replace(
+        [
+            '\n', '\r', '\u{0B}', '\u{0C}', '\u{85}', '\u{2028}', '\u{2029}',
+        ],
+        " ",
+    )
+}
+
+/// Remote text as one table cell: on one line, with pipes escaped. Backslashes are escaped
+/// too, or in `a\|b` the added escape would pair with the text's own and leave the pipe bare.
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace(['\n', '\r'], " ")
+    line(s).replace('\\', "\\\\").replace('|', "\\|")
 }
 
 fn value(unit: &str, v: Option<f64>) -> String {
@@ -158,9 +169,9 @@ pub fn to_check_text(r: &Report) -> String {
             out,
             "✖ {} {} ({}) owner {} stage {}: {} overdue",
             b.sla,
-            b.lead,
-            b.company,
-            b.owner.as_deref().unwrap_or("—"),
+            line(&b.lead),
+            line(&b.company),
+            line(b.owner.as_deref().unwrap_or("—")),
             b.stage,
             signed_hm(Duration::seconds(b.overdue_seconds)),
         );

@@ -1,8 +1,8 @@
-//! The report on a small hand-made store.
+//! The report on a small hand-made store: invalid sums and hostile remote text.
 
 use chrono::{DateTime, Utc};
 
-use super::{Report, to_markdown};
+use super::{Report, to_check_text, to_markdown};
 use crate::config::Config;
 use crate::domain::kpi::PeriodKind;
 use crate::domain::lead::tests_support::lead_in;
@@ -92,4 +92,40 @@ fn an_infinite_pipeline_is_invalid_not_on_target() {
         .find(|k| k.id == "touched_pipeline")
         .unwrap();
     assert_eq!(touched.on_target, Some(true));
+}
+
+/// Cells of a Markdown table row, split the way GFM does: on pipes not escaped by an odd
+/// run of backslashes.
+fn cells(row: &str) -> usize {
+    let (mut n, mut slashes) = (0, 0);
+    for c in row.trim().trim_matches('|').chars() {
+        match c {
+            '\\' => slashes += 1,
+            '|' if slashes % 2 == 0 => {
+                n += 1;
+                slashes = 0;
+            }
+            _ => slashes = 0,
+        }
+    }
+    n + 1
+}
+
+#[test]
+fn remote_text_cannot_break_a_table_row_or_a_check_line() {
+    let r = report(&store("Eve\\|x\ny", "Acme | Co\r\nLtd\u{2028}!", &[]));
+    assert!(!r.breaches.is_empty(), "the MQL is overdue");
+    let md = to_markdown(&r);
+    let header = md.lines().position(|l| l.starts_with("| | SLA |")).unwrap();
+    let lines: Vec<&str> = md.lines().collect();
+    let row = lines[header + 2];
+    assert_eq!(cells(row), 6, "{row}");
+    assert!(
+        row.contains("Eve\\\\\\|x y") && row.contains("Acme \\| Co  Ltd !"),
+        "{row}"
+    );
+    assert!(row.contains("Sam \\| Ortiz"), "{row}");
+    let check = to_check_text(&r);
+    assert_eq!(check.lines().count(), r.breached(), "{check}");
+    assert!(check.contains("Eve\\|x y (Acme | Co  Ltd !)"), "{check}");
 }

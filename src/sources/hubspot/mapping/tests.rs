@@ -1,5 +1,10 @@
-//! HubSpot objects to records: worked examples, and hostile text that must stay harmless.
+//! HubSpot objects to records: worked examples, and hostile input that must stay harmless.
 
+use std::collections::HashMap;
+
+use proptest::prelude::*;
+
+use super::super::wire::{AssociationList, AssociationRef, Page};
 use super::*;
 
 fn object(json: serde_json::Value) -> Object {
@@ -165,5 +170,242 @@ fn note_of_body(body: &str) -> String {
         NoteKind::Plain(t)
         | NoteKind::Recycle { text: t, .. }
         | NoteKind::Feedback { text: t, .. } => t,
+    }
+}
+
+// ── Hostile input, at random ──
+
+/// Text a CRM might hand over: anything, escape and invisible characters, huge runs, and
+/// numbers and dates in every shape.
+fn hostile() -> impl Strategy<Value = String> {
+    let nasty = prop::sample::select(vec![
+        '\u{1b}',
+        '\u{9b}',
+        '\u{7}',
+        '\u{0}',
+        '\n',
+        '\r',
+        '\t',
+        ' ',
+        '|',
+        '<',
+        '>',
+        '&',
+        '"',
+        '=',
+        '\u{00AD}',
+        '\u{200B}',
+        '\u{202E}',
+        '\u{2060}',
+        '\u{2066}',
+        '\u{FEFF}',
+        '\u{E0041}',
+        '\u{115F}',
+        '\u{3164}',
+        '\u{FFA0}',
+        '\u{2800}',
+        '\u{FE0F}',
+        '\u{E0100}',
+        '\u{2028}',
+        'a',
+        'é',
+        '漢',
+        '😀',
+        '#',
+    ]);
+    prop_oneof![
+        any::<String>(),
+        prop::collection::vec(prop_oneof![any::<char>(), nasty], 0..60).prop_map(String::from_iter),
+        (any::<char>(), 150usize..6000).prop_map(|(c, n)| c.to_string().repeat(n)),
+        prop::sample::select(vec![
+            "1e308",
+            "-1e308",
+            "inf",
+            "NaN",
+            "1e15",
+            "-0",
+            "0x10",
+            "1_000",
+            "9999999999999999999",
+            "-8000000000000000",
+            "1763640000000",
+            "2026-11-20",
+            "2026-11-20T10:00:00Z",
+            "9999-12-31T23:59:59Z",
+            "1969-12-31T23:59:59Z",
+            "2026-02-30",
+            "#feedback campaign=\"x\" verdict=works",
+        ])
+        .prop_map(String::from),
+        any::<f64>().prop_map(|x| x.to_string()),
+        any::<i64>().prop_map(|x| x.to_string()),
+    ]
+}
+
+fn properties() -> impl Strategy<Value = HashMap<String, Option<String>>> {
+    let names: Vec<&str> = CONTACT_PROPERTIES
+        .iter()
+        .chain(DEAL_PROPERTIES)
+        .chain(NOTE_PROPERTIES)
+        .copied()
+        .chain(["industry"])
+        .collect();
+    prop::collection::hash_map(
+        prop::sample::select(names).prop_map(String::from),
+        prop::option::of(hostile()),
+        0..24,
+    )
+}
+
+fn hostile_object() -> impl Strategy<Value = Object> {
+    (
+        hostile(),
+        properties(),
+        prop::option::of(hostile()),
+        prop::collection::vec(hostile(), 0..3),
+    )
+        .prop_map(|(id, properties, updated_at, contacts)| Object {
+            id,
+            properties,
+            updated_at,
+            archived: false,
+            associations: [(
+                "contacts".to_string(),
+                AssociationList {
+                    results: contacts
+                        .into_iter()
+                        .map(|id| AssociationRef { id })
+                        .collect(),
+                },
+            )]
+            .into(),
+        })
+}
+
+/// One line of shown text: no controls, nothing invisible, within the cap.
+fn assert_field(what: &str, s: &str) -> Result<(), TestCaseError> {
+    use finl_unicode::categories::CharacterCategories;
+    prop_assert!(
+        s.chars().count() <= FIELD_MAX,
+        "{} is {} chars",
+        what,
+        s.chars().count()
+    );
+    prop_assert!(
+        !s.chars()
+            .any(|c| c.is_control() || CharacterCategories::is_format(c)),
+        "{} has a control or format char: {:?}",
+        what,
+        s
+    );
+    prop_assert!(s == s.trim(), "{} has space at an end: {:?}", what, s);
+    Ok(())
+}
+
+fn assert_body(what: &str, s: &str) -> Result<(), TestCaseError> {
+    use finl_unicode::categories::CharacterCategories;
+    prop_assert!(
+        s.chars().count() <= NOTE_MAX,
+        "{} is {} chars",
+        what,
+        s.chars().count()
+    );
+    prop_assert!(
+        !s.chars()
+            .any(|c| (c.is_control() && c != '\n') || CharacterCategories::is_format(c)),
+        "{} has a control or format char",
+        what
+    );
+    Ok(())
+}
+
+fn in_range(t: Option<DateTime<Utc>>) -> bool {
+    t.is_none_or(|t| (0..7_258_118_400_000).contains(&t.timestamp_millis()))
+}
+
+proptest! {
+    #[test]
+    fn prop_text_parsers_never_panic_and_keep_their_promises(raw in hostile()) {
+        let amount = parse_amount(&raw);
+        prop_assert!(amount.is_none_or(|a| a.is_finite() && a.abs() <= MAX_AMOUNT));
+        prop_assert!(in_range(parse_time(&raw)));
+        assert_field("cleaned", &clean_within(&raw, FIELD_MAX))?;
+        let cleaned = crate::domain::text::clean(&raw);
+        prop_assert!(!cleaned.chars().any(|c| c.is_control()));
+        prop_assert!(cleaned.chars().count() <= raw.chars().count());
+    }
+
+    #[test]
+    fn prop_mapped_records_are_clean_capped_and_finite(o in hostile_object()) {
+        let lead = lead(&o, &mapping());
+        prop_assert!(!lead.name.is_empty());
+        for (what, s) in [
+            ("id", &lead.id), ("name", &lead.name), ("email", &lead.email),
+            ("company", &lead.company), ("title", &lead.title), ("country", &lead.country),
+            ("lifecycle", &lead.lifecycle), ("source", &lead.source_channel),
+        ] {
+            assert_field(what, s)?;
+        }
+        for s in lead.extra.values().chain(lead.owner_id.iter()).chain(lead.first_campaign.iter()) {
+            assert_field("extra", s)?;
+        }
+        let d = &lead.dates;
+        for t in [d.created, d.inquiry, d.mql, d.accepted, d.sql, d.opportunity, d.customer] {
+            prop_assert!(in_range(t));
+        }
+
+        let deal = deal(&o);
+        prop_assert!(deal.amount.is_finite() && deal.amount.abs() <= MAX_AMOUNT, "{}", deal.amount);
+        prop_assert!(!deal.name.is_empty());
+        for s in [&deal.id, &deal.name, &deal.stage_id].into_iter().chain(&deal.contact_ids) {
+            assert_field("deal text", s)?;
+        }
+
+        let note = note(&o, vec![]);
+        assert_field("note id", &note.id)?;
+        match &note.kind {
+            NoteKind::Feedback { campaign, text, .. } => {
+                assert_field("campaign", campaign)?;
+                assert_body("feedback", text)?;
+            }
+            NoteKind::Recycle { text, reason } => {
+                assert_body("recycle", text)?;
+                if let Some(r) = reason {
+                    assert_field("reason", r)?;
+                }
+            }
+            NoteKind::Plain(text) => assert_body("note", text)?,
+        }
+    }
+
+    #[test]
+    fn prop_wire_json_never_panics_and_owners_stay_named(
+        id in hostile(),
+        first in prop::option::of(hostile()),
+        last in prop::option::of(hostile()),
+        email in prop::option::of(hostile()),
+        label in hostile(),
+        probability in hostile(),
+    ) {
+        let wire: OwnerWire = serde_json::from_value(serde_json::json!({
+            "id": id, "firstName": first, "lastName": last, "email": email,
+            "teams": [{"name": label, "primary": true}]
+        })).unwrap();
+        let o = owner(&wire);
+        prop_assert!(!o.name.is_empty());
+        assert_field("owner", &o.name)?;
+        assert_field("owner email", &o.email)?;
+        let pipelines: Vec<PipelineWire> = serde_json::from_value(serde_json::json!([{
+            "id": "p", "stages": [{"id": id, "label": label, "metadata": {
+                "isClosed": "true", "probability": probability
+            }}]
+        }])).unwrap();
+        for s in deal_stages(&pipelines) {
+            prop_assert!(!s.label.is_empty());
+            assert_field("stage label", &s.label)?;
+            assert_field("stage id", &s.id)?;
+        }
+        // Whatever the text, decoding a page never panics: it parses or it errors.
+        let _ = serde_json::from_str::<Page<Object>>(&id);
     }
 }

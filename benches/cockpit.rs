@@ -58,6 +58,14 @@ fn benches(c: &mut Criterion) {
         b.to_async(&rt).iter(|| loaded_store(&sim, &config));
     });
 
+    // A 1970 MQL date: business time over 56 years must cost what a week does.
+    let since_1970 = DateTime::parse_from_rfc3339("1970-01-01T09:00:00Z")
+        .unwrap()
+        .to_utc();
+    group.bench_function("business time over 56 years", |b| {
+        b.iter(|| config.calendar.between(since_1970, now()));
+    });
+
     let store = rt.block_on(loaded_store(&sim, &config));
     group.bench_function("snapshot rebuild after a data change", |b| {
         b.iter(|| store.snapshot(&config, PeriodKind::Week, now()));

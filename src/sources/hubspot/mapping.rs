@@ -137,6 +137,25 @@ fn time(o: &Object, name: &str) -> Option<DateTime<Utc>> {
     o.prop(name).and_then(parse_time)
 }
 
+/// A record id as the vendor sent it when it looks like one (HubSpot's are digits). Ids are
+/// written back in URLs, so cleaning one into another record's id would aim a write at the
+/// wrong record: anything else is kept visibly apart, and a write to it fails (404) instead.
+fn record_id(raw: &str) -> String {
+    if plain_id(raw) {
+        raw.to_string()
+    } else {
+        format!("invalid-id:{}", clean_within(raw, 64))
+    }
+}
+
+fn plain_id(raw: &str) -> bool {
+    !raw.is_empty()
+        && raw.len() <= 64
+        && raw
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
 /// Remote one-line text, cleaned and capped.
 fn field(raw: &str) -> String {
     clean_within(raw, FIELD_MAX)
@@ -170,12 +189,12 @@ pub fn lead(o: &Object, mapping: &Mapping) -> Lead {
     let email = text(o, "email");
     let name = match (first.is_empty(), last.is_empty()) {
         (true, true) if !email.is_empty() => email.clone(),
-        (true, true) if field(&o.id).is_empty() => NO_NAME.into(),
-        (true, true) => clip(&format!("contact {}", field(&o.id)), FIELD_MAX),
+        (true, true) if !plain_id(&o.id) => NO_NAME.into(),
+        (true, true) => clip(&format!("contact {}", record_id(&o.id)), FIELD_MAX),
         _ => clip(format!("{first} {last}").trim(), FIELD_MAX),
     };
     let mut lead = Lead {
-        id: field(&o.id),
+        id: record_id(&o.id),
         name,
         email,
         company: text(o, "company"),
@@ -219,7 +238,7 @@ pub fn lead(o: &Object, mapping: &Mapping) -> Lead {
 /// A deal; an amount that is not a sane number counts as none (0), and is logged and counted
 /// so one bad record cannot turn every pipeline sum into infinity.
 pub fn deal(o: &Object) -> Deal {
-    let id = field(&o.id);
+    let id = record_id(&o.id);
     let amount = match o.prop("amount") {
         None => 0.0,
         Some(raw) => parse_amount(raw).unwrap_or_else(|| {
@@ -256,7 +275,7 @@ pub fn note(o: &Object, lead_ids: Vec<String>) -> Note {
         *campaign = clip(campaign, FIELD_MAX);
     }
     Note {
-        id: field(&o.id),
+        id: record_id(&o.id),
         lead_ids,
         owner_id: opt_text(o, "hubspot_owner_id"),
         at: time(o, "hs_timestamp").unwrap_or_else(|| updated(o, "hs_lastmodifieddate")),
@@ -268,7 +287,7 @@ pub fn note(o: &Object, lead_ids: Vec<String>) -> Note {
 pub fn associated(o: &Object, kind: &str) -> Vec<String> {
     o.associations
         .get(kind)
-        .map(|l| l.results.iter().map(|r| field(&r.id)).collect())
+        .map(|l| l.results.iter().map(|r| record_id(&r.id)).collect())
         .unwrap_or_default()
 }
 
@@ -285,7 +304,7 @@ pub fn owner(o: &OwnerWire) -> Owner {
         .chain(o.teams.iter())
         .find_map(|t| Team::from_team_name(&t.name));
     Owner {
-        id: field(&o.id),
+        id: record_id(&o.id),
         name: or_no_name(if name.is_empty() { email.clone() } else { name }),
         email,
         team,
@@ -310,7 +329,7 @@ pub fn deal_stages(pipelines: &[PipelineWire]) -> Vec<DealStage> {
             let is_closed = flag(s.metadata.get("isClosed"));
             let probability = number(s.metadata.get("probability")).unwrap_or(0.0);
             DealStage {
-                id: field(&s.id),
+                id: record_id(&s.id),
                 label: or_no_name(field(&s.label)),
                 order: s.display_order,
                 is_closed,

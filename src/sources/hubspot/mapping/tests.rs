@@ -409,3 +409,27 @@ proptest! {
         let _ = serde_json::from_str::<Page<Object>>(&id);
     }
 }
+
+/// Ids go back into write URLs: a hidden character must never turn one id into another.
+#[test]
+fn an_id_is_never_cleaned_into_another_records_id() {
+    let o = contact(serde_json::json!({"firstname": "Ann"}));
+    let real = lead(
+        &Object {
+            id: "501".into(),
+            ..o.clone()
+        },
+        &mapping(),
+    );
+    assert_eq!(real.id, "501");
+    let hidden = lead(
+        &Object {
+            id: "501\u{200b}".into(),
+            ..o
+        },
+        &mapping(),
+    );
+    assert_ne!(hidden.id, "501");
+    assert!(hidden.id.starts_with("invalid-id:"), "{}", hidden.id);
+    assert!(!hidden.id.contains('\u{200b}'));
+}

@@ -145,12 +145,21 @@ fn a_long_error_opens_in_full_on_e() {
 }
 
 #[test]
-fn a_coverage_line_too_long_for_the_dialog_ends_in_an_ellipsis() {
+fn a_rotation_too_long_for_one_line_wraps_and_a_cut_says_so() {
     let fx = Fixture::new();
     let mut ui = ui_for(&fx);
     // Second MQL lead by urgency: Priya Natarajan, with two owners in her rotation.
     typed(&mut ui, &fx, "j>");
+    // Room to spare: the rotation wraps between names, and every name can be read.
     let screen = render(&ui, &fx, 56, 24);
+    let at = screen
+        .iter()
+        .position(|l| l.contains("coverage"))
+        .expect("coverage line");
+    assert!(screen[at].contains("Sam Ortiz"), "{}", screen[at]);
+    assert!(screen[at + 1].contains("Lee Chen"), "{}", screen[at + 1]);
+    // No room: one line, cut with an ellipsis rather than mid-name in silence.
+    let screen = render(&ui, &fx, 56, 12);
     let line = screen
         .iter()
         .find(|l| l.contains("coverage"))

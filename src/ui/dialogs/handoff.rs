@@ -12,7 +12,7 @@ use crate::domain::{Lead, Stage, Team};
 use crate::ui::ViewCtx;
 use crate::ui::widgets::Hint;
 use crate::ui::widgets::input::plain_char;
-use crate::ui::widgets::modal::{field, modal, render_fitted};
+use crate::ui::widgets::modal::{LABEL_W, field, flow, modal, render_fitted};
 use crate::ui::widgets::theme::Theme;
 
 use super::{Dialog, Outcome};
@@ -89,7 +89,7 @@ impl Dialog for HandOff {
         let inner = modal(
             frame,
             bounds,
-            (72, 11),
+            (72, 12),
             "Hand off to sales",
             &self.hints(ctx),
             theme,
@@ -175,18 +175,32 @@ fn draw_body(frame: &mut Frame, inner: Rect, theme: Theme, ctx: &ViewCtx, d: &Ha
     };
     let mut coverage = vec![Span::raw(segment)];
     coverage.extend(names);
-    let coverage = field(theme, "coverage", coverage);
 
     let who = field(theme, "lead", who);
     let full_len = 2 + 1 + context.len() + 2;
-    let lines = if usize::from(inner.height) >= full_len {
+    let height = usize::from(inner.height);
+    // The rotation wraps onto the rows left over, so every name can be read.
+    let coverage_rows = if height >= full_len {
+        height - full_len + 1
+    } else {
+        1
+    };
+    let value_w = usize::from(inner.width).saturating_sub(LABEL_W);
+    let coverage: Vec<Line> = flow(coverage, value_w, coverage_rows)
+        .into_iter()
+        .enumerate()
+        .map(|(i, line)| field(theme, if i == 0 { "coverage" } else { "" }, line.spans))
+        .collect();
+    let lines = if height >= full_len {
         let mut lines = vec![Line::raw(""), who];
         lines.extend(context);
-        lines.extend([Line::raw(""), hand_to, coverage]);
+        lines.extend([Line::raw(""), hand_to]);
+        lines.extend(coverage);
         lines
     } else {
         // Short terminal: the decision first, the context after.
-        let mut lines = vec![who, hand_to, coverage];
+        let mut lines = vec![who, hand_to];
+        lines.extend(coverage);
         lines.extend(context);
         lines
     };

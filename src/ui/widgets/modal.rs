@@ -99,6 +99,41 @@ pub fn fit_line(line: Line<'_>, w: usize) -> Line<'_> {
     Line::from(spans).style(line.style)
 }
 
+/// Spans laid out on at most `max_lines` lines of `w` columns, breaking only between spans
+/// (each span is a word or a name that must not be split); what does not fit on the last
+/// line is cut with an ellipsis. Separators (`" · "`) left at a line's end are dropped.
+pub fn flow<'a>(spans: Vec<Span<'a>>, w: usize, max_lines: usize) -> Vec<Line<'a>> {
+    let mut lines: Vec<Vec<Span<'a>>> = vec![Vec::new()];
+    let mut used = 0;
+    let mut rest = spans.into_iter().peekable();
+    while let Some(span) = rest.next() {
+        let sw = width(&span.content);
+        let last_line = lines.len() >= max_lines.max(1);
+        if used + sw > w && used > 0 && !last_line {
+            let current = lines.last_mut().expect("one line");
+            if current.last().is_some_and(|s| s.content.trim() == "·") {
+                current.pop();
+            }
+            lines.push(Vec::new());
+            used = 0;
+            if span.content.trim() == "·" {
+                continue;
+            }
+        }
+        used += sw;
+        lines.last_mut().expect("one line").push(span);
+        if last_line && used > w {
+            // Keep one more span so the cut shows, then stop.
+            lines.last_mut().expect("one line").extend(rest.next());
+            break;
+        }
+    }
+    lines
+        .into_iter()
+        .map(|l| fit_line(Line::from(l), w))
+        .collect()
+}
+
 /// Render `lines` in `area`, each cut to its width with an ellipsis.
 pub fn render_fitted(frame: &mut Frame, area: Rect, lines: Vec<Line<'_>>) {
     let w = usize::from(area.width);
@@ -109,6 +144,31 @@ pub fn render_fitted(frame: &mut Frame, area: Rect, lines: Vec<Line<'_>>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flowing_names_breaks_between_them_and_cuts_only_the_last_line() {
+        let names = || {
+            [
+                "Dana Whitfield",
+                " · ",
+                "Marcus Oyelaran",
+                " · ",
+                "Sofia Lindgren",
+            ]
+            .into_iter()
+            .map(Span::raw)
+            .collect::<Vec<_>>()
+        };
+        let two = flow(names(), 34, 2);
+        let text: Vec<String> = two.iter().map(text).collect();
+        assert_eq!(text, ["Dana Whitfield · Marcus Oyelaran", "Sofia Lindgren"]);
+        let one = flow(names(), 34, 1);
+        assert_eq!(text_of(&one), ["Dana Whitfield · Marcus Oyelaran …"]);
+    }
+
+    fn text_of(lines: &[Line]) -> Vec<String> {
+        lines.iter().map(text).collect()
+    }
 
     fn text(line: &Line) -> String {
         line.spans.iter().map(|s| s.content.as_ref()).collect()

@@ -89,7 +89,17 @@ impl Dialog for Help {
         let box_w = W.min(bounds.width);
         let all = lines(theme, usize::from(box_w.saturating_sub(2)));
         let h = u16::try_from(all.len() + 2).unwrap_or(u16::MAX);
-        let inner = modal(frame, bounds, (W, h), "Keys", &self.hints(ctx), theme);
+        // Say where the view is when it cannot show everything, so nobody misses a section.
+        let rows = usize::from(h.min(bounds.height).saturating_sub(2));
+        let top = self.scroll.top_for(all.len(), rows);
+        let title = if all.len() > rows {
+            let end = (top + rows).min(all.len());
+            let more = if end < all.len() { " · ↓ more" } else { "" };
+            format!("Keys · lines {}–{end} of {}{more}", top + 1, all.len())
+        } else {
+            "Keys".to_string()
+        };
+        let inner = modal(frame, bounds, (W, h), &title, &self.hints(ctx), theme);
         let top = self.scroll.top_for(all.len(), usize::from(inner.height));
         let shown: Vec<Line> = all.into_iter().skip(top).collect();
         frame.render_widget(Paragraph::new(shown), inner);

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use super::text::{clean, clean_multiline};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Verdict {
     Works,
     DoesNotWork,
@@ -31,7 +31,7 @@ impl Verdict {
 }
 
 /// What a note says, once its tag line is read.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum NoteKind {
     Feedback {
         campaign: String,

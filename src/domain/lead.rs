@@ -3,13 +3,14 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use super::attribution::Touch;
 use super::feedback::NoteKind;
 use super::stage::{Stage, Team};
 
 /// When a lead entered each point of the funnel, as far as the vendor tells us.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LeadDates {
     pub created: Option<DateTime<Utc>>,
     /// Became (or was recycled back to) an inquiry; for a nurture lead, the recycle time.
@@ -30,7 +31,7 @@ pub struct LeadDates {
 }
 
 /// A person in the shared pipeline.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Lead {
     pub id: String,
     pub name: String,
@@ -129,7 +130,7 @@ pub fn size_band(employees: &str) -> &'static str {
 }
 
 /// A CRM user who can own leads.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Owner {
     pub id: String,
     pub name: String,
@@ -138,7 +139,7 @@ pub struct Owner {
 }
 
 /// A stage of the vendor's deal pipeline, with what closing there means.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DealStage {
     pub id: String,
     pub label: String,
@@ -148,7 +149,7 @@ pub struct DealStage {
 }
 
 /// A deal and the contacts it is associated with.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Deal {
     pub id: String,
     pub name: String,
@@ -162,7 +163,7 @@ pub struct Deal {
 }
 
 /// A note on a lead: messaging feedback, a recycle reason, or a plain remark.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Note {
     pub id: String,
     pub lead_ids: Vec<String>,

@@ -3,7 +3,9 @@
 use std::fmt;
 
 /// Which side of the house owns a stage, a KPI or an SLA.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Team {
     Marketing,
     Sales,
@@ -38,7 +40,9 @@ impl Team {
 }
 
 /// One shared stage of the pipeline both teams co-own.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Stage {
     Inquiry,
     Mql,

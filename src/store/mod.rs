@@ -2,6 +2,8 @@
 //!
 //! Only the app loop writes here (applying sync events); panes read through the snapshot.
 
+pub mod disk;
+
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};

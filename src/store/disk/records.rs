@@ -1,0 +1,252 @@
+//! Records in and out of the cache. Each is stored as JSON under (source, kind, id), so a
+//! second vendor pair sits beside the first, and a page of changes is one transaction.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::domain::{Deal, DealStage, Lead, Note, Owner};
+
+use super::{Disk, DiskError};
+
+/// The kinds of record a source keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Lead,
+    Deal,
+    Note,
+    Owner,
+    DealStage,
+}
+
+impl Kind {
+    fn id(self) -> &'static str {
+        match self {
+            Kind::Lead => "lead",
+            Kind::Deal => "deal",
+            Kind::Note => "note",
+            Kind::Owner => "owner",
+            Kind::DealStage => "deal_stage",
+        }
+    }
+}
+
+/// Everything cached for one source.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Cached {
+    pub leads: Vec<Lead>,
+    pub deals: Vec<Deal>,
+    pub notes: Vec<Note>,
+    pub owners: Vec<Owner>,
+    pub deal_stages: Vec<DealStage>,
+    /// When the source's first complete load finished; `None` means what is cached is partial.
+    pub loaded_at: Option<DateTime<Utc>>,
+}
+
+/// One lead on one day, for the standup view's "since yesterday".
+#[derive(Debug, Clone, PartialEq)]
+pub struct DayRow {
+    pub lead_id: String,
+    pub stage: Option<String>,
+    pub owner_id: Option<String>,
+    pub sla_state: Option<String>,
+}
+
+fn encode<T: Serialize>(row: &T) -> Result<String, DiskError> {
+    serde_json::to_string(row).map_err(|e| DiskError::Unusable {
+        path: "cache".into(),
+        reason: format!("cannot encode a record: {e}"),
+    })
+}
+
+impl Disk {
+    /// Upsert records of one kind in one transaction.
+    pub fn put<'a, T: Serialize + 'a>(
+        &mut self,
+        source: &str,
+        kind: Kind,
+        rows: impl IntoIterator<Item = (&'a str, DateTime<Utc>, &'a T)>,
+    ) -> Result<usize, DiskError> {
+        let tx = self.conn.transaction()?;
+        let mut n = 0;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO record (source, kind, id, updated_ms, body) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (source, kind, id) DO UPDATE
+                 SET updated_ms = excluded.updated_ms, body = excluded.body",
+            )?;
+            for (id, updated, row) in rows {
+                stmt.execute(params![
+                    source,
+                    kind.id(),
+                    id,
+                    updated.timestamp_millis(),
+                    encode(row)?
+                ])?;
+                n += 1;
+            }
+        }
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// Replace every record of one kind (reference data read whole: owners, deal stages).
+    pub fn replace<'a, T: Serialize + 'a>(
+        &mut self,
+        source: &str,
+        kind: Kind,
+        rows: impl IntoIterator<Item = (&'a str, &'a T)>,
+    ) -> Result<(), DiskError> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "DELETE FROM record WHERE source = ?1 AND kind = ?2",
+            params![source, kind.id()],
+        )?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO record (source, kind, id, updated_ms, body) VALUES (?1, ?2, ?3, 0, ?4)",
+            )?;
+            for (id, row) in rows {
+                stmt.execute(params![source, kind.id(), id, encode(row)?])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Forget records the vendor deleted.
+    pub fn remove(&mut self, source: &str, kind: Kind, ids: &[String]) -> Result<(), DiskError> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx
+                .prepare_cached("DELETE FROM record WHERE source = ?1 AND kind = ?2 AND id = ?3")?;
+            for id in ids {
+                stmt.execute(params![source, kind.id(), id])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn all<T: DeserializeOwned>(&self, source: &str, kind: Kind) -> Result<Vec<T>, DiskError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT body FROM record WHERE source = ?1 AND kind = ?2 ORDER BY id",
+        )?;
+        let rows = stmt.query_map(params![source, kind.id()], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for body in rows {
+            // A row this binary cannot read (an older shape) is skipped: the next poll or
+            // load brings it back from the source.
+            if let Ok(row) = serde_json::from_str(&body?) {
+                out.push(row);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Everything cached for `source`.
+    pub fn load(&self, source: &str) -> Result<Cached, DiskError> {
+        Ok(Cached {
+            leads: self.all(source, Kind::Lead)?,
+            deals: self.all(source, Kind::Deal)?,
+            notes: self.all(source, Kind::Note)?,
+            owners: self.all(source, Kind::Owner)?,
+            deal_stages: self.all(source, Kind::DealStage)?,
+            loaded_at: self.loaded_at(source)?,
+        })
+    }
+
+    /// The source's incremental-sync cursor, as the connector wrote it.
+    pub fn cursor<T: DeserializeOwned>(&self, source: &str) -> Result<Option<T>, DiskError> {
+        let raw: Option<Option<String>> = self
+            .conn
+            .query_row(
+                "SELECT cursor FROM sync_state WHERE source = ?1",
+                params![source],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(raw.flatten().and_then(|s| serde_json::from_str(&s).ok()))
+    }
+
+    pub fn set_cursor<T: Serialize>(&mut self, source: &str, cursor: &T) -> Result<(), DiskError> {
+        self.conn.execute(
+            "INSERT INTO sync_state (source, cursor) VALUES (?1, ?2)
+             ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor",
+            params![source, encode(cursor)?],
+        )?;
+        Ok(())
+    }
+
+    /// Record that the source's first complete load finished at `at`.
+    pub fn set_loaded(&mut self, source: &str, at: DateTime<Utc>) -> Result<(), DiskError> {
+        self.conn.execute(
+            "INSERT INTO sync_state (source, loaded_at_ms) VALUES (?1, ?2)
+             ON CONFLICT (source) DO UPDATE SET loaded_at_ms = excluded.loaded_at_ms",
+            params![source, at.timestamp_millis()],
+        )?;
+        Ok(())
+    }
+
+    pub fn loaded_at(&self, source: &str) -> Result<Option<DateTime<Utc>>, DiskError> {
+        let ms: Option<Option<i64>> = self
+            .conn
+            .query_row(
+                "SELECT loaded_at_ms FROM sync_state WHERE source = ?1",
+                params![source],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(ms.flatten().and_then(DateTime::from_timestamp_millis))
+    }
+
+    /// Write (or overwrite) one day's rows for a source.
+    pub fn record_day(
+        &mut self,
+        day: NaiveDate,
+        source: &str,
+        rows: &[DayRow],
+    ) -> Result<(), DiskError> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO lead_day (day, source, lead_id, stage, owner_id, sla_state)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (day, source, lead_id) DO UPDATE SET
+                   stage = excluded.stage, owner_id = excluded.owner_id,
+                   sla_state = excluded.sla_state",
+            )?;
+            let day = day.to_string();
+            for r in rows {
+                stmt.execute(params![
+                    day,
+                    source,
+                    r.lead_id,
+                    r.stage,
+                    r.owner_id,
+                    r.sla_state
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// One day's rows for a source, by lead id.
+    pub fn day(&self, day: NaiveDate, source: &str) -> Result<Vec<DayRow>, DiskError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT lead_id, stage, owner_id, sla_state FROM lead_day
+             WHERE day = ?1 AND source = ?2 ORDER BY lead_id",
+        )?;
+        let rows = stmt.query_map(params![day.to_string(), source], |r| {
+            Ok(DayRow {
+                lead_id: r.get(0)?,
+                stage: r.get(1)?,
+                owner_id: r.get(2)?,
+                sla_state: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

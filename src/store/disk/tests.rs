@@ -1,0 +1,165 @@
+//! The cache on disk: round trips, reopening, a newer file refused, a corrupt file moved aside.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use chrono::{NaiveDate, TimeZone, Utc};
+
+use super::*;
+use crate::domain::lead::tests_support::lead_in;
+use crate::domain::{Lead, Owner, Stage, Team};
+
+/// A fresh path in the system's temp folder, unique per test run and call.
+fn scratch(name: &str) -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "tandem-disk-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+fn leads() -> Vec<Lead> {
+    let mut a = lead_in(Stage::Mql);
+    a.id = "501".into();
+    a.name = "Priya Natarajan".into();
+    let mut b = lead_in(Stage::Sal);
+    b.id = "502".into();
+    b.owner_id = Some("61".into());
+    vec![a, b]
+}
+
+fn put_leads(disk: &mut Disk, source: &str, rows: &[Lead]) {
+    disk.put(
+        source,
+        Kind::Lead,
+        rows.iter().map(|l| (l.id.as_str(), l.updated_at, l)),
+    )
+    .unwrap();
+}
+
+#[test]
+fn records_round_trip_per_source_and_upsert_by_id() {
+    let mut disk = Disk::in_memory().unwrap();
+    let rows = leads();
+    put_leads(&mut disk, "hubspot", &rows);
+    // The same id from another source is another record.
+    put_leads(&mut disk, "salesforce", &rows[..1]);
+    let owner = Owner {
+        id: "61".into(),
+        name: "Dana Kim".into(),
+        email: "dana@example.com".into(),
+        team: Some(Team::Sales),
+    };
+    disk.replace("hubspot", Kind::Owner, [(owner.id.as_str(), &owner)])
+        .unwrap();
+    let cached = disk.load("hubspot").unwrap();
+    assert_eq!(cached.leads, rows);
+    assert_eq!(cached.owners, vec![owner]);
+    assert_eq!(disk.load("salesforce").unwrap().leads, rows[..1]);
+
+    let mut moved = rows[0].clone();
+    moved.stage = Some(Stage::Sal);
+    put_leads(&mut disk, "hubspot", std::slice::from_ref(&moved));
+    disk.remove("hubspot", Kind::Lead, &["502".to_string()])
+        .unwrap();
+    assert_eq!(disk.load("hubspot").unwrap().leads, vec![moved]);
+    assert_eq!(disk.load("salesforce").unwrap().leads.len(), 1);
+}
+
+#[test]
+fn cursor_first_load_mark_and_history_survive_a_reopen() {
+    let path = scratch("cache.db");
+    let at = Utc.with_ymd_and_hms(2026, 11, 30, 9, 0, 0).unwrap();
+    let day = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+    {
+        let mut disk = Disk::open(&path).unwrap().disk;
+        put_leads(&mut disk, "hubspot", &leads());
+        disk.set_cursor(
+            "hubspot",
+            &serde_json::json!({"contacts": 1764493200000_i64}),
+        )
+        .unwrap();
+        disk.set_loaded("hubspot", at).unwrap();
+        let row = DayRow {
+            lead_id: "501".into(),
+            stage: Some("mql".into()),
+            owner_id: None,
+            sla_state: Some("breached".into()),
+        };
+        disk.record_day(day, "hubspot", std::slice::from_ref(&row))
+            .unwrap();
+        // Writing the same day again overwrites, it does not duplicate.
+        disk.record_day(day, "hubspot", &[row]).unwrap();
+    }
+    let opened = Disk::open(&path).unwrap();
+    assert!(opened.moved_aside.is_none());
+    let disk = opened.disk;
+    let cached = disk.load("hubspot").unwrap();
+    assert_eq!(cached.leads, leads());
+    assert_eq!(cached.loaded_at, Some(at));
+    let cursor: serde_json::Value = disk.cursor("hubspot").unwrap().unwrap();
+    assert_eq!(cursor["contacts"], 1764493200000_i64);
+    assert_eq!(disk.day(day, "hubspot").unwrap().len(), 1);
+    assert!(
+        disk.cursor::<serde_json::Value>("marketo")
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(disk.load("marketo").unwrap(), Cached::default());
+}
+
+#[test]
+fn a_cache_from_a_newer_tandem_is_refused_and_left_alone() {
+    let path = scratch("newer.db");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+    }
+    let err = Disk::open(&path).unwrap_err();
+    assert!(matches!(err, DiskError::TooNew { found: 99, .. }), "{err}");
+    assert!(err.to_string().contains("newer tandem"), "{err}");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let v: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, 99, "the file must not be rewritten");
+}
+
+#[test]
+fn an_older_cache_is_upgraded_in_place() {
+    let path = scratch("older.db");
+    // Version 0: a file an earlier tandem created before any schema existed.
+    rusqlite::Connection::open(&path).unwrap();
+    let mut disk = Disk::open(&path).unwrap().disk;
+    put_leads(&mut disk, "hubspot", &leads());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let v: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(v as usize, migrations::latest());
+}
+
+#[test]
+fn a_corrupt_file_is_moved_aside_and_the_cache_starts_empty() {
+    let path = scratch("corrupt.db");
+    let garbage = b"this is not a database, it is a shopping list: eggs, milk".repeat(100);
+    std::fs::write(&path, &garbage).unwrap();
+    let opened = Disk::open(&path).unwrap();
+    let aside = opened.moved_aside.expect("moved aside");
+    assert!(
+        aside.to_string_lossy().contains("corrupt.db.corrupt-"),
+        "{aside:?}"
+    );
+    assert_eq!(
+        std::fs::read(&aside).unwrap(),
+        garbage,
+        "kept for inspection"
+    );
+    let mut disk = opened.disk;
+    assert_eq!(disk.load("hubspot").unwrap(), Cached::default());
+    put_leads(&mut disk, "hubspot", &leads());
+    assert_eq!(disk.load("hubspot").unwrap().leads.len(), 2);
+}

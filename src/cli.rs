@@ -29,6 +29,14 @@ pub struct Cli {
     #[arg(long, value_name = "SECS", default_value_t = 10)]
     pub interval: u64,
 
+    /// Where the local cache lives (default: $XDG_DATA_HOME/tandem).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Run without the local cache: start empty, write nothing.
+    #[arg(long, global = true)]
+    pub no_cache: bool,
+
     /// Log file (logs never go to the terminal).
     #[arg(long, value_name = "PATH")]
     pub log_file: Option<PathBuf>,

@@ -163,6 +163,21 @@ async fn cockpit(cli: &Cli, config: Config) -> ExitCode {
         Err(e) => return fail(&e.message, e.code),
     };
     tracing::info!(source = %source.name, simulated = source.simulated, "starting cockpit");
+    let cache = match (&source.cache_key, cli.no_cache) {
+        (Some(key), false) => match app::cache::cache_path(cli.data_dir.as_deref()) {
+            Some(path) => match app::cache::Cache::open(&path, key) {
+                Ok(opened) => Some(opened),
+                Err(e) => {
+                    return fail(
+                        &format!("local cache: {e} (or run with --no-cache)"),
+                        EXIT_USAGE,
+                    );
+                }
+            },
+            None => None,
+        },
+        _ => None,
+    };
     let opts = RunOptions {
         config: Arc::new(config),
         hubspot: source.hubspot,
@@ -170,6 +185,7 @@ async fn cockpit(cli: &Cli, config: Config) -> ExitCode {
         interval: source.interval,
         simulated: source.simulated,
         color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        cache,
     };
     let mut terminal = ratatui::init();
     let result = app::run(&mut terminal, opts).await;

@@ -1,5 +1,6 @@
 //! The app: owns the store, the UI state and the outbox, and turns events into redraws.
 
+pub mod cache;
 mod config_cmd;
 mod logging;
 mod report_cmd;
@@ -63,6 +64,8 @@ pub struct App {
     /// The store changed since the snapshot was built.
     stale_snapshot: bool,
     quit: bool,
+    /// Where every change from the sources is also written, for the next start.
+    cache: Option<cache::Cache>,
 }
 
 impl App {
@@ -92,6 +95,39 @@ impl App {
             next_action: 1,
             stale_snapshot: true,
             quit: false,
+            cache: None,
+        }
+    }
+
+    /// Start from the cache: its records fill the store before any source answers, and every
+    /// change from then on is written back to it.
+    pub fn use_cache(&mut self, opened: cache::Opened) {
+        let cached = opened.cached;
+        let mut leads = cached.leads;
+        cache::reclassify(&mut leads, &self.model.config.stages);
+        let store = &mut self.model.store;
+        store.set_owners(cached.owners);
+        store.set_deal_stages(cached.deal_stages);
+        store.upsert_leads(leads);
+        store.upsert_deals(cached.deals);
+        store.upsert_notes(cached.notes);
+        if let Some(health) = self.model.health.first_mut() {
+            // The panes show data as of the last complete load until the source answers.
+            health.last_success = cached.loaded_at;
+        }
+        if let Some(path) = opened.moved_aside {
+            self.ui.message = Some(format!(
+                "the local cache could not be read; it was moved to {} and is rebuilt from the source",
+                path.display()
+            ));
+        }
+        self.cache = Some(opened.cache);
+        self.stale_snapshot = true;
+    }
+
+    fn write_through(&self, write: cache::Write) {
+        if let Some(cache) = &self.cache {
+            cache.send(write);
         }
     }
 
@@ -106,24 +142,43 @@ impl App {
     /// Apply a sync event; returns whether the screen needs a redraw.
     pub fn on_sync(&mut self, event: SyncEvent) -> bool {
         match event {
-            SyncEvent::Health(i, health) => match self.model.health.get_mut(i) {
-                Some(slot) if *slot != health => {
+            SyncEvent::Health(i, mut health) => match self.model.health.get_mut(i) {
+                Some(slot) => {
+                    // Until the source answers, the cached data's age is the freshest we know.
+                    if health.last_success.is_none() {
+                        health.last_success = slot.last_success;
+                    }
+                    let finished = health.loaded && !slot.loaded;
+                    let at = health.last_success.unwrap_or(self.model.now);
+                    let changed = *slot != health;
                     *slot = health;
-                    true
+                    if finished {
+                        self.write_through(cache::Write::Loaded(at));
+                    }
+                    changed
                 }
-                _ => false,
+                None => false,
             },
             SyncEvent::Reference {
                 owners,
                 deal_stages,
                 ..
             } => {
+                self.write_through(cache::Write::Reference {
+                    owners: owners.clone(),
+                    deal_stages: deal_stages.clone(),
+                });
                 let changed = self.model.store.set_owners(owners)
                     | self.model.store.set_deal_stages(deal_stages);
                 self.stale_snapshot |= changed;
                 changed
             }
             SyncEvent::Data(_, delta) => {
+                self.write_through(cache::Write::Records {
+                    leads: delta.leads.clone(),
+                    deals: delta.deals.clone(),
+                    notes: delta.notes.clone(),
+                });
                 let changed = self.model.store.upsert_leads(delta.leads)
                     | self.model.store.upsert_deals(delta.deals)
                     | self.model.store.upsert_notes(delta.notes);
@@ -131,6 +186,10 @@ impl App {
                 changed
             }
             SyncEvent::Removed { leads, deals, .. } => {
+                self.write_through(cache::Write::Removed {
+                    leads: leads.clone(),
+                    deals: deals.clone(),
+                });
                 let changed = self.model.store.remove(&leads, &deals);
                 self.stale_snapshot |= changed;
                 changed

@@ -21,6 +21,8 @@ pub struct RunOptions {
     pub interval: Option<Duration>,
     pub simulated: bool,
     pub color: bool,
+    /// The local cache, already read: the cockpit opens on it.
+    pub cache: Option<super::cache::Opened>,
 }
 
 /// Run the cockpit until the user quits. The terminal is restored by the caller and by
@@ -35,6 +37,9 @@ pub async fn run(terminal: &mut DefaultTerminal, opts: RunOptions) -> std::io::R
         opts.color,
         Utc::now(),
     );
+    if let Some(cache) = opts.cache {
+        app.use_cache(cache);
+    }
 
     let mut input_rx = spawn_input_thread();
     // Live countdowns and freshness badges move once a second; nothing else is periodic.

@@ -17,6 +17,9 @@ pub struct Connected {
     pub simulated: bool,
     /// Keep alive while the source is used; shut down at the end.
     pub embedded: Option<SimHandle>,
+    /// What the source's records are filed under in the local cache; `None` for the
+    /// embedded simulation, whose world is made anew on every start.
+    pub cache_key: Option<String>,
 }
 
 /// Exit code 2 for what the user can fix (missing token, bad URL); 1 otherwise.
@@ -72,6 +75,7 @@ pub async fn connect(
                 interval,
                 simulated: false,
                 embedded: None,
+                cache_key: Some(super::cache::source_key("hubspot", &url)),
             })
         }
         None => {
@@ -88,6 +92,7 @@ pub async fn connect(
                 interval,
                 simulated: true,
                 embedded: Some(handle),
+                cache_key: None,
             })
         }
     }

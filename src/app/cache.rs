@@ -1,0 +1,172 @@
+//! The local cache as the app uses it: read once at start so the cockpit opens on the last
+//! good pipeline, then fed every change the sources send, on a thread of its own so a large
+//! page never stalls a frame.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::{Deal, DealStage, Lead, Note, Owner};
+use crate::store::disk::{Cached, Disk, DiskError, Kind};
+
+/// One change to write.
+#[derive(Debug)]
+pub enum Write {
+    Records {
+        leads: Vec<Lead>,
+        deals: Vec<Deal>,
+        notes: Vec<Note>,
+    },
+    Reference {
+        owners: Vec<Owner>,
+        deal_stages: Vec<DealStage>,
+    },
+    Removed {
+        leads: Vec<String>,
+        deals: Vec<String>,
+    },
+    /// The source's first complete load finished: the cache now holds the whole pipeline.
+    Loaded(DateTime<Utc>),
+}
+
+/// The writer thread and the key the source's records are filed under.
+pub struct Cache {
+    tx: Option<mpsc::Sender<Write>>,
+    writer: Option<JoinHandle<()>>,
+}
+
+/// What opening the cache found.
+pub struct Opened {
+    pub cache: Cache,
+    pub cached: Cached,
+    /// Where an unreadable file was moved before starting afresh; worth telling the user.
+    pub moved_aside: Option<PathBuf>,
+}
+
+/// `$XDG_DATA_HOME/tandem/cache.db` (or the platform's equivalent), unless `data_dir` says
+/// otherwise.
+pub fn cache_path(data_dir: Option<&Path>) -> Option<PathBuf> {
+    let dir = match data_dir {
+        Some(d) => d.to_path_buf(),
+        None => directories::ProjectDirs::from("", "", "tandem")?
+            .data_dir()
+            .to_path_buf(),
+    };
+    Some(dir.join("cache.db"))
+}
+
+/// The name a source's records are filed under: its vendor and address, so two portals (or a
+/// portal and a simulation) never share records.
+pub fn source_key(vendor: &str, base_url: &str) -> String {
+    format!("{vendor}@{}", base_url.trim_end_matches('/'))
+}
+
+impl Cache {
+    /// Open the file, read what it holds for `key`, and start the writer.
+    pub fn open(path: &Path, key: &str) -> Result<Opened, DiskError> {
+        let opened = Disk::open(path)?;
+        let cached = opened.disk.load(key)?;
+        let (tx, rx) = mpsc::channel();
+        let key = key.to_string();
+        let mut disk = opened.disk;
+        let writer = std::thread::Builder::new()
+            .name("tandem-cache".into())
+            .spawn(move || {
+                for write in rx {
+                    if let Err(e) = apply(&mut disk, &key, write) {
+                        // The cache is a convenience: the cockpit runs on without it.
+                        tracing::warn!(error = %e, "cannot write the local cache");
+                    }
+                }
+            })
+            .map_err(|e| DiskError::Unusable {
+                path: path.to_path_buf(),
+                reason: format!("cannot start the cache writer: {e}"),
+            })?;
+        Ok(Opened {
+            cache: Cache {
+                tx: Some(tx),
+                writer: Some(writer),
+            },
+            cached,
+            moved_aside: opened.moved_aside,
+        })
+    }
+
+    pub fn send(&self, write: Write) {
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(write);
+        }
+    }
+}
+
+impl Drop for Cache {
+    /// Everything sent is on disk before the process goes on (or exits).
+    fn drop(&mut self) {
+        self.tx.take();
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
+        }
+    }
+}
+
+fn apply(disk: &mut Disk, key: &str, write: Write) -> Result<(), DiskError> {
+    match write {
+        Write::Records {
+            leads,
+            deals,
+            notes,
+        } => {
+            disk.put(
+                key,
+                Kind::Lead,
+                leads.iter().map(|l| (l.id.as_str(), l.updated_at, l)),
+            )?;
+            disk.put(
+                key,
+                Kind::Deal,
+                deals.iter().map(|d| (d.id.as_str(), d.updated_at, d)),
+            )?;
+            disk.put(
+                key,
+                Kind::Note,
+                notes.iter().map(|n| (n.id.as_str(), n.at, n)),
+            )?;
+        }
+        Write::Reference {
+            owners,
+            deal_stages,
+        } => {
+            disk.replace(key, Kind::Owner, owners.iter().map(|o| (o.id.as_str(), o)))?;
+            disk.replace(
+                key,
+                Kind::DealStage,
+                deal_stages.iter().map(|s| (s.id.as_str(), s)),
+            )?;
+        }
+        Write::Removed { leads, deals } => {
+            disk.remove(key, Kind::Lead, &leads)?;
+            disk.remove(key, Kind::Deal, &deals)?;
+        }
+        Write::Loaded(at) => disk.set_loaded(key, at)?,
+    }
+    Ok(())
+}
+
+/// Cached leads classified by today's stage rules: a rule edited since they were written
+/// applies at once, not after the next load.
+pub fn reclassify(leads: &mut [Lead], stages: &crate::domain::catalog::StageCatalog) {
+    for lead in leads {
+        let stage = stages.classify(|name| {
+            match name {
+                "lifecyclestage" => Some(lead.lifecycle.as_str()),
+                "hs_lead_status" => Some(lead.lead_status.as_str()),
+                other => lead.extra.get(other).map(String::as_str),
+            }
+            .filter(|v| !v.is_empty())
+        });
+        lead.stage = stage;
+    }
+}

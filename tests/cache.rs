@@ -1,0 +1,78 @@
+//! The local cache end to end: a cockpit that loaded from the CRM once opens on the same
+//! pipeline at the next start, with the CRM gone.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use tandem::app::App;
+use tandem::app::cache::{Cache, source_key};
+use tandem::config::Config;
+use tandem::sync::{self, SourceCommand};
+
+use common::{client, frozen_now, frozen_sim};
+
+fn scratch() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("tandem-cache-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join("cache.db")
+}
+
+fn app_with(source: mpsc::UnboundedSender<SourceCommand>) -> App {
+    App::new(
+        Arc::new(Config::builtin()),
+        vec![("HubSpot".into(), source)],
+        false,
+        false,
+        frozen_now(),
+    )
+}
+
+#[tokio::test]
+async fn the_next_start_opens_on_the_cached_pipeline_with_the_crm_down() {
+    let path = scratch();
+    let sim = frozen_sim(7, 600).await;
+    let key = source_key("hubspot", &sim.base_url);
+
+    // First start: load from the CRM, writing through to the cache.
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let source = sync::spawn(0, "HubSpot", client(&sim), None, tx);
+    let mut app = app_with(source);
+    app.use_cache(Cache::open(&path, &key).unwrap());
+    assert!(app.model.store.leads().is_empty(), "a new cache is empty");
+    tokio::time::timeout(Duration::from_secs(60), async {
+        while !app.model.health[0].loaded {
+            let event = rx.recv().await.expect("worker alive");
+            app.on_sync(event);
+        }
+    })
+    .await
+    .expect("first load finishes");
+    app.refresh_snapshot();
+    let counts = app.model.snapshot.counts;
+    let leads = app.model.store.leads().len();
+    let owners = app.model.store.owners().len();
+    assert!(leads >= 600 && counts.iter().sum::<usize>() > 0);
+    // Quitting flushes the cache; then the CRM goes away.
+    drop(app);
+    sim.shutdown().await;
+
+    // Second start, nothing answering: the same pipeline, dated by the last complete load.
+    let (dead, _) = mpsc::unbounded_channel();
+    let mut app = app_with(dead);
+    app.use_cache(Cache::open(&path, &key).unwrap());
+    app.refresh_snapshot();
+    assert_eq!(app.model.store.leads().len(), leads);
+    assert_eq!(app.model.store.owners().len(), owners);
+    assert_eq!(app.model.snapshot.counts, counts);
+    assert!(app.model.health[0].last_success.is_some());
+
+    // Another portal's records are filed apart.
+    let other = Cache::open(&path, "hubspot@http://elsewhere").unwrap();
+    assert!(other.cached.leads.is_empty());
+    drop(other);
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}

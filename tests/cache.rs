@@ -58,6 +58,24 @@ async fn the_next_start_opens_on_the_cached_pipeline_with_the_crm_down() {
     assert!(leads >= 600 && counts.iter().sum::<usize>() > 0);
     // Quitting flushes the cache; then the CRM goes away.
     drop(app);
+    {
+        // Today's history holds every lead, with its stage as the panes showed it.
+        let disk = tandem::store::disk::Disk::open(&path).unwrap().disk;
+        let day = disk.day(frozen_now().date_naive(), &key).unwrap();
+        assert_eq!(day.len(), leads);
+        let mqls = day
+            .iter()
+            .filter(|r| r.stage.as_deref() == Some("mql"))
+            .count();
+        assert_eq!(
+            mqls,
+            counts[tandem::domain::snapshot::stage_index(tandem::domain::Stage::Mql)]
+        );
+        assert!(
+            day.iter()
+                .any(|r| r.sla_state.as_deref() == Some("breached"))
+        );
+    }
     sim.shutdown().await;
 
     // Second start, nothing answering: the same pipeline, dated by the last complete load.

@@ -9,7 +9,7 @@ use std::thread::JoinHandle;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{Deal, DealStage, Lead, Note, Owner};
-use crate::store::disk::{Cached, Disk, DiskError, Kind};
+use crate::store::disk::{Cached, DayRow, Disk, DiskError, Kind};
 
 /// One change to write.
 #[derive(Debug)]
@@ -29,6 +29,8 @@ pub enum Write {
     },
     /// The source's first complete load finished: the cache now holds the whole pipeline.
     Loaded(DateTime<Utc>),
+    /// Each lead's state today (the standup's "since yesterday" reads these back).
+    Day(chrono::NaiveDate, Vec<DayRow>),
 }
 
 /// The writer thread and the key the source's records are filed under.
@@ -151,6 +153,7 @@ fn apply(disk: &mut Disk, key: &str, write: Write) -> Result<(), DiskError> {
             disk.remove(key, Kind::Deal, &deals)?;
         }
         Write::Loaded(at) => disk.set_loaded(key, at)?,
+        Write::Day(day, rows) => disk.record_day(day, key, &rows)?,
     }
     Ok(())
 }
@@ -169,4 +172,35 @@ pub fn reclassify(leads: &mut [Lead], stages: &crate::domain::catalog::StageCata
         });
         lead.stage = stage;
     }
+}
+
+/// Every lead's stage, owner and SLA state, as one day's history rows.
+pub fn day_rows(
+    store: &crate::store::Store,
+    snapshot: &crate::domain::snapshot::Snapshot,
+    now: DateTime<Utc>,
+) -> Vec<DayRow> {
+    use crate::domain::sla::SlaState;
+    store
+        .leads()
+        .iter()
+        .enumerate()
+        .map(|(i, lead)| {
+            let sla = snapshot
+                .timer_of_lead
+                .get(&i)
+                .and_then(|&t| snapshot.timers.get(t))
+                .map(|t| match t.state(now) {
+                    SlaState::Running => "running",
+                    SlaState::Warning => "warning",
+                    SlaState::Breached => "breached",
+                });
+            DayRow {
+                lead_id: lead.id.clone(),
+                stage: lead.stage.map(|s| s.id().to_string()),
+                owner_id: lead.owner_id.clone(),
+                sla_state: sla.map(str::to_string),
+            }
+        })
+        .collect()
 }

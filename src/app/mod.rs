@@ -66,6 +66,8 @@ pub struct App {
     quit: bool,
     /// Where every change from the sources is also written, for the next start.
     cache: Option<cache::Cache>,
+    /// When today's history rows were last written.
+    history_at: Option<DateTime<Utc>>,
 }
 
 impl App {
@@ -96,6 +98,7 @@ impl App {
             stale_snapshot: true,
             quit: false,
             cache: None,
+            history_at: None,
         }
     }
 
@@ -217,6 +220,24 @@ impl App {
         let m = &self.model;
         self.model.snapshot = m.store.snapshot(&m.config, m.period, m.now);
         self.ui.on_data_changed(&self.model.view());
+        self.record_history();
+    }
+
+    /// Keep today's row of each lead in the cache's history, at most every few minutes and
+    /// only from complete data (a half-loaded pipeline would read as leads vanishing).
+    fn record_history(&mut self) {
+        const EVERY: chrono::Duration = chrono::Duration::minutes(10);
+        let m = &self.model;
+        let complete = !m.health.is_empty() && m.health.iter().all(|h| h.loaded);
+        let due = self
+            .history_at
+            .is_none_or(|t| m.now - t >= EVERY || t.date_naive() != m.now.date_naive());
+        if self.cache.is_none() || !complete || !due {
+            return;
+        }
+        let rows = cache::day_rows(&m.store, &m.snapshot, m.now);
+        self.write_through(cache::Write::Day(m.now.date_naive(), rows));
+        self.history_at = Some(m.now);
     }
 
     /// Advance the clock; KPI periods roll over with it.

@@ -12,7 +12,6 @@ mod api;
 pub mod rng;
 mod world;
 
-use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -21,7 +20,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use api::{AppState, RateLimiter, Stats};
+use api::{AppState, FaultPlan, RateLimiter, Stats};
 
 /// How to build and serve a simulated portal.
 #[derive(Debug, Clone)]
@@ -97,7 +96,7 @@ pub async fn start(opts: SimOptions) -> std::io::Result<SimHandle> {
         token: token.clone(),
         base_url: base_url.clone(),
         limiter: Mutex::new(RateLimiter::new(opts.burst_limit)),
-        faults: Mutex::new(VecDeque::new()),
+        faults: Mutex::new(FaultPlan::default()),
         stats: Stats::default(),
     });
     let (stop, stop_rx) = watch::channel(false);

@@ -112,3 +112,97 @@ async fn live_world_serves_and_shuts_down() {
         .expect("shutdown completes");
     assert!(http.get(&url).send().await.is_err(), "no longer listening");
 }
+
+#[tokio::test]
+async fn a_429_fault_carries_its_retry_after_and_a_reset_breaks_the_body() {
+    let api = sim(50).await;
+    let path = "/crm/v3/objects/contacts?limit=5";
+    api.post("/_sim/faults", json!({"status": 429, "retry_after": 86400}))
+        .await;
+    let limited = api.get(path).await;
+    assert_hubspot_error(&limited, 429, "RATE_LIMITS");
+    assert_eq!(limited.headers["retry-after"], "86400");
+
+    api.post("/_sim/faults", json!({"kind": "reset"})).await;
+    assert!(
+        fetch(&api, path).await.is_err(),
+        "the connection breaks off"
+    );
+    assert_eq!(
+        api.get(path).await.status,
+        200,
+        "the next request is served"
+    );
+    api.sim.shutdown().await;
+}
+
+/// Status and body, or the transport error when the connection breaks (before or after the
+/// headers: the server flushes them with the first bytes of the body).
+async fn fetch(api: &Api, path: &str) -> Result<(u16, Vec<u8>), reqwest::Error> {
+    let r = api
+        .http
+        .get(format!("{}{path}", api.sim.base_url))
+        .bearer_auth(&api.sim.token)
+        .send()
+        .await?;
+    let status = r.status().as_u16();
+    Ok((status, r.bytes().await?.to_vec()))
+}
+
+/// The statuses a mix hands out to `n` requests, as a compact string.
+async fn mix_outcomes(seed: u64, n: usize) -> String {
+    let api = sim(20).await;
+    let mix = json!({"kind": "mix", "seed": seed, "error_5xx": 0.3, "rate_limit": 0.2,
+                     "truncated": 0.1, "reset": 0.1, "slow": 0.1, "slow_millis": 1,
+                     "retry_after": 0});
+    assert_eq!(api.post("/_sim/faults", mix).await.status, 200);
+    let mut seen = String::new();
+    for _ in 0..n {
+        seen.push_str(
+            &match fetch(&api, "/crm/v3/objects/contacts?limit=2").await {
+                Err(_) => "reset ".to_string(),
+                Ok((200, b)) if serde_json::from_slice::<Value>(&b).is_err() => "cut ".to_string(),
+                Ok((status, _)) => format!("{status} "),
+            },
+        );
+    }
+    assert_eq!(
+        api.http
+            .delete(format!("{}/_sim/faults", api.sim.base_url))
+            .bearer_auth(&api.sim.token)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    assert_eq!(
+        api.get("/crm/v3/objects/contacts?limit=1").await.status,
+        200,
+        "mix ended"
+    );
+    api.sim.shutdown().await;
+    seen
+}
+
+#[tokio::test]
+async fn a_fault_mix_is_the_same_for_the_same_seed_and_has_every_kind() {
+    let a = mix_outcomes(3, 60).await;
+    assert_eq!(a, mix_outcomes(3, 60).await, "same seed, same faults");
+    assert_ne!(a, mix_outcomes(4, 60).await, "another seed, other faults");
+    for kind in ["200", "429", "reset", "cut"] {
+        assert!(a.contains(kind), "{kind} missing from {a}");
+    }
+    assert!(
+        a.contains("500") || a.contains("502") || a.contains("503"),
+        "{a}"
+    );
+    let api = sim(20).await;
+    let bad = json!({"kind": "mix", "error_5xx": 0.8, "rate_limit": 0.5});
+    assert_hubspot_error(
+        &api.post("/_sim/faults", bad).await,
+        400,
+        "VALIDATION_ERROR",
+    );
+    api.sim.shutdown().await;
+}

@@ -40,17 +40,15 @@ pub async fn gate(State(st): State<Shared>, req: Request, next: Next) -> Respons
         }
         return resp;
     }
-    let fault = st
-        .faults
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .pop_front();
+    let fault = st.faults.lock().unwrap_or_else(|e| e.into_inner()).next();
     if let Some(f) = fault {
         st.stats.faults_injected.fetch_add(1, Ordering::Relaxed);
         tracing::debug!(?f, path = %req.uri().path(), "sim: injecting fault");
     }
     let mut resp = match fault {
         Some(Fault::Status(code)) => faults::error_response(code),
+        Some(Fault::RateLimited(secs)) => faults::rate_limited(secs),
+        Some(Fault::Reset) => faults::reset(next.run(req).await).await,
         Some(Fault::Delay(ms)) => {
             tokio::time::sleep(Duration::from_millis(ms)).await;
             next.run(req).await

@@ -27,7 +27,7 @@ use axum::routing::{get, post};
 
 use super::world::{ObjType, World};
 use error::ApiError;
-pub use faults::Fault;
+pub use faults::FaultPlan;
 pub use ratelimit::RateLimiter;
 
 /// Counters exposed at `GET /_sim/stats`.
@@ -44,7 +44,7 @@ pub struct AppState {
     pub token: String,
     pub base_url: String,
     pub limiter: Mutex<RateLimiter>,
-    pub faults: Mutex<std::collections::VecDeque<Fault>>,
+    pub faults: Mutex<FaultPlan>,
     pub stats: Stats,
 }
 

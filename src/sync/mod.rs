@@ -1,10 +1,9 @@
 //! Pollers, one task per source, and the outbox that carries actions back to the vendors.
 
-mod backoff;
 pub mod load;
 pub mod status;
 pub mod worker;
 
-pub use load::{Reference, full_load, load_all, load_reference, load_store};
+pub use load::{LoadProgress, Reference, full_load, load_all, load_reference, load_store};
 pub use status::{ActionStatus, OutboxEntry, SourceHealth};
 pub use worker::{SourceCommand, SyncEvent, spawn};

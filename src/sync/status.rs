@@ -19,6 +19,13 @@ pub struct SourceHealth {
     pub loaded: bool,
     /// Leads loaded so far during the first load (for a progress hint).
     pub loaded_leads: usize,
+    /// How many leads the vendor says there are, once known ("loading 3,600 / 5,000").
+    pub loading_total: Option<usize>,
+    /// The vendor asked us to wait until then (a `Retry-After` longer than we sleep
+    /// through); nothing is sent to it before. Cleared by the next success.
+    pub rate_limited_until: Option<DateTime<Utc>>,
+    /// After a failure: when the next attempt is due. Cleared by the next success.
+    pub retry_at: Option<DateTime<Utc>>,
 }
 
 impl SourceHealth {
@@ -30,6 +37,9 @@ impl SourceHealth {
             unauthorised: false,
             loaded: false,
             loaded_leads: 0,
+            loading_total: None,
+            rate_limited_until: None,
+            retry_at: None,
         }
     }
 }

@@ -8,12 +8,12 @@ use chrono::Utc;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
-use super::backoff::Backoff;
-use super::load::{full_load, load_reference};
+use super::load::{LoadProgress, full_load, load_reference};
 use super::status::{ActionStatus, SourceHealth};
 use crate::domain::action::{Action, ActionId};
 use crate::domain::{DealStage, Owner};
 use crate::sources::SourceError;
+use crate::sources::backoff::Backoff;
 use crate::sources::hubspot::{Cursor, Delta, HubSpot, Kind};
 
 /// What a source tells the app loop.
@@ -42,13 +42,17 @@ pub enum SourceCommand {
     Apply(Action),
 }
 
-/// Give up on an action after this many transient failures in a row; it is shown as failed
-/// with the last error, never silently dropped.
+/// Give up on an action after this many failed rounds in a row (each round already retries
+/// its requests); it is shown as failed with the last error, never silently dropped.
 const MAX_ACTION_ATTEMPTS: u32 = 6;
 
 /// Owners and deal stages change rarely, and search never reports deletions; re-read them
 /// this often (and on every manual refresh) so the cockpit catches up without a restart.
 const REFERENCE_EVERY: Duration = Duration::from_secs(600);
+
+/// The longest wait between polls of a failing source (and between a request's retries):
+/// polling resumes within about one interval of the vendor answering again.
+const MAX_POLL_BACKOFF: Duration = Duration::from_secs(60);
 
 pub struct Worker {
     index: usize,
@@ -57,12 +61,15 @@ pub struct Worker {
     events: mpsc::UnboundedSender<SyncEvent>,
     health: SourceHealth,
     cursor: Option<Cursor>,
+    /// How far the first load got; a failed page resumes from here.
+    load: LoadProgress,
     outbox: VecDeque<(Action, u32)>,
-    backoff: Backoff,
-    /// The last step failed and is worth retrying, even in manual-refresh mode.
-    last_failed: bool,
-    /// A rate limit asked us not to call before this.
-    not_before: Option<Instant>,
+    /// Backoffs per failing thing: polls and the outbox each reset on their own success.
+    poll_backoff: Backoff,
+    action_backoff: Backoff,
+    /// A failure or a rate limit asked us not to call before this; commands do not cut it
+    /// short (a new action or `r` must not burn a failing action's attempts).
+    hold_until: Option<Instant>,
     reference_at: Option<Instant>,
 }
 
@@ -88,17 +95,24 @@ impl Worker {
         interval: Option<Duration>,
         events: mpsc::UnboundedSender<SyncEvent>,
     ) -> Self {
+        let cap = interval
+            .unwrap_or(MAX_POLL_BACKOFF)
+            .clamp(Duration::from_secs(1), MAX_POLL_BACKOFF);
+        // A request's own retries never wait longer than a poll would either.
+        let mut retry = client.retry_policy().clone();
+        retry.max_backoff = retry.max_backoff.min(cap);
         Worker {
             index,
-            client,
+            client: client.with_retry(retry),
             interval,
             events,
             health: SourceHealth::new(name),
             cursor: None,
+            load: LoadProgress::default(),
             outbox: VecDeque::new(),
-            backoff: Backoff::new(Duration::from_secs(1), Duration::from_secs(60)),
-            last_failed: false,
-            not_before: None,
+            poll_backoff: Backoff::new(Duration::from_secs(1), cap),
+            action_backoff: Backoff::new(Duration::from_secs(1), MAX_POLL_BACKOFF),
+            hold_until: None,
             reference_at: None,
         }
     }
@@ -112,38 +126,91 @@ impl Worker {
                 biased;
                 cmd = commands.recv() => match cmd {
                     None => return,
-                    Some(SourceCommand::Refresh) => {
-                        // A manual refresh also re-reads owners and deletions.
-                        self.reference_at = None;
-                        next_poll = Some(self.soonest());
-                    }
-                    Some(SourceCommand::Apply(action)) => {
-                        self.send(SyncEvent::Action(action.id, ActionStatus::Pending));
-                        self.outbox.push_back((action, 0));
+                    Some(cmd) => {
+                        self.take(cmd, true);
                         next_poll = Some(self.soonest());
                     }
                 },
                 _ = sleep_until(wake.unwrap_or_else(far_future)), if wake.is_some() => {
-                    next_poll = self.step().await;
-                    if self.interval.is_none() && !self.last_failed && self.outbox.is_empty() {
-                        next_poll = None;
-                    }
+                    let Some(next) = self.step_listening(&mut commands).await else {
+                        return;
+                    };
+                    next_poll = next;
                 }
             }
         }
     }
 
-    /// Now, unless a rate limit told us to wait.
+    /// Record a command. `Apply` is shown as pending at once (unless already announced).
+    fn take(&mut self, cmd: SourceCommand, announce: bool) {
+        match cmd {
+            // A manual refresh also re-reads owners and deletions.
+            SourceCommand::Refresh => self.reference_at = None,
+            SourceCommand::Apply(action) => {
+                if announce {
+                    self.send(SyncEvent::Action(action.id, ActionStatus::Pending));
+                }
+                self.outbox.push_back((action, 0));
+            }
+        }
+    }
+
+    /// Now, unless a failure or rate limit told us to wait: then the wait stands, and the
+    /// health is sent again so the caller sees the command answered.
     fn soonest(&self) -> Instant {
         let now = Instant::now();
-        self.not_before.map_or(now, |t| t.max(now))
+        match self.hold_until {
+            Some(until) if until > now => {
+                self.publish();
+                until
+            }
+            _ => now,
+        }
+    }
+
+    /// Run one step while still reading commands: actions queue (shown pending at once),
+    /// `r` is remembered, and quitting drops the step mid-wait. `None` means quit.
+    async fn step_listening(
+        &mut self,
+        commands: &mut mpsc::UnboundedReceiver<SourceCommand>,
+    ) -> Option<Option<Instant>> {
+        let events = self.events.clone();
+        let mut held = Vec::new();
+        let next = {
+            let step = self.step();
+            tokio::pin!(step);
+            loop {
+                tokio::select! {
+                    biased;
+                    cmd = commands.recv() => match cmd {
+                        None => return None,
+                        Some(cmd) => {
+                            if let SourceCommand::Apply(a) = &cmd {
+                                let _ = events.send(SyncEvent::Action(a.id, ActionStatus::Pending));
+                            }
+                            held.push(cmd);
+                        }
+                    },
+                    next = &mut step => break next,
+                }
+            }
+        };
+        // Manual refresh mode: nothing more until a command (or a retry) asks for it.
+        let idle = self.interval.is_none() && self.hold_until.is_none() && self.outbox.is_empty();
+        if held.is_empty() {
+            return Some(if idle { None } else { next });
+        }
+        for cmd in held {
+            self.take(cmd, false);
+        }
+        Some(Some(self.soonest()))
     }
 
     /// One round: write back what is queued, then read (so the panes see the vendor's own
     /// record of each write). Returns when to come back; `None` waits for a command.
     async fn step(&mut self) -> Option<Instant> {
         if let Err(retry) = self.drain_outbox().await {
-            return retry.map(|delay| Instant::now() + delay);
+            return retry;
         }
         let result = match self.cursor.is_some() {
             false => self.first_load().await,
@@ -151,16 +218,11 @@ impl Worker {
         };
         match result {
             Ok(()) => {
-                self.last_failed = false;
-                self.not_before = None;
-                self.backoff.reset();
-                self.health.last_success = Some(Utc::now());
-                self.health.last_error = None;
-                self.health.unauthorised = false;
-                self.publish();
+                self.poll_backoff.reset();
+                self.succeeded();
                 Some(Instant::now() + self.interval.unwrap_or(Duration::from_secs(3600)))
             }
-            Err(e) => self.failed(e).map(|delay| Instant::now() + delay),
+            Err(e) => self.failed(e, Failing::Poll),
         }
     }
 
@@ -208,34 +270,39 @@ impl Worker {
         Ok(())
     }
 
+    /// The first load, resumed from the page it reached when an earlier attempt failed.
+    /// `loaded` stays false until every page is in.
     async fn first_load(&mut self) -> Result<(), SourceError> {
+        if self.reference_at.is_none() {
+            self.refresh_reference().await?;
+        }
         let (index, events) = (self.index, self.events.clone());
-        let mut loaded = 0usize;
         let mut health = self.health.clone();
-        self.refresh_reference().await?;
-        let cursor = full_load(&mut self.client, |delta| {
-            loaded += delta.leads.len();
-            if health.loaded_leads != loaded {
-                health.loaded_leads = loaded;
+        let result = full_load(&mut self.client, &mut self.load, |delta, progress| {
+            let seen = (progress.leads, progress.total_leads);
+            if (health.loaded_leads, health.loading_total) != seen {
+                (health.loaded_leads, health.loading_total) = seen;
                 let _ = events.send(SyncEvent::Health(index, health.clone()));
             }
             let _ = events.send(SyncEvent::Data(index, delta));
         })
-        .await?;
-        self.health.loaded_leads = loaded;
-        self.cursor = Some(cursor);
+        .await;
+        self.health.loaded_leads = self.load.leads;
+        self.health.loading_total = self.load.total_leads;
+        self.cursor = Some(result?);
         self.health.loaded = true;
         Ok(())
     }
 
-    /// Apply queued actions in order. `Err` means stop: retry after the delay, or (`None`)
-    /// wait for a command.
-    async fn drain_outbox(&mut self) -> Result<(), Option<Duration>> {
+    /// Apply queued actions in order. `Err` means stop and come back at that time (`None`:
+    /// wait for a command).
+    async fn drain_outbox(&mut self) -> Result<(), Option<Instant>> {
         while let Some((action, attempts)) = self.outbox.front().cloned() {
             let result = self.client.apply(&action, attempts > 0).await;
             match result {
                 Ok(()) => {
                     self.outbox.pop_front();
+                    self.action_backoff.reset();
                     tracing::info!(id = action.id, verb = action.verb(), "action confirmed");
                     self.send(SyncEvent::Action(action.id, ActionStatus::Done));
                 }
@@ -248,17 +315,18 @@ impl Worker {
                             ActionStatus::Failed(e.to_string()),
                         ));
                     }
-                    return Err(self.failed(e));
+                    return Err(self.failed(e, Failing::Action));
                 }
                 Err(e) if e.is_transient() && attempts + 1 < MAX_ACTION_ATTEMPTS => {
                     tracing::warn!(id = action.id, error = %e, "action failed; will retry");
                     if let Some(front) = self.outbox.front_mut() {
                         front.1 += 1;
                     }
-                    return Err(self.failed(e));
+                    return Err(self.failed(e, Failing::Action));
                 }
                 Err(e) => {
                     self.outbox.pop_front();
+                    self.action_backoff.reset();
                     tracing::warn!(id = action.id, error = %e, "action refused");
                     self.send(SyncEvent::Action(
                         action.id,
@@ -270,31 +338,52 @@ impl Worker {
         Ok(())
     }
 
-    /// Record a failure for the header and return how long to back off. A refused token
+    fn succeeded(&mut self) {
+        self.hold_until = None;
+        self.health.last_success = Some(Utc::now());
+        self.health.last_error = None;
+        self.health.unauthorised = false;
+        self.health.rate_limited_until = None;
+        self.health.retry_at = None;
+        self.publish();
+    }
+
+    /// Record a failure for the header and return when to try again. A refused token
     /// returns `None`: retrying cannot fix it, so polling stops (the panes keep the last good
-    /// data) until the user asks for a refresh.
-    fn failed(&mut self, e: SourceError) -> Option<Duration> {
-        let delay = match &e {
-            SourceError::Unauthorized { message, .. } => {
-                tracing::warn!(source = %self.health.name, error = %e, vendor = %message,
-                    "token refused; polling stops until a manual refresh");
-                None
-            }
-            SourceError::RateLimited { retry_after } => {
-                let wait = (*retry_after).max(Duration::from_secs(1));
-                self.not_before = Some(Instant::now() + wait);
-                Some(wait)
-            }
-            _ => Some(self.backoff.next_delay()),
-        };
-        if delay.is_some() {
-            tracing::warn!(source = %self.health.name, error = %e, "sync failed");
+    /// data) until the user asks for a refresh. A rate limit is waited out in full, however
+    /// long: the header shows until when.
+    fn failed(&mut self, e: SourceError, what: Failing) -> Option<Instant> {
+        let delay = self.delay_after(&e, what);
+        if let SourceError::Unauthorized { message, .. } = &e {
+            tracing::warn!(source = %self.health.name, error = %e, vendor = %message,
+                "token refused; polling stops until a manual refresh");
         }
-        self.last_failed = delay.is_some();
+        let until = |d: Duration| Utc::now() + chrono::Duration::from_std(d).unwrap_or_default();
+        self.health.rate_limited_until = match &e {
+            SourceError::RateLimited { .. } => delay.map(until),
+            _ => None,
+        };
+        if let Some(delay) = delay {
+            tracing::warn!(source = %self.health.name, error = %e, ?delay, "sync failed");
+        }
+        self.hold_until = delay.map(|d| Instant::now() + d);
+        self.health.retry_at = delay.map(until);
         self.health.unauthorised = delay.is_none();
         self.health.last_error = Some(e.to_string());
         self.publish();
-        delay
+        self.hold_until
+    }
+
+    /// How long to wait after `e`, from the failing thing's own backoff.
+    fn delay_after(&mut self, e: &SourceError, what: Failing) -> Option<Duration> {
+        match (e, what) {
+            (SourceError::Unauthorized { .. }, _) => None,
+            (SourceError::RateLimited { retry_after }, _) => {
+                Some((*retry_after).max(Duration::from_secs(1)))
+            }
+            (_, Failing::Poll) => Some(self.poll_backoff.next_delay()),
+            (_, Failing::Action) => Some(self.action_backoff.next_delay()),
+        }
     }
 
     fn publish(&self) {
@@ -307,54 +396,17 @@ impl Worker {
     }
 }
 
+/// Which thing failed, so each backs off (and recovers) on its own.
+#[derive(Debug, Clone, Copy)]
+enum Failing {
+    Poll,
+    Action,
+}
+
 fn far_future() -> Instant {
     Instant::now() + Duration::from_secs(86_400)
 }
 
 #[cfg(test)]
-mod tests {
-    use std::sync::Arc;
-
-    use super::*;
-    use crate::config::Config;
-    use crate::sim::{self, SimHandle, SimOptions};
-    use crate::sources::Secret;
-    use crate::sources::hubspot::Mapping;
-
-    async fn frozen_sim() -> SimHandle {
-        let mut opts = SimOptions::new(7, 20);
-        opts.now = Some("2026-11-20T15:02:00Z".parse().unwrap());
-        sim::start(opts).await.expect("sim starts")
-    }
-
-    fn worker(sim: &SimHandle, token: &str) -> Worker {
-        let mapping = Mapping::new(Arc::new(Config::builtin().stages), Vec::new());
-        let client = HubSpot::new(&sim.base_url, Secret::new(token), mapping).unwrap();
-        let (events, _) = mpsc::unbounded_channel();
-        Worker::new(0, "HubSpot", client, Some(Duration::from_secs(1)), events)
-    }
-
-    #[tokio::test]
-    async fn a_refused_token_schedules_no_retry() {
-        let sim = frozen_sim().await;
-        let mut w = worker(&sim, "pat-wrong-secret");
-        assert_eq!(w.step().await, None, "no poll is scheduled after a 401");
-        assert!(w.health.unauthorised);
-        assert!(!w.last_failed, "manual-refresh mode does not retry either");
-        sim.shutdown().await;
-    }
-
-    #[tokio::test]
-    async fn an_unreachable_server_is_retried_later() {
-        let sim = frozen_sim().await;
-        let mut w = worker(&sim, &sim.token.clone());
-        sim.shutdown().await;
-        assert!(w.step().await.is_some(), "a connection failure is retried");
-        assert!(!w.health.unauthorised);
-        let error = w.health.last_error.expect("the failure is shown");
-        assert!(
-            error.contains("cannot connect to http://127.0.0.1:"),
-            "{error}"
-        );
-    }
-}
+#[path = "worker_tests.rs"]
+mod tests;

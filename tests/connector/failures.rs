@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
+use tandem::sources::hubspot::RetryPolicy;
 use tandem::sync::{self, ActionStatus, SourceCommand, SourceHealth, SyncEvent};
 
 use super::*;
@@ -119,7 +120,8 @@ async fn a_refused_token_stops_the_worker_until_the_user_asks_again() {
 #[tokio::test]
 async fn server_errors_and_garbage_are_typed_and_transient() {
     let sim = frozen_sim(50).await;
-    let mut hs = client(&sim);
+    // One try per request, so each failure reaches the caller as the vendor gave it.
+    let mut hs = client(&sim).with_retry(RetryPolicy::once());
     let (_, mut cursor) = loaded_store(&mut hs).await;
 
     inject(&sim, json!({ "status": 503, "count": 1 })).await;
@@ -173,7 +175,7 @@ async fn faults_injected(sim: &SimHandle) -> u64 {
 #[tokio::test]
 async fn a_poll_that_fails_halfway_keeps_its_place() {
     let sim = frozen_sim(80).await;
-    let mut hs = client(&sim);
+    let mut hs = client(&sim).with_retry(RetryPolicy::once());
     let (store, mut cursor) = loaded_store(&mut hs).await;
     let id = first_in(&store, Stage::Mql);
     patch_status(&sim, &id, "UNQUALIFIED").await;

@@ -5,6 +5,7 @@
 
 mod mapping;
 mod read;
+mod retry;
 pub mod wire;
 mod write;
 
@@ -17,10 +18,8 @@ use tokio::time::Instant;
 use super::{Secret, SourceError};
 pub use mapping::Mapping;
 pub use read::{Cursor, Delta, Kind, map_page};
+pub use retry::{MAX_HONOURED_WAIT, RetryPolicy};
 use wire::ErrorBody;
-
-/// How many times one call is retried after a 429 before giving up to the poller.
-const MAX_RATE_LIMIT_RETRIES: u32 = 3;
 
 /// What the last response told us about the rate-limit window.
 #[derive(Debug, Clone, Copy)]
@@ -38,6 +37,9 @@ pub struct HubSpot {
     token_env: String,
     window: Option<RateWindow>,
     mapping: Mapping,
+    retry: RetryPolicy,
+    /// Records per list page during the first load (HubSpot allows up to 100).
+    page_size: usize,
 }
 
 impl std::fmt::Debug for HubSpot {
@@ -64,7 +66,30 @@ impl HubSpot {
             token_env: "HUBSPOT_TOKEN".to_string(),
             window: None,
             mapping,
+            retry: RetryPolicy::default(),
+            page_size: read::LIST_LIMIT,
         })
+    }
+
+    /// How each request is retried.
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
+    /// Stop retrying past `deadline` (headless runs bounded by `--timeout`).
+    pub fn set_deadline(&mut self, deadline: Option<Instant>) {
+        self.retry.deadline = deadline;
+    }
+
+    /// Smaller first-load pages (1–100): more, cheaper requests.
+    pub fn with_page_size(mut self, size: usize) -> Self {
+        self.page_size = size.clamp(1, read::LIST_LIMIT);
+        self
     }
 
     /// Name the environment variable the token was read from (HUBSPOT_TOKEN by default).
@@ -83,13 +108,20 @@ impl HubSpot {
             .bearer_auth(self.token.expose())
     }
 
-    /// Wait out an exhausted rate-limit window before sending, so we rarely see a 429.
-    async fn pace(&self) {
+    /// Wait out an exhausted rate-limit window before sending, so we rarely see a 429. The
+    /// window's length comes from a header, so the wait is capped like `Retry-After`.
+    async fn pace(&self) -> Result<(), SourceError> {
         if let Some(w) = self.window
             && w.remaining == 0
         {
-            tokio::time::sleep_until(w.seen_at + w.interval).await;
+            let until = w.seen_at + w.interval.min(self.retry.max_wait);
+            let wait = until.saturating_duration_since(Instant::now());
+            if !self.retry.can_wait(wait) {
+                return Err(SourceError::RateLimited { retry_after: wait });
+            }
+            tokio::time::sleep_until(until).await;
         }
+        Ok(())
     }
 
     fn note_window(&mut self, headers: &HeaderMap) {
@@ -111,50 +143,73 @@ impl HubSpot {
         }
     }
 
-    /// Send, honouring 429s, and decode the JSON body into `T`.
+    /// Send and decode the JSON body into `T`, retrying each transient failure (5xx, 429,
+    /// resets, timeouts, cut-off bodies) as the retry policy allows. For idempotent requests.
     async fn call<T: DeserializeOwned>(
         &mut self,
         build: impl Fn(&Self) -> RequestBuilder,
     ) -> Result<T, SourceError> {
-        let response = self.send(build).await?;
+        self.call_retrying(build, true).await
+    }
+
+    /// Like [`call`](Self::call) for a request that must not run twice (creating a note):
+    /// only a 429 is retried, since the vendor did not act on it. Any other failure goes
+    /// back to the caller, which checks what landed before trying again.
+    async fn call_once<T: DeserializeOwned>(
+        &mut self,
+        build: impl Fn(&Self) -> RequestBuilder,
+    ) -> Result<T, SourceError> {
+        self.call_retrying(build, false).await
+    }
+
+    async fn call_retrying<T: DeserializeOwned>(
+        &mut self,
+        build: impl Fn(&Self) -> RequestBuilder,
+        idempotent: bool,
+    ) -> Result<T, SourceError> {
+        let mut backoff = self.retry.backoff();
+        let mut attempt = 1;
+        loop {
+            let err = match self.attempt(&build).await {
+                Ok(value) => return Ok(value),
+                Err(e) => e,
+            };
+            let retryable = idempotent || matches!(err, SourceError::RateLimited { .. });
+            match self.retry.wait_after(&err, attempt, &mut backoff) {
+                Some(wait) if retryable => {
+                    tracing::warn!(attempt, ?wait, error = %err, "HubSpot request failed; retrying");
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                _ => return Err(err),
+            }
+        }
+    }
+
+    /// One try: send, then read and decode the whole body.
+    async fn attempt<T: DeserializeOwned>(
+        &mut self,
+        build: &impl Fn(&Self) -> RequestBuilder,
+    ) -> Result<T, SourceError> {
+        self.pace().await?;
+        let response = build(self)
+            .send()
+            .await
+            .map_err(|e| transport(&self.base, e))?;
+        self.note_window(response.headers());
+        let status = response.status();
+        if !status.is_success() {
+            let retry_after = retry_after(response.headers(), self.window);
+            return Err(match error_from(status, response, &self.token_env).await {
+                SourceError::RateLimited { .. } => SourceError::RateLimited { retry_after },
+                other => other,
+            });
+        }
         let bytes = response
             .bytes()
             .await
             .map_err(|e| transport(&self.base, e))?;
         serde_json::from_slice(&bytes).map_err(|e| SourceError::Malformed(e.to_string()))
-    }
-
-    async fn send(
-        &mut self,
-        build: impl Fn(&Self) -> RequestBuilder,
-    ) -> Result<Response, SourceError> {
-        let mut attempt = 0;
-        loop {
-            self.pace().await;
-            let response = build(self)
-                .send()
-                .await
-                .map_err(|e| transport(&self.base, e))?;
-            self.note_window(response.headers());
-            let status = response.status();
-            if status.is_success() {
-                return Ok(response);
-            }
-            let retry_after = retry_after(response.headers(), self.window);
-            let err = error_from(status, response, &self.token_env).await;
-            if let SourceError::RateLimited { .. } = err
-                && attempt < MAX_RATE_LIMIT_RETRIES
-            {
-                attempt += 1;
-                tracing::warn!(attempt, ?retry_after, "HubSpot rate limit; waiting");
-                tokio::time::sleep(retry_after).await;
-                continue;
-            }
-            return Err(match err {
-                SourceError::RateLimited { .. } => SourceError::RateLimited { retry_after },
-                other => other,
-            });
-        }
     }
 }
 

@@ -18,7 +18,7 @@ use crate::sources::SourceError;
 /// HubSpot's search refuses to page past 10,000 results.
 const SEARCH_CAP: usize = 10_000;
 const SEARCH_LIMIT: usize = 200;
-const LIST_LIMIT: usize = 100;
+pub(super) const LIST_LIMIT: usize = 100;
 const BATCH_LIMIT: usize = 100;
 
 /// Where incremental sync resumes, per object type: the newest modification time seen.
@@ -120,7 +120,7 @@ impl HubSpot {
         let path = format!("/crm/v3/objects/{}", kind.path());
         self.call(|s| {
             let mut q = vec![
-                ("limit", LIST_LIMIT.to_string()),
+                ("limit", s.page_size.to_string()),
                 ("properties", kind.properties(&s.mapping).join(",")),
             ];
             if kind != Kind::Contacts {
@@ -162,11 +162,12 @@ impl HubSpot {
         }
     }
 
-    /// The newest modification time now, so changes made during the first load are not missed.
+    /// The newest modification time now, so changes made during the first load are not
+    /// missed, and how many records there are (list pages carry no total; search does).
     pub async fn high_water_mark(
         &mut self,
         kind: Kind,
-    ) -> Result<Option<DateTime<Utc>>, SourceError> {
+    ) -> Result<(Option<DateTime<Utc>>, Option<u64>), SourceError> {
         let req = SearchRequest {
             filter_groups: vec![],
             sorts: vec![Sort {
@@ -178,7 +179,8 @@ impl HubSpot {
             after: None,
         };
         let page = self.search(kind, &req).await?;
-        Ok(page.results.first().and_then(|o| modified(o, kind)))
+        let mark = page.results.first().and_then(|o| modified(o, kind));
+        Ok((mark, page.total))
     }
 
     async fn search(

@@ -185,7 +185,7 @@ impl HubSpot {
             }]
         });
         let _: Object = self
-            .call(|s| {
+            .call_once(|s| {
                 s.request(Method::POST, "/crm/v3/objects/notes")
                     .json(&payload)
             })

@@ -86,6 +86,13 @@ pub fn source_badge(theme: Theme, h: &SourceHealth, now: DateTime<Utc>) -> (Stri
         // Polling stopped until the token is fixed: no amount of waiting will help.
         return (format!("{} ✖ token refused", h.name), theme.breached());
     }
+    if let Some(until) = h.rate_limited_until.filter(|u| *u > now) {
+        let at = until.format("%H:%M");
+        return (
+            format!("{} ⏸ rate-limited until {at}", h.name),
+            theme.warning(),
+        );
+    }
     if h.last_error.is_some() {
         let style = match data_age {
             Some(a) if a < STALE_AFTER => theme.warning(),
@@ -98,7 +105,9 @@ pub fn source_badge(theme: Theme, h: &SourceHealth, now: DateTime<Utc>) -> (Stri
         return (text, style);
     }
     if !h.loaded {
-        let progress = if h.loaded_leads > 0 {
+        let progress = if let Some(total) = h.loading_total {
+            format!(" {} / {}", count(h.loaded_leads), count(total))
+        } else if h.loaded_leads > 0 {
             format!(" {}", count(h.loaded_leads))
         } else {
             String::new()

@@ -1,0 +1,230 @@
+//! A sync that finishes under faults: the first load, the headless load behind `report`
+//! and the worker's waits, against the simulated HubSpot's `/_sim/faults`.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use chrono::Utc;
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+use tandem::sim::{SimHandle, SimOptions};
+use tandem::sources::hubspot::{HubSpot, RetryPolicy};
+use tandem::store::Store;
+use tandem::sync::{
+    self, ActionStatus, LoadProgress, SourceCommand, SourceHealth, SyncEvent, full_load, load_store,
+};
+
+use common::{client, get_json, inject};
+
+/// A small portal read in many small pages, with no real rate limit in the way.
+async fn small_world(seed: u64) -> SimHandle {
+    let mut opts = SimOptions::new(seed, 300);
+    opts.burst_limit = 1_000_000;
+    common::frozen_sim_with(opts).await
+}
+
+/// Retries fast enough for a test; the budget and the logic are the real ones.
+fn fast(hs: HubSpot) -> HubSpot {
+    hs.with_page_size(20).with_retry(RetryPolicy {
+        base: Duration::from_millis(1),
+        max_backoff: Duration::from_millis(20),
+        ..RetryPolicy::default()
+    })
+}
+
+/// The full mix from the issue, with slow answers shortened so the test stays quick.
+fn full_mix(seed: u64) -> Value {
+    json!({"kind": "mix", "seed": seed, "error_5xx": 0.2, "rate_limit": 0.1,
+           "truncated": 0.05, "reset": 0.05, "slow": 0.05, "slow_millis": 5, "retry_after": 0})
+}
+
+/// What a report counts: leads per stage, deals, notes, owners.
+fn counts(store: &Store) -> (BTreeMap<String, usize>, usize, usize, usize) {
+    let mut stages = BTreeMap::new();
+    for lead in store.leads() {
+        *stages.entry(format!("{:?}", lead.stage)).or_default() += 1;
+    }
+    (
+        stages,
+        store.deals().len(),
+        store.notes().len(),
+        store.owners().len(),
+    )
+}
+
+async fn stat(sim: &SimHandle, name: &str) -> u64 {
+    get_json(sim, "/_sim/stats", &[]).await[name]
+        .as_u64()
+        .unwrap()
+}
+
+/// Events until one matches (the timeout only turns a hang into a failure).
+async fn until_event(
+    rx: &mut mpsc::UnboundedReceiver<SyncEvent>,
+    mut wanted: impl FnMut(&SyncEvent) -> bool,
+) -> SyncEvent {
+    tokio::time::timeout(Duration::from_secs(120), async {
+        loop {
+            let event = rx.recv().await.expect("the worker is running");
+            if wanted(&event) {
+                return event;
+            }
+        }
+    })
+    .await
+    .expect("the worker answers")
+}
+
+fn health(event: SyncEvent) -> SourceHealth {
+    match event {
+        SyncEvent::Health(_, h) => h,
+        other => panic!("{other:?}"),
+    }
+}
+
+/// The worker's first load, collected as the app would, until it says it is done.
+async fn worker_first_load(hs: HubSpot) -> (Store, SourceHealth) {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let source = sync::spawn(0, "HubSpot", hs, Some(Duration::from_secs(1)), tx);
+    let mut store = Store::default();
+    let done = tokio::time::timeout(Duration::from_secs(120), async {
+        loop {
+            match rx.recv().await.expect("the worker is running") {
+                SyncEvent::Data(_, d) => {
+                    store.upsert_leads(d.leads);
+                    store.upsert_deals(d.deals);
+                    store.upsert_notes(d.notes);
+                }
+                SyncEvent::Reference { owners, .. } => {
+                    store.set_owners(owners);
+                }
+                SyncEvent::Health(_, h) if h.loaded => return h,
+                _ => {}
+            }
+        }
+    })
+    .await
+    .expect("the first load finishes under faults");
+    drop(source);
+    (store, done)
+}
+
+#[tokio::test]
+async fn the_first_load_and_the_report_load_finish_with_exact_counts_under_the_full_mix() {
+    for seed in [1, 2, 3] {
+        let sim = small_world(seed).await;
+        let (clean, _) = load_store(&mut fast(client(&sim)))
+            .await
+            .expect("clean load");
+        let expected = counts(&clean);
+        assert!(expected.0.values().sum::<usize>() == 300 && expected.2 > 0);
+
+        inject(&sim, full_mix(seed)).await;
+        let (store, _) = load_store(&mut fast(client(&sim)))
+            .await
+            .unwrap_or_else(|e| panic!("seed {seed}: the report's load gave up: {e}"));
+        assert_eq!(counts(&store), expected, "seed {seed}: report load");
+
+        let (store, health) = worker_first_load(fast(client(&sim))).await;
+        assert_eq!(counts(&store), expected, "seed {seed}: worker's first load");
+        assert_eq!(
+            (health.loaded_leads, health.loading_total),
+            (300, Some(300))
+        );
+        assert!(
+            stat(&sim, "faults_injected").await > 20,
+            "seed {seed}: faults hit"
+        );
+        sim.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn a_failed_page_resumes_the_load_where_it_stood() {
+    let sim = small_world(5).await;
+    let before = stat(&sim, "requests").await;
+    let mut progress = LoadProgress::default();
+    let mut once = fast(client(&sim)).with_retry(RetryPolicy::once());
+    full_load(&mut once, &mut progress, |_, _| {})
+        .await
+        .unwrap();
+    let clean = stat(&sim, "requests").await - before;
+
+    // The search for the mark and three contact pages go through; the fourth page fails.
+    inject(&sim, json!({"kind": "delay", "millis": 0, "count": 4})).await;
+    inject(&sim, json!({"status": 502})).await;
+    let before = stat(&sim, "requests").await;
+    let mut progress = LoadProgress::default();
+    let mut leads = 0;
+    let err = full_load(&mut once, &mut progress, |d, _| leads += d.leads.len()).await;
+    assert!(err.is_err(), "the fourth page fails");
+    assert_eq!(leads, 60, "three pages of 20 were handed over");
+    assert!(!progress.is_done());
+    full_load(&mut once, &mut progress, |d, _| leads += d.leads.len())
+        .await
+        .expect("the load resumes");
+    assert!(progress.is_done());
+    assert_eq!(leads, 300, "every lead once, none twice");
+    assert_eq!(
+        stat(&sim, "requests").await - before,
+        clean + 1,
+        "only the failed page was asked for again"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_day_long_retry_after_is_shown_and_does_not_block_refresh_or_quit() {
+    let sim = small_world(6).await;
+    inject(&sim, json!({"status": 429, "retry_after": 86400})).await;
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let source = sync::spawn(0, "HubSpot", client(&sim), Some(Duration::from_secs(1)), tx);
+    let limited = health(
+        until_event(
+            &mut rx,
+            |e| matches!(e, SyncEvent::Health(_, h) if h.rate_limited_until.is_some()),
+        )
+        .await,
+    );
+    let until = limited.rate_limited_until.unwrap();
+    assert!(until > Utc::now() + chrono::Duration::hours(23), "{until}");
+    assert!(!limited.loaded);
+    let asked = stat(&sim, "requests").await;
+
+    // `r` is answered while the wait is pending, and does not break it.
+    source.send(SourceCommand::Refresh).unwrap();
+    let answer = health(until_event(&mut rx, |e| matches!(e, SyncEvent::Health(..))).await);
+    assert_eq!(answer.rate_limited_until, Some(until));
+    // So is a new action: shown pending at once, sent when the wait ends.
+    let action = tandem::domain::action::Action {
+        id: 5,
+        key: "tdmtest5".into(),
+        lead_id: "1001".into(),
+        lead_name: "Test Lead".into(),
+        kind: tandem::domain::action::ActionKind::HandOff {
+            owner_id: "1".into(),
+        },
+    };
+    source.send(SourceCommand::Apply(action)).unwrap();
+    until_event(&mut rx, |e| {
+        matches!(e, SyncEvent::Action(5, ActionStatus::Pending))
+    })
+    .await;
+    assert_eq!(
+        stat(&sim, "requests").await,
+        asked,
+        "nothing sent during the wait"
+    );
+
+    // Quit: the worker ends (its event sender drops) without waiting out the day.
+    drop(source);
+    tokio::time::timeout(Duration::from_secs(60), async {
+        while rx.recv().await.is_some() {}
+    })
+    .await
+    .expect("the worker stops when the app quits");
+    sim.shutdown().await;
+}

@@ -88,12 +88,19 @@ pub struct ReportArgs {
     pub now: Option<DateTime<Utc>>,
     #[arg(long, value_enum, default_value = "week")]
     pub period: PeriodArg,
+    /// Give up (exit 2, nothing printed) if the load has not finished after SECS seconds
+    /// of retrying.
+    #[arg(long, value_name = "SECS", default_value_t = 180)]
+    pub timeout: u64,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
     #[arg(long, value_parser = parse_instant)]
     pub now: Option<DateTime<Utc>>,
+    /// Give up (exit 2) if the load has not finished after SECS seconds of retrying.
+    #[arg(long, value_name = "SECS", default_value_t = 180)]
+    pub timeout: u64,
 }
 
 #[derive(Debug, Subcommand)]

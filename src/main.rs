@@ -47,10 +47,10 @@ fn main() -> ExitCode {
                 FormatArg::Markdown => Format::Markdown,
                 FormatArg::Json => Format::Json,
             };
-            runtime.block_on(report(&cli, period, args.now, Some(format)))
+            runtime.block_on(report(&cli, period, args.now, args.timeout, Some(format)))
         }
         Some(Command::Check(args)) => {
-            runtime.block_on(report(&cli, PeriodKind::Week, args.now, None))
+            runtime.block_on(report(&cli, PeriodKind::Week, args.now, args.timeout, None))
         }
         None => match load_config(&cli) {
             Ok(config) => runtime.block_on(cockpit(&cli, config)),
@@ -118,6 +118,7 @@ async fn report(
     cli: &Cli,
     period: PeriodKind,
     now: Option<chrono::DateTime<Utc>>,
+    timeout_secs: u64,
     format: Option<Format>,
 ) -> ExitCode {
     let config = match load_config(cli) {
@@ -128,11 +129,12 @@ async fn report(
     // A headless run reads a world frozen at `now`, so the answer is reproducible.
     let mut embedded = embedded_sim(cli);
     embedded.now = Some(now);
-    let report =
-        match app::load_report(&config, cli.hubspot_url.as_deref(), embedded, period, now).await {
-            Ok(r) => r,
-            Err((message, code)) => return fail(&message, code),
-        };
+    let timeout = Duration::from_secs(timeout_secs);
+    let url = cli.hubspot_url.as_deref();
+    let report = match app::load_report(&config, url, embedded, period, now, timeout).await {
+        Ok(r) => r,
+        Err((message, code)) => return fail(&message, code),
+    };
     match format {
         Some(format) => emit(&app::render(&report, format), ExitCode::SUCCESS),
         None => {

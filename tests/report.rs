@@ -325,7 +325,8 @@ async fn check_exits_2_when_the_source_is_unreachable_or_the_token_is_missing() 
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tandem"));
     cmd.arg("--config")
         .arg(&gone)
-        .args(["check", "--now", NOW])
+        // A refused connection is retried like any transient failure, until the timeout.
+        .args(["check", "--now", NOW, "--timeout", "2"])
         .env(TOKEN_ENV, "whatever");
     let out = output(cmd).await;
     assert_eq!(out.status.code(), Some(2));

@@ -4,6 +4,7 @@
 mod common;
 
 use std::collections::BTreeMap;
+use std::process::Command;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -226,5 +227,64 @@ async fn a_day_long_retry_after_is_shown_and_does_not_block_refresh_or_quit() {
     })
     .await
     .expect("the worker stops when the app quits");
+    sim.shutdown().await;
+}
+
+/// Run the binary off the async runtime, so the in-test server keeps answering it.
+async fn tandem(sim: &SimHandle, args: &[&str]) -> std::process::Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tandem"));
+    cmd.arg("--hubspot-url")
+        .arg(&sim.base_url)
+        .args(args)
+        .env("HUBSPOT_TOKEN", &sim.token)
+        .env_remove("TANDEM_CONFIG")
+        .env("XDG_CONFIG_HOME", "/nonexistent-tandem-test");
+    tokio::task::spawn_blocking(move || cmd.output().expect("run tandem"))
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn report_and_check_give_up_at_the_timeout_with_a_clear_message_and_no_report() {
+    let sim = small_world(8).await;
+    inject(&sim, json!({"status": 503, "count": 10000})).await;
+    for args in [
+        &["report", "--timeout", "2"][..],
+        &["check", "--timeout", "2"],
+    ] {
+        let out = tandem(&sim, args).await;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            out.stdout.is_empty(),
+            "no partial report: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        for part in [
+            "within --timeout 2s",
+            "503",
+            "no report printed",
+            "raise --timeout",
+        ] {
+            assert!(stderr.contains(part), "{part}: {stderr}");
+        }
+        assert!(!stderr.contains("retrying in"), "{stderr}");
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exhausted_rate_limits_do_not_promise_a_retry_as_the_report_exits() {
+    let sim = small_world(9).await;
+    inject(
+        &sim,
+        json!({"status": 429, "retry_after": 1, "count": 10000}),
+    )
+    .await;
+    let out = tandem(&sim, &["report", "--timeout", "2"]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("rate limited (429)"), "{stderr}");
+    assert!(!stderr.contains("retrying in"), "{stderr}");
     sim.shutdown().await;
 }

@@ -17,7 +17,8 @@ pub enum SourceError {
          the scopes {HUBSPOT_SCOPES}"
     )]
     Unauthorized { token_env: String, message: String },
-    #[error("rate limited (429); retrying in {}s", retry_after.as_secs().max(1))]
+    /// A rate limit that outlasted the retries, or asked for a longer wait than we honour.
+    #[error("rate limited (429): HubSpot asked to wait {}s", retry_after.as_secs().max(1))]
     RateLimited { retry_after: Duration },
     #[error("{status} {category}: {message}")]
     Api {

@@ -29,6 +29,8 @@ pub enum Write {
     },
     /// The source's first complete load finished: the cache now holds the whole pipeline.
     Loaded(DateTime<Utc>),
+    /// Where incremental sync resumes.
+    Cursor(crate::sources::hubspot::Cursor),
     /// Each lead's state today (the standup's "since yesterday" reads these back).
     Day(chrono::NaiveDate, Vec<DayRow>),
 }
@@ -43,6 +45,9 @@ pub struct Cache {
 pub struct Opened {
     pub cache: Cache,
     pub cached: Cached,
+    /// Where polling can resume, when the cache holds a complete load: a warm start costs
+    /// one incremental request per object type instead of a full load.
+    pub cursor: Option<crate::sources::hubspot::Cursor>,
     /// Where an unreadable file was moved before starting afresh; worth telling the user.
     pub moved_aside: Option<PathBuf>,
 }
@@ -70,6 +75,10 @@ impl Cache {
     pub fn open(path: &Path, key: &str) -> Result<Opened, DiskError> {
         let opened = Disk::open(path)?;
         let cached = opened.disk.load(key)?;
+        let cursor = match cached.loaded_at {
+            Some(_) => opened.disk.cursor(key)?,
+            None => None,
+        };
         let (tx, rx) = mpsc::channel();
         let key = key.to_string();
         let mut disk = opened.disk;
@@ -93,6 +102,7 @@ impl Cache {
                 writer: Some(writer),
             },
             cached,
+            cursor,
             moved_aside: opened.moved_aside,
         })
     }
@@ -154,6 +164,7 @@ fn apply(disk: &mut Disk, key: &str, write: Write) -> Result<(), DiskError> {
         }
         Write::Loaded(at) => disk.set_loaded(key, at)?,
         Write::Day(day, rows) => disk.record_day(day, key, &rows)?,
+        Write::Cursor(cursor) => disk.set_cursor(key, &cursor)?,
     }
     Ok(())
 }

@@ -117,6 +117,7 @@ impl App {
         if let Some(health) = self.model.health.first_mut() {
             // The panes show data as of the last complete load until the source answers.
             health.last_success = cached.loaded_at;
+            health.loaded = opened.cursor.is_some();
         }
         if let Some(path) = opened.moved_aside {
             self.ui.message = Some(format!(
@@ -196,6 +197,10 @@ impl App {
                 let changed = self.model.store.remove(&leads, &deals);
                 self.stale_snapshot |= changed;
                 changed
+            }
+            SyncEvent::Cursor(_, cursor) => {
+                self.write_through(cache::Write::Cursor(cursor));
+                false
             }
             SyncEvent::Action(id, status) => {
                 let now = self.model.now;

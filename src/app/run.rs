@@ -29,7 +29,15 @@ pub struct RunOptions {
 /// ratatui's panic hook.
 pub async fn run(terminal: &mut DefaultTerminal, opts: RunOptions) -> std::io::Result<()> {
     let (sync_tx, mut sync_rx) = mpsc::unbounded_channel::<SyncEvent>();
-    let source = sync::spawn(0, &opts.source_name, opts.hubspot, opts.interval, sync_tx);
+    let cursor = opts.cache.as_ref().and_then(|c| c.cursor.clone());
+    let source = sync::spawn_resuming(
+        0,
+        &opts.source_name,
+        opts.hubspot,
+        opts.interval,
+        sync_tx,
+        cursor,
+    );
     let mut app = App::new(
         opts.config,
         vec![(opts.source_name, source)],

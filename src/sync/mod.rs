@@ -6,4 +6,4 @@ pub mod worker;
 
 pub use load::{LoadProgress, Reference, full_load, load_all, load_reference, load_store};
 pub use status::{ActionStatus, OutboxEntry, SourceHealth};
-pub use worker::{SourceCommand, SyncEvent, spawn};
+pub use worker::{SourceCommand, SyncEvent, spawn, spawn_resuming};

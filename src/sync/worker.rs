@@ -33,6 +33,9 @@ pub enum SyncEvent {
         deals: Vec<String>,
     },
     Action(ActionId, ActionStatus),
+    /// Incremental sync will resume from here (after the first load and each poll that
+    /// moved it); the app keeps it in the cache for a warm start.
+    Cursor(usize, Cursor),
 }
 
 /// What the app asks of a source.
@@ -81,8 +84,25 @@ pub fn spawn(
     interval: Option<Duration>,
     events: mpsc::UnboundedSender<SyncEvent>,
 ) -> mpsc::UnboundedSender<SourceCommand> {
+    spawn_resuming(index, name, client, interval, events, None)
+}
+
+/// Like [`spawn`], but for a source whose complete data the app already has (from the
+/// cache): no first load, just polls from `cursor`.
+pub fn spawn_resuming(
+    index: usize,
+    name: &str,
+    client: HubSpot,
+    interval: Option<Duration>,
+    events: mpsc::UnboundedSender<SyncEvent>,
+    cursor: Option<Cursor>,
+) -> mpsc::UnboundedSender<SourceCommand> {
     let (tx, rx) = mpsc::unbounded_channel();
-    let worker = Worker::new(index, name, client, interval, events);
+    let mut worker = Worker::new(index, name, client, interval, events);
+    if cursor.is_some() {
+        worker.cursor = cursor;
+        worker.health.loaded = true;
+    }
     tokio::spawn(worker.run(rx));
     tx
 }
@@ -237,9 +257,14 @@ impl Worker {
         let Some(cursor) = self.cursor.as_mut() else {
             return Ok(());
         };
+        let before = cursor.clone();
         let delta = self.client.poll(cursor).await?;
+        let moved = (*cursor != before).then(|| cursor.clone());
         if !delta.is_empty() {
             self.send(SyncEvent::Data(self.index, delta));
+        }
+        if let Some(cursor) = moved {
+            self.send(SyncEvent::Cursor(self.index, cursor));
         }
         Ok(())
     }
@@ -289,7 +314,9 @@ impl Worker {
         .await;
         self.health.loaded_leads = self.load.leads;
         self.health.loading_total = self.load.total_leads;
-        self.cursor = Some(result?);
+        let cursor = result?;
+        self.send(SyncEvent::Cursor(self.index, cursor.clone()));
+        self.cursor = Some(cursor);
         self.health.loaded = true;
         Ok(())
     }

@@ -22,7 +22,8 @@ pub(super) const LIST_LIMIT: usize = 100;
 const BATCH_LIMIT: usize = 100;
 
 /// Where incremental sync resumes, per object type: the newest modification time seen.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// Kept in the local cache, so a warm start polls from here instead of loading again.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Cursor {
     pub contacts: Option<DateTime<Utc>>,
     pub deals: Option<DateTime<Utc>>,

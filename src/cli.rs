@@ -92,6 +92,9 @@ pub struct ReportArgs {
     /// of retrying.
     #[arg(long, value_name = "SECS", default_value_t = 180)]
     pub timeout: u64,
+    /// Read the local cache only: no request, and the output says how old the data is.
+    #[arg(long)]
+    pub offline: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -101,6 +104,9 @@ pub struct CheckArgs {
     /// Give up (exit 2) if the load has not finished after SECS seconds of retrying.
     #[arg(long, value_name = "SECS", default_value_t = 180)]
     pub timeout: u64,
+    /// Read the local cache only: no request, and the output says how old the data is.
+    #[arg(long)]
+    pub offline: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -47,11 +47,21 @@ fn main() -> ExitCode {
                 FormatArg::Markdown => Format::Markdown,
                 FormatArg::Json => Format::Json,
             };
-            runtime.block_on(report(&cli, period, args.now, args.timeout, Some(format)))
+            runtime.block_on(report(
+                &cli,
+                period,
+                args.now,
+                (args.timeout, args.offline),
+                Some(format),
+            ))
         }
-        Some(Command::Check(args)) => {
-            runtime.block_on(report(&cli, PeriodKind::Week, args.now, args.timeout, None))
-        }
+        Some(Command::Check(args)) => runtime.block_on(report(
+            &cli,
+            PeriodKind::Week,
+            args.now,
+            (args.timeout, args.offline),
+            None,
+        )),
         None => match load_config(&cli) {
             Ok(config) => runtime.block_on(cockpit(&cli, config)),
             Err(code) => code,
@@ -118,7 +128,7 @@ async fn report(
     cli: &Cli,
     period: PeriodKind,
     now: Option<chrono::DateTime<Utc>>,
-    timeout_secs: u64,
+    (timeout_secs, offline): (u64, bool),
     format: Option<Format>,
 ) -> ExitCode {
     let config = match load_config(cli) {
@@ -131,7 +141,12 @@ async fn report(
     embedded.now = Some(now);
     let timeout = Duration::from_secs(timeout_secs);
     let url = cli.hubspot_url.as_deref();
-    let report = match app::load_report(&config, url, embedded, period, now, timeout).await {
+    let loaded = if offline {
+        app::load_cached_report(&config, url, cli.data_dir.as_deref(), period, now)
+    } else {
+        app::load_report(&config, url, embedded, period, now, timeout).await
+    };
+    let report = match loaded {
         Ok(r) => r,
         Err((message, code)) => return fail(&message, code),
     };

@@ -36,6 +36,7 @@ async fn the_next_start_opens_on_the_cached_pipeline_with_the_crm_down() {
     let path = scratch();
     let sim = frozen_sim(7, 600).await;
     let key = source_key("hubspot", &sim.base_url);
+    let sim_url = sim.base_url.clone();
 
     // First start: load from the CRM, writing through to the cache.
     let (tx, mut rx) = mpsc::unbounded_channel();
@@ -90,6 +91,51 @@ async fn the_next_start_opens_on_the_cached_pipeline_with_the_crm_down() {
 
     let cached_at = app.model.health[0].last_success;
     drop(app);
+
+    // `report --offline` reads the same cache, makes no request, and says how old it is.
+    let data_dir = path.parent().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tandem"))
+        .args(["--hubspot-url", &sim_url, "--data-dir"])
+        .arg(data_dir)
+        .args([
+            "report",
+            "--offline",
+            "--format",
+            "json",
+            "--now",
+            "2026-11-20T15:02:00Z",
+        ])
+        .env_remove("HUBSPOT_TOKEN")
+        .env_remove("TANDEM_CONFIG")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(json["cached_at"].is_string(), "{json}");
+    let mql = &json["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "mql")
+        .unwrap()["count"];
+    assert_eq!(
+        mql.as_u64().unwrap() as usize,
+        counts[tandem::domain::snapshot::stage_index(tandem::domain::Stage::Mql)]
+    );
+    // Another portal was never loaded: refused, with what to do.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tandem"))
+        .args(["--hubspot-url", "http://127.0.0.1:9", "--data-dir"])
+        .arg(data_dir)
+        .args(["check", "--offline"])
+        .env_remove("TANDEM_CONFIG")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("run once without --offline"));
 
     // Third start, the CRM back (the same portal): a warm start polls from the stored
     // cursor — owners, pipeline, deletions and one search per object type, not a reload.

@@ -57,6 +57,64 @@ pub async fn load_report(
     Ok(Report::build(config, &store, period, now, source.simulated))
 }
 
+/// The report from the local cache alone (`--offline`): no request is made, and the report
+/// says how old its data is. Only a source whose complete load was cached can be used.
+pub fn load_cached_report(
+    config: &Config,
+    hubspot_url: Option<&str>,
+    data_dir: Option<&std::path::Path>,
+    period: PeriodKind,
+    now: DateTime<Utc>,
+) -> Result<Report, (String, u8)> {
+    let base = match (hubspot_url, config.sources.first()) {
+        (Some(url), _) => url.to_string(),
+        (None, Some(s)) => s.base_url.clone(),
+        (None, None) => {
+            return Err((
+                "--offline reads the local cache of a real source (--hubspot-url or a \
+                 [[source]] in the config); the embedded simulation is never cached"
+                    .into(),
+                2,
+            ));
+        }
+    };
+    let base = crate::sources::hubspot::check_base_url(&base).map_err(|e| (e, 2))?;
+    let path = super::cache::cache_path(data_dir).ok_or_else(|| {
+        (
+            "no data directory for the local cache; pass --data-dir".to_string(),
+            2,
+        )
+    })?;
+    let key = super::cache::source_key("hubspot", &base);
+    let disk = crate::store::disk::Disk::open(&path)
+        .map_err(|e| (format!("local cache: {e}"), 2))?
+        .disk;
+    let cached = disk
+        .load(&key)
+        .map_err(|e| (format!("local cache: {e}"), 2))?;
+    let Some(loaded_at) = cached.loaded_at else {
+        return Err((
+            format!(
+                "the local cache ({}) holds no complete load of {base}; run once without \
+                 --offline",
+                path.display()
+            ),
+            2,
+        ));
+    };
+    let mut leads = cached.leads;
+    super::cache::reclassify(&mut leads, &config.stages);
+    let mut store = crate::store::Store::default();
+    store.set_owners(cached.owners);
+    store.set_deal_stages(cached.deal_stages);
+    store.upsert_leads(leads);
+    store.upsert_deals(cached.deals);
+    store.upsert_notes(cached.notes);
+    let mut report = Report::build(config, &store, period, now, false);
+    report.cached_at = Some(loaded_at);
+    Ok(report)
+}
+
 pub fn render(report: &Report, format: Format) -> String {
     match format {
         Format::Markdown => to_markdown(report),
@@ -66,10 +124,18 @@ pub fn render(report: &Report, format: Format) -> String {
 
 /// The `check` text and its exit code: 0 when every promise holds, 1 when one is breached.
 pub fn check(report: &Report) -> (String, u8) {
+    let mut text = match report.cached_at {
+        Some(at) => format!(
+            "offline: cached data, last complete load {}\n",
+            at.format("%Y-%m-%d %H:%M UTC")
+        ),
+        None => String::new(),
+    };
     if report.breached() == 0 {
-        ("no SLA breaches\n".to_string(), 0)
+        text.push_str("no SLA breaches\n");
+        (text, 0)
     } else {
-        let mut text = to_check_text(report);
+        text.push_str(&to_check_text(report));
         text.push_str(&format!("{} breached\n", report.breached()));
         (text, 1)
     }

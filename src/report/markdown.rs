@@ -68,6 +68,13 @@ pub fn to_markdown(r: &Report) -> String {
         r.period.end.format("%Y-%m-%d"),
         r.generated_at.format("%a %Y-%m-%d %H:%M UTC"),
     );
+    if let Some(at) = r.cached_at {
+        out.push_str(&format!(
+            "_offline: cached data, last complete load {} ({} before this report)_\n",
+            at.format("%a %Y-%m-%d %H:%M UTC"),
+            crate::units::age(r.generated_at - at)
+        ));
+    }
     if r.simulated {
         out.push_str("_simulated data_\n");
     }

@@ -24,6 +24,9 @@ use crate::store::Store;
 pub struct Report {
     pub generated_at: DateTime<Utc>,
     pub simulated: bool,
+    /// With `--offline`: when the cached data was last completely loaded (`null` when the
+    /// report was loaded from the source just now).
+    pub cached_at: Option<DateTime<Utc>>,
     pub period: PeriodOut,
     pub stages: Vec<StageOut>,
     /// Leads whose vendor stage maps to no shared stage.
@@ -210,6 +213,7 @@ impl Report {
         Report {
             generated_at: now,
             simulated,
+            cached_at: None,
             period: PeriodOut {
                 kind: p.kind.id(),
                 start: p.start,

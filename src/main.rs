@@ -142,7 +142,8 @@ async fn report(
     let timeout = Duration::from_secs(timeout_secs);
     let url = cli.hubspot_url.as_deref();
     let loaded = if offline {
-        app::load_cached_report(&config, url, cli.data_dir.as_deref(), period, now)
+        let data_dir = cli.data_dir.as_deref().or(config.data_dir.as_deref());
+        app::load_cached_report(&config, url, data_dir, period, now)
     } else {
         app::load_report(&config, url, embedded, period, now, timeout).await
     };
@@ -181,18 +182,20 @@ async fn cockpit(cli: &Cli, config: Config) -> ExitCode {
     };
     tracing::info!(source = %source.name, simulated = source.simulated, "starting cockpit");
     let cache = match (&source.cache_key, cli.no_cache) {
-        (Some(key), false) => match app::cache::cache_path(cli.data_dir.as_deref()) {
-            Some(path) => match app::cache::Cache::open(&path, key) {
-                Ok(opened) => Some(opened),
-                Err(e) => {
-                    return fail(
-                        &format!("local cache: {e} (or run with --no-cache)"),
-                        EXIT_USAGE,
-                    );
-                }
-            },
-            None => None,
-        },
+        (Some(key), false) => {
+            match app::cache::cache_path(cli.data_dir.as_deref().or(config.data_dir.as_deref())) {
+                Some(path) => match app::cache::Cache::open(&path, key) {
+                    Ok(opened) => Some(opened),
+                    Err(e) => {
+                        return fail(
+                            &format!("local cache: {e} (or run with --no-cache)"),
+                            EXIT_USAGE,
+                        );
+                    }
+                },
+                None => None,
+            }
+        }
         _ => None,
     };
     let opts = RunOptions {

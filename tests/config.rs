@@ -416,3 +416,14 @@ fn a_half_life_too_short_to_share_credit_is_refused() {
     let c = Config::parse("c.toml", "[attribution]\nhalf_life = \"1d\"\n").expect("valid");
     assert_eq!(c.attribution.half_life, Duration::days(1));
 }
+
+/// The cache's folder can be named in the file; the built-in defaults leave it to XDG.
+#[test]
+fn data_dir_comes_from_the_file() {
+    let c = Config::parse("d.toml", "data_dir = \"/srv/tandem\"\n").expect("valid");
+    assert_eq!(
+        c.data_dir.as_deref(),
+        Some(std::path::Path::new("/srv/tandem"))
+    );
+    assert_eq!(Config::builtin().data_dir, None);
+}

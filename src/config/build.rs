@@ -183,8 +183,13 @@ pub fn parse(path: &str, text: &str, base: Option<&Config>) -> Result<Config, Co
         None => base.ok_or_else(|| missing("attribution"))?.attribution,
     };
 
+    let data_dir = match &file.data_dir {
+        Some(d) => Some(std::path::PathBuf::from(d)),
+        None => base.and_then(|b| b.data_dir.clone()),
+    };
     Ok(Config {
         path: None,
+        data_dir,
         sources,
         calendar,
         stages,

@@ -67,6 +67,8 @@ pub struct AttributionConfig {
 pub struct Config {
     /// Where it was read from; `None` for the built-in defaults.
     pub path: Option<PathBuf>,
+    /// Where the local cache lives (`None`: the XDG data dir); `--data-dir` wins.
+    pub data_dir: Option<PathBuf>,
     /// Empty: use the embedded simulated HubSpot.
     pub sources: Vec<SourceConfig>,
     pub calendar: BusinessCalendar,

@@ -10,6 +10,8 @@ use super::values::{Amount, Count, Date, Day, Ratio, Span, StageId, TeamName, Ti
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct File {
+    /// Where the local cache lives; `--data-dir` wins.
+    pub data_dir: Option<String>,
     #[serde(default)]
     pub source: Vec<Source>,
     pub business_hours: Option<BusinessHours>,

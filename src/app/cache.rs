@@ -215,3 +215,19 @@ pub fn day_rows(
         })
         .collect()
 }
+
+/// A store holding what the cache had, classified by today's stage rules.
+pub fn store_from(
+    cached: Cached,
+    stages: &crate::domain::catalog::StageCatalog,
+) -> crate::store::Store {
+    let mut leads = cached.leads;
+    reclassify(&mut leads, stages);
+    let mut store = crate::store::Store::default();
+    store.set_owners(cached.owners);
+    store.set_deal_stages(cached.deal_stages);
+    store.upsert_leads(leads);
+    store.upsert_deals(cached.deals);
+    store.upsert_notes(cached.notes);
+    store
+}

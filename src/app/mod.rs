@@ -105,18 +105,12 @@ impl App {
     /// Start from the cache: its records fill the store before any source answers, and every
     /// change from then on is written back to it.
     pub fn use_cache(&mut self, opened: cache::Opened) {
-        let cached = opened.cached;
-        let mut leads = cached.leads;
-        cache::reclassify(&mut leads, &self.model.config.stages);
-        let store = &mut self.model.store;
-        store.set_owners(cached.owners);
-        store.set_deal_stages(cached.deal_stages);
-        store.upsert_leads(leads);
-        store.upsert_deals(cached.deals);
-        store.upsert_notes(cached.notes);
+        let loaded_at = opened.cached.loaded_at;
+        // Before any source answers, the store is exactly what the cache holds.
+        self.model.store = cache::store_from(opened.cached, &self.model.config.stages);
         if let Some(health) = self.model.health.first_mut() {
             // The panes show data as of the last complete load until the source answers.
-            health.last_success = cached.loaded_at;
+            health.last_success = loaded_at;
             health.loaded = opened.cursor.is_some();
         }
         if let Some(path) = opened.moved_aside {

@@ -102,14 +102,7 @@ pub fn load_cached_report(
             2,
         ));
     };
-    let mut leads = cached.leads;
-    super::cache::reclassify(&mut leads, &config.stages);
-    let mut store = crate::store::Store::default();
-    store.set_owners(cached.owners);
-    store.set_deal_stages(cached.deal_stages);
-    store.upsert_leads(leads);
-    store.upsert_deals(cached.deals);
-    store.upsert_notes(cached.notes);
+    let store = super::cache::store_from(cached, &config.stages);
     let mut report = Report::build(config, &store, period, now, false);
     report.cached_at = Some(loaded_at);
     Ok(report)

@@ -123,9 +123,11 @@ impl App {
         self.stale_snapshot = true;
     }
 
-    fn write_through(&self, write: cache::Write) {
+    /// Hand a change to the cache; `write` runs only when there is one, so a cockpit
+    /// without a cache never copies a page it will not keep.
+    fn write_through(&self, write: impl FnOnce() -> cache::Write) {
         if let Some(cache) = &self.cache {
-            cache.send(write);
+            cache.send(write());
         }
     }
 
@@ -151,7 +153,7 @@ impl App {
                     let changed = *slot != health;
                     *slot = health;
                     if finished {
-                        self.write_through(cache::Write::Loaded(at));
+                        self.write_through(|| cache::Write::Loaded(at));
                     }
                     changed
                 }
@@ -162,7 +164,7 @@ impl App {
                 deal_stages,
                 ..
             } => {
-                self.write_through(cache::Write::Reference {
+                self.write_through(|| cache::Write::Reference {
                     owners: owners.clone(),
                     deal_stages: deal_stages.clone(),
                 });
@@ -172,7 +174,7 @@ impl App {
                 changed
             }
             SyncEvent::Data(_, delta) => {
-                self.write_through(cache::Write::Records {
+                self.write_through(|| cache::Write::Records {
                     leads: delta.leads.clone(),
                     deals: delta.deals.clone(),
                     notes: delta.notes.clone(),
@@ -184,7 +186,7 @@ impl App {
                 changed
             }
             SyncEvent::Removed { leads, deals, .. } => {
-                self.write_through(cache::Write::Removed {
+                self.write_through(|| cache::Write::Removed {
                     leads: leads.clone(),
                     deals: deals.clone(),
                 });
@@ -193,7 +195,7 @@ impl App {
                 changed
             }
             SyncEvent::Cursor(_, cursor) => {
-                self.write_through(cache::Write::Cursor(cursor));
+                self.write_through(|| cache::Write::Cursor(cursor));
                 false
             }
             SyncEvent::Action(id, status) => {
@@ -235,7 +237,7 @@ impl App {
             return;
         }
         let rows = cache::day_rows(&m.store, &m.snapshot, m.now);
-        self.write_through(cache::Write::Day(m.now.date_naive(), rows));
+        self.write_through(|| cache::Write::Day(m.now.date_naive(), rows));
         self.history_at = Some(m.now);
     }
 

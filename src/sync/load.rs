@@ -5,7 +5,7 @@
 
 use crate::domain::{DealStage, Owner};
 use crate::sources::SourceError;
-use crate::sources::hubspot::{Cursor, Delta, HubSpot, Kind, map_page};
+use crate::sources::hubspot::{Cursor, Delta, HubSpot, Kind, ids_at, map_page};
 use crate::store::Store;
 use chrono::{DateTime, Utc};
 
@@ -23,6 +23,9 @@ pub async fn load_reference(client: &mut HubSpot) -> Result<Reference, SourceErr
         deal_stages: client.deal_stages().await?,
     })
 }
+
+/// Past this many records sharing one millisecond, the first poll just reads them again.
+const EDGE_CAP: usize = 1000;
 
 const KINDS: [Kind; 3] = [Kind::Contacts, Kind::Deals, Kind::Notes];
 
@@ -74,6 +77,12 @@ pub async fn full_load(
         let delta = map_page(kind, &page, client.mapping());
         progress.leads += delta.leads.len();
         progress.after = page.next_after();
+        // What the first poll need not fetch again (see `Cursor::edge`).
+        let mut edge = progress.cursor.edge.of(kind).to_vec();
+        if edge.len() < EDGE_CAP {
+            edge.extend(ids_at(&page.results, kind, mark));
+            progress.cursor.edge.set(kind, edge);
+        }
         if progress.after.is_none() {
             match kind {
                 Kind::Contacts => progress.cursor.contacts = Some(mark),

@@ -74,6 +74,10 @@ pub struct Worker {
     /// short (a new action or `r` must not burn a failing action's attempts).
     hold_until: Option<Instant>,
     reference_at: Option<Instant>,
+    /// When deletions were last reconciled. A warm start sets it: the first poll after a
+    /// restart costs one search per object type (plus owners and pipelines), and the
+    /// archived-id lists follow on the next round.
+    deletions_at: Option<Instant>,
 }
 
 /// Start the source's task. Dropping every sender of the returned channel stops it.
@@ -102,6 +106,9 @@ pub fn spawn_resuming(
     if cursor.is_some() {
         worker.cursor = cursor;
         worker.health.loaded = true;
+        // Due on the round after the first poll: `REFERENCE_EVERY` ago, less one interval.
+        let defer = REFERENCE_EVERY.saturating_sub(interval.unwrap_or(REFERENCE_EVERY));
+        worker.deletions_at = Instant::now().checked_sub(defer).or(Some(Instant::now()));
     }
     tokio::spawn(worker.run(rx));
     tx
@@ -134,6 +141,7 @@ impl Worker {
             action_backoff: Backoff::new(Duration::from_secs(1), MAX_POLL_BACKOFF),
             hold_until: None,
             reference_at: None,
+            deletions_at: None,
         }
     }
 
@@ -165,7 +173,10 @@ impl Worker {
     fn take(&mut self, cmd: SourceCommand, announce: bool) {
         match cmd {
             // A manual refresh also re-reads owners and deletions.
-            SourceCommand::Refresh => self.reference_at = None,
+            SourceCommand::Refresh => {
+                self.reference_at = None;
+                self.deletions_at = None;
+            }
             SourceCommand::Apply(action) => {
                 if announce {
                     self.send(SyncEvent::Action(action.id, ActionStatus::Pending));
@@ -252,6 +263,11 @@ impl Worker {
             .is_none_or(|t| t.elapsed() >= REFERENCE_EVERY)
         {
             self.refresh_reference().await?;
+        }
+        if self
+            .deletions_at
+            .is_none_or(|t| t.elapsed() >= REFERENCE_EVERY)
+        {
             self.reconcile_deletions().await?;
         }
         let Some(cursor) = self.cursor.as_mut() else {
@@ -273,6 +289,7 @@ impl Worker {
     async fn reconcile_deletions(&mut self) -> Result<(), SourceError> {
         let leads = self.client.archived_ids(Kind::Contacts).await?;
         let deals = self.client.archived_ids(Kind::Deals).await?;
+        self.deletions_at = Some(Instant::now());
         if !leads.is_empty() || !deals.is_empty() {
             self.send(SyncEvent::Removed {
                 source: self.index,
@@ -318,6 +335,8 @@ impl Worker {
         self.send(SyncEvent::Cursor(self.index, cursor.clone()));
         self.cursor = Some(cursor);
         self.health.loaded = true;
+        // The full load saw exactly the live records: nothing to reconcile yet.
+        self.deletions_at = Some(Instant::now());
         Ok(())
     }
 

@@ -17,7 +17,7 @@ use tokio::time::Instant;
 
 use super::{Secret, SourceError};
 pub use mapping::Mapping;
-pub use read::{Cursor, Delta, Kind, map_page};
+pub use read::{Cursor, Delta, Edge, Kind, ids_at, map_page};
 pub use retry::{MAX_HONOURED_WAIT, RetryPolicy};
 use wire::ErrorBody;
 

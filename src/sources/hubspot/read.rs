@@ -28,6 +28,49 @@ pub struct Cursor {
     pub contacts: Option<DateTime<Utc>>,
     pub deals: Option<DateTime<Utc>>,
     pub notes: Option<DateTime<Utc>>,
+    /// Ids already held at exactly each kind's time. The search window is `GTE`, so it
+    /// overlaps the last poll by a millisecond; a record seen there with the same
+    /// modification time is the same version and is neither mapped nor re-associated.
+    #[serde(default)]
+    pub edge: Edge,
+}
+
+/// Per kind, the ids held at the cursor's exact modification time.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Edge {
+    #[serde(default)]
+    pub contacts: Vec<String>,
+    #[serde(default)]
+    pub deals: Vec<String>,
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+impl Edge {
+    pub fn of(&self, kind: Kind) -> &[String] {
+        match kind {
+            Kind::Contacts => &self.contacts,
+            Kind::Deals => &self.deals,
+            Kind::Notes => &self.notes,
+        }
+    }
+
+    pub fn set(&mut self, kind: Kind, ids: Vec<String>) {
+        match kind {
+            Kind::Contacts => self.contacts = ids,
+            Kind::Deals => self.deals = ids,
+            Kind::Notes => self.notes = ids,
+        }
+    }
+}
+
+/// The ids among `objects` modified exactly at `at`.
+pub fn ids_at(objects: &[Object], kind: Kind, at: DateTime<Utc>) -> Vec<String> {
+    objects
+        .iter()
+        .filter(|o| modified(o, kind) == Some(at))
+        .map(|o| o.id.clone())
+        .collect()
 }
 
 /// What one incremental poll brought back.
@@ -207,9 +250,12 @@ impl HubSpot {
         &mut self,
         kind: Kind,
         since: DateTime<Utc>,
-    ) -> Result<(Vec<Object>, DateTime<Utc>), SourceError> {
+        held: &[String],
+    ) -> Result<(Vec<Object>, DateTime<Utc>, Vec<String>), SourceError> {
         let mut out = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
+        // Every record newer than `since`, and those at `since` we do not hold yet.
+        let mut at_edge: Vec<String> = Vec::new();
         let mut from = since;
         let mut offset = 0usize;
         loop {
@@ -239,12 +285,22 @@ impl HubSpot {
                 .max()
                 .unwrap_or(from);
             for o in page.results {
-                if seen.insert(o.id.clone()) {
+                if !seen.insert(o.id.clone()) {
+                    continue;
+                }
+                if modified(&o, kind) == Some(since) && held.contains(&o.id) {
+                    at_edge.push(o.id);
+                } else {
                     out.push(o);
                 }
             }
             if !more || count == 0 {
-                return Ok((out, page_newest.max(from)));
+                let newest = page_newest.max(from);
+                let mut edge = ids_at(&out, kind, newest);
+                if newest == since {
+                    edge.extend(at_edge);
+                }
+                return Ok((out, newest, edge));
             }
             if page_newest > from {
                 from = page_newest;
@@ -257,7 +313,8 @@ impl HubSpot {
                         kind = kind.path(),
                         "search cap reached within one timestamp"
                     );
-                    return Ok((out, from));
+                    let edge = ids_at(&out, kind, from);
+                    return Ok((out, from, edge));
                 }
             }
         }
@@ -306,7 +363,9 @@ impl HubSpot {
     async fn poll_into(&mut self, cursor: &mut Cursor) -> Result<Delta, SourceError> {
         let mut delta = Delta::default();
         if let Some(since) = cursor.contacts {
-            let (objects, newest) = self.modified_since(Kind::Contacts, since).await?;
+            let held = cursor.edge.contacts.clone();
+            let (objects, newest, edge) = self.modified_since(Kind::Contacts, since, &held).await?;
+            cursor.edge.contacts = edge;
             delta.leads = objects
                 .iter()
                 .map(|o| mapping::lead(o, &self.mapping))
@@ -314,7 +373,9 @@ impl HubSpot {
             cursor.contacts = Some(newest);
         }
         if let Some(since) = cursor.deals {
-            let (objects, newest) = self.modified_since(Kind::Deals, since).await?;
+            let held = cursor.edge.deals.clone();
+            let (objects, newest, edge) = self.modified_since(Kind::Deals, since, &held).await?;
+            cursor.edge.deals = edge;
             let ids: Vec<String> = objects.iter().map(|o| o.id.clone()).collect();
             let links = self.associations(Kind::Deals, Kind::Contacts, &ids).await?;
             delta.deals = objects
@@ -328,7 +389,9 @@ impl HubSpot {
             cursor.deals = Some(newest);
         }
         if let Some(since) = cursor.notes {
-            let (objects, newest) = self.modified_since(Kind::Notes, since).await?;
+            let held = cursor.edge.notes.clone();
+            let (objects, newest, edge) = self.modified_since(Kind::Notes, since, &held).await?;
+            cursor.edge.notes = edge;
             let ids: Vec<String> = objects.iter().map(|o| o.id.clone()).collect();
             let links = self.associations(Kind::Notes, Kind::Contacts, &ids).await?;
             delta.notes = objects

@@ -3,7 +3,10 @@
 //! tandem's HubSpot connector talks to this server exactly as it talks to api.hubapi.com, so
 //! the whole cockpit can be developed, demoed and tested without a portal. The world is
 //! generated from a seed (same seed + same frozen `now` ⇒ byte-identical responses) and,
-//! unless frozen, keeps evolving in the background so a watching client sees the funnel move.
+//! unless frozen, keeps evolving with the clock so a watching client sees the funnel move.
+//! A live world is anchored to the start of an hour and its evolution depends only on the
+//! seed, the size, that anchor and the clock's reading: two starts within the same hour
+//! serve the same records at the same instant.
 //!
 //! Layout: [`rng`] (deterministic PRNG), `world` (objects, generation, evolution, write rules),
 //! `api` (routes, auth, rate limits, faults). See `api/faults.rs` for the `/_sim` controls.
@@ -35,6 +38,9 @@ pub struct SimOptions {
     /// `Some` ⇒ the world is generated relative to this instant and frozen (it changes only
     /// through API writes); `None` ⇒ the real clock, with background evolution.
     pub now: Option<DateTime<Utc>>,
+    /// A live world's anchor: its history is generated up to here, and it evolves from here
+    /// to the clock. `None` ⇒ the start of the current UTC hour. Ignored when frozen.
+    pub start: Option<DateTime<Utc>>,
     /// Requests allowed per rolling 10 s window before 429 (HubSpot Pro: 190).
     pub burst_limit: u32,
     /// Evolution step interval when not frozen.
@@ -49,6 +55,7 @@ impl SimOptions {
             seed,
             contacts,
             now: None,
+            start: None,
             burst_limit: 190,
             tick: Duration::from_secs(3),
         }
@@ -76,12 +83,20 @@ pub async fn start(opts: SimOptions) -> std::io::Result<SimHandle> {
         .clone()
         .unwrap_or_else(|| format!("sim-{:016x}", rng::mix(opts.seed ^ 0x0074_6f6b_656e)));
     let frozen = opts.now.is_some();
-    let (seed, contacts, now) = (opts.seed, opts.contacts, opts.now.unwrap_or_else(Utc::now));
+    let anchor = opts
+        .now
+        .or(opts.start)
+        .unwrap_or_else(|| world::time::hour_start(Utc::now()));
+    let (seed, contacts) = (opts.seed, opts.contacts);
     // Generation is plain CPU work (~0.1 s per 1,000 contacts in debug builds): keep it off
-    // the async worker threads.
-    let world = tokio::task::spawn_blocking(move || world::generate(seed, contacts, now, frozen))
-        .await
-        .map_err(std::io::Error::other)?;
+    // the async worker threads. A live world then catches up from its anchor to the clock.
+    let world = tokio::task::spawn_blocking(move || {
+        let mut w = world::generate(seed, contacts, anchor, frozen);
+        world::advance(&mut w, Utc::now());
+        w
+    })
+    .await
+    .map_err(std::io::Error::other)?;
     tracing::info!(
         %addr,
         seed = opts.seed,
@@ -127,7 +142,7 @@ pub async fn start(opts: SimOptions) -> std::io::Result<SimHandle> {
                 tokio::select! {
                     _ = every.tick() => {
                         let mut w = state.world();
-                        world::evolve_step(&mut w);
+                        world::advance(&mut w, Utc::now());
                     }
                     _ = rx.wait_for(|s| *s) => break,
                 }

@@ -1,54 +1,115 @@
-//! One step of a live world: the funnel keeps moving while a client watches.
+//! A live world's steps, written as HubSpot would record them.
 //!
-//! Each step is a handful of small, plausible events (new inquiries, MQL promotions, sales
-//! accepting and working leads, deals moving and closing, nurture emails, the odd feedback
-//! note), all written through [`write::commit`] so they carry the same derived stamps and
-//! strictly increasing `lastmodifieddate`s as API writes. A client polling every few seconds
-//! sees changes within a minute.
+//! Each journey step (`journey.rs`) becomes writes through [`write::commit`] at the step's
+//! own instant, so it carries the same derived stamps and strictly increasing
+//! `lastmodifieddate`s as API writes, and never depends on when the server got round to it.
+//! A step first checks that its contact is still where its journey left it: after a client
+//! hands off, recycles or disqualifies a lead through the API, the steps planned for that
+//! lead no longer fit and are skipped.
 
+use chrono::{DateTime, Utc};
+
+use super::journey::{self, Draw, Event, Journey, Step, disqualified_as_other, draws};
 use super::names::*;
 use super::seed_notes::{self, NoteSpec};
 use super::write::{self, Changes};
-use super::{ObjType, Record, Team, World};
+use super::{ObjType, Record, Team, World, evolve_deals};
 use crate::sim::rng::Rng;
 
-pub fn step(w: &mut World) {
-    let mut rng = std::mem::replace(&mut w.rng, Rng::new(0));
-    for _ in 0..rng.range(1, 3) {
-        new_inquiry(w, &mut rng);
+const MQL: &str = "marketingqualifiedlead";
+
+/// Apply one step to `contact`, if it still fits.
+pub(super) fn apply(w: &mut World, contact: u64, e: Event) {
+    let Some(c) = w.live(ObjType::Contacts, contact) else {
+        return;
+    };
+    let stage = c.get("lifecyclestage").unwrap_or("").to_string();
+    let status = c.get("hs_lead_status").map(str::to_string);
+    let owned = sales_owner_of(w, c).is_some();
+    // Not yet looked at by sales.
+    let unreviewed = status.as_deref().is_none_or(|s| s == "NEW");
+    let open = !matches!(status.as_deref(), Some("UNQUALIFIED" | "BAD_TIMING"));
+    let in_sales =
+        open && owned && matches!(stage.as_str(), MQL | "salesqualifiedlead" | "opportunity");
+    let at = e.at;
+    match e.step {
+        Step::Lead if stage == "subscriber" => {
+            set(w, at, contact, &[("lifecyclestage", s("lead"))])
+        }
+        Step::Mql if matches!(stage.as_str(), "subscriber" | "lead") && open => {
+            let status = draws(e.salt, Draw::Detail)
+                .chance(0.5)
+                .then(|| "NEW".into());
+            let now = super::time::fmt_ts(at);
+            set(
+                w,
+                at,
+                contact,
+                &[
+                    ("lifecyclestage", s(MQL)),
+                    ("hs_lead_status", status),
+                    ("recent_conversion_date", Some(now)),
+                ],
+            );
+        }
+        Step::Accept if stage == MQL && unreviewed && !owned => {
+            let owner = journey::choose(e.salt, &w.owners_in(Team::Sales));
+            set(
+                w,
+                at,
+                contact,
+                &[
+                    ("hs_lead_status", s("OPEN")),
+                    ("hubspot_owner_id", Some(owner.to_string())),
+                ],
+            );
+        }
+        Step::Reject if stage == MQL && unreviewed => disqualify(w, at, contact, e.salt),
+        Step::Touch if in_sales => touch(w, at, contact, e.salt, status.as_deref()),
+        Step::Sql if stage == MQL && in_sales => {
+            let status = *draws(e.salt, Draw::Detail).pick(&["IN_PROGRESS", "CONNECTED"]);
+            set(
+                w,
+                at,
+                contact,
+                &[
+                    ("lifecyclestage", s("salesqualifiedlead")),
+                    ("hs_lead_status", s(status)),
+                ],
+            );
+        }
+        Step::OpenDeal if stage == "salesqualifiedlead" && in_sales => {
+            evolve_deals::open_deal(w, at, contact, e.salt)
+        }
+        Step::Advance | Step::Win | Step::Lose if stage == "opportunity" && in_sales => {
+            evolve_deals::deal_step(w, contact, e)
+        }
+        Step::Recycle if in_sales => recycle(w, at, contact, e.salt, false),
+        Step::Disqualify if in_sales => disqualify(w, at, contact, e.salt),
+        Step::NurtureEmail if status.as_deref() == Some("BAD_TIMING") => {
+            let now = super::time::fmt_ts(at);
+            set(w, at, contact, &[("hs_email_last_send_date", Some(now))]);
+        }
+        Step::Feedback if owned && status.as_deref() != Some("UNQUALIFIED") => {
+            feedback(w, at, contact, e.salt)
+        }
+        Step::Evangelist if stage == "customer" => {
+            set(w, at, contact, &[("lifecyclestage", s("evangelist"))])
+        }
+        // The contact has moved on.
+        _ => {}
     }
-    for _ in 0..rng.range(0, 2) {
-        promote_to_mql(w, &mut rng);
-    }
-    for _ in 0..rng.range(0, 2) {
-        accept_mql(w, &mut rng);
-    }
-    for _ in 0..rng.range(1, 3) {
-        log_activity(w, &mut rng);
-    }
-    if rng.chance(0.4) {
-        qualify(w, &mut rng);
-    }
-    if rng.chance(0.3) {
-        super::evolve_deals::open_deal(w, &mut rng);
-    }
-    if rng.chance(0.5) {
-        super::evolve_deals::move_deal(w, &mut rng);
-    }
-    for _ in 0..rng.range(1, 3) {
-        nurture_email(w, &mut rng);
-    }
-    if rng.chance(0.25) {
-        feedback(w, &mut rng);
-    }
-    if rng.chance(0.08) {
-        give_up(w, &mut rng);
-    }
-    w.rng = rng;
 }
 
-pub(super) fn set(w: &mut World, t: ObjType, id: u64, props: &[(&str, Option<String>)]) {
-    let ts = w.stamp();
+/// Write `props` on a record at `at` (or just after the last write).
+pub(super) fn set_on(
+    w: &mut World,
+    t: ObjType,
+    at: DateTime<Utc>,
+    id: u64,
+    props: &[(&str, Option<String>)],
+) {
+    let ts = w.stamp_at(at);
     let changes: Changes = props
         .iter()
         .map(|(n, v)| (n.to_string(), v.clone()))
@@ -56,27 +117,12 @@ pub(super) fn set(w: &mut World, t: ObjType, id: u64, props: &[(&str, Option<Str
     write::commit(w, t, id, changes, ts);
 }
 
+fn set(w: &mut World, at: DateTime<Utc>, id: u64, props: &[(&str, Option<String>)]) {
+    set_on(w, ObjType::Contacts, at, id, props);
+}
+
 pub(super) fn s(v: impl AsRef<str>) -> Option<String> {
     Some(v.as_ref().to_string())
-}
-
-/// A random live contact matching `pred`.
-pub(super) fn pick_contact(
-    w: &World,
-    rng: &mut Rng,
-    pred: impl Fn(&Record) -> bool,
-) -> Option<u64> {
-    let ids: Vec<u64> = w
-        .table(ObjType::Contacts)
-        .values()
-        .filter(|r| !r.archived && pred(r))
-        .map(|r| r.id)
-        .collect();
-    (!ids.is_empty()).then(|| ids[rng.below(ids.len() as u64) as usize])
-}
-
-pub(super) fn is(r: &Record, prop: &str, value: &str) -> bool {
-    r.get(prop) == Some(value)
 }
 
 pub(super) fn sales_owner_of(w: &World, r: &Record) -> Option<u64> {
@@ -84,7 +130,86 @@ pub(super) fn sales_owner_of(w: &World, r: &Record) -> Option<u64> {
     (w.owner(id)?.team == Team::Sales).then_some(id)
 }
 
-fn new_inquiry(w: &mut World, rng: &mut Rng) {
+/// Post a note by `owner` on `contact` at `at`.
+fn note(w: &mut World, at: DateTime<Utc>, contact: u64, owner: u64, body: String) {
+    let ts = w.stamp_at(at);
+    seed_notes::insert(
+        w,
+        NoteSpec {
+            contact,
+            owner,
+            ts,
+            body,
+        },
+    );
+}
+
+fn owner_of(w: &World, contact: u64) -> Option<u64> {
+    w.get(ObjType::Contacts, contact)
+        .and_then(|r| sales_owner_of(w, r))
+}
+
+/// A rep calls or emails a lead they own. [`write::commit`] turns the lead's first activity
+/// into `hs_sa_first_engagement_date` as well; later ones only move `notes_last_contacted`.
+fn touch(w: &mut World, at: DateTime<Utc>, contact: u64, salt: u64, status: Option<&str>) {
+    let mut props = vec![("notes_last_contacted", Some(super::time::fmt_ts(at)))];
+    if status == Some("OPEN") {
+        let working = ["ATTEMPTED_TO_CONTACT", "CONNECTED", "IN_PROGRESS"];
+        props.push((
+            "hs_lead_status",
+            s(draws(salt, Draw::Detail).pick(&working)),
+        ));
+    }
+    set(w, at, contact, &props);
+    if let (Some(body), Some(owner)) = (seed_notes::touch_note(salt), owner_of(w, contact)) {
+        note(w, at, contact, owner, body);
+    }
+}
+
+fn feedback(w: &mut World, at: DateTime<Utc>, contact: u64, salt: u64) {
+    let Some(c) = w.get(ObjType::Contacts, contact) else {
+        return;
+    };
+    let Some(owner) = sales_owner_of(w, c) else {
+        return;
+    };
+    let campaign = c.get("hs_analytics_last_touch_converting_campaign");
+    let body = seed_notes::feedback_note(salt, campaign);
+    note(w, at, contact, owner, body);
+}
+
+/// Hand a lead back to marketing: clear-then-set `lead`, BAD_TIMING, marketing owner, and
+/// (mostly) the seller's `#recycle` note.
+pub(super) fn recycle(w: &mut World, at: DateTime<Utc>, contact: u64, salt: u64, lost_deal: bool) {
+    let seller = owner_of(w, contact);
+    let marketer = journey::choose(salt, &w.owners_in(Team::Marketing));
+    set(w, at, contact, &[("lifecyclestage", None)]);
+    set(
+        w,
+        at,
+        contact,
+        &[
+            ("lifecyclestage", s("lead")),
+            ("hs_lead_status", s("BAD_TIMING")),
+            ("hubspot_owner_id", Some(marketer.to_string())),
+        ],
+    );
+    if let (Some(owner), Some(body)) = (seller, seed_notes::recycle_note(salt, lost_deal)) {
+        note(w, at, contact, owner, body);
+    }
+}
+
+/// UNQUALIFIED, and now and then the lifecycle stage `other` as well.
+fn disqualify(w: &mut World, at: DateTime<Utc>, contact: u64, salt: u64) {
+    let mut props = vec![("hs_lead_status", s("UNQUALIFIED"))];
+    if disqualified_as_other(salt) {
+        props.push(("lifecyclestage", s("other")));
+    }
+    set(w, at, contact, &props);
+}
+
+/// A new contact arrives at the start of its journey; returns its id.
+pub(super) fn arrive(w: &mut World, rng: &mut Rng, j: &Journey) -> u64 {
     let first = *rng.pick(FIRST_NAMES);
     let last = *rng.pick(LAST_NAMES);
     let company = format!("{} {}", rng.pick(COMPANY_HEADS), rng.pick(COMPANY_TAILS));
@@ -97,12 +222,8 @@ fn new_inquiry(w: &mut World, rng: &mut Rng) {
         .to_lowercase()
         .replace([' ', '\''], "");
     let campaign = rng.pick(CAMPAIGNS);
-    let stage = if rng.chance(0.4) {
-        "subscriber"
-    } else {
-        "lead"
-    };
-    let ts = w.stamp();
+    let stage = if j.subscriber { "subscriber" } else { "lead" };
+    let ts = w.stamp_at(j.created);
     let id = w.insert_new(ObjType::Contacts, ts);
     let email = format!("{local}.{id}@{slug}.example");
     let props: Changes = [
@@ -152,158 +273,5 @@ fn new_inquiry(w: &mut World, rng: &mut Rng) {
     .map(|(k, v)| (k.to_string(), Some(v)))
     .collect();
     write::commit(w, ObjType::Contacts, id, props, ts);
-}
-
-fn promote_to_mql(w: &mut World, rng: &mut Rng) {
-    let Some(id) = pick_contact(w, rng, |r| {
-        is(r, "lifecyclestage", "lead") && r.get("hs_lead_status").is_none_or(|s| s == "NEW")
-    }) else {
-        return;
-    };
-    let status = if rng.chance(0.5) { s("NEW") } else { None };
-    set(
-        w,
-        ObjType::Contacts,
-        id,
-        &[
-            ("lifecyclestage", s("marketingqualifiedlead")),
-            ("hs_lead_status", status),
-        ],
-    );
-}
-
-fn accept_mql(w: &mut World, rng: &mut Rng) {
-    let Some(id) = pick_contact(w, rng, |r| {
-        is(r, "lifecyclestage", "marketingqualifiedlead")
-            && r.get("hs_lead_status").is_none_or(|s| s == "NEW")
-    }) else {
-        return;
-    };
-    let owner = *rng.pick(&w.owners_in(Team::Sales));
-    set(
-        w,
-        ObjType::Contacts,
-        id,
-        &[
-            ("hs_lead_status", s("OPEN")),
-            ("hubspot_owner_id", Some(owner.to_string())),
-        ],
-    );
-}
-
-/// A rep calls or emails a lead they own. [`write::commit`] turns the lead's first activity
-/// into `hs_sa_first_engagement_date` as well; later ones only move `notes_last_contacted`.
-fn log_activity(w: &mut World, rng: &mut Rng) {
-    let Some(id) = pick_contact(w, rng, |r| {
-        sales_owner_of(w, r).is_some()
-            && r.get("hs_lead_status")
-                .is_some_and(|s| !matches!(s, "UNQUALIFIED" | "BAD_TIMING"))
-    }) else {
-        return;
-    };
-    let ts = super::time::fmt_ts(w.now());
-    let mut props = vec![("notes_last_contacted", Some(ts))];
-    if w.get(ObjType::Contacts, id)
-        .is_some_and(|r| is(r, "hs_lead_status", "OPEN"))
-    {
-        props.push((
-            "hs_lead_status",
-            s(rng.pick(&["ATTEMPTED_TO_CONTACT", "CONNECTED", "IN_PROGRESS"])),
-        ));
-    }
-    set(w, ObjType::Contacts, id, &props);
-}
-
-fn qualify(w: &mut World, rng: &mut Rng) {
-    let Some(id) = pick_contact(w, rng, |r| {
-        is(r, "lifecyclestage", "marketingqualifiedlead")
-            && r.get("hs_lead_status")
-                .is_some_and(|s| matches!(s, "CONNECTED" | "IN_PROGRESS"))
-    }) else {
-        return;
-    };
-    set(
-        w,
-        ObjType::Contacts,
-        id,
-        &[("lifecyclestage", s("salesqualifiedlead"))],
-    );
-}
-
-/// Hand a lead back to marketing: clear-then-set `lead`, BAD_TIMING, marketing owner, note.
-pub(super) fn recycle(w: &mut World, rng: &mut Rng, contact: u64, lost_deal: bool) {
-    let seller = w
-        .get(ObjType::Contacts, contact)
-        .and_then(|r| sales_owner_of(w, r));
-    let marketer = *rng.pick(&w.owners_in(Team::Marketing));
-    set(w, ObjType::Contacts, contact, &[("lifecyclestage", None)]);
-    set(
-        w,
-        ObjType::Contacts,
-        contact,
-        &[
-            ("lifecyclestage", s("lead")),
-            ("hs_lead_status", s("BAD_TIMING")),
-            ("hubspot_owner_id", Some(marketer.to_string())),
-        ],
-    );
-    if let Some(owner) = seller {
-        let ts = w.stamp();
-        let body = seed_notes::recycle_body(rng, lost_deal);
-        seed_notes::insert(
-            w,
-            NoteSpec {
-                contact,
-                owner,
-                ts,
-                body,
-            },
-        );
-    }
-}
-
-fn give_up(w: &mut World, rng: &mut Rng) {
-    if let Some(id) = pick_contact(w, rng, |r| {
-        is(r, "hs_lead_status", "ATTEMPTED_TO_CONTACT") && sales_owner_of(w, r).is_some()
-    }) {
-        recycle(w, rng, id, false);
-    }
-}
-
-fn nurture_email(w: &mut World, rng: &mut Rng) {
-    let Some(id) = pick_contact(w, rng, |r| is(r, "hs_lead_status", "BAD_TIMING")) else {
-        return;
-    };
-    let now = super::time::fmt_ts(w.now());
-    set(
-        w,
-        ObjType::Contacts,
-        id,
-        &[("hs_email_last_send_date", Some(now))],
-    );
-}
-
-fn feedback(w: &mut World, rng: &mut Rng) {
-    let Some(id) = pick_contact(w, rng, |r| {
-        sales_owner_of(w, r).is_some() && !is(r, "hs_lead_status", "UNQUALIFIED")
-    }) else {
-        return;
-    };
-    let contact = w.get(ObjType::Contacts, id).expect("picked");
-    let owner = sales_owner_of(w, contact).expect("picked");
-    let campaign = contact
-        .get("hs_analytics_last_touch_converting_campaign")
-        .and_then(|c| CAMPAIGNS.iter().position(|x| x.0 == c))
-        .unwrap_or(0);
-    let ts = w.stamp();
-    let body = seed_notes::feedback_body(rng, campaign);
-    seed_notes::insert(
-        w,
-        NoteSpec {
-            contact: id,
-            owner,
-            ts,
-            body,
-        },
-    );
+    id
 }

@@ -1,47 +1,46 @@
-//! Deal steps of a live world: SQLs become opportunities with a deal, deals move through the
-//! default pipeline and close won (contact becomes a customer) or lost (contact recycled).
+//! Deal steps of a live world: an SQL's deal is opened, moves through the default pipeline
+//! and closes won (the contact becomes a customer) or lost (the contact is recycled).
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 
-use super::evolve::{is, pick_contact, recycle, s, sales_owner_of, set};
-use super::names::*;
+use super::deals::{deal_terms, lost_reason};
+use super::evolve::{recycle, s, sales_owner_of, set_on};
+use super::journey::{Event, Step};
 use super::write::{self, Changes};
 use super::{ObjType, World};
-use crate::sim::rng::Rng;
 
-pub(super) fn open_deal(w: &mut World, rng: &mut Rng) {
-    let Some(id) = pick_contact(w, rng, |r| {
-        is(r, "lifecyclestage", "salesqualifiedlead") && sales_owner_of(w, r).is_some()
-    }) else {
+pub(super) fn open_deal(w: &mut World, at: DateTime<Utc>, contact: u64, salt: u64) {
+    let Some(c) = w.get(ObjType::Contacts, contact) else {
         return;
     };
-    let contact = w.get(ObjType::Contacts, id).expect("picked");
-    let owner = sales_owner_of(w, contact).expect("picked");
-    let name = format!(
-        "{} - {}",
-        contact.get("company").unwrap_or("Unknown"),
-        rng.pick(DEAL_PRODUCTS)
-    );
-    let ts = w.stamp();
-    let close = ts + Duration::days(rng.range(14, 90));
+    let Some(owner) = sales_owner_of(w, c) else {
+        return;
+    };
+    let (amount, product, expected) = deal_terms(salt, c.get("numemployees").unwrap_or(""));
+    let name = format!("{} - {product}", c.get("company").unwrap_or("Unknown"));
+    let ts = w.stamp_at(at);
     let deal = w.insert_new(ObjType::Deals, ts);
     let props: Changes = [
         ("dealname", name),
-        ("amount", ((rng.range(8, 120)) * 1000).to_string()),
+        ("amount", amount.to_string()),
         ("dealstage", "appointmentscheduled".to_string()),
         ("pipeline", "default".to_string()),
-        ("closedate", super::time::fmt_ts(close)),
+        (
+            "closedate",
+            super::time::fmt_ts(ts + Duration::days(expected)),
+        ),
         ("hubspot_owner_id", owner.to_string()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), Some(v)))
     .collect();
     write::commit(w, ObjType::Deals, deal, props, ts);
-    w.associate(ObjType::Deals, deal, ObjType::Contacts, id);
-    set(
+    w.associate(ObjType::Deals, deal, ObjType::Contacts, contact);
+    set_on(
         w,
         ObjType::Contacts,
-        id,
+        at,
+        contact,
         &[
             ("lifecyclestage", s("opportunity")),
             ("hs_lead_status", s("OPEN_DEAL")),
@@ -49,66 +48,57 @@ pub(super) fn open_deal(w: &mut World, rng: &mut Rng) {
     );
 }
 
-pub(super) fn move_deal(w: &mut World, rng: &mut Rng) {
-    let open: Vec<u64> = w
-        .table(ObjType::Deals)
-        .values()
-        .filter(|d| !d.archived && d.get("dealstage").is_some_and(|s| !s.starts_with("closed")))
-        .map(|d| d.id)
-        .collect();
-    if open.is_empty() {
-        return;
-    }
-    let deal = open[rng.below(open.len() as u64) as usize];
+/// The contact's open deal, if it has one.
+fn open_deal_of(w: &World, contact: u64) -> Option<(u64, usize)> {
     let stages = super::schema::DEAL_STAGES;
-    let cur = w
-        .get(ObjType::Deals, deal)
-        .and_then(|d| d.get("dealstage"))
-        .unwrap_or(stages[0])
-        .to_string();
-    let idx = stages.iter().position(|s| *s == cur).unwrap_or(0);
-    let contact = w
-        .get(ObjType::Deals, deal)
-        .and_then(|d| d.linked(ObjType::Contacts).next());
-    let roll = rng.unit();
-    if roll < 0.6 && idx + 1 < 5 {
-        set(
-            w,
-            ObjType::Deals,
-            deal,
-            &[("dealstage", s(stages[idx + 1]))],
-        );
-    } else if roll < 0.85 {
-        let now = super::time::fmt_ts(w.now());
-        set(
-            w,
-            ObjType::Deals,
-            deal,
-            &[("dealstage", s("closedwon")), ("closedate", Some(now))],
-        );
-        if let Some(c) = contact {
-            set(
+    w.get(ObjType::Contacts, contact)?
+        .linked(ObjType::Deals)
+        .filter_map(|id| {
+            let stage = w.live(ObjType::Deals, id)?.get("dealstage")?;
+            let idx = stages[..5].iter().position(|s| *s == stage)?;
+            Some((id, idx))
+        })
+        .next()
+}
+
+/// Advance, win or lose the contact's open deal.
+pub(super) fn deal_step(w: &mut World, contact: u64, e: Event) {
+    let Some((deal, idx)) = open_deal_of(w, contact) else {
+        return;
+    };
+    let stages = super::schema::DEAL_STAGES;
+    let at = e.at;
+    let now = || Some(super::time::fmt_ts(at));
+    match e.step {
+        Step::Advance if idx + 1 < 5 => {
+            set_on(
+                w,
+                ObjType::Deals,
+                at,
+                deal,
+                &[("dealstage", s(stages[idx + 1]))],
+            );
+        }
+        Step::Win => {
+            let props = [("dealstage", s("closedwon")), ("closedate", now())];
+            set_on(w, ObjType::Deals, at, deal, &props);
+            set_on(
                 w,
                 ObjType::Contacts,
-                c,
+                at,
+                contact,
                 &[("lifecyclestage", s("customer"))],
             );
         }
-    } else {
-        let reason = s(rng.pick(LOST_REASONS));
-        let now = super::time::fmt_ts(w.now());
-        set(
-            w,
-            ObjType::Deals,
-            deal,
-            &[
+        Step::Lose => {
+            let props = [
                 ("dealstage", s("closedlost")),
-                ("closedate", Some(now)),
-                ("closed_lost_reason", reason),
-            ],
-        );
-        if let Some(c) = contact {
-            recycle(w, rng, c, true);
+                ("closedate", now()),
+                ("closed_lost_reason", s(lost_reason(e.salt))),
+            ];
+            set_on(w, ObjType::Deals, at, deal, &props);
+            recycle(w, at, contact, e.salt, true);
         }
+        _ => {}
     }
 }

@@ -1,132 +1,191 @@
 //! Builds the initial world from a seed: owners, companies, contacts, deals, notes.
 //!
-//! Everything is derived from `(seed, now)` and nothing else, so the same options give
-//! byte-identical API responses forever. Ids are handed out in creation order, as HubSpot's
-//! mostly are, which keeps paging by id and sorting by `createdate` in rough agreement.
+//! Everything is derived from `(seed, size, anchor)` and nothing else, so the same options
+//! give byte-identical API responses forever. Contacts arrive at an even pace over the last
+//! [`HISTORY_HOURS`] business hours before the anchor; each one's [`Journey`] is cut at the
+//! anchor and written as HubSpot would hold it, and a live world keeps the rest of it for
+//! later (`timeline.rs`). Ids are handed out in creation order, as HubSpot's mostly are,
+//! which keeps paging by id and sorting by `createdate` in rough agreement.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::deals::{DealSpec, deal_spec, insert_deal};
+use super::journey::{self, Decks, Event, HISTORY_HOURS, Journey, Step};
 use super::names::*;
-use super::plan::{self, Fate, Plan, Plant};
+use super::plan::{self, Fate, Plan};
 use super::seed_notes::{self, NoteSpec};
+use super::time::{business_hours_between, minus_business_hours, plus_business_hours};
+use super::timeline::Timeline;
 use super::{ObjType, Owner, Team, World};
 use crate::sim::rng::Rng;
-
-/// What the note generator needs to know about a contact.
-pub struct Placed {
-    pub id: u64,
-    pub plan: Plan,
-    /// The sales rep who worked the lead (kept after a recycle hands it back to marketing).
-    pub sales_owner: Option<u64>,
-    pub last_campaign: &'static str,
-}
 
 pub(super) struct Company {
     pub(super) name: String,
     slug: String,
-    size: &'static str,
+    pub(super) size: &'static str,
     country: &'static str,
 }
 
-struct DealSpec {
-    contact: u64,
-    owner: u64,
-    created: DateTime<Utc>,
-    name: String,
-    amount: i64,
-    stage: &'static str,
-    close: DateTime<Utc>,
-    lost_reason: Option<&'static str>,
-    modified: DateTime<Utc>,
+/// What generation collects besides the contacts, to insert in time order at the end.
+#[derive(Default)]
+struct Extras {
+    deals: Vec<DealSpec>,
+    notes: Vec<NoteSpec>,
+    /// Steps after the anchor, for a live world.
+    future: Vec<(u64, Event)>,
 }
 
+/// The world as it stands at `now`: frozen there, or live from there on.
 pub fn generate(seed: u64, contacts: usize, now: DateTime<Utc>, frozen: bool) -> World {
-    let mut w = World::empty(seed, now, frozen);
-    let now = w.now();
+    let mut w = World::empty(now, frozen);
+    // Not `w.now()`: a live world's clock reads the wall clock, and the anchor may be past.
+    let anchor = super::time::trunc_ms(now);
     let mut root = Rng::new(seed);
     make_owners(&mut w, &mut root.fork(1));
     let companies = make_companies(&mut root.fork(2), contacts / 3 + 5);
 
     let mut rng = root.fork(3);
-    let mut plans: Vec<(Plan, Plant)> = plan::plants(contacts)
+    let mut paths = root.fork(5);
+    let mut decks = Decks::new(root.fork(4));
+    let mut planted: Vec<Journey> = plan::plants(contacts)
         .into_iter()
         .take(contacts)
-        .map(|k| (plan::plan(&mut rng, now, k), k))
+        .map(|k| journey::planted(&mut paths, &mut decks, anchor, k))
         .collect();
-    while plans.len() < contacts {
-        plans.push((plan::plan(&mut rng, now, Plant::None), Plant::None));
-    }
-    plans.sort_by_key(|(p, _)| p.created);
+    planted.sort_by_key(|j| j.created);
+    // Everyone else arrives at an even pace, oldest first, so the decks deal in time order.
+    let mut ages: Vec<f64> = (planted.len()..contacts)
+        .map(|_| rng.uniform(0.0, HISTORY_HOURS))
+        .collect();
+    ages.sort_by(|a, b| b.total_cmp(a));
+    let mut arrivals = ages
+        .into_iter()
+        .map(|h| minus_business_hours(anchor, h))
+        .peekable();
+    let mut planted = planted.into_iter().peekable();
 
     let mut emails = HashSet::new();
-    let mut placed = Vec::with_capacity(contacts);
-    let mut deals = Vec::new();
-    let mut notes = Vec::new();
-    let sales = w.owners_in(Team::Sales);
-    let marketing = w.owners_in(Team::Marketing);
-    for (plan, _) in plans {
-        let company = &companies[rng.below(companies.len() as u64) as usize];
-        let id = w.insert_new(ObjType::Contacts, plan.created);
-        let sales_owner = plan.accepted.map(|_| *rng.pick(&sales));
-        let last_campaign = fill_contact(&mut w, &mut rng, id, &plan, company, &mut emails);
-        if let (Some(owner), Some(exited)) = (sales_owner, plan.exited) {
-            let c = w.get_mut(ObjType::Contacts, id).expect("just inserted");
-            if plan.fate == Fate::Nurture {
-                // Recycled leads go back to marketing.
-                c.set("hubspot_owner_id", rng.pick(&marketing).to_string());
-                c.set_ts("hubspot_owner_assigneddate", exited);
-                if rng.chance(0.85) {
-                    notes.push(seed_notes::recycle_note(&mut rng, id, owner, exited, &plan));
-                }
-            } else {
-                c.set("hubspot_owner_id", owner.to_string());
-                c.set_ts(
-                    "hubspot_owner_assigneddate",
-                    plan.accepted.unwrap_or(exited),
-                );
+    let mut extras = Extras::default();
+    loop {
+        let j = match (planted.peek(), arrivals.peek()) {
+            (Some(p), Some(&t)) if p.created <= t => planted.next(),
+            (_, Some(_)) => {
+                let t = arrivals.next().expect("peeked");
+                Some(journey::journey(&mut paths, &mut decks, t))
             }
-        } else if let Some(owner) = sales_owner {
-            let c = w.get_mut(ObjType::Contacts, id).expect("just inserted");
-            c.set("hubspot_owner_id", owner.to_string());
-            c.set_ts("hubspot_owner_assigneddate", plan.accepted.unwrap_or(now));
-        }
-        if let (Some(opp), Some(owner)) = (plan.opp, sales_owner) {
-            deals.push(deal_spec(&mut rng, id, owner, opp, &plan, company, now));
-        }
-        placed.push(Placed {
-            id,
-            plan,
-            sales_owner,
-            last_campaign,
-        });
+            (Some(_), None) => planted.next(),
+            (None, None) => None,
+        };
+        let Some(j) = j else { break };
+        let company = &companies[rng.below(companies.len() as u64) as usize];
+        place(
+            &mut w,
+            &mut rng,
+            (j, anchor),
+            company,
+            &mut emails,
+            &mut extras,
+        );
     }
 
-    deals.sort_by_key(|d| d.created);
-    for d in deals {
+    extras.deals.sort_by_key(|d| d.created);
+    for d in extras.deals {
         insert_deal(&mut w, d);
     }
-    notes.extend(seed_notes::feedback_notes(&mut root.fork(4), &placed, now));
-    notes.extend(seed_notes::plain_notes(&mut root.fork(5), &placed, now));
-    notes.sort_by_key(|n: &NoteSpec| n.ts);
-    for n in notes {
+    extras.notes.sort_by_key(|n| n.ts);
+    for n in extras.notes {
         seed_notes::insert(&mut w, n);
     }
-    w.rng = root.fork(6);
-    first_engagements(&mut w, &mut root.fork(7), &placed);
+    if !frozen {
+        let mut timeline = Timeline::new(decks, root.fork(6), anchor, contacts);
+        for (contact, e) in extras.future {
+            timeline.push(contact, e);
+        }
+        w.timeline = Some(timeline);
+    }
     w
 }
 
-/// `hs_sa_first_engagement_date` for every contact with sales activity. Runs last, on its
-/// own stream, so the rest of the world for a seed is what it was before this property.
-fn first_engagements(w: &mut World, rng: &mut Rng, placed: &[Placed]) {
-    for p in placed {
-        if let Some(at) = plan::first_activity(rng, &p.plan) {
-            let c = w.get_mut(ObjType::Contacts, p.id).expect("placed");
-            c.set_ts("hs_sa_first_engagement_date", at);
+/// Write one contact as its journey stands at the anchor; keep its deal, notes and future.
+fn place(
+    w: &mut World,
+    rng: &mut Rng,
+    (j, anchor): (Journey, DateTime<Utc>),
+    company: &Company,
+    emails: &mut HashSet<String>,
+    extras: &mut Extras,
+) {
+    let mut plan = Plan::at(&j, anchor);
+    plan.email = marketing_mail(rng, &plan, anchor);
+    let id = w.insert_new(ObjType::Contacts, plan.created);
+    let last_campaign = fill_contact(w, rng, id, &plan, company, emails);
+    let sales_owner = plan
+        .accepted
+        .map(|_| journey::choose(plan.accept_salt, &w.owners_in(Team::Sales)));
+    let owner = match (plan.fate, sales_owner) {
+        // Recycled leads go back to marketing.
+        (Fate::Nurture, _) => Some((
+            journey::choose(plan.exit_salt, &w.owners_in(Team::Marketing)),
+            plan.exited,
+        )),
+        (_, Some(owner)) => Some((owner, plan.accepted)),
+        _ => None,
+    };
+    if let Some((owner, Some(since))) = owner {
+        let c = w.get_mut(ObjType::Contacts, id).expect("just inserted");
+        c.set("hubspot_owner_id", owner.to_string());
+        c.set_ts("hubspot_owner_assigneddate", since);
+    }
+    if let (Some(opp), Some(deal), Some(owner)) = (plan.opp, &plan.deal, sales_owner) {
+        extras
+            .deals
+            .push(deal_spec(id, owner, opp, deal, &plan, company, anchor));
+    }
+    for e in j.events {
+        if e.at > anchor {
+            extras.future.push((id, e));
+            continue;
+        }
+        let body = match (e.step, sales_owner) {
+            (Step::Touch, Some(_)) => seed_notes::touch_note(e.salt),
+            (Step::Recycle, Some(_)) => seed_notes::recycle_note(e.salt, false),
+            (Step::Lose, Some(_)) => seed_notes::recycle_note(e.salt, true),
+            (Step::Feedback, Some(_)) => {
+                Some(seed_notes::feedback_note(e.salt, Some(last_campaign)))
+            }
+            _ => None,
+        };
+        if let (Some(body), Some(owner)) = (body, sales_owner) {
+            extras.notes.push(NoteSpec {
+                contact: id,
+                owner,
+                ts: e.at,
+                body,
+            });
         }
     }
+}
+
+/// The last marketing email: the nurture sequence's for recycled leads (or, for half of
+/// those not yet mailed, one sent while they were MQLs — it does not count for the SLA);
+/// for everyone else a newsletter some time since they arrived, for 70% of contacts.
+fn marketing_mail(rng: &mut Rng, plan: &Plan, anchor: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    if plan.fate == Fate::Nurture {
+        let before_recycle = plan
+            .mql
+            .zip(plan.exited)
+            .map(|(mql, exited)| plus_business_hours(mql, 2.0).min(exited));
+        return plan
+            .email
+            .or_else(|| before_recycle.filter(|_| rng.chance(0.5)));
+    }
+    if !rng.chance(0.7) {
+        return None;
+    }
+    let span = business_hours_between(plan.created, anchor);
+    Some(plus_business_hours(plan.created, rng.uniform(0.0, span)).min(anchor))
 }
 
 fn make_owners(w: &mut World, rng: &mut Rng) {
@@ -319,7 +378,9 @@ fn fill_contact(
         Fate::Customer if plan.evangelist.is_some() => ("evangelist", Some("CONNECTED")),
         Fate::Customer => ("customer", Some("CONNECTED")),
         Fate::Nurture => ("lead", Some("BAD_TIMING")),
-        Fate::Disqualified if rng.chance(0.3) => ("other", Some("UNQUALIFIED")),
+        Fate::Disqualified if journey::disqualified_as_other(plan.exit_salt) => {
+            ("other", Some("UNQUALIFIED"))
+        }
         Fate::Disqualified => ("marketingqualifiedlead", Some("UNQUALIFIED")),
     };
     c.set("lifecyclestage", stage);
@@ -337,79 +398,15 @@ fn fill_contact(
     if let Some(a) = plan.activity {
         c.set_ts("notes_last_contacted", a);
     }
+    if let Some(first) = plan.first_activity {
+        c.set_ts("hs_sa_first_engagement_date", first);
+    }
     if let Some(e) = plan.email {
         c.set_ts("hs_email_last_send_date", e);
     }
-    let latest = c
-        .props
-        .values()
-        .filter_map(|v| super::time::parse_ts(v))
-        .max();
-    let modified = latest.unwrap_or(plan.created);
+    // Every date written above is a milestone of the plan.
+    let modified = plan.latest();
     c.set_ts("lastmodifieddate", modified);
     c.updated_at = modified;
     last_c.0
-}
-
-fn deal_spec(
-    rng: &mut Rng,
-    contact: u64,
-    owner: u64,
-    opp: DateTime<Utc>,
-    plan: &Plan,
-    company: &Company,
-    now: DateTime<Utc>,
-) -> DealSpec {
-    let size_factor = match company.size {
-        "1-5" | "5-25" => 0.4,
-        "25-50" | "50-100" => 0.8,
-        "100-500" => 1.0,
-        "500-1000" | "1000-5000" => 2.0,
-        _ => 3.5,
-    };
-    let amount = ((rng.uniform(8_000.0, 60_000.0) * size_factor / 500.0).round() * 500.0) as i64;
-    let product = rng.pick(DEAL_PRODUCTS);
-    let (stage, close, lost_reason, modified) = match plan.closed {
-        Some(c) if plan.lost_deal => ("closedlost", c, Some(*rng.pick(LOST_REASONS)), c),
-        Some(c) => ("closedwon", c, None, c),
-        None => {
-            let open = [
-                "appointmentscheduled",
-                "qualifiedtobuy",
-                "presentationscheduled",
-                "decisionmakerboughtin",
-                "contractsent",
-            ];
-            let stage = open[rng.weighted(&[30, 25, 20, 15, 10])];
-            let moved = opp + (now - opp) / rng.range(1, 3) as i32;
-            (stage, now + Duration::days(rng.range(7, 90)), None, moved)
-        }
-    };
-    DealSpec {
-        contact,
-        owner,
-        created: opp,
-        name: format!("{} - {product}", company.name),
-        amount,
-        stage,
-        close,
-        lost_reason,
-        modified,
-    }
-}
-
-fn insert_deal(w: &mut World, d: DealSpec) {
-    let id = w.insert_new(ObjType::Deals, d.created);
-    let r = w.get_mut(ObjType::Deals, id).expect("just inserted");
-    r.set("dealname", d.name);
-    r.set("amount", d.amount.to_string());
-    r.set("dealstage", d.stage);
-    r.set("pipeline", "default");
-    r.set_ts("closedate", super::time::trunc_ms(d.close));
-    r.set("hubspot_owner_id", d.owner.to_string());
-    if let Some(reason) = d.lost_reason {
-        r.set("closed_lost_reason", reason);
-    }
-    w.touch(ObjType::Deals, id, d.modified);
-    w.associate(ObjType::Deals, id, ObjType::Contacts, d.contact);
 }

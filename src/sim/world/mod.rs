@@ -5,23 +5,25 @@
 //! The whole world sits behind one mutex in the server; nothing here is async.
 
 pub mod assoc;
+mod deals;
 mod evolve;
 mod evolve_deals;
 mod generate;
+mod journey;
 pub mod names;
 mod plan;
 pub mod schema;
 mod seed_notes;
 pub mod time;
+mod timeline;
 pub mod write;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::rng::Rng;
-pub use evolve::step as evolve_step;
 pub use generate::generate;
+pub use timeline::advance;
 
 /// The CRM object types the simulator serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -154,20 +156,20 @@ pub struct World {
     tables: [BTreeMap<u64, Record>; 3],
     next_id: [u64; 3],
     pub owners: Vec<Owner>,
-    pub rng: Rng,
     clock: Clock,
+    /// What is still to happen in a live world (`None` when frozen).
+    timeline: Option<timeline::Timeline>,
     /// When the portal was "set up": createdAt of pipelines and the like.
     pub portal_created: DateTime<Utc>,
 }
 
 impl World {
-    fn empty(seed: u64, now: DateTime<Utc>, frozen: bool) -> Self {
+    fn empty(now: DateTime<Utc>, frozen: bool) -> Self {
         let now = time::trunc_ms(now);
         World {
             tables: Default::default(),
             next_id: ObjType::ALL.map(ObjType::first_id),
             owners: Vec::new(),
-            rng: Rng::new(seed),
             clock: if frozen {
                 Clock::Frozen {
                     base: now,
@@ -176,6 +178,7 @@ impl World {
             } else {
                 Clock::Live { last: now }
             },
+            timeline: None,
             portal_created: now - Duration::days(730),
         }
     }
@@ -198,6 +201,19 @@ impl World {
             }
             Clock::Live { last } => {
                 let t = time::trunc_ms(Utc::now()).max(*last + Duration::milliseconds(1));
+                *last = t;
+                t
+            }
+        }
+    }
+
+    /// Time of a simulated event planned for `at`: `at` itself, unless a write already went
+    /// past it (then just after that write, so modified dates stay strictly increasing).
+    pub fn stamp_at(&mut self, at: DateTime<Utc>) -> DateTime<Utc> {
+        match &mut self.clock {
+            Clock::Frozen { .. } => self.stamp(),
+            Clock::Live { last } => {
+                let t = time::trunc_ms(at).max(*last + Duration::milliseconds(1));
                 *last = t;
                 t
             }
@@ -277,3 +293,5 @@ impl World {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_funnel;

@@ -3,14 +3,14 @@
 //! The first line of a note is a tag line tandem parses: `#feedback campaign="…" verdict=works`
 //! tells marketing how a campaign's message lands in real conversations, and
 //! `#recycle reason=no_budget` explains why a lead went back to nurture. Verdicts lean per
-//! campaign (some messages work, some do not) so the cockpit has a story to show.
+//! campaign (some messages work, some do not) so the cockpit has a story to show. Which
+//! touches leave a note, and what it says, comes from the step's salt, so a note reads the
+//! same whether its step was generated into history or replayed live.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
-use super::generate::Placed;
+use super::journey::{Draw, draws};
 use super::names::*;
-use super::plan::{Fate, Plan};
-use super::time::minus_business_hours;
 use super::{ObjType, World};
 use crate::sim::rng::Rng;
 
@@ -48,93 +48,27 @@ pub fn recycle_body(rng: &mut Rng, lost_deal: bool) -> String {
     format!("#recycle reason={reason}\n{text}")
 }
 
-pub fn recycle_note(
-    rng: &mut Rng,
-    contact: u64,
-    owner: u64,
-    at: DateTime<Utc>,
-    plan: &Plan,
-) -> NoteSpec {
-    NoteSpec {
-        contact,
-        owner,
-        ts: at,
-        body: recycle_body(rng, plan.lost_deal),
-    }
+/// The call note a sales touch leaves, if it leaves one (about one touch in eight).
+pub fn touch_note(salt: u64) -> Option<String> {
+    let mut rng = draws(salt, Draw::Note);
+    rng.chance(0.12).then(|| rng.pick(PLAIN_NOTES).to_string())
 }
 
-fn worked(placed: &[Placed]) -> Vec<&Placed> {
-    placed
-        .iter()
-        .filter(|p| p.sales_owner.is_some() && p.plan.accepted.is_some())
-        .collect()
+/// The `#recycle` note the seller leaves on most recycles.
+pub fn recycle_note(salt: u64, lost_deal: bool) -> Option<String> {
+    let mut rng = draws(salt, Draw::Note);
+    rng.chance(0.85).then(|| recycle_body(&mut rng, lost_deal))
 }
 
-/// 30–60 feedback notes spread over the last six weeks.
-pub fn feedback_notes(rng: &mut Rng, placed: &[Placed], now: DateTime<Utc>) -> Vec<NoteSpec> {
-    let pool = worked(placed);
-    if pool.is_empty() {
-        return Vec::new();
-    }
-    let count = (placed.len() / 60).clamp(30, 60);
-    (0..count)
-        .map(|_| {
-            let p = pool[rng.below(pool.len() as u64) as usize];
-            let campaign = if rng.chance(0.7) {
-                CAMPAIGNS
-                    .iter()
-                    .position(|c| c.0 == p.last_campaign)
-                    .unwrap_or(0)
-            } else {
-                rng.below(CAMPAIGNS.len() as u64) as usize
-            };
-            let from = p
-                .plan
-                .accepted
-                .expect("worked")
-                .max(now - Duration::days(42));
-            NoteSpec {
-                contact: p.id,
-                owner: p.sales_owner.expect("worked"),
-                ts: between(rng, from, now),
-                body: feedback_body(rng, campaign),
-            }
-        })
-        .collect()
-}
-
-/// Ordinary, untagged call notes on worked leads.
-pub fn plain_notes(rng: &mut Rng, placed: &[Placed], now: DateTime<Utc>) -> Vec<NoteSpec> {
-    let pool: Vec<_> = worked(placed)
-        .into_iter()
-        .filter(|p| p.plan.fate != Fate::Sal || p.plan.activity.is_some())
-        .collect();
-    if pool.is_empty() {
-        return Vec::new();
-    }
-    let count = (placed.len() / 40).clamp(10, 150);
-    (0..count)
-        .map(|_| {
-            let p = pool[rng.below(pool.len() as u64) as usize];
-            let from = p.plan.accepted.expect("worked");
-            let to = p.plan.exited.unwrap_or(now);
-            NoteSpec {
-                contact: p.id,
-                owner: p.sales_owner.expect("worked"),
-                ts: between(rng, from, to),
-                body: rng.pick(PLAIN_NOTES).to_string(),
-            }
-        })
-        .collect()
-}
-
-/// A moment in `[from, to)`, pulled back into business hours when that stays in range:
-/// reps write notes at their desks, not at 3 a.m.
-fn between(rng: &mut Rng, from: DateTime<Utc>, to: DateTime<Utc>) -> DateTime<Utc> {
-    let span = (to - from).num_milliseconds().max(1) as u64;
-    let t = from + Duration::milliseconds(rng.below(span) as i64);
-    let at_desk = minus_business_hours(t, rng.uniform(0.0, 0.5));
-    if at_desk >= from { at_desk } else { t }
+/// Feedback on the lead's last-touch campaign, or now and then on another one.
+pub fn feedback_note(salt: u64, last_campaign: Option<&str>) -> String {
+    let mut rng = draws(salt, Draw::Note);
+    let own = last_campaign.and_then(|c| CAMPAIGNS.iter().position(|x| x.0 == c));
+    let campaign = match own {
+        Some(i) if rng.chance(0.7) => i,
+        _ => rng.below(CAMPAIGNS.len() as u64) as usize,
+    };
+    feedback_body(&mut rng, campaign)
 }
 
 /// Store a note, link it to its contact, and bump the contact's `notes_last_updated`.

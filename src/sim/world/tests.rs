@@ -2,11 +2,16 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::time::business_hours_between;
-use super::{ObjType, Record, Team, World, evolve_step, generate};
+use super::journey::HISTORY_HOURS;
+use super::time::{business_hours_between, minus_business_hours};
+use super::{ObjType, Record, Team, World, advance, generate};
 
 fn now() -> DateTime<Utc> {
     "2026-11-16T08:00:00Z".parse().unwrap() // a Monday before opening: the hardest case
+}
+
+fn at(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
 }
 
 fn contacts(w: &World) -> Vec<&Record> {
@@ -35,7 +40,9 @@ fn same_seed_same_world() {
 #[test]
 fn timestamps_stay_in_the_past_and_in_order() {
     let w = generate(3, 2000, now(), true);
-    let horizon = now() - Duration::days(121);
+    // The history spans HISTORY_HOURS of business time: 25 weeks.
+    let horizon = minus_business_hours(now(), HISTORY_HOURS);
+    assert!(horizon >= now() - Duration::days(178));
     for c in contacts(&w) {
         assert!(
             c.created_at >= horizon && c.created_at <= now(),
@@ -114,13 +121,12 @@ fn planted_sla_breaches_hold_on_a_monday_morning() {
 
 #[test]
 fn a_live_world_keeps_moving() {
-    let start = Utc::now();
-    let mut w = generate(11, 300, start, false);
+    // A working day of a live 5,000-contact world, on simulated time.
+    let start = at("2026-11-16T09:00:00Z");
+    let mut w = generate(11, 5000, start, false);
     let before = w.table(ObjType::Contacts).len();
     let notes_before = w.table(ObjType::Notes).len();
-    for _ in 0..60 {
-        evolve_step(&mut w);
-    }
+    advance(&mut w, at("2026-11-16T17:00:00Z"));
     assert!(
         w.table(ObjType::Contacts).len() > before,
         "new inquiries arrive"
@@ -129,12 +135,13 @@ fn a_live_world_keeps_moving() {
         .into_iter()
         .filter(|c| c.updated_at > start)
         .collect();
-    assert!(changed.len() > 60);
+    assert!(changed.len() > 100, "{} changed", changed.len());
     assert!(
-        changed
-            .iter()
-            .any(|c| c.get("hs_lead_status") == Some("OPEN")
-                && c.ts("hubspot_owner_assigneddate").unwrap() > start)
+        changed.iter().any(|c| c
+            .ts("hubspot_owner_assigneddate")
+            .is_some_and(|t| t > start)
+            && c.get("hubspot_owner_id").is_some()),
+        "MQLs get accepted"
     );
     assert!(
         changed
@@ -143,7 +150,7 @@ fn a_live_world_keeps_moving() {
     );
     assert!(
         w.table(ObjType::Notes).len() > notes_before,
-        "feedback or recycle notes get written"
+        "call, feedback or recycle notes get written"
     );
     for c in &changed {
         assert_eq!(c.ts("lastmodifieddate"), Some(c.updated_at));
@@ -180,8 +187,8 @@ fn first_engagement_is_the_first_sales_activity() {
 
 #[test]
 fn first_activity_in_a_live_world_sets_first_engagement_once() {
-    let start = Utc::now();
-    let mut w = generate(11, 300, start, false);
+    let start = at("2026-11-16T09:00:00Z");
+    let mut w = generate(11, 2000, start, false);
     let before: Vec<(u64, Option<String>)> = contacts(&w)
         .iter()
         .map(|c| {
@@ -191,9 +198,7 @@ fn first_activity_in_a_live_world_sets_first_engagement_once() {
             )
         })
         .collect();
-    for _ in 0..80 {
-        evolve_step(&mut w);
-    }
+    advance(&mut w, at("2026-11-18T17:00:00Z"));
     let mut newly = 0;
     for (id, first_before) in before {
         let c = w.get(ObjType::Contacts, id).unwrap();
@@ -277,5 +282,53 @@ fn companies_before_the_pool_runs_out_are_the_historical_ones() {
             .expect("6,000 companies outgrow the pool");
         assert!(edge > 4_000, "numbering starts only when the pool is spent");
         assert_eq!(names[..edge], historical_company_names(seed, edge)[..]);
+    }
+}
+
+#[test]
+fn a_live_world_skips_the_steps_of_a_lead_a_client_moved() {
+    let start = at("2026-11-16T09:00:00Z");
+    let mut w = generate(5, 1000, start, false);
+    let unreviewed: Vec<u64> = contacts(&w)
+        .iter()
+        .filter(|c| {
+            c.get("lifecyclestage") == Some("marketingqualifiedlead")
+                && c.get("hubspot_owner_id").is_none()
+                && c.get("hs_lead_status").is_none_or(|s| s == "NEW")
+        })
+        .map(|c| c.id)
+        .collect();
+    assert!(unreviewed.len() >= 8, "{}", unreviewed.len());
+    // A client disqualifies one through the API before sales would have looked at it.
+    let moved = unreviewed[0];
+    let input = serde_json::json!({"hs_lead_status": "UNQUALIFIED"});
+    let changes = super::write::validate(
+        &w,
+        ObjType::Contacts,
+        Some(moved),
+        input.as_object().unwrap(),
+    )
+    .unwrap_or_else(|_| panic!("valid"));
+    let ts = w.stamp();
+    super::write::commit(&mut w, ObjType::Contacts, moved, changes, ts);
+    let written = w.get(ObjType::Contacts, moved).unwrap().updated_at;
+
+    advance(&mut w, at("2026-11-19T17:00:00Z"));
+    let c = w.get(ObjType::Contacts, moved).unwrap();
+    assert_eq!(c.get("hs_lead_status"), Some("UNQUALIFIED"));
+    assert_eq!(
+        c.get("hubspot_owner_id"),
+        None,
+        "its planned review was skipped"
+    );
+    assert_eq!(c.updated_at, written);
+    // The others were reviewed (accepted or rejected) as planned.
+    for id in &unreviewed[1..] {
+        let c = w.get(ObjType::Contacts, *id).unwrap();
+        assert!(
+            c.get("hs_lead_status").is_some_and(|s| s != "NEW"),
+            "{:?}",
+            c.props
+        );
     }
 }

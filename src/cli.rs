@@ -136,6 +136,10 @@ pub struct SimArgs {
     /// Generate the world relative to this instant and keep it frozen (RFC 3339).
     #[arg(long, value_parser = parse_instant)]
     pub now: Option<DateTime<Utc>>,
+    /// Start a live world here (RFC 3339, not in the future) instead of at the start of the
+    /// current hour: its history ends here, and it catches up to the clock on start.
+    #[arg(long, value_parser = parse_instant, conflicts_with = "now")]
+    pub start: Option<DateTime<Utc>>,
     /// Requests allowed per 10-second window before answering 429.
     #[arg(long, default_value_t = 190)]
     pub burst: u32,

@@ -106,6 +106,13 @@ async fn serve_sim(args: &SimArgs) -> ExitCode {
     opts.addr = args.addr;
     opts.token = args.token.clone();
     opts.now = args.now;
+    if args.start.is_some_and(|s| s > Utc::now()) {
+        return fail(
+            "--start is in the future; a live world starts now or earlier",
+            EXIT_USAGE,
+        );
+    }
+    opts.start = args.start;
     opts.burst_limit = args.burst;
     let handle = match sim::start(opts).await {
         Ok(h) => h,

@@ -412,11 +412,11 @@ impl<'a> Planner<'a> {
         }
     }
 
-    /// A nurture sequence of 3–6 emails; most start within two weeks, some are late (the
+    /// A nurture sequence of 3–6 emails; most start within a week or so, some are late (the
     /// `nurture_pickup` SLA). `first` fixes the first send.
     fn nurture(&mut self, recycled: DateTime<Utc>, first: Option<DateTime<Utc>>) {
         let wait = if self.rng.chance(0.75) {
-            self.days(1.0, 9.0)
+            self.days(0.2, 7.0)
         } else {
             self.days(11.0, 30.0)
         };

@@ -18,6 +18,49 @@ pub fn signed_hm(d: Duration) -> String {
     if secs < 0 { format!("-{body}") } else { body }
 }
 
+/// An SLA clock in words, the same in the cockpit, the report and `check`: `overdue 44d18`
+/// once breached, `due in 1h10` before. `remaining` is measured on the SLA's own clock
+/// (negative once overdue); a breached clock never reads as time left.
+pub fn sla_due(breached: bool, remaining: Duration) -> String {
+    let amount = signed_hm(remaining.abs());
+    if breached {
+        let over = if remaining <= Duration::zero() {
+            amount
+        } else {
+            "0h00".to_string()
+        };
+        format!("overdue {over}")
+    } else {
+        format!("due in {}", signed_hm(remaining.max(Duration::zero())))
+    }
+}
+
+/// `business` or `calendar`: which clock an SLA's time is counted on.
+pub fn clock_name(clock: crate::domain::sla::Clock) -> &'static str {
+    match clock {
+        crate::domain::sla::Clock::Business => "business",
+        crate::domain::sla::Clock::Calendar => "calendar",
+    }
+}
+
+/// An SLA's limit as written in the config: `4h`, `24h`, `14d`, `1h30m`. Days only on a
+/// calendar clock, where a day is a day; on a business clock `1d` would read as a workday.
+pub fn limit(d: Duration, clock: crate::domain::sla::Clock) -> String {
+    let secs = d.num_seconds();
+    let calendar = clock == crate::domain::sla::Clock::Calendar;
+    if calendar && secs > 0 && secs % 86_400 == 0 {
+        format!("{}d", secs / 86_400)
+    } else if secs % 3600 == 0 {
+        format!("{}h", secs / 3600)
+    } else if secs % 60 == 0 && secs > 3600 {
+        format!("{}h{}m", secs / 3600, secs % 3600 / 60)
+    } else if secs % 60 == 0 {
+        format!("{}m", secs / 60)
+    } else {
+        format!("{secs}s")
+    }
+}
+
 /// How long ago, coarsely: `12s`, `4m`, `2h`, `3d`. Never negative.
 pub fn age(d: Duration) -> String {
     let s = d.num_seconds().max(0);

@@ -427,3 +427,38 @@ fn data_dir_comes_from_the_file() {
     );
     assert_eq!(Config::builtin().data_dir, None);
 }
+
+#[test]
+fn min_sample_and_queue_are_read_and_checked() {
+    let builtin = Config::builtin();
+    assert_eq!(builtin.targets.min_sample, 10);
+    assert_eq!(builtin.slas[0].queue, "Sales queue");
+    assert_eq!(builtin.slas[2].queue, "Marketing queue");
+    // `[targets] min_sample` alone keeps every period's targets.
+    let c = Config::parse("c.toml", "[targets]\nmin_sample = 3\n").expect("valid");
+    assert_eq!(c.targets.min_sample, 3);
+    assert_eq!(c.targets.by_period, builtin.targets.by_period);
+    refused_at_value("[targets]\nmin_sample = 2.5\n", 2, "whole number");
+    let c = Config::parse(
+        "c.toml",
+        &sla_with("limit = \"14d\"\nqueue = \"Nurture desk\""),
+    )
+    .expect("valid");
+    assert_eq!(c.slas[0].queue, "Nurture desk");
+    let c = Config::parse("c.toml", &sla_with("limit = \"14d\"")).expect("valid");
+    assert_eq!(c.slas[0].queue, "Marketing queue", "the team's queue");
+    let empty = Config::parse("c.toml", &sla_with("limit = \"14d\"\nqueue = \" \""));
+    assert!(
+        empty
+            .unwrap_err()
+            .message
+            .contains("queue must not be empty")
+    );
+    let pace =
+        "[[sla]]\nid = \"v\"\nteam = \"marketing\"\npace = \"mqls_created\"\nqueue = \"x\"\n";
+    let err = Config::parse("c.toml", pace).unwrap_err();
+    assert!(
+        err.message.contains("takes no clock, stop or queue"),
+        "{err}"
+    );
+}

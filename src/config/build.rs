@@ -82,6 +82,9 @@ pub fn parse(path: &str, text: &str, base: Option<&Config>) -> Result<Config, Co
     };
 
     let mut targets = base.map(|b| b.targets.clone()).unwrap_or_default();
+    if let Some(n) = file.targets.min_sample {
+        targets.min_sample = usize::try_from(n.0).unwrap_or(usize::MAX);
+    }
     for (kind, written) in [
         (PeriodKind::Week, &file.targets.week),
         (PeriodKind::Month, &file.targets.month),
@@ -348,8 +351,8 @@ fn slas(
         let label = s.label.clone().unwrap_or_else(|| s.id.clone());
         match (&s.pace, &s.stage, &s.limit) {
             (Some(kpi), None, None) => {
-                if s.clock.is_some() || s.stop.is_some() {
-                    return Err(at("a pace SLA takes no clock or stop".into()));
+                if s.clock.is_some() || s.stop.is_some() || s.queue.is_some() {
+                    return Err(at("a pace SLA takes no clock, stop or queue".into()));
                 }
                 paces.push(PaceDef {
                     id: s.id.clone(),
@@ -388,6 +391,11 @@ fn slas(
                         Some(schema::Stop::SalesActivity) => StopWhen::SalesActivity,
                         Some(schema::Stop::MarketingTouch) => StopWhen::MarketingTouch,
                         Some(schema::Stop::LeavesStage) | None => StopWhen::LeavesStage,
+                    },
+                    queue: match s.queue.as_deref().map(str::trim) {
+                        Some("") => return Err(at("queue must not be empty".into())),
+                        Some(q) => q.to_string(),
+                        None => SlaDef::default_queue(s.team.0),
                     },
                 });
             }

@@ -137,12 +137,16 @@ pub struct Sla {
     pub clock: Option<Clock>,
     pub warn_at: Option<Spanned<Ratio>>,
     pub stop: Option<Stop>,
+    /// Who acts on a breached lead nobody on the team owns; default "<Team> queue".
+    pub queue: Option<String>,
     pub pace: Option<PaceKpi>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Targets {
+    /// Ratios and medians on fewer cases than this show "n too small" and are not judged.
+    pub min_sample: Option<Count>,
     pub week: Option<PeriodTargets>,
     pub month: Option<PeriodTargets>,
     pub quarter: Option<PeriodTargets>,

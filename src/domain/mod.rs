@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod attribution;
+pub mod breach;
 pub mod business_hours;
 pub mod catalog;
 pub mod coverage;

@@ -65,6 +65,18 @@ pub struct SlaDef {
     /// Fraction of the limit after which the timer is a warning.
     pub warn_at: f64,
     pub stop: StopWhen,
+    /// Who acts on a breached lead nobody on `team` owns (e.g. "Sales queue").
+    pub queue: String,
+}
+
+impl SlaDef {
+    /// The queue name when the config gives none: "Sales queue", "Marketing queue".
+    pub fn default_queue(team: Team) -> String {
+        match team {
+            Team::Sales => "Sales queue".into(),
+            Team::Marketing => "Marketing queue".into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -249,6 +261,21 @@ pub struct PaceStatus {
     pub target: f64,
 }
 
+/// `target` × the share of `[start, end)`'s business time elapsed by `now`: what a volume
+/// should have reached so far. 0 before the period's first business hour, the whole target
+/// from its last one on.
+pub fn pro_rated(
+    target: f64,
+    cal: &BusinessCalendar,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> f64 {
+    let total = cal.between(start, end).num_seconds().max(1) as f64;
+    let elapsed = cal.between(start, now.min(end)).num_seconds().max(0) as f64;
+    target * elapsed / total
+}
+
 /// How `actual` compares with `target` pro-rated over `[start, end)` at `now`.
 pub fn pace(
     def: &PaceDef,
@@ -259,9 +286,7 @@ pub fn pace(
     end: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> PaceStatus {
-    let total = cal.between(start, end).num_seconds().max(1) as f64;
-    let elapsed = cal.between(start, now.min(end)).num_seconds().max(0) as f64;
-    let expected = target * elapsed / total;
+    let expected = pro_rated(target, cal, start, end, now);
     let state = if actual >= expected {
         SlaState::Running
     } else if actual >= expected * def.warn_at {

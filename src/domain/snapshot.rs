@@ -63,7 +63,8 @@ pub struct Snapshot {
     /// Lead index → its most urgent timer.
     pub timer_of_lead: HashMap<usize, usize>,
     pub kpis: Vec<Kpi>,
-    /// Per KPI id, its value over the last [`HISTORY`] periods, oldest first.
+    /// Per KPI id, its value over the last [`HISTORY`] periods, oldest first (none where the
+    /// sample was too small).
     pub kpi_history: HashMap<&'static str, Vec<Option<f64>>>,
     /// Open pipeline by campaign, for every attribution model.
     pub attribution: Vec<Attributed>,
@@ -143,11 +144,11 @@ impl Snapshot {
         for back in (1..HISTORY).rev() {
             let past = Period::previous(input.period, now, back);
             for k in kpi::compute(&kpi_input, past, input.targets) {
-                history.entry(k.id).or_default().push(k.value.scalar());
+                history.entry(k.id).or_default().push(k.shown());
             }
         }
         for k in &snap.kpis {
-            history.entry(k.id).or_default().push(k.value.scalar());
+            history.entry(k.id).or_default().push(k.shown());
         }
         snap.kpi_history = history;
         snap.attribution = attribute(input, &lead_index);

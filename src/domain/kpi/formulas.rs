@@ -4,13 +4,47 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::{Better, Kpi, KpiInput, KpiValue, MARKETING_CHANNELS, Period, Targets};
+use super::{Better, Kpi, KpiInput, KpiValue, MARKETING_CHANNELS, Parts, Period, Targets};
 use crate::domain::lead::{Deal, DealStage, Lead};
-use crate::domain::sla::SlaState;
+use crate::domain::sla::{SlaState, pro_rated};
 use crate::domain::stage::{Stage, Team};
 
-fn ratio(num: usize, den: usize) -> KpiValue {
-    KpiValue::Ratio((den > 0).then(|| num as f64 / den as f64))
+/// A share of counted cases, with what it divides.
+struct Share {
+    value: KpiValue,
+    parts: Parts,
+    n: usize,
+}
+
+fn share(num: usize, den: usize, num_is: &'static str, den_is: &'static str) -> Share {
+    Share {
+        value: KpiValue::Ratio((den > 0).then(|| num as f64 / den as f64)),
+        parts: Parts {
+            num: num as f64,
+            den: den as f64,
+            num_is,
+            den_is,
+            money: false,
+        },
+        n: den,
+    }
+}
+
+/// Sales accepted the lead: it is in SAL or a later sales stage now, or an SQL, opportunity
+/// or customer date shows it got that far. An owner alone is not acceptance: HubSpot stamps
+/// `hubspot_owner_assigneddate` on any assignment, so a lead recycled from MQL keeps one.
+pub fn accepted(lead: &Lead) -> bool {
+    let d = &lead.dates;
+    matches!(
+        lead.stage,
+        Some(Stage::Sal | Stage::Sql | Stage::Opportunity | Stage::Customer)
+    ) || d.sql.or(d.opportunity).or(d.customer).is_some()
+}
+
+/// When an [`accepted`] lead was accepted: its owner date (`None` for a lead that is not
+/// accepted, or whose owner date is unknown).
+pub fn accepted_at(lead: &Lead) -> Option<DateTime<Utc>> {
+    lead.dates.accepted.filter(|_| accepted(lead))
 }
 
 fn median(mut xs: Vec<Duration>) -> Option<Duration> {
@@ -32,7 +66,7 @@ fn reached(lead: &Lead, stage: Stage) -> Option<DateTime<Utc>> {
     match stage {
         Stage::Inquiry => d.created,
         Stage::Mql => d.mql,
-        Stage::Sal => d.accepted,
+        Stage::Sal => accepted_at(lead),
         Stage::Sql => d.sql,
         Stage::Opportunity => d.opportunity,
         Stage::Customer => d.customer,
@@ -83,8 +117,94 @@ impl<'a> Deals<'a> {
     }
 }
 
+/// One KPI as computed, before its targets are looked up.
+struct Figure {
+    id: &'static str,
+    team: Option<Team>,
+    label: &'static str,
+    value: KpiValue,
+    better: Better,
+    parts: Option<Parts>,
+    n: Option<usize>,
+    n_is: &'static str,
+    /// Accrues over the period, so it is judged on its target pro-rated to now.
+    accrues: bool,
+}
+
+impl Figure {
+    fn new(
+        id: &'static str,
+        team: Option<Team>,
+        label: &'static str,
+        value: KpiValue,
+        better: Better,
+    ) -> Self {
+        Self {
+            id,
+            team,
+            label,
+            value,
+            better,
+            parts: None,
+            n: None,
+            n_is: "",
+            accrues: false,
+        }
+    }
+
+    fn share(id: &'static str, team: Option<Team>, label: &'static str, s: Share) -> Self {
+        Self {
+            parts: Some(s.parts),
+            n: Some(s.n),
+            n_is: s.parts.den_is,
+            ..Self::new(id, team, label, s.value, Better::Higher)
+        }
+    }
+
+    fn sample(mut self, n: usize, n_is: &'static str) -> Self {
+        self.n = Some(n);
+        self.n_is = n_is;
+        self
+    }
+}
+
 /// Compute every KPI over `period`, with targets from the config.
 pub fn compute(input: &KpiInput<'_>, period: Period, targets: &Targets) -> Vec<Kpi> {
+    let cal = input.calendar;
+    let goal = match targets.get(period.kind, "revenue") {
+        Some(KpiValue::Money(m)) => Some(m),
+        _ => None,
+    };
+    figures(input, period, goal)
+        .into_iter()
+        .map(|f| {
+            let target = targets.get(period.kind, f.id);
+            let target_by_now = match target {
+                Some(KpiValue::Count(t)) if f.accrues => {
+                    let expected = pro_rated(t as f64, cal, period.start, period.end, input.now);
+                    Some(KpiValue::Count(expected.ceil() as u64))
+                }
+                _ => None,
+            };
+            Kpi {
+                id: f.id,
+                team: f.team,
+                label: f.label,
+                value: f.value,
+                target,
+                target_by_now,
+                better: f.better,
+                parts: f.parts,
+                n: f.n,
+                n_is: f.n_is,
+                min_sample: targets.min_sample,
+            }
+        })
+        .collect()
+}
+
+/// `goal`: the period's revenue target, for pipeline coverage.
+fn figures(input: &KpiInput<'_>, period: Period, goal: Option<f64>) -> Vec<Figure> {
     let leads = input.leads;
     let by_id: HashMap<&str, &Lead> = leads.iter().map(|l| (l.id.as_str(), l)).collect();
     let deals = Deals::new(input.deals, input.deal_stages);
@@ -96,16 +216,6 @@ pub fn compute(input: &KpiInput<'_>, period: Period, targets: &Targets) -> Vec<K
     };
     let cal = input.calendar;
     let mut out = Vec::new();
-    let mut push = |id: &'static str, team: Option<Team>, label: &'static str, value, better| {
-        out.push(Kpi {
-            id,
-            team,
-            label,
-            value,
-            target: targets.get(period.kind, id),
-            better,
-        })
-    };
     use Better::*;
 
     // ── Marketing ──
@@ -114,30 +224,29 @@ pub fn compute(input: &KpiInput<'_>, period: Period, targets: &Targets) -> Vec<K
         .filter(|l| period.contains(l.dates.mql))
         .collect();
     let mkt = Some(Team::Marketing);
-    push(
-        "mqls_created",
-        mkt,
-        "MQLs created",
-        KpiValue::Count(mqls.len() as u64),
-        Higher,
-    );
+    out.push(Figure {
+        accrues: true,
+        ..Figure::new(
+            "mqls_created",
+            mkt,
+            "MQLs created",
+            KpiValue::Count(mqls.len() as u64),
+            Higher,
+        )
+    });
 
+    // The same acceptance as conv. MQL→SAL, over the MQLs sales has decided on.
     let left_mql: Vec<&&Lead> = mqls
         .iter()
         .filter(|l| l.stage != Some(Stage::Mql))
         .collect();
-    let accepted = left_mql
-        .iter()
-        .filter(|l| l.dates.accepted.is_some() || reached(l, Stage::Sql).is_some())
-        .filter(|l| !matches!(l.stage, Some(Stage::Disqualified | Stage::Inquiry)))
-        .count();
-    push(
+    let accepted_n = left_mql.iter().filter(|l| accepted(l)).count();
+    out.push(Figure::share(
         "mql_acceptance",
         mkt,
         "MQL→SAL accepted",
-        ratio(accepted, left_mql.len()),
-        Higher,
-    );
+        share(accepted_n, left_mql.len(), "accepted", "MQLs out of mql"),
+    ));
 
     let (mut sourced, mut touched) = (0.0, 0.0);
     for deal in deals.open() {
@@ -157,20 +266,20 @@ pub fn compute(input: &KpiInput<'_>, period: Period, targets: &Targets) -> Vec<K
             touched += deal.amount;
         }
     }
-    push(
+    out.push(Figure::new(
         "sourced_pipeline",
         mkt,
         "sourced pipeline",
         KpiValue::Money(sourced),
         Higher,
-    );
-    push(
+    ));
+    out.push(Figure::new(
         "touched_pipeline",
         mkt,
         "touched pipeline",
         KpiValue::Money(touched),
         Higher,
-    );
+    ));
 
     let recycled: Vec<&Lead> = leads
         .iter()
@@ -180,13 +289,17 @@ pub fn compute(input: &KpiInput<'_>, period: Period, targets: &Targets) -> Vec<K
         .iter()
         .filter(|l| l.dates.last_marketing_touch > l.dates.inquiry)
         .count();
-    push(
+    out.push(Figure::share(
         "nurture_pickup",
         mkt,
         "nurture pickup",
-        ratio(picked_up, recycled.len()),
-        Higher,
-    );
+        share(
+            picked_up,
+            recycled.len(),
+            "touched",
+            "leads recycled to nurture",
+        ),
+    ));
 
     // ── Sales ──
     let sls = Some(Team::Sales);
@@ -196,77 +309,90 @@ pub fn compute(input: &KpiInput<'_>, period: Period, targets: &Targets) -> Vec<K
         .filter_map(|l| Some(cal.between(l.dates.mql?, l.dates.first_sales_activity?)))
         .filter(|d| *d >= Duration::zero())
         .collect();
-    push(
-        "speed_to_lead",
-        sls,
-        "speed to lead (med)",
-        KpiValue::Duration(median(speed)),
-        Lower,
+    let n = speed.len();
+    out.push(
+        Figure::new(
+            "speed_to_lead",
+            sls,
+            "speed to lead (med)",
+            KpiValue::Duration(median(speed)),
+            Lower,
+        )
+        .sample(n, "leads first contacted"),
     );
 
     let accepted_in: Vec<&Lead> = leads
         .iter()
-        .filter(|l| period.contains(l.dates.accepted))
+        .filter(|l| period.contains(accepted_at(l)))
         .collect();
     let left_sal: Vec<&&Lead> = accepted_in
         .iter()
         .filter(|l| l.stage != Some(Stage::Sal))
         .collect();
     let to_sql = left_sal.iter().filter(|l| l.dates.sql.is_some()).count();
-    push(
+    out.push(Figure::share(
         "sal_to_sql",
         sls,
         "SAL→SQL",
-        ratio(to_sql, left_sal.len()),
-        Higher,
-    );
+        share(to_sql, left_sal.len(), "reached SQL", "SALs out of sal"),
+    ));
 
     let (won, lost) = deals.closed_in(&period);
-    push(
+    out.push(Figure::share(
         "win_rate",
         sls,
         "win rate",
-        ratio(won.len(), won.len() + lost.len()),
-        Higher,
-    );
+        share(won.len(), won.len() + lost.len(), "won", "closed deals"),
+    ));
 
     let cycles: Vec<Duration> = won
         .iter()
         .filter_map(|d| Some(d.close_date? - d.created_at?))
         .filter(|d| *d >= Duration::zero())
         .collect();
-    push(
-        "sales_cycle",
-        sls,
-        "sales cycle (med)",
-        KpiValue::Duration(median(cycles)),
-        Lower,
+    let n = cycles.len();
+    out.push(
+        Figure::new(
+            "sales_cycle",
+            sls,
+            "sales cycle (med)",
+            KpiValue::Duration(median(cycles)),
+            Lower,
+        )
+        .sample(n, "won deals"),
     );
 
+    // Coverage: only pipeline that is due to close in the period can cover what is left of
+    // its goal; deals closing months out cannot.
     let open_amount: f64 = deals.open().map(|d| d.amount).sum();
+    // A fold from +0.0: an empty f64 sum is -0.0, which would print as "-0.0×".
+    let closing = deals
+        .open()
+        .filter(|d| period.contains(d.close_date))
+        .fold(0.0, |sum, d| sum + d.amount);
     let won_amount: f64 = won.iter().map(|d| d.amount).sum();
-    let coverage = targets
-        .get(period.kind, "revenue")
-        .and_then(|t| match t {
-            KpiValue::Money(m) => Some(m),
-            _ => None,
-        })
-        .map(|goal| {
-            let remaining = goal - won_amount;
-            if remaining <= 0.0 {
-                f64::INFINITY
-            } else {
-                open_amount / remaining
-            }
-        })
+    let to_reach = goal
+        .map(|goal| goal - won_amount)
+        .filter(|left| *left > 0.0);
+    let coverage = to_reach
+        .map(|left| closing / left)
         .filter(|c| c.is_finite());
-    push(
-        "pipeline_coverage",
-        sls,
-        "pipeline coverage",
-        KpiValue::Multiple(coverage),
-        Higher,
-    );
+    out.push(Figure {
+        parts: to_reach.map(|left| Parts {
+            num: closing,
+            den: left,
+            num_is: "closing this period",
+            den_is: "still to win",
+            money: true,
+        }),
+        ..Figure::new(
+            "pipeline_coverage",
+            sls,
+            "pipeline coverage",
+            KpiValue::Multiple(coverage),
+            Higher,
+        )
+    });
 
     // ── Shared ──
     let funnel = [
@@ -278,28 +404,52 @@ pub fn compute(input: &KpiInput<'_>, period: Period, targets: &Targets) -> Vec<K
         Stage::Customer,
     ];
     let conv_ids = [
-        ("conv_inquiry_mql", "conv. inquiry→MQL"),
-        ("conv_mql_sal", "conv. MQL→SAL"),
-        ("conv_sal_sql", "conv. SAL→SQL"),
-        ("conv_sql_opportunity", "conv. SQL→opp"),
-        ("conv_opportunity_customer", "conv. opp→customer"),
+        (
+            "conv_inquiry_mql",
+            "conv. inquiry→MQL",
+            "became MQLs",
+            "inquiries",
+        ),
+        ("conv_mql_sal", "conv. MQL→SAL", "accepted", "MQLs"),
+        ("conv_sal_sql", "conv. SAL→SQL", "reached SQL", "SALs"),
+        (
+            "conv_sql_opportunity",
+            "conv. SQL→opp",
+            "reached opportunity",
+            "SQLs",
+        ),
+        (
+            "conv_opportunity_customer",
+            "conv. opp→customer",
+            "became customers",
+            "opportunities",
+        ),
     ];
-    for (pair, (id, label)) in funnel.windows(2).zip(conv_ids) {
+    for (pair, (id, label, num_is, den_is)) in funnel.windows(2).zip(conv_ids) {
         let entered: Vec<&Lead> = leads
             .iter()
             .filter(|l| period.contains(reached(l, pair[0])))
             .collect();
+        // Reaching SAL is acceptance, dated or not: the same leads as in mql_acceptance.
         let moved = entered
             .iter()
-            .filter(|l| reached(l, pair[1]).is_some())
+            .filter(|l| match pair[1] {
+                Stage::Sal => accepted(l),
+                later => reached(l, later).is_some(),
+            })
             .count();
-        push(id, None, label, ratio(moved, entered.len()), Higher);
+        out.push(Figure::share(
+            id,
+            None,
+            label,
+            share(moved, entered.len(), num_is, den_is),
+        ));
     }
 
     // Velocity: open opportunities × win rate × average deal size ÷ average cycle (days).
     let open: Vec<&Deal> = deals.open().collect();
-    let win_rate =
-        (won.len() + lost.len() > 0).then(|| won.len() as f64 / (won.len() + lost.len()) as f64);
+    let closed = won.len() + lost.len();
+    let win_rate = (closed > 0).then(|| won.len() as f64 / closed as f64);
     let avg_size = (!open.is_empty()).then(|| open_amount / open.len() as f64);
     let avg_cycle_days = {
         let days: Vec<f64> = won
@@ -313,12 +463,16 @@ pub fn compute(input: &KpiInput<'_>, period: Period, targets: &Targets) -> Vec<K
         (Some(w), Some(s), Some(c)) => KpiValue::MoneyPerDay(Some(open.len() as f64 * w * s / c)),
         _ => KpiValue::MoneyPerDay(None),
     };
-    push(
-        "pipeline_velocity",
-        None,
-        "pipeline velocity",
-        velocity,
-        Higher,
+    // It rests on the period's win rate: as few cases as that.
+    out.push(
+        Figure::new(
+            "pipeline_velocity",
+            None,
+            "pipeline velocity",
+            velocity,
+            Higher,
+        )
+        .sample(closed, "closed deals"),
     );
 
     let leaking = input
@@ -328,12 +482,12 @@ pub fn compute(input: &KpiInput<'_>, period: Period, targets: &Targets) -> Vec<K
         .map(|t| t.lead_id.as_str())
         .collect::<std::collections::HashSet<_>>()
         .len();
-    push(
+    out.push(Figure::new(
         "funnel_leakage",
         None,
         "funnel leakage",
         KpiValue::Count(leaking as u64),
         Lower,
-    );
+    ));
     out
 }

@@ -4,12 +4,14 @@ mod formulas;
 mod period;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_judging;
 
 use std::collections::BTreeMap;
 
 use chrono::Duration;
 
-pub use formulas::compute;
+pub use formulas::{accepted, accepted_at, compute};
 pub use period::{Period, PeriodKind};
 
 use super::business_hours::BusinessCalendar;
@@ -38,6 +40,18 @@ pub enum Better {
     Lower,
 }
 
+/// What a ratio divides, as counted: `num` of `den`, and what each counts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Parts {
+    pub num: f64,
+    pub den: f64,
+    /// What the numerator counts ("won"); the denominator ("closed deals").
+    pub num_is: &'static str,
+    pub den_is: &'static str,
+    /// Amounts of money rather than counts (pipeline coverage).
+    pub money: bool,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Kpi {
     pub id: &'static str,
@@ -45,19 +59,56 @@ pub struct Kpi {
     pub team: Option<Team>,
     pub label: &'static str,
     pub value: KpiValue,
+    /// The period's target, as configured.
     pub target: Option<KpiValue>,
+    /// For a KPI that accrues over the period (MQLs created): the target pro-rated to the
+    /// business time elapsed by now, rounded up to a whole count. The value is judged on it.
+    pub target_by_now: Option<KpiValue>,
     pub better: Better,
+    /// Numerator and denominator of a ratio (and of pipeline coverage).
+    pub parts: Option<Parts>,
+    /// How many cases the figure rests on: a ratio's denominator, a median's count of
+    /// values. `None` for sums and counts, which are not samples.
+    pub n: Option<usize>,
+    /// What those cases are ("won deals"), for people reading `n`.
+    pub n_is: &'static str,
+    /// Below this `n` the figure is "n too small" and never judged.
+    pub min_sample: usize,
 }
 
 impl Kpi {
-    /// Whether the value meets its target; `None` without a target or a value, and for a
-    /// value that is not a finite number (invalid data is never on target).
+    /// Too few cases to read anything into (`[targets] min_sample`). No case at all is
+    /// not "too few": there is no value to hide.
+    pub fn too_small(&self) -> bool {
+        self.n.is_some_and(|n| n > 0 && n < self.min_sample)
+    }
+
+    /// What the value is judged against: the pro-rated target if it accrues, else the target.
+    pub fn judged_target(&self) -> Option<KpiValue> {
+        self.target_by_now.or(self.target)
+    }
+
+    /// Whether the value meets its target; `None` without a target or a value, on too
+    /// small a sample, and for a value that is not a finite number (invalid data is never
+    /// on target).
     pub fn on_target(&self) -> Option<bool> {
-        let (v, t) = (scalar(self.value)?, scalar(self.target?)?);
+        if self.too_small() {
+            return None;
+        }
+        let (v, t) = (scalar(self.value)?, scalar(self.judged_target()?)?);
         Some(match self.better {
             Better::Higher => v >= t,
             Better::Lower => v <= t,
         })
+    }
+
+    /// The value as one number if it is worth showing: none on too small a sample.
+    pub fn shown(&self) -> Option<f64> {
+        if self.too_small() {
+            None
+        } else {
+            self.value.scalar()
+        }
     }
 }
 
@@ -96,10 +147,13 @@ pub const MARKETING_CHANNELS: [&str; 8] = [
 /// KPI id → target, for one period kind.
 pub type PeriodTargets = BTreeMap<String, KpiValue>;
 
-/// The targets both teams agreed on, per period kind.
+/// The targets both teams agreed on, per period kind, and the smallest sample judged.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Targets {
     pub by_period: BTreeMap<PeriodKind, PeriodTargets>,
+    /// Ratios and medians resting on fewer cases show "n too small" and are not judged
+    /// (0: always judged).
+    pub min_sample: usize,
 }
 
 impl Targets {

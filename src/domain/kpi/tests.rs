@@ -197,11 +197,15 @@ fn sales_kpis() {
         value(&kpis, "sales_cycle"),
         KpiValue::Duration(Some(Duration::days(10)))
     );
-    // Open 1500 ÷ (1200 goal − 700 won) = 3.0×.
+    // Both open deals close on 30 December, after the week: none of the $1500 open covers
+    // the 1200 goal − 700 won = 500 still to win.
     assert_eq!(
         value(&kpis, "pipeline_coverage"),
-        KpiValue::Multiple(Some(3.0))
+        KpiValue::Multiple(Some(0.0))
     );
+    let coverage = kpis.iter().find(|k| k.id == "pipeline_coverage").unwrap();
+    let parts = coverage.parts.unwrap();
+    assert_eq!((parts.num, parts.den, parts.money), (0.0, 500.0, true));
 }
 
 #[test]

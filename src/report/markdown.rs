@@ -4,11 +4,12 @@ use std::fmt::Write;
 
 use chrono::{Datelike, Duration};
 
-use super::{KpiOut, Report};
-use crate::units::{count, money, percent, signed_hm};
+use super::{BreachOut, KpiOut, Report};
+use crate::domain::sla::Clock;
+use crate::units::{count, limit, money, percent, signed_hm, sla_due};
 
-/// Breach rows shown before "… and N more".
-const BREACH_ROWS: usize = 25;
+/// Rows shown per SLA before "… and N more", so every team's and SLA's breaches show.
+const BREACH_ROWS: usize = 10;
 
 /// Remote text on one line: any line break would end a table row or a check line early.
 fn line(s: &str) -> String {
@@ -47,6 +48,54 @@ fn mark(k: &KpiOut) -> &'static str {
         Some(false) => "▼ off",
         None => "",
     }
+}
+
+/// The value, or "n too small" when there are too few cases to read it.
+fn kpi_value(k: &KpiOut) -> String {
+    if k.too_small && k.value.is_some() {
+        "n too small".into()
+    } else {
+        value(k.unit, k.value)
+    }
+}
+
+/// The target; for one that accrues, what is due by now first: `58 by now (60)`.
+fn kpi_target(k: &KpiOut) -> String {
+    match k.target_by_now {
+        Some(by_now) => format!(
+            "{} by now ({})",
+            value(k.unit, Some(by_now)),
+            value(k.unit, k.target)
+        ),
+        None => value(k.unit, k.target),
+    }
+}
+
+/// What the figure rests on: `12/40` for a ratio, `n=7` for a median.
+fn kpi_n(k: &KpiOut) -> String {
+    match (k.numerator, k.denominator, k.n) {
+        (Some(num), Some(den), _) if k.unit == "multiple" => {
+            format!("{}/{}", money(num), money(den))
+        }
+        (Some(num), Some(den), _) => format!("{num:.0}/{den:.0}"),
+        (_, _, Some(n)) => format!("n={n}"),
+        _ => String::new(),
+    }
+}
+
+/// The SLA's limit as the config writes it: `4h`, `14d`.
+fn limit_text(b: &BreachOut) -> String {
+    let clock = if b.clock == "calendar" {
+        Clock::Calendar
+    } else {
+        Clock::Business
+    };
+    limit(Duration::seconds(b.limit_seconds), clock)
+}
+
+/// `overdue 54h58` / `due in 0h40`, as in the cockpit.
+fn due(b: &BreachOut) -> String {
+    sla_due(b.state == "breached", Duration::seconds(-b.overdue_seconds))
 }
 
 pub fn to_markdown(r: &Report) -> String {
@@ -95,18 +144,27 @@ pub fn to_markdown(r: &Report) -> String {
         let _ = writeln!(out, "\n{} leads match no stage rule.", count(r.unmapped));
     }
 
-    out.push_str("\n### KPIs\n\n| team | KPI | value | target | |\n|---|---|---:|---:|---|\n");
+    out.push_str(
+        "\n### KPIs\n\n| team | KPI | value | target | | n |\n|---|---|---:|---:|---|---:|\n",
+    );
     for k in &r.kpis {
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} |",
             k.team,
             k.label,
-            value(k.unit, k.value),
-            value(k.unit, k.target),
-            mark(k)
+            kpi_value(k),
+            kpi_target(k),
+            mark(k),
+            kpi_n(k)
         );
     }
+    let _ = writeln!(
+        out,
+        "\nn: what a ratio divides (numerator/denominator) or how many values a median has; \
+         below {} it is \"n too small\" and not judged.",
+        r.min_sample
+    );
 
     let breached = r.breaches.iter().filter(|b| b.state == "breached").count();
     let warnings = r.breaches.len() - breached;
@@ -117,22 +175,42 @@ pub fn to_markdown(r: &Report) -> String {
     if r.breaches.is_empty() {
         out.push_str("Every promise is being kept.\n");
     } else {
-        out.push_str("| | SLA | lead | owner | stage | overdue |\n|---|---|---|---|---|---:|\n");
-        for b in r.breaches.iter().take(BREACH_ROWS) {
+        out.push_str(
+            "By the team that must act, most urgent first (overdue as a share of the SLA's limit).\n",
+        );
+    }
+    // The report lists breaches grouped already; a new group starts where the SLA changes.
+    let mut rest = &r.breaches[..];
+    while let Some(first) = rest.first() {
+        let len = rest.iter().take_while(|b| b.sla == first.sla).count();
+        let (group, tail) = rest.split_at(len);
+        rest = tail;
+        let breached = group.iter().filter(|b| b.state == "breached").count();
+        let _ = writeln!(
+            out,
+            "\n#### {} · {} (`{}`, {} {} time) · {breached} breached, {} warnings\n",
+            first.team,
+            cell(&first.sla_label),
+            first.sla,
+            limit_text(first),
+            first.clock,
+            group.len() - breached
+        );
+        out.push_str("| | lead | to act | stage | |\n|---|---|---|---|---|\n");
+        for b in group.iter().take(BREACH_ROWS) {
             let icon = if b.state == "breached" { "✖" } else { "⚠" };
             let _ = writeln!(
                 out,
-                "| {icon} | {} | {} ({}) | {} | {} | {} |",
-                b.sla,
+                "| {icon} | {} ({}) | {} | {} | {} |",
                 cell(&b.lead),
                 cell(&b.company),
-                cell(b.owner.as_deref().unwrap_or("—")),
+                cell(&b.acts),
                 b.stage,
-                signed_hm(Duration::seconds(b.overdue_seconds)),
+                due(b),
             );
         }
-        if r.breaches.len() > BREACH_ROWS {
-            let _ = writeln!(out, "\n… and {} more.", r.breaches.len() - BREACH_ROWS);
+        if group.len() > BREACH_ROWS {
+            let _ = writeln!(out, "\n… and {} more.", group.len() - BREACH_ROWS);
         }
     }
     if !r.paces.is_empty() {
@@ -145,8 +223,14 @@ pub fn to_markdown(r: &Report) -> String {
             };
             let _ = writeln!(
                 out,
-                "- {icon} {}: {:.0} {} so far, {:.0} expected by now (target {:.0})",
-                p.sla, p.actual, p.kpi, p.expected, p.target
+                "- {icon} {} · {} (`{}`): {:.0} {} so far, {:.0} expected by now (target {:.0})",
+                p.team,
+                line(&p.sla_label),
+                p.sla,
+                p.actual,
+                p.kpi,
+                p.expected.ceil(),
+                p.target
             );
         }
     }
@@ -168,26 +252,35 @@ pub fn to_markdown(r: &Report) -> String {
     out
 }
 
-/// One line per breached promise, for `tandem check`.
+/// One line per breached promise, for `tandem check`, most urgent first within each team.
 pub fn to_check_text(r: &Report) -> String {
     let mut out = String::new();
     for b in r.breaches.iter().filter(|b| b.state == "breached") {
         let _ = writeln!(
             out,
-            "✖ {} {} ({}) owner {} stage {}: {} overdue",
+            "✖ {} ({}, {}): {} ({}) in {}, {} to act, {} {} time",
             b.sla,
+            line(&b.sla_label),
+            b.team,
             line(&b.lead),
             line(&b.company),
-            line(b.owner.as_deref().unwrap_or("—")),
             b.stage,
-            signed_hm(Duration::seconds(b.overdue_seconds)),
+            line(&b.acts),
+            due(b),
+            b.clock,
         );
     }
     for p in r.paces.iter().filter(|p| p.state == "breached") {
         let _ = writeln!(
             out,
-            "✖ {}: {:.0} {} so far, {:.0} expected by now",
-            p.sla, p.actual, p.kpi, p.expected
+            "✖ {} ({}, {}): {:.0} {} so far, {:.0} expected by now (target {:.0})",
+            p.sla,
+            line(&p.sla_label),
+            p.team,
+            p.actual,
+            p.kpi,
+            p.expected.ceil(),
+            p.target
         );
     }
     out

@@ -15,10 +15,12 @@ pub use markdown::{to_check_text, to_markdown};
 
 use crate::config::Config;
 use crate::domain::Stage;
+use crate::domain::breach::{Filter, board, urgency, who_acts};
 use crate::domain::kpi::{KpiValue, PeriodKind};
 use crate::domain::sla::{SlaState, pace};
 use crate::domain::snapshot::stage_index;
 use crate::store::Store;
+use crate::units::clock_name;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Report {
@@ -31,7 +33,10 @@ pub struct Report {
     pub stages: Vec<StageOut>,
     /// Leads whose vendor stage maps to no shared stage.
     pub unmapped: usize,
+    /// Ratios and medians on fewer cases are "n too small" and not judged.
+    pub min_sample: usize,
     pub kpis: Vec<KpiOut>,
+    /// Grouped by the team that must act, then by SLA, most urgent first (see README).
     pub breaches: Vec<BreachOut>,
     pub paces: Vec<PaceOut>,
     pub feedback: Vec<FeedbackOut>,
@@ -60,27 +65,51 @@ pub struct KpiOut {
     pub label: &'static str,
     pub unit: &'static str,
     pub value: Option<f64>,
+    /// The period's target, as configured.
     pub target: Option<f64>,
+    /// For a KPI that accrues over the period: the target pro-rated to the business time
+    /// elapsed, which `on_target` judges against.
+    pub target_by_now: Option<f64>,
     pub on_target: Option<bool>,
+    /// A ratio's (or coverage's) numerator and denominator, as counted.
+    pub numerator: Option<f64>,
+    pub denominator: Option<f64>,
+    /// How many cases the figure rests on (ratios, medians); null for sums and counts.
+    pub n: Option<usize>,
+    /// `n` is below `min_sample`: shown as "n too small" and never judged.
+    pub too_small: bool,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct BreachOut {
     pub sla: String,
+    /// The SLA's label from the config.
+    pub sla_label: String,
+    /// The team that must act: "sales" or "marketing".
+    pub team: &'static str,
+    /// "business" or "calendar": the clock `overdue_seconds` and `limit_seconds` are on.
+    pub clock: &'static str,
+    pub limit_seconds: i64,
     pub state: &'static str,
     pub lead_id: String,
     pub lead: String,
     pub company: String,
     pub owner: Option<String>,
+    /// Who must act: the owner if on the SLA's team, else the SLA's queue.
+    pub acts: String,
     pub stage: &'static str,
     pub due_at: DateTime<Utc>,
     /// Past due on the SLA's own clock (business or calendar); negative for warnings.
     pub overdue_seconds: i64,
+    /// `overdue_seconds ÷ limit_seconds`: comparable across SLAs; the list's order.
+    pub urgency: f64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct PaceOut {
     pub sla: String,
+    pub sla_label: String,
+    pub team: &'static str,
     pub state: &'static str,
     pub kpi: String,
     pub actual: f64,
@@ -151,39 +180,49 @@ impl Report {
                     unit,
                     value,
                     target: k.target.and_then(|t| unit_and_value(t).1),
+                    target_by_now: k.target_by_now.and_then(|t| unit_and_value(t).1),
                     on_target: k.on_target(),
+                    numerator: k.parts.map(|p| p.num),
+                    denominator: k.parts.map(|p| p.den),
+                    n: k.n,
+                    too_small: k.too_small(),
                 }
             })
             .collect();
-        let mut breaches: Vec<BreachOut> = snap
-            .timers
+        let groups = board(
+            &snap.timers,
+            &config.slas,
+            &config.calendar,
+            now,
+            Filter::default(),
+        );
+        let breaches = groups
             .iter()
-            .filter(|t| t.state(now) != SlaState::Running)
-            .filter_map(|t| {
-                let def = config.slas.get(t.sla)?;
+            .flat_map(|g| g.timers.iter().map(move |&t| (g.sla, t)))
+            .filter_map(|(sla, t)| {
+                let (t, def) = (&snap.timers[t], config.slas.get(sla)?);
                 let lead = store.lead(&t.lead_id)?;
+                let owner = lead.owner_id.as_deref().and_then(|id| store.owner(id));
+                let remaining = t.remaining(def, &config.calendar, now);
                 Some(BreachOut {
                     sla: def.id.clone(),
+                    sla_label: def.label.clone(),
+                    team: def.team.label(),
+                    clock: clock_name(def.clock),
+                    limit_seconds: def.limit.num_seconds(),
                     state: state_id(t.state(now)),
                     lead_id: lead.id.clone(),
                     lead: lead.name.clone(),
                     company: lead.company.clone(),
-                    owner: lead
-                        .owner_id
-                        .as_deref()
-                        .and_then(|id| store.owner(id))
-                        .map(|o| o.name.clone()),
+                    owner: owner.map(|o| o.name.clone()),
+                    acts: who_acts(def, owner).to_string(),
                     stage: lead.stage.map_or("unmapped", Stage::id),
                     due_at: t.due_at,
-                    overdue_seconds: -t.remaining(def, &config.calendar, now).num_seconds(),
+                    overdue_seconds: -remaining.num_seconds(),
+                    urgency: urgency(def, remaining),
                 })
             })
             .collect();
-        breaches.sort_by(|a, b| {
-            b.overdue_seconds
-                .cmp(&a.overdue_seconds)
-                .then(a.lead_id.cmp(&b.lead_id))
-        });
         let paces = config
             .paces
             .iter()
@@ -193,6 +232,8 @@ impl Report {
                 let status = pace(def, actual, target, &config.calendar, p.start, p.end, now);
                 Some(PaceOut {
                     sla: def.id.clone(),
+                    sla_label: def.label.clone(),
+                    team: def.team.label(),
                     state: state_id(status.state),
                     kpi: def.kpi.clone(),
                     actual,
@@ -221,6 +262,7 @@ impl Report {
             },
             stages,
             unmapped: snap.unmapped,
+            min_sample: config.targets.min_sample,
             kpis,
             breaches,
             paces,

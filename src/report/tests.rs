@@ -116,10 +116,13 @@ fn remote_text_cannot_break_a_table_row_or_a_check_line() {
     let r = report(&store("Eve\\|x\ny", "Acme | Co\r\nLtd\u{2028}!", &[]));
     assert!(!r.breaches.is_empty(), "the MQL is overdue");
     let md = to_markdown(&r);
-    let header = md.lines().position(|l| l.starts_with("| | SLA |")).unwrap();
+    let header = md
+        .lines()
+        .position(|l| l.starts_with("| | lead |"))
+        .unwrap();
     let lines: Vec<&str> = md.lines().collect();
     let row = lines[header + 2];
-    assert_eq!(cells(row), 6, "{row}");
+    assert_eq!(cells(row), 5, "{row}");
     assert!(
         row.contains("Eve\\\\\\|x y") && row.contains("Acme \\| Co  Ltd !"),
         "{row}"
@@ -128,4 +131,90 @@ fn remote_text_cannot_break_a_table_row_or_a_check_line() {
     let check = to_check_text(&r);
     assert_eq!(check.lines().count(), r.breached(), "{check}");
     assert!(check.contains("Eve\\|x y (Acme | Co  Ltd !)"), "{check}");
+}
+
+/// The same words everywhere: `overdue 2d…` with the clock named, the SLA's label, and who
+/// must act — the owner on the SLA's team, else the team's queue.
+#[test]
+fn breaches_read_overdue_with_their_clock_label_and_who_acts() {
+    let mut st = store("Priya", "Acme", &[]);
+    // A marketing owner does not accept MQLs: the sales queue must act.
+    st.set_owners(vec![Owner {
+        id: "7".into(),
+        name: "Dana Kim".into(),
+        email: String::new(),
+        team: Some(crate::domain::Team::Marketing),
+    }]);
+    let r = report(&st);
+    let b = &r.breaches[0];
+    assert_eq!(
+        (b.sla.as_str(), b.sla_label.as_str(), b.team, b.clock),
+        (
+            "mql_response",
+            "accept or reject an MQL",
+            "sales",
+            "business"
+        )
+    );
+    assert_eq!(b.owner.as_deref(), Some("Dana Kim"));
+    assert_eq!(b.acts, "Sales queue");
+    // MQL Monday 2 November 10:00, now Friday 20 November 15:02: 7h that Monday, 13 full
+    // working days (104h) and 6h02 = 117h02 of business time, 4h of them allowed.
+    assert_eq!(b.overdue_seconds, (113 * 60 + 2) * 60);
+    assert_eq!(b.limit_seconds, 4 * 3600);
+    assert!((b.urgency - b.overdue_seconds as f64 / 14_400.0).abs() < 1e-9);
+    let md = to_markdown(&r);
+    assert!(
+        md.contains(
+            "#### sales · accept or reject an MQL (`mql_response`, 4h business time) · 1 breached, 0 warnings"
+        ),
+        "{md}"
+    );
+    assert!(
+        md.contains("| ✖ | Priya (Acme) | Sales queue | mql | overdue 4d17 |"),
+        "{md}"
+    );
+    let check = to_check_text(&r);
+    assert!(
+        check.starts_with(
+            "✖ mql_response (accept or reject an MQL, sales): Priya (Acme) in mql, Sales queue to act, overdue 4d17 business time"
+        ),
+        "{check}"
+    );
+    assert!(!md.contains("-4d10") && !check.contains("-4d10"));
+}
+
+/// Ratios carry their numerator and denominator; on too few cases the Markdown says so
+/// and nothing is judged.
+#[test]
+fn kpis_carry_their_n_and_too_small_ones_are_not_judged() {
+    let r = report(&store("Priya", "Acme", &[]));
+    assert_eq!(r.min_sample, 10);
+    let kpi = |id: &str| r.kpis.iter().find(|k| k.id == id).unwrap();
+    // The only MQL dates from 2 November, outside the week: nothing to divide this week.
+    let conv = kpi("conv_mql_sal");
+    assert_eq!(
+        (conv.numerator, conv.denominator, conv.n),
+        (Some(0.0), Some(0.0), Some(0))
+    );
+    let mqls = kpi("mqls_created");
+    assert_eq!((mqls.value, mqls.target), (Some(0.0), Some(60.0)));
+    // Friday 15:02 of a 40-hour week: 38h02 elapsed → 60 × 38.03/40 = 57.05 → 58 due.
+    assert_eq!(mqls.target_by_now, Some(58.0));
+    assert_eq!(mqls.on_target, Some(false));
+    let md = to_markdown(&r);
+    assert!(
+        md.contains("| marketing | MQLs created | 0 | 58 by now (60) | ▼ off |  |"),
+        "{md}"
+    );
+    // A figure resting on too few cases.
+    let mut one = r.clone();
+    let win = one.kpis.iter_mut().find(|k| k.id == "win_rate").unwrap();
+    (win.value, win.numerator, win.denominator, win.n) = (Some(1.0), Some(1.0), Some(1.0), Some(1));
+    (win.too_small, win.on_target) = (true, None);
+    let md = to_markdown(&one);
+    assert!(
+        md.contains("| sales | win rate | n too small | 25% |  | 1/1 |"),
+        "{md}"
+    );
 }

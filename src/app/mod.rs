@@ -241,10 +241,12 @@ impl App {
         self.history_at = Some(m.now);
     }
 
-    /// Advance the clock; KPI periods roll over with it.
+    /// Advance the clock; KPI periods roll over with it, and once a minute the snapshot is
+    /// rebuilt so figures that move with time alone (the pro-rated target, leakage) do too.
     pub fn set_now(&mut self, now: DateTime<Utc>) {
         let period = |t: DateTime<Utc>| self.model.period.start_of(t);
-        if period(now) != period(self.model.now) {
+        let minute = |t: DateTime<Utc>| t.timestamp().div_euclid(60);
+        if period(now) != period(self.model.now) || minute(now) != minute(self.model.now) {
             self.stale_snapshot = true;
         }
         self.model.now = now;

@@ -513,11 +513,12 @@ impl Fixture {
         fx
     }
 
-    /// No data at all, first load under way.
+    /// No data at all, first load under way. The snapshot is built from the empty store, as
+    /// the app builds one before the first page arrives: zero MQLs, a pace far behind.
     pub fn empty() -> Self {
         let mut health = SourceHealth::new("HubSpot");
         health.loaded_leads = 1200;
-        Fixture {
+        let mut fx = Fixture {
             store: Store::default(),
             snapshot: Snapshot::default(),
             config: Config::builtin(),
@@ -525,7 +526,9 @@ impl Fixture {
             outbox: Vec::new(),
             now: at(NOW),
             simulated: false,
-        }
+        };
+        fx.rebuild();
+        fx
     }
 
     /// `n` extra MQL leads, for virtualisation tests.

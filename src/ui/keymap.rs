@@ -32,6 +32,12 @@ pub enum Action {
     Note,
     Period,
     Model,
+    /// Show what each KPI rests on: numerator/denominator, n.
+    ShowN,
+    /// Breaches of one team, then the other, then all.
+    BreachTeam,
+    /// Breaches of one SLA at a time, then all.
+    BreachSla,
     Problems,
 }
 
@@ -80,15 +86,17 @@ pub enum Section {
     Moving,
     Acting,
     Kpis,
+    Breaches,
     Dialog,
     Always,
 }
 
 impl Section {
-    pub const ALL: [Section; 5] = [
+    pub const ALL: [Section; 6] = [
         Section::Moving,
         Section::Acting,
         Section::Kpis,
+        Section::Breaches,
         Section::Dialog,
         Section::Always,
     ];
@@ -98,6 +106,7 @@ impl Section {
             Section::Moving => "Moving around",
             Section::Acting => "Acting on the highlighted lead (nothing is sent before y)",
             Section::Kpis => "KPIs",
+            Section::Breaches => "SLA breaches",
             Section::Dialog => "In a dialog",
             Section::Always => "Always",
         }
@@ -194,6 +203,28 @@ pub const BINDINGS: &[Binding] = &[
             Some(("n", "note")),
             Section::Acting,
             "messaging feedback on a campaign: works / doesn't",
+        )
+    },
+    Binding {
+        hint_in: Scope::In(&[Pane::Breaches]),
+        ..row(
+            &[(C('t'), A::BreachTeam)],
+            "t",
+            Scope::Panes,
+            Some(("t", "team")),
+            Section::Breaches,
+            "one team's breaches: sales, marketing, then both",
+        )
+    },
+    Binding {
+        hint_in: Scope::In(&[Pane::Breaches]),
+        ..row(
+            &[(C('s'), A::BreachSla)],
+            "s",
+            Scope::Panes,
+            Some(("s", "SLA")),
+            Section::Breaches,
+            "one SLA's breaches at a time (of the team shown), then all",
         )
     },
     Binding {
@@ -318,6 +349,17 @@ pub const BINDINGS: &[Binding] = &[
             Some(("m", "attribution")),
             Section::Kpis,
             "attribution model for pipeline by campaign",
+        )
+    },
+    Binding {
+        hint_in: Scope::In(&[Pane::Kpis]),
+        ..row(
+            &[(C('#'), A::ShowN)],
+            "#",
+            Scope::Panes,
+            Some(("#", "show n")),
+            Section::Kpis,
+            "show what each figure rests on: numerator/denominator, or n",
         )
     },
     row(

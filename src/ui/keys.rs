@@ -6,6 +6,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 
 use crate::domain::Lead;
 use crate::domain::Stage;
+use crate::domain::breach::Filter;
 use crate::domain::handoff::{self, ActionChoice, HandOffChoices, LeadFacts};
 use crate::domain::kpi::PeriodKind;
 
@@ -19,7 +20,7 @@ use super::dialogs::stage_info::StageInfo;
 use super::dialogs::{Dialog, Outcome};
 use super::keymap::{Action, lookup};
 use super::panes::Pane;
-use super::panes::breaches::Breaches;
+use super::panes::breaches::{self, Breaches};
 use super::widgets::cursor::{Move, apply};
 use super::widgets::input::{ctrl, plain_char};
 use super::widgets::spans::has_pending;
@@ -98,6 +99,13 @@ impl UiState {
                 return vec![Command::SetPeriod(next)];
             }
             Action::Model => self.kpis.next_model(ctx),
+            Action::ShowN => self.kpis.show_n = !self.kpis.show_n,
+            Action::BreachTeam => {
+                self.set_breach_filter(breaches::next_team(self.breach_filter), ctx)
+            }
+            Action::BreachSla => {
+                self.set_breach_filter(breaches::next_sla(self.breach_filter, ctx), ctx)
+            }
             Action::Help => self.open_dialog(Box::new(Help::default())),
             Action::Problems => self.open_dialog(Box::new(Problems::default())),
             Action::Definition => self.open_dialog(Box::new(StageInfo::new(self.leads.stage()))),
@@ -132,6 +140,15 @@ impl UiState {
         Vec::new()
     }
 
+    /// A new breach filter: the list starts again at its most urgent row.
+    fn set_breach_filter(&mut self, filter: Filter, ctx: &ViewCtx) {
+        self.breach_filter = filter;
+        let all = Breaches::collect(ctx, filter);
+        self.breaches.reset();
+        self.breaches
+            .select(0, all.len(), |i| all.lead_at(ctx, i).map(str::to_string));
+    }
+
     fn move_cursor(&mut self, m: Move, ctx: &ViewCtx) {
         match self.focus {
             Pane::Pipeline => {
@@ -140,7 +157,7 @@ impl UiState {
             }
             Pane::Leads => self.leads.move_by(m, ctx),
             Pane::Breaches => {
-                let all = Breaches::collect(ctx);
+                let all = Breaches::collect(ctx, self.breach_filter);
                 let mut probe = self.breaches.clone();
                 probe.move_by(m, all.len(), |_| None);
                 let id = all.lead_at(ctx, probe.pos()).map(str::to_string);

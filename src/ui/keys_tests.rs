@@ -406,8 +406,19 @@ fn actions_need_a_lead_pane_and_the_breaches_pane_targets_its_lead() {
     press(&mut ui, &fx, &[ch('3'), ch('>')]);
     assert!(ui.dialog.is_none());
     assert!(ui.message.is_some());
-    // The most overdue breach is the nurture lead: it can be handed off from there.
+    // The most urgent breach is Aiko's MQL (3h02 over a 4h limit, before Omar's nurture
+    // pickup at 5d07 over 14 days): it can be handed off from there.
     press(&mut ui, &fx, &[ch('4'), ch('>')]);
+    let Some(d) = ui.dialog_as::<HandOff>() else {
+        panic!("no hand-off dialog")
+    };
+    assert_eq!(d.lead_name, "Aiko Tanaka");
+    // Marketing's breaches only (t twice: sales, then marketing): the cursor is on Omar.
+    press(
+        &mut ui,
+        &fx,
+        &[key(KeyCode::Esc), ch('t'), ch('t'), ch('>')],
+    );
     let Some(d) = ui.dialog_as::<HandOff>() else {
         panic!("no hand-off dialog")
     };

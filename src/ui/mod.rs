@@ -23,6 +23,8 @@ mod tests;
 mod tests_fixes;
 #[cfg(test)]
 mod tests_layers;
+#[cfg(test)]
+mod tests_numbers;
 
 use chrono::{DateTime, Utc};
 
@@ -51,6 +53,14 @@ pub struct ViewCtx<'a> {
     pub now: DateTime<Utc>,
     /// Show a "SIMULATED DATA" badge.
     pub simulated: bool,
+}
+
+impl ViewCtx<'_> {
+    /// Whether every source has a complete load (just now, or in the cache). Until then
+    /// counts and KPIs would read low and paces would fire, so panes say "loading" or "—".
+    pub fn loaded(&self) -> bool {
+        !self.health.is_empty() && self.health.iter().all(|h| h.loaded)
+    }
 }
 
 /// What the UI asks the app to do.

@@ -3,6 +3,7 @@
 //! the data.
 
 use crate::domain::Lead;
+use crate::domain::breach::Filter;
 use crate::domain::handoff::Turns;
 
 use super::ViewCtx;
@@ -22,6 +23,8 @@ pub struct UiState {
     pub(crate) leads: LeadsView,
     /// Follows the breached lead by id.
     pub(crate) breaches: ListCursor,
+    /// Which team's or SLA's breaches the pane lists (`t`, `s`).
+    pub(crate) breach_filter: Filter,
     pub(crate) kpis: KpiView,
     pub(crate) feedback_scroll: usize,
     /// Confirmed hand-offs per coverage rotation.
@@ -41,6 +44,7 @@ impl UiState {
             focus: Pane::Leads,
             leads: LeadsView::default(),
             breaches: ListCursor::default(),
+            breach_filter: Filter::default(),
             kpis: KpiView::default(),
             feedback_scroll: 0,
             turns: Turns::default(),
@@ -61,9 +65,9 @@ impl UiState {
             self.breaches.forget();
         }
         self.leads.refresh(ctx);
-        let all = Breaches::collect(ctx);
+        let all = Breaches::collect(ctx, self.breach_filter);
         // Once per data change, so walking the whole list is fine here.
-        let ids = all.lead_ids(ctx, all.len());
+        let ids = all.lead_ids(ctx);
         self.breaches.follow(
             all.len(),
             |id| ids.iter().position(|l| *l == id),
@@ -81,7 +85,7 @@ impl UiState {
 
     /// The lead under the cursor in the breaches pane.
     pub(crate) fn selected_breach_lead<'a>(&self, ctx: &ViewCtx<'a>) -> Option<&'a Lead> {
-        let all = Breaches::collect(ctx);
+        let all = Breaches::collect(ctx, self.breach_filter);
         ctx.store.lead(all.lead_at(ctx, self.breaches.pos())?)
     }
 

@@ -238,17 +238,21 @@ fn no_color_means_no_colour_but_symbols_and_modifiers_remain() {
         assert_eq!(cell.bg, Color::Reset, "bg on {:?}", cell.symbol());
     }
     let screen = text(buf);
+    // The KPI tab shows every KPI: the one on target is there.
+    ui.focus = Pane::Kpis;
+    let kpi_tab = render(&ui, &fx, 80, 30);
+    ui.focus = Pane::Leads;
     for symbol in [
-        "✖ -1h12",
-        "⚠ 0h40",
-        "⏳ 2h58",
-        "▲ ok",
+        "✖ overdue 1h12",
+        "⚠ due in 0h40",
+        "⏳ due in 2h58",
         "▼ off",
         "… pending",
         "✓ handed off Jonas Weber",
     ] {
         assert!(screen.contains(symbol), "missing {symbol}");
     }
+    assert!(kpi_tab.contains("▲ ok"), "{kpi_tab}");
     // The selected row is still visible: reversed.
     let reversed = buf
         .content
@@ -277,8 +281,8 @@ fn colour_marks_teams_and_breaches() {
         let col = line[..line.find(needle).unwrap()].width() as u16;
         buf[(col, row as u16)].fg
     };
-    assert_eq!(fg_of("✖ -1h12"), Color::Red);
-    assert_eq!(fg_of("⚠ 0h40"), Color::Yellow);
+    assert_eq!(fg_of("✖ overdue 1h12"), Color::Red);
+    assert_eq!(fg_of("⚠ due in 0h40"), Color::Yellow);
     assert_eq!(fg_of("Alex Rivera"), Color::Magenta);
     assert_eq!(fg_of("SLS"), Color::Cyan);
     assert_eq!(fg_of("MKT"), Color::Magenta);
@@ -290,20 +294,20 @@ fn breaches_count_down_as_now_moves() {
     let ui = ui_for(&fx);
     let before = render(&ui, &fx, 160, 45);
     assert!(
-        before.contains("✖ -1h12  mql_response   Priya Natarajan"),
+        before.contains("✖ overdue 1h12   Priya Natarajan"),
         "{before}"
     );
     fx.now += Duration::minutes(1);
     let after = render(&ui, &fx, 160, 45);
     assert!(
-        after.contains("✖ -1h13  mql_response   Priya Natarajan"),
+        after.contains("✖ overdue 1h13   Priya Natarajan"),
         "{after}"
     );
     // Maria's warning turns into a breach at 15:42.
     fx.now = at("2026-11-20T15:43:00Z");
     let later = render(&ui, &fx, 160, 45);
     assert!(later.contains("SLA breaches (4) · warnings (1)"), "{later}");
-    assert!(later.contains("✖ -0h01"), "{later}");
+    assert!(later.contains("✖ overdue 0h01   Maria Lopez"), "{later}");
 }
 
 #[test]

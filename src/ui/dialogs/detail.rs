@@ -17,11 +17,12 @@ use crate::domain::handoff::{ActionChoice, offered};
 use crate::ui::ViewCtx;
 use crate::ui::widgets::Hint;
 use crate::ui::widgets::cursor::Scroll;
-use crate::ui::widgets::format::{age, signed_hm, wrap_words};
+use crate::ui::widgets::format::{age, wrap_words};
 use crate::ui::widgets::input::plain_char;
 use crate::ui::widgets::modal::{LABEL_W, field, modal};
 use crate::ui::widgets::spans::{entry_for_lead, outbox_status, sla_span};
 use crate::ui::widgets::theme::Theme;
+use crate::units::limit;
 
 use super::{Dialog, Outcome, scroll_key};
 
@@ -263,7 +264,7 @@ fn lines<'a>(theme: Theme, ctx: &ViewCtx, lead_id: &str, w: usize) -> Vec<Line<'
             def.id,
             def.team.label(),
             def.label,
-            signed_hm(def.limit)
+            limit(def.limit, def.clock)
         );
         out.extend(long_field(
             theme,
@@ -281,7 +282,10 @@ fn lines<'a>(theme: Theme, ctx: &ViewCtx, lead_id: &str, w: usize) -> Vec<Line<'
                     t.state(ctx.now),
                     t.remaining(def, &ctx.config.calendar, ctx.now),
                 ),
-                Span::raw(format!(" · due {}", t.due_at.format("%a %d %b %H:%M UTC"))),
+                Span::raw(format!(
+                    " {clock} time · due {}",
+                    t.due_at.format("%a %d %b %H:%M UTC")
+                )),
             ],
         ));
     }

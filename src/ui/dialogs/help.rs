@@ -21,7 +21,7 @@ use super::{Dialog, Outcome, scroll_key};
 const SYMBOLS: &[(&str, &str)] = &[
     (
         "✖ ⚠ ⏳",
-        "SLA breached · warning · running (time left on the SLA's clock)",
+        "SLA breached · warning · running: \"overdue 3h02\", \"due in 0h40\", counted on that SLA's own clock, business hours or calendar time (the breaches list and d name it)",
     ),
     ("▲ ▼", "KPI on target · off target"),
     ("… ✓ ✖", "action pending · done · failed"),

@@ -15,9 +15,10 @@ use ratatui::crossterm::event::KeyEvent;
 use crate::ui::ViewCtx;
 use crate::ui::widgets::Hint;
 use crate::ui::widgets::cursor::Scroll;
-use crate::ui::widgets::format::{count, signed_hm, wrap_words};
+use crate::ui::widgets::format::{count, wrap_words};
 use crate::ui::widgets::modal::{field, modal};
 use crate::ui::widgets::theme::Theme;
+use crate::units::limit;
 
 use super::{Dialog, Outcome, scroll_key};
 
@@ -134,7 +135,7 @@ pub(crate) fn lines(theme: Theme, ctx: &ViewCtx, stage: Stage, w: usize) -> Vec<
             "",
             vec![Span::raw(format!(
                 "within {} of {clock}, warning at {:.0}%",
-                signed_hm(def.limit),
+                limit(def.limit, def.clock),
                 def.warn_at * 100.0
             ))],
         ));

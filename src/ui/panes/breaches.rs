@@ -1,63 +1,42 @@
-//! SLA clocks that broke or are about to, most overdue first. Counts down as `now` moves.
+//! SLA clocks that broke or are about to, grouped by the team that must act and by SLA,
+//! most urgent first (`domain::breach`). Counts down as `now` moves; `t` and `s` narrow the
+//! list to one team or one SLA.
 
-use chrono::Duration;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::domain::sla::{SlaState, pace};
+use crate::domain::Team;
+use crate::domain::breach::{self, Filter, Group, who_acts};
+use crate::domain::sla::{PaceDef, SlaState, pace};
+use crate::units::{clock_name, limit};
 
 use crate::ui::widgets::format::{fit, truncate, width};
 use crate::ui::widgets::spans::sla_span;
+use crate::ui::widgets::theme::Theme;
 use crate::ui::{UiState, ViewCtx};
 
-/// One breached or warning clock.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Row {
-    /// Index into `snapshot.timers`.
-    pub timer: usize,
-    pub state: SlaState,
-    pub remaining: Duration,
-}
-
-/// Breached and warning clocks at `ctx.now`, kept per SLA in due order.
-///
-/// Collecting costs two comparisons per clock. Business-time `remaining` (a walk over the
-/// calendar) is only computed for rows actually taken: within one SLA, due order is
-/// remaining order, so the most overdue rows come from merging the heads of the lists.
+/// The breached and warning clocks the filter keeps, in the order they are listed.
 pub(crate) struct Breaches {
-    per_sla: Vec<Vec<usize>>,
+    pub groups: Vec<Group>,
     pub breached: usize,
     pub warnings: usize,
 }
 
 impl Breaches {
-    pub fn collect(ctx: &ViewCtx) -> Self {
-        let mut per_sla = vec![Vec::new(); ctx.config.slas.len()];
-        let (mut breached, mut warnings) = (0, 0);
-        for (i, t) in ctx.snapshot.timers.iter().enumerate() {
-            let Some(list) = per_sla.get_mut(t.sla) else {
-                continue;
-            };
-            match t.state(ctx.now) {
-                SlaState::Running => continue,
-                SlaState::Warning => warnings += 1,
-                SlaState::Breached => breached += 1,
-            }
-            list.push(i);
-        }
-        let timers = &ctx.snapshot.timers;
-        for list in &mut per_sla {
-            // The snapshot keeps timers earliest-due first; don't rely on it blindly.
-            if !list.is_sorted_by_key(|&i| timers[i].due_at) {
-                list.sort_by_key(|&i| (timers[i].due_at, i));
-            }
-        }
+    pub fn collect(ctx: &ViewCtx, filter: Filter) -> Self {
+        let groups = breach::board(
+            &ctx.snapshot.timers,
+            &ctx.config.slas,
+            &ctx.config.calendar,
+            ctx.now,
+            filter,
+        );
         Self {
-            per_sla,
-            breached,
-            warnings,
+            breached: groups.iter().map(|g| g.breached).sum(),
+            warnings: groups.iter().map(|g| g.warnings).sum(),
+            groups,
         }
     }
 
@@ -65,70 +44,84 @@ impl Breaches {
         self.breached + self.warnings
     }
 
-    fn row(ctx: &ViewCtx, timer: usize) -> Option<Row> {
-        let t = ctx.snapshot.timers.get(timer)?;
-        let def = ctx.config.slas.get(t.sla)?;
-        Some(Row {
-            timer,
-            state: t.state(ctx.now),
-            remaining: t.remaining(def, &ctx.config.calendar, ctx.now),
-        })
-    }
-
-    /// The first `n` rows: breaches before warnings, then least time remaining first.
-    pub fn take(&self, ctx: &ViewCtx, n: usize) -> Vec<Row> {
-        let key = |r: &Row| (std::cmp::Reverse(r.state), r.remaining, r.timer);
-        let mut next = vec![0usize; self.per_sla.len()];
-        let mut heads: Vec<Option<Row>> = self
-            .per_sla
+    /// The lead ids of every row, in order.
+    pub fn lead_ids<'a>(&self, ctx: &ViewCtx<'a>) -> Vec<&'a str> {
+        self.groups
             .iter()
-            .map(|l| l.first().and_then(|&t| Self::row(ctx, t)))
-            .collect();
-        let mut out = Vec::with_capacity(n.min(self.len()));
-        while out.len() < n {
-            let best = heads
-                .iter()
-                .enumerate()
-                .filter_map(|(d, h)| h.as_ref().map(|r| (d, key(r))))
-                .min_by(|a, b| a.1.cmp(&b.1))
-                .map(|(d, _)| d);
-            let Some(d) = best else { break };
-            out.extend(heads[d].take());
-            next[d] += 1;
-            heads[d] = self.per_sla[d]
-                .get(next[d])
-                .and_then(|&t| Self::row(ctx, t));
-        }
-        out
-    }
-
-    /// The lead ids of the first `n` rows.
-    pub fn lead_ids<'a>(&self, ctx: &ViewCtx<'a>, n: usize) -> Vec<&'a str> {
-        self.take(ctx, n)
-            .iter()
-            .filter_map(|r| ctx.snapshot.timers.get(r.timer))
+            .flat_map(|g| &g.timers)
+            .filter_map(|&t| ctx.snapshot.timers.get(t))
             .map(|t| t.lead_id.as_str())
             .collect()
     }
 
     /// The lead id of row `pos`.
     pub fn lead_at<'a>(&self, ctx: &ViewCtx<'a>, pos: usize) -> Option<&'a str> {
-        let row = *self.take(ctx, pos + 1).get(pos)?;
-        ctx.snapshot
-            .timers
-            .get(row.timer)
-            .map(|t| t.lead_id.as_str())
+        let (_, t) = breach::at(&self.groups, pos)?;
+        ctx.snapshot.timers.get(t).map(|t| t.lead_id.as_str())
     }
 }
 
-/// Pace SLAs that are behind right now: `mql_volume  38 of 57 expected (target 60)`.
-pub(crate) fn slipping_paces(ctx: &ViewCtx) -> Vec<(SlaState, String)> {
+/// `t`: sales only, marketing only, then both.
+pub(crate) fn next_team(filter: Filter) -> Filter {
+    let team = match filter.team {
+        None => Some(Team::Sales),
+        Some(Team::Sales) => Some(Team::Marketing),
+        Some(Team::Marketing) => None,
+    };
+    Filter { team, sla: None }
+}
+
+/// `s`: each SLA of the team shown in turn, then all of them again.
+pub(crate) fn next_sla(filter: Filter, ctx: &ViewCtx) -> Filter {
+    let of_team: Vec<usize> = ctx
+        .config
+        .slas
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| filter.team.is_none_or(|t| t == d.team))
+        .map(|(i, _)| i)
+        .collect();
+    let next = match filter.sla {
+        None => of_team.first().copied(),
+        Some(s) => of_team.iter().copied().find(|&i| i > s),
+    };
+    Filter {
+        sla: next,
+        ..filter
+    }
+}
+
+/// What the filter keeps, for the title (in the warning colour): `sales`, `mql_response`.
+fn filter_text(filter: Filter, ctx: &ViewCtx) -> Option<String> {
+    let sla = filter.sla.and_then(|s| ctx.config.slas.get(s));
+    match (filter.team, sla) {
+        (_, Some(def)) => Some(def.id.clone()),
+        (Some(team), None) => Some(team.label().to_string()),
+        (None, None) => None,
+    }
+}
+
+/// A pace SLA that is behind: its state, the SLA, and `38 so far, 57 expected by now
+/// (target 60)`.
+pub(crate) struct Slipping<'a> {
+    pub state: SlaState,
+    pub def: &'a PaceDef,
+    pub text: String,
+}
+
+/// Pace SLAs that are behind right now, of the team the filter keeps. None before the
+/// first complete load: an empty store is not a missed pace.
+pub(crate) fn slipping_paces<'a>(ctx: &ViewCtx<'a>, filter: Filter) -> Vec<Slipping<'a>> {
     let Some(period) = ctx.snapshot.period else {
         return Vec::new();
     };
+    if !ctx.loaded() || filter.sla.is_some() {
+        return Vec::new();
+    }
     ctx.config
         .paces
         .iter()
+        .filter(|def| filter.team.is_none_or(|t| t == def.team))
         .filter_map(|def| {
             let actual = ctx
                 .snapshot
@@ -147,26 +140,121 @@ pub(crate) fn slipping_paces(ctx: &ViewCtx) -> Vec<(SlaState, String)> {
                 period.end,
                 ctx.now,
             );
-            (status.state != SlaState::Running).then(|| {
-                (
-                    status.state,
-                    format!(
-                        "{}  {:.0} so far, {:.0} due by now (target {:.0})",
-                        def.id, actual, status.expected, target
-                    ),
-                )
+            // Expected is a whole count: the MQLs needed to be on pace, as in the KPI pane.
+            (status.state != SlaState::Running).then(|| Slipping {
+                state: status.state,
+                def,
+                text: format!(
+                    "{:.0} so far, {:.0} expected by now (target {:.0})",
+                    actual,
+                    status.expected.ceil(),
+                    target
+                ),
             })
         })
         .collect()
 }
 
+/// `SALES · accept or reject an MQL   4h business ✖24 ⚠8`, fitted to `w` columns.
+fn heading(theme: Theme, ctx: &ViewCtx, g: &Group, w: usize) -> Line<'static> {
+    let Some(def) = ctx.config.slas.get(g.sla) else {
+        return Line::raw("");
+    };
+    let team = def.team.label().to_uppercase();
+    let mut counts = vec![Span::styled(
+        format!(" {} {}", limit(def.limit, def.clock), clock_name(def.clock)),
+        theme.dim(),
+    )];
+    if g.breached > 0 {
+        counts.push(Span::styled(format!(" ✖{}", g.breached), theme.breached()));
+    }
+    if g.warnings > 0 {
+        counts.push(Span::styled(format!(" ⚠{}", g.warnings), theme.warning()));
+    }
+    let right: usize = counts.iter().map(|s| width(&s.content)).sum();
+    let label_w = w.saturating_sub(1 + width(&team) + 3 + right + 1);
+    let style = theme.team(Some(def.team)).patch(theme.bold());
+    let mut spans = vec![
+        Span::styled(format!(" {team}"), style),
+        Span::styled(" · ", theme.dim()),
+        Span::styled(fit(&def.label, label_w), style),
+    ];
+    spans.extend(counts);
+    Line::from(spans)
+}
+
+/// One clock: `▶ ✖ overdue 54h58  Erik Lopez · Polaris Logistics   Sales queue`.
+fn row(
+    theme: Theme,
+    ctx: &ViewCtx,
+    g: &Group,
+    timer: usize,
+    w: usize,
+    selected: bool,
+) -> Line<'static> {
+    let (Some(t), Some(def)) = (ctx.snapshot.timers.get(timer), ctx.config.slas.get(g.sla)) else {
+        return Line::raw("");
+    };
+    let state = t.state(ctx.now);
+    let due = sla_span(
+        theme,
+        state,
+        t.remaining(def, &ctx.config.calendar, ctx.now),
+    );
+    const DUE_W: usize = 15;
+    let rest = w.saturating_sub(2 + DUE_W + 2);
+    // In the cockpit's narrow side column a cut company says nothing: name and who acts.
+    let roomy = rest >= 48;
+    let lead = ctx.store.lead(&t.lead_id);
+    let who = lead.map_or_else(
+        || t.lead_id.clone(),
+        |l| {
+            if l.company.is_empty() || !roomy {
+                l.name.clone()
+            } else {
+                format!("{} · {}", l.name, l.company)
+            }
+        },
+    );
+    let owner = lead
+        .and_then(|l| l.owner_id.as_deref())
+        .and_then(|id| ctx.store.owner(id));
+    let acts = who_acts(def, owner);
+    // An owner shows in their team's colour; a queue is dim, nobody's name.
+    let acts_style = match owner {
+        Some(o) if o.name == acts => theme.team(o.team),
+        _ => theme.dim(),
+    };
+    let acts_w = width(acts)
+        .min(if roomy { rest / 3 } else { rest / 2 })
+        .min(18);
+    let who_w = rest.saturating_sub(acts_w + 2);
+    let line = Line::from(vec![
+        Span::raw(if selected { "▶ " } else { "  " }),
+        Span::styled(fit(&due.content, DUE_W), due.style),
+        Span::raw("  "),
+        Span::raw(fit(&who, who_w)),
+        Span::raw("  "),
+        Span::styled(truncate(acts, acts_w), acts_style),
+    ]);
+    if selected {
+        line.style(theme.selected())
+    } else {
+        line
+    }
+}
+
 pub(crate) fn draw(frame: &mut Frame, area: Rect, state: &UiState, ctx: &ViewCtx, focused: bool) {
     let theme = state.theme;
-    let all = Breaches::collect(ctx);
+    let filter = state.breach_filter;
+    let all = Breaches::collect(ctx, filter);
     let (breached, warnings) = (all.breached, all.warnings);
-    let block = theme.pane_block(
-        Line::from(vec![
-            Span::styled(" SLA breaches ", theme.bold()),
+    let mut title = vec![Span::styled(" SLA breaches ", theme.bold())];
+    if !ctx.loaded() {
+        // Clocks found so far are real, but their count is not the pipeline's yet.
+        title.push(Span::styled("· loading ", theme.dim()));
+    } else {
+        title.extend([
             Span::styled(
                 format!("({breached})"),
                 if breached > 0 {
@@ -184,40 +272,53 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, state: &UiState, ctx: &ViewCtx
                     theme.dim()
                 },
             ),
-        ]),
-        focused,
-    );
+        ]);
+    }
+    if let Some(text) = filter_text(filter, ctx) {
+        title.push(Span::styled(format!("· {text} "), theme.warning()));
+    }
+    let block = theme.pane_block(Line::from(title), focused);
     let mut inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.width == 0 || inner.height == 0 {
         return;
     }
-    // Volume promises (pace) that are slipping sit above the per-lead clocks.
-    let paces = slipping_paces(ctx);
-    if !paces.is_empty() && inner.height > 1 {
-        let n = (paces.len() as u16).min(inner.height - 1);
-        let lines: Vec<Line> = paces
-            .into_iter()
-            .take(usize::from(n))
-            .map(|(state, text)| {
-                let (icon, style) = match state {
-                    SlaState::Breached => ("✖", theme.breached()),
-                    _ => ("⚠", theme.warning()),
-                };
-                Line::from(vec![
-                    Span::styled(format!("  {icon} "), style),
-                    Span::raw(truncate(&text, usize::from(inner.width).saturating_sub(5))),
-                ])
-            })
-            .collect();
-        frame.render_widget(Paragraph::new(lines), Rect { height: n, ..inner });
+    // Volume promises (pace) that are slipping sit above the per-lead clocks, each under a
+    // heading like a group's.
+    let w = usize::from(inner.width);
+    let mut pace_lines = Vec::new();
+    for p in slipping_paces(ctx, filter) {
+        let (icon, style) = match p.state {
+            SlaState::Breached => ("✖", theme.breached()),
+            _ => ("⚠", theme.warning()),
+        };
+        let team = p.def.team.label().to_uppercase();
+        let head = theme.team(Some(p.def.team)).patch(theme.bold());
+        pace_lines.push(Line::from(vec![
+            Span::styled(format!(" {team}"), head),
+            Span::styled(" · ", theme.dim()),
+            Span::styled(
+                truncate(&p.def.label, w.saturating_sub(4 + width(&team))),
+                head,
+            ),
+        ]));
+        pace_lines.push(Line::from(vec![
+            Span::styled(format!("  {icon} "), style),
+            Span::raw(truncate(&p.text, w.saturating_sub(5))),
+        ]));
+    }
+    if !pace_lines.is_empty() && inner.height > 2 {
+        let n = (pace_lines.len() as u16).min(inner.height - 1);
+        pace_lines.truncate(usize::from(n));
+        frame.render_widget(Paragraph::new(pace_lines), Rect { height: n, ..inner });
         inner.y += n;
         inner.height -= n;
     }
     if all.len() == 0 {
-        let loading = ctx.store.leads().is_empty() && ctx.health.iter().any(|h| !h.loaded);
-        let line = if loading {
+        let line = if !ctx.loaded() {
             Line::styled(" waiting for the first load…", theme.dim())
+        } else if filter_text(filter, ctx).is_some() {
+            Line::styled(" ✓ none here · t and s change the filter", theme.good())
         } else {
             Line::styled(" ✓ no breaches or warnings", theme.good())
         };
@@ -225,69 +326,65 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, state: &UiState, ctx: &ViewCtx
         return;
     }
 
-    let height = usize::from(inner.height);
-    let off = state.breaches.window(all.len(), height);
+    // Lines: each group's heading, then its clocks. The window keeps the cursor's row (and
+    // the heading right above a group's first row) in view.
     let sel = state.breaches.pos().min(all.len() - 1);
-    // Only the rows up to the bottom of the window get their remaining time computed.
-    let rows = all.take(ctx, off + height);
-    let id_w = ctx
-        .config
-        .slas
-        .iter()
-        .map(|d| width(&d.id))
-        .max()
-        .unwrap_or(8)
-        .min(16);
-    let rest = usize::from(inner.width).saturating_sub(2 + 8 + 1 + id_w + 1);
-
-    let lines: Vec<Line> = rows[off.min(rows.len())..]
-        .iter()
-        .enumerate()
-        .map(|(k, row)| {
-            let timer = &ctx.snapshot.timers[row.timer];
-            let def = ctx.config.slas.get(timer.sla);
-            let who = ctx.store.lead(&timer.lead_id).map_or_else(
-                || timer.lead_id.clone(),
-                |l| {
-                    if l.company.is_empty() {
-                        l.name.clone()
-                    } else {
-                        format!("{} · {}", l.name, l.company)
-                    }
-                },
-            );
-            let sla = sla_span(theme, row.state, row.remaining);
-            let (sym, amount) = sla.content.split_once(' ').unwrap_or(("", &sla.content));
-            let selected = focused && off + k == sel;
-            let line = Line::from(vec![
-                Span::raw(if selected { "▶ " } else { "  " }),
-                Span::styled(format!("{sym} {}", fit(amount, 6)), sla.style),
-                Span::raw(" "),
-                Span::styled(
-                    fit(def.map_or("?", |d| d.id.as_str()), id_w),
-                    theme.team(def.map(|d| d.team)),
-                ),
-                Span::raw(" "),
-                Span::raw(truncate(&who, rest)),
-            ]);
-            if selected {
-                line.style(theme.selected())
-            } else {
-                line
+    let (mut sel_line, mut first_in_group) = (0, false);
+    let mut before = 0;
+    for (i, g) in all.groups.iter().enumerate() {
+        if sel < before + g.timers.len() {
+            sel_line = i + 1 + sel;
+            first_in_group = sel == before;
+            break;
+        }
+        before += g.timers.len();
+    }
+    let total = all.groups.len() + all.len();
+    let height = usize::from(inner.height);
+    let mut off = state.breaches.window_at(sel_line, total, height);
+    if first_in_group && off == sel_line && off > 0 {
+        off -= 1;
+    }
+    let mut lines = Vec::with_capacity(height);
+    let (mut line_no, mut pos) = (0usize, 0usize);
+    'groups: for g in &all.groups {
+        if line_no >= off + height {
+            break;
+        }
+        // Skip whole groups above the window without looking at their clocks.
+        if line_no + 1 + g.timers.len() <= off {
+            line_no += 1 + g.timers.len();
+            pos += g.timers.len();
+            continue;
+        }
+        if line_no >= off {
+            lines.push(heading(theme, ctx, g, w));
+        }
+        line_no += 1;
+        for &t in &g.timers {
+            if line_no >= off + height {
+                break 'groups;
             }
-        })
-        .collect();
+            if line_no >= off {
+                lines.push(row(theme, ctx, g, t, w, focused && pos == sel));
+            }
+            line_no += 1;
+            pos += 1;
+        }
+    }
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::breach::urgency;
     use crate::ui::fixture::{Fixture, at};
 
-    /// The lazy merge gives exactly the order of a full sort by (breached first, remaining).
+    /// Rows come team by team, SLA by SLA, each group most urgent first, and the team with
+    /// the most urgent clock (as a share of its limit) leads — checked against a plain sort.
     #[test]
-    fn merge_matches_a_full_sort_across_clocks() {
+    fn groups_match_a_full_sort_by_urgency() {
         let mut fx = Fixture::big(300);
         for now in [
             "2026-11-20T15:02:00Z",
@@ -296,28 +393,68 @@ mod tests {
         ] {
             fx.now = at(now);
             let ctx = fx.ctx();
-            let mut want: Vec<Row> = ctx
+            let rows: Vec<(usize, SlaState, f64)> = ctx
                 .snapshot
                 .timers
                 .iter()
                 .enumerate()
                 .filter(|(_, t)| t.state(ctx.now) != SlaState::Running)
-                .map(|(i, t)| Row {
-                    timer: i,
-                    state: t.state(ctx.now),
-                    remaining: t.remaining(&ctx.config.slas[t.sla], &ctx.config.calendar, ctx.now),
+                .map(|(i, t)| {
+                    let def = &ctx.config.slas[t.sla];
+                    let left = t.remaining(def, &ctx.config.calendar, ctx.now);
+                    (i, t.state(ctx.now), urgency(def, left))
                 })
                 .collect();
-            want.sort_by_key(|r| (std::cmp::Reverse(r.state), r.remaining, r.timer));
-            let all = Breaches::collect(&ctx);
-            assert_eq!(all.len(), want.len());
-            assert_eq!(all.take(&ctx, usize::MAX), want, "at {now}");
-            assert_eq!(all.take(&ctx, 7), want[..7]);
-            assert!(
-                want.iter()
-                    .any(|r| ctx.config.slas[ctx.snapshot.timers[r.timer].sla].id
-                        == "nurture_pickup")
-            );
+            let all = Breaches::collect(&ctx, Filter::default());
+            assert_eq!(all.len(), rows.len());
+            let listed: Vec<usize> = all.groups.iter().flat_map(|g| g.timers.clone()).collect();
+            // Each group is one SLA, sorted breached first, then most urgent first.
+            for g in &all.groups {
+                let key = |i: usize| {
+                    let r = rows.iter().find(|r| r.0 == i).unwrap();
+                    (std::cmp::Reverse(r.1), -r.2)
+                };
+                assert!(
+                    g.timers
+                        .windows(2)
+                        .all(|w| key(w[0]).partial_cmp(&key(w[1])).unwrap().is_le()),
+                    "at {now}"
+                );
+                assert!(
+                    g.timers
+                        .iter()
+                        .all(|&i| ctx.snapshot.timers[i].sla == g.sla)
+                );
+            }
+            // The first team is the one with the single most urgent clock.
+            let top = rows
+                .iter()
+                .max_by(|a, b| a.1.cmp(&b.1).then(a.2.total_cmp(&b.2)))
+                .unwrap();
+            let top_team = ctx.config.slas[ctx.snapshot.timers[top.0].sla].team;
+            assert_eq!(all.groups[0].team, top_team, "at {now}");
+            assert_eq!(listed.len(), rows.len());
         }
+    }
+
+    #[test]
+    fn filters_cycle_through_teams_and_their_slas() {
+        let fx = Fixture::new();
+        let ctx = fx.ctx();
+        let f = next_team(Filter::default());
+        assert_eq!(f.team, Some(Team::Sales));
+        // Sales owns mql_response (0) and first_touch (1); nurture_pickup is marketing's.
+        let f = next_sla(f, &ctx);
+        assert_eq!(f.sla, Some(0));
+        let f = next_sla(f, &ctx);
+        assert_eq!(f.sla, Some(1));
+        assert_eq!(next_sla(f, &ctx).sla, None);
+        let f = next_team(f);
+        assert_eq!((f.team, f.sla), (Some(Team::Marketing), None));
+        assert_eq!(next_sla(f, &ctx).sla, Some(2));
+        assert_eq!(next_team(f), Filter::default());
+        let marketing = Breaches::collect(&ctx, f);
+        assert!(marketing.groups.iter().all(|g| g.team == Team::Marketing));
+        assert_eq!(marketing.len(), 1, "Omar's nurture pickup");
     }
 }

@@ -17,10 +17,11 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, state: &UiState, ctx: &ViewCtx
     let block = theme.pane_block(
         Line::from(vec![
             Span::styled(" Messaging feedback ", theme.bold()),
-            Span::raw(format!(
-                "· from sales ({} campaigns) ",
-                count(rollups.len())
-            )),
+            Span::raw(if ctx.loaded() {
+                format!("· from sales ({} campaigns) ", count(rollups.len()))
+            } else {
+                "· from sales ".to_string()
+            }),
         ]),
         focused,
     );
@@ -30,10 +31,12 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, state: &UiState, ctx: &ViewCtx
         return;
     }
     if rollups.is_empty() {
-        let line = Line::styled(
-            " no feedback yet · press n on a lead to tell marketing what landed",
-            theme.dim(),
-        );
+        let text = if ctx.loaded() {
+            " no feedback yet · press n on a lead to tell marketing what landed"
+        } else {
+            " loading…"
+        };
+        let line = Line::styled(text, theme.dim());
         frame.render_widget(Paragraph::new(line), inner);
         return;
     }

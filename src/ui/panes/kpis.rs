@@ -8,9 +8,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::domain::Team;
-use crate::domain::kpi::Kpi;
+use crate::domain::kpi::{Kpi, KpiValue};
 
-use crate::ui::widgets::format::{fit, fit_right, money};
+use crate::domain::sla::pro_rated;
+use crate::ui::widgets::format::{count, fit, fit_right, money, truncate};
 use crate::ui::widgets::theme::Theme;
 use crate::ui::{UiState, ViewCtx};
 
@@ -23,6 +24,8 @@ pub struct KpiView {
     /// it follows the config's default model.
     pub model: usize,
     pub model_chosen: bool,
+    /// `#`: a line under each figure saying what it rests on.
+    pub show_n: bool,
 }
 
 impl KpiView {
@@ -71,8 +74,8 @@ pub(crate) fn sparkline(values: &[Option<f64>]) -> String {
         .collect()
 }
 
-fn mark(theme: Theme, kpi: &Kpi) -> Span<'static> {
-    match kpi.on_target() {
+fn mark(theme: Theme, kpi: &Kpi, loaded: bool) -> Span<'static> {
+    match kpi.on_target().filter(|_| loaded) {
         Some(true) => Span::styled("▲ ok", theme.good()),
         Some(false) => Span::styled("▼ off", theme.bad()),
         None => Span::styled("  ·", theme.dim()),
@@ -83,10 +86,72 @@ const VALUE_W: usize = 8;
 const SPARK_W: usize = 6;
 const MARK_W: usize = 5;
 
+/// The target cell: the period's target, or for a KPI that accrues what is due by now.
+fn target_text(kpi: &Kpi) -> String {
+    match (kpi.target_by_now, kpi.target) {
+        (Some(by_now), _) => format!("pace {}", value_text(by_now)),
+        (None, Some(t)) => value_text(t),
+        (None, None) => "—".into(),
+    }
+}
+
+/// What a figure rests on, for `#`: `2 won of 3 closed deals · n<10`, `median of 91
+/// leads first contacted`, `$920k closing this period ÷ $380k still to win`, `58 of 60 due
+/// by now (95% of the week's business hours)`.
+fn n_text(kpi: &Kpi, ctx: &ViewCtx) -> Option<String> {
+    let small = |s: String| {
+        if kpi.too_small() {
+            format!("{s} · n<{}", kpi.min_sample)
+        } else {
+            s
+        }
+    };
+    if let Some(p) = kpi.parts.filter(|p| p.den > 0.0 || p.money) {
+        return Some(small(if p.money {
+            format!(
+                "{} {} ÷ {} {}",
+                money(p.num),
+                p.num_is,
+                money(p.den),
+                p.den_is
+            )
+        } else {
+            format!(
+                "{} {} of {} {}",
+                count(p.num as usize),
+                p.num_is,
+                count(p.den as usize),
+                p.den_is
+            )
+        }));
+    }
+    if let Some(p) = kpi.parts {
+        return Some(format!("no {} in the period", p.den_is));
+    }
+    if let Some(n) = kpi.n.filter(|n| *n > 0) {
+        let what = if matches!(kpi.value, KpiValue::Duration(_)) {
+            "median of"
+        } else {
+            "rests on"
+        };
+        return Some(small(format!("{what} {} {}", count(n), kpi.n_is)));
+    }
+    let (by_now, target, period) = (kpi.target_by_now?, kpi.target?, ctx.snapshot.period?);
+    let share = pro_rated(1.0, &ctx.config.calendar, period.start, period.end, ctx.now);
+    Some(format!(
+        "{} of {} due by now ({:.0}% of the {}'s business hours)",
+        value_text(by_now),
+        value_text(target),
+        share * 100.0,
+        period.kind.id()
+    ))
+}
+
 /// All lines of the pane; the caller shows the scrolled window.
 fn lines(state: &UiState, ctx: &ViewCtx, width: usize) -> Vec<Line<'static>> {
     let theme = state.theme;
     let kpis = &ctx.snapshot.kpis;
+    let loaded = ctx.loaded();
     // " label value target spark mark " with one column of air on the right; the trend
     // column goes first when the pane is narrow, so labels stay readable.
     let spark_w = if width >= 48 { SPARK_W } else { 0 };
@@ -121,24 +186,57 @@ fn lines(state: &UiState, ctx: &ViewCtx, width: usize) -> Vec<Line<'static>> {
         }
         lines.push(Line::from(head));
         for kpi in group {
-            let target = kpi.target.map_or_else(|| "—".to_string(), value_text);
             let trend = ctx
                 .snapshot
                 .kpi_history
                 .get(kpi.id)
+                .filter(|_| loaded)
                 .map_or_else(String::new, |h| sparkline(h));
-            lines.push(Line::from(vec![
+            let mut row = vec![
                 Span::raw(" "),
                 Span::raw(fit(kpi.label, label_w)),
                 Span::raw(" "),
-                Span::styled(fit_right(&value_text(kpi.value), VALUE_W), theme.bold()),
-                Span::raw(" "),
-                Span::styled(fit_right(&target, VALUE_W), theme.dim()),
+            ];
+            if !loaded {
+                // Counted from part of the pipeline, any figure would read low.
+                row.push(Span::styled(fit_right("—", VALUE_W), theme.dim()));
+                row.push(Span::raw(" "));
+                row.push(Span::styled(
+                    fit_right(&target_text(kpi), VALUE_W),
+                    theme.dim(),
+                ));
+            } else if kpi.too_small() && kpi.value.scalar().is_some() {
+                row.push(Span::styled(
+                    fit_right("n too small", 2 * VALUE_W + 1),
+                    theme.dim(),
+                ));
+            } else {
+                row.push(Span::styled(
+                    fit_right(&value_text(kpi.value), VALUE_W),
+                    theme.bold(),
+                ));
+                row.push(Span::raw(" "));
+                row.push(Span::styled(
+                    fit_right(&target_text(kpi), VALUE_W),
+                    theme.dim(),
+                ));
+            }
+            row.extend([
                 Span::raw(" "),
                 Span::styled(fit(&trend, spark_w), theme.dim()),
                 Span::raw(" "),
-                mark(theme, kpi),
-            ]));
+                mark(theme, kpi, loaded),
+            ]);
+            lines.push(Line::from(row));
+            if state.kpis.show_n
+                && loaded
+                && let Some(text) = n_text(kpi, ctx)
+            {
+                lines.push(Line::styled(
+                    format!("   {}", truncate(&text, width.saturating_sub(4))),
+                    theme.dim(),
+                ));
+            }
         }
     }
     if let Some(attributed) = ctx.snapshot.attribution.get(state.kpis.model) {
@@ -183,7 +281,12 @@ fn lines(state: &UiState, ctx: &ViewCtx, width: usize) -> Vec<Line<'static>> {
         }
     }
     if lines.is_empty() {
-        lines.push(Line::styled(" no KPIs yet", theme.dim()));
+        let text = if loaded {
+            " no KPIs yet"
+        } else {
+            " loading… KPIs need the whole pipeline"
+        };
+        lines.push(Line::styled(text, theme.dim()));
     }
     lines
 }
@@ -191,7 +294,17 @@ fn lines(state: &UiState, ctx: &ViewCtx, width: usize) -> Vec<Line<'static>> {
 /// How many lines the pane has, for scrolling.
 pub(crate) fn line_count(state: &UiState, ctx: &ViewCtx) -> usize {
     let groups = 3;
+    let n_lines = if state.kpis.show_n && ctx.loaded() {
+        ctx.snapshot
+            .kpis
+            .iter()
+            .filter(|k| n_text(k, ctx).is_some())
+            .count()
+    } else {
+        0
+    };
     ctx.snapshot.kpis.len()
+        + n_lines
         + groups
         + ctx
             .snapshot
@@ -210,8 +323,16 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, state: &UiState, ctx: &ViewCtx
         Span::styled(" KPIs ", theme.bold()),
         Span::raw(format!("· this {period} (p) ")),
     ];
-    if judged > 0 {
+    let small = kpis.iter().filter(|k| k.too_small()).count();
+    if !ctx.loaded() {
+        title.push(Span::styled("· loading ", theme.dim()));
+    } else if judged > 0 {
         title.push(Span::raw(format!("· {ok} of {judged} on target ")));
+        if state.kpis.show_n && small > 0 {
+            // Short enough for the title of a 52-column pane.
+            let min = ctx.config.targets.min_sample;
+            title.push(Span::styled(format!("· {small} n<{min} "), theme.dim()));
+        }
     }
     let block = theme.pane_block(Line::from(title), focused);
     let inner = block.inner(area);

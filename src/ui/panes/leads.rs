@@ -179,7 +179,7 @@ impl Cols {
             segment: 0,
             owner: 0,
             in_stage: 0,
-            sla: 8,
+            sla: 15,
             sync: if sync { 9 } else { 0 },
         };
         let fixed: u16 = [c.stage, c.sla, c.sync]
@@ -192,23 +192,26 @@ impl Cols {
             return c;
         }
         let mut left = avail - c.name - fixed;
-        let mut add = |w: u16, slot: &mut u16| {
-            if left > w {
+        let add = |left: &mut u16, w: u16, slot: &mut u16| {
+            if *left > w {
                 *slot = w;
-                left -= w + 1;
+                *left -= w + 1;
             }
         };
-        add(10, &mut c.company);
-        add(12, &mut c.owner);
-        add(8, &mut c.in_stage);
-        add(8, &mut c.segment);
-        let mut grow = |slot: &mut u16, cap: u16| {
+        let grow = |left: &mut u16, slot: &mut u16, cap: u16| {
             if *slot > 0 {
-                let extra = cap.saturating_sub(*slot).min(left);
+                let extra = cap.saturating_sub(*slot).min(*left);
                 *slot += extra;
-                left -= extra;
+                *left -= extra;
             }
         };
+        add(&mut left, 10, &mut c.company);
+        add(&mut left, 12, &mut c.owner);
+        // A readable name before the time in stage and the segment.
+        grow(&mut left, &mut c.name, 16);
+        add(&mut left, 8, &mut c.in_stage);
+        add(&mut left, 8, &mut c.segment);
+        let mut grow = |slot: &mut u16, cap: u16| grow(&mut left, slot, cap);
         // Widths that fit most names and companies first, then whatever room is left.
         grow(&mut c.name, 20);
         grow(&mut c.company, 22);
@@ -337,10 +340,13 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, state: &UiState, ctx: &ViewCtx
                 .team(ctx.config.stages.team(stage))
                 .patch(theme.bold()),
         ));
-        title.push(Span::raw(format!(
-            " ({}) · sorted by SLA due ",
+        // While the first load streams in, a count would read as a stage emptying.
+        let total = if ctx.loaded() {
             count(total)
-        )));
+        } else {
+            "—".into()
+        };
+        title.push(Span::raw(format!(" ({total}) · sorted by SLA due ")));
     }
     let mut cursor_x = None;
     if view.typing || !view.search.is_empty() {

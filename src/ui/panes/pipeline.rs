@@ -52,11 +52,17 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, state: &UiState, ctx: &ViewCtx
     let theme = state.theme;
     let snap = ctx.snapshot;
     let total: usize = snap.counts.iter().sum();
+    // Part of a first load would read as a pipeline that shrank: no counts until it is whole.
+    let loaded = ctx.loaded();
     let mut title = vec![
         Span::styled(" Pipeline ", theme.bold()),
-        Span::raw(format!("· {} leads ", count(total))),
+        if loaded {
+            Span::raw(format!("· {} leads ", count(total)))
+        } else {
+            Span::styled("· loading ", theme.dim())
+        },
     ];
-    if snap.unmapped > 0 {
+    if loaded && snap.unmapped > 0 {
         title.push(Span::styled(
             format!("· {} unmapped ", count(snap.unmapped)),
             theme.warning(),
@@ -117,13 +123,18 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, state: &UiState, ctx: &ViewCtx
         } else {
             theme.warning()
         };
+        let (n, frac) = if loaded {
+            (count(snap.counts[i]), frac)
+        } else {
+            ("—".to_string(), 0.0)
+        };
         let line = Line::from(vec![
             Span::raw(if selected { "▶ " } else { "  " }),
             Span::raw(fit(stage.id(), 12)),
             Span::raw(" "),
             Span::styled(team.map_or(" · ", |t| t.short()), theme.team(team)),
             Span::raw(" "),
-            Span::raw(fit_right(&count(snap.counts[i]), count_w)),
+            Span::raw(fit_right(&n, count_w)),
             Span::raw("  "),
             Span::styled(fit(&sla_text[i], sla_w), sla_style),
             Span::raw("  "),

@@ -145,7 +145,13 @@ impl ListCursor {
     /// The first row to draw in a viewport of `height` rows, keeping the cursor visible;
     /// remembered, with the page size, for the next frame and for PgUp/PgDn.
     pub fn window(&self, len: usize, height: usize) -> usize {
-        let off = window(self.pos, len, height, self.offset.get());
+        self.window_at(self.pos, len, height)
+    }
+
+    /// [`window`](Self::window) for a list drawn with lines between its items (group
+    /// headings): the cursor's item is drawn on `line` of `len` lines.
+    pub fn window_at(&self, line: usize, len: usize, height: usize) -> usize {
+        let off = window(line, len, height, self.offset.get());
         self.offset.set(off);
         self.page.set(height.max(1));
         off

@@ -166,6 +166,25 @@ mod tests {
         );
     }
 
+    /// Breached clocks say "overdue", others "due in", never a minus sign to decode.
+    #[test]
+    fn sla_clocks_read_overdue_or_due_in() {
+        use crate::domain::sla::Clock;
+        use crate::units::{limit, sla_due};
+        let over = -(Duration::days(44) + Duration::hours(18));
+        assert_eq!(sla_due(true, over), "overdue 44d18");
+        assert_eq!(sla_due(false, Duration::minutes(70)), "due in 1h10");
+        assert_eq!(sla_due(true, Duration::zero()), "overdue 0h00");
+        // Breached on the instant while a business clock shows time left (after hours).
+        assert_eq!(sla_due(true, Duration::minutes(5)), "overdue 0h00");
+        assert_eq!(sla_due(false, -Duration::minutes(5)), "due in 0h00");
+        assert_eq!(limit(Duration::hours(4), Clock::Business), "4h");
+        assert_eq!(limit(Duration::hours(24), Clock::Business), "24h");
+        assert_eq!(limit(Duration::days(14), Clock::Calendar), "14d");
+        assert_eq!(limit(Duration::minutes(90), Clock::Calendar), "1h30m");
+        assert_eq!(limit(Duration::minutes(30), Clock::Business), "30m");
+    }
+
     #[test]
     fn ages_money_counts() {
         assert_eq!(age(Duration::seconds(12)), "12s");

@@ -8,22 +8,19 @@ use ratatui::text::Span;
 use crate::domain::sla::SlaState;
 use crate::sync::{ActionStatus, OutboxEntry, SourceHealth};
 
-use super::format::{age, count, signed_hm};
+use super::format::{age, count};
 use super::theme::Theme;
+use crate::units::sla_due;
 
 /// Data younger than this is only "a bit stale" (yellow) while its source fails.
 const STALE_AFTER: Duration = Duration::minutes(2);
 
-/// `✖ -1h12`, `⚠ 0h40`, `⏳ 3h05` with its style.
+/// `✖ overdue 1h12`, `⚠ due in 0h40`, `⏳ due in 3h05` with its style; the time is on the
+/// SLA's own clock (business or calendar).
 pub fn sla_span(theme: Theme, state: SlaState, remaining: Duration) -> Span<'static> {
-    let mut text = signed_hm(remaining);
+    let text = sla_due(state == SlaState::Breached, remaining);
     match state {
-        SlaState::Breached => {
-            if !text.starts_with('-') {
-                text.insert(0, '-');
-            }
-            Span::styled(format!("✖ {text}"), theme.breached())
-        }
+        SlaState::Breached => Span::styled(format!("✖ {text}"), theme.breached()),
         SlaState::Warning => Span::styled(format!("⚠ {text}"), theme.warning()),
         SlaState::Running => Span::raw(format!("⏳ {text}")),
     }

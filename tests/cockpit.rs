@@ -158,17 +158,7 @@ async fn a_refused_action_is_shown_as_failed() {
     pump_until(&mut app, &mut rx, loaded).await;
     let lead = selected(&app);
     // The lead disappears from the CRM behind our back (archived), so the write must fail.
-    let status = reqwest::Client::new()
-        .delete(format!(
-            "{}/crm/v3/objects/contacts/{}",
-            sim.base_url, lead.id
-        ))
-        .bearer_auth(&sim.token)
-        .send()
-        .await
-        .unwrap()
-        .status();
-    assert!(status.is_success());
+    common::archive_contact(&sim, &lead.id).await;
     press(&mut app, KeyCode::Char('>'));
     press(&mut app, KeyCode::Char('y'));
     pump_until(&mut app, &mut rx, |a| {

@@ -110,3 +110,15 @@ pub async fn inject(sim: &SimHandle, fault: Value) {
         .status();
     assert!(status.is_success(), "fault accepted");
 }
+
+/// Delete (archive) a contact the way the HubSpot API does, as someone else would.
+pub async fn archive_contact(sim: &SimHandle, id: &str) {
+    let status = reqwest::Client::new()
+        .delete(format!("{}/crm/v3/objects/contacts/{id}", sim.base_url))
+        .bearer_auth(&sim.token)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert!(status.is_success(), "archive {id}: {status}");
+}

@@ -18,7 +18,7 @@ use tandem::sync::{
     self, ActionStatus, LoadProgress, SourceCommand, SourceHealth, SyncEvent, full_load, load_store,
 };
 
-use common::{client, get_json, inject};
+use common::{clear_faults, client, get_json, inject};
 
 /// A small portal read in many small pages, with no real rate limit in the way.
 async fn small_world(seed: u64) -> SimHandle {
@@ -286,5 +286,70 @@ async fn exhausted_rate_limits_do_not_promise_a_retry_as_the_report_exits() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("rate limited (429)"), "{stderr}");
     assert!(!stderr.contains("retrying in"), "{stderr}");
+    sim.shutdown().await;
+}
+
+/// The header's states come from the worker: slow when an answer took seconds, failing
+/// since the first failure of a run, healthy again on the next good round.
+#[tokio::test]
+async fn the_health_line_tells_slow_from_failing_from_healthy() {
+    let sim = small_world(8).await;
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let source = sync::spawn(0, "HubSpot", fast(client(&sim)), None, tx);
+    let loaded = health(
+        until_event(
+            &mut rx,
+            |e| matches!(e, SyncEvent::Health(_, h) if h.loaded),
+        )
+        .await,
+    );
+    assert_eq!((loaded.slow, loaded.failing_since), (None, None));
+
+    // One answer takes 2.2 s: the round succeeds, and the source reads as slow.
+    inject(&sim, json!({"kind": "delay", "millis": 2200, "count": 1})).await;
+    source.send(SourceCommand::Refresh).unwrap();
+    let slow = health(
+        until_event(
+            &mut rx,
+            |e| matches!(e, SyncEvent::Health(_, h) if h.slow.is_some()),
+        )
+        .await,
+    );
+    assert!(slow.slow.unwrap() >= Duration::from_millis(2200));
+    assert!(slow.last_error.is_none());
+
+    // Every request fails: failing since the first failure, and it stays that instant.
+    inject(&sim, json!({"kind": "mix", "seed": 1, "error_5xx": 1.0})).await;
+    let before = Utc::now();
+    source.send(SourceCommand::Refresh).unwrap();
+    let failing = health(
+        until_event(
+            &mut rx,
+            |e| matches!(e, SyncEvent::Health(_, h) if h.last_error.is_some()),
+        )
+        .await,
+    );
+    let since = failing.failing_since.expect("failing since");
+    assert!(since >= before, "{since} >= {before}");
+    let again = health(
+        until_event(&mut rx, |e| {
+            matches!(e, SyncEvent::Health(_, h) if h.retry_at != failing.retry_at && h.last_error.is_some())
+        })
+        .await,
+    );
+    assert_eq!(again.failing_since, Some(since), "the run's start is kept");
+
+    // The vendor answers again: healthy, neither slow nor failing.
+    clear_faults(&sim).await;
+    source.send(SourceCommand::Refresh).unwrap();
+    let healthy = health(
+        until_event(
+            &mut rx,
+            |e| matches!(e, SyncEvent::Health(_, h) if h.last_error.is_none()),
+        )
+        .await,
+    );
+    assert_eq!((healthy.slow, healthy.failing_since), (None, None));
+    drop(source);
     sim.shutdown().await;
 }

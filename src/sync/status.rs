@@ -4,6 +4,10 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::action::{Action, ActionId};
 
+/// A request slower than this marks its source "slow" in the header (HubSpot usually
+/// answers in well under a second).
+pub const SLOW_REQUEST: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Freshness and errors of one source, for the header badge.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceHealth {
@@ -12,6 +16,11 @@ pub struct SourceHealth {
     pub last_success: Option<DateTime<Utc>>,
     /// The most recent failure, cleared by the next success.
     pub last_error: Option<String>,
+    /// When the current run of failures began ("failing since 11:02"). Cleared by a success.
+    pub failing_since: Option<DateTime<Utc>>,
+    /// The vendor answers, but its slowest request in the last good round took this long
+    /// (only set past [`SLOW_REQUEST`]): the data is fresh, the next round will be late.
+    pub slow: Option<std::time::Duration>,
     /// The vendor refused the token: polling has stopped until a manual refresh (`r`), and
     /// the panes show the last good data. Cleared by the next success.
     pub unauthorised: bool,
@@ -34,6 +43,8 @@ impl SourceHealth {
             name: name.to_string(),
             last_success: None,
             last_error: None,
+            failing_since: None,
+            slow: None,
             unauthorised: false,
             loaded: false,
             loaded_leads: 0,

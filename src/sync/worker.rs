@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
 use super::load::{LoadProgress, full_load, load_reference};
-use super::status::{ActionStatus, SourceHealth};
+use super::status::{ActionStatus, SLOW_REQUEST, SourceHealth};
 use crate::domain::action::{Action, ActionId};
 use crate::domain::{DealStage, Owner};
 use crate::sources::SourceError;
@@ -388,6 +388,8 @@ impl Worker {
         self.hold_until = None;
         self.health.last_success = Some(Utc::now());
         self.health.last_error = None;
+        self.health.failing_since = None;
+        self.health.slow = Some(self.client.take_slowest()).filter(|d| *d >= SLOW_REQUEST);
         self.health.unauthorised = false;
         self.health.rate_limited_until = None;
         self.health.retry_at = None;
@@ -400,6 +402,9 @@ impl Worker {
     /// long: the header shows until when.
     fn failed(&mut self, e: SourceError, what: Failing) -> Option<Instant> {
         let delay = self.delay_after(&e, what);
+        // A failed round says nothing about speed; the next good one measures afresh.
+        self.client.take_slowest();
+        self.health.failing_since.get_or_insert_with(Utc::now);
         if let SourceError::Unauthorized { message, .. } = &e {
             tracing::warn!(source = %self.health.name, error = %e, vendor = %message,
                 "token refused; polling stops until a manual refresh");

@@ -320,10 +320,22 @@ fn header_badges_freshness_loading_and_failure() {
     assert!(ok.contains("SIMULATED DATA"), "{ok}");
     assert!(ok.ends_with("week 47 · Fri 15:02 UTC"), "{ok}");
 
+    fx.health[0].slow = Some(std::time::Duration::from_millis(4200));
+    let slow = first_line(render(&ui, &fx, 160, 45));
+    assert!(
+        slow.contains("HubSpot ◔ slow (4.2s a request) · 12s"),
+        "{slow}"
+    );
+
     fx.health[0].last_error = Some("HTTP 503 from api.hubapi.com".into());
+    fx.health[0].failing_since = Some(at("2026-11-20T15:01:30Z"));
     let term = terminal(&ui, &fx, 160, 45);
     let screen = text(term.backend().buffer());
-    assert!(screen.lines().next().unwrap().contains("HubSpot ✖ 12s"));
+    let header = screen.lines().next().unwrap();
+    assert!(
+        header.contains("HubSpot ✖ failing since 15:01 · data 12s old"),
+        "{header}"
+    );
     assert!(
         screen
             .lines()
@@ -341,13 +353,25 @@ fn header_badges_freshness_loading_and_failure() {
             .lines()
             .next()
             .unwrap()
-            .contains("HubSpot ✖ 5m")
+            .contains("HubSpot ✖ failing since 15:01 · data 5m old")
     );
 
-    let empty = Fixture::empty();
+    let mut empty = Fixture::empty();
     let loading = first_line(render(&ui_for(&empty), &empty, 120, 30));
     assert!(loading.contains("HubSpot ⟳ loading 1 200"), "{loading}");
     assert!(!loading.contains("SIMULATED"), "{loading}");
+    // A first load that hits a failure keeps its pages and says so, not "no data".
+    empty.health[0].last_error = Some("HTTP 502".into());
+    let retrying = first_line(render(&ui_for(&empty), &empty, 120, 30));
+    assert!(
+        retrying.contains("HubSpot ⟳ loading 1 200 · retrying"),
+        "{retrying}"
+    );
+    // Nothing loaded at all: failing, with no data to show.
+    empty.health[0].loaded_leads = 0;
+    empty.health[0].loading_total = None;
+    let down = first_line(render(&ui_for(&empty), &empty, 120, 30));
+    assert!(down.contains("HubSpot ✖ failing · no data"), "{down}");
 }
 
 #[test]

@@ -122,3 +122,15 @@ pub async fn archive_contact(sim: &SimHandle, id: &str) {
         .status();
     assert!(status.is_success(), "archive {id}: {status}");
 }
+
+/// End every injected fault (queued and mix), as `DELETE /_sim/faults` does.
+pub async fn clear_faults(sim: &SimHandle) {
+    let status = reqwest::Client::new()
+        .delete(format!("{}/_sim/faults", sim.base_url))
+        .bearer_auth(&sim.token)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert!(status.is_success(), "faults cleared");
+}

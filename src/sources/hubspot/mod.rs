@@ -40,6 +40,8 @@ pub struct HubSpot {
     retry: RetryPolicy,
     /// Records per list page during the first load (HubSpot allows up to 100).
     page_size: usize,
+    /// The longest answer (send to last body byte) since [`take_slowest`](Self::take_slowest).
+    slowest: Duration,
 }
 
 impl std::fmt::Debug for HubSpot {
@@ -68,6 +70,7 @@ impl HubSpot {
             mapping,
             retry: RetryPolicy::default(),
             page_size: read::LIST_LIMIT,
+            slowest: Duration::ZERO,
         })
     }
 
@@ -75,6 +78,11 @@ impl HubSpot {
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
+    }
+
+    /// The slowest successful answer since the last call, and start a new measure.
+    pub fn take_slowest(&mut self) -> Duration {
+        std::mem::take(&mut self.slowest)
     }
 
     pub fn retry_policy(&self) -> &RetryPolicy {
@@ -192,6 +200,7 @@ impl HubSpot {
         build: &impl Fn(&Self) -> RequestBuilder,
     ) -> Result<T, SourceError> {
         self.pace().await?;
+        let started = Instant::now();
         let response = build(self)
             .send()
             .await
@@ -209,6 +218,7 @@ impl HubSpot {
             .bytes()
             .await
             .map_err(|e| transport(&self.base, e))?;
+        self.slowest = self.slowest.max(started.elapsed());
         serde_json::from_slice(&bytes).map_err(|e| SourceError::Malformed(e.to_string()))
     }
 }

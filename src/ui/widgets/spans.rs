@@ -77,11 +77,16 @@ pub fn outbox_status(theme: Theme, entry: &OutboxEntry) -> (String, Style) {
 }
 
 /// The badge text and style of one source, and the style its error takes in the footer.
+/// One state at a time, worst first: token refused, rate-limited (until), failing (since),
+/// loading (how far), slow, healthy; each with how old the shown data is.
 pub fn source_badge(theme: Theme, h: &SourceHealth, now: DateTime<Utc>) -> (String, Style) {
     let data_age = h.last_success.map(|t| now - t);
     if h.unauthorised {
         // Polling stopped until the token is fixed: no amount of waiting will help.
-        return (format!("{} ✖ token refused", h.name), theme.breached());
+        return (
+            format!("{} ✖ token refused · check token and scopes", h.name),
+            theme.breached(),
+        );
     }
     if let Some(until) = h.rate_limited_until.filter(|u| *u > now) {
         let at = until.format("%H:%M");
@@ -90,29 +95,51 @@ pub fn source_badge(theme: Theme, h: &SourceHealth, now: DateTime<Utc>) -> (Stri
             theme.warning(),
         );
     }
+    if !h.loaded && (h.loaded_leads > 0 || h.last_error.is_none()) {
+        // A first load that fails part-way keeps its pages and resumes: say how far it got.
+        let retrying = if h.last_error.is_some() {
+            " · retrying"
+        } else {
+            ""
+        };
+        return (
+            format!("{} ⟳ loading{}{retrying}", h.name, load_progress(h)),
+            theme.warning(),
+        );
+    }
     if h.last_error.is_some() {
         let style = match data_age {
             Some(a) if a < STALE_AFTER => theme.warning(),
             _ => theme.breached(),
         };
+        let since = h
+            .failing_since
+            .map(|t| format!(" since {}", t.format("%H:%M")))
+            .unwrap_or_default();
         let text = match data_age {
-            Some(a) => format!("{} ✖ {}", h.name, age(a)),
-            None => format!("{} ✖ no data", h.name),
+            Some(a) => format!("{} ✖ failing{since} · data {} old", h.name, age(a)),
+            None => format!("{} ✖ failing{since} · no data", h.name),
         };
         return (text, style);
     }
-    if !h.loaded {
-        let progress = if let Some(total) = h.loading_total {
-            format!(" {} / {}", count(h.loaded_leads), count(total))
-        } else if h.loaded_leads > 0 {
-            format!(" {}", count(h.loaded_leads))
-        } else {
-            String::new()
-        };
-        return (format!("{} ⟳ loading{progress}", h.name), theme.warning());
+    let shown = data_age.map(|a| format!(" {}", age(a))).unwrap_or_default();
+    if let Some(slow) = h.slow {
+        let secs = slow.as_secs_f64();
+        return (
+            format!("{} ◔ slow ({secs:.1}s a request) ·{shown}", h.name),
+            theme.warning(),
+        );
     }
-    match data_age {
-        Some(a) => (format!("{} ✓ {}", h.name, age(a)), theme.good()),
-        None => (format!("{} ✓", h.name), theme.good()),
+    (format!("{} ✓{shown}", h.name), theme.good())
+}
+
+/// ` 3,600 / 5,000`, ` 3,600` (total not known yet) or nothing.
+fn load_progress(h: &SourceHealth) -> String {
+    if let Some(total) = h.loading_total {
+        format!(" {} / {}", count(h.loaded_leads), count(total))
+    } else if h.loaded_leads > 0 {
+        format!(" {}", count(h.loaded_leads))
+    } else {
+        String::new()
     }
 }

@@ -79,6 +79,12 @@ fn benches(c: &mut Criterion) {
         true,
         true,
         now(),
+        tandem::app::Outgoing {
+            outbox: Arc::new(tandem::store::outbox::Outbox::in_memory().unwrap()),
+            key: "hubspot@bench".into(),
+            user: "bench".into(),
+            durable: false,
+        },
     );
     let data = rt.block_on(async { load_all(&mut client(&sim, &config)).await.unwrap() });
     app.on_sync(SyncEvent::Reference {

@@ -37,6 +37,15 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub no_cache: bool,
 
+    /// Who is acting, for notes and the audit log (else `user` in the config, else the OS
+    /// user); matched to a CRM owner by email.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub user: Option<String>,
+
+    /// Show the cockpit with every action disabled (a standup screen); `W` toggles it.
+    #[arg(long)]
+    pub read_only: bool,
+
     /// Log file (logs never go to the terminal).
     #[arg(long, value_name = "PATH")]
     pub log_file: Option<PathBuf>,
@@ -64,6 +73,29 @@ pub enum Command {
     Report(ReportArgs),
     /// Print SLA breaches; exit 0 if none, 1 if any, 2 on errors (for cron and CI).
     Check(CheckArgs),
+    /// Who did what, when, and how it ended (from the local outbox's audit log).
+    Audit(AuditArgs),
+    /// List the outbox; with --send, send what is queued and exit (cron on a shared box).
+    Outbox(OutboxArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AuditArgs {
+    /// How far back: `24h`, `7d`, `90m`, or an RFC 3339 instant.
+    #[arg(long, default_value = "24h")]
+    pub since: String,
+    #[arg(long, value_enum, default_value = "markdown")]
+    pub format: FormatArg,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct OutboxArgs {
+    /// Send every queued entry, then exit: 0 all done, 1 some failed or in conflict, 2 on
+    /// errors or when --timeout passes with entries still unsent (they stay queued).
+    #[arg(long)]
+    pub send: bool,
+    #[arg(long, value_name = "SECS", default_value_t = 180)]
+    pub timeout: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

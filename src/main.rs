@@ -7,10 +7,13 @@ use chrono::Utc;
 use clap::Parser;
 
 use tandem::app::{self, Format, RunOptions};
-use tandem::cli::{Cli, Command, ConfigCommand, FormatArg, PeriodArg, SimArgs};
+use tandem::cli::{
+    AuditArgs, Cli, Command, ConfigCommand, FormatArg, OutboxArgs, PeriodArg, SimArgs,
+};
 use tandem::config::{self, Config};
 use tandem::domain::kpi::PeriodKind;
 use tandem::sim::{self, SimOptions};
+use tandem::store::outbox::Outbox;
 
 /// Exit code for bad input (configuration, arguments, environment).
 const EXIT_USAGE: u8 = 2;
@@ -62,10 +65,58 @@ fn main() -> ExitCode {
             (args.timeout, args.offline),
             None,
         )),
+        Some(Command::Audit(args)) => audit(&cli, args),
+        Some(Command::Outbox(args)) => runtime.block_on(outbox(&cli, args)),
         None => match load_config(&cli) {
             Ok(config) => runtime.block_on(cockpit(&cli, config)),
             Err(code) => code,
         },
+    }
+}
+
+fn audit(cli: &Cli, args: &AuditArgs) -> ExitCode {
+    let config = match load_config(cli) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let since = match app::parse_since(&args.since, Utc::now()) {
+        Ok(t) => t,
+        Err(e) => return fail(&e, EXIT_USAGE),
+    };
+    let data_dir = cli.data_dir.as_deref().or(config.data_dir.as_deref());
+    match app::audit(data_dir, since, args.format == FormatArg::Json) {
+        Ok(text) => emit(&text, ExitCode::SUCCESS),
+        Err((message, code)) => fail(&message, code),
+    }
+}
+
+async fn outbox(cli: &Cli, args: &OutboxArgs) -> ExitCode {
+    let config = match load_config(cli) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    if cli.hubspot_url.is_none() && config.sources.is_empty() {
+        return fail(
+            "the outbox belongs to a real source (--hubspot-url or a [[source]] in the config)",
+            EXIT_USAGE,
+        );
+    }
+    let source = match app::connect(
+        &config,
+        cli.hubspot_url.as_deref(),
+        Duration::from_secs(cli.interval),
+        embedded_sim(cli),
+    )
+    .await
+    {
+        Ok(s) => s,
+        Err(e) => return fail(&e.message, e.code),
+    };
+    let data_dir = cli.data_dir.as_deref().or(config.data_dir.as_deref());
+    let timeout = Duration::from_secs(args.timeout);
+    match app::outbox_list(source.hubspot, data_dir, args.send, timeout).await {
+        Ok((text, code)) => emit(&text, ExitCode::from(code)),
+        Err((message, code)) => fail(&message, code),
     }
 }
 
@@ -205,7 +256,23 @@ async fn cockpit(cli: &Cli, config: Config) -> ExitCode {
         }
         _ => None,
     };
+    let durable = cache.is_some();
+    let outbox = match cache.as_ref().and_then(|_| {
+        app::cache::cache_path(cli.data_dir.as_deref().or(config.data_dir.as_deref()))
+    }) {
+        Some(path) => Outbox::open(&path),
+        None => Outbox::in_memory(),
+    };
+    let outbox = match outbox {
+        Ok(o) => Arc::new(o),
+        Err(e) => return fail(&format!("local outbox: {e}"), EXIT_USAGE),
+    };
+    let user = app::user(cli.user.as_deref(), &config);
     let opts = RunOptions {
+        outbox,
+        durable,
+        user,
+        read_only: cli.read_only,
         config: Arc::new(config),
         hubspot: source.hubspot,
         source_name: source.name,
@@ -221,7 +288,11 @@ async fn cockpit(cli: &Cli, config: Config) -> ExitCode {
         handle.shutdown().await;
     }
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(None) => ExitCode::SUCCESS,
+        Ok(Some(farewell)) => {
+            let _ = writeln!(std::io::stderr().lock(), "{farewell}");
+            ExitCode::SUCCESS
+        }
         Err(e) => fail(&format!("terminal error: {e}"), 1),
     }
 }

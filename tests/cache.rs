@@ -28,6 +28,12 @@ fn app_with(source: mpsc::UnboundedSender<SourceCommand>) -> App {
         false,
         false,
         frozen_now(),
+        tandem::app::Outgoing {
+            outbox: common::outbox(),
+            key: "hubspot@test".into(),
+            user: "tester".into(),
+            durable: false,
+        },
     )
 }
 
@@ -40,7 +46,7 @@ async fn the_next_start_opens_on_the_cached_pipeline_with_the_crm_down() {
 
     // First start: load from the CRM, writing through to the cache.
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let source = sync::spawn(0, "HubSpot", client(&sim), None, tx);
+    let source = sync::spawn(0, "HubSpot", client(&sim), None, tx, common::outbox());
     let mut app = app_with(source);
     app.use_cache(Cache::open(&path, &key).unwrap());
     assert!(app.model.store.leads().is_empty(), "a new cache is empty");
@@ -148,7 +154,15 @@ async fn the_next_start_opens_on_the_cached_pipeline_with_the_crm_down() {
     let (tx, mut rx) = mpsc::unbounded_channel();
     // Polling every 5 s: the deferred deletion check must come on the second round.
     let interval = Some(Duration::from_secs(5));
-    let source = sync::spawn_resuming(0, "HubSpot", client(&sim), interval, tx, Some(cursor));
+    let source = sync::spawn_resuming(
+        0,
+        "HubSpot",
+        client(&sim),
+        interval,
+        tx,
+        common::outbox(),
+        Some(cursor),
+    );
     let mut app = app_with(source);
     app.use_cache(opened);
     tokio::time::timeout(Duration::from_secs(60), async {

@@ -23,7 +23,8 @@ async fn start(contacts: usize) -> (SimHandle, App, UnboundedReceiver<SyncEvent>
     let hubspot = client(&sim);
     let (tx, rx) = mpsc::unbounded_channel();
     // Manual polling only: every read in this test is caused by the test.
-    let source = sync::spawn(0, "HubSpot", hubspot, None, tx);
+    let queue = common::outbox();
+    let source = sync::spawn(0, "HubSpot", hubspot, None, tx, queue.clone());
     let config = std::sync::Arc::new(tandem::config::Config::builtin());
     let app = App::new(
         config,
@@ -31,6 +32,7 @@ async fn start(contacts: usize) -> (SimHandle, App, UnboundedReceiver<SyncEvent>
         true,
         false,
         frozen_now(),
+        common::outgoing(&sim, queue, "tester"),
     );
     (sim, app, rx)
 }
@@ -124,7 +126,7 @@ async fn hand_off_from_the_keyboard_reaches_the_crm_and_comes_back() {
     );
     press(&mut app, KeyCode::Char('y'));
     assert_eq!(app.model.outbox.len(), 1);
-    assert_eq!(app.model.outbox[0].status, ActionStatus::Pending);
+    assert_eq!(app.model.outbox[0].status, ActionStatus::Queued);
     let screen = render(&app, 160, 45);
     assert!(
         screen.contains(&format!("handing off {}", lead.name)),
@@ -162,7 +164,7 @@ async fn a_refused_action_is_shown_as_failed() {
     press(&mut app, KeyCode::Char('>'));
     press(&mut app, KeyCode::Char('y'));
     pump_until(&mut app, &mut rx, |a| {
-        matches!(a.model.outbox[0].status, ActionStatus::Failed(_))
+        matches!(a.model.outbox[0].status, ActionStatus::Failed { .. })
     })
     .await;
     let screen = render(&app, 160, 45);

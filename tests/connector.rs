@@ -73,14 +73,21 @@ async fn loaded_store(client: &mut HubSpot) -> (Store, tandem::sources::hubspot:
     load_store(client).await.expect("first load")
 }
 
-fn action(id: u64, lead_id: &str, kind: ActionKind) -> Action {
-    Action {
-        id,
-        key: format!("tdmtest{id}"),
-        lead_id: lead_id.into(),
-        lead_name: "test lead".into(),
+/// An action on `lead_id` as a user looking at `store` would send it (a lead not in the
+/// store was never seen: its `seen` is empty).
+fn action(store: &Store, id: u64, lead_id: &str, kind: ActionKind) -> Action {
+    let seen = store.lead(lead_id).map(|l| l.seen()).unwrap_or_default();
+    let mut a = Action::new(
+        lead_id,
+        "test lead",
         kind,
-    }
+        seen,
+        Default::default(),
+        chrono::Utc::now(),
+    );
+    a.id = id;
+    a.key = format!("tdmtest{id}");
+    a
 }
 
 fn first_in(store: &Store, stage: Stage) -> String {
@@ -195,6 +202,7 @@ async fn hand_off_makes_the_lead_sales_accepted_with_the_owner() {
 
     hs.apply(
         &action(
+            &store,
             1,
             &id,
             ActionKind::HandOff {
@@ -230,6 +238,7 @@ async fn recycle_moves_the_lifecycle_backward_and_writes_the_reason() {
     // An SQL going back to `lead` is a backward move HubSpot refuses without a clear first.
     let id = first_in(&store, Stage::Sql);
     let recycle = action(
+        &store,
         2,
         &id,
         ActionKind::Recycle {
@@ -282,6 +291,7 @@ async fn feedback_note_reaches_the_crm_and_comes_back_parsed() {
     let (store, mut cursor) = loaded_store(&mut hs).await;
     let id = first_in(&store, Stage::Sal);
     let note = action(
+        &store,
         3,
         &id,
         ActionKind::Feedback {

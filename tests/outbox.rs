@@ -1,20 +1,25 @@
-//! The sync worker's outbox against the simulated HubSpot: retries after failures, never
-//! lost, never applied twice.
+//! The durable outbox against the simulated HubSpot: never lost, never applied twice,
+//! never written over newer CRM state, and a recycle resumed rather than compensated.
 
 mod common;
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::json;
+use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
-use tandem::domain::action::{Action, ActionKind};
+use tandem::domain::Stage;
+use tandem::domain::action::{Action, ActionKind, ActionStatus, Actor};
 use tandem::domain::feedback::Verdict;
-use tandem::sync::{self, ActionStatus, SourceCommand, SyncEvent};
+use tandem::sim::SimHandle;
+use tandem::store::Store;
+use tandem::store::outbox::Outbox;
+use tandem::sync::{self, SourceCommand, SyncEvent, load_store};
 
 use common::{client, frozen_sim, get_json, inject, list_all};
 
-async fn notes_with(sim: &tandem::sim::SimHandle, marker: &str) -> usize {
+async fn notes_with(sim: &SimHandle, marker: &str) -> usize {
     list_all(sim, "notes", "hs_note_body")
         .await
         .iter()
@@ -27,13 +32,13 @@ async fn notes_with(sim: &tandem::sim::SimHandle, marker: &str) -> usize {
         .count()
 }
 
-/// Wait for the action's final status (the timeout only turns a hang into a failure).
+/// Wait for the entry's first settled status (the timeout only turns a hang into a failure).
 async fn outcome(rx: &mut mpsc::UnboundedReceiver<SyncEvent>, id: u64) -> ActionStatus {
     tokio::time::timeout(Duration::from_secs(60), async {
         loop {
             if let Some(SyncEvent::Action(got, status)) = rx.recv().await
                 && got == id
-                && status != ActionStatus::Pending
+                && !status.is_open()
             {
                 return status;
             }
@@ -43,67 +48,285 @@ async fn outcome(rx: &mut mpsc::UnboundedReceiver<SyncEvent>, id: u64) -> Action
     .expect("the action settles")
 }
 
-async fn first_contact(sim: &tandem::sim::SimHandle) -> String {
-    let page = get_json(sim, "/crm/v3/objects/contacts", &[("limit", "1")]).await;
-    page["results"][0]["id"].as_str().unwrap().to_string()
+/// A loaded store, as the user sees the portal.
+async fn seen_store(sim: &SimHandle) -> Store {
+    load_store(&mut client(sim)).await.expect("load").0
+}
+
+fn first_in(store: &Store, stage: Stage) -> String {
+    store
+        .leads()
+        .iter()
+        .find(|l| l.stage == Some(stage))
+        .expect("the seeded world has one")
+        .id
+        .clone()
+}
+
+/// Queue `kind` on `lead_id` as the user looking at `store` confirms it; returns its id.
+fn queue(
+    sim: &SimHandle,
+    outbox: &Outbox,
+    store: &Store,
+    lead_id: &str,
+    kind: ActionKind,
+) -> Action {
+    let lead = store.lead(lead_id);
+    let action = Action::new(
+        lead_id,
+        lead.map_or("someone", |l| l.name.as_str()),
+        kind.clone(),
+        lead.map(|l| l.seen()).unwrap_or_default(),
+        Actor {
+            user: "ana".into(),
+            owner_id: None,
+        },
+        chrono::Utc::now(),
+    );
+    let key = tandem::store::source_key("hubspot", &sim.base_url);
+    let steps = tandem::sources::hubspot::step_count(&kind);
+    outbox
+        .enqueue(&key, action, steps, "", None)
+        .expect("written")
+        .expect("no rotation involved")
+}
+
+/// A worker with manual polling over `outbox`; returns its command channel and events.
+fn worker(
+    sim: &SimHandle,
+    outbox: Arc<Outbox>,
+) -> (
+    mpsc::UnboundedSender<SourceCommand>,
+    mpsc::UnboundedReceiver<SyncEvent>,
+) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let source = sync::spawn(0, "HubSpot", client(sim), None, tx, outbox);
+    (source, rx)
+}
+
+async fn patch(sim: &SimHandle, id: &str, props: Value) {
+    let ok = reqwest::Client::new()
+        .patch(format!("{}/crm/v3/objects/contacts/{id}", sim.base_url))
+        .bearer_auth(&sim.token)
+        .json(&json!({ "properties": props }))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .is_success();
+    assert!(ok);
+}
+
+const STAGE_DATES: &str = "lifecyclestage,hs_lead_status,hubspot_owner_id,\
+    hs_lifecyclestage_lead_date,hs_lifecyclestage_marketingqualifiedlead_date,\
+    hs_lifecyclestage_salesqualifiedlead_date,hs_lifecyclestage_opportunity_date";
+
+async fn contact(sim: &SimHandle, id: &str) -> Value {
+    let path = format!("/crm/v3/objects/contacts/{id}");
+    get_json(sim, &path, &[("properties", STAGE_DATES)]).await["properties"].clone()
 }
 
 #[tokio::test]
 async fn a_note_whose_answer_was_lost_is_written_exactly_once() {
     let sim = frozen_sim(7, 60).await;
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let source = sync::spawn(0, "HubSpot", client(&sim), None, tx);
-    // Let the first load finish so the faults hit the write, not the load.
-    tokio::time::timeout(Duration::from_secs(60), async {
-        loop {
-            if let Some(SyncEvent::Health(_, h)) = rx.recv().await
-                && h.loaded
-            {
-                return;
-            }
-        }
-    })
-    .await
-    .expect("loaded");
-    let lead_id = first_contact(&sim).await;
+    let store = seen_store(&sim).await;
+    let lead_id = first_in(&store, Stage::Mql);
+    let outbox = common::outbox();
     // The note POST is applied, but its answer arrives cut off: the worker cannot know
     // whether it landed, retries, and must find the note instead of writing it again.
     inject(&sim, json!({ "kind": "malformed_json", "count": 1 })).await;
-    let action = Action {
-        id: 1,
-        key: "tdmoutbox1".into(),
-        lead_id,
-        lead_name: "first contact".into(),
-        kind: ActionKind::Feedback {
-            campaign: "ROI calculator webinar".into(),
-            verdict: Verdict::Works,
-            text: "retry me".into(),
-        },
+    let kind = ActionKind::Feedback {
+        campaign: "ROI calculator webinar".into(),
+        verdict: Verdict::Works,
+        text: "retry me".into(),
     };
-    source.send(SourceCommand::Apply(action)).unwrap();
-    assert_eq!(outcome(&mut rx, 1).await, ActionStatus::Done);
-    assert_eq!(notes_with(&sim, "ref=tdmoutbox1").await, 1);
+    let action = queue(&sim, &outbox, &store, &lead_id, kind);
+    let (_source, mut rx) = worker(&sim, outbox.clone());
+    assert_eq!(outcome(&mut rx, action.id).await, ActionStatus::Done);
+    assert_eq!(notes_with(&sim, &format!("ref={}", action.key)).await, 1);
     sim.shutdown().await;
 }
 
 #[tokio::test]
-async fn a_refused_action_is_reported_once_and_not_retried() {
+async fn a_refused_action_is_reported_once_with_the_vendors_reason() {
     let sim = frozen_sim(7, 60).await;
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let source = sync::spawn(0, "HubSpot", client(&sim), None, tx);
-    let action = Action {
-        id: 2,
-        key: "tdmoutbox2".into(),
-        lead_id: "99999999".into(),
-        lead_name: "nobody".into(),
-        kind: ActionKind::HandOff {
-            owner_id: "1".into(),
-        },
+    let outbox = common::outbox();
+    let kind = ActionKind::HandOff {
+        owner_id: "1".into(),
     };
-    source.send(SourceCommand::Apply(action)).unwrap();
-    match outcome(&mut rx, 2).await {
-        ActionStatus::Failed(msg) => assert!(msg.contains("404"), "{msg}"),
+    let action = queue(&sim, &outbox, &Store::default(), "99999999", kind);
+    let (_source, mut rx) = worker(&sim, outbox.clone());
+    match outcome(&mut rx, action.id).await {
+        ActionStatus::Failed {
+            reason, done: 0, ..
+        } => assert!(reason.contains("404"), "{reason}"),
         other => panic!("{other:?}"),
     }
+    let audit = outbox.audit_since(chrono::DateTime::UNIX_EPOCH).unwrap();
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0].outcome, "failed");
+    sim.shutdown().await;
+}
+
+/// The reproduction from the issue: an SQL moved to opportunity in the CRM within the poll
+/// window; the user recycles it as the SQL they saw. It must end as a conflict, untouched.
+#[tokio::test]
+async fn a_stale_recycle_ends_as_a_conflict_and_the_crm_record_is_untouched() {
+    let sim = frozen_sim(300, 300).await;
+    let store = seen_store(&sim).await;
+    let id = first_in(&store, Stage::Sql);
+    patch(&sim, &id, json!({ "lifecyclestage": "opportunity" })).await;
+    let before = contact(&sim, &id).await;
+
+    let outbox = common::outbox();
+    let kind = ActionKind::Recycle {
+        reason: "no_budget".into(),
+        note: "try in Q2".into(),
+    };
+    let action = queue(&sim, &outbox, &store, &id, kind);
+    let (_source, mut rx) = worker(&sim, outbox.clone());
+    match outcome(&mut rx, action.id).await {
+        ActionStatus::Conflict(what) => {
+            assert!(
+                what.contains("stage salesqualifiedlead → opportunity"),
+                "{what}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(contact(&sim, &id).await, before, "nothing was written");
+    assert_eq!(notes_with(&sim, &format!("ref={}", action.key)).await, 0);
+    sim.shutdown().await;
+}
+
+/// The second reproduction: a hand-off of a lead that just became SQL with another owner.
+#[tokio::test]
+async fn a_hand_off_of_a_lead_that_moved_on_is_a_conflict() {
+    let sim = frozen_sim(300, 300).await;
+    let store = seen_store(&sim).await;
+    let id = first_in(&store, Stage::Mql);
+    let owners: Vec<String> = store.owners().iter().map(|o| o.id.clone()).collect();
+    patch(
+        &sim,
+        &id,
+        json!({ "lifecyclestage": "salesqualifiedlead", "hubspot_owner_id": owners[0] }),
+    )
+    .await;
+    let before = contact(&sim, &id).await;
+    let outbox = common::outbox();
+    let kind = ActionKind::HandOff {
+        owner_id: owners[1].clone(),
+    };
+    let action = queue(&sim, &outbox, &store, &id, kind);
+    let (_source, mut rx) = worker(&sim, outbox.clone());
+    match outcome(&mut rx, action.id).await {
+        ActionStatus::Conflict(what) => assert!(
+            what.contains("stage marketingqualifiedlead → salesqualifiedlead"),
+            "{what}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(contact(&sim, &id).await, before);
+
+    // Confirmed again against the record as it is now, it goes through.
+    let now_seen = seen_store(&sim).await.lead(&id).unwrap().seen();
+    assert!(
+        outbox
+            .requeue(action.id, Some(&now_seen), chrono::Utc::now())
+            .unwrap()
+    );
+    let (_source2, mut rx2) = worker(&sim, outbox.clone());
+    assert_eq!(outcome(&mut rx2, action.id).await, ActionStatus::Done);
+    assert_eq!(
+        contact(&sim, &id).await["hubspot_owner_id"],
+        owners[1].as_str()
+    );
+    sim.shutdown().await;
+}
+
+/// A recycle interrupted after its first step (a crash) resumes at the second on the next
+/// start: no conflict with its own write, no compensation, the SQL date never re-stamped.
+#[tokio::test]
+async fn an_interrupted_recycle_resumes_and_never_restamps_a_stage_date() {
+    let sim = frozen_sim(300, 300).await;
+    let store = seen_store(&sim).await;
+    let id = first_in(&store, Stage::Sql);
+    let before = contact(&sim, &id).await;
+    let outbox = common::outbox();
+    let kind = ActionKind::Recycle {
+        reason: "no_budget".into(),
+        note: "try in Q2".into(),
+    };
+    let action = queue(&sim, &outbox, &store, &id, kind);
+    // The first attempt claimed it, wrote step 1, and died before recording it.
+    let key = tandem::store::source_key("hubspot", &sim.base_url);
+    outbox.claim(&key, chrono::Utc::now()).unwrap().unwrap();
+    patch(
+        &sim,
+        &id,
+        json!({ "hs_lead_status": "BAD_TIMING", "lifecyclestage": "" }),
+    )
+    .await;
+    // A new worker (the restart) takes the entry over: this process holds the lease, so
+    // the same outbox stands in for the restarted one.
+    let (_source, mut rx) = worker(&sim, outbox.clone());
+    assert_eq!(outcome(&mut rx, action.id).await, ActionStatus::Done);
+    let after = contact(&sim, &id).await;
+    assert_eq!(after["lifecyclestage"], "lead");
+    assert_eq!(after["hs_lead_status"], "BAD_TIMING");
+    for stage in ["marketingqualifiedlead", "salesqualifiedlead"] {
+        let prop = format!("hs_lifecyclestage_{stage}_date");
+        assert_eq!(after[&prop], before[&prop], "{prop} untouched");
+    }
+    assert_eq!(notes_with(&sim, &format!("ref={}", action.key)).await, 1);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_conflict_is_not_raised_by_our_own_earlier_note_on_the_lead() {
+    let sim = frozen_sim(300, 300).await;
+    let store = seen_store(&sim).await;
+    let id = first_in(&store, Stage::Sql);
+    let outbox = common::outbox();
+    // A note, then a recycle, both confirmed while looking at the same (pre-note) record.
+    let note = ActionKind::Feedback {
+        campaign: "ROI calculator webinar".into(),
+        verdict: Verdict::Works,
+        text: "they liked it".into(),
+    };
+    let first = queue(&sim, &outbox, &store, &id, note);
+    let recycle = ActionKind::Recycle {
+        reason: "no_budget".into(),
+        note: "later".into(),
+    };
+    let second = queue(&sim, &outbox, &store, &id, recycle);
+    let (_source, mut rx) = worker(&sim, outbox.clone());
+    assert_eq!(outcome(&mut rx, first.id).await, ActionStatus::Done);
+    assert_eq!(outcome(&mut rx, second.id).await, ActionStatus::Done);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_queued_action_waits_in_the_file_for_the_next_worker() {
+    let sim = frozen_sim(7, 60).await;
+    let store = seen_store(&sim).await;
+    let id = first_in(&store, Stage::Mql);
+    let dir = std::env::temp_dir().join(format!("tandem-outbox-it-{}", fastrand::u64(..)));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("cache.db");
+    let kind = ActionKind::Feedback {
+        campaign: "ROI calculator webinar".into(),
+        verdict: Verdict::Works,
+        text: "queued before a quit".into(),
+    };
+    let action = {
+        let outbox = Outbox::open(&path).unwrap();
+        queue(&sim, &outbox, &store, &id, kind)
+    };
+    let outbox = Arc::new(Outbox::open(&path).unwrap());
+    let (source, mut rx) = worker(&sim, outbox.clone());
+    source.send(SourceCommand::Refresh).unwrap();
+    assert_eq!(outcome(&mut rx, action.id).await, ActionStatus::Done);
+    assert_eq!(notes_with(&sim, &format!("ref={}", action.key)).await, 1);
     sim.shutdown().await;
 }

@@ -89,7 +89,14 @@ fn health(event: SyncEvent) -> SourceHealth {
 /// The worker's first load, collected as the app would, until it says it is done.
 async fn worker_first_load(hs: HubSpot) -> (Store, SourceHealth) {
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let source = sync::spawn(0, "HubSpot", hs, Some(Duration::from_secs(1)), tx);
+    let source = sync::spawn(
+        0,
+        "HubSpot",
+        hs,
+        Some(Duration::from_secs(1)),
+        tx,
+        common::outbox(),
+    );
     let mut store = Store::default();
     let done = tokio::time::timeout(Duration::from_secs(120), async {
         loop {
@@ -182,7 +189,15 @@ async fn a_day_long_retry_after_is_shown_and_does_not_block_refresh_or_quit() {
     let sim = small_world(6).await;
     inject(&sim, json!({"status": 429, "retry_after": 86400})).await;
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let source = sync::spawn(0, "HubSpot", client(&sim), Some(Duration::from_secs(1)), tx);
+    let queue = common::outbox();
+    let source = sync::spawn(
+        0,
+        "HubSpot",
+        client(&sim),
+        Some(Duration::from_secs(1)),
+        tx,
+        queue.clone(),
+    );
     let limited = health(
         until_event(
             &mut rx,
@@ -199,21 +214,26 @@ async fn a_day_long_retry_after_is_shown_and_does_not_block_refresh_or_quit() {
     source.send(SourceCommand::Refresh).unwrap();
     let answer = health(until_event(&mut rx, |e| matches!(e, SyncEvent::Health(..))).await);
     assert_eq!(answer.rate_limited_until, Some(until));
-    // So is a new action: shown pending at once, sent when the wait ends.
-    let action = tandem::domain::action::Action {
-        id: 5,
-        key: "tdmtest5".into(),
-        lead_id: "1001".into(),
-        lead_name: "Test Lead".into(),
-        kind: tandem::domain::action::ActionKind::HandOff {
+    // So is a new action: it waits in the outbox, sent when the wait ends.
+    let action = tandem::domain::action::Action::new(
+        "1001",
+        "Test Lead",
+        tandem::domain::action::ActionKind::HandOff {
             owner_id: "1".into(),
         },
-    };
-    source.send(SourceCommand::Apply(action)).unwrap();
-    until_event(&mut rx, |e| {
-        matches!(e, SyncEvent::Action(5, ActionStatus::Pending))
-    })
-    .await;
+        Default::default(),
+        Default::default(),
+        Utc::now(),
+    );
+    let key = tandem::store::source_key("hubspot", &sim.base_url);
+    let queued = queue.enqueue(&key, action, 1, "", None).unwrap().unwrap();
+    source.send(SourceCommand::Send).unwrap();
+    let answer = health(until_event(&mut rx, |e| matches!(e, SyncEvent::Health(..))).await);
+    assert_eq!(answer.rate_limited_until, Some(until));
+    assert_eq!(
+        queue.get(queued.id).unwrap().unwrap().status,
+        ActionStatus::Queued
+    );
     assert_eq!(
         stat(&sim, "requests").await,
         asked,
@@ -295,7 +315,7 @@ async fn exhausted_rate_limits_do_not_promise_a_retry_as_the_report_exits() {
 async fn the_health_line_tells_slow_from_failing_from_healthy() {
     let sim = small_world(8).await;
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let source = sync::spawn(0, "HubSpot", fast(client(&sim)), None, tx);
+    let source = sync::spawn(0, "HubSpot", fast(client(&sim)), None, tx, common::outbox());
     let loaded = health(
         until_event(
             &mut rx,

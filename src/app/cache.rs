@@ -64,11 +64,7 @@ pub fn cache_path(data_dir: Option<&Path>) -> Option<PathBuf> {
     Some(dir.join("cache.db"))
 }
 
-/// The name a source's records are filed under: its vendor and address, so two portals (or a
-/// portal and a simulation) never share records.
-pub fn source_key(vendor: &str, base_url: &str) -> String {
-    format!("{vendor}@{}", base_url.trim_end_matches('/'))
-}
+pub use crate::store::source_key;
 
 impl Cache {
     /// Open the file, read what it holds for `key`, and start the writer.

@@ -3,6 +3,7 @@
 pub mod cache;
 mod config_cmd;
 mod logging;
+mod outbox_cmd;
 mod report_cmd;
 mod run;
 mod source;
@@ -12,11 +13,14 @@ use tokio::sync::mpsc::UnboundedSender;
 
 pub use config_cmd::{init as config_init, validate as config_validate};
 pub use logging::{default_log_path, init_logging};
+pub use outbox_cmd::{audit, outbox as outbox_list, parse_since, user};
 pub use report_cmd::{Format, check, load_cached_report, load_report, render};
 pub use run::{RunOptions, run};
 pub use source::{ConnectError, Connected, connect};
 
-use crate::domain::action::{Action, ActionId};
+use crate::domain::action::{Action, ActionKind, Actor};
+use crate::domain::handoff::Turns;
+use crate::store::outbox::Outbox;
 use std::sync::Arc;
 
 use crate::config::Config;
@@ -29,6 +33,17 @@ use crate::ui::{Command, UiState, ViewCtx};
 /// The actions kept for display; older ones have long been confirmed or reported.
 const OUTBOX_HISTORY: usize = 200;
 
+/// Where actions go: the durable outbox, the name the source's entries are filed under,
+/// and who is acting.
+pub struct Outgoing {
+    pub outbox: Arc<Outbox>,
+    pub key: String,
+    /// The OS user or `user` from the config; mapped to a CRM owner by email.
+    pub user: String,
+    /// The outbox lives in a file: entries left at quit are sent at the next start.
+    pub durable: bool,
+}
+
 /// Everything the panes read; kept apart from `UiState` so both can be borrowed at once.
 pub struct Model {
     pub store: Store,
@@ -40,6 +55,8 @@ pub struct Model {
     pub period: PeriodKind,
     pub simulated: bool,
     pub now: DateTime<Utc>,
+    /// Unsent actions survive a quit (the outbox is a file).
+    pub durable_outbox: bool,
 }
 
 impl Model {
@@ -52,6 +69,7 @@ impl Model {
             outbox: &self.outbox,
             now: self.now,
             simulated: self.simulated,
+            durable_outbox: self.durable_outbox,
         }
     }
 }
@@ -60,7 +78,7 @@ pub struct App {
     pub model: Model,
     pub ui: UiState,
     sources: Vec<UnboundedSender<SourceCommand>>,
-    next_action: ActionId,
+    outgoing: Outgoing,
     /// The store changed since the snapshot was built.
     stale_snapshot: bool,
     quit: bool,
@@ -77,8 +95,16 @@ impl App {
         simulated: bool,
         color: bool,
         now: DateTime<Utc>,
+        outgoing: Outgoing,
     ) -> Self {
-        Self {
+        let outbox = outgoing
+            .outbox
+            .recent(&outgoing.key, OUTBOX_HISTORY)
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "cannot read the outbox");
+                Vec::new()
+            });
+        let mut app = Self {
             model: Model {
                 store: Store::default(),
                 snapshot: Snapshot::default(),
@@ -86,20 +112,57 @@ impl App {
                     .iter()
                     .map(|(name, _)| SourceHealth::new(name))
                     .collect(),
-                outbox: Vec::new(),
+                outbox,
                 config,
                 period: PeriodKind::Week,
                 simulated,
                 now,
+                durable_outbox: outgoing.durable,
             },
             ui: UiState::new(color),
             sources: sources.into_iter().map(|(_, tx)| tx).collect(),
-            next_action: 1,
+            outgoing,
             stale_snapshot: true,
             quit: false,
             cache: None,
             history_at: None,
+        };
+        app.reload_turns();
+        app
+    }
+
+    /// The hand-off rotation as everyone sharing the data dir has moved it.
+    fn reload_turns(&mut self) {
+        match self.outgoing.outbox.turns(&self.outgoing.key) {
+            Ok(turns) => self.ui.turns = Turns::from_map(turns),
+            Err(e) => tracing::warn!(error = %e, "cannot read the hand-off rotation"),
         }
+    }
+
+    /// What to tell the user after the terminal is restored.
+    pub fn farewell(&self) -> Option<String> {
+        let open = self.open_actions();
+        if open == 0 {
+            return None;
+        }
+        let s = if open == 1 { "" } else { "s" };
+        Some(if self.outgoing.durable {
+            format!(
+                "tandem: {open} action{s} not yet confirmed stay queued in the outbox and are sent at the next start"
+            )
+        } else {
+            format!(
+                "tandem: {open} action{s} were not sent (no local outbox with --no-cache or the embedded simulation)"
+            )
+        })
+    }
+
+    fn open_actions(&self) -> usize {
+        self.model
+            .outbox
+            .iter()
+            .filter(|e| e.status.is_open())
+            .count()
     }
 
     /// Start from the cache: its records fill the store before any source answers, and every
@@ -206,7 +269,16 @@ impl App {
                         entry.updated_at = now;
                         true
                     }
-                    _ => false,
+                    Some(_) => false,
+                    // Queued by another cockpit sharing the data dir, or before a restart.
+                    None => match self.outgoing.outbox.get(id) {
+                        Ok(Some(mut entry)) => {
+                            entry.status = status;
+                            self.model.outbox.push(entry);
+                            true
+                        }
+                        _ => false,
+                    },
                 }
             }
         }
@@ -275,40 +347,106 @@ impl App {
                 lead_id,
                 lead_name,
                 kind,
-            } => {
-                let id = self.next_action;
-                self.next_action += 1;
-                let action = Action {
-                    id,
-                    key: format!("tdm{:x}{id:x}", self.model.now.timestamp_millis()),
-                    lead_id,
-                    lead_name,
-                    kind,
-                };
-                // One source today; the lead's own source once there are several.
-                let status = match self.sources.first() {
-                    Some(tx) if tx.send(SourceCommand::Apply(action.clone())).is_ok() => {
-                        ActionStatus::Pending
-                    }
-                    _ => ActionStatus::Failed("no source is running to write it back".into()),
-                };
-                self.model.outbox.push(OutboxEntry {
-                    action,
-                    status,
-                    updated_at: self.model.now,
-                });
-                if self.model.outbox.len() > OUTBOX_HISTORY {
-                    // Never drop an action that is still pending.
-                    if let Some(pos) = self
-                        .model
-                        .outbox
-                        .iter()
-                        .position(|e| e.status != ActionStatus::Pending)
-                    {
-                        self.model.outbox.remove(pos);
-                    }
-                }
+                turn,
+            } => self.submit(lead_id, lead_name, kind, turn),
+        }
+    }
+
+    /// Who is acting: the user, and the CRM owner with their email (or, for a bare OS user
+    /// name, the one owner whose address starts with it).
+    fn actor(&self) -> Actor {
+        let user = self.outgoing.user.clone();
+        let owners = self.model.store.owners();
+        let wanted = user.to_lowercase();
+        let exact = owners.iter().find(|o| o.email.to_lowercase() == wanted);
+        let by_local = || {
+            let mut hits = owners.iter().filter(|o| {
+                o.email
+                    .split_once('@')
+                    .is_some_and(|(local, _)| local.to_lowercase() == wanted)
+            });
+            match (hits.next(), hits.next()) {
+                (Some(one), None) => Some(one),
+                _ => None,
             }
+        };
+        let owner_id = exact.or_else(by_local).map(|o| o.id.clone());
+        Actor { user, owner_id }
+    }
+
+    /// Write the action to the outbox (one transaction, before any HTTP call), then wake the
+    /// source. It carries the lead as the user saw it, for the conflict check.
+    fn submit(
+        &mut self,
+        lead_id: String,
+        lead_name: String,
+        kind: ActionKind,
+        turn: Option<(String, usize)>,
+    ) {
+        let Some(lead) = self.model.store.lead(&lead_id) else {
+            self.ui.message = Some("not sent: this lead is no longer in the data".into());
+            return;
+        };
+        let seen = lead.seen();
+        let now = self.model.now;
+        let what = self.describe(&kind);
+        let steps = crate::sources::hubspot::step_count(&kind);
+        let action = Action::new(&lead_id, &lead_name, kind, seen, self.actor(), now);
+        let turn = turn.as_ref().map(|(r, t)| (r.as_str(), *t));
+        let queued = self
+            .outgoing
+            .outbox
+            .enqueue(&self.outgoing.key, action, steps, &what, turn);
+        self.reload_turns();
+        let action = match queued {
+            Ok(Some(action)) => action,
+            Ok(None) => {
+                self.ui.message = Some(
+                    "not handed off: another cockpit just took that turn of the rotation;                      press h again for the next owner"
+                        .into(),
+                );
+                return;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot write the outbox");
+                self.ui.message = Some(format!("not sent: cannot write the local outbox ({e})"));
+                return;
+            }
+        };
+        tracing::info!(id = action.id, key = %action.key, verb = action.verb(), user = %action.actor.user, "action queued");
+        if let Some(tx) = self.sources.first() {
+            let _ = tx.send(SourceCommand::Send);
+        }
+        self.model.outbox.push(OutboxEntry {
+            action,
+            status: ActionStatus::Queued,
+            updated_at: now,
+        });
+        if self.model.outbox.len() > OUTBOX_HISTORY
+            && let Some(pos) = self.model.outbox.iter().position(|e| !e.status.is_open())
+        {
+            // Only settled entries leave the view; the outbox file keeps them all.
+            self.model.outbox.remove(pos);
+        }
+    }
+
+    /// The intended change in words, for the audit log.
+    fn describe(&self, kind: &ActionKind) -> String {
+        match kind {
+            ActionKind::HandOff { owner_id } => {
+                let name = self
+                    .model
+                    .store
+                    .owners()
+                    .iter()
+                    .find(|o| &o.id == owner_id)
+                    .map_or(owner_id.clone(), |o| o.name.clone());
+                format!("to {name} ({owner_id})")
+            }
+            ActionKind::Recycle { reason, .. } => format!("reason {reason}"),
+            ActionKind::Feedback {
+                campaign, verdict, ..
+            } => format!("{campaign}: {verdict:?}"),
         }
     }
 }

@@ -23,28 +23,48 @@ pub struct RunOptions {
     pub color: bool,
     /// The local cache, already read: the cockpit opens on it.
     pub cache: Option<super::cache::Opened>,
+    /// Where actions are written before they are sent.
+    pub outbox: Arc<crate::store::outbox::Outbox>,
+    /// The outbox is a file (entries survive a quit or crash).
+    pub durable: bool,
+    pub user: String,
+    /// Start with every action disabled.
+    pub read_only: bool,
 }
 
-/// Run the cockpit until the user quits. The terminal is restored by the caller and by
-/// ratatui's panic hook.
-pub async fn run(terminal: &mut DefaultTerminal, opts: RunOptions) -> std::io::Result<()> {
+/// Run the cockpit until the user quits; returns what to tell the user afterwards (actions
+/// still queued). The terminal is restored by the caller and by ratatui's panic hook.
+pub async fn run(
+    terminal: &mut DefaultTerminal,
+    opts: RunOptions,
+) -> std::io::Result<Option<String>> {
     let (sync_tx, mut sync_rx) = mpsc::unbounded_channel::<SyncEvent>();
     let cursor = opts.cache.as_ref().and_then(|c| c.cursor.clone());
+    let key = crate::store::source_key("hubspot", opts.hubspot.base_url());
     let source = sync::spawn_resuming(
         0,
         &opts.source_name,
         opts.hubspot,
         opts.interval,
         sync_tx,
+        opts.outbox.clone(),
         cursor,
     );
+    let outgoing = super::Outgoing {
+        outbox: opts.outbox,
+        key,
+        user: opts.user,
+        durable: opts.durable,
+    };
     let mut app = App::new(
         opts.config,
         vec![(opts.source_name, source)],
         opts.simulated,
         opts.color,
         Utc::now(),
+        outgoing,
     );
+    app.ui.read_only = opts.read_only;
     if let Some(cache) = opts.cache {
         app.use_cache(cache);
     }
@@ -81,7 +101,7 @@ pub async fn run(terminal: &mut DefaultTerminal, opts: RunOptions) -> std::io::R
             break;
         }
     }
-    Ok(())
+    Ok(app.farewell())
 }
 
 fn on_input(app: &mut App, ev: Event) -> bool {

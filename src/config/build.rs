@@ -190,9 +190,16 @@ pub fn parse(path: &str, text: &str, base: Option<&Config>) -> Result<Config, Co
         Some(d) => Some(std::path::PathBuf::from(d)),
         None => base.and_then(|b| b.data_dir.clone()),
     };
+    let user = file
+        .user
+        .as_ref()
+        .map(|u| u.trim().to_string())
+        .filter(|u| !u.is_empty())
+        .or_else(|| base.and_then(|b| b.user.clone()));
     Ok(Config {
         path: None,
         data_dir,
+        user,
         sources,
         calendar,
         stages,

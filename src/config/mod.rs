@@ -69,6 +69,8 @@ pub struct Config {
     pub path: Option<PathBuf>,
     /// Where the local cache lives (`None`: the XDG data dir); `--data-dir` wins.
     pub data_dir: Option<PathBuf>,
+    /// Who is acting (`None`: the OS user); `--user` wins.
+    pub user: Option<String>,
     /// Empty: use the embedded simulated HubSpot.
     pub sources: Vec<SourceConfig>,
     pub calendar: BusinessCalendar,

@@ -12,6 +12,8 @@ use super::values::{Amount, Count, Date, Day, Ratio, Span, StageId, TeamName, Ti
 pub struct File {
     /// Where the local cache lives; `--data-dir` wins.
     pub data_dir: Option<String>,
+    /// Who is acting (default: the OS user).
+    pub user: Option<String>,
     #[serde(default)]
     pub source: Vec<Source>,
     pub business_hours: Option<BusinessHours>,

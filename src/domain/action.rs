@@ -1,11 +1,16 @@
 //! What a person can do to a lead from the cockpit, before any vendor is involved.
 
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
 use super::feedback::Verdict;
 
-/// Identifies one action through the outbox, the write-back and the UI's pending list.
+/// Identifies one action through the outbox, the write-back and the UI's lists: the
+/// outbox row's id, so it is unique across every process sharing the data dir.
 pub type ActionId = u64;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ActionKind {
     /// Marketing → sales: the lead becomes sales-accepted with this owner.
     HandOff { owner_id: String },
@@ -23,6 +28,25 @@ pub enum ActionKind {
     },
 }
 
+/// The lead as the user saw it when they confirmed: the write is refused (a conflict) if
+/// the CRM has moved on since.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Seen {
+    /// The vendor's raw stage (`lifecyclestage`) and status, not the mapped stage.
+    pub lifecycle: String,
+    pub lead_status: String,
+    pub owner_id: Option<String>,
+    /// The record's last-modified value.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Who did it: the OS user (or `user` in the config) and the CRM owner whose email matches.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Actor {
+    pub user: String,
+    pub owner_id: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Action {
     pub id: ActionId,
@@ -33,15 +57,36 @@ pub struct Action {
     /// For messages in the UI ("handed off Jonas Weber").
     pub lead_name: String,
     pub kind: ActionKind,
+    pub seen: Seen,
+    pub actor: Actor,
+    pub created_at: DateTime<Utc>,
 }
 
 impl Action {
-    pub fn verb(&self) -> &'static str {
-        match self.kind {
-            ActionKind::HandOff { .. } => "hand off",
-            ActionKind::Recycle { .. } => "recycle",
-            ActionKind::Feedback { .. } => "note",
+    /// A new action, not yet in the outbox (id 0), with a fresh key. `seen` is the lead as
+    /// the user was shown it.
+    pub fn new(
+        lead_id: &str,
+        lead_name: &str,
+        kind: ActionKind,
+        seen: Seen,
+        actor: Actor,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Action {
+            id: 0,
+            key: format!("tdm{:x}{:x}", now.timestamp_millis(), fastrand::u32(..)),
+            lead_id: lead_id.to_string(),
+            lead_name: lead_name.to_string(),
+            kind,
+            seen,
+            actor,
+            created_at: now,
         }
+    }
+
+    pub fn verb(&self) -> &'static str {
+        self.kind.verb()
     }
 
     pub fn past_tense(&self) -> &'static str {
@@ -50,5 +95,220 @@ impl Action {
             ActionKind::Recycle { .. } => "recycled",
             ActionKind::Feedback { .. } => "noted",
         }
+    }
+
+    /// Whether the action changes the record (and so must not land on newer state); a note
+    /// only adds to it.
+    pub fn changes_record(&self) -> bool {
+        !matches!(self.kind, ActionKind::Feedback { .. })
+    }
+}
+
+impl ActionKind {
+    pub fn verb(&self) -> &'static str {
+        match self {
+            ActionKind::HandOff { .. } => "hand off",
+            ActionKind::Recycle { .. } => "recycle",
+            ActionKind::Feedback { .. } => "note",
+        }
+    }
+}
+
+/// Where an action is on its way to the vendor. Multi-step actions (a recycle is three
+/// writes) count the steps the vendor has confirmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActionStatus {
+    /// In the outbox; nothing sent yet.
+    Queued,
+    /// Being written now.
+    Sending { done: u8, total: u8 },
+    /// A step failed for a reason that may pass (5xx, 429, timeout): it is tried again,
+    /// resuming at the first step not confirmed.
+    Retrying { done: u8, total: u8, error: String },
+    /// The vendor confirmed every step.
+    Done,
+    /// Refused for good (the vendor's reason); `done` steps were applied and stay applied.
+    Failed { done: u8, total: u8, reason: String },
+    /// The record moved since the user saw it (what changed): nothing was written. The
+    /// user confirms it again or drops it.
+    Conflict(String),
+    /// Dropped by the user before it was sent.
+    Cancelled,
+}
+
+impl ActionStatus {
+    /// Still on its way: the worker will (re)send it.
+    pub fn is_open(&self) -> bool {
+        matches!(
+            self,
+            ActionStatus::Queued | ActionStatus::Sending { .. } | ActionStatus::Retrying { .. }
+        )
+    }
+
+    /// Waiting for the user (a conflict) or for the worker.
+    pub fn needs_attention(&self) -> bool {
+        matches!(
+            self,
+            ActionStatus::Failed { .. } | ActionStatus::Conflict(_)
+        )
+    }
+
+    /// A short word for lists and the audit log.
+    pub fn word(&self) -> &'static str {
+        match self {
+            ActionStatus::Queued => "queued",
+            ActionStatus::Sending { .. } => "sending",
+            ActionStatus::Retrying { done: 0, .. } => "retrying",
+            ActionStatus::Retrying { .. } => "partly done",
+            ActionStatus::Done => "done",
+            ActionStatus::Failed { done: 0, .. } => "failed",
+            ActionStatus::Failed { .. } => "partly done, failed",
+            ActionStatus::Conflict(_) => "conflict",
+            ActionStatus::Cancelled => "cancelled",
+        }
+    }
+
+    /// The full line: "recycle 2/3 done, retrying: 503 …".
+    pub fn describe(&self, verb: &str) -> String {
+        match self {
+            ActionStatus::Queued => format!("{verb} queued"),
+            ActionStatus::Sending { done: 0, .. } => format!("{verb} sending"),
+            ActionStatus::Sending { done, total } => format!("{verb} {done}/{total} done, sending"),
+            ActionStatus::Retrying { done: 0, error, .. } => {
+                format!("{verb} not sent yet, retrying: {error}")
+            }
+            ActionStatus::Retrying { done, total, error } => {
+                format!("{verb} {done}/{total} done, retrying: {error}")
+            }
+            ActionStatus::Done => format!("{verb} done"),
+            ActionStatus::Failed {
+                done: 0, reason, ..
+            } => format!("{verb} refused: {reason}"),
+            ActionStatus::Failed {
+                done,
+                total,
+                reason,
+            } => format!("{verb} {done}/{total} done, then refused: {reason}"),
+            ActionStatus::Conflict(what) => format!("{verb} not sent, the lead changed: {what}"),
+            ActionStatus::Cancelled => format!("{verb} cancelled"),
+        }
+    }
+}
+
+/// One action as the user sees it in the outbox.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxEntry {
+    pub action: Action,
+    pub status: ActionStatus,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl OutboxEntry {
+    pub fn id(&self) -> ActionId {
+        self.action.id
+    }
+}
+
+/// What moved between what the user saw and the record now, or `None` when the action may
+/// go ahead. The last-modified value may have moved by our own earlier writes to the lead
+/// (`ours`: the vendor's time of the latest); anything newer is someone else's change.
+/// `owner` names an owner id for the message.
+pub fn conflict(
+    seen: &Seen,
+    now: &Seen,
+    ours: Option<DateTime<Utc>>,
+    owner: &dyn Fn(&str) -> String,
+) -> Option<String> {
+    let shown = |v: &str| {
+        if v.is_empty() {
+            "none".to_string()
+        } else {
+            v.to_string()
+        }
+    };
+    let owner_of = |o: &Option<String>| o.as_deref().map_or("nobody".to_string(), owner);
+    let mut moved = Vec::new();
+    if seen.lifecycle != now.lifecycle {
+        moved.push(format!(
+            "stage {} → {}",
+            shown(&seen.lifecycle),
+            shown(&now.lifecycle)
+        ));
+    }
+    if seen.owner_id != now.owner_id {
+        moved.push(format!(
+            "owner {} → {}",
+            owner_of(&seen.owner_id),
+            owner_of(&now.owner_id)
+        ));
+    }
+    if seen.lead_status != now.lead_status {
+        moved.push(format!(
+            "status {} → {}",
+            shown(&seen.lead_status),
+            shown(&now.lead_status)
+        ));
+    }
+    let allowed = ours.map_or(seen.updated_at, |t| t.max(seen.updated_at));
+    if moved.is_empty() && now.updated_at > allowed {
+        moved.push(format!(
+            "modified in the CRM at {} (stage, owner and status as shown)",
+            now.updated_at.format("%Y-%m-%d %H:%M:%S UTC")
+        ));
+    }
+    (!moved.is_empty()).then(|| moved.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn seen(lifecycle: &str, owner: Option<&str>, updated: &str) -> Seen {
+        Seen {
+            lifecycle: lifecycle.into(),
+            lead_status: "OPEN".into(),
+            owner_id: owner.map(str::to_string),
+            updated_at: at(updated),
+        }
+    }
+
+    #[test]
+    fn an_unchanged_record_is_no_conflict() {
+        let s = seen("salesqualifiedlead", Some("7"), "2026-11-20T10:00:00Z");
+        assert_eq!(conflict(&s, &s.clone(), None, &|o| o.to_string()), None);
+    }
+
+    #[test]
+    fn a_stage_moved_to_opportunity_is_named() {
+        let s = seen("salesqualifiedlead", Some("7"), "2026-11-20T10:00:00Z");
+        let now = seen("opportunity", Some("8"), "2026-11-20T10:05:00Z");
+        let names = |o: &str| format!("owner#{o}");
+        assert_eq!(
+            conflict(&s, &now, None, &names).as_deref(),
+            Some("stage salesqualifiedlead → opportunity, owner owner#7 → owner#8")
+        );
+    }
+
+    #[test]
+    fn a_newer_modification_conflicts_unless_it_was_ours() {
+        let s = seen("marketingqualifiedlead", None, "2026-11-20T10:00:00Z");
+        let now = seen("marketingqualifiedlead", None, "2026-11-20T10:05:00Z");
+        let name = |o: &str| o.to_string();
+        assert!(
+            conflict(&s, &now, None, &name)
+                .unwrap()
+                .starts_with("modified in the CRM at 2026-11-20 10:05:00")
+        );
+        // Our own note at 10:05 touched the contact: not someone else's change.
+        assert_eq!(
+            conflict(&s, &now, Some(at("2026-11-20T10:05:00Z")), &name),
+            None
+        );
+        // Someone wrote after our note.
+        assert!(conflict(&s, &now, Some(at("2026-11-20T10:04:00Z")), &name).is_some());
     }
 }

@@ -178,6 +178,11 @@ impl<'a> HandOffChoices<'a> {
 pub struct Turns(HashMap<String, usize>);
 
 impl Turns {
+    /// The turns everyone sharing the data dir has taken (from the store).
+    pub fn from_map(turns: HashMap<String, usize>) -> Self {
+        Turns(turns)
+    }
+
     pub fn get(&self, rotation_key: &str) -> usize {
         self.0.get(rotation_key).copied().unwrap_or(0)
     }

@@ -57,6 +57,16 @@ pub struct Lead {
 }
 
 impl Lead {
+    /// The vendor state an action checks before writing: what the user is looking at.
+    pub fn seen(&self) -> super::action::Seen {
+        super::action::Seen {
+            lifecycle: self.lifecycle.clone(),
+            lead_status: self.lead_status.clone(),
+            owner_id: self.owner_id.clone(),
+            updated_at: self.updated_at,
+        }
+    }
+
     /// A short segment label used for coverage ("EMEA ent").
     pub fn segment(&self) -> String {
         format!(

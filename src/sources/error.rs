@@ -37,6 +37,9 @@ pub enum SourceError {
     Malformed(String),
     #[error("bad configuration: {0}")]
     Config(String),
+    /// The record moved since the user saw it; nothing was written.
+    #[error("the record changed since it was shown: {0}")]
+    Conflict(String),
 }
 
 impl SourceError {
@@ -48,7 +51,9 @@ impl SourceError {
             | SourceError::Connect { .. }
             | SourceError::Malformed(_) => true,
             SourceError::Api { status, .. } => *status >= 500,
-            SourceError::Unauthorized { .. } | SourceError::Config(_) => false,
+            SourceError::Unauthorized { .. }
+            | SourceError::Config(_)
+            | SourceError::Conflict(_) => false,
         }
     }
 }

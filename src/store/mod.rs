@@ -3,6 +3,7 @@
 //! Only the app loop writes here (applying sync events); panes read through the snapshot.
 
 pub mod disk;
+pub mod outbox;
 
 use std::collections::HashMap;
 
@@ -12,6 +13,12 @@ use crate::config::Config;
 use crate::domain::kpi::PeriodKind;
 use crate::domain::snapshot::{Snapshot, SnapshotInput};
 use crate::domain::{Deal, DealStage, Lead, Note, Owner};
+
+/// The name a source's records are filed under: its vendor and address, so two portals (or a
+/// portal and a simulation) never share records.
+pub fn source_key(vendor: &str, base_url: &str) -> String {
+    format!("{vendor}@{}", base_url.trim_end_matches('/'))
+}
 
 /// Upsert-by-id storage that keeps a stable order for rendering.
 #[derive(Debug)]

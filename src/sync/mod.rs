@@ -1,6 +1,7 @@
 //! Pollers, one task per source, and the outbox that carries actions back to the vendors.
 
 pub mod load;
+pub mod saga;
 pub mod status;
 pub mod worker;
 

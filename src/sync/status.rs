@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::action::{Action, ActionId};
+pub use crate::domain::action::{ActionStatus, OutboxEntry};
 
 /// A request slower than this marks its source "slow" in the header (HubSpot usually
 /// answers in well under a second).
@@ -52,29 +52,5 @@ impl SourceHealth {
             rate_limited_until: None,
             retry_at: None,
         }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum ActionStatus {
-    /// Waiting for, or under, the vendor's confirmation.
-    Pending,
-    /// The vendor confirmed the write.
-    Done,
-    /// The vendor refused or could not be reached; the message says why.
-    Failed(String),
-}
-
-/// One action as the user sees it in the outbox.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutboxEntry {
-    pub action: Action,
-    pub status: ActionStatus,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl OutboxEntry {
-    pub fn id(&self) -> ActionId {
-        self.action.id
     }
 }

@@ -1,7 +1,8 @@
 //! One task per source: the first load, incremental polls, and the outbox's write-backs,
 //! strictly one request at a time.
 
-use std::collections::VecDeque;
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -9,12 +10,14 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
 use super::load::{LoadProgress, full_load, load_reference};
+use super::saga::{self, Sent};
 use super::status::{ActionStatus, SLOW_REQUEST, SourceHealth};
-use crate::domain::action::{Action, ActionId};
+use crate::domain::action::ActionId;
 use crate::domain::{DealStage, Owner};
 use crate::sources::SourceError;
 use crate::sources::backoff::Backoff;
 use crate::sources::hubspot::{Cursor, Delta, HubSpot, Kind};
+use crate::store::outbox::Outbox;
 
 /// What a source tells the app loop.
 #[derive(Debug)]
@@ -42,12 +45,9 @@ pub enum SyncEvent {
 #[derive(Debug)]
 pub enum SourceCommand {
     Refresh,
-    Apply(Action),
+    /// The outbox holds something new to send (it is already written there).
+    Send,
 }
-
-/// Give up on an action after this many failed rounds in a row (each round already retries
-/// its requests); it is shown as failed with the last error, never silently dropped.
-const MAX_ACTION_ATTEMPTS: u32 = 6;
 
 /// Owners and deal stages change rarely, and search never reports deletions; re-read them
 /// this often (and on every manual refresh) so the cockpit catches up without a restart.
@@ -66,7 +66,13 @@ pub struct Worker {
     cursor: Option<Cursor>,
     /// How far the first load got; a failed page resumes from here.
     load: LoadProgress,
-    outbox: VecDeque<(Action, u32)>,
+    /// The durable outbox and the name this source's entries are filed under.
+    outbox: Arc<Outbox>,
+    outbox_key: String,
+    /// An entry is waiting for a retry: the worker comes back for it without a command.
+    action_waiting: bool,
+    /// Owner names, for conflict messages.
+    owner_names: HashMap<String, String>,
     /// Backoffs per failing thing: polls and the outbox each reset on their own success.
     poll_backoff: Backoff,
     action_backoff: Backoff,
@@ -87,8 +93,9 @@ pub fn spawn(
     client: HubSpot,
     interval: Option<Duration>,
     events: mpsc::UnboundedSender<SyncEvent>,
+    outbox: Arc<Outbox>,
 ) -> mpsc::UnboundedSender<SourceCommand> {
-    spawn_resuming(index, name, client, interval, events, None)
+    spawn_resuming(index, name, client, interval, events, outbox, None)
 }
 
 /// Like [`spawn`], but for a source whose complete data the app already has (from the
@@ -99,10 +106,11 @@ pub fn spawn_resuming(
     client: HubSpot,
     interval: Option<Duration>,
     events: mpsc::UnboundedSender<SyncEvent>,
+    outbox: Arc<Outbox>,
     cursor: Option<Cursor>,
 ) -> mpsc::UnboundedSender<SourceCommand> {
     let (tx, rx) = mpsc::unbounded_channel();
-    let mut worker = Worker::new(index, name, client, interval, events);
+    let mut worker = Worker::new(index, name, client, interval, events, outbox);
     if cursor.is_some() {
         worker.cursor = cursor;
         worker.health.loaded = true;
@@ -121,7 +129,9 @@ impl Worker {
         client: HubSpot,
         interval: Option<Duration>,
         events: mpsc::UnboundedSender<SyncEvent>,
+        outbox: Arc<Outbox>,
     ) -> Self {
+        let outbox_key = crate::store::source_key("hubspot", client.base_url());
         let cap = interval
             .unwrap_or(MAX_POLL_BACKOFF)
             .clamp(Duration::from_secs(1), MAX_POLL_BACKOFF);
@@ -136,7 +146,10 @@ impl Worker {
             health: SourceHealth::new(name),
             cursor: None,
             load: LoadProgress::default(),
-            outbox: VecDeque::new(),
+            outbox,
+            outbox_key,
+            action_waiting: false,
+            owner_names: HashMap::new(),
             poll_backoff: Backoff::new(Duration::from_secs(1), cap),
             action_backoff: Backoff::new(Duration::from_secs(1), MAX_POLL_BACKOFF),
             hold_until: None,
@@ -155,7 +168,7 @@ impl Worker {
                 cmd = commands.recv() => match cmd {
                     None => return,
                     Some(cmd) => {
-                        self.take(cmd, true);
+                        self.take(cmd);
                         next_poll = Some(self.soonest());
                     }
                 },
@@ -169,20 +182,15 @@ impl Worker {
         }
     }
 
-    /// Record a command. `Apply` is shown as pending at once (unless already announced).
-    fn take(&mut self, cmd: SourceCommand, announce: bool) {
+    /// Record a command. `Send` needs nothing: the next step reads the outbox.
+    fn take(&mut self, cmd: SourceCommand) {
         match cmd {
             // A manual refresh also re-reads owners and deletions.
             SourceCommand::Refresh => {
                 self.reference_at = None;
                 self.deletions_at = None;
             }
-            SourceCommand::Apply(action) => {
-                if announce {
-                    self.send(SyncEvent::Action(action.id, ActionStatus::Pending));
-                }
-                self.outbox.push_back((action, 0));
-            }
+            SourceCommand::Send => {}
         }
     }
 
@@ -199,13 +207,13 @@ impl Worker {
         }
     }
 
-    /// Run one step while still reading commands: actions queue (shown pending at once),
-    /// `r` is remembered, and quitting drops the step mid-wait. `None` means quit.
+    /// Run one step while still reading commands: `r` and new actions are remembered, and
+    /// quitting drops the step mid-wait (an entry being sent stays in the outbox, resumed at
+    /// the next start). `None` means quit.
     async fn step_listening(
         &mut self,
         commands: &mut mpsc::UnboundedReceiver<SourceCommand>,
     ) -> Option<Option<Instant>> {
-        let events = self.events.clone();
         let mut held = Vec::new();
         let next = {
             let step = self.step();
@@ -215,24 +223,19 @@ impl Worker {
                     biased;
                     cmd = commands.recv() => match cmd {
                         None => return None,
-                        Some(cmd) => {
-                            if let SourceCommand::Apply(a) = &cmd {
-                                let _ = events.send(SyncEvent::Action(a.id, ActionStatus::Pending));
-                            }
-                            held.push(cmd);
-                        }
+                        Some(cmd) => held.push(cmd),
                     },
                     next = &mut step => break next,
                 }
             }
         };
         // Manual refresh mode: nothing more until a command (or a retry) asks for it.
-        let idle = self.interval.is_none() && self.hold_until.is_none() && self.outbox.is_empty();
+        let idle = self.interval.is_none() && self.hold_until.is_none() && !self.action_waiting;
         if held.is_empty() {
             return Some(if idle { None } else { next });
         }
         for cmd in held {
-            self.take(cmd, false);
+            self.take(cmd);
         }
         Some(Some(self.soonest()))
     }
@@ -304,6 +307,11 @@ impl Worker {
     async fn refresh_reference(&mut self) -> Result<(), SourceError> {
         let reference = load_reference(&mut self.client).await?;
         self.reference_at = Some(Instant::now());
+        self.owner_names = reference
+            .owners
+            .iter()
+            .map(|o| (o.id.clone(), o.name.clone()))
+            .collect();
         self.send(SyncEvent::Reference {
             source: self.index,
             owners: reference.owners,
@@ -340,48 +348,69 @@ impl Worker {
         Ok(())
     }
 
-    /// Apply queued actions in order. `Err` means stop and come back at that time (`None`:
-    /// wait for a command).
+    /// Send what the outbox holds for this source, oldest first. `Err` means stop and come
+    /// back at that time (`None`: wait for a command).
     async fn drain_outbox(&mut self) -> Result<(), Option<Instant>> {
-        while let Some((action, attempts)) = self.outbox.front().cloned() {
-            let result = self.client.apply(&action, attempts > 0).await;
-            match result {
-                Ok(()) => {
-                    self.outbox.pop_front();
-                    self.action_backoff.reset();
-                    tracing::info!(id = action.id, verb = action.verb(), "action confirmed");
-                    self.send(SyncEvent::Action(action.id, ActionStatus::Done));
-                }
-                Err(e @ SourceError::Unauthorized { .. }) => {
-                    // No queued write can succeed with this token: say so for each of them.
-                    for (queued, _) in std::mem::take(&mut self.outbox) {
-                        tracing::warn!(id = queued.id, "action refused: token rejected");
-                        self.send(SyncEvent::Action(
-                            queued.id,
-                            ActionStatus::Failed(e.to_string()),
-                        ));
-                    }
-                    return Err(self.failed(e, Failing::Action));
-                }
-                Err(e) if e.is_transient() && attempts + 1 < MAX_ACTION_ATTEMPTS => {
-                    tracing::warn!(id = action.id, error = %e, "action failed; will retry");
-                    if let Some(front) = self.outbox.front_mut() {
-                        front.1 += 1;
-                    }
-                    return Err(self.failed(e, Failing::Action));
-                }
+        self.action_waiting = false;
+        loop {
+            let claimed = match self.outbox.claim(&self.outbox_key, Utc::now()) {
+                Ok(Some(c)) => c,
+                Ok(None) => return Ok(()),
                 Err(e) => {
-                    self.outbox.pop_front();
+                    // The local file is busy or broken: nothing is lost, try again later.
+                    tracing::warn!(error = %e, "cannot read the outbox");
+                    self.action_waiting = true;
+                    let delay = self.action_backoff.next_delay();
+                    return Err(Some(Instant::now() + delay));
+                }
+            };
+            let id = claimed.entry.id();
+            let (done, total) = (claimed.steps_done, claimed.steps_total);
+            self.announce(id, ActionStatus::Sending { done, total });
+            let sent = saga::send(
+                &mut self.client,
+                &self.outbox,
+                &self.outbox_key,
+                &claimed,
+                &self.owner_names,
+            )
+            .await;
+            match sent {
+                Sent::Settled(status) => {
                     self.action_backoff.reset();
-                    tracing::warn!(id = action.id, error = %e, "action refused");
-                    self.send(SyncEvent::Action(
-                        action.id,
-                        ActionStatus::Failed(e.to_string()),
-                    ));
+                    tracing::info!(
+                        id,
+                        verb = claimed.entry.action.verb(),
+                        status = status.word(),
+                        "action settled"
+                    );
+                    self.settle(id, status);
+                }
+                Sent::Retry { error, done } => {
+                    tracing::warn!(id, error = %error, "action not sent yet; will retry");
+                    self.action_waiting = true;
+                    let status = ActionStatus::Retrying {
+                        done,
+                        total,
+                        error: error.to_string(),
+                    };
+                    self.settle(id, status);
+                    return Err(self.failed(error, Failing::Action));
                 }
             }
         }
-        Ok(())
+    }
+
+    /// Record an entry's status in the outbox and tell the app.
+    fn settle(&self, id: ActionId, status: ActionStatus) {
+        if let Err(e) = self.outbox.update(id, &status, Utc::now()) {
+            tracing::warn!(id, error = %e, "could not record the action's status");
+        }
+        self.announce(id, status);
+    }
+
+    fn announce(&self, id: ActionId, status: ActionStatus) {
+        self.send(SyncEvent::Action(id, status));
     }
 
     fn succeeded(&mut self) {

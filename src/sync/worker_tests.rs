@@ -18,7 +18,18 @@ fn worker(sim: &SimHandle, token: &str) -> Worker {
     let mapping = Mapping::new(Arc::new(Config::builtin().stages), Vec::new());
     let client = HubSpot::new(&sim.base_url, Secret::new(token), mapping).unwrap();
     let (events, _) = mpsc::unbounded_channel();
-    Worker::new(0, "HubSpot", client, Some(Duration::from_secs(1)), events)
+    Worker::new(
+        0,
+        "HubSpot",
+        client,
+        Some(Duration::from_secs(1)),
+        events,
+        outbox(),
+    )
+}
+
+fn outbox() -> Arc<Outbox> {
+    Arc::new(Outbox::in_memory().unwrap())
 }
 
 #[tokio::test]
@@ -54,7 +65,7 @@ async fn a_failing_poll_backs_off_no_longer_than_the_interval() {
     let client = HubSpot::new("http://127.0.0.1:9", Secret::new("t"), mapping).unwrap();
     let (events, _) = mpsc::unbounded_channel();
     let interval = Duration::from_secs(2);
-    let mut w = Worker::new(0, "HubSpot", client, Some(interval), events);
+    let mut w = Worker::new(0, "HubSpot", client, Some(interval), events, outbox());
     assert!(w.client.retry_policy().max_backoff <= interval);
     let err = SourceError::Api {
         status: 503,
@@ -105,16 +116,19 @@ async fn sim_requests(sim: &SimHandle) -> u64 {
     stats["requests"].as_u64().unwrap()
 }
 
-fn hand_off(id: ActionId) -> Action {
-    Action {
-        id,
-        key: format!("tdmtest{id}"),
-        lead_id: "1001".into(),
-        lead_name: "Test Lead".into(),
-        kind: crate::domain::action::ActionKind::HandOff {
+/// Queue a hand-off of contact 1001 in `outbox`, as the app does at `y`.
+fn queue_hand_off(outbox: &Outbox, key: &str) {
+    let action = crate::domain::action::Action::new(
+        "1001",
+        "Test Lead",
+        crate::domain::action::ActionKind::HandOff {
             owner_id: "1".into(),
         },
-    }
+        Default::default(),
+        Default::default(),
+        Utc::now(),
+    );
+    outbox.enqueue(key, action, 1, "", None).unwrap().unwrap();
 }
 
 #[tokio::test]
@@ -125,7 +139,9 @@ async fn a_new_action_or_refresh_does_not_cut_a_failing_actions_wait_short() {
         .unwrap()
         .with_retry(crate::sources::hubspot::RetryPolicy::once());
     let (events, mut rx) = mpsc::unbounded_channel();
-    let mut w = Worker::new(0, "HubSpot", client, None, events);
+    let queue = outbox();
+    let mut w = Worker::new(0, "HubSpot", client, None, events, queue.clone());
+    let key = w.outbox_key.clone();
     // Backoffs long enough that no scheduled retry can happen during the test.
     w.action_backoff = Backoff::new(Duration::from_secs(3600), Duration::from_secs(3600));
     w.poll_backoff = w.action_backoff.clone();
@@ -146,7 +162,8 @@ async fn a_new_action_or_refresh_does_not_cut_a_failing_actions_wait_short() {
         .unwrap()
         .status();
     assert!(status.is_success());
-    commands.send(SourceCommand::Apply(hand_off(1))).unwrap();
+    queue_hand_off(&queue, &key);
+    commands.send(SourceCommand::Send).unwrap();
     let failed = health(
         until_event(
             &mut rx,
@@ -158,12 +175,9 @@ async fn a_new_action_or_refresh_does_not_cut_a_failing_actions_wait_short() {
     let tried = sim_requests(&sim).await;
 
     // Another action and `r` are answered at once, and the failing action keeps its wait.
-    commands.send(SourceCommand::Apply(hand_off(2))).unwrap();
+    queue_hand_off(&queue, &key);
+    commands.send(SourceCommand::Send).unwrap();
     commands.send(SourceCommand::Refresh).unwrap();
-    until_event(&mut rx, |e| {
-        matches!(e, SyncEvent::Action(2, ActionStatus::Pending))
-    })
-    .await;
     for _ in 0..2 {
         let answer = health(until_event(&mut rx, |e| matches!(e, SyncEvent::Health(..))).await);
         assert_eq!(

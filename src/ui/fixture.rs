@@ -27,6 +27,8 @@ pub fn at(s: &str) -> DateTime<Utc> {
 pub const NOW: &str = "2026-11-20T15:02:00Z";
 
 pub struct Fixture {
+    /// Whether the outbox is a file (the default) or in memory (`--no-cache`).
+    pub durable_outbox: bool,
     pub store: Store,
     pub snapshot: Snapshot,
     pub config: Config,
@@ -458,6 +460,9 @@ fn entry(
             lead_id: lead_id.into(),
             lead_name: lead_name.into(),
             kind,
+            seen: Default::default(),
+            actor: Default::default(),
+            created_at: at(updated),
         },
         status,
         updated_at: at(updated),
@@ -488,7 +493,7 @@ impl Fixture {
                 "mql-warning",
                 "Maria Lopez",
                 handoff("s2"),
-                ActionStatus::Pending,
+                ActionStatus::Queued,
                 "2026-11-20T15:01:30Z",
             ),
             entry(
@@ -501,6 +506,7 @@ impl Fixture {
             ),
         ];
         let mut fx = Fixture {
+            durable_outbox: true,
             store,
             snapshot: Snapshot::default(),
             config: Config::builtin(),
@@ -519,6 +525,7 @@ impl Fixture {
         let mut health = SourceHealth::new("HubSpot");
         health.loaded_leads = 1200;
         let mut fx = Fixture {
+            durable_outbox: true,
             store: Store::default(),
             snapshot: Snapshot::default(),
             config: Config::builtin(),
@@ -585,6 +592,7 @@ impl Fixture {
             outbox: &self.outbox,
             now: self.now,
             simulated: self.simulated,
+            durable_outbox: self.durable_outbox,
         }
     }
 }

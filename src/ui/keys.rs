@@ -7,7 +7,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 use crate::domain::Lead;
 use crate::domain::Stage;
 use crate::domain::breach::Filter;
-use crate::domain::handoff::{self, ActionChoice, HandOffChoices, LeadFacts};
+use crate::domain::handoff::{self, ActionChoice, LeadFacts};
 use crate::domain::kpi::PeriodKind;
 
 use super::dialogs::detail::Detail;
@@ -51,19 +51,17 @@ impl UiState {
         }
     }
 
-    /// `q` with actions still unconfirmed asks once more: quitting would drop them.
+    /// `q` with actions still unsent: a durable outbox keeps them for the next start (the
+    /// app says so on the way out); without one, quitting would drop them, so it asks once
+    /// more.
     fn quit_key(&mut self, armed: bool, ctx: &ViewCtx) -> Vec<Command> {
-        let pending = ctx
-            .outbox
-            .iter()
-            .filter(|e| e.status == crate::sync::ActionStatus::Pending)
-            .count();
-        if pending == 0 || armed {
+        let pending = ctx.outbox.iter().filter(|e| e.status.is_open()).count();
+        if pending == 0 || armed || ctx.durable_outbox {
             return vec![Command::Quit];
         }
         self.quit_armed = true;
         self.message = Some(format!(
-            "{pending} action(s) not yet confirmed by the CRM; q again quits and drops them"
+            "{pending} action(s) not yet sent and no local outbox keeps them: q again quits and drops them"
         ));
         Vec::new()
     }
@@ -260,18 +258,17 @@ impl UiState {
                 let Some((lead_id, lead_name)) = dialog.lead() else {
                     return Vec::new();
                 };
-                if matches!(kind, crate::domain::action::ActionKind::HandOff { .. })
-                    && let Some(lead) = ctx.store.lead(lead_id)
-                {
-                    // The rotation moves on only for a confirmed hand-off.
-                    let choices =
-                        HandOffChoices::new(&ctx.config.coverage, lead, ctx.store.owners());
-                    self.turns.advance(&choices.rotation_key);
+                let turn = dialog.rotation_turn(ctx);
+                if let Some((rotation, _)) = &turn {
+                    // The rotation moves on only for a confirmed hand-off (the app then
+                    // takes the turn in the store, shared with other cockpits).
+                    self.turns.advance(rotation);
                 }
                 return vec![Command::Submit {
                     lead_id: lead_id.to_string(),
                     lead_name: lead_name.to_string(),
                     kind,
+                    turn,
                 }];
             }
         }

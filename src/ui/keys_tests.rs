@@ -124,6 +124,7 @@ fn hand_off_submits_the_round_robin_owner_only_after_y() {
             kind: ActionKind::HandOff {
                 owner_id: expected.clone()
             },
+            turn: Some((crate::domain::handoff::FALLBACK.to_string(), 0)),
         }]
     );
     assert!(ui.dialog.is_none());
@@ -220,6 +221,7 @@ fn recycle_yields_the_chosen_reason_and_note() {
                 reason: "no_response".into(),
                 note: "no reply, try in Q1 ye".into(),
             },
+            turn: None,
         }]
     );
 }
@@ -278,6 +280,7 @@ fn feedback_sends_campaign_verdict_and_multiline_text_after_review() {
                 verdict: Verdict::DoesNotWork,
                 text: "CFOs loved it\nask for more".into(),
             },
+            turn: None,
         }]
     );
 }
@@ -298,7 +301,7 @@ fn question_mark_opens_help_and_q_closes_it_without_quitting() {
 #[test]
 fn q_quits_r_refreshes_and_ctrl_c_quits_from_a_dialog() {
     let mut fx = Fixture::new();
-    fx.outbox.retain(|e| e.status != ActionStatus::Pending);
+    fx.outbox.retain(|e| e.status != ActionStatus::Queued);
     let mut ui = on_lead(&fx, "Priya Natarajan");
     assert_eq!(press(&mut ui, &fx, &[ch('r')]), vec![Command::Refresh]);
     assert_eq!(press(&mut ui, &fx, &[ch('q')]), vec![Command::Quit]);
@@ -354,7 +357,7 @@ fn selection_follows_the_lead_by_id_when_the_order_changes() {
 #[test]
 fn filter_narrows_and_esc_clears() {
     let mut fx = Fixture::new();
-    fx.outbox.retain(|e| e.status != ActionStatus::Pending);
+    fx.outbox.retain(|e| e.status != ActionStatus::Queued);
     let mut ui = on_lead(&fx, "Priya Natarajan");
     let mut keys = vec![ch('/')];
     keys.extend(typed("SOLTECH"));
@@ -502,9 +505,10 @@ fn no_key_panics_in_any_state() {
 }
 
 #[test]
-fn q_with_unconfirmed_actions_asks_once_more() {
-    let fx = Fixture::new();
-    assert!(fx.outbox.iter().any(|e| e.status == ActionStatus::Pending));
+fn q_with_unsent_actions_and_no_outbox_file_asks_once_more() {
+    let mut fx = Fixture::new();
+    fx.durable_outbox = false;
+    assert!(fx.outbox.iter().any(|e| e.status == ActionStatus::Queued));
     let mut ui = on_lead(&fx, "Priya Natarajan");
     assert!(
         press(&mut ui, &fx, &[ch('q')]).is_empty(),
@@ -514,11 +518,19 @@ fn q_with_unconfirmed_actions_asks_once_more() {
         ui.message
             .as_deref()
             .unwrap_or("")
-            .contains("not yet confirmed")
+            .contains("not yet sent and no local outbox keeps them")
     );
     assert_eq!(press(&mut ui, &fx, &[ch('q')]), vec![Command::Quit]);
     // Any other key in between disarms it.
     let mut ui = on_lead(&fx, "Priya Natarajan");
     press(&mut ui, &fx, &[ch('q'), ch('j')]);
     assert!(press(&mut ui, &fx, &[ch('q')]).is_empty());
+}
+
+#[test]
+fn q_with_unsent_actions_in_an_outbox_file_quits_at_once() {
+    let fx = Fixture::new();
+    assert!(fx.outbox.iter().any(|e| e.status.is_open()));
+    let mut ui = on_lead(&fx, "Priya Natarajan");
+    assert_eq!(press(&mut ui, &fx, &[ch('q')]), vec![Command::Quit]);
 }

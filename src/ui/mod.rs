@@ -53,6 +53,8 @@ pub struct ViewCtx<'a> {
     pub now: DateTime<Utc>,
     /// Show a "SIMULATED DATA" badge.
     pub simulated: bool,
+    /// The outbox is a file: unsent actions survive a quit and go out at the next start.
+    pub durable_outbox: bool,
 }
 
 impl ViewCtx<'_> {
@@ -75,5 +77,7 @@ pub enum Command {
         lead_id: String,
         lead_name: String,
         kind: ActionKind,
+        /// A hand-off's rotation and the turn its owner was proposed from.
+        turn: Option<(String, usize)>,
     },
 }

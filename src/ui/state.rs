@@ -34,6 +34,8 @@ pub struct UiState {
     pub(crate) message: Option<String>,
     /// `q` was pressed once with actions pending; the next `q` quits.
     pub(crate) quit_armed: bool,
+    /// Every action is disabled (`--read-only`, toggled with `W`): a standup screen.
+    pub read_only: bool,
 }
 
 impl UiState {
@@ -48,6 +50,7 @@ impl UiState {
             kpis: KpiView::default(),
             feedback_scroll: 0,
             turns: Turns::default(),
+            read_only: false,
             dialog: None,
             message: None,
             quit_armed: false,

@@ -247,7 +247,7 @@ fn no_color_means_no_colour_but_symbols_and_modifiers_remain() {
         "⚠ due in 0h40",
         "⏳ due in 2h58",
         "▼ off",
-        "… pending",
+        "… queued",
         "✓ handed off Jonas Weber",
     ] {
         assert!(screen.contains(symbol), "missing {symbol}");

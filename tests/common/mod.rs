@@ -134,3 +134,22 @@ pub async fn clear_faults(sim: &SimHandle) {
         .status();
     assert!(status.is_success(), "faults cleared");
 }
+
+/// A private outbox, as `--no-cache` runs with.
+pub fn outbox() -> Arc<tandem::store::outbox::Outbox> {
+    Arc::new(tandem::store::outbox::Outbox::in_memory().expect("outbox"))
+}
+
+/// Where a test cockpit's actions go: `outbox`, filed under the sim's address, by `user`.
+pub fn outgoing(
+    sim: &SimHandle,
+    outbox: Arc<tandem::store::outbox::Outbox>,
+    user: &str,
+) -> tandem::app::Outgoing {
+    tandem::app::Outgoing {
+        outbox,
+        key: tandem::store::source_key("hubspot", &sim.base_url),
+        user: user.into(),
+        durable: false,
+    }
+}

@@ -73,7 +73,15 @@ async fn a_refused_token_stops_the_worker_until_the_user_asks_again() {
     )
     .unwrap();
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let source = sync::spawn(0, "HubSpot", hs, Some(Duration::from_secs(1)), tx);
+    let queue = common::outbox();
+    let source = sync::spawn(
+        0,
+        "HubSpot",
+        hs,
+        Some(Duration::from_secs(1)),
+        tx,
+        queue.clone(),
+    );
 
     let health = next_health(&mut rx).await;
     assert!(health.unauthorised, "{health:?}");
@@ -88,28 +96,39 @@ async fn a_refused_token_stops_the_worker_until_the_user_asks_again() {
     assert!(health.unauthorised);
     assert_eq!(requests(&sim).await, 2);
 
-    // A write cannot succeed with this token: it fails with the fix, it is not retried.
-    let id = 77;
+    // A write cannot succeed with this token: it stays queued (sent once the token is
+    // fixed), says why, and is not retried in a loop.
     let hand_off = ActionKind::HandOff {
         owner_id: "1".into(),
     };
-    source
-        .send(SourceCommand::Apply(action(id, "1001", hand_off)))
+    let key = tandem::store::source_key("hubspot", &sim.base_url);
+    let queued = queue
+        .enqueue(
+            &key,
+            action(&Store::default(), 77, "1001", hand_off),
+            1,
+            "",
+            None,
+        )
+        .unwrap()
         .unwrap();
+    source.send(SourceCommand::Send).unwrap();
     let status = tokio::time::timeout(Duration::from_secs(60), async {
         loop {
             if let Some(SyncEvent::Action(got, status)) = rx.recv().await
-                && got == id
-                && status != ActionStatus::Pending
+                && got == queued.id
+                && matches!(status, ActionStatus::Retrying { .. })
             {
                 return status;
             }
         }
     })
     .await
-    .expect("the action settles");
+    .expect("the action is answered");
     match status {
-        ActionStatus::Failed(why) => assert!(why.contains("refused the token"), "{why}"),
+        ActionStatus::Retrying { error, done: 0, .. } => {
+            assert!(error.contains("refused the token"), "{error}")
+        }
         other => panic!("{other:?}"),
     }
     assert!(next_health(&mut rx).await.unauthorised);
@@ -148,6 +167,7 @@ async fn a_refused_write_is_reported_not_swallowed() {
     let err = hs
         .apply(
             &action(
+                &Store::default(),
                 9,
                 "999999999",
                 ActionKind::HandOff {
@@ -251,9 +271,12 @@ async fn a_refused_backward_move_leaves_the_stage_as_it_was() {
     // An SQL parked in nurture: handing it off is a backward move (SQL → MQL).
     let id = first_in(&store, Stage::Sql);
     patch_status(&sim, &id, "BAD_TIMING").await;
+    // Seen after the change (a poll later), so the write is tried and refused.
+    let (store, _) = loaded_store(&mut hs).await;
     let err = hs
         .apply(
             &action(
+                &store,
                 11,
                 &id,
                 ActionKind::HandOff {

@@ -20,6 +20,7 @@ pub use mapping::Mapping;
 pub use read::{Cursor, Delta, Edge, Kind, ids_at, map_page};
 pub use retry::{MAX_HONOURED_WAIT, RetryPolicy};
 use wire::ErrorBody;
+pub use write::step_count;
 
 /// What the last response told us about the rate-limit window.
 #[derive(Debug, Clone, Copy)]
@@ -53,6 +54,11 @@ impl std::fmt::Debug for HubSpot {
 }
 
 impl HubSpot {
+    /// The portal's address, as the outbox and cache file its records under.
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
     pub fn new(base_url: &str, token: Secret, mapping: Mapping) -> Result<Self, SourceError> {
         let base = check_base_url(base_url).map_err(SourceError::Config)?;
         let http = reqwest::Client::builder()

@@ -1,13 +1,15 @@
-//! Writing actions back: lifecycle stage, lead status and owner by PATCH; notes by POST.
+//! Writing actions back as sagas: lifecycle stage, lead status and owner by PATCH; notes by
+//! POST carrying the action's key.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use reqwest::Method;
 use serde_json::{Map, Value, json};
 
 use super::HubSpot;
+use super::mapping::parse_time;
 use super::read::Kind;
 use super::wire::{Object, Page};
-use crate::domain::action::{Action, ActionKind};
+use crate::domain::action::{Action, ActionKind, Seen, conflict};
 use crate::domain::feedback::NoteKind;
 use crate::sources::SourceError;
 
@@ -38,43 +40,147 @@ pub fn is_backward(current: &str, target: &str) -> bool {
     }
 }
 
+/// Each action as a small saga of writes, in an order that never needs undoing: a
+/// refused or interrupted step is resumed, never compensated (putting an old stage back
+/// would re-stamp its `hs_lifecyclestage_<stage>_date` and corrupt the history).
+///
+/// - hand-off: 1 step, one PATCH of owner, status `OPEN` and (forward only) stage MQL;
+/// - recycle: 3 steps, PATCH status `BAD_TIMING` with the stage cleared (HubSpot refuses a
+///   backward move otherwise), PATCH stage `lead`, then the `#recycle` note;
+/// - note: 1 step, the POST.
+pub fn step_count(kind: &ActionKind) -> u8 {
+    match kind {
+        ActionKind::HandOff { .. } | ActionKind::Feedback { .. } => 1,
+        ActionKind::Recycle { .. } => 3,
+    }
+}
+
+const MQL: &str = "marketingqualifiedlead";
+const RECYCLED_TO: &str = "lead";
+const RECYCLED_STATUS: &str = "BAD_TIMING";
+
+/// The contact properties an action's checks read.
+const FRESH_PROPS: [&str; 4] = [
+    "lifecyclestage",
+    "hs_lead_status",
+    "hubspot_owner_id",
+    "lastmodifieddate",
+];
+
 impl HubSpot {
-    /// Apply one action. Safe to call again after a failure (`retry`): the PATCHes set
-    /// absolute values, and on a retry a note is only posted if the contact has no note
-    /// carrying the action's key yet.
-    pub async fn apply(&mut self, action: &Action, retry: bool) -> Result<(), SourceError> {
+    /// The contact as it is on the server now, in the terms the user saw it in.
+    pub async fn fresh(&mut self, id: &str) -> Result<Seen, SourceError> {
+        let o = self.contact(id, &FRESH_PROPS).await?;
+        Ok(Seen {
+            lifecycle: o.prop("lifecyclestage").unwrap_or("").to_string(),
+            lead_status: o.prop("hs_lead_status").unwrap_or("").to_string(),
+            owner_id: o.prop("hubspot_owner_id").map(str::to_string),
+            updated_at: o
+                .prop("lastmodifieddate")
+                .or(o.updated_at.as_deref())
+                .and_then(parse_time)
+                .unwrap_or_default(),
+        })
+    }
+
+    /// Whether step `step` of `action` is already applied to the record (`fresh`). A note
+    /// is looked for on the server only when an earlier attempt may have posted it.
+    pub async fn step_applied(
+        &mut self,
+        action: &Action,
+        step: u8,
+        fresh: &Seen,
+        maybe_sent: bool,
+    ) -> Result<bool, SourceError> {
+        match (&action.kind, step) {
+            (ActionKind::HandOff { owner_id }, 0) => Ok(fresh.owner_id.as_deref()
+                == Some(owner_id.as_str())
+                && fresh.lifecycle == MQL
+                && fresh.lead_status == "OPEN"),
+            (ActionKind::Recycle { .. }, 0) => Ok(fresh.lead_status == RECYCLED_STATUS
+                && (fresh.lifecycle.is_empty() || fresh.lifecycle == RECYCLED_TO)),
+            (ActionKind::Recycle { .. }, 1) => Ok(fresh.lifecycle == RECYCLED_TO),
+            (ActionKind::Recycle { .. }, 2) | (ActionKind::Feedback { .. }, 0) => {
+                Ok(maybe_sent && self.note_exists(&action.lead_id, &action.key).await?)
+            }
+            _ => Ok(true),
+        }
+    }
+
+    /// Send step `step`; returns the vendor's timestamp of the write.
+    pub async fn run_step(
+        &mut self,
+        action: &Action,
+        step: u8,
+        fresh: &Seen,
+    ) -> Result<Option<DateTime<Utc>>, SourceError> {
         let id = action.lead_id.as_str();
-        match &action.kind {
-            ActionKind::HandOff { owner_id } => {
+        let author = action.actor.owner_id.as_deref();
+        match (&action.kind, step) {
+            (ActionKind::HandOff { owner_id }, _) => {
                 let mut props = Map::new();
                 props.insert("hs_lead_status".into(), json!("OPEN"));
                 props.insert("hubspot_owner_id".into(), json!(owner_id));
-                self.move_lifecycle(id, "marketingqualifiedlead", props)
-                    .await
+                // Forward only: a hand-off never demotes a stage.
+                if !is_backward(&fresh.lifecycle, MQL) {
+                    props.insert("lifecyclestage".into(), json!(MQL));
+                }
+                self.patch_contact(id, props).await
             }
-            ActionKind::Recycle { reason, note } => {
+            (ActionKind::Recycle { .. }, 0) => {
                 let mut props = Map::new();
-                props.insert("hs_lead_status".into(), json!("BAD_TIMING"));
-                self.move_lifecycle(id, "lead", props).await?;
+                props.insert("hs_lead_status".into(), json!(RECYCLED_STATUS));
+                props.insert("lifecyclestage".into(), json!(""));
+                self.patch_contact(id, props).await
+            }
+            (ActionKind::Recycle { .. }, 1) => {
+                self.patch_contact(id, stage_only(RECYCLED_TO)).await
+            }
+            (ActionKind::Recycle { reason, note }, _) => {
                 let kind = NoteKind::Recycle {
                     reason: Some(reason.clone()),
                     text: note.clone(),
                 };
-                self.post_note_once(id, &kind, &action.key, retry).await
+                self.post_note(id, &kind, &action.key, author).await
             }
-            ActionKind::Feedback {
-                campaign,
-                verdict,
-                text,
-            } => {
+            (
+                ActionKind::Feedback {
+                    campaign,
+                    verdict,
+                    text,
+                },
+                _,
+            ) => {
                 let kind = NoteKind::Feedback {
                     campaign: campaign.clone(),
                     verdict: *verdict,
                     text: text.clone(),
                 };
-                self.post_note_once(id, &kind, &action.key, retry).await
+                self.post_note(id, &kind, &action.key, author).await
             }
         }
+    }
+
+    /// The whole saga at once, outside any outbox (for `tandem`'s connector tests and
+    /// one-off tools): resumes past steps already applied, refuses to write over a record
+    /// that moved since `action.seen` (a [`SourceError::Conflict`]).
+    pub async fn apply(&mut self, action: &Action, maybe_sent: bool) -> Result<(), SourceError> {
+        let fresh = self.fresh(&action.lead_id).await?;
+        let total = step_count(&action.kind);
+        let mut done = 0;
+        while done < total && self.step_applied(action, done, &fresh, maybe_sent).await? {
+            done += 1;
+        }
+        if done == 0
+            && action.changes_record()
+            && let Some(what) = conflict(&action.seen, &fresh, None, &|id| id.to_string())
+        {
+            return Err(SourceError::Conflict(what));
+        }
+        for step in done..total {
+            self.run_step(action, step, &fresh).await?;
+        }
+        Ok(())
     }
 
     async fn contact(&mut self, id: &str, props: &[&str]) -> Result<Object, SourceError> {
@@ -91,45 +197,13 @@ impl HubSpot {
         &mut self,
         id: &str,
         props: Map<String, Value>,
-    ) -> Result<(), SourceError> {
+    ) -> Result<Option<DateTime<Utc>>, SourceError> {
         let path = format!("/crm/v3/objects/contacts/{id}");
         let body = json!({ "properties": props });
-        let _: Object = self
+        let o: Object = self
             .call(|s| s.request(Method::PATCH, &path).json(&body))
             .await?;
-        Ok(())
-    }
-
-    /// Set the lifecycle stage (plus `props`).
-    ///
-    /// A backward move must clear the stage first. The other properties go first, so a
-    /// refused owner or status fails before anything is cleared; if setting the stage is
-    /// then refused, the old stage is put back rather than leaving the contact without one.
-    async fn move_lifecycle(
-        &mut self,
-        id: &str,
-        target: &str,
-        mut props: Map<String, Value>,
-    ) -> Result<(), SourceError> {
-        // Read the current value fresh: the store may be a poll behind.
-        let current = self.contact(id, &["lifecyclestage"]).await?;
-        let current = current.prop("lifecyclestage").unwrap_or("").to_string();
-        if current == target {
-            return self.patch_contact(id, props).await;
-        }
-        if !is_backward(&current, target) {
-            props.insert("lifecyclestage".into(), json!(target));
-            return self.patch_contact(id, props).await;
-        }
-        self.patch_contact(id, props).await?;
-        self.patch_contact(id, stage_only("")).await?;
-        if let Err(e) = self.patch_contact(id, stage_only(target)).await {
-            if let Err(undo) = self.patch_contact(id, stage_only(&current)).await {
-                tracing::error!(contact = id, error = %undo, "could not restore the lifecycle stage");
-            }
-            return Err(e);
-        }
-        Ok(())
+        Ok(o.updated_at.as_deref().and_then(parse_time))
     }
 
     /// Whether the contact already has a note carrying `key`. Read through the contact's
@@ -162,23 +236,27 @@ impl HubSpot {
         Ok(false)
     }
 
-    async fn post_note_once(
+    /// Post a note (never retried blindly: a lost answer is resolved by looking for the
+    /// key on the next attempt), written by `author` when the user maps to an owner.
+    async fn post_note(
         &mut self,
         contact_id: &str,
         kind: &NoteKind,
         key: &str,
-        retry: bool,
-    ) -> Result<(), SourceError> {
-        if retry && self.note_exists(contact_id, key).await? {
-            tracing::info!(key, "note already written by an earlier attempt");
-            return Ok(());
-        }
+        author: Option<&str>,
+    ) -> Result<Option<DateTime<Utc>>, SourceError> {
         let body = note_body(kind, key);
+        let mut props = Map::new();
+        props.insert(
+            "hs_timestamp".into(),
+            json!(Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+        );
+        props.insert("hs_note_body".into(), json!(body));
+        if let Some(owner) = author {
+            props.insert("hubspot_owner_id".into(), json!(owner));
+        }
         let payload = json!({
-            "properties": {
-                "hs_timestamp": Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-                "hs_note_body": body,
-            },
+            "properties": props,
             "associations": [{
                 "to": { "id": contact_id },
                 "types": [{ "associationCategory": "HUBSPOT_DEFINED", "associationTypeId": NOTE_TO_CONTACT }]
@@ -190,7 +268,9 @@ impl HubSpot {
                     .json(&payload)
             })
             .await?;
-        Ok(())
+        // Associating the note touches the contact; its new last-modified value is ours, so
+        // a later action on the lead does not take it for someone else's change.
+        Ok(Some(self.fresh(contact_id).await?.updated_at))
     }
 }
 

@@ -32,13 +32,64 @@ CREATE TABLE lead_day (
 ) WITHOUT ROWID;
 ";
 
+/// Version 2: the outbox (every action, written before any HTTP call, with its saga step
+/// and a lease so two processes never send one entry), one audit row per action, and the
+/// hand-off rotation shared by everyone using this data dir.
+const V2: &str = "
+CREATE TABLE outbox (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    key            TEXT    NOT NULL UNIQUE,
+    source         TEXT    NOT NULL,
+    lead_id        TEXT    NOT NULL,
+    lead_name      TEXT    NOT NULL,
+    actor          TEXT    NOT NULL,
+    actor_owner    TEXT,
+    action         TEXT    NOT NULL,
+    seen           TEXT    NOT NULL,
+    created_ms     INTEGER NOT NULL,
+    state          TEXT    NOT NULL,
+    steps_done     INTEGER NOT NULL DEFAULT 0,
+    steps_total    INTEGER NOT NULL,
+    detail         TEXT,
+    tries          INTEGER NOT NULL DEFAULT 0,
+    lease          TEXT,
+    lease_until_ms INTEGER,
+    wrote_ms       INTEGER,
+    updated_ms     INTEGER NOT NULL
+);
+CREATE INDEX outbox_state ON outbox (source, state, id);
+CREATE INDEX outbox_lead ON outbox (source, lead_id, id);
+
+CREATE TABLE audit (
+    entry       INTEGER PRIMARY KEY,
+    at_ms       INTEGER NOT NULL,
+    actor       TEXT    NOT NULL,
+    actor_owner TEXT,
+    verb        TEXT    NOT NULL,
+    lead_id     TEXT    NOT NULL,
+    lead_name   TEXT    NOT NULL,
+    what        TEXT    NOT NULL,
+    outcome     TEXT    NOT NULL,
+    detail      TEXT,
+    finished_ms INTEGER
+);
+CREATE INDEX audit_at ON audit (at_ms);
+
+CREATE TABLE rotation (
+    source   TEXT    NOT NULL,
+    rotation TEXT    NOT NULL,
+    turns    INTEGER NOT NULL,
+    PRIMARY KEY (source, rotation)
+) WITHOUT ROWID;
+";
+
 pub fn all() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1)])
+    Migrations::new(vec![M::up(V1), M::up(V2)])
 }
 
 /// The newest schema this binary knows.
 pub fn latest() -> usize {
-    1
+    2
 }
 
 #[cfg(test)]

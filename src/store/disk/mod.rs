@@ -79,23 +79,39 @@ impl Disk {
 
     /// A private cache that lives as long as the value (tests, `--no-cache`).
     pub fn in_memory() -> Result<Disk, DiskError> {
-        let mut conn = Connection::open_in_memory()?;
-        migrate(&mut conn, Path::new(":memory:"))?;
-        Ok(Disk { conn })
+        Ok(Disk {
+            conn: connect_memory()?,
+        })
     }
 
     fn open_file(path: &Path) -> Result<Disk, DiskError> {
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let mut conn = Connection::open_with_flags(path, flags)?;
-        // Reading the header is what exposes a file that is not a database.
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        migrate(&mut conn, path)?;
-        Ok(Disk { conn })
+        Ok(Disk {
+            conn: connect(path)?,
+        })
     }
+}
+
+/// A further connection to a cache file (the outbox's, in the same file): opened, tuned and
+/// migrated the same way. Corrupt files are [`Disk::open`]'s business, which runs first.
+pub fn connect(path: &Path) -> Result<Connection, DiskError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let mut conn = Connection::open_with_flags(path, flags)?;
+    // Reading the header is what exposes a file that is not a database.
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    // A commit survives the process being killed (WAL); only power loss could lose one.
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    migrate(&mut conn, path)?;
+    Ok(conn)
+}
+
+/// A private, migrated database in memory (tests, `--no-cache`).
+pub fn connect_memory() -> Result<Connection, DiskError> {
+    let mut conn = Connection::open_in_memory()?;
+    migrate(&mut conn, Path::new(":memory:"))?;
+    Ok(conn)
 }
 
 fn migrate(conn: &mut Connection, path: &Path) -> Result<(), DiskError> {

@@ -55,6 +55,10 @@ impl HandOff {
 }
 
 impl Dialog for HandOff {
+    fn rotation_turn(&self, ctx: &ViewCtx) -> Option<(String, usize)> {
+        Some((self.choices(ctx)?.rotation_key, self.turn))
+    }
+
     fn on_key(&mut self, key: KeyEvent, ctx: &ViewCtx) -> Outcome {
         let n = self.choices(ctx).map_or(0, |c| c.owners.len()).max(1);
         match (key.code, plain_char(key)) {

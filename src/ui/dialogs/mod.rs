@@ -53,6 +53,12 @@ pub trait Dialog: Debug + Any {
     fn lead(&self) -> Option<(&str, &str)> {
         None
     }
+
+    /// For a hand-off: the rotation and the turn its proposal was made from, so the app can
+    /// refuse it if another cockpit took that turn meanwhile.
+    fn rotation_turn(&self, _ctx: &ViewCtx) -> Option<(String, usize)> {
+        None
+    }
 }
 
 /// Esc or one of `close` keys closes; ↑/↓/PgUp/PgDn/Home/End scroll.

@@ -7,7 +7,6 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::sync::ActionStatus;
 use crate::ui::ViewCtx;
 use crate::ui::widgets::Hint;
 use crate::ui::widgets::cursor::Scroll;
@@ -29,10 +28,7 @@ pub struct Problems {
 /// Whether there is anything to show (the `e` key and its hint depend on it).
 pub fn any(ctx: &ViewCtx) -> bool {
     ctx.health.iter().any(|h| h.last_error.is_some())
-        || ctx
-            .outbox
-            .iter()
-            .any(|e| matches!(e.status, ActionStatus::Failed(_)))
+        || ctx.outbox.iter().any(|e| e.status.needs_attention())
 }
 
 fn lines(theme: Theme, ctx: &ViewCtx, w: usize) -> Vec<Line<'static>> {
@@ -61,14 +57,15 @@ fn lines(theme: Theme, ctx: &ViewCtx, w: usize) -> Vec<Line<'static>> {
         .outbox
         .iter()
         .rev()
-        .filter_map(|e| match &e.status {
-            ActionStatus::Failed(msg) => Some((e, msg)),
-            _ => None,
-        })
+        .filter(|e| e.status.needs_attention())
+        .map(|e| (e, e.status.describe(e.action.verb())))
         .take(RECENT_FAILURES)
         .collect();
     if !failed.is_empty() {
-        out.push(Line::styled(" Actions the CRM refused", theme.bold()));
+        out.push(Line::styled(
+            " Actions refused or in conflict (o: the outbox)",
+            theme.bold(),
+        ));
     }
     for (entry, msg) in failed {
         let a = &entry.action;
@@ -79,7 +76,7 @@ fn lines(theme: Theme, ctx: &ViewCtx, w: usize) -> Vec<Line<'static>> {
                 theme.dim(),
             ),
         ]));
-        indent(&mut out, msg);
+        indent(&mut out, &msg);
     }
     if out.len() == 1 {
         out.push(Line::styled(" nothing is failing right now", theme.good()));

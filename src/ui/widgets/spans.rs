@@ -35,15 +35,19 @@ pub fn entry_for_lead<'a>(outbox: &'a [OutboxEntry], lead_id: &str) -> Option<&'
 pub fn has_pending(outbox: &[OutboxEntry], lead_id: &str) -> bool {
     outbox
         .iter()
-        .any(|e| e.action.lead_id == lead_id && e.status == ActionStatus::Pending)
+        .any(|e| e.action.lead_id == lead_id && e.status.is_open())
 }
 
 /// `… pending`, `✓ done`, `✖ failed` for the lead's newest outbox entry.
 pub fn sync_span(theme: Theme, outbox: &[OutboxEntry], lead_id: &str) -> Span<'static> {
     match entry_for_lead(outbox, lead_id).map(|e| &e.status) {
-        Some(ActionStatus::Pending) => Span::styled("… pending", theme.warning()),
+        Some(ActionStatus::Queued) => Span::styled("… queued", theme.warning()),
+        Some(ActionStatus::Sending { .. }) => Span::styled("… sending", theme.warning()),
+        Some(ActionStatus::Retrying { .. }) => Span::styled("… retrying", theme.warning()),
         Some(ActionStatus::Done) => Span::styled("✓ done", theme.good()),
-        Some(ActionStatus::Failed(_)) => Span::styled("✖ failed", theme.bad()),
+        Some(ActionStatus::Failed { .. }) => Span::styled("✖ failed", theme.bad()),
+        Some(ActionStatus::Conflict(_)) => Span::styled("⚠ conflict", theme.bad()),
+        Some(ActionStatus::Cancelled) => Span::styled("cancelled", theme.dim()),
         None => Span::raw(""),
     }
 }
@@ -61,17 +65,45 @@ fn progressive(entry: &OutboxEntry) -> &'static str {
 pub fn outbox_status(theme: Theme, entry: &OutboxEntry) -> (String, Style) {
     let a = &entry.action;
     match &entry.status {
-        ActionStatus::Pending => (
+        ActionStatus::Queued | ActionStatus::Sending { done: 0, .. } => (
             format!("… {} {}", progressive(entry), a.lead_name),
+            theme.warning(),
+        ),
+        ActionStatus::Sending { done, total } => (
+            format!(
+                "… {} {} ({done}/{total} done)",
+                progressive(entry),
+                a.lead_name
+            ),
+            theme.warning(),
+        ),
+        ActionStatus::Retrying { done, total, error } => (
+            format!(
+                "… {} {} {done}/{total} done, retrying: {error}",
+                a.verb(),
+                a.lead_name
+            ),
             theme.warning(),
         ),
         ActionStatus::Done => (
             format!("✓ {} {}", a.past_tense(), a.lead_name),
             theme.good(),
         ),
-        ActionStatus::Failed(msg) => (
-            format!("✖ {} {} failed: {msg}", a.verb(), a.lead_name),
+        ActionStatus::Failed { .. } => (
+            format!("✖ {} — {}", a.lead_name, entry.status.describe(a.verb())),
             theme.bad(),
+        ),
+        ActionStatus::Conflict(what) => (
+            format!(
+                "⚠ {} {} not sent, the lead changed: {what} · o to decide",
+                a.verb(),
+                a.lead_name
+            ),
+            theme.bad(),
+        ),
+        ActionStatus::Cancelled => (
+            format!("{} {} cancelled", a.verb(), a.lead_name),
+            theme.dim(),
         ),
     }
 }

@@ -181,3 +181,39 @@ async fn a_refused_action_is_shown_as_failed() {
     assert_eq!(app.model.snapshot.counts[mql], before - 1);
     sim.shutdown().await;
 }
+
+/// The swap-remove race: a removal and `>` `y` arrive in one batch of events. The
+/// hand-off must go to the lead the user selected, never to the one that took its slot.
+#[tokio::test]
+async fn a_key_in_the_same_batch_as_a_removal_acts_on_the_selected_lead() {
+    let (sim, mut app, mut rx) = start(300).await;
+    pump_until(&mut app, &mut rx, loaded).await;
+    // A new MQL arrives: stored last. The user moves onto it.
+    let mut newcomer = selected(&app);
+    newcomer.id = "990001".into();
+    newcomer.name = "Newcomer Lead".into();
+    let mut delta = tandem::sources::hubspot::Delta::default();
+    delta.leads.push(newcomer.clone());
+    app.on_sync(SyncEvent::Data(0, delta));
+    app.refresh_snapshot();
+    for _ in 0..app.model.store.leads().len() {
+        if selected(&app).id == newcomer.id {
+            break;
+        }
+        press(&mut app, KeyCode::Char('j'));
+    }
+    assert_eq!(selected(&app).id, newcomer.id);
+    // Then, in one batch: the first stored lead is removed (the newcomer, last, takes its
+    // slot), and the user hands off.
+    let victim = app.model.store.leads()[0].id.clone();
+    app.on_sync(SyncEvent::Removed {
+        source: 0,
+        leads: vec![victim],
+        deals: Vec::new(),
+    });
+    app.on_key(KeyEvent::new(KeyCode::Char('>'), KeyModifiers::NONE));
+    app.on_key(KeyEvent::new(KeyCode::Char('y'), KeyModifiers::NONE));
+    assert_eq!(app.model.outbox.len(), 1);
+    assert_eq!(app.model.outbox[0].action.lead_id, newcomer.id);
+    sim.shutdown().await;
+}

@@ -325,6 +325,9 @@ impl App {
     }
 
     pub fn on_key(&mut self, key: ratatui::crossterm::event::KeyEvent) {
+        // A key acts on what the user is looking at: derived state (the stage lists the
+        // selection indexes into) catches up with every sync event applied before it.
+        self.refresh_snapshot();
         let commands = self.ui.handle_key(key, &self.model.view());
         for command in commands {
             self.on_command(command);

@@ -352,6 +352,48 @@ impl App {
                 kind,
                 turn,
             } => self.submit(lead_id, lead_name, kind, turn),
+            Command::Outbox(op) => self.decide(op),
+        }
+    }
+
+    /// Apply the user's decision on an outbox entry, then show it as the file has it.
+    fn decide(&mut self, op: crate::ui::OutboxOp) {
+        use crate::ui::OutboxOp;
+        let outbox = &self.outgoing.outbox;
+        let now = self.model.now;
+        let (id, result, said) = match op {
+            OutboxOp::Cancel(id) => (id, outbox.cancel(id, now), "dropped"),
+            OutboxOp::Retry(id) => (id, outbox.requeue(id, None, now), "queued again"),
+            OutboxOp::Confirm(id) => {
+                // Sent again over the record as the user sees it now.
+                let seen = self
+                    .model
+                    .outbox
+                    .iter()
+                    .find(|e| e.id() == id)
+                    .and_then(|e| self.model.store.lead(&e.action.lead_id))
+                    .map(|l| l.seen());
+                match seen {
+                    Some(seen) => (id, outbox.requeue(id, Some(&seen), now), "sent again"),
+                    None => {
+                        self.ui.message = Some("this lead is no longer in the data".into());
+                        return;
+                    }
+                }
+            }
+        };
+        self.ui.message = Some(match result {
+            Ok(true) => format!("#{id} {said}"),
+            Ok(false) => format!("#{id} changed meanwhile (sent or decided elsewhere)"),
+            Err(e) => format!("cannot write the local outbox: {e}"),
+        });
+        if let Ok(Some(fresh)) = outbox.get(id)
+            && let Some(slot) = self.model.outbox.iter_mut().find(|e| e.id() == id)
+        {
+            *slot = fresh;
+        }
+        if let Some(tx) = self.sources.first() {
+            let _ = tx.send(SourceCommand::Send);
         }
     }
 

@@ -39,6 +39,10 @@ pub enum Action {
     /// Breaches of one SLA at a time, then all.
     BreachSla,
     Problems,
+    /// Every action and where it is; conflicts are decided there.
+    Outbox,
+    /// Turn every action off (a standup screen) or back on.
+    ReadOnly,
 }
 
 /// One key as written in the table.
@@ -427,6 +431,22 @@ pub const BINDINGS: &[Binding] = &[
         "errors in full, with what to do about them",
     ),
     row(
+        &[(C('o'), A::Outbox)],
+        "o",
+        Scope::Panes,
+        Some(("o", "outbox")),
+        Section::Always,
+        "the outbox: every action and its state; decide conflicts (y send again, d drop), c cancel, R retry",
+    ),
+    row(
+        &[(C('W'), A::ReadOnly)],
+        "W",
+        Scope::Panes,
+        None,
+        Section::Always,
+        "read-only on/off: every action disabled, for a shared standup screen (--read-only starts so)",
+    ),
+    row(
         &[(C('r'), A::Refresh)],
         "r",
         Scope::Panes,
@@ -448,7 +468,7 @@ pub const BINDINGS: &[Binding] = &[
         Scope::Panes,
         Some(("q", "quit")),
         Section::Always,
-        "quit (with actions unconfirmed, q asks once more); Ctrl-C quits from anywhere",
+        "quit; unsent actions stay queued in the outbox for the next start (with no outbox file, q asks once more)",
     ),
 ];
 

@@ -14,6 +14,7 @@ use super::dialogs::detail::Detail;
 use super::dialogs::handoff::HandOff;
 use super::dialogs::help::Help;
 use super::dialogs::note::{NoteDraft, campaign_choices};
+use super::dialogs::outbox::Outbox as OutboxView;
 use super::dialogs::problems::{self, Problems};
 use super::dialogs::recycle::Recycle;
 use super::dialogs::stage_info::StageInfo;
@@ -71,6 +72,8 @@ impl UiState {
         let lead = || self.target_lead(ctx);
         match action {
             Action::Open if self.focus.lists_leads() => lead().is_some(),
+            Action::HandOff | Action::Recycle | Action::Note if self.read_only => false,
+            Action::Outbox => !ctx.outbox.is_empty(),
             Action::HandOff => {
                 lead().is_some_and(|l| handoff::offered(ActionChoice::HandOff, l.stage))
             }
@@ -131,9 +134,24 @@ impl UiState {
                     None => self.message = Some("no lead selected".into()),
                 },
             },
+            Action::HandOff | Action::Recycle | Action::Note if self.read_only => {
+                self.message = Some("read-only: actions are off (W turns them back on)".into());
+            }
             Action::HandOff => self.start_action(ActionChoice::HandOff, ctx),
             Action::Recycle => self.start_action(ActionChoice::Recycle, ctx),
             Action::Note => self.start_action(ActionChoice::Note, ctx),
+            Action::Outbox => self.open_dialog(Box::new(OutboxView::default())),
+            Action::ReadOnly => {
+                self.read_only = !self.read_only;
+                self.message = Some(
+                    if self.read_only {
+                        "read-only: every action is off"
+                    } else {
+                        "actions are on again"
+                    }
+                    .into(),
+                );
+            }
         }
         Vec::new()
     }
@@ -244,6 +262,10 @@ impl UiState {
             Outcome::Say(msg) => {
                 self.message = Some(msg);
                 self.dialog = Some(dialog);
+            }
+            Outcome::Outbox(op) => {
+                self.dialog = Some(dialog);
+                return vec![Command::Outbox(op)];
             }
             Outcome::Close => {}
             Outcome::Open(choice, id) => match ctx.store.lead(&id) {

@@ -25,6 +25,8 @@ mod tests_fixes;
 mod tests_layers;
 #[cfg(test)]
 mod tests_numbers;
+#[cfg(test)]
+mod tests_outbox;
 
 use chrono::{DateTime, Utc};
 
@@ -80,4 +82,17 @@ pub enum Command {
         /// A hand-off's rotation and the turn its owner was proposed from.
         turn: Option<(String, usize)>,
     },
+    /// Change an outbox entry (from the outbox view).
+    Outbox(OutboxOp),
+}
+
+/// What the user decided about one outbox entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxOp {
+    /// Drop it: not sent yet, or a conflict the user does not want sent.
+    Cancel(u64),
+    /// A conflict: send it over the record as it is now.
+    Confirm(u64),
+    /// A failed entry: try again from its first unconfirmed step.
+    Retry(u64),
 }

@@ -8,6 +8,7 @@ pub mod detail;
 pub mod handoff;
 pub mod help;
 pub mod note;
+pub mod outbox;
 pub mod problems;
 pub mod recycle;
 pub mod stage_info;
@@ -37,6 +38,8 @@ pub enum Outcome {
     Open(ActionChoice, String),
     /// Keep the dialog and say something in the footer.
     Say(String),
+    /// Keep the dialog and ask the app to change an outbox entry.
+    Outbox(crate::ui::OutboxOp),
 }
 
 pub trait Dialog: Debug + Any {

@@ -11,7 +11,7 @@ use crate::ui::widgets::format::width;
 use crate::ui::widgets::spans::source_badge;
 use crate::ui::widgets::theme::Theme;
 
-fn left_spans(theme: Theme, ctx: &ViewCtx, long: bool) -> Vec<Span<'static>> {
+fn left_spans(theme: Theme, ctx: &ViewCtx, long: bool, read_only: bool) -> Vec<Span<'static>> {
     let name = if long {
         " tandem ─ one pipeline"
     } else {
@@ -23,6 +23,11 @@ fn left_spans(theme: Theme, ctx: &ViewCtx, long: bool) -> Vec<Span<'static>> {
         left.push(Span::raw(" · "));
         left.push(Span::styled(text, style));
     }
+    if read_only {
+        // A standup screen: every action is off until `W`.
+        left.push(Span::raw(" "));
+        left.push(Span::styled(" READ-ONLY ", theme.badge_simulated()));
+    }
     if ctx.simulated {
         left.push(Span::raw(" "));
         left.push(Span::styled(" SIMULATED DATA ", theme.badge_simulated()));
@@ -31,7 +36,7 @@ fn left_spans(theme: Theme, ctx: &ViewCtx, long: bool) -> Vec<Span<'static>> {
 }
 
 /// Name, badges and clock, shortened step by step to fit: the badges go last.
-pub(crate) fn draw(frame: &mut Frame, area: Rect, theme: Theme, ctx: &ViewCtx) {
+pub(crate) fn draw(frame: &mut Frame, area: Rect, theme: Theme, ctx: &ViewCtx, read_only: bool) {
     let week = ctx.now.iso_week().week();
     let clocks = [
         format!("week {week} · {} UTC ", ctx.now.format("%a %H:%M")),
@@ -43,7 +48,7 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, theme: Theme, ctx: &ViewCtx) {
     let span_w = |spans: &[Span]| spans.iter().map(|s| width(&s.content)).sum::<usize>();
     let mut choice = None;
     'search: for long in [true, false] {
-        let left = left_spans(theme, ctx, long);
+        let left = left_spans(theme, ctx, long, read_only);
         for clock in &clocks {
             if span_w(&left) + width(clock) < total || (clock.is_empty() && !long) {
                 choice = Some((left, clock.clone()));

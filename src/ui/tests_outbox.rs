@@ -1,0 +1,127 @@
+//! The outbox view and read-only mode: every entry's state is visible, a conflict is decided
+//! there, and a standup screen cannot act.
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::dialogs::handoff::HandOff;
+use super::fixture::Fixture;
+use super::{Command, OutboxOp, UiState, draw};
+use crate::domain::action::ActionStatus;
+
+fn render(ui: &UiState, fx: &Fixture, w: u16, h: u16) -> String {
+    let mut term = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+    term.draw(|f| draw(f, ui, &fx.ctx())).expect("draw");
+    let buf = term.backend().buffer().clone();
+    buf.content
+        .chunks(usize::from(w))
+        .map(|row| row.iter().map(|c| c.symbol()).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn ch(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+}
+
+fn press(ui: &mut UiState, fx: &Fixture, keys: &[KeyEvent]) -> Vec<Command> {
+    let ctx = fx.ctx();
+    keys.iter().flat_map(|k| ui.handle_key(*k, &ctx)).collect()
+}
+
+fn ui(fx: &Fixture) -> UiState {
+    let mut ui = UiState::new(true);
+    ui.on_data_changed(&fx.ctx());
+    ui
+}
+
+/// The fixture's two entries (a queued hand-off, a done one) plus a conflict, newest.
+fn with_conflict() -> Fixture {
+    let mut fx = Fixture::new();
+    let mut conflict = fx.outbox[0].clone();
+    conflict.action.id = 3;
+    conflict.action.lead_name = "Priya Natarajan".into();
+    conflict.status = ActionStatus::Conflict("stage salesqualifiedlead → opportunity".into());
+    fx.outbox.push(conflict);
+    fx
+}
+
+#[test]
+fn the_outbox_lists_every_entry_with_its_state_and_decides_a_conflict() {
+    let fx = with_conflict();
+    let mut ui = ui(&fx);
+    assert!(press(&mut ui, &fx, &[ch('o')]).is_empty());
+    let screen = render(&ui, &fx, 160, 45);
+    for text in [
+        "Outbox · 1 open",
+        "⚠",
+        "hand off not sent, the lead changed: stage salesqualifiedlead → opportunity",
+        "hand off queued",
+        "hand off done",
+        "y send again",
+        "d drop",
+    ] {
+        assert!(screen.contains(text), "missing {text}:\n{screen}");
+    }
+    // The conflict is newest, so selected first.
+    assert_eq!(
+        press(&mut ui, &fx, &[ch('y')]),
+        vec![Command::Outbox(OutboxOp::Confirm(3))]
+    );
+    assert_eq!(
+        press(&mut ui, &fx, &[ch('d')]),
+        vec![Command::Outbox(OutboxOp::Cancel(3))]
+    );
+    // Down to the done hand-off: nothing to decide, and the key says so.
+    assert!(press(&mut ui, &fx, &[ch('j'), ch('c')]).is_empty());
+    assert!(ui.message.as_deref().unwrap_or("").contains("is done"));
+    // Down to the queued one: it can be cancelled.
+    assert_eq!(
+        press(&mut ui, &fx, &[ch('j'), ch('c')]),
+        vec![Command::Outbox(OutboxOp::Cancel(1))]
+    );
+    assert!(press(&mut ui, &fx, &[ch('o')]).is_empty());
+    assert!(ui.dialog.is_none(), "o closes it again");
+}
+
+#[test]
+fn a_failed_entry_can_be_retried() {
+    let mut fx = Fixture::new();
+    fx.outbox[1].status = ActionStatus::Failed {
+        done: 1,
+        total: 3,
+        reason: "400 VALIDATION_ERROR: bad owner".into(),
+    };
+    let mut ui = ui(&fx);
+    press(&mut ui, &fx, &[ch('o')]);
+    let screen = render(&ui, &fx, 160, 45);
+    assert!(
+        screen.contains("hand off 1/3 done, then refused: 400 VALIDATION_ERROR"),
+        "{screen}"
+    );
+    assert_eq!(
+        press(&mut ui, &fx, &[ch('R')]),
+        vec![Command::Outbox(OutboxOp::Retry(2))]
+    );
+}
+
+#[test]
+fn read_only_disables_every_action_and_says_so_in_the_header() {
+    let fx = Fixture::new();
+    let mut ui = ui(&fx);
+    press(&mut ui, &fx, &[ch('W')]);
+    assert!(ui.read_only);
+    let screen = render(&ui, &fx, 160, 45);
+    assert!(screen.contains("READ-ONLY"), "{screen}");
+    assert!(!screen.contains("> hand off"), "no action hint:\n{screen}");
+    for k in ['>', '<', 'n'] {
+        assert!(press(&mut ui, &fx, &[ch(k)]).is_empty());
+        assert!(ui.dialog.is_none(), "{k} opened a dialog");
+        assert!(ui.message.as_deref().unwrap_or("").contains("read-only"));
+    }
+    // W turns actions back on.
+    press(&mut ui, &fx, &[ch('W')]);
+    press(&mut ui, &fx, &[ch('>')]);
+    assert!(ui.dialog_as::<HandOff>().is_some());
+}

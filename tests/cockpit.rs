@@ -210,6 +210,7 @@ async fn a_key_in_the_same_batch_as_a_removal_acts_on_the_selected_lead() {
         source: 0,
         leads: vec![victim],
         deals: Vec::new(),
+        notes: Vec::new(),
     });
     app.on_key(KeyEvent::new(KeyCode::Char('>'), KeyModifiers::NONE));
     app.on_key(KeyEvent::new(KeyCode::Char('y'), KeyModifiers::NONE));

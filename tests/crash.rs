@@ -132,6 +132,7 @@ async fn judge(sim: &SimHandle, action: &Action, before: &Value, tally: &mut Tal
             ([status, stage, noted].iter().filter(|b| **b).count(), 3)
         }
         ActionKind::Feedback { .. } => (usize::from(written >= 1), 1),
+        ActionKind::Restore { .. } => unreachable!("the trials send no undo"),
     };
     if written > 1 {
         tally.duplicated += 1;
@@ -146,7 +147,7 @@ async fn judge(sim: &SimHandle, action: &Action, before: &Value, tally: &mut Tal
     let entered = match &action.kind {
         ActionKind::Recycle { .. } => Some("lead"),
         ActionKind::HandOff { .. } => Some("marketingqualifiedlead"),
-        ActionKind::Feedback { .. } => None,
+        ActionKind::Feedback { .. } | ActionKind::Restore { .. } => None,
     };
     for stage in [
         "lead",

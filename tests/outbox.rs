@@ -228,13 +228,8 @@ async fn a_hand_off_of_a_lead_that_moved_on_is_a_conflict() {
     }
     assert_eq!(contact(&sim, &id).await, before);
 
-    // Confirmed again against the record as it is now, it goes through.
-    let now_seen = seen_store(&sim).await.lead(&id).unwrap().seen();
-    assert!(
-        outbox
-            .requeue(action.id, Some(&now_seen), chrono::Utc::now())
-            .unwrap()
-    );
+    // Confirmed again over the record as the conflict showed it, it goes through.
+    assert!(outbox.requeue(action.id, chrono::Utc::now()).unwrap());
     let (_source2, mut rx2) = worker(&sim, outbox.clone());
     assert_eq!(outcome(&mut rx2, action.id).await, ActionStatus::Done);
     assert_eq!(
@@ -328,5 +323,96 @@ async fn a_queued_action_waits_in_the_file_for_the_next_worker() {
     source.send(SourceCommand::Refresh).unwrap();
     assert_eq!(outcome(&mut rx, action.id).await, ActionStatus::Done);
     assert_eq!(notes_with(&sim, &format!("ref={}", action.key)).await, 1);
+    sim.shutdown().await;
+}
+
+/// Queue the undo of `original` as `u` does: its inverse, expecting the record as the
+/// original left it.
+fn queue_undo(sim: &SimHandle, outbox: &Outbox, original: &Action) -> Action {
+    let kind = tandem::sources::hubspot::inverse(original).expect("undoable");
+    let seen = tandem::sources::hubspot::expected_after(original);
+    let steps = tandem::sources::hubspot::step_count(&kind);
+    let undo = Action::new(
+        &original.lead_id,
+        &original.lead_name,
+        kind,
+        seen,
+        original.actor.clone(),
+        chrono::Utc::now(),
+    );
+    let key = tandem::store::source_key("hubspot", &sim.base_url);
+    outbox
+        .enqueue(&key, undo, steps, "", None)
+        .unwrap()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn undoing_a_sent_recycle_puts_the_lead_back_with_its_dates_and_withdraws_the_note() {
+    let sim = frozen_sim(300, 300).await;
+    let store = seen_store(&sim).await;
+    let id = first_in(&store, Stage::Sql);
+    let before = contact(&sim, &id).await;
+    let outbox = common::outbox();
+    let kind = ActionKind::Recycle {
+        reason: "no_budget".into(),
+        note: "oops, wrong lead".into(),
+    };
+    let recycle = queue(&sim, &outbox, &store, &id, kind);
+    let (source, mut rx) = worker(&sim, outbox.clone());
+    assert_eq!(outcome(&mut rx, recycle.id).await, ActionStatus::Done);
+    assert_eq!(notes_with(&sim, &format!("ref={}", recycle.key)).await, 1);
+
+    let undo = queue_undo(&sim, &outbox, &recycle);
+    source.send(SourceCommand::Send).unwrap();
+    assert_eq!(outcome(&mut rx, undo.id).await, ActionStatus::Done);
+    let after = contact(&sim, &id).await;
+    for prop in [
+        "lifecyclestage",
+        "hs_lead_status",
+        "hubspot_owner_id",
+        "hs_lifecyclestage_salesqualifiedlead_date",
+        "hs_lifecyclestage_marketingqualifiedlead_date",
+    ] {
+        assert_eq!(after[prop], before[prop], "{prop} is as it was");
+    }
+    assert_eq!(
+        notes_with(&sim, &format!("ref={}", recycle.key)).await,
+        0,
+        "the recycle note no longer counts"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_undo_over_someone_elses_newer_change_is_a_conflict() {
+    let sim = frozen_sim(300, 300).await;
+    let store = seen_store(&sim).await;
+    let id = first_in(&store, Stage::Mql);
+    let sales: Vec<String> = store.owners().iter().map(|o| o.id.clone()).collect();
+    let outbox = common::outbox();
+    let hand_off = queue(
+        &sim,
+        &outbox,
+        &store,
+        &id,
+        ActionKind::HandOff {
+            owner_id: sales[0].clone(),
+        },
+    );
+    let (source, mut rx) = worker(&sim, outbox.clone());
+    assert_eq!(outcome(&mut rx, hand_off.id).await, ActionStatus::Done);
+    // The rep moves it on before the undo is sent.
+    patch(&sim, &id, json!({ "lifecyclestage": "salesqualifiedlead" })).await;
+    let undo = queue_undo(&sim, &outbox, &hand_off);
+    source.send(SourceCommand::Send).unwrap();
+    match outcome(&mut rx, undo.id).await {
+        ActionStatus::Conflict(what) => assert!(what.contains("salesqualifiedlead"), "{what}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        contact(&sim, &id).await["hubspot_owner_id"],
+        sales[0].as_str()
+    );
     sim.shutdown().await;
 }

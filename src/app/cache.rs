@@ -26,6 +26,7 @@ pub enum Write {
     Removed {
         leads: Vec<String>,
         deals: Vec<String>,
+        notes: Vec<String>,
     },
     /// The source's first complete load finished: the cache now holds the whole pipeline.
     Loaded(DateTime<Utc>),
@@ -154,9 +155,14 @@ fn apply(disk: &mut Disk, key: &str, write: Write) -> Result<(), DiskError> {
                 deal_stages.iter().map(|s| (s.id.as_str(), s)),
             )?;
         }
-        Write::Removed { leads, deals } => {
+        Write::Removed {
+            leads,
+            deals,
+            notes,
+        } => {
             disk.remove(key, Kind::Lead, &leads)?;
             disk.remove(key, Kind::Deal, &deals)?;
+            disk.remove(key, Kind::Note, &notes)?;
         }
         Write::Loaded(at) => disk.set_loaded(key, at)?,
         Write::Day(day, rows) => disk.record_day(day, key, &rows)?,

@@ -248,12 +248,18 @@ impl App {
                 self.stale_snapshot |= changed;
                 changed
             }
-            SyncEvent::Removed { leads, deals, .. } => {
+            SyncEvent::Removed {
+                leads,
+                deals,
+                notes,
+                ..
+            } => {
                 self.write_through(|| cache::Write::Removed {
                     leads: leads.clone(),
                     deals: deals.clone(),
+                    notes: notes.clone(),
                 });
-                let changed = self.model.store.remove(&leads, &deals);
+                let changed = self.model.store.remove(&leads, &deals, &notes);
                 self.stale_snapshot |= changed;
                 changed
             }
@@ -353,6 +359,70 @@ impl App {
                 turn,
             } => self.submit(lead_id, lead_name, kind, turn),
             Command::Outbox(op) => self.decide(op),
+            Command::Undo(id) => self.undo(id),
+        }
+    }
+
+    /// `u`: cancel the action if it is not sent yet, else queue its inverse, which expects
+    /// the record as the action left it (anything newer is a conflict, as for any action).
+    fn undo(&mut self, id: u64) {
+        let Some(entry) = self.model.outbox.iter().find(|e| e.id() == id).cloned() else {
+            return;
+        };
+        let now = self.model.now;
+        let action = &entry.action;
+        if entry.status == ActionStatus::Queued
+            && let Ok(true) = self.outgoing.outbox.cancel(id, now)
+        {
+            if let Some(slot) = self.model.outbox.iter_mut().find(|e| e.id() == id) {
+                slot.status = ActionStatus::Cancelled;
+                slot.updated_at = now;
+            }
+            self.ui.message = Some(format!(
+                "undone: {} {} cancelled before it was sent",
+                action.verb(),
+                action.lead_name
+            ));
+            return;
+        }
+        let Some(kind) = crate::sources::hubspot::inverse(action) else {
+            return;
+        };
+        let seen = crate::sources::hubspot::expected_after(action);
+        let steps = crate::sources::hubspot::step_count(&kind);
+        let what = self.describe(&kind);
+        let restore = Action::new(
+            &action.lead_id,
+            &action.lead_name,
+            kind,
+            seen,
+            self.actor(),
+            now,
+        );
+        match self
+            .outgoing
+            .outbox
+            .enqueue(&self.outgoing.key, restore, steps, &what, None)
+        {
+            Ok(Some(restore)) => {
+                self.ui.message = Some(format!(
+                    "undoing {} {}: putting the lead back as it was",
+                    action.verb(),
+                    action.lead_name
+                ));
+                self.model.outbox.push(OutboxEntry {
+                    action: restore,
+                    status: ActionStatus::Queued,
+                    updated_at: now,
+                });
+                if let Some(tx) = self.sources.first() {
+                    let _ = tx.send(SourceCommand::Send);
+                }
+            }
+            Ok(None) => {}
+            Err(e) => {
+                self.ui.message = Some(format!("not undone: cannot write the local outbox ({e})"))
+            }
         }
     }
 
@@ -363,24 +433,9 @@ impl App {
         let now = self.model.now;
         let (id, result, said) = match op {
             OutboxOp::Cancel(id) => (id, outbox.cancel(id, now), "dropped"),
-            OutboxOp::Retry(id) => (id, outbox.requeue(id, None, now), "queued again"),
-            OutboxOp::Confirm(id) => {
-                // Sent again over the record as the user sees it now.
-                let seen = self
-                    .model
-                    .outbox
-                    .iter()
-                    .find(|e| e.id() == id)
-                    .and_then(|e| self.model.store.lead(&e.action.lead_id))
-                    .map(|l| l.seen());
-                match seen {
-                    Some(seen) => (id, outbox.requeue(id, Some(&seen), now), "sent again"),
-                    None => {
-                        self.ui.message = Some("this lead is no longer in the data".into());
-                        return;
-                    }
-                }
-            }
+            OutboxOp::Retry(id) => (id, outbox.requeue(id, now), "queued again"),
+            // Sent over the record as the conflict showed it.
+            OutboxOp::Confirm(id) => (id, outbox.requeue(id, now), "sent again"),
         };
         self.ui.message = Some(match result {
             Ok(true) => format!("#{id} {said}"),
@@ -492,6 +547,9 @@ impl App {
             ActionKind::Feedback {
                 campaign, verdict, ..
             } => format!("{campaign}: {verdict:?}"),
+            ActionKind::Restore {
+                lifecycle, undoes, ..
+            } => format!("undo {undoes}: back to {lifecycle}"),
         }
     }
 }

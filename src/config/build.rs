@@ -190,6 +190,17 @@ pub fn parse(path: &str, text: &str, base: Option<&Config>) -> Result<Config, Co
         Some(d) => Some(std::path::PathBuf::from(d)),
         None => base.and_then(|b| b.data_dir.clone()),
     };
+    let undo_window = match file.actions.as_ref().and_then(|a| a.undo_window) {
+        Some(span) if span.0 > chrono::Duration::hours(1) => {
+            return Err(ConfigError::whole_file(
+                path,
+                "actions.undo_window is at most \"1h\": undo is for the moment after a mistake"
+                    .to_string(),
+            ));
+        }
+        Some(span) => span.0,
+        None => base.map_or(chrono::Duration::seconds(10), |b| b.undo_window),
+    };
     let user = file
         .user
         .as_ref()
@@ -200,6 +211,7 @@ pub fn parse(path: &str, text: &str, base: Option<&Config>) -> Result<Config, Co
         path: None,
         data_dir,
         user,
+        undo_window,
         sources,
         calendar,
         stages,

@@ -71,6 +71,8 @@ pub struct Config {
     pub data_dir: Option<PathBuf>,
     /// Who is acting (`None`: the OS user); `--user` wins.
     pub user: Option<String>,
+    /// How long after a hand-off or recycle `u` can undo it.
+    pub undo_window: chrono::Duration,
     /// Empty: use the embedded simulated HubSpot.
     pub sources: Vec<SourceConfig>,
     pub calendar: BusinessCalendar,

@@ -26,6 +26,14 @@ pub struct File {
     pub coverage: Option<Coverage>,
     pub recycle: Option<Recycle>,
     pub attribution: Option<Attribution>,
+    pub actions: Option<Actions>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Actions {
+    /// How long `u` can undo a hand-off or recycle.
+    pub undo_window: Option<Span>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -26,6 +26,17 @@ pub enum ActionKind {
         verdict: Verdict,
         text: String,
     },
+    /// Undo a sent hand-off or recycle: the lead back to the stage, status and owner it had
+    /// (the earlier stage's date kept), and a recycle's note withdrawn.
+    Restore {
+        lifecycle: String,
+        lead_status: String,
+        owner_id: Option<String>,
+        /// The undone action's key (its note carries it).
+        undoes: String,
+        /// The undone action wrote a note to withdraw.
+        withdraw_note: bool,
+    },
 }
 
 /// The lead as the user saw it when they confirmed: the write is refused (a conflict) if
@@ -94,7 +105,16 @@ impl Action {
             ActionKind::HandOff { .. } => "handed off",
             ActionKind::Recycle { .. } => "recycled",
             ActionKind::Feedback { .. } => "noted",
+            ActionKind::Restore { .. } => "undone",
         }
+    }
+
+    /// Whether `u` can undo it (a hand-off or a recycle).
+    pub fn undoable(&self) -> bool {
+        matches!(
+            self.kind,
+            ActionKind::HandOff { .. } | ActionKind::Recycle { .. }
+        )
     }
 
     /// Whether the action changes the record (and so must not land on newer state); a note
@@ -110,6 +130,7 @@ impl ActionKind {
             ActionKind::HandOff { .. } => "hand off",
             ActionKind::Recycle { .. } => "recycle",
             ActionKind::Feedback { .. } => "note",
+            ActionKind::Restore { .. } => "undo",
         }
     }
 }

@@ -148,8 +148,16 @@ impl Store {
     }
 
     /// Forget records the vendor deleted (archived). Returns whether anything was removed.
-    pub fn remove(&mut self, lead_ids: &[String], deal_ids: &[String]) -> bool {
+    pub fn remove(
+        &mut self,
+        lead_ids: &[String],
+        deal_ids: &[String],
+        note_ids: &[String],
+    ) -> bool {
         let mut changed = false;
+        for id in note_ids {
+            changed |= self.notes.remove(id, |n| &n.id);
+        }
         for id in lead_ids {
             changed |= self.leads.remove(id, |l| &l.id);
         }
@@ -222,8 +230,8 @@ mod tests {
             })
             .collect();
         store.upsert_leads(leads);
-        assert!(store.remove(&["a".into(), "zz".into()], &[]));
-        assert!(!store.remove(&["a".into()], &[]));
+        assert!(store.remove(&["a".into(), "zz".into()], &[], &[]));
+        assert!(!store.remove(&["a".into()], &[], &[]));
         assert_eq!(store.leads().len(), 2);
         assert!(store.lead("a").is_none());
         assert_eq!(store.lead("c").unwrap().id, "c");

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 
-use crate::domain::action::{ActionStatus, conflict};
+use crate::domain::action::{ActionStatus, Seen, conflict};
 use crate::sources::SourceError;
 use crate::sources::hubspot::HubSpot;
 use crate::store::outbox::{Claimed, Outbox};
@@ -14,8 +14,10 @@ use crate::store::outbox::{Claimed, Outbox};
 /// How sending ended this time.
 #[derive(Debug)]
 pub enum Sent {
-    /// A final or user-facing status: done, failed, conflict.
+    /// A final status: done or failed.
     Settled(ActionStatus),
+    /// The record moved since the user saw it (what, and the record as found): nothing sent.
+    Conflict(String, Seen),
     /// Worth another attempt later (5xx, 429, timeout, refused token); `done` steps stand.
     Retry { error: SourceError, done: u8 },
 }
@@ -63,7 +65,7 @@ pub async fn send(
             .flatten();
         let name = |id: &str| owners.get(id).cloned().unwrap_or_else(|| id.to_string());
         if let Some(what) = conflict(&action.seen, &fresh, ours, &name) {
-            return Sent::Settled(ActionStatus::Conflict(what));
+            return Sent::Conflict(what, fresh);
         }
     }
     while done < total {
@@ -127,10 +129,13 @@ pub async fn send_all(
                 backoff.reset();
                 match &status {
                     ActionStatus::Done => tally.done += 1,
-                    ActionStatus::Conflict(_) => tally.conflicts += 1,
                     _ => tally.failed += 1,
                 }
                 outbox.update(id, &status, Utc::now())?;
+            }
+            Sent::Conflict(what, now_seen) => {
+                tally.conflicts += 1;
+                outbox.conflict(id, &what, &now_seen, Utc::now())?;
             }
             Sent::Retry { error, done } => {
                 let status = ActionStatus::Retrying {

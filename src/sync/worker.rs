@@ -34,6 +34,7 @@ pub enum SyncEvent {
         source: usize,
         leads: Vec<String>,
         deals: Vec<String>,
+        notes: Vec<String>,
     },
     Action(ActionId, ActionStatus),
     /// Incremental sync will resume from here (after the first load and each poll that
@@ -288,16 +289,19 @@ impl Worker {
         Ok(())
     }
 
-    /// Deleted contacts and deals leave the panes (search never reports them).
+    /// Deleted contacts, deals and notes (an undone recycle's) leave the panes (search
+    /// never reports them).
     async fn reconcile_deletions(&mut self) -> Result<(), SourceError> {
         let leads = self.client.archived_ids(Kind::Contacts).await?;
         let deals = self.client.archived_ids(Kind::Deals).await?;
+        let notes = self.client.archived_ids(Kind::Notes).await?;
         self.deletions_at = Some(Instant::now());
-        if !leads.is_empty() || !deals.is_empty() {
+        if !leads.is_empty() || !deals.is_empty() || !notes.is_empty() {
             self.send(SyncEvent::Removed {
                 source: self.index,
                 leads,
                 deals,
+                notes,
             });
         }
         Ok(())
@@ -378,6 +382,18 @@ impl Worker {
             match sent {
                 Sent::Settled(status) => {
                     self.action_backoff.reset();
+                    if status == ActionStatus::Done
+                        && matches!(
+                            claimed.entry.action.kind,
+                            crate::domain::action::ActionKind::Restore {
+                                withdraw_note: true,
+                                ..
+                            }
+                        )
+                    {
+                        // A withdrawn note leaves the panes on this round, not in ten minutes.
+                        self.deletions_at = None;
+                    }
                     tracing::info!(
                         id,
                         verb = claimed.entry.action.verb(),
@@ -385,6 +401,13 @@ impl Worker {
                         "action settled"
                     );
                     self.settle(id, status);
+                }
+                Sent::Conflict(what, now_seen) => {
+                    tracing::info!(id, %what, "action not sent: the record changed");
+                    if let Err(e) = self.outbox.conflict(id, &what, &now_seen, Utc::now()) {
+                        tracing::warn!(id, error = %e, "could not record the conflict");
+                    }
+                    self.announce(id, ActionStatus::Conflict(what));
                 }
                 Sent::Retry { error, done } => {
                     tracing::warn!(id, error = %error, "action not sent yet; will retry");

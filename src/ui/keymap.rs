@@ -41,6 +41,8 @@ pub enum Action {
     Problems,
     /// Every action and where it is; conflicts are decided there.
     Outbox,
+    /// Take back the last hand-off or recycle, within the undo window.
+    Undo,
     /// Turn every action off (a standup screen) or back on.
     ReadOnly,
 }
@@ -209,6 +211,14 @@ pub const BINDINGS: &[Binding] = &[
             "messaging feedback on a campaign: works / doesn't",
         )
     },
+    row(
+        &[(C('u'), A::Undo)],
+        "u",
+        Scope::Panes,
+        Some(("u", "undo")),
+        Section::Acting,
+        "undo the last hand-off or recycle (for 10 s by default): cancelled if unsent, else put back as it was",
+    ),
     Binding {
         hint_in: Scope::In(&[Pane::Breaches]),
         ..row(

@@ -74,6 +74,7 @@ impl UiState {
             Action::Open if self.focus.lists_leads() => lead().is_some(),
             Action::HandOff | Action::Recycle | Action::Note if self.read_only => false,
             Action::Outbox => !ctx.outbox.is_empty(),
+            Action::Undo => !self.read_only && undoable(ctx).is_some(),
             Action::HandOff => {
                 lead().is_some_and(|l| handoff::offered(ActionChoice::HandOff, l.stage))
             }
@@ -134,13 +135,22 @@ impl UiState {
                     None => self.message = Some("no lead selected".into()),
                 },
             },
-            Action::HandOff | Action::Recycle | Action::Note if self.read_only => {
+            Action::HandOff | Action::Recycle | Action::Note | Action::Undo if self.read_only => {
                 self.message = Some("read-only: actions are off (W turns them back on)".into());
             }
             Action::HandOff => self.start_action(ActionChoice::HandOff, ctx),
             Action::Recycle => self.start_action(ActionChoice::Recycle, ctx),
             Action::Note => self.start_action(ActionChoice::Note, ctx),
             Action::Outbox => self.open_dialog(Box::new(OutboxView::default())),
+            Action::Undo => match undoable(ctx) {
+                Some(id) => return vec![Command::Undo(id)],
+                None => {
+                    self.message = Some(format!(
+                        "nothing to undo: u takes back a hand-off or recycle for {}s after it",
+                        ctx.config.undo_window.num_seconds()
+                    ))
+                }
+            },
             Action::ReadOnly => {
                 self.read_only = !self.read_only;
                 self.message = Some(
@@ -296,6 +306,20 @@ impl UiState {
         }
         Vec::new()
     }
+}
+
+/// The newest hand-off or recycle still inside the undo window and not yet undone.
+fn undoable(ctx: &ViewCtx) -> Option<u64> {
+    use crate::domain::action::ActionKind;
+    let undone = |key: &str| {
+        ctx.outbox
+            .iter()
+            .any(|e| matches!(&e.action.kind, ActionKind::Restore { undoes, .. } if undoes == key))
+    };
+    let last = ctx.outbox.iter().rev().find(|e| e.action.undoable())?;
+    let fresh = ctx.now - last.action.created_at <= ctx.config.undo_window;
+    let live = last.status.is_open() || last.status == crate::domain::action::ActionStatus::Done;
+    (fresh && live && !undone(&last.action.key)).then(|| last.id())
 }
 
 #[cfg(test)]

@@ -84,6 +84,8 @@ pub enum Command {
     },
     /// Change an outbox entry (from the outbox view).
     Outbox(OutboxOp),
+    /// Undo this hand-off or recycle (`u`).
+    Undo(u64),
 }
 
 /// What the user decided about one outbox entry.

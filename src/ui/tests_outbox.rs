@@ -125,3 +125,36 @@ fn read_only_disables_every_action_and_says_so_in_the_header() {
     press(&mut ui, &fx, &[ch('>')]);
     assert!(ui.dialog_as::<HandOff>().is_some());
 }
+
+#[test]
+fn u_takes_back_the_last_hand_off_only_inside_the_undo_window() {
+    let mut fx = Fixture::new();
+    // The fixture's newest hand-off (Jonas Weber, done) was made at 15:01:55.
+    fx.outbox[1].action.created_at = fx.now - chrono::Duration::seconds(4);
+    let mut ui = ui(&fx);
+    assert_eq!(press(&mut ui, &fx, &[ch('u')]), vec![Command::Undo(2)]);
+    // Already undone: a restore for it is in the outbox.
+    let mut undone = fx.outbox[1].clone();
+    undone.action.id = 9;
+    undone.action.kind = crate::domain::action::ActionKind::Restore {
+        lifecycle: "marketingqualifiedlead".into(),
+        lead_status: "OPEN".into(),
+        owner_id: None,
+        undoes: fx.outbox[1].action.key.clone(),
+        withdraw_note: false,
+    };
+    fx.outbox.push(undone);
+    assert!(press(&mut ui, &fx, &[ch('u')]).is_empty());
+    fx.outbox.pop();
+    // Past the window: nothing, and the footer says why.
+    fx.outbox[1].action.created_at = fx.now - chrono::Duration::seconds(11);
+    assert!(press(&mut ui, &fx, &[ch('u')]).is_empty());
+    assert!(
+        ui.message
+            .as_deref()
+            .unwrap_or("")
+            .contains("for 10s after it"),
+        "{:?}",
+        ui.message
+    );
+}

@@ -20,7 +20,7 @@ pub use mapping::Mapping;
 pub use read::{Cursor, Delta, Edge, Kind, ids_at, map_page};
 pub use retry::{MAX_HONOURED_WAIT, RetryPolicy};
 use wire::ErrorBody;
-pub use write::step_count;
+pub use write::{expected_after, inverse, step_count};
 
 /// What the last response told us about the rate-limit window.
 #[derive(Debug, Clone, Copy)]
@@ -225,7 +225,13 @@ impl HubSpot {
             .await
             .map_err(|e| transport(&self.base, e))?;
         self.slowest = self.slowest.max(started.elapsed());
-        serde_json::from_slice(&bytes).map_err(|e| SourceError::Malformed(e.to_string()))
+        // A 204 (an archive) has no body: it decodes as JSON null, i.e. into `()`.
+        let body: &[u8] = if bytes.is_empty() && status == StatusCode::NO_CONTENT {
+            b"null"
+        } else {
+            &bytes
+        };
+        serde_json::from_slice(body).map_err(|e| SourceError::Malformed(e.to_string()))
     }
 }
 

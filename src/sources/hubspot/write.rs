@@ -48,11 +48,49 @@ pub fn is_backward(current: &str, target: &str) -> bool {
 /// - recycle: 3 steps, PATCH status `BAD_TIMING` with the stage cleared (HubSpot refuses a
 ///   backward move otherwise), PATCH stage `lead`, then the `#recycle` note;
 /// - note: 1 step, the POST.
+/// - undo: PATCH status and owner back (clearing the stage when going back needs it), PATCH
+///   the stage back *with its original date written explicitly*, so HubSpot does not stamp
+///   it anew; then, for a recycle, archive its note so it no longer counts.
 pub fn step_count(kind: &ActionKind) -> u8 {
     match kind {
         ActionKind::HandOff { .. } | ActionKind::Feedback { .. } => 1,
         ActionKind::Recycle { .. } => 3,
+        ActionKind::Restore { withdraw_note, .. } => 2 + u8::from(*withdraw_note),
     }
+}
+
+/// The record as a sent hand-off or recycle leaves it: what an undo expects to find.
+pub fn expected_after(action: &Action) -> Seen {
+    let seen = &action.seen;
+    match &action.kind {
+        ActionKind::HandOff { owner_id } => Seen {
+            lifecycle: if is_backward(&seen.lifecycle, MQL) {
+                seen.lifecycle.clone()
+            } else {
+                MQL.to_string()
+            },
+            lead_status: "OPEN".into(),
+            owner_id: Some(owner_id.clone()),
+            updated_at: seen.updated_at,
+        },
+        ActionKind::Recycle { .. } => Seen {
+            lifecycle: RECYCLED_TO.into(),
+            lead_status: RECYCLED_STATUS.into(),
+            ..seen.clone()
+        },
+        _ => seen.clone(),
+    }
+}
+
+/// The action that puts back what `action` changed, if it can be undone.
+pub fn inverse(action: &Action) -> Option<ActionKind> {
+    action.undoable().then(|| ActionKind::Restore {
+        lifecycle: action.seen.lifecycle.clone(),
+        lead_status: action.seen.lead_status.clone(),
+        owner_id: action.seen.owner_id.clone(),
+        undoes: action.key.clone(),
+        withdraw_note: matches!(action.kind, ActionKind::Recycle { .. }),
+    })
 }
 
 const MQL: &str = "marketingqualifiedlead";
@@ -103,6 +141,23 @@ impl HubSpot {
             (ActionKind::Recycle { .. }, 2) | (ActionKind::Feedback { .. }, 0) => {
                 Ok(maybe_sent && self.note_exists(&action.lead_id, &action.key).await?)
             }
+            (
+                ActionKind::Restore {
+                    lifecycle,
+                    lead_status,
+                    owner_id,
+                    ..
+                },
+                0,
+            ) => Ok(fresh.lead_status == *lead_status
+                && fresh.owner_id == *owner_id
+                && (fresh.lifecycle.is_empty()
+                    || fresh.lifecycle == *lifecycle
+                    || !is_backward(&fresh.lifecycle, lifecycle))),
+            (ActionKind::Restore { lifecycle, .. }, 1) => Ok(fresh.lifecycle == *lifecycle),
+            (ActionKind::Restore { undoes, .. }, 2) => {
+                Ok(self.note_id(&action.lead_id, undoes).await?.is_none())
+            }
             _ => Ok(true),
         }
     }
@@ -142,6 +197,48 @@ impl HubSpot {
                     text: note.clone(),
                 };
                 self.post_note(id, &kind, &action.key, author).await
+            }
+            (
+                ActionKind::Restore {
+                    lifecycle,
+                    lead_status,
+                    owner_id,
+                    ..
+                },
+                0,
+            ) => {
+                let mut props = Map::new();
+                props.insert("hs_lead_status".into(), json!(lead_status));
+                props.insert(
+                    "hubspot_owner_id".into(),
+                    json!(owner_id.as_deref().unwrap_or("")),
+                );
+                if is_backward(&fresh.lifecycle, lifecycle) {
+                    props.insert("lifecyclestage".into(), json!(""));
+                }
+                self.patch_contact(id, props).await
+            }
+            (ActionKind::Restore { lifecycle, .. }, 1) => {
+                if lifecycle.is_empty() {
+                    return Ok(None);
+                }
+                // The stage's own date as it is, written with it: HubSpot then keeps it
+                // instead of stamping the moment of the undo.
+                let date_prop = format!("hs_lifecyclestage_{lifecycle}_date");
+                let current = self.contact(id, &[date_prop.as_str()]).await?;
+                let mut props = stage_only(lifecycle);
+                if let Some(date) = current.prop(&date_prop) {
+                    props.insert(date_prop.clone(), json!(date));
+                }
+                self.patch_contact(id, props).await
+            }
+            (ActionKind::Restore { undoes, .. }, _) => {
+                if let Some(note) = self.note_id(id, undoes).await? {
+                    let path = format!("/crm/v3/objects/notes/{note}");
+                    self.call::<()>(|s| s.request(Method::DELETE, &path))
+                        .await?;
+                }
+                Ok(None)
             }
             (
                 ActionKind::Feedback {
@@ -206,9 +303,18 @@ impl HubSpot {
         Ok(o.updated_at.as_deref().and_then(parse_time))
     }
 
-    /// Whether the contact already has a note carrying `key`. Read through the contact's
-    /// associations rather than search, which HubSpot indexes with a delay.
+    /// Whether the contact already has a note carrying `key`.
     async fn note_exists(&mut self, contact_id: &str, key: &str) -> Result<bool, SourceError> {
+        Ok(self.note_id(contact_id, key).await?.is_some())
+    }
+
+    /// The contact's note carrying `key`, if any. Read through the contact's associations
+    /// rather than search, which HubSpot indexes with a delay.
+    async fn note_id(
+        &mut self,
+        contact_id: &str,
+        key: &str,
+    ) -> Result<Option<String>, SourceError> {
         let links = self
             .associations(Kind::Contacts, Kind::Notes, &[contact_id.to_string()])
             .await?;
@@ -225,15 +331,15 @@ impl HubSpot {
                         .json(&body)
                 })
                 .await?;
-            if page
+            if let Some(n) = page
                 .results
                 .iter()
-                .any(|n| n.prop("hs_note_body").is_some_and(|b| b.contains(&marker)))
+                .find(|n| n.prop("hs_note_body").is_some_and(|b| b.contains(&marker)))
             {
-                return Ok(true);
+                return Ok(Some(n.id.clone()));
             }
         }
-        Ok(false)
+        Ok(None)
     }
 
     /// Post a note (never retried blindly: a lost answer is resolved by looking for the

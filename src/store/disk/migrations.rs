@@ -55,6 +55,7 @@ CREATE TABLE outbox (
     lease          TEXT,
     lease_until_ms INTEGER,
     wrote_ms       INTEGER,
+    conflict_seen  TEXT,
     updated_ms     INTEGER NOT NULL
 );
 CREATE INDEX outbox_state ON outbox (source, state, id);

@@ -286,34 +286,39 @@ impl Outbox {
         Ok(changed > 0)
     }
 
-    /// Send again: a failed entry resumes at its first unconfirmed step; a conflict is sent
-    /// against the record as it is now (`seen`), because the user confirmed it again.
-    pub fn requeue(
+    /// The record moved since the user saw it: park the entry as a conflict, keeping the
+    /// record as it was found (`now`) for the user's decision.
+    pub fn conflict(
         &self,
         id: ActionId,
-        seen: Option<&Seen>,
+        what: &str,
+        now_seen: &Seen,
         now: DateTime<Utc>,
-    ) -> Result<bool, DiskError> {
+    ) -> Result<(), DiskError> {
+        self.update(id, &ActionStatus::Conflict(what.to_string()), now)?;
+        self.conn().execute(
+            "UPDATE outbox SET conflict_seen = ?2 WHERE id = ?1",
+            params![
+                id as i64,
+                serde_json::to_string(now_seen).map_err(json_err)?
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Send again: a failed entry resumes at its first unconfirmed step; a conflict is sent
+    /// over the record as the conflict showed it, since the user confirmed it against that.
+    pub fn requeue(&self, id: ActionId, now: DateTime<Utc>) -> Result<bool, DiskError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let changed = match seen {
-            Some(seen) => tx.execute(
-                "UPDATE outbox SET state = 'queued', seen = ?2, detail = NULL, updated_ms = ?3,
-                    lease = NULL, lease_until_ms = NULL
-                 WHERE id = ?1 AND state = 'conflict'",
-                params![
-                    id as i64,
-                    serde_json::to_string(seen).map_err(json_err)?,
-                    ms(now)
-                ],
-            )?,
-            None => tx.execute(
-                "UPDATE outbox SET state = 'queued', detail = NULL, updated_ms = ?2,
-                    lease = NULL, lease_until_ms = NULL
-                 WHERE id = ?1 AND state = 'failed'",
-                params![id as i64, ms(now)],
-            )?,
-        };
+        let changed = tx.execute(
+            "UPDATE outbox SET state = 'queued', detail = NULL, updated_ms = ?2,
+                seen = CASE WHEN state = 'conflict' THEN COALESCE(conflict_seen, seen)
+                    ELSE seen END,
+                conflict_seen = NULL, lease = NULL, lease_until_ms = NULL
+             WHERE id = ?1 AND state IN ('conflict', 'failed')",
+            params![id as i64, ms(now)],
+        )?;
         if changed > 0 {
             audit::reopen(&tx, id as i64)?;
         }

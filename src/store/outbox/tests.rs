@@ -153,16 +153,13 @@ fn cancel_drops_only_what_nobody_is_sending_and_a_conflict_requeues_with_the_new
         "being sent: not cancelled"
     );
     assert!(outbox.cancel(b.id, now).unwrap());
-    outbox
-        .update(
-            a.id,
-            &ActionStatus::Conflict("stage sql → opportunity".into()),
-            now,
-        )
-        .unwrap();
     let mut seen = a.seen.clone();
     seen.lifecycle = "opportunity".into();
-    assert!(outbox.requeue(a.id, Some(&seen), now).unwrap());
+    outbox
+        .conflict(a.id, "stage sql → opportunity", &seen, now)
+        .unwrap();
+    // Confirmed again: sent over the record as the conflict found it.
+    assert!(outbox.requeue(a.id, now).unwrap());
     let again = outbox.claim(SRC, now).unwrap().unwrap();
     assert_eq!(again.entry.action.seen.lifecycle, "opportunity");
     let audit = outbox.audit_since(at("2026-11-20T00:00:00Z")).unwrap();

@@ -58,6 +58,7 @@ fn progressive(entry: &OutboxEntry) -> &'static str {
         ActionKind::HandOff { .. } => "handing off",
         ActionKind::Recycle { .. } => "recycling",
         ActionKind::Feedback { .. } => "sending note on",
+        ActionKind::Restore { .. } => "undoing the last action on",
     }
 }
 

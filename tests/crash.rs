@@ -304,3 +304,45 @@ async fn a_note_queued_during_an_outage_survives_kill_9_and_lands_once_with_its_
     sim.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Two processes sharing one data dir send the same outbox at once: the lease gives each
+/// entry to one of them, so every note lands exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_on_one_data_dir_never_send_an_entry_twice() {
+    let mut opts = tandem::sim::SimOptions::new(13, 300);
+    opts.burst_limit = u32::MAX;
+    let sim = common::frozen_sim_with(opts).await;
+    let (store, _) = tandem::sync::load_store(&mut client(&sim)).await.unwrap();
+    let dir = scratch();
+    let outbox = Outbox::open(&dir.join("cache.db")).unwrap();
+    let queued: Vec<Action> = store
+        .leads()
+        .iter()
+        .take(12)
+        .map(|l| {
+            let kind = ActionKind::Feedback {
+                campaign: "ROI calculator webinar".into(),
+                verdict: Verdict::Works,
+                text: "shared box".into(),
+            };
+            queue(&outbox, &sim, &store, &l.id, kind)
+        })
+        .collect();
+    // Slow answers keep both senders busy at the same time.
+    inject(
+        &sim,
+        json!({"kind": "mix", "seed": 3, "slow": 0.5, "slow_millis": 100}),
+    )
+    .await;
+    let (one, two) = (send_child(&sim, &dir), send_child(&sim, &dir));
+    let (a, b) = tokio::join!(wait(one), wait(two));
+    assert!(a.success() && b.success(), "{a} {b}");
+    clear_faults(&sim).await;
+    for action in &queued {
+        assert_eq!(notes(&sim, &action.key).await.len(), 1, "{}", action.key);
+    }
+    let audit = outbox.audit_since(chrono::DateTime::UNIX_EPOCH).unwrap();
+    assert!(audit.iter().all(|r| r.outcome == "done"), "{audit:?}");
+    sim.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -416,3 +416,50 @@ async fn an_undo_over_someone_elses_newer_change_is_a_conflict() {
     );
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_step_refused_midway_names_the_steps_already_applied_and_undoes_nothing() {
+    let sim = frozen_sim(300, 300).await;
+    let store = seen_store(&sim).await;
+    let id = first_in(&store, Stage::Sql);
+    let outbox = common::outbox();
+    let lead = store.lead(&id).unwrap();
+    // The note's author is no owner HubSpot knows: the third step is refused.
+    let action = Action::new(
+        &id,
+        &lead.name,
+        ActionKind::Recycle {
+            reason: "no_budget".into(),
+            note: "later".into(),
+        },
+        lead.seen(),
+        Actor {
+            user: "ghost".into(),
+            owner_id: Some("999999".into()),
+        },
+        chrono::Utc::now(),
+    );
+    let key = tandem::store::source_key("hubspot", &sim.base_url);
+    let action = outbox.enqueue(&key, action, 3, "", None).unwrap().unwrap();
+    let (_source, mut rx) = worker(&sim, outbox.clone());
+    match outcome(&mut rx, action.id).await {
+        ActionStatus::Failed {
+            done,
+            total,
+            reason,
+        } => {
+            assert_eq!((done, total), (2, 3));
+            assert!(reason.contains("400"), "{reason}");
+            assert!(
+                reason.contains(
+                    "already applied: status BAD_TIMING set and stage cleared; stage set to lead"
+                ),
+                "{reason}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // What was applied stays applied: no compensation re-stamps the SQL date.
+    assert_eq!(contact(&sim, &id).await["lifecyclestage"], "lead");
+    sim.shutdown().await;
+}

@@ -8,7 +8,7 @@ use chrono::Utc;
 
 use crate::domain::action::{ActionStatus, Seen, conflict};
 use crate::sources::SourceError;
-use crate::sources::hubspot::HubSpot;
+use crate::sources::hubspot::{HubSpot, step_names};
 use crate::store::outbox::{Claimed, Outbox};
 
 /// How sending ended this time.
@@ -36,10 +36,20 @@ pub async fn send(
         if error.is_transient() || matches!(error, SourceError::Unauthorized { .. }) {
             Sent::Retry { error, done }
         } else {
+            // Name what stays applied: nothing is rolled back.
+            let applied: Vec<&str> = step_names(&action.kind)
+                .iter()
+                .take(usize::from(done))
+                .copied()
+                .collect();
+            let reason = match applied.is_empty() {
+                true => error.to_string(),
+                false => format!("{error} (already applied: {})", applied.join("; ")),
+            };
             Sent::Settled(ActionStatus::Failed {
                 done,
                 total,
-                reason: error.to_string(),
+                reason,
             })
         }
     };

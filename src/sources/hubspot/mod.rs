@@ -20,7 +20,7 @@ pub use mapping::Mapping;
 pub use read::{Cursor, Delta, Edge, Kind, ids_at, map_page};
 pub use retry::{MAX_HONOURED_WAIT, RetryPolicy};
 use wire::ErrorBody;
-pub use write::{expected_after, inverse, step_count};
+pub use write::{expected_after, inverse, step_count, step_names};
 
 /// What the last response told us about the rate-limit window.
 #[derive(Debug, Clone, Copy)]

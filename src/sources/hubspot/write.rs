@@ -59,6 +59,24 @@ pub fn step_count(kind: &ActionKind) -> u8 {
     }
 }
 
+/// What each step did, in words, so a refusal can name the steps already applied.
+pub fn step_names(kind: &ActionKind) -> &'static [&'static str] {
+    match kind {
+        ActionKind::HandOff { .. } => &["owner, status OPEN and stage set"],
+        ActionKind::Recycle { .. } => &[
+            "status BAD_TIMING set and stage cleared",
+            "stage set to lead",
+            "note posted",
+        ],
+        ActionKind::Feedback { .. } => &["note posted"],
+        ActionKind::Restore { .. } => &[
+            "status and owner put back",
+            "stage put back",
+            "note withdrawn",
+        ],
+    }
+}
+
 /// The record as a sent hand-off or recycle leaves it: what an undo expects to find.
 pub fn expected_after(action: &Action) -> Seen {
     let seen = &action.seen;

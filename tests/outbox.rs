@@ -117,7 +117,7 @@ async fn patch(sim: &SimHandle, id: &str, props: Value) {
     assert!(ok);
 }
 
-const STAGE_DATES: &str = "lifecyclestage,hs_lead_status,hubspot_owner_id,\
+const STAGE_DATES: &str = "lifecyclestage,hs_lead_status,hubspot_owner_id,hubspot_owner_assigneddate,\
     hs_lifecyclestage_lead_date,hs_lifecyclestage_marketingqualifiedlead_date,\
     hs_lifecyclestage_salesqualifiedlead_date,hs_lifecyclestage_opportunity_date";
 
@@ -461,5 +461,44 @@ async fn a_step_refused_midway_names_the_steps_already_applied_and_undoes_nothin
     }
     // What was applied stays applied: no compensation re-stamps the SQL date.
     assert_eq!(contact(&sim, &id).await["lifecyclestage"], "lead");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn undoing_a_sent_hand_off_takes_back_the_owner_and_its_assignment_date() {
+    let sim = frozen_sim(300, 300).await;
+    let store = seen_store(&sim).await;
+    let lead = store
+        .leads()
+        .iter()
+        .find(|l| l.stage == Some(Stage::Mql) && l.owner_id.is_none())
+        .expect("an unowned MQL");
+    let id = lead.id.clone();
+    let before = contact(&sim, &id).await;
+    let owner = store.owners()[0].id.clone();
+    let outbox = common::outbox();
+    let hand_off = queue(
+        &sim,
+        &outbox,
+        &store,
+        &id,
+        ActionKind::HandOff { owner_id: owner },
+    );
+    let (source, mut rx) = worker(&sim, outbox.clone());
+    assert_eq!(outcome(&mut rx, hand_off.id).await, ActionStatus::Done);
+    assert!(contact(&sim, &id).await["hubspot_owner_assigneddate"].is_string());
+    let undo = queue_undo(&sim, &outbox, &hand_off);
+    source.send(SourceCommand::Send).unwrap();
+    assert_eq!(outcome(&mut rx, undo.id).await, ActionStatus::Done);
+    let after = contact(&sim, &id).await;
+    for prop in [
+        "lifecyclestage",
+        "hs_lead_status",
+        "hubspot_owner_id",
+        "hubspot_owner_assigneddate",
+        "hs_lifecyclestage_marketingqualifiedlead_date",
+    ] {
+        assert_eq!(after[prop], before[prop], "{prop} is as it was");
+    }
     sim.shutdown().await;
 }

@@ -546,7 +546,7 @@ impl App {
             ActionKind::Recycle { reason, .. } => format!("reason {reason}"),
             ActionKind::Feedback {
                 campaign, verdict, ..
-            } => format!("{campaign}: {verdict:?}"),
+            } => format!("{campaign}: {}", verdict.label()),
             ActionKind::Restore {
                 lifecycle, undoes, ..
             } => format!("undo {undoes}: back to {lifecycle}"),

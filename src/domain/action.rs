@@ -32,6 +32,9 @@ pub enum ActionKind {
         lifecycle: String,
         lead_status: String,
         owner_id: Option<String>,
+        /// When the owner was assigned before (`None`: never), written back explicitly.
+        #[serde(default)]
+        owner_assigned_at: Option<DateTime<Utc>>,
         /// The undone action's key (its note carries it).
         undoes: String,
         /// The undone action wrote a note to withdraw.
@@ -49,6 +52,10 @@ pub struct Seen {
     pub owner_id: Option<String>,
     /// The record's last-modified value.
     pub updated_at: DateTime<Utc>,
+    /// When the owner was assigned (HubSpot stamps it on every owner change): an undo
+    /// writes it back so sales acceptance is not counted for a hand-off that was taken back.
+    #[serde(default)]
+    pub owner_assigned_at: Option<DateTime<Utc>>,
 }
 
 /// Who did it: the OS user (or `user` in the config) and the CRM owner whose email matches.
@@ -294,6 +301,7 @@ mod tests {
             lead_status: "OPEN".into(),
             owner_id: owner.map(str::to_string),
             updated_at: at(updated),
+            owner_assigned_at: None,
         }
     }
 

@@ -64,6 +64,7 @@ impl Lead {
             lead_status: self.lead_status.clone(),
             owner_id: self.owner_id.clone(),
             updated_at: self.updated_at,
+            owner_assigned_at: self.dates.accepted,
         }
     }
 

@@ -370,7 +370,10 @@ impl Worker {
             };
             let id = claimed.entry.id();
             let (done, total) = (claimed.steps_done, claimed.steps_total);
-            self.announce(id, ActionStatus::Sending { done, total });
+            // A retry keeps showing "retrying" (with its last error) until it settles.
+            if !claimed.tried_before {
+                self.announce(id, ActionStatus::Sending { done, total });
+            }
             let sent = saga::send(
                 &mut self.client,
                 &self.outbox,

@@ -140,6 +140,7 @@ fn u_takes_back_the_last_hand_off_only_inside_the_undo_window() {
         lifecycle: "marketingqualifiedlead".into(),
         lead_status: "OPEN".into(),
         owner_id: None,
+        owner_assigned_at: None,
         undoes: fx.outbox[1].action.key.clone(),
         withdraw_note: false,
     };

@@ -90,6 +90,8 @@ pub fn expected_after(action: &Action) -> Seen {
             lead_status: "OPEN".into(),
             owner_id: Some(owner_id.clone()),
             updated_at: seen.updated_at,
+            // Stamped by the hand-off itself; never compared.
+            owner_assigned_at: None,
         },
         ActionKind::Recycle { .. } => Seen {
             lifecycle: RECYCLED_TO.into(),
@@ -106,6 +108,7 @@ pub fn inverse(action: &Action) -> Option<ActionKind> {
         lifecycle: action.seen.lifecycle.clone(),
         lead_status: action.seen.lead_status.clone(),
         owner_id: action.seen.owner_id.clone(),
+        owner_assigned_at: action.seen.owner_assigned_at,
         undoes: action.key.clone(),
         withdraw_note: matches!(action.kind, ActionKind::Recycle { .. }),
     })
@@ -116,11 +119,12 @@ const RECYCLED_TO: &str = "lead";
 const RECYCLED_STATUS: &str = "BAD_TIMING";
 
 /// The contact properties an action's checks read.
-const FRESH_PROPS: [&str; 4] = [
+const FRESH_PROPS: [&str; 5] = [
     "lifecyclestage",
     "hs_lead_status",
     "hubspot_owner_id",
     "lastmodifieddate",
+    "hubspot_owner_assigneddate",
 ];
 
 impl HubSpot {
@@ -136,6 +140,7 @@ impl HubSpot {
                 .or(o.updated_at.as_deref())
                 .and_then(parse_time)
                 .unwrap_or_default(),
+            owner_assigned_at: o.prop("hubspot_owner_assigneddate").and_then(parse_time),
         })
     }
 
@@ -221,6 +226,7 @@ impl HubSpot {
                     lifecycle,
                     lead_status,
                     owner_id,
+                    owner_assigned_at,
                     ..
                 },
                 0,
@@ -230,6 +236,13 @@ impl HubSpot {
                 props.insert(
                     "hubspot_owner_id".into(),
                     json!(owner_id.as_deref().unwrap_or("")),
+                );
+                // Written with the owner, so HubSpot does not stamp an assignment now.
+                let assigned = owner_assigned_at
+                    .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+                props.insert(
+                    "hubspot_owner_assigneddate".into(),
+                    json!(assigned.unwrap_or_default()),
                 );
                 if is_backward(&fresh.lifecycle, lifecycle) {
                     props.insert("lifecyclestage".into(), json!(""));

@@ -23,6 +23,7 @@ fn note(lead: &str, key: &str) -> Action {
             lead_status: "OPEN".into(),
             owner_id: None,
             updated_at: at("2026-11-20T10:00:00Z"),
+            owner_assigned_at: None,
         },
         actor: Actor {
             user: "ana".into(),

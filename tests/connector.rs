@@ -340,16 +340,7 @@ async fn newest_modified(
 }
 
 async fn patch_status(sim: &SimHandle, id: &str, status: &str) {
-    let ok = reqwest::Client::new()
-        .patch(format!("{}/crm/v3/objects/contacts/{id}", sim.base_url))
-        .bearer_auth(&sim.token)
-        .json(&json!({ "properties": { "hs_lead_status": status } }))
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .is_success();
-    assert!(ok);
+    common::patch_contact(sim, id, json!({ "hs_lead_status": status })).await;
 }
 
 #[path = "connector/failures.rs"]

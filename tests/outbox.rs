@@ -17,7 +17,7 @@ use tandem::store::Store;
 use tandem::store::outbox::Outbox;
 use tandem::sync::{self, SourceCommand, SyncEvent, load_store};
 
-use common::{client, frozen_sim, get_json, inject, list_all};
+use common::{client, frozen_sim, get_json, inject, list_all, patch_contact};
 
 async fn notes_with(sim: &SimHandle, marker: &str) -> usize {
     list_all(sim, "notes", "hs_note_body")
@@ -104,19 +104,6 @@ fn worker(
     (source, rx)
 }
 
-async fn patch(sim: &SimHandle, id: &str, props: Value) {
-    let ok = reqwest::Client::new()
-        .patch(format!("{}/crm/v3/objects/contacts/{id}", sim.base_url))
-        .bearer_auth(&sim.token)
-        .json(&json!({ "properties": props }))
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .is_success();
-    assert!(ok);
-}
-
 const STAGE_DATES: &str = "lifecyclestage,hs_lead_status,hubspot_owner_id,hubspot_owner_assigneddate,\
     hs_lifecyclestage_lead_date,hs_lifecyclestage_marketingqualifiedlead_date,\
     hs_lifecyclestage_salesqualifiedlead_date,hs_lifecyclestage_opportunity_date";
@@ -175,7 +162,7 @@ async fn a_stale_recycle_ends_as_a_conflict_and_the_crm_record_is_untouched() {
     let sim = frozen_sim(300, 300).await;
     let store = seen_store(&sim).await;
     let id = first_in(&store, Stage::Sql);
-    patch(&sim, &id, json!({ "lifecyclestage": "opportunity" })).await;
+    patch_contact(&sim, &id, json!({ "lifecyclestage": "opportunity" })).await;
     let before = contact(&sim, &id).await;
 
     let outbox = common::outbox();
@@ -206,7 +193,7 @@ async fn a_hand_off_of_a_lead_that_moved_on_is_a_conflict() {
     let store = seen_store(&sim).await;
     let id = first_in(&store, Stage::Mql);
     let owners: Vec<String> = store.owners().iter().map(|o| o.id.clone()).collect();
-    patch(
+    patch_contact(
         &sim,
         &id,
         json!({ "lifecyclestage": "salesqualifiedlead", "hubspot_owner_id": owners[0] }),
@@ -256,7 +243,7 @@ async fn an_interrupted_recycle_resumes_and_never_restamps_a_stage_date() {
     // The first attempt claimed it, wrote step 1, and died before recording it.
     let key = tandem::store::source_key("hubspot", &sim.base_url);
     outbox.claim(&key, chrono::Utc::now()).unwrap().unwrap();
-    patch(
+    patch_contact(
         &sim,
         &id,
         json!({ "hs_lead_status": "BAD_TIMING", "lifecyclestage": "" }),
@@ -403,7 +390,7 @@ async fn an_undo_over_someone_elses_newer_change_is_a_conflict() {
     let (source, mut rx) = worker(&sim, outbox.clone());
     assert_eq!(outcome(&mut rx, hand_off.id).await, ActionStatus::Done);
     // The rep moves it on before the undo is sent.
-    patch(&sim, &id, json!({ "lifecyclestage": "salesqualifiedlead" })).await;
+    patch_contact(&sim, &id, json!({ "lifecyclestage": "salesqualifiedlead" })).await;
     let undo = queue_undo(&sim, &outbox, &hand_off);
     source.send(SourceCommand::Send).unwrap();
     match outcome(&mut rx, undo.id).await {

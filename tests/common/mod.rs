@@ -98,6 +98,20 @@ pub async fn server_contact(sim: &SimHandle, id: &str) -> Value {
     get_json(sim, &path, &props).await
 }
 
+/// PATCH a contact's properties on the server, as another HubSpot user would.
+pub async fn patch_contact(sim: &SimHandle, id: &str, props: Value) {
+    let ok = reqwest::Client::new()
+        .patch(format!("{}/crm/v3/objects/contacts/{id}", sim.base_url))
+        .bearer_auth(&sim.token)
+        .json(&serde_json::json!({ "properties": props }))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .is_success();
+    assert!(ok, "PATCH contact {id}");
+}
+
 /// Make the server's next requests fail (see `/_sim/faults`).
 pub async fn inject(sim: &SimHandle, fault: Value) {
     let status = reqwest::Client::new()

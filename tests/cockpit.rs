@@ -218,3 +218,39 @@ async fn a_key_in_the_same_batch_as_a_removal_acts_on_the_selected_lead() {
     assert_eq!(app.model.outbox[0].action.lead_id, newcomer.id);
     sim.shutdown().await;
 }
+
+/// Quitting with an action the CRM has not confirmed says where it is: with an outbox file
+/// it stays queued for the next start.
+#[tokio::test]
+async fn quitting_with_a_queued_action_says_it_stays_queued() {
+    let (sim, mut loaded_app, mut rx) = start(200).await;
+    pump_until(&mut loaded_app, &mut rx, loaded).await;
+    // The same data in a cockpit whose source no longer runs: nothing gets sent.
+    let (dead, _) = mpsc::unbounded_channel();
+    let mut outgoing = common::outgoing(&sim, common::outbox(), "tester");
+    outgoing.durable = true;
+    let mut app = App::new(
+        std::sync::Arc::new(tandem::config::Config::builtin()),
+        vec![("HubSpot".into(), dead)],
+        true,
+        false,
+        frozen_now(),
+        outgoing,
+    );
+    app.model.store = std::mem::take(&mut loaded_app.model.store);
+    app.refresh_snapshot();
+    assert_eq!(app.farewell(), None, "nothing queued, nothing to say");
+    press(&mut app, KeyCode::Char('>'));
+    press(&mut app, KeyCode::Char('y'));
+    press(&mut app, KeyCode::Char('q'));
+    assert!(
+        app.should_quit(),
+        "an outbox file keeps it: q quits at once"
+    );
+    let said = app.farewell().expect("a word on the way out");
+    assert!(
+        said.contains("1 action not yet confirmed by the CRM stays queued in the outbox"),
+        "{said}"
+    );
+    sim.shutdown().await;
+}

@@ -145,14 +145,25 @@ impl App {
         if open == 0 {
             return None;
         }
-        let s = if open == 1 { "" } else { "s" };
+        let one = open == 1;
+        let them = if one {
+            "1 action".to_string()
+        } else {
+            format!("{open} actions")
+        };
         Some(if self.outgoing.durable {
+            let (stay, are) = if one {
+                ("stays", "is")
+            } else {
+                ("stay", "are")
+            };
             format!(
-                "tandem: {open} action{s} not yet confirmed stay queued in the outbox and are sent at the next start"
+                "tandem: {them} not yet confirmed by the CRM {stay} queued in the outbox and {are} sent at the next start (tandem outbox lists them)"
             )
         } else {
+            let were = if one { "was" } else { "were" };
             format!(
-                "tandem: {open} action{s} were not sent (no local outbox with --no-cache or the embedded simulation)"
+                "tandem: {them} {were} not sent (no local outbox with --no-cache or the embedded simulation)"
             )
         })
     }

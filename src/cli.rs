@@ -120,6 +120,10 @@ pub struct ReportArgs {
     pub now: Option<DateTime<Utc>>,
     #[arg(long, value_enum, default_value = "week")]
     pub period: PeriodArg,
+    /// What changed since: `24h`, `yesterday`, or an RFC 3339 instant (default: the previous
+    /// working day's standup, `[standup] at` in the config).
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
     /// Give up (exit 2, nothing printed) if the load has not finished after SECS seconds
     /// of retrying.
     #[arg(long, value_name = "SECS", default_value_t = 180)]

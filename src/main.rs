@@ -53,7 +53,7 @@ fn main() -> ExitCode {
             runtime.block_on(report(
                 &cli,
                 period,
-                args.now,
+                (args.since.as_deref(), args.now),
                 (args.timeout, args.offline),
                 Some(format),
             ))
@@ -61,7 +61,7 @@ fn main() -> ExitCode {
         Some(Command::Check(args)) => runtime.block_on(report(
             &cli,
             PeriodKind::Week,
-            args.now,
+            (None, args.now),
             (args.timeout, args.offline),
             None,
         )),
@@ -185,7 +185,7 @@ async fn serve_sim(args: &SimArgs) -> ExitCode {
 async fn report(
     cli: &Cli,
     period: PeriodKind,
-    now: Option<chrono::DateTime<Utc>>,
+    (since, now): (Option<&str>, Option<chrono::DateTime<Utc>>),
     (timeout_secs, offline): (u64, bool),
     format: Option<Format>,
 ) -> ExitCode {
@@ -194,6 +194,10 @@ async fn report(
         Err(code) => return code,
     };
     let now = now.unwrap_or_else(Utc::now);
+    let since = match app::report_since(since, &config, now) {
+        Ok(s) => s,
+        Err(e) => return fail(&e, EXIT_USAGE),
+    };
     // A headless run reads a world frozen at `now`, so the answer is reproducible.
     let mut embedded = embedded_sim(cli);
     embedded.now = Some(now);
@@ -201,9 +205,9 @@ async fn report(
     let url = cli.hubspot_url.as_deref();
     let loaded = if offline {
         let data_dir = cli.data_dir.as_deref().or(config.data_dir.as_deref());
-        app::load_cached_report(&config, url, data_dir, period, now)
+        app::load_cached_report(&config, url, data_dir, period, (since, now))
     } else {
-        app::load_report(&config, url, embedded, period, now, timeout).await
+        app::load_report(&config, url, embedded, period, (since, now), timeout).await
     };
     let report = match loaded {
         Ok(r) => r,

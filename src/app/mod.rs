@@ -14,7 +14,7 @@ use tokio::sync::mpsc::UnboundedSender;
 pub use config_cmd::{init as config_init, validate as config_validate};
 pub use logging::{default_log_path, init_logging};
 pub use outbox_cmd::{audit, outbox as outbox_list, parse_since, user};
-pub use report_cmd::{Format, check, load_cached_report, load_report, render};
+pub use report_cmd::{Format, check, load_cached_report, load_report, render, report_since};
 pub use run::{RunOptions, run};
 pub use source::{ConnectError, Connected, connect};
 

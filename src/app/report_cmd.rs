@@ -26,7 +26,7 @@ pub async fn load_report(
     hubspot_url: Option<&str>,
     embedded: SimOptions,
     period: PeriodKind,
-    now: DateTime<Utc>,
+    (since, now): (Option<DateTime<Utc>>, DateTime<Utc>),
     timeout: Duration,
 ) -> Result<Report, (String, u8)> {
     let mut source = connect(config, hubspot_url, Duration::ZERO, embedded)
@@ -54,7 +54,13 @@ pub async fn load_report(
         Ok(Err(e)) => return Err((format!("cannot load from {name}: {e}"), 2)),
         Err(_) => return Err((gave_up("still waiting for an answer".into()), 2)),
     };
-    Ok(Report::build(config, &store, period, now, source.simulated))
+    Ok(Report::build(
+        config,
+        &store,
+        period,
+        (since, now),
+        source.simulated,
+    ))
 }
 
 /// The report from the local cache alone (`--offline`): no request is made, and the report
@@ -64,7 +70,7 @@ pub fn load_cached_report(
     hubspot_url: Option<&str>,
     data_dir: Option<&std::path::Path>,
     period: PeriodKind,
-    now: DateTime<Utc>,
+    (since, now): (Option<DateTime<Utc>>, DateTime<Utc>),
 ) -> Result<Report, (String, u8)> {
     let base = match (hubspot_url, config.sources.first()) {
         (Some(url), _) => url.to_string(),
@@ -103,7 +109,7 @@ pub fn load_cached_report(
         ));
     };
     let store = super::cache::store_from(cached, &config.stages);
-    let mut report = Report::build(config, &store, period, now, false);
+    let mut report = Report::build(config, &store, period, (since, now), false);
     report.cached_at = Some(loaded_at);
     Ok(report)
 }
@@ -132,4 +138,41 @@ pub fn check(report: &Report) -> (String, u8) {
         text.push_str(&format!("{} breached\n", report.breached()));
         (text, 1)
     }
+}
+
+/// `--since`: `24h` / `90m` / `2d` before `now`, `yesterday` (local midnight starting the
+/// previous day), or an RFC 3339 instant; `None` is "since the last standup".
+pub fn report_since(
+    raw: Option<&str>,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, String> {
+    let Some(raw) = raw.map(str::trim) else {
+        return Ok(None);
+    };
+    let since = if raw == "yesterday" {
+        let tz = config.calendar.tz;
+        let day = now
+            .with_timezone(&tz)
+            .date_naive()
+            .pred_opt()
+            .unwrap_or_default();
+        day.and_hms_opt(0, 0, 0)
+            .and_then(|t| t.and_local_timezone(tz).earliest())
+            .map(|t| t.with_timezone(&Utc))
+            .ok_or_else(|| "cannot place yesterday's midnight".to_string())?
+    } else if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
+        t.with_timezone(&Utc)
+    } else {
+        let span = crate::config::parse_duration(raw).map_err(|_| {
+            format!("--since {raw:?}: expected 24h, yesterday or an RFC 3339 instant")
+        })?;
+        now - span
+    };
+    if since >= now {
+        return Err(format!(
+            "--since {raw:?} is not before the report's instant"
+        ));
+    }
+    Ok(Some(since))
 }

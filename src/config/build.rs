@@ -201,6 +201,13 @@ pub fn parse(path: &str, text: &str, base: Option<&Config>) -> Result<Config, Co
         Some(span) => span.0,
         None => base.map_or(chrono::Duration::seconds(10), |b| b.undo_window),
     };
+    let standup_at = match file.standup.as_ref().and_then(|s| s.at) {
+        Some(t) => t.0,
+        None => base.map_or(
+            chrono::NaiveTime::from_hms_opt(9, 30, 0).expect("a valid time"),
+            |b| b.standup_at,
+        ),
+    };
     let user = file
         .user
         .as_ref()
@@ -212,6 +219,7 @@ pub fn parse(path: &str, text: &str, base: Option<&Config>) -> Result<Config, Co
         data_dir,
         user,
         undo_window,
+        standup_at,
         sources,
         calendar,
         stages,

@@ -73,6 +73,8 @@ pub struct Config {
     pub user: Option<String>,
     /// How long after a hand-off or recycle `u` can undo it.
     pub undo_window: chrono::Duration,
+    /// The daily standup (local, business-hours time zone): "since the last standup".
+    pub standup_at: chrono::NaiveTime,
     /// Empty: use the embedded simulated HubSpot.
     pub sources: Vec<SourceConfig>,
     pub calendar: BusinessCalendar,

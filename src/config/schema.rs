@@ -27,6 +27,14 @@ pub struct File {
     pub recycle: Option<Recycle>,
     pub attribution: Option<Attribution>,
     pub actions: Option<Actions>,
+    pub standup: Option<Standup>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Standup {
+    /// The daily standup's local time (business-hours time zone).
+    pub at: Option<TimeOfDay>,
 }
 
 #[derive(Debug, Deserialize)]

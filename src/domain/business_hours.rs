@@ -75,6 +75,39 @@ impl BusinessCalendar {
         }
     }
 
+    /// Whether `day` (local) is a working day: a working weekday and no holiday.
+    pub fn is_working_day(&self, day: NaiveDate) -> bool {
+        self.days[day.weekday().num_days_from_monday() as usize] && !self.holidays.contains(&day)
+    }
+
+    /// The last `n` instants at or before `now` when the local clock read `at` on a working
+    /// day (a daily standup), most recent first; fewer if none in the past year.
+    pub fn last_working_times(
+        &self,
+        at: NaiveTime,
+        now: DateTime<Utc>,
+        n: usize,
+    ) -> Vec<DateTime<Utc>> {
+        let mut out = Vec::with_capacity(n);
+        let mut day = now.with_timezone(&self.tz).date_naive();
+        for _ in 0..366 {
+            if out.len() == n {
+                break;
+            }
+            if self.is_working_day(day) {
+                let t = self.instant(day.and_time(at));
+                if t <= now {
+                    out.push(t);
+                }
+            }
+            match day.pred_opt() {
+                Some(d) => day = d,
+                None => break,
+            }
+        }
+        out
+    }
+
     /// The working window of one local weekday, holidays not considered.
     fn weekday_window(&self, day: NaiveDate) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
         #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod attribution;
 pub mod breach;
 pub mod business_hours;
 pub mod catalog;
+pub mod changes;
 pub mod coverage;
 pub mod feedback;
 pub mod handoff;

@@ -23,7 +23,7 @@ fn line(s: &str) -> String {
 
 /// Remote text as one table cell: on one line, with pipes escaped. Backslashes are escaped
 /// too, or in `a\|b` the added escape would pair with the text's own and leave the pipe bare.
-fn cell(s: &str) -> String {
+pub(super) fn cell(s: &str) -> String {
     line(s).replace('\\', "\\\\").replace('|', "\\|")
 }
 
@@ -127,6 +127,7 @@ pub fn to_markdown(r: &Report) -> String {
     if r.simulated {
         out.push_str("_simulated data_\n");
     }
+    out.push_str(&super::changes_md::changes_markdown(r));
     let _ = writeln!(
         out,
         "\n### Pipeline ({when})\n\n| stage | owner | leads |\n|---|---|---:|"

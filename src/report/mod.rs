@@ -4,6 +4,7 @@
 //! `tandem report` prints it as Markdown (pastes cleanly into chat) or JSON; `tandem check`
 //! prints only the breaches and exits 1 when there are any, for cron and CI alerting.
 
+mod changes_md;
 mod markdown;
 #[cfg(test)]
 mod tests;
@@ -16,6 +17,7 @@ pub use markdown::{to_check_text, to_markdown};
 use crate::config::Config;
 use crate::domain::Stage;
 use crate::domain::breach::{Filter, board, urgency, who_acts};
+use crate::domain::changes::{Changes, ChangesInput, previous_standup};
 use crate::domain::kpi::{KpiValue, PeriodKind};
 use crate::domain::sla::{SlaState, pace};
 use crate::domain::snapshot::stage_index;
@@ -40,6 +42,11 @@ pub struct Report {
     pub breaches: Vec<BreachOut>,
     pub paces: Vec<PaceOut>,
     pub feedback: Vec<FeedbackOut>,
+    /// What changed since the last standup (or `--since`); see `domain/changes.rs`.
+    pub changes: Changes,
+    /// Lead names for the changes, for the Markdown; JSON carries ids only.
+    #[serde(skip)]
+    pub names: std::collections::HashMap<String, String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -147,14 +154,34 @@ fn unit_and_value(v: KpiValue) -> (&'static str, Option<f64>) {
 
 impl Report {
     /// Everything as of `now`, from the store's records and the teams' config.
+    /// `since`: where "what changed" starts (`None`: the previous working day's standup).
     pub fn build(
         config: &Config,
         store: &Store,
         period: PeriodKind,
-        now: DateTime<Utc>,
+        (since, now): (Option<DateTime<Utc>>, DateTime<Utc>),
         simulated: bool,
     ) -> Report {
         let snap = store.snapshot(config, period, now);
+        let since =
+            since.unwrap_or_else(|| previous_standup(&config.calendar, config.standup_at, now));
+        let changes = Changes::compute(
+            &ChangesInput {
+                leads: store.leads(),
+                deals: store.deals(),
+                deal_stages: store.deal_stages(),
+                notes: store.notes(),
+                slas: &config.slas,
+                calendar: &config.calendar,
+            },
+            since,
+            now,
+        );
+        let names = store
+            .leads()
+            .iter()
+            .map(|l| (l.id.clone(), l.name.clone()))
+            .collect();
         let p = snap.period.expect("the snapshot has a period");
         let stages = Stage::ALL
             .iter()
@@ -267,6 +294,8 @@ impl Report {
             breaches,
             paces,
             feedback,
+            changes,
+            names,
         }
     }
 

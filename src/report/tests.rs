@@ -61,7 +61,13 @@ fn store(name: &str, company: &str, amounts: &[f64]) -> Store {
 }
 
 fn report(store: &Store) -> Report {
-    Report::build(&Config::builtin(), store, PeriodKind::Week, at(NOW), false)
+    Report::build(
+        &Config::builtin(),
+        store,
+        PeriodKind::Week,
+        (None, at(NOW)),
+        false,
+    )
 }
 
 #[test]

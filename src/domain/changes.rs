@@ -1,0 +1,203 @@
+//! What changed in a window: the standup's "since yesterday". Pure: every figure is
+//! reconstructed from the vendor's own dates (stage entry dates, owner-assigned dates, note
+//! and close dates) and from the SLA timers evaluated at both ends of the window, so it is
+//! right for days before tandem was first started.
+//!
+//! Definitions (the README's "Since the last standup" section quotes them):
+//! - `new_mqls`: leads whose MQL date (`hs_lifecyclestage_marketingqualifiedlead_date`) is
+//!   in the window;
+//! - `handoffs`: leads whose owner was assigned (`hubspot_owner_assigneddate`) in the window;
+//! - `accepted`: leads accepted in the window by the KPIs' one definition of acceptance (in
+//!   SAL or a later sales stage, or dated that far, with the owner date in the window);
+//! - `recycles`: leads with a `#recycle` note dated in the window;
+//! - `breaches_new` / `breaches_cleared`: leads breaching an SLA at the window's end but not
+//!   at its start, and the reverse, each lead's stage at the start rebuilt from its dates;
+//! - `won` / `lost`: the contacts of deals closed won / lost (close date) in the window.
+//!
+//! The window is `(since, until]`.
+
+use std::collections::{BTreeSet, HashSet};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::business_hours::BusinessCalendar;
+use super::feedback::NoteKind;
+use super::kpi::accepted_at;
+use super::lead::{Deal, DealStage, Lead, Note};
+use super::sla::{SlaDef, SlaState, timer_for};
+use super::stage::Stage;
+
+/// One figure: how many leads, and which.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Change {
+    pub count: usize,
+    pub lead_ids: Vec<String>,
+}
+
+impl Change {
+    fn of(ids: impl IntoIterator<Item = String>) -> Self {
+        let lead_ids: Vec<String> = ids
+            .into_iter()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        Change {
+            count: lead_ids.len(),
+            lead_ids,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Changes {
+    pub since: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+    pub new_mqls: Change,
+    pub handoffs: Change,
+    pub accepted: Change,
+    pub recycles: Change,
+    pub breaches_new: Change,
+    pub breaches_cleared: Change,
+    pub won: Change,
+    pub lost: Change,
+}
+
+/// What the computation reads.
+pub struct ChangesInput<'a> {
+    pub leads: &'a [Lead],
+    pub deals: &'a [Deal],
+    pub deal_stages: &'a [DealStage],
+    pub notes: &'a [Note],
+    pub slas: &'a [SlaDef],
+    pub calendar: &'a BusinessCalendar,
+}
+
+impl Changes {
+    pub fn compute(input: &ChangesInput<'_>, since: DateTime<Utc>, until: DateTime<Utc>) -> Self {
+        let within = |t: Option<DateTime<Utc>>| t.is_some_and(|t| t > since && t <= until);
+        let ids = |f: &dyn Fn(&Lead) -> bool| {
+            input
+                .leads
+                .iter()
+                .filter(|l| f(l))
+                .map(|l| l.id.clone())
+                .collect::<Vec<_>>()
+        };
+        let recycled = input
+            .notes
+            .iter()
+            .filter(|n| matches!(n.kind, NoteKind::Recycle { .. }) && within(Some(n.at)))
+            .flat_map(|n| n.lead_ids.iter().cloned());
+        let closed = |won: bool| {
+            input
+                .deals
+                .iter()
+                .filter(|d| {
+                    input
+                        .deal_stages
+                        .iter()
+                        .find(|s| s.id == d.stage_id)
+                        .is_some_and(|s| s.is_closed && s.is_won == won)
+                        && within(d.close_date)
+                })
+                .flat_map(|d| d.contact_ids.iter().cloned())
+                .collect::<Vec<_>>()
+        };
+        let before = breached_at(input, since);
+        let after = breached_at(input, until);
+        Changes {
+            since,
+            until,
+            new_mqls: Change::of(ids(&|l| within(l.dates.mql))),
+            handoffs: Change::of(ids(&|l| within(l.dates.accepted))),
+            accepted: Change::of(ids(&|l| within(accepted_at(l)))),
+            recycles: Change::of(recycled),
+            breaches_new: Change::of(after.difference(&before).cloned()),
+            breaches_cleared: Change::of(before.difference(&after).cloned()),
+            won: Change::of(closed(true)),
+            lost: Change::of(closed(false)),
+        }
+    }
+}
+
+/// "Since the last standup": the standup before the most recent one at or before `now`, so
+/// the standup itself (and the rest of its day) looks back to the previous working day's.
+pub fn previous_standup(
+    cal: &BusinessCalendar,
+    at: chrono::NaiveTime,
+    now: DateTime<Utc>,
+) -> DateTime<Utc> {
+    cal.last_working_times(at, now, 2)
+        .get(1)
+        .copied()
+        .unwrap_or(now - chrono::Duration::hours(24))
+}
+
+/// Leads breaching any SLA at `t`, each as it stood then.
+fn breached_at(input: &ChangesInput<'_>, t: DateTime<Utc>) -> HashSet<String> {
+    input
+        .leads
+        .iter()
+        .filter_map(|l| as_of(l, t))
+        .filter(|l| {
+            input.slas.iter().enumerate().any(|(i, def)| {
+                timer_for(i, def, l, input.calendar)
+                    .is_some_and(|timer| timer.state(t) == SlaState::Breached)
+            })
+        })
+        .map(|l| l.id)
+        .collect()
+}
+
+/// The lead as it stood at `t`, rebuilt from its dates: its stage is the latest one entered
+/// by then, and nothing dated after `t` is known. `None` if it did not exist yet.
+pub fn as_of(lead: &Lead, t: DateTime<Utc>) -> Option<Lead> {
+    let d = &lead.dates;
+    if d.created.is_some_and(|c| c > t) {
+        return None;
+    }
+    let known = |x: Option<DateTime<Utc>>| x.filter(|x| *x <= t);
+    let mut past = lead.clone();
+    let stage = match lead.stage {
+        // A recycled lead's recycle date is its inquiry date.
+        Some(Stage::Nurture) if known(d.inquiry).is_some() => Some(Stage::Nurture),
+        Some(Stage::Disqualified) if lead.updated_at <= t => Some(Stage::Disqualified),
+        _ => [
+            (Stage::Customer, d.customer),
+            (Stage::Opportunity, d.opportunity),
+            (Stage::Sql, d.sql),
+            (Stage::Sal, d.accepted.filter(|_| d.mql.is_some())),
+            (Stage::Mql, d.mql),
+            (Stage::Inquiry, d.inquiry.or(d.created)),
+        ]
+        .into_iter()
+        .filter_map(|(s, at)| known(at).map(|at| (at, s)))
+        .max_by_key(|(at, _)| *at)
+        .map(|(_, s)| s),
+    };
+    past.stage = stage;
+    let dates = &mut past.dates;
+    for date in [
+        &mut dates.mql,
+        &mut dates.accepted,
+        &mut dates.sql,
+        &mut dates.opportunity,
+        &mut dates.customer,
+        &mut dates.first_sales_activity,
+        &mut dates.last_marketing_touch,
+    ] {
+        *date = known(*date);
+    }
+    // Only the first sales activity is dated for sure before the latest one.
+    dates.last_sales_activity = known(d.last_sales_activity).or(known(d.first_sales_activity));
+    if lead.stage == Some(Stage::Nurture) && past.stage != Some(Stage::Nurture) {
+        // Before the recycle, its inquiry date was the original one (unknown): keep created.
+        dates.inquiry = d.created;
+    }
+    Some(past)
+}
+
+#[cfg(test)]
+#[path = "changes_tests.rs"]
+mod tests;

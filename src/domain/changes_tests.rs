@@ -1,0 +1,163 @@
+use super::*;
+use crate::domain::lead::tests_support::lead_in;
+
+fn at(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
+
+fn lead(id: &str, stage: Stage) -> Lead {
+    let mut l = lead_in(stage);
+    l.id = id.into();
+    l.dates.created = Some(at("2026-11-02T09:00:00Z"));
+    l
+}
+
+/// The window: Thursday noon to Friday noon (week 47).
+const SINCE: &str = "2026-11-19T12:00:00Z";
+const UNTIL: &str = "2026-11-20T12:00:00Z";
+
+fn changes(leads: &[Lead], deals: &[Deal], stages: &[DealStage], notes: &[Note]) -> Changes {
+    let slas = crate::config::Config::builtin().slas;
+    let calendar = BusinessCalendar::default();
+    let input = ChangesInput {
+        leads,
+        deals,
+        deal_stages: stages,
+        notes,
+        slas: &slas,
+        calendar: &calendar,
+    };
+    Changes::compute(&input, at(SINCE), at(UNTIL))
+}
+
+#[test]
+fn an_mql_in_the_window_is_new_and_one_before_it_is_not() {
+    let mut fresh = lead("fresh", Stage::Mql);
+    fresh.dates.mql = Some(at("2026-11-20T10:00:00Z"));
+    let mut old = lead("old", Stage::Mql);
+    old.dates.mql = Some(at("2026-11-19T11:59:00Z"));
+    let c = changes(&[fresh, old], &[], &[], &[]);
+    assert_eq!(c.new_mqls.lead_ids, ["fresh"]);
+    assert_eq!(c.new_mqls.count, 1);
+}
+
+#[test]
+fn a_clock_running_out_inside_the_window_is_a_new_breach() {
+    // MQL Thursday 10:00, 4 business hours: due 14:00, still running at noon.
+    let mut l = lead("late", Stage::Mql);
+    l.dates.mql = Some(at("2026-11-19T10:00:00Z"));
+    let c = changes(&[l], &[], &[], &[]);
+    assert_eq!(c.breaches_new.lead_ids, ["late"]);
+    assert!(c.breaches_cleared.lead_ids.is_empty());
+}
+
+#[test]
+fn a_breached_mql_accepted_and_touched_in_the_window_is_cleared() {
+    // MQL Wednesday 10:00 (due 14:00): breached at Thursday noon. Accepted Thursday 13:00
+    // and called at 13:30, so the SAL clock is met and nothing is breached on Friday.
+    let mut l = lead("cleared", Stage::Sal);
+    l.dates.mql = Some(at("2026-11-18T10:00:00Z"));
+    l.dates.accepted = Some(at("2026-11-19T13:00:00Z"));
+    l.dates.first_sales_activity = Some(at("2026-11-19T13:30:00Z"));
+    l.dates.last_sales_activity = Some(at("2026-11-19T13:30:00Z"));
+    l.owner_id = Some("s1".into());
+    let c = changes(&[l], &[], &[], &[]);
+    assert_eq!(c.breaches_cleared.lead_ids, ["cleared"]);
+    assert!(c.breaches_new.lead_ids.is_empty());
+    assert_eq!(c.handoffs.lead_ids, ["cleared"]);
+    assert_eq!(c.accepted.lead_ids, ["cleared"]);
+}
+
+#[test]
+fn a_lead_is_rebuilt_at_an_earlier_instant_from_its_dates() {
+    let mut l = lead("sql", Stage::Sql);
+    l.dates.mql = Some(at("2026-11-16T10:00:00Z"));
+    l.dates.accepted = Some(at("2026-11-17T10:00:00Z"));
+    l.dates.sql = Some(at("2026-11-18T10:00:00Z"));
+    let stage_at = |t: &str| as_of(&l, at(t)).and_then(|p| p.stage);
+    assert_eq!(stage_at("2026-11-16T12:00:00Z"), Some(Stage::Mql));
+    assert_eq!(stage_at("2026-11-17T12:00:00Z"), Some(Stage::Sal));
+    assert_eq!(stage_at("2026-11-19T12:00:00Z"), Some(Stage::Sql));
+    assert_eq!(stage_at("2026-11-03T12:00:00Z"), Some(Stage::Inquiry));
+    assert!(
+        as_of(&l, at("2026-11-01T12:00:00Z")).is_none(),
+        "not created yet"
+    );
+}
+
+#[test]
+fn recycles_and_closed_deals_count_by_their_own_dates() {
+    let recycle = |id: &str, when: &str| Note {
+        id: id.into(),
+        lead_ids: vec![format!("lead-{id}")],
+        owner_id: None,
+        at: at(when),
+        kind: NoteKind::Recycle {
+            reason: Some("no_budget".into()),
+            text: String::new(),
+        },
+    };
+    let notes = [
+        recycle("in", "2026-11-20T09:00:00Z"),
+        recycle("out", "2026-11-18T09:00:00Z"),
+    ];
+    let stages = [
+        DealStage {
+            id: "won".into(),
+            label: "Closed won".into(),
+            order: 1,
+            is_closed: true,
+            is_won: true,
+        },
+        DealStage {
+            id: "lost".into(),
+            label: "Closed lost".into(),
+            order: 2,
+            is_closed: true,
+            is_won: false,
+        },
+    ];
+    let deal = |id: &str, stage: &str, closed: &str| Deal {
+        id: id.into(),
+        name: id.into(),
+        amount: 1000.0,
+        stage_id: stage.into(),
+        created_at: None,
+        close_date: Some(at(closed)),
+        owner_id: None,
+        contact_ids: vec![format!("c-{id}")],
+        updated_at: at(closed),
+    };
+    let deals = [
+        deal("a", "won", "2026-11-20T08:00:00Z"),
+        deal("b", "lost", "2026-11-19T16:00:00Z"),
+        deal("c", "won", "2026-11-10T08:00:00Z"),
+    ];
+    let c = changes(&[], &deals, &stages, &notes);
+    assert_eq!(c.recycles.lead_ids, ["lead-in"]);
+    assert_eq!(c.won.lead_ids, ["c-a"]);
+    assert_eq!(c.lost.lead_ids, ["c-b"]);
+}
+
+#[test]
+fn the_last_standup_is_the_previous_working_days() {
+    let cal = BusinessCalendar::default();
+    let nine_thirty = chrono::NaiveTime::from_hms_opt(9, 30, 0).unwrap();
+    // Friday afternoon and Friday at the standup both look back to Thursday 09:30.
+    for now in ["2026-11-20T15:00:00Z", "2026-11-20T09:30:00Z"] {
+        assert_eq!(
+            previous_standup(&cal, nine_thirty, at(now)),
+            at("2026-11-19T09:30:00Z")
+        );
+    }
+    // Monday morning before the standup: Thursday's (the one before Friday's).
+    assert_eq!(
+        previous_standup(&cal, nine_thirty, at("2026-11-23T08:00:00Z")),
+        at("2026-11-19T09:30:00Z")
+    );
+    // Monday after the standup: Friday's.
+    assert_eq!(
+        previous_standup(&cal, nine_thirty, at("2026-11-23T10:00:00Z")),
+        at("2026-11-20T09:30:00Z")
+    );
+}

@@ -43,6 +43,8 @@ pub enum Action {
     Outbox,
     /// Take back the last hand-off or recycle, within the undo window.
     Undo,
+    /// What changed since the last standup.
+    Standup,
     /// Turn every action off (a standup screen) or back on.
     ReadOnly,
 }
@@ -439,6 +441,14 @@ pub const BINDINGS: &[Binding] = &[
         Some(("e", "errors")),
         Section::Always,
         "errors in full, with what to do about them",
+    ),
+    row(
+        &[(C('S'), A::Standup)],
+        "S",
+        Scope::Panes,
+        Some(("S", "standup")),
+        Section::Always,
+        "standup: what changed since the last standup, per team, with the leads (w: last 24h)",
     ),
     row(
         &[(C('o'), A::Outbox)],

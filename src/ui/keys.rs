@@ -18,6 +18,7 @@ use super::dialogs::outbox::Outbox as OutboxView;
 use super::dialogs::problems::{self, Problems};
 use super::dialogs::recycle::Recycle;
 use super::dialogs::stage_info::StageInfo;
+use super::dialogs::standup::Standup;
 use super::dialogs::{Dialog, Outcome};
 use super::keymap::{Action, lookup};
 use super::panes::Pane;
@@ -142,6 +143,7 @@ impl UiState {
             Action::Recycle => self.start_action(ActionChoice::Recycle, ctx),
             Action::Note => self.start_action(ActionChoice::Note, ctx),
             Action::Outbox => self.open_dialog(Box::new(OutboxView::default())),
+            Action::Standup => self.open_dialog(Box::new(Standup::default())),
             Action::Undo => match undoable(ctx) {
                 Some(id) => return vec![Command::Undo(id)],
                 None => {

@@ -27,6 +27,8 @@ mod tests_layers;
 mod tests_numbers;
 #[cfg(test)]
 mod tests_outbox;
+#[cfg(test)]
+mod tests_standup;
 
 use chrono::{DateTime, Utc};
 

@@ -12,6 +12,7 @@ pub mod outbox;
 pub mod problems;
 pub mod recycle;
 pub mod stage_info;
+pub mod standup;
 
 use std::any::Any;
 use std::fmt::Debug;

@@ -1,0 +1,70 @@
+//! The standup view: the same figures as `tandem report`, per team, with their leads.
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::fixture::Fixture;
+use super::{UiState, draw};
+
+fn render(ui: &UiState, fx: &Fixture) -> String {
+    let mut term = Terminal::new(TestBackend::new(160, 45)).expect("terminal");
+    term.draw(|f| draw(f, ui, &fx.ctx())).expect("draw");
+    let buf = term.backend().buffer().clone();
+    buf.content
+        .chunks(160)
+        .map(|row| row.iter().map(|c| c.symbol()).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn ch(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+}
+
+#[test]
+fn s_shows_what_changed_since_the_last_standup_with_the_leads() {
+    let fx = Fixture::new();
+    let mut ui = UiState::new(true);
+    let ctx = fx.ctx();
+    ui.on_data_changed(&ctx);
+    ui.handle_key(ch('S'), &ctx);
+    // Friday 15:02: the last standup was Thursday 09:30. Counted here from the fixture's
+    // own dates: the MQLs dated after it.
+    let since = chrono::DateTime::parse_from_rfc3339("2026-11-19T09:30:00Z").unwrap();
+    let new_mqls: Vec<&str> = fx
+        .store
+        .leads()
+        .iter()
+        .filter(|l| l.dates.mql.is_some_and(|t| t > since && t <= fx.now))
+        .map(|l| l.name.as_str())
+        .collect();
+    assert!(!new_mqls.is_empty());
+    let screen = render(&ui, &fx);
+    assert!(
+        screen.contains("Since Thu 09:30 (the last standup)"),
+        "{screen}"
+    );
+    for text in [
+        "MARKETING",
+        "SALES",
+        "SHARED",
+        "recycled to nurture",
+        "SLA breaches cleared",
+    ] {
+        assert!(screen.contains(text), "missing {text}:\n{screen}");
+    }
+    assert!(
+        screen.contains(&format!("{:>5}  new MQLs", new_mqls.len())),
+        "{screen}"
+    );
+    for name in &new_mqls {
+        assert!(
+            screen.contains(name),
+            "{name} listed under new MQLs:\n{screen}"
+        );
+    }
+    // w: the last 24 hours instead.
+    ui.handle_key(ch('w'), &ctx);
+    assert!(render(&ui, &fx).contains("Since Thu 15:02 (last 24h)"));
+}

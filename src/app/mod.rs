@@ -20,6 +20,7 @@ pub use source::{ConnectError, Connected, connect};
 
 use crate::domain::action::{Action, ActionKind, Actor};
 use crate::domain::handoff::Turns;
+use crate::domain::lens::{self, Lens};
 use crate::store::outbox::Outbox;
 use std::sync::Arc;
 
@@ -29,6 +30,9 @@ use crate::domain::snapshot::Snapshot;
 use crate::store::Store;
 use crate::sync::{ActionStatus, OutboxEntry, SourceCommand, SourceHealth, SyncEvent};
 use crate::ui::{Command, UiState, ViewCtx};
+
+/// How many companies the top-accounts lens keeps (by open deal value).
+const TOP_ACCOUNTS: usize = 20;
 
 /// The actions kept for display; older ones have long been confirmed or reported.
 const OUTBOX_HISTORY: usize = 200;
@@ -57,12 +61,16 @@ pub struct Model {
     pub now: DateTime<Utc>,
     /// Unsent actions survive a quit (the outbox is a file).
     pub durable_outbox: bool,
+    /// The lens every pane follows, and the part of the store it keeps (`None`: everyone).
+    pub lens: Lens,
+    pub lensed: Option<Store>,
+    pub lens_label: String,
 }
 
 impl Model {
     pub fn view(&self) -> ViewCtx<'_> {
         ViewCtx {
-            store: &self.store,
+            store: self.lensed.as_ref().unwrap_or(&self.store),
             snapshot: &self.snapshot,
             config: &self.config,
             health: &self.health,
@@ -70,6 +78,7 @@ impl Model {
             now: self.now,
             simulated: self.simulated,
             durable_outbox: self.durable_outbox,
+            lens: &self.lens_label,
         }
     }
 }
@@ -79,6 +88,8 @@ pub struct App {
     pub ui: UiState,
     sources: Vec<UnboundedSender<SourceCommand>>,
     outgoing: Outgoing,
+    /// The user picked a lens (or the default was set once owners were known).
+    lens_chosen: bool,
     /// The store changed since the snapshot was built.
     stale_snapshot: bool,
     quit: bool,
@@ -118,10 +129,14 @@ impl App {
                 simulated,
                 now,
                 durable_outbox: outgoing.durable,
+                lens: Lens::All,
+                lensed: None,
+                lens_label: Lens::All.label(),
             },
             ui: UiState::new(color),
             sources: sources.into_iter().map(|(_, tx)| tx).collect(),
             outgoing,
+            lens_chosen: false,
             stale_snapshot: true,
             quit: false,
             cache: None,
@@ -245,6 +260,7 @@ impl App {
                 let changed = self.model.store.set_owners(owners)
                     | self.model.store.set_deal_stages(deal_stages);
                 self.stale_snapshot |= changed;
+                self.default_lens();
                 changed
             }
             SyncEvent::Data(_, delta) => {
@@ -307,8 +323,27 @@ impl App {
             return;
         }
         self.stale_snapshot = false;
+        self.model.lensed = match &self.model.lens {
+            Lens::All => None,
+            lens => {
+                let m = &self.model;
+                let catalog = &m.config.stages;
+                let kept = lens::keep(
+                    lens,
+                    &lens::LensInput {
+                        leads: m.store.leads(),
+                        deals: m.store.deals(),
+                        deal_stages: m.store.deal_stages(),
+                        owners: m.store.owners(),
+                        stage_team: &|s| catalog.team(s),
+                    },
+                );
+                Some(m.store.lensed(&kept))
+            }
+        };
         let m = &self.model;
-        self.model.snapshot = m.store.snapshot(&m.config, m.period, m.now);
+        let shown = m.lensed.as_ref().unwrap_or(&m.store);
+        self.model.snapshot = shown.snapshot(&m.config, m.period, m.now);
         self.ui.on_data_changed(&self.model.view());
         self.record_history();
     }
@@ -371,7 +406,48 @@ impl App {
             } => self.submit(lead_id, lead_name, kind, turn),
             Command::Outbox(op) => self.decide(op),
             Command::Undo(id) => self.undo(id),
+            Command::NextLens => self.next_lens(),
         }
+    }
+
+    /// The user's own owner record, when the identity maps to one.
+    fn me(&self) -> Option<&crate::domain::Owner> {
+        let id = self.actor().owner_id?;
+        self.model.store.owner(&id)
+    }
+
+    /// Once owners are known, a rep starts on their own leads ("me").
+    fn default_lens(&mut self) {
+        if self.lens_chosen {
+            return;
+        }
+        if let Some(me) = self.me().cloned() {
+            self.lens_chosen = true;
+            self.set_lens(Lens::Owner {
+                id: me.id,
+                name: me.name,
+                me: true,
+            });
+        }
+    }
+
+    /// `L`: the next lens in the cycle (me, teams, segments, top accounts, everyone).
+    fn next_lens(&mut self) {
+        self.lens_chosen = true;
+        let cycle = Lens::cycle(self.me(), self.model.store.leads(), TOP_ACCOUNTS);
+        let next = cycle
+            .iter()
+            .position(|l| *l == self.model.lens)
+            .map_or(0, |i| (i + 1) % cycle.len());
+        let lens = cycle.into_iter().nth(next).unwrap_or_default();
+        self.set_lens(lens);
+    }
+
+    fn set_lens(&mut self, lens: Lens) {
+        self.model.lens_label = lens.label();
+        self.ui.message = Some(format!("lens: {} (L for the next)", self.model.lens_label));
+        self.model.lens = lens;
+        self.stale_snapshot = true;
     }
 
     /// `u`: cancel the action if it is not sent yet, else queue its inverse, which expects

@@ -13,6 +13,7 @@ pub mod feedback;
 pub mod handoff;
 pub mod kpi;
 pub mod lead;
+pub mod lens;
 pub mod recycle;
 pub mod sla;
 pub mod snapshot;

@@ -100,6 +100,38 @@ impl Store {
         &self.owners
     }
 
+    /// The part of the data a lens keeps: its leads, its deals, the notes on its leads, and
+    /// all owners and deal stages. Every pane reads it as if it were the whole store.
+    pub fn lensed(&self, kept: &crate::domain::lens::Kept) -> Store {
+        let mut out = Store {
+            owners: self.owners.clone(),
+            deal_stages: self.deal_stages.clone(),
+            ..Store::default()
+        };
+        out.upsert_leads(
+            self.leads()
+                .iter()
+                .filter(|l| kept.leads.contains(&l.id))
+                .cloned()
+                .collect(),
+        );
+        out.upsert_deals(
+            self.deals()
+                .iter()
+                .filter(|d| kept.deals.contains(&d.id))
+                .cloned()
+                .collect(),
+        );
+        out.upsert_notes(
+            self.notes()
+                .iter()
+                .filter(|n| n.lead_ids.iter().any(|id| kept.leads.contains(id)))
+                .cloned()
+                .collect(),
+        );
+        out
+    }
+
     /// How many times a lead was recycled, from the recycle notes on it.
     pub fn recycles_of(&self, lead_id: &str) -> usize {
         self.notes()

@@ -593,6 +593,7 @@ impl Fixture {
             now: self.now,
             simulated: self.simulated,
             durable_outbox: self.durable_outbox,
+            lens: "everyone",
         }
     }
 }

@@ -45,6 +45,8 @@ pub enum Action {
     Undo,
     /// What changed since the last standup.
     Standup,
+    /// The next lens: me, a team, a segment, the top accounts, everyone.
+    Lens,
     /// Turn every action off (a standup screen) or back on.
     ReadOnly,
 }
@@ -441,6 +443,14 @@ pub const BINDINGS: &[Binding] = &[
         Some(("e", "errors")),
         Section::Always,
         "errors in full, with what to do about them",
+    ),
+    row(
+        &[(C('L'), A::Lens)],
+        "L",
+        Scope::Panes,
+        Some(("L", "lens")),
+        Section::Always,
+        "lens every pane follows: me, team sales/marketing, each segment, top 20 accounts, everyone",
     ),
     row(
         &[(C('S'), A::Standup)],

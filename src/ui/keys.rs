@@ -144,6 +144,7 @@ impl UiState {
             Action::Note => self.start_action(ActionChoice::Note, ctx),
             Action::Outbox => self.open_dialog(Box::new(OutboxView::default())),
             Action::Standup => self.open_dialog(Box::new(Standup::default())),
+            Action::Lens => return vec![Command::NextLens],
             Action::Undo => match undoable(ctx) {
                 Some(id) => return vec![Command::Undo(id)],
                 None => {

@@ -59,6 +59,8 @@ pub struct ViewCtx<'a> {
     pub simulated: bool,
     /// The outbox is a file: unsent actions survive a quit and go out at the next start.
     pub durable_outbox: bool,
+    /// The lens every pane follows ("everyone", "me (Tom Okonkwo)", "EMEA ent").
+    pub lens: &'a str,
 }
 
 impl ViewCtx<'_> {
@@ -88,6 +90,8 @@ pub enum Command {
     Outbox(OutboxOp),
     /// Undo this hand-off or recycle (`u`).
     Undo(u64),
+    /// The next lens (`L`).
+    NextLens,
 }
 
 /// What the user decided about one outbox entry.

@@ -23,6 +23,10 @@ fn left_spans(theme: Theme, ctx: &ViewCtx, long: bool, read_only: bool) -> Vec<S
         left.push(Span::raw(" · "));
         left.push(Span::styled(text, style));
     }
+    if ctx.lens != "everyone" {
+        left.push(Span::raw(" · "));
+        left.push(Span::styled(format!("lens: {}", ctx.lens), theme.bold()));
+    }
     if read_only {
         // A standup screen: every action is off until `W`.
         left.push(Span::raw(" "));

@@ -1,0 +1,174 @@
+//! Lenses: one narrowing that every pane follows (a rep's own leads, a team, a segment, the
+//! top accounts), named in the header. Pure: which leads and deals a lens keeps.
+
+use std::collections::{HashMap, HashSet};
+
+use super::lead::{Deal, DealStage, Lead, Owner};
+use super::stage::Team;
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Lens {
+    #[default]
+    All,
+    /// One owner's leads and deals, and the unowned leads in their team's queue ("me" when
+    /// it is the user).
+    Owner { id: String, name: String, me: bool },
+    /// Leads and deals owned by someone on the team.
+    Team(Team),
+    /// Leads in one segment ("EMEA ent"), and their deals.
+    Segment(String),
+    /// Leads at the companies with the most open deal value, and their deals.
+    TopAccounts(usize),
+}
+
+impl Lens {
+    /// For the header: "me (Tom Okonkwo)", "team sales", "EMEA ent", "top 20 accounts".
+    pub fn label(&self) -> String {
+        match self {
+            Lens::All => "everyone".into(),
+            Lens::Owner { name, me: true, .. } => format!("me ({name})"),
+            Lens::Owner { name, .. } => name.clone(),
+            Lens::Team(t) => format!("team {}", t.label()),
+            Lens::Segment(s) => s.clone(),
+            Lens::TopAccounts(n) => format!("top {n} accounts"),
+        }
+    }
+
+    /// The lenses to cycle through, in order: me (when the user is an owner), each team,
+    /// each segment with leads, the top accounts, everyone.
+    pub fn cycle(me: Option<&Owner>, leads: &[Lead], top: usize) -> Vec<Lens> {
+        let mut out = Vec::new();
+        if let Some(o) = me {
+            out.push(Lens::Owner {
+                id: o.id.clone(),
+                name: o.name.clone(),
+                me: true,
+            });
+        }
+        out.push(Lens::Team(Team::Sales));
+        out.push(Lens::Team(Team::Marketing));
+        let mut segments: Vec<String> = leads
+            .iter()
+            .map(Lead::segment)
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .filter(|s| !s.contains('—'))
+            .collect();
+        segments.sort();
+        out.extend(segments.into_iter().map(Lens::Segment));
+        if top > 0 {
+            out.push(Lens::TopAccounts(top));
+        }
+        out.push(Lens::All);
+        out
+    }
+}
+
+/// What a lens keeps, worked out once per data change.
+pub struct Kept {
+    pub leads: HashSet<String>,
+    pub deals: HashSet<String>,
+}
+
+/// The records a lens looks at, and which team owns each shared stage (from the config).
+pub struct LensInput<'a> {
+    pub leads: &'a [Lead],
+    pub deals: &'a [Deal],
+    pub deal_stages: &'a [DealStage],
+    pub owners: &'a [Owner],
+    pub stage_team: &'a dyn Fn(super::stage::Stage) -> Option<Team>,
+}
+
+/// The leads and deals `lens` keeps.
+pub fn keep(lens: &Lens, input: &LensInput<'_>) -> Kept {
+    let LensInput {
+        leads,
+        deals,
+        deal_stages: stages,
+        owners,
+        stage_team,
+    } = *input;
+    let team_of: HashMap<&str, Option<Team>> =
+        owners.iter().map(|o| (o.id.as_str(), o.team)).collect();
+    let owned_by =
+        |owner: &Option<String>, f: &dyn Fn(&str) -> bool| owner.as_deref().is_some_and(f);
+    let lead_keeps: Box<dyn Fn(&Lead) -> bool> = match lens {
+        Lens::All => Box::new(|_| true),
+        Lens::Owner { id, .. } => {
+            // Their own leads, and the unowned ones waiting in their team's queue.
+            let team = team_of.get(id.as_str()).copied().flatten();
+            Box::new(move |l| {
+                l.owner_id.as_deref() == Some(id)
+                    || (l.owner_id.is_none()
+                        && team.is_some()
+                        && l.stage.and_then(stage_team) == team)
+            })
+        }
+        Lens::Team(t) => Box::new(|l| {
+            owned_by(&l.owner_id, &|o| team_of.get(o).copied().flatten() == Some(*t))
+                // An unowned lead sits in its stage team's queue.
+                || (l.owner_id.is_none() && l.stage.and_then(stage_team) == Some(*t))
+        }),
+        Lens::Segment(s) => Box::new(move |l| l.segment() == *s),
+        Lens::TopAccounts(n) => {
+            let top = top_companies(leads, deals, stages, *n);
+            Box::new(move |l| top.contains(l.company.as_str()))
+        }
+    };
+    let kept: HashSet<String> = leads
+        .iter()
+        .filter(|l| lead_keeps(l))
+        .map(|l| l.id.clone())
+        .collect();
+    let deals = deals
+        .iter()
+        .filter(|d| match lens {
+            Lens::All => true,
+            Lens::Owner { id, .. } => d.owner_id.as_deref() == Some(id),
+            Lens::Team(t) => owned_by(&d.owner_id, &|o| {
+                team_of.get(o).copied().flatten() == Some(*t)
+            }),
+            _ => d.contact_ids.iter().any(|c| kept.contains(c)),
+        })
+        .map(|d| d.id.clone())
+        .collect();
+    Kept { leads: kept, deals }
+}
+
+/// The `n` companies with the most open deal value (deals reach a company through their
+/// contacts), largest first; ties by name.
+pub fn top_companies(
+    leads: &[Lead],
+    deals: &[Deal],
+    stages: &[DealStage],
+    n: usize,
+) -> HashSet<String> {
+    let company: HashMap<&str, &str> = leads
+        .iter()
+        .map(|l| (l.id.as_str(), l.company.as_str()))
+        .collect();
+    let open = |d: &Deal| !stages.iter().any(|s| s.id == d.stage_id && s.is_closed);
+    let mut value: HashMap<&str, f64> = HashMap::new();
+    for d in deals.iter().filter(|d| open(d)) {
+        let companies: HashSet<&str> = d
+            .contact_ids
+            .iter()
+            .filter_map(|c| company.get(c.as_str()).copied())
+            .filter(|c| !c.is_empty())
+            .collect();
+        for c in companies {
+            *value.entry(c).or_default() += d.amount;
+        }
+    }
+    let mut ranked: Vec<(&str, f64)> = value.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+    ranked
+        .into_iter()
+        .take(n)
+        .map(|(c, _)| c.to_string())
+        .collect()
+}
+
+#[cfg(test)]
+#[path = "lens_tests.rs"]
+mod tests;

@@ -132,7 +132,9 @@ async fn judge(sim: &SimHandle, action: &Action, before: &Value, tally: &mut Tal
             ([status, stage, noted].iter().filter(|b| **b).count(), 3)
         }
         ActionKind::Feedback { .. } => (usize::from(written >= 1), 1),
-        ActionKind::Restore { .. } => unreachable!("the trials send no undo"),
+        ActionKind::Restore { .. } | ActionKind::Accept { .. } | ActionKind::Reject { .. } => {
+            unreachable!("the trials send hand-offs, recycles and notes")
+        }
     };
     if written > 1 {
         tally.duplicated += 1;
@@ -147,7 +149,7 @@ async fn judge(sim: &SimHandle, action: &Action, before: &Value, tally: &mut Tal
     let entered = match &action.kind {
         ActionKind::Recycle { .. } => Some("lead"),
         ActionKind::HandOff { .. } => Some("marketingqualifiedlead"),
-        ActionKind::Feedback { .. } | ActionKind::Restore { .. } => None,
+        _ => None,
     };
     for stage in [
         "lead",

@@ -489,3 +489,98 @@ async fn undoing_a_sent_hand_off_takes_back_the_owner_and_its_assignment_date() 
     }
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn accepting_an_mql_makes_it_the_reps_in_sal() {
+    let sim = frozen_sim(300, 300).await;
+    let store = seen_store(&sim).await;
+    let id = first_in(&store, Stage::Mql);
+    let rep = store
+        .owners()
+        .iter()
+        .find(|o| o.team == Some(tandem::domain::Team::Sales))
+        .unwrap()
+        .id
+        .clone();
+    let outbox = common::outbox();
+    let accept = queue(
+        &sim,
+        &outbox,
+        &store,
+        &id,
+        ActionKind::Accept {
+            owner_id: rep.clone(),
+        },
+    );
+    let (_source, mut rx) = worker(&sim, outbox.clone());
+    assert_eq!(outcome(&mut rx, accept.id).await, ActionStatus::Done);
+    let after = contact(&sim, &id).await;
+    assert_eq!(after["lifecyclestage"], "marketingqualifiedlead");
+    assert_eq!(after["hs_lead_status"], "OPEN");
+    assert_eq!(after["hubspot_owner_id"], rep.as_str());
+    let lead = seen_store(&sim).await.lead(&id).unwrap().clone();
+    assert_eq!(lead.stage, Some(Stage::Sal), "accepted: in SAL");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn rejecting_an_mql_disqualifies_or_recycles_it_with_the_reason_noted() {
+    let sim = frozen_sim(300, 300).await;
+    let store = seen_store(&sim).await;
+    let mqls: Vec<String> = store
+        .leads()
+        .iter()
+        .filter(|l| l.stage == Some(Stage::Mql))
+        .map(|l| l.id.clone())
+        .take(2)
+        .collect();
+    let outbox = common::outbox();
+    let out = queue(
+        &sim,
+        &outbox,
+        &store,
+        &mqls[0],
+        ActionKind::Reject {
+            reason: "not_a_fit".into(),
+            recycle: false,
+            note: String::new(),
+        },
+    );
+    let back = queue(
+        &sim,
+        &outbox,
+        &store,
+        &mqls[1],
+        ActionKind::Reject {
+            reason: "no_budget".into(),
+            recycle: true,
+            note: String::new(),
+        },
+    );
+    let (_source, mut rx) = worker(&sim, outbox.clone());
+    assert_eq!(outcome(&mut rx, out.id).await, ActionStatus::Done);
+    assert_eq!(outcome(&mut rx, back.id).await, ActionStatus::Done);
+    assert_eq!(
+        contact(&sim, &mqls[0]).await["hs_lead_status"],
+        "UNQUALIFIED"
+    );
+    let recycled = contact(&sim, &mqls[1]).await;
+    assert_eq!(
+        (
+            recycled["lifecyclestage"].as_str(),
+            recycled["hs_lead_status"].as_str()
+        ),
+        (Some("lead"), Some("BAD_TIMING"))
+    );
+    let after = seen_store(&sim).await;
+    assert_eq!(
+        after.lead(&mqls[0]).unwrap().stage,
+        Some(Stage::Disqualified)
+    );
+    assert_eq!(after.lead(&mqls[1]).unwrap().stage, Some(Stage::Nurture));
+    for (action, reason) in [(&out, "not_a_fit"), (&back, "no_budget")] {
+        let marker = format!("#reject reason={reason} ref={}", action.key);
+        assert_eq!(notes_with(&sim, &marker).await, 1, "{marker}");
+    }
+    sim.shutdown().await;
+}

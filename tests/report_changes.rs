@@ -139,6 +139,12 @@ async fn changes_over_two_windows_match_the_api() {
             .filter(|n| within(time(n, "hs_timestamp")))
             .flat_map(contacts_of)
             .collect();
+        let rejected: BTreeSet<String> = notes
+            .iter()
+            .filter(|n| prop(n, "hs_note_body").starts_with("#reject"))
+            .filter(|n| within(time(n, "hs_timestamp")))
+            .flat_map(contacts_of)
+            .collect();
         let closed = |stage: &str| -> BTreeSet<String> {
             deals
                 .iter()
@@ -158,6 +164,7 @@ async fn changes_over_two_windows_match_the_api() {
             ("handoffs", &handoffs),
             ("accepted", &accepted_now),
             ("recycles", &recycles),
+            ("rejected", &rejected),
             ("won", &closed("closedwon")),
             ("lost", &closed("closedlost")),
         ] {

@@ -65,6 +65,8 @@ pub struct Model {
     pub lens: Lens,
     pub lensed: Option<Store>,
     pub lens_label: String,
+    /// The CRM owner the user maps to, once owners are known.
+    pub me: Option<String>,
 }
 
 impl Model {
@@ -79,6 +81,7 @@ impl Model {
             simulated: self.simulated,
             durable_outbox: self.durable_outbox,
             lens: &self.lens_label,
+            me: self.me.as_deref(),
         }
     }
 }
@@ -132,6 +135,7 @@ impl App {
                 lens: Lens::All,
                 lensed: None,
                 lens_label: Lens::All.label(),
+                me: None,
             },
             ui: UiState::new(color),
             sources: sources.into_iter().map(|(_, tx)| tx).collect(),
@@ -260,6 +264,7 @@ impl App {
                 let changed = self.model.store.set_owners(owners)
                     | self.model.store.set_deal_stages(deal_stages);
                 self.stale_snapshot |= changed;
+                self.model.me = self.actor().owner_id;
                 self.default_lens();
                 changed
             }
@@ -637,6 +642,13 @@ impl App {
             ActionKind::Restore {
                 lifecycle, undoes, ..
             } => format!("undo {undoes}: back to {lifecycle}"),
+            ActionKind::Accept { owner_id } => format!("as owner {owner_id}"),
+            ActionKind::Reject {
+                reason, recycle, ..
+            } => format!(
+                "reason {reason}, then {}",
+                if *recycle { "recycle" } else { "disqualify" }
+            ),
         }
     }
 }

@@ -13,6 +13,7 @@ use crate::domain::catalog::{MatchRule, StageCatalog, StageInfo};
 use crate::domain::coverage::{Coverage, Segment, SegmentBy};
 use crate::domain::kpi::{KpiValue, PeriodKind, PeriodTargets};
 use crate::domain::recycle::{RecyclePolicy, RecycleReason, valid_code};
+use crate::domain::reject::RejectReason;
 use crate::domain::sla::{Clock, PaceDef, SlaDef, StopWhen};
 use crate::domain::snapshot::stage_index;
 
@@ -201,6 +202,35 @@ pub fn parse(path: &str, text: &str, base: Option<&Config>) -> Result<Config, Co
         Some(span) => span.0,
         None => base.map_or(chrono::Duration::seconds(10), |b| b.undo_window),
     };
+    let reject_reasons = if file.reject.is_empty() {
+        base.map(|b| b.reject_reasons.clone()).unwrap_or_default()
+    } else {
+        let mut reasons: Vec<RejectReason> = Vec::new();
+        for spanned in &file.reject {
+            let r = spanned.get_ref();
+            if !valid_code(&r.code) {
+                return Err(err(
+                    spanned.span(),
+                    format!(
+                        "reject code {:?} must be lowercase letters, digits and _",
+                        r.code
+                    ),
+                ));
+            }
+            if reasons.iter().any(|x| x.code == r.code) {
+                return Err(err(
+                    spanned.span(),
+                    format!("reject code {:?} appears twice", r.code),
+                ));
+            }
+            reasons.push(RejectReason {
+                code: r.code.clone(),
+                label: r.label.clone(),
+                recycle: r.then == schema::RejectThen::Recycle,
+            });
+        }
+        reasons
+    };
     let standup_at = match file.standup.as_ref().and_then(|s| s.at) {
         Some(t) => t.0,
         None => base.map_or(
@@ -220,6 +250,7 @@ pub fn parse(path: &str, text: &str, base: Option<&Config>) -> Result<Config, Co
         user,
         undo_window,
         standup_at,
+        reject_reasons,
         sources,
         calendar,
         stages,

@@ -28,6 +28,24 @@ pub struct File {
     pub attribution: Option<Attribution>,
     pub actions: Option<Actions>,
     pub standup: Option<Standup>,
+    #[serde(default)]
+    pub reject: Vec<Spanned<Reject>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reject {
+    pub code: String,
+    pub label: String,
+    /// `disqualify` or `recycle`.
+    pub then: RejectThen,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectThen {
+    Disqualify,
+    Recycle,
 }
 
 #[derive(Debug, Deserialize)]

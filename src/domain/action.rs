@@ -26,6 +26,14 @@ pub enum ActionKind {
         verdict: Verdict,
         text: String,
     },
+    /// Sales takes an MQL: it becomes theirs (owner), in SAL.
+    Accept { owner_id: String },
+    /// Sales turns an MQL down for an agreed reason: disqualified, or recycled to nurture.
+    Reject {
+        reason: String,
+        recycle: bool,
+        note: String,
+    },
     /// Undo a sent hand-off or recycle: the lead back to the stage, status and owner it had
     /// (the earlier stage's date kept), and a recycle's note withdrawn.
     Restore {
@@ -113,6 +121,8 @@ impl Action {
             ActionKind::Recycle { .. } => "recycled",
             ActionKind::Feedback { .. } => "noted",
             ActionKind::Restore { .. } => "undone",
+            ActionKind::Accept { .. } => "accepted",
+            ActionKind::Reject { .. } => "rejected",
         }
     }
 
@@ -138,6 +148,8 @@ impl ActionKind {
             ActionKind::Recycle { .. } => "recycle",
             ActionKind::Feedback { .. } => "note",
             ActionKind::Restore { .. } => "undo",
+            ActionKind::Accept { .. } => "accept",
+            ActionKind::Reject { .. } => "reject",
         }
     }
 }

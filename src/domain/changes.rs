@@ -10,6 +10,8 @@
 //! - `accepted`: leads accepted in the window by the KPIs' one definition of acceptance (in
 //!   SAL or a later sales stage, or dated that far, with the owner date in the window);
 //! - `recycles`: leads with a `#recycle` note dated in the window;
+//! - `rejected`: leads with a `#reject` note dated in the window (sales turned the MQL
+//!   down), with the count per reason;
 //! - `breaches_new` / `breaches_cleared`: leads breaching an SLA at the window's end but not
 //!   at its start, and the reverse, each lead's stage at the start rebuilt from its dates;
 //! - `won` / `lost`: the contacts of deals closed won / lost (close date) in the window.
@@ -57,6 +59,9 @@ pub struct Changes {
     pub handoffs: Change,
     pub accepted: Change,
     pub recycles: Change,
+    /// Leads with a `#reject` note dated in the window, and how many per reason code.
+    pub rejected: Change,
+    pub rejection_reasons: Vec<(String, usize)>,
     pub breaches_new: Change,
     pub breaches_cleared: Change,
     pub won: Change,
@@ -89,6 +94,17 @@ impl Changes {
             .iter()
             .filter(|n| matches!(n.kind, NoteKind::Recycle { .. }) && within(Some(n.at)))
             .flat_map(|n| n.lead_ids.iter().cloned());
+        let rejections: Vec<(&Note, &str)> = input
+            .notes
+            .iter()
+            .filter(|n| within(Some(n.at)))
+            .filter_map(|n| match &n.kind {
+                NoteKind::Reject { reason, .. } => {
+                    Some((n, reason.as_deref().unwrap_or("unknown")))
+                }
+                _ => None,
+            })
+            .collect();
         let closed = |won: bool| {
             input
                 .deals
@@ -113,6 +129,12 @@ impl Changes {
             handoffs: Change::of(ids(&|l| within(l.dates.accepted))),
             accepted: Change::of(ids(&|l| within(accepted_at(l)))),
             recycles: Change::of(recycled),
+            rejected: Change::of(
+                rejections
+                    .iter()
+                    .flat_map(|(n, _)| n.lead_ids.iter().cloned()),
+            ),
+            rejection_reasons: super::reject::roll_up(rejections.iter().map(|(_, r)| *r)),
             breaches_new: Change::of(after.difference(&before).cloned()),
             breaches_cleared: Change::of(before.difference(&after).cloned()),
             won: Change::of(closed(true)),

@@ -43,6 +43,11 @@ pub enum NoteKind {
         reason: Option<String>,
         text: String,
     },
+    /// Sales rejected the MQL for an agreed reason (`#reject reason=<code>`).
+    Reject {
+        reason: Option<String>,
+        text: String,
+    },
     Plain(String),
 }
 
@@ -74,6 +79,13 @@ impl NoteKind {
                 .filter(|r| crate::domain::recycle::valid_code(r))
                 .cloned();
             return NoteKind::Recycle { reason, text };
+        } else if let Some(tags) = first.strip_prefix("#reject") {
+            let tags = parse_tags(tags);
+            let reason = tags
+                .get("reason")
+                .filter(|r| crate::domain::recycle::valid_code(r))
+                .cloned();
+            return NoteKind::Reject { reason, text };
         }
         NoteKind::Plain(clean_multiline(body))
     }
@@ -93,6 +105,11 @@ impl NoteKind {
             ),
             NoteKind::Recycle { reason, text } => format!(
                 "#recycle reason={}\n{}",
+                reason.as_deref().unwrap_or("unknown"),
+                text
+            ),
+            NoteKind::Reject { reason, text } => format!(
+                "#reject reason={}\n{}",
                 reason.as_deref().unwrap_or("unknown"),
                 text
             ),
@@ -144,6 +161,15 @@ mod tests {
         let kind = NoteKind::Recycle {
             reason: Some("no_response".into()),
             text: "three calls, two emails".into(),
+        };
+        assert_eq!(NoteKind::parse(&kind.to_body()), kind);
+    }
+
+    #[test]
+    fn reject_round_trips() {
+        let kind = NoteKind::Reject {
+            reason: Some("not_a_fit".into()),
+            text: "student, no company".into(),
         };
         assert_eq!(NoteKind::parse(&kind.to_body()), kind);
     }

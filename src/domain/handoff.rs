@@ -14,6 +14,9 @@ pub enum ActionChoice {
     HandOff,
     Recycle,
     Note,
+    /// Sales answers an MQL: accept it (theirs, in SAL) or reject it with a reason.
+    Accept,
+    Reject,
 }
 
 /// What the caller knows about a lead beyond the lead itself.
@@ -27,6 +30,8 @@ pub struct LeadFacts {
     pub sales_owners: usize,
     /// Campaigns the lead could give feedback on.
     pub campaigns: usize,
+    /// The user maps to a CRM owner (accepting makes the lead theirs).
+    pub me: bool,
 }
 
 /// Why an action is refused, worded for the person who pressed the key.
@@ -39,6 +44,8 @@ pub enum Refusal {
     NoSalesOwners,
     NotRecyclable(Option<Stage>),
     NoCampaign,
+    NotAnMql(Option<Stage>),
+    NotAnOwner,
 }
 
 impl Refusal {
@@ -61,6 +68,13 @@ impl Refusal {
                 id(s)
             ),
             Refusal::NoCampaign => format!("no campaign on record for {name} to give feedback on"),
+            Refusal::NotAnMql(s) => format!(
+                "{name} is {}: only an MQL waits for sales to accept or reject it",
+                id(s)
+            ),
+            Refusal::NotAnOwner => "you map to no CRM owner: set `user` in the config (or \
+                --user) to your CRM email to accept leads"
+                .into(),
         }
     }
 }
@@ -93,6 +107,11 @@ pub fn check(choice: ActionChoice, lead: &Lead, facts: LeadFacts) -> Result<(), 
                 return Err(Refusal::NoCampaign);
             }
         }
+        ActionChoice::Accept | ActionChoice::Reject if stage != Some(Stage::Mql) => {
+            return Err(Refusal::NotAnMql(stage));
+        }
+        ActionChoice::Accept if !facts.me => return Err(Refusal::NotAnOwner),
+        ActionChoice::Accept | ActionChoice::Reject => {}
     }
     Ok(())
 }
@@ -103,6 +122,7 @@ pub fn offered(choice: ActionChoice, stage: Option<Stage>) -> bool {
         ActionChoice::HandOff => stage.is_some_and(Stage::can_hand_off),
         ActionChoice::Recycle => stage.is_some_and(Stage::can_recycle),
         ActionChoice::Note => true,
+        ActionChoice::Accept | ActionChoice::Reject => stage == Some(Stage::Mql),
     }
 }
 
@@ -213,6 +233,7 @@ mod tests {
             stage_team: None,
             sales_owners: 2,
             campaigns: 1,
+            me: true,
         }
     }
 

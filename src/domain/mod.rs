@@ -15,6 +15,7 @@ pub mod kpi;
 pub mod lead;
 pub mod lens;
 pub mod recycle;
+pub mod reject;
 pub mod sla;
 pub mod snapshot;
 pub mod stage;

@@ -33,11 +33,23 @@ pub fn changes_markdown(r: &Report) -> String {
         c.since.format("%a %Y-%m-%d %H:%M UTC"),
         crate::units::age(c.until - c.since),
     );
-    let rows: [(&str, &str, &Change); 8] = [
+    let reasons = c
+        .rejection_reasons
+        .iter()
+        .map(|(code, n)| format!("{code} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let rejected = if reasons.is_empty() {
+        "rejected".to_string()
+    } else {
+        format!("rejected ({reasons})")
+    };
+    let rows: [(&str, &str, &Change); 9] = [
         ("marketing", "new MQLs", &c.new_mqls),
         ("marketing", "recycled to nurture", &c.recycles),
         ("sales", "handed off (owner assigned)", &c.handoffs),
         ("sales", "accepted (reached SAL)", &c.accepted),
+        ("sales", &rejected, &c.rejected),
         ("sales", "won (deal closed)", &c.won),
         ("sales", "lost (deal closed)", &c.lost),
         ("shared", "new SLA breaches", &c.breaches_new),

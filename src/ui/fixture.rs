@@ -29,6 +29,8 @@ pub const NOW: &str = "2026-11-20T15:02:00Z";
 pub struct Fixture {
     /// Whether the outbox is a file (the default) or in memory (`--no-cache`).
     pub durable_outbox: bool,
+    /// The CRM owner the user maps to (`s1`, Sam Ortiz, by default).
+    pub me: Option<&'static str>,
     pub store: Store,
     pub snapshot: Snapshot,
     pub config: Config,
@@ -506,6 +508,7 @@ impl Fixture {
             ),
         ];
         let mut fx = Fixture {
+            me: Some("s1"),
             durable_outbox: true,
             store,
             snapshot: Snapshot::default(),
@@ -525,6 +528,7 @@ impl Fixture {
         let mut health = SourceHealth::new("HubSpot");
         health.loaded_leads = 1200;
         let mut fx = Fixture {
+            me: Some("s1"),
             durable_outbox: true,
             store: Store::default(),
             snapshot: Snapshot::default(),
@@ -594,6 +598,7 @@ impl Fixture {
             simulated: self.simulated,
             durable_outbox: self.durable_outbox,
             lens: "everyone",
+            me: self.me,
         }
     }
 }

@@ -45,6 +45,10 @@ pub enum Action {
     Undo,
     /// What changed since the last standup.
     Standup,
+    /// Sales accepts the MQL (theirs, in SAL).
+    Accept,
+    /// Sales rejects the MQL with an agreed reason.
+    Reject,
     /// The next lens: me, a team, a segment, the top accounts, everyone.
     Lens,
     /// Turn every action off (a standup screen) or back on.
@@ -213,6 +217,28 @@ pub const BINDINGS: &[Binding] = &[
             Some(("n", "note")),
             Section::Acting,
             "messaging feedback on a campaign: works / doesn't",
+        )
+    },
+    Binding {
+        hint_in: Scope::In(LEAD_PANES),
+        ..row(
+            &[(C('a'), A::Accept)],
+            "a",
+            Scope::Panes,
+            Some(("a", "accept")),
+            Section::Acting,
+            "accept an MQL: it becomes yours, in SAL, and the response clock stops",
+        )
+    },
+    Binding {
+        hint_in: Scope::In(LEAD_PANES),
+        ..row(
+            &[(C('x'), A::Reject)],
+            "x",
+            Scope::Panes,
+            Some(("x", "reject")),
+            Section::Acting,
+            "reject an MQL with an agreed reason: disqualified or back to nurture, as the config says",
         )
     },
     row(

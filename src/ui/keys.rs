@@ -17,6 +17,7 @@ use super::dialogs::note::{NoteDraft, campaign_choices};
 use super::dialogs::outbox::Outbox as OutboxView;
 use super::dialogs::problems::{self, Problems};
 use super::dialogs::recycle::Recycle;
+use super::dialogs::respond::Respond;
 use super::dialogs::stage_info::StageInfo;
 use super::dialogs::standup::Standup;
 use super::dialogs::{Dialog, Outcome};
@@ -73,7 +74,17 @@ impl UiState {
         let lead = || self.target_lead(ctx);
         match action {
             Action::Open if self.focus.lists_leads() => lead().is_some(),
-            Action::HandOff | Action::Recycle | Action::Note if self.read_only => false,
+            Action::HandOff | Action::Recycle | Action::Note | Action::Accept | Action::Reject
+                if self.read_only =>
+            {
+                false
+            }
+            Action::Accept => {
+                lead().is_some_and(|l| handoff::offered(ActionChoice::Accept, l.stage))
+            }
+            Action::Reject => {
+                lead().is_some_and(|l| handoff::offered(ActionChoice::Reject, l.stage))
+            }
             Action::Outbox => !ctx.outbox.is_empty(),
             Action::Undo => !self.read_only && undoable(ctx).is_some(),
             Action::HandOff => {
@@ -136,12 +147,21 @@ impl UiState {
                     None => self.message = Some("no lead selected".into()),
                 },
             },
-            Action::HandOff | Action::Recycle | Action::Note | Action::Undo if self.read_only => {
+            Action::HandOff
+            | Action::Recycle
+            | Action::Note
+            | Action::Undo
+            | Action::Accept
+            | Action::Reject
+                if self.read_only =>
+            {
                 self.message = Some("read-only: actions are off (W turns them back on)".into());
             }
             Action::HandOff => self.start_action(ActionChoice::HandOff, ctx),
             Action::Recycle => self.start_action(ActionChoice::Recycle, ctx),
             Action::Note => self.start_action(ActionChoice::Note, ctx),
+            Action::Accept => self.start_action(ActionChoice::Accept, ctx),
+            Action::Reject => self.start_action(ActionChoice::Reject, ctx),
             Action::Outbox => self.open_dialog(Box::new(OutboxView::default())),
             Action::Standup => self.open_dialog(Box::new(Standup::default())),
             Action::Lens => return vec![Command::NextLens],
@@ -248,6 +268,7 @@ impl UiState {
             stage_team: lead.stage.and_then(|s| ctx.config.stages.team(s)),
             sales_owners: handoff::sales_owners(ctx.store.owners()).len(),
             campaigns: campaign_choices(lead, ctx.snapshot).len(),
+            me: ctx.me.is_some(),
         };
         if let Err(why) = handoff::check(choice, lead, facts) {
             self.message = Some(why.explain(&lead.name));
@@ -259,6 +280,8 @@ impl UiState {
             ActionChoice::Note => {
                 Box::new(NoteDraft::new(lead, campaign_choices(lead, ctx.snapshot)))
             }
+            ActionChoice::Accept => Box::new(Respond::accept(lead)),
+            ActionChoice::Reject => Box::new(Respond::reject(lead)),
         };
         self.open_dialog(dialog);
         true

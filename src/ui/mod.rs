@@ -28,6 +28,8 @@ mod tests_numbers;
 #[cfg(test)]
 mod tests_outbox;
 #[cfg(test)]
+mod tests_respond;
+#[cfg(test)]
 mod tests_standup;
 
 use chrono::{DateTime, Utc};
@@ -61,6 +63,8 @@ pub struct ViewCtx<'a> {
     pub durable_outbox: bool,
     /// The lens every pane follows ("everyone", "me (Tom Okonkwo)", "EMEA ent").
     pub lens: &'a str,
+    /// The CRM owner the user maps to (accepting an MQL makes it theirs).
+    pub me: Option<&'a str>,
 }
 
 impl ViewCtx<'_> {

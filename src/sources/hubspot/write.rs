@@ -51,10 +51,14 @@ pub fn is_backward(current: &str, target: &str) -> bool {
 /// - undo: PATCH status and owner back (clearing the stage when going back needs it), PATCH
 ///   the stage back *with its original date written explicitly*, so HubSpot does not stamp
 ///   it anew; then, for a recycle, archive its note so it no longer counts.
+/// - accept: 1 step, PATCH owner (the user) and status `OPEN`: the MQL is in SAL;
+/// - reject: as a recycle (then the `#reject` note) when the reason recycles, else PATCH
+///   status `UNQUALIFIED` and the `#reject` note.
 pub fn step_count(kind: &ActionKind) -> u8 {
     match kind {
-        ActionKind::HandOff { .. } | ActionKind::Feedback { .. } => 1,
-        ActionKind::Recycle { .. } => 3,
+        ActionKind::HandOff { .. } | ActionKind::Feedback { .. } | ActionKind::Accept { .. } => 1,
+        ActionKind::Recycle { .. } | ActionKind::Reject { recycle: true, .. } => 3,
+        ActionKind::Reject { recycle: false, .. } => 2,
         ActionKind::Restore { withdraw_note, .. } => 2 + u8::from(*withdraw_note),
     }
 }
@@ -69,6 +73,13 @@ pub fn step_names(kind: &ActionKind) -> &'static [&'static str] {
             "note posted",
         ],
         ActionKind::Feedback { .. } => &["note posted"],
+        ActionKind::Accept { .. } => &["owner and status OPEN set"],
+        ActionKind::Reject { recycle: true, .. } => &[
+            "status BAD_TIMING set and stage cleared",
+            "stage set to lead",
+            "note posted",
+        ],
+        ActionKind::Reject { recycle: false, .. } => &["status UNQUALIFIED set", "note posted"],
         ActionKind::Restore { .. } => &[
             "status and owner put back",
             "stage put back",
@@ -117,6 +128,7 @@ pub fn inverse(action: &Action) -> Option<ActionKind> {
 const MQL: &str = "marketingqualifiedlead";
 const RECYCLED_TO: &str = "lead";
 const RECYCLED_STATUS: &str = "BAD_TIMING";
+const DISQUALIFIED_STATUS: &str = "UNQUALIFIED";
 
 /// The contact properties an action's checks read.
 const FRESH_PROPS: [&str; 5] = [
@@ -158,10 +170,22 @@ impl HubSpot {
                 == Some(owner_id.as_str())
                 && fresh.lifecycle == MQL
                 && fresh.lead_status == "OPEN"),
-            (ActionKind::Recycle { .. }, 0) => Ok(fresh.lead_status == RECYCLED_STATUS
-                && (fresh.lifecycle.is_empty() || fresh.lifecycle == RECYCLED_TO)),
-            (ActionKind::Recycle { .. }, 1) => Ok(fresh.lifecycle == RECYCLED_TO),
-            (ActionKind::Recycle { .. }, 2) | (ActionKind::Feedback { .. }, 0) => {
+            (ActionKind::Accept { owner_id }, 0) => Ok(fresh.owner_id.as_deref()
+                == Some(owner_id.as_str())
+                && fresh.lead_status == "OPEN"),
+            (ActionKind::Recycle { .. } | ActionKind::Reject { recycle: true, .. }, 0) => {
+                Ok(fresh.lead_status == RECYCLED_STATUS
+                    && (fresh.lifecycle.is_empty() || fresh.lifecycle == RECYCLED_TO))
+            }
+            (ActionKind::Recycle { .. } | ActionKind::Reject { recycle: true, .. }, 1) => {
+                Ok(fresh.lifecycle == RECYCLED_TO)
+            }
+            (ActionKind::Reject { recycle: false, .. }, 0) => {
+                Ok(fresh.lead_status == DISQUALIFIED_STATUS)
+            }
+            (ActionKind::Recycle { .. } | ActionKind::Reject { recycle: true, .. }, 2)
+            | (ActionKind::Reject { recycle: false, .. }, 1)
+            | (ActionKind::Feedback { .. }, 0) => {
                 Ok(maybe_sent && self.note_exists(&action.lead_id, &action.key).await?)
             }
             (
@@ -205,14 +229,32 @@ impl HubSpot {
                 }
                 self.patch_contact(id, props).await
             }
-            (ActionKind::Recycle { .. }, 0) => {
+            (ActionKind::Accept { owner_id }, _) => {
+                let mut props = Map::new();
+                props.insert("hs_lead_status".into(), json!("OPEN"));
+                props.insert("hubspot_owner_id".into(), json!(owner_id));
+                self.patch_contact(id, props).await
+            }
+            (ActionKind::Recycle { .. } | ActionKind::Reject { recycle: true, .. }, 0) => {
                 let mut props = Map::new();
                 props.insert("hs_lead_status".into(), json!(RECYCLED_STATUS));
                 props.insert("lifecyclestage".into(), json!(""));
                 self.patch_contact(id, props).await
             }
-            (ActionKind::Recycle { .. }, 1) => {
+            (ActionKind::Recycle { .. } | ActionKind::Reject { recycle: true, .. }, 1) => {
                 self.patch_contact(id, stage_only(RECYCLED_TO)).await
+            }
+            (ActionKind::Reject { recycle: false, .. }, 0) => {
+                let mut props = Map::new();
+                props.insert("hs_lead_status".into(), json!(DISQUALIFIED_STATUS));
+                self.patch_contact(id, props).await
+            }
+            (ActionKind::Reject { reason, note, .. }, _) => {
+                let kind = NoteKind::Reject {
+                    reason: Some(reason.clone()),
+                    text: note.clone(),
+                };
+                self.post_note(id, &kind, &action.key, author).await
             }
             (ActionKind::Recycle { reason, note }, _) => {
                 let kind = NoteKind::Recycle {

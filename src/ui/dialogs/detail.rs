@@ -136,6 +136,21 @@ fn note_lines<'a>(theme: Theme, ctx: &ViewCtx, note: &Note, w: usize) -> Vec<Lin
             ),
             text.as_str(),
         ),
+        NoteKind::Reject { reason, text } => (
+            format!(
+                " · rejected the MQL: {}",
+                match reason.as_deref() {
+                    Some(code) => ctx
+                        .config
+                        .reject_reasons
+                        .iter()
+                        .find(|r| r.code == code)
+                        .map_or(code, |r| r.label.as_str()),
+                    None => "no reason given",
+                }
+            ),
+            text.as_str(),
+        ),
         NoteKind::Plain(text) => (String::new(), text.as_str()),
     };
     let mut out = vec![Line::from(vec![

@@ -11,6 +11,7 @@ pub mod note;
 pub mod outbox;
 pub mod problems;
 pub mod recycle;
+pub mod respond;
 pub mod stage_info;
 pub mod standup;
 

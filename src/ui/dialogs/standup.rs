@@ -24,7 +24,7 @@ use super::{Dialog, Outcome};
 type Row = (Option<Team>, &'static str, fn(&Changes) -> &Change);
 
 /// The figures in the order shown.
-const ROWS: [Row; 8] = [
+const ROWS: [Row; 9] = [
     (Some(Team::Marketing), "new MQLs", |c| &c.new_mqls),
     (Some(Team::Marketing), "recycled to nurture", |c| {
         &c.recycles
@@ -33,6 +33,7 @@ const ROWS: [Row; 8] = [
         &c.handoffs
     }),
     (Some(Team::Sales), "accepted (reached SAL)", |c| &c.accepted),
+    (Some(Team::Sales), "rejected", |c| &c.rejected),
     (Some(Team::Sales), "won", |c| &c.won),
     (Some(Team::Sales), "lost", |c| &c.lost),
     (None, "new SLA breaches", |c| &c.breaches_new),
@@ -139,6 +140,25 @@ impl Dialog for Standup {
         let change = field(&changes);
         lines.push(Line::raw(""));
         lines.push(Line::styled(format!(" {label}:"), theme.bold()));
+        if label == "rejected" && !changes.rejection_reasons.is_empty() {
+            let why: Vec<String> = changes
+                .rejection_reasons
+                .iter()
+                .map(|(code, n)| {
+                    let label = ctx
+                        .config
+                        .reject_reasons
+                        .iter()
+                        .find(|r| r.code == *code)
+                        .map_or(code.as_str(), |r| r.label.as_str());
+                    format!("{label} {n}")
+                })
+                .collect();
+            lines.push(Line::styled(
+                format!("   why: {}", why.join(" · ")),
+                theme.dim(),
+            ));
+        }
         for id in change.lead_ids.iter().take(LISTED) {
             let (name, company, stage) = ctx.store.lead(id).map_or_else(
                 || (id.clone(), String::new(), "—"),

@@ -59,6 +59,8 @@ fn progressive(entry: &OutboxEntry) -> &'static str {
         ActionKind::Recycle { .. } => "recycling",
         ActionKind::Feedback { .. } => "sending note on",
         ActionKind::Restore { .. } => "undoing the last action on",
+        ActionKind::Accept { .. } => "accepting",
+        ActionKind::Reject { .. } => "rejecting",
     }
 }
 

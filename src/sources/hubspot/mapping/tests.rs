@@ -169,6 +169,7 @@ fn note_of_body(body: &str) -> String {
     match n.kind {
         NoteKind::Plain(t)
         | NoteKind::Recycle { text: t, .. }
+        | NoteKind::Reject { text: t, .. }
         | NoteKind::Feedback { text: t, .. } => t,
     }
 }
@@ -368,7 +369,7 @@ proptest! {
                 assert_field("campaign", campaign)?;
                 assert_body("feedback", text)?;
             }
-            NoteKind::Recycle { text, reason } => {
+            NoteKind::Recycle { text, reason } | NoteKind::Reject { text, reason } => {
                 assert_body("recycle", text)?;
                 if let Some(r) = reason {
                     assert_field("reason", r)?;

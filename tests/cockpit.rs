@@ -254,3 +254,51 @@ async fn quitting_with_a_queued_action_says_it_stays_queued() {
     );
     sim.shutdown().await;
 }
+
+/// A recycle follows through: the lead passes to the nurture owner from the config, and the
+/// revisit day (a working day) is written to the agreed contact property.
+#[tokio::test]
+async fn a_recycle_writes_the_revisit_day_and_passes_the_lead_to_marketing() {
+    use chrono::{Datelike, Weekday};
+    let (sim, mut app, mut rx) = start(300).await;
+    pump_until(&mut app, &mut rx, loaded).await;
+    press(&mut app, KeyCode::Char('l'));
+    press(&mut app, KeyCode::Char('l'));
+    let lead = selected(&app);
+    assert_eq!(lead.stage, Some(Stage::Sql));
+    press(&mut app, KeyCode::Char('<'));
+    press(&mut app, KeyCode::Char('y'));
+    pump_until(&mut app, &mut rx, |a| {
+        a.model.outbox.first().map(|e| &e.status) == Some(&ActionStatus::Done)
+    })
+    .await;
+    // The first reason (no budget) revisits after 90 days; a weekend moves to Monday.
+    let mut day = (frozen_now() + chrono::Duration::days(90)).date_naive();
+    while matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
+        day = day.succ_opt().unwrap();
+    }
+    let path = format!("/crm/v3/objects/contacts/{}", lead.id);
+    let server = common::get_json(
+        &sim,
+        &path,
+        &[(
+            "properties",
+            "tandem_revisit_date,hubspot_owner_id,hs_lead_status",
+        )],
+    )
+    .await;
+    assert_eq!(
+        server["properties"]["tandem_revisit_date"],
+        format!("{day}T00:00:00.000Z")
+    );
+    let owners = common::get_json(&sim, "/crm/v3/owners", &[("limit", "100")]).await;
+    let nurture = owners["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["email"] == "priya.venkataraman@tandemdemo.example")
+        .expect("the configured nurture owner exists in the simulated portal");
+    assert_eq!(server["properties"]["hubspot_owner_id"], nurture["id"]);
+    assert_eq!(server["properties"]["hs_lead_status"], "BAD_TIMING");
+    sim.shutdown().await;
+}

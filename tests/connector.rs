@@ -244,6 +244,8 @@ async fn recycle_moves_the_lifecycle_backward_and_writes_the_reason() {
         ActionKind::Recycle {
             reason: "no_budget".into(),
             note: "budget frozen until Q2".into(),
+            owner_id: None,
+            revisit: None,
         },
     );
     hs.apply(&recycle, false).await.expect("recycle written");

@@ -231,6 +231,8 @@ async fn kill_9_at_random_points_loses_nothing_and_applies_nothing_twice() {
                 ActionKind::Recycle {
                     reason: "no_budget".into(),
                     note: format!("crash trial {n}"),
+                    owner_id: None,
+                    revisit: None,
                 },
             ),
             _ => (

@@ -169,6 +169,8 @@ async fn a_stale_recycle_ends_as_a_conflict_and_the_crm_record_is_untouched() {
     let kind = ActionKind::Recycle {
         reason: "no_budget".into(),
         note: "try in Q2".into(),
+        owner_id: None,
+        revisit: None,
     };
     let action = queue(&sim, &outbox, &store, &id, kind);
     let (_source, mut rx) = worker(&sim, outbox.clone());
@@ -238,6 +240,8 @@ async fn an_interrupted_recycle_resumes_and_never_restamps_a_stage_date() {
     let kind = ActionKind::Recycle {
         reason: "no_budget".into(),
         note: "try in Q2".into(),
+        owner_id: None,
+        revisit: None,
     };
     let action = queue(&sim, &outbox, &store, &id, kind);
     // The first attempt claimed it, wrote step 1, and died before recording it.
@@ -280,6 +284,8 @@ async fn a_conflict_is_not_raised_by_our_own_earlier_note_on_the_lead() {
     let recycle = ActionKind::Recycle {
         reason: "no_budget".into(),
         note: "later".into(),
+        owner_id: None,
+        revisit: None,
     };
     let second = queue(&sim, &outbox, &store, &id, recycle);
     let (_source, mut rx) = worker(&sim, outbox.clone());
@@ -344,6 +350,8 @@ async fn undoing_a_sent_recycle_puts_the_lead_back_with_its_dates_and_withdraws_
     let kind = ActionKind::Recycle {
         reason: "no_budget".into(),
         note: "oops, wrong lead".into(),
+        owner_id: None,
+        revisit: None,
     };
     let recycle = queue(&sim, &outbox, &store, &id, kind);
     let (source, mut rx) = worker(&sim, outbox.clone());
@@ -418,6 +426,8 @@ async fn a_step_refused_midway_names_the_steps_already_applied_and_undoes_nothin
         ActionKind::Recycle {
             reason: "no_budget".into(),
             note: "later".into(),
+            owner_id: None,
+            revisit: None,
         },
         lead.seen(),
         Actor {

@@ -581,6 +581,7 @@ impl App {
         };
         let seen = lead.seen();
         let now = self.model.now;
+        let kind = self.follow_through(kind, now);
         let what = self.describe(&kind);
         let steps = crate::sources::hubspot::step_count(&kind);
         let action = Action::new(&lead_id, &lead_name, kind, seen, self.actor(), now);
@@ -622,6 +623,34 @@ impl App {
         }
     }
 
+    /// A recycle follows the policy through: the nurture owner takes the lead, and the
+    /// revisit day (a working day) is written to the agreed property.
+    fn follow_through(&mut self, kind: ActionKind, now: DateTime<Utc>) -> ActionKind {
+        let ActionKind::Recycle { reason, note, .. } = kind else {
+            return kind;
+        };
+        let policy = &self.model.config.recycle;
+        let owner_id = policy.nurture_owner.as_deref().and_then(|name| {
+            let found =
+                crate::domain::handoff::owner_by_email_or_id(self.model.store.owners(), name);
+            if found.is_none() {
+                tracing::warn!(name, "the nurture owner in the config matches no CRM owner");
+            }
+            found.map(|o| o.id.clone())
+        });
+        let revisit = policy.revisit_property.clone().and_then(|p| {
+            policy
+                .revisit_day(&reason, now, &self.model.config.calendar)
+                .map(|d| (p, d))
+        });
+        ActionKind::Recycle {
+            reason,
+            note,
+            owner_id,
+            revisit,
+        }
+    }
+
     /// The intended change in words, for the audit log.
     fn describe(&self, kind: &ActionKind) -> String {
         match kind {
@@ -635,7 +664,21 @@ impl App {
                     .map_or(owner_id.clone(), |o| o.name.clone());
                 format!("to {name} ({owner_id})")
             }
-            ActionKind::Recycle { reason, .. } => format!("reason {reason}"),
+            ActionKind::Recycle {
+                reason,
+                owner_id,
+                revisit,
+                ..
+            } => {
+                let mut what = format!("reason {reason}");
+                if let Some(o) = owner_id {
+                    what.push_str(&format!(", to owner {o}"));
+                }
+                if let Some((_, day)) = revisit {
+                    what.push_str(&format!(", revisit {day}"));
+                }
+                what
+            }
             ActionKind::Feedback {
                 campaign, verdict, ..
             } => format!("{campaign}: {}", verdict.label()),

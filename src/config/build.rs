@@ -147,6 +147,8 @@ pub fn parse(path: &str, text: &str, base: Option<&Config>) -> Result<Config, Co
             RecyclePolicy {
                 max_loops: r.max_loops.unwrap_or(2),
                 reasons,
+                nurture_owner: r.nurture_owner.clone(),
+                revisit_property: r.revisit_property.clone(),
             }
         }
         Some(r) => {
@@ -156,6 +158,12 @@ pub fn parse(path: &str, text: &str, base: Option<&Config>) -> Result<Config, Co
                 .clone();
             if let Some(max) = r.max_loops {
                 policy.max_loops = max;
+            }
+            if let Some(o) = &r.nurture_owner {
+                policy.nurture_owner = Some(o.clone());
+            }
+            if let Some(p) = &r.revisit_property {
+                policy.revisit_property = Some(p.clone());
             }
             policy
         }

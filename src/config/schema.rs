@@ -230,6 +230,10 @@ pub struct CoverageSegment {
 #[serde(deny_unknown_fields)]
 pub struct Recycle {
     pub max_loops: Option<u32>,
+    /// The marketing owner (email or id) a recycled lead passes to.
+    pub nurture_owner: Option<String>,
+    /// The contact property the revisit date is written to.
+    pub revisit_property: Option<String>,
     #[serde(default)]
     pub reason: Vec<Spanned<RecycleReason>>,
 }

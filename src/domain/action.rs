@@ -19,6 +19,12 @@ pub enum ActionKind {
         /// A reason code from the recycle policy.
         reason: String,
         note: String,
+        /// The marketing owner the lead passes to (the policy's nurture owner).
+        #[serde(default)]
+        owner_id: Option<String>,
+        /// The working day marketing revisits it, and the contact property it is written to.
+        #[serde(default)]
+        revisit: Option<(String, chrono::NaiveDate)>,
     },
     /// Sales tells marketing whether a campaign's messaging works.
     Feedback {

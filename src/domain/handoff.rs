@@ -126,6 +126,14 @@ pub fn offered(choice: ActionChoice, stage: Option<Stage>) -> bool {
     }
 }
 
+/// The owner a config names by email (any case) or CRM id.
+pub fn owner_by_email_or_id<'a>(owners: &'a [Owner], name: &str) -> Option<&'a Owner> {
+    let wanted = name.trim().to_lowercase();
+    owners
+        .iter()
+        .find(|o| o.id == name.trim() || o.email.to_lowercase() == wanted)
+}
+
 /// Rotation key for leads in no listed segment.
 pub const FALLBACK: &str = "(fallback)";
 

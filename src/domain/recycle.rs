@@ -16,6 +16,10 @@ pub struct RecycleReason {
 pub struct RecyclePolicy {
     /// A lead recycled more than this many times is flagged.
     pub max_loops: u32,
+    /// The marketing owner (email or CRM id) a recycled lead passes to; `None` keeps the owner.
+    pub nurture_owner: Option<String>,
+    /// The contact property the revisit date is written to; `None` writes none.
+    pub revisit_property: Option<String>,
     pub reasons: Vec<RecycleReason>,
 }
 
@@ -28,6 +32,27 @@ impl RecyclePolicy {
     /// when that date is past the end of time (config caps it, but never panic on it).
     pub fn revisit_at(&self, code: &str, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
         at.checked_add_signed(self.reason(code)?.revisit_after?)
+    }
+
+    /// The working day marketing should revisit a lead recycled at `at` for `code`: the
+    /// reason's delay, moved forward past weekends and holidays.
+    pub fn revisit_day(
+        &self,
+        code: &str,
+        at: DateTime<Utc>,
+        cal: &super::business_hours::BusinessCalendar,
+    ) -> Option<chrono::NaiveDate> {
+        let mut day = self
+            .revisit_at(code, at)?
+            .with_timezone(&cal.tz)
+            .date_naive();
+        for _ in 0..366 {
+            if cal.is_working_day(day) {
+                return Some(day);
+            }
+            day = day.succ_opt()?;
+        }
+        Some(day)
     }
 
     /// Whether `loops` recycles are more than the agreed cap.
@@ -51,6 +76,8 @@ mod tests {
     #[test]
     fn revisit_and_cap() {
         let policy = RecyclePolicy {
+            nurture_owner: None,
+            revisit_property: None,
             max_loops: 2,
             reasons: vec![RecycleReason {
                 code: "no_budget".into(),
@@ -72,8 +99,41 @@ mod tests {
     }
 
     #[test]
+    fn the_revisit_day_is_a_working_day() {
+        let policy = RecyclePolicy {
+            nurture_owner: None,
+            revisit_property: None,
+            max_loops: 2,
+            reasons: vec![RecycleReason {
+                code: "later".into(),
+                label: "later".into(),
+                track: None,
+                revisit_after: Some(Duration::days(1)),
+            }],
+        };
+        let mut cal = crate::domain::business_hours::BusinessCalendar::default();
+        let friday = DateTime::parse_from_rfc3339("2026-11-20T15:00:00Z")
+            .unwrap()
+            .to_utc();
+        let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        // Friday + 1 day is a Saturday: Monday instead.
+        assert_eq!(
+            policy.revisit_day("later", friday, &cal),
+            Some(day(2026, 11, 23))
+        );
+        // And Monday a holiday: Tuesday.
+        cal.holidays.push(day(2026, 11, 23));
+        assert_eq!(
+            policy.revisit_day("later", friday, &cal),
+            Some(day(2026, 11, 24))
+        );
+    }
+
+    #[test]
     fn a_revisit_past_the_end_of_time_is_none_not_a_panic() {
         let policy = RecyclePolicy {
+            nurture_owner: None,
+            revisit_property: None,
             max_loops: 2,
             reasons: vec![RecycleReason {
                 code: "forever".into(),

@@ -220,6 +220,8 @@ fn recycle_yields_the_chosen_reason_and_note() {
             kind: ActionKind::Recycle {
                 reason: "no_response".into(),
                 note: "no reply, try in Q1 ye".into(),
+                owner_id: None,
+                revisit: None,
             },
             turn: None,
         }]

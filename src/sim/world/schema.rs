@@ -128,6 +128,8 @@ const CONTACT: &[PropDef] = &[
     // First sales activity; HubSpot derives it from the first `notes_last_contacted`.
     ro("hs_sa_first_engagement_date", DateTime),
     p("notes_last_updated", DateTime),
+    // A custom property this portal's admin created for tandem's recycles (named in config).
+    p("tandem_revisit_date", DateTime),
     p("hs_email_last_send_date", DateTime),
     p("hs_analytics_source", Enum(ANALYTICS_SOURCES)),
     p("hs_analytics_first_touch_converting_campaign", Text),

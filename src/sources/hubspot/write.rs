@@ -104,9 +104,10 @@ pub fn expected_after(action: &Action) -> Seen {
             // Stamped by the hand-off itself; never compared.
             owner_assigned_at: None,
         },
-        ActionKind::Recycle { .. } => Seen {
+        ActionKind::Recycle { owner_id, .. } => Seen {
             lifecycle: RECYCLED_TO.into(),
             lead_status: RECYCLED_STATUS.into(),
+            owner_id: owner_id.clone().or_else(|| seen.owner_id.clone()),
             ..seen.clone()
         },
         _ => seen.clone(),
@@ -239,6 +240,18 @@ impl HubSpot {
                 let mut props = Map::new();
                 props.insert("hs_lead_status".into(), json!(RECYCLED_STATUS));
                 props.insert("lifecyclestage".into(), json!(""));
+                if let ActionKind::Recycle {
+                    owner_id, revisit, ..
+                } = &action.kind
+                {
+                    // Marketing's nurture owner takes it, with the day to look again.
+                    if let Some(owner) = owner_id {
+                        props.insert("hubspot_owner_id".into(), json!(owner));
+                    }
+                    if let Some((property, day)) = revisit {
+                        props.insert(property.clone(), json!(format!("{day}T00:00:00.000Z")));
+                    }
+                }
                 self.patch_contact(id, props).await
             }
             (ActionKind::Recycle { .. } | ActionKind::Reject { recycle: true, .. }, 1) => {
@@ -256,7 +269,7 @@ impl HubSpot {
                 };
                 self.post_note(id, &kind, &action.key, author).await
             }
-            (ActionKind::Recycle { reason, note }, _) => {
+            (ActionKind::Recycle { reason, note, .. }, _) => {
                 let kind = NoteKind::Recycle {
                     reason: Some(reason.clone()),
                     text: note.clone(),

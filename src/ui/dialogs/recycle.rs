@@ -113,9 +113,12 @@ fn on_key(d: &mut Recycle, key: KeyEvent, ctx: &ViewCtx) -> Outcome {
                 let Some(reason) = reasons.get(d.reason.min(n.saturating_sub(1))) else {
                     return Outcome::Say("no recycle reasons are configured".into());
                 };
+                // The app adds the nurture owner and the revisit day from the policy.
                 return Outcome::Submit(ActionKind::Recycle {
                     reason: reason.code.clone(),
                     note: d.note.trim().to_string(),
+                    owner_id: None,
+                    revisit: None,
                 });
             }
             Some('n' | 'N') => return Outcome::Close,
@@ -166,14 +169,30 @@ fn draw_body(frame: &mut Frame, inner: Rect, theme: Theme, ctx: &ViewCtx, d: &Re
                 theme.dim(),
             )],
         ));
-        if let Some(t) = chosen.and_then(|r| ctx.config.recycle.revisit_at(&r.code, ctx.now)) {
+        let policy = &ctx.config.recycle;
+        if let Some(t) =
+            chosen.and_then(|r| policy.revisit_day(&r.code, ctx.now, &ctx.config.calendar))
+        {
+            let written = match &policy.revisit_property {
+                Some(p) => format!("  (written to {p})"),
+                None => String::new(),
+            };
             lines.push(field(
                 theme,
                 "revisit",
                 vec![Span::styled(
-                    t.format("%a %Y-%m-%d").to_string(),
+                    format!("{}{written}", t.format("%a %Y-%m-%d")),
                     theme.dim(),
                 )],
+            ));
+        }
+        if let Some(owner) = policy.nurture_owner.as_deref() {
+            let name = crate::domain::handoff::owner_by_email_or_id(ctx.store.owners(), owner)
+                .map_or(owner.to_string(), |o| o.name.clone());
+            lines.push(field(
+                theme,
+                "owner",
+                vec![Span::styled(format!("→ {name} (nurture)"), theme.dim())],
             ));
         }
         let loops = ctx.store.recycles_of(&d.lead_id);

@@ -186,6 +186,14 @@ pub const BINDINGS: &[Binding] = &[
         Section::Moving,
         "",
     ),
+    row(
+        &[(Code(KeyCode::Enter), A::Open)],
+        "⏎",
+        Scope::In(&[Pane::Feedback]),
+        Some(("⏎", "thread")),
+        Section::Moving,
+        "in the feedback pane: the campaign's whole thread — every note, who, when, on which lead",
+    ),
     Binding {
         hint_in: Scope::In(LEAD_PANES),
         ..row(
@@ -209,14 +217,14 @@ pub const BINDINGS: &[Binding] = &[
         )
     },
     Binding {
-        hint_in: Scope::In(LEAD_PANES),
+        hint_in: Scope::In(&[Pane::Leads, Pane::Breaches, Pane::Feedback]),
         ..row(
             &[(C('n'), A::Note)],
             "n",
             Scope::Panes,
             Some(("n", "note")),
             Section::Acting,
-            "messaging feedback on a campaign: works / doesn't",
+            "messaging feedback on a campaign: works / doesn't (in the feedback pane: on the selected campaign)",
         )
     },
     Binding {

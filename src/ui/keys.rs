@@ -20,6 +20,7 @@ use super::dialogs::recycle::Recycle;
 use super::dialogs::respond::Respond;
 use super::dialogs::stage_info::StageInfo;
 use super::dialogs::standup::Standup;
+use super::dialogs::thread::Thread;
 use super::dialogs::{Dialog, Outcome};
 use super::keymap::{Action, lookup};
 use super::panes::Pane;
@@ -93,6 +94,9 @@ impl UiState {
             Action::Recycle => {
                 lead().is_some_and(|l| handoff::offered(ActionChoice::Recycle, l.stage))
             }
+            Action::Note if self.focus == Pane::Feedback => {
+                ctx.snapshot.feedback.get(self.feedback_scroll).is_some()
+            }
             Action::Note => lead().is_some(),
             Action::Move(_) if self.focus == Pane::Breaches => lead().is_some(),
             Action::ClearSearch => !self.leads.search.is_empty(),
@@ -142,6 +146,10 @@ impl UiState {
             }
             Action::Open => match self.focus {
                 Pane::Pipeline => self.focus = Pane::Leads,
+                Pane::Feedback => match ctx.snapshot.feedback.get(self.feedback_scroll) {
+                    Some(r) => self.open_dialog(Box::new(Thread::new(&r.campaign))),
+                    None => self.message = Some("no feedback yet".into()),
+                },
                 _ => match self.target_lead(ctx) {
                     Some(lead) => self.open_dialog(Box::new(Detail::new(&lead.id))),
                     None => self.message = Some("no lead selected".into()),
@@ -159,6 +167,7 @@ impl UiState {
             }
             Action::HandOff => self.start_action(ActionChoice::HandOff, ctx),
             Action::Recycle => self.start_action(ActionChoice::Recycle, ctx),
+            Action::Note if self.focus == Pane::Feedback => self.note_on_campaign(ctx),
             Action::Note => self.start_action(ActionChoice::Note, ctx),
             Action::Accept => self.start_action(ActionChoice::Accept, ctx),
             Action::Reject => self.start_action(ActionChoice::Reject, ctx),
@@ -262,6 +271,40 @@ impl UiState {
     }
 
     /// Open the dialog for `choice` on `lead`, or explain in the footer why not.
+    /// `n` in the feedback pane: another note on the selected campaign, on the lead its
+    /// latest feedback came from, with the campaign already chosen.
+    fn note_on_campaign(&mut self, ctx: &ViewCtx) {
+        use crate::domain::feedback::NoteKind;
+        let Some(rollup) = ctx.snapshot.feedback.get(self.feedback_scroll) else {
+            self.message = Some("no campaign selected".into());
+            return;
+        };
+        let latest = ctx
+            .store
+            .notes()
+            .iter()
+            .filter(|n| matches!(&n.kind, NoteKind::Feedback { campaign, .. } if *campaign == rollup.campaign))
+            .max_by_key(|n| n.at)
+            .and_then(|n| n.lead_ids.iter().find_map(|id| ctx.store.lead(id)));
+        let Some(lead) = latest else {
+            self.message = Some(format!(
+                "no lead on record for \"{}\": press n on a lead instead",
+                rollup.campaign
+            ));
+            return;
+        };
+        if !self.open_action(ActionChoice::Note, lead, ctx) {
+            return;
+        }
+        if let Some(dialog) = self.dialog.as_mut()
+            && let Some(draft) =
+                (dialog.as_mut() as &mut dyn std::any::Any).downcast_mut::<NoteDraft>()
+            && let Some(i) = draft.campaigns.iter().position(|c| *c == rollup.campaign)
+        {
+            draft.campaign = i;
+        }
+    }
+
     fn open_action(&mut self, choice: ActionChoice, lead: &Lead, ctx: &ViewCtx) -> bool {
         let facts = LeadFacts {
             pending: has_pending(ctx.outbox, &lead.id),

@@ -20,6 +20,8 @@ mod fixture;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_feedback;
+#[cfg(test)]
 mod tests_fixes;
 #[cfg(test)]
 mod tests_layers;

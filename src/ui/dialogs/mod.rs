@@ -14,6 +14,7 @@ pub mod recycle;
 pub mod respond;
 pub mod stage_info;
 pub mod standup;
+pub mod thread;
 
 use std::any::Any;
 use std::fmt::Debug;

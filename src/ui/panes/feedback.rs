@@ -57,15 +57,16 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, state: &UiState, ctx: &ViewCtx
     let minus_w = counts.iter().map(|c| width(&c.1)).max().unwrap_or(2);
 
     let height = usize::from(inner.height);
-    let start = state
-        .feedback_scroll
-        .min(rollups.len().saturating_sub(height));
+    // The selected campaign (⏎ opens its thread) stays in view.
+    let selected = state.feedback_scroll.min(rollups.len().saturating_sub(1));
+    let start = selected.saturating_sub(height.saturating_sub(1));
     let lines: Vec<Line> = rollups
         .iter()
         .zip(&counts)
+        .enumerate()
         .skip(start)
         .take(height)
-        .map(|(r, (plus, minus))| {
+        .map(|(i, (r, (plus, minus)))| {
             let who = r.last_owner.as_deref().unwrap_or("someone");
             let when = age(ctx.now - r.last_at);
             let used = 1 + name_w + 2 + plus_w + 1 + minus_w + 2;
@@ -80,9 +81,14 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, state: &UiState, ctx: &ViewCtx
             };
             let quote_w = rest.saturating_sub(width(&tail) + 2 + 2);
             let quote = format!("\"{}\"", truncate(&r.last_text, quote_w));
+            let name_style = if focused && i == selected {
+                theme.selected()
+            } else {
+                theme.bold()
+            };
             Line::from(vec![
-                Span::raw(" "),
-                Span::styled(fit(&format!("\"{}\"", r.campaign), name_w), theme.bold()),
+                Span::raw(if focused && i == selected { "▶" } else { " " }),
+                Span::styled(fit(&format!("\"{}\"", r.campaign), name_w), name_style),
                 Span::raw("  "),
                 Span::styled(fit(plus, plus_w), theme.good()),
                 Span::raw(" "),

@@ -1,0 +1,90 @@
+//! Feedback you can read and act on: the feedback pane has a selection, ⏎ opens the
+//! campaign's whole thread with every note wrapped in full, and `n` there writes another
+//! note on that campaign.
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::dialogs::note::NoteDraft;
+use super::dialogs::thread::Thread;
+use super::fixture::Fixture;
+use super::{UiState, draw};
+
+fn render(ui: &UiState, fx: &Fixture, w: u16, h: u16) -> String {
+    let mut term = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+    term.draw(|f| draw(f, ui, &fx.ctx())).expect("draw");
+    let buf = term.backend().buffer().clone();
+    buf.content
+        .chunks(usize::from(w))
+        .map(|row| row.iter().map(|c| c.symbol()).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+fn on_feedback(fx: &Fixture) -> UiState {
+    let mut ui = UiState::new(true);
+    let ctx = fx.ctx();
+    ui.on_data_changed(&ctx);
+    ui.handle_key(key(KeyCode::Char('5')), &ctx);
+    ui
+}
+
+#[test]
+fn enter_opens_the_campaigns_thread_with_every_note_in_full() {
+    let mut fx = Fixture::new();
+    // A long note: at 80 columns it must wrap, not be cut.
+    let long = "The payback slide landed with the CFO, who then asked for the three customer \
+                references in manufacturing and a version of the calculator with their own \
+                numbers filled in before the next call";
+    let mut note = fx
+        .store
+        .notes()
+        .iter()
+        .find(|n| n.id == "n2")
+        .unwrap()
+        .clone();
+    if let crate::domain::feedback::NoteKind::Feedback { text, .. } = &mut note.kind {
+        *text = long.into();
+    }
+    fx.store.upsert_notes(vec![note]);
+    fx.rebuild();
+    let mut ui = on_feedback(&fx);
+    // Newest campaign first: the ROI webinar (13:02 today).
+    let ctx = fx.ctx();
+    ui.handle_key(key(KeyCode::Enter), &ctx);
+    let thread = ui.dialog_as::<Thread>().expect("the thread is open");
+    assert_eq!(thread.campaign, "ROI calculator webinar");
+    let screen = render(&ui, &fx, 80, 40);
+    for text in [
+        "+2 works",
+        "CFOs quoted the payback slide back to me",
+        "Sam Ortiz",
+        "Lee Chen",
+        "references in manufacturing",
+        "filled in before the next call",
+    ] {
+        assert!(screen.contains(text), "missing {text}:\n{screen}");
+    }
+    assert!(
+        screen.contains("· 2 notes"),
+        "only this campaign's notes:\n{screen}"
+    );
+}
+
+#[test]
+fn n_in_the_feedback_pane_writes_on_the_selected_campaign() {
+    let fx = Fixture::new();
+    let mut ui = on_feedback(&fx);
+    let ctx = fx.ctx();
+    // The second campaign: the Q4 whitepaper; its latest note is on sql-1.
+    ui.handle_key(key(KeyCode::Char('j')), &ctx);
+    ui.handle_key(key(KeyCode::Char('n')), &ctx);
+    let draft = ui.dialog_as::<NoteDraft>().expect("a note on the campaign");
+    assert_eq!(draft.lead_id, "sql-1");
+    assert_eq!(draft.campaigns[draft.campaign], "Q4 security whitepaper");
+}

@@ -46,7 +46,7 @@ impl Thread {
                 _ => None,
             })
             .collect();
-        notes.sort_by(|a, b| b.0.at.cmp(&a.0.at));
+        notes.sort_by_key(|n| std::cmp::Reverse(n.0.at));
         let (works, not) = notes.iter().fold((0, 0), |(w, n), (_, v, _)| match v {
             Verdict::Works => (w + 1, n),
             Verdict::DoesNotWork => (w, n + 1),

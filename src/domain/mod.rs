@@ -2,6 +2,7 @@
 //!
 //! Nothing here does I/O or reads the clock: every time-dependent function takes `now`.
 
+pub mod accounts;
 pub mod action;
 pub mod attribution;
 pub mod breach;

@@ -45,6 +45,8 @@ pub enum Action {
     Undo,
     /// What changed since the last standup.
     Standup,
+    /// Companies by open deal value.
+    Accounts,
     /// Sales accepts the MQL (theirs, in SAL).
     Accept,
     /// Sales rejects the MQL with an agreed reason.
@@ -485,6 +487,14 @@ pub const BINDINGS: &[Binding] = &[
         Some(("L", "lens")),
         Section::Always,
         "lens every pane follows: me, team sales/marketing, each segment, top 20 accounts, everyone",
+    ),
+    row(
+        &[(C('A'), A::Accounts)],
+        "A",
+        Scope::Panes,
+        None,
+        Section::Always,
+        "accounts: leads grouped by company with their open deal value, most first; ⏎ lists a company's leads",
     ),
     row(
         &[(C('S'), A::Standup)],

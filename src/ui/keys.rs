@@ -10,6 +10,7 @@ use crate::domain::breach::Filter;
 use crate::domain::handoff::{self, ActionChoice, LeadFacts};
 use crate::domain::kpi::PeriodKind;
 
+use super::dialogs::accounts::Accounts;
 use super::dialogs::detail::Detail;
 use super::dialogs::handoff::HandOff;
 use super::dialogs::help::Help;
@@ -173,6 +174,7 @@ impl UiState {
             Action::Reject => self.start_action(ActionChoice::Reject, ctx),
             Action::Outbox => self.open_dialog(Box::new(OutboxView::default())),
             Action::Standup => self.open_dialog(Box::new(Standup::default())),
+            Action::Accounts => self.open_dialog(Box::new(Accounts::default())),
             Action::Lens => return vec![Command::NextLens],
             Action::Undo => match undoable(ctx) {
                 Some(id) => return vec![Command::Undo(id)],
@@ -345,6 +347,10 @@ impl UiState {
             Outcome::Outbox(op) => {
                 self.dialog = Some(dialog);
                 return vec![Command::Outbox(op)];
+            }
+            Outcome::Search(text) => {
+                self.focus = Pane::Leads;
+                self.leads.set_search(text, ctx);
             }
             Outcome::Close => {}
             Outcome::Open(choice, id) => match ctx.store.lead(&id) {

@@ -68,3 +68,32 @@ fn s_shows_what_changed_since_the_last_standup_with_the_leads() {
     ui.handle_key(ch('w'), &ctx);
     assert!(render(&ui, &fx).contains("Since Thu 15:02 (last 24h)"));
 }
+
+#[test]
+fn a_lists_companies_by_open_deal_value_and_enter_lists_a_companys_leads() {
+    let fx = Fixture::new();
+    let mut ui = UiState::new(true);
+    let ctx = fx.ctx();
+    ui.on_data_changed(&ctx);
+    ui.handle_key(ch('A'), &ctx);
+    let all = crate::domain::accounts::accounts(
+        fx.store.leads(),
+        fx.store.deals(),
+        fx.store.deal_stages(),
+    );
+    let screen = render(&ui, &fx);
+    assert!(
+        screen.contains(&format!("Accounts · {} companies", all.len())),
+        "{screen}"
+    );
+    let top = &all[0];
+    assert!(top.open_value > 0.0, "the fixture has an open deal");
+    assert!(
+        screen.contains(&crate::units::money(top.open_value)),
+        "{screen}"
+    );
+    ui.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE), &ctx);
+    assert!(ui.dialog.is_none());
+    assert_eq!(ui.focus, super::panes::Pane::Leads);
+    assert_eq!(ui.leads.search, top.company);
+}

@@ -212,6 +212,17 @@ fn lines<'a>(theme: Theme, ctx: &ViewCtx, lead_id: &str, w: usize) -> Vec<Line<'
             None => vec![Span::styled("unassigned", theme.dim())],
         },
     ));
+    // The open deals this lead is a contact on.
+    let open =
+        crate::domain::accounts::open_value_by_lead(ctx.store.deals(), ctx.store.deal_stages());
+    out.push(field(
+        theme,
+        "deals",
+        vec![match open.get(&lead.id) {
+            Some(v) => Span::styled(format!("{} open", crate::units::money(*v)), theme.bold()),
+            None => Span::styled("no open deal", theme.dim()),
+        }],
+    ));
     out.push(Line::raw(""));
     match lead.stage {
         Some(stage) => {

@@ -4,6 +4,7 @@
 //! Adding a dialog: a file here with a type that implements [`Dialog`], its `mod` line below,
 //! and a place that opens it (a key action in `keys.rs`, or another dialog's [`Outcome`]).
 
+pub mod accounts;
 pub mod detail;
 pub mod handoff;
 pub mod help;
@@ -43,6 +44,8 @@ pub enum Outcome {
     Say(String),
     /// Keep the dialog and ask the app to change an outbox entry.
     Outbox(crate::ui::OutboxOp),
+    /// Close and list the leads matching this text (across every stage).
+    Search(String),
 }
 
 pub trait Dialog: Debug + Any {

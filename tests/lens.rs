@@ -170,3 +170,39 @@ async fn a_rep_starts_on_their_own_leads_and_every_pane_follows() {
     );
     sim.shutdown().await;
 }
+
+/// The same lens at both sizes: every pane (or tab) shows the rep's part of the pipeline.
+#[tokio::test]
+async fn a_lens_at_160x45_and_80x24() {
+    let sim = frozen_sim(42, 600).await;
+    let (_, email, _, _) = busiest_rep(&sim).await;
+    let (mut app, mut rx) = cockpit(&sim, &email).await;
+    loaded(&mut app, &mut rx).await;
+    // The freshness badge, frozen so the picture does not depend on the wall clock.
+    app.model.health[0].last_success = Some(frozen_now() - chrono::Duration::seconds(12));
+    let wide = screen_at(&app, 160, 45);
+    insta::assert_snapshot!("lens_me_160x45", wide);
+    let narrow = screen_at(&app, 80, 24);
+    assert!(
+        narrow.lines().next().unwrap_or("").contains("lens: me"),
+        "{narrow}"
+    );
+    insta::assert_snapshot!("lens_me_80x24", narrow);
+    sim.shutdown().await;
+}
+
+fn screen_at(app: &App, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| app.draw(f)).unwrap();
+    let b = t.backend().buffer().clone();
+    (0..b.area.height)
+        .map(|y| {
+            (0..b.area.width)
+                .map(|x| b[(x, y)].symbol())
+                .collect::<String>()
+                .trim_end()
+                .to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}

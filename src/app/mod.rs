@@ -67,6 +67,9 @@ pub struct Model {
     pub lens_label: String,
     /// The CRM owner the user maps to, once owners are known.
     pub me: Option<String>,
+    /// Under a lens: the config without targets. Targets are team-wide, so a lens's part of
+    /// the pipeline is shown without targets, judgments or pace promises.
+    pub lens_config: Option<Arc<Config>>,
 }
 
 impl Model {
@@ -74,7 +77,7 @@ impl Model {
         ViewCtx {
             store: self.lensed.as_ref().unwrap_or(&self.store),
             snapshot: &self.snapshot,
-            config: &self.config,
+            config: self.lens_config.as_deref().unwrap_or(&self.config),
             health: &self.health,
             outbox: &self.outbox,
             now: self.now,
@@ -136,6 +139,7 @@ impl App {
                 lensed: None,
                 lens_label: Lens::All.label(),
                 me: None,
+                lens_config: None,
             },
             ui: UiState::new(color),
             sources: sources.into_iter().map(|(_, tx)| tx).collect(),
@@ -346,9 +350,19 @@ impl App {
                 Some(m.store.lensed(&kept))
             }
         };
+        self.model.lens_config = match (&self.model.lens, self.model.lens_config.take()) {
+            (Lens::All, _) => None,
+            (_, Some(kept)) => Some(kept),
+            (_, None) => {
+                let mut config = (*self.model.config).clone();
+                config.targets.by_period.clear();
+                Some(Arc::new(config))
+            }
+        };
         let m = &self.model;
         let shown = m.lensed.as_ref().unwrap_or(&m.store);
-        self.model.snapshot = shown.snapshot(&m.config, m.period, m.now);
+        let config = m.lens_config.as_deref().unwrap_or(&m.config);
+        self.model.snapshot = shown.snapshot(config, m.period, m.now);
         self.ui.on_data_changed(&self.model.view());
         self.record_history();
     }

@@ -110,6 +110,23 @@ pub fn board(
     keyed.into_iter().map(|(_, g)| g).collect()
 }
 
+/// The groups holding clocks on leads `me` owns first (a rep's own breaches lead the board),
+/// the rest after, each part in the board's order.
+pub fn mine_first(
+    groups: Vec<Group>,
+    timers: &[SlaTimer],
+    owner_of: impl Fn(&str) -> Option<String>,
+    me: &str,
+) -> Vec<Group> {
+    let mine = |g: &Group| {
+        g.timers
+            .iter()
+            .any(|&i| owner_of(&timers[i].lead_id).as_deref() == Some(me))
+    };
+    let (own, rest): (Vec<Group>, Vec<Group>) = groups.into_iter().partition(mine);
+    own.into_iter().chain(rest).collect()
+}
+
 /// Where row `pos` of the board is: (group, timer index).
 pub fn at(groups: &[Group], mut pos: usize) -> Option<(usize, usize)> {
     for (g, group) in groups.iter().enumerate() {

@@ -29,7 +29,7 @@ pub const NOW: &str = "2026-11-20T15:02:00Z";
 pub struct Fixture {
     /// Whether the outbox is a file (the default) or in memory (`--no-cache`).
     pub durable_outbox: bool,
-    /// The CRM owner the user maps to (`s1`, Sam Ortiz, by default).
+    /// The CRM owner the user maps to (`None` by default; `Some("s1")` is Sam Ortiz).
     pub me: Option<&'static str>,
     pub store: Store,
     pub snapshot: Snapshot,
@@ -508,7 +508,7 @@ impl Fixture {
             ),
         ];
         let mut fx = Fixture {
-            me: Some("s1"),
+            me: None,
             durable_outbox: true,
             store,
             snapshot: Snapshot::default(),
@@ -528,7 +528,7 @@ impl Fixture {
         let mut health = SourceHealth::new("HubSpot");
         health.loaded_leads = 1200;
         let mut fx = Fixture {
-            me: Some("s1"),
+            me: None,
             durable_outbox: true,
             store: Store::default(),
             snapshot: Snapshot::default(),

@@ -35,7 +35,8 @@ fn on(fx: &Fixture, name: &str) -> UiState {
 
 #[test]
 fn a_then_y_accepts_the_mql_as_mine() {
-    let fx = Fixture::new();
+    let mut fx = Fixture::new();
+    fx.me = Some("s1");
     let mut ui = on(&fx, "Priya Natarajan");
     assert!(
         press(&mut ui, &fx, &[ch('a')]).is_empty(),
@@ -79,6 +80,7 @@ fn x_rejects_for_the_chosen_reason_as_the_config_says() {
 #[test]
 fn only_an_mql_is_answered_and_accepting_needs_an_owner() {
     let mut fx = Fixture::new();
+    fx.me = Some("s1");
     let mut ui = on(&fx, "Jonas Weber");
     assert!(press(&mut ui, &fx, &[ch('a')]).is_empty());
     assert!(ui.dialog.is_none());

@@ -97,3 +97,35 @@ fn a_lists_companies_by_open_deal_value_and_enter_lists_a_companys_leads() {
     assert_eq!(ui.focus, super::panes::Pane::Leads);
     assert_eq!(ui.leads.search, top.company);
 }
+
+#[test]
+fn a_reps_own_breaches_lead_the_board() {
+    use crate::ui::panes::breaches::Breaches;
+    let mut fx = Fixture::new();
+    let ctx = fx.ctx();
+    let board = Breaches::collect(&ctx, Default::default());
+    // Without an identity the board is in urgency order; find a group whose clocks sit on
+    // leads of one owner that does not come first.
+    let owner_of = |t: usize| {
+        fx.store
+            .lead(&fx.snapshot.timers[t].lead_id)
+            .and_then(|l| l.owner_id.clone())
+    };
+    let (pos, owner) = board
+        .groups
+        .iter()
+        .enumerate()
+        .skip(1)
+        .find_map(|(i, g)| g.timers.iter().find_map(|&t| owner_of(t)).map(|o| (i, o)))
+        .expect("a later group with an owned lead");
+    let sla = board.groups[pos].sla;
+    let leaked: &'static str = Box::leak(owner.into_boxed_str());
+    fx.me = Some(leaked);
+    let ctx = fx.ctx();
+    let mine = Breaches::collect(&ctx, Default::default());
+    assert_eq!(
+        mine.groups[0].sla, sla,
+        "the group with my lead comes first"
+    );
+    assert_eq!(mine.len(), board.len(), "nothing dropped");
+}

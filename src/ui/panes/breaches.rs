@@ -33,6 +33,15 @@ impl Breaches {
             ctx.now,
             filter,
         );
+        let groups = match ctx.me {
+            Some(me) => breach::mine_first(
+                groups,
+                &ctx.snapshot.timers,
+                |id| ctx.store.lead(id).and_then(|l| l.owner_id.clone()),
+                me,
+            ),
+            None => groups,
+        };
         Self {
             breached: groups.iter().map(|g| g.breached).sum(),
             warnings: groups.iter().map(|g| g.warnings).sum(),

@@ -13,7 +13,9 @@
 //! - `rejected`: leads with a `#reject` note dated in the window (sales turned the MQL
 //!   down), with the count per reason;
 //! - `breaches_new` / `breaches_cleared`: leads breaching an SLA at the window's end but not
-//!   at its start, and the reverse, each lead's stage at the start rebuilt from its dates;
+//!   at its start, and the reverse, each lead's stage at the start rebuilt from its dates (a
+//!   disqualified lead, whose disqualification HubSpot does not date, counts as
+//!   disqualified throughout);
 //! - `won` / `lost`: the contacts of deals closed won / lost (close date) in the window.
 //!
 //! The window is `(since, until]`.
@@ -184,7 +186,9 @@ pub fn as_of(lead: &Lead, t: DateTime<Utc>) -> Option<Lead> {
     let stage = match lead.stage {
         // A recycled lead's recycle date is its inquiry date.
         Some(Stage::Nurture) if known(d.inquiry).is_some() => Some(Stage::Nurture),
-        Some(Stage::Disqualified) if lead.updated_at <= t => Some(Stage::Disqualified),
+        // The vendor dates no disqualification: taking it as always so never reports a
+        // breach "cleared" by a disqualification that may be months old.
+        Some(Stage::Disqualified) => Some(Stage::Disqualified),
         _ => [
             (Stage::Customer, d.customer),
             (Stage::Opportunity, d.opportunity),

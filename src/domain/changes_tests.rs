@@ -161,3 +161,14 @@ fn the_last_standup_is_the_previous_working_days() {
         at("2026-11-20T09:30:00Z")
     );
 }
+
+#[test]
+fn a_disqualified_lead_touched_in_the_window_clears_nothing() {
+    // Disqualified long ago (undated), modified yesterday for some other reason.
+    let mut l = lead("dq", Stage::Disqualified);
+    l.dates.mql = Some(at("2026-11-10T10:00:00Z"));
+    l.updated_at = at("2026-11-20T08:00:00Z");
+    let c = changes(&[l], &[], &[], &[]);
+    assert!(c.breaches_cleared.lead_ids.is_empty());
+    assert!(c.breaches_new.lead_ids.is_empty());
+}

@@ -31,9 +31,6 @@ use crate::store::Store;
 use crate::sync::{ActionStatus, OutboxEntry, SourceCommand, SourceHealth, SyncEvent};
 use crate::ui::{Command, UiState, ViewCtx};
 
-/// How many companies the top-accounts lens keeps (by open deal value).
-const TOP_ACCOUNTS: usize = 20;
-
 /// The actions kept for display; older ones have long been confirmed or reported.
 const OUTBOX_HISTORY: usize = 200;
 
@@ -453,7 +450,11 @@ impl App {
     /// `L`: the next lens in the cycle (me, teams, segments, top accounts, everyone).
     fn next_lens(&mut self) {
         self.lens_chosen = true;
-        let cycle = Lens::cycle(self.me(), self.model.store.leads(), TOP_ACCOUNTS);
+        let cycle = Lens::cycle(
+            self.me(),
+            self.model.store.leads(),
+            &self.model.config.top_accounts,
+        );
         let next = cycle
             .iter()
             .position(|l| *l == self.model.lens)

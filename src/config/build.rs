@@ -239,6 +239,18 @@ pub fn parse(path: &str, text: &str, base: Option<&Config>) -> Result<Config, Co
         }
         reasons
     };
+    let top_accounts = match &file.lens {
+        Some(l) => crate::domain::lens::TopAccounts {
+            count: l.top_accounts.map_or(20, |n| n as usize),
+            named: l
+                .accounts
+                .iter()
+                .map(|a| a.trim().to_string())
+                .filter(|a| !a.is_empty())
+                .collect(),
+        },
+        None => base.map(|b| b.top_accounts.clone()).unwrap_or_default(),
+    };
     let standup_at = match file.standup.as_ref().and_then(|s| s.at) {
         Some(t) => t.0,
         None => base.map_or(
@@ -259,6 +271,7 @@ pub fn parse(path: &str, text: &str, base: Option<&Config>) -> Result<Config, Co
         undo_window,
         standup_at,
         reject_reasons,
+        top_accounts,
         sources,
         calendar,
         stages,

@@ -75,6 +75,8 @@ pub struct Config {
     pub undo_window: chrono::Duration,
     /// The daily standup (local, business-hours time zone): "since the last standup".
     pub standup_at: chrono::NaiveTime,
+    /// Which companies the top-accounts lens keeps.
+    pub top_accounts: crate::domain::lens::TopAccounts,
     /// Why sales may reject an MQL, and whether each disqualifies or recycles it.
     pub reject_reasons: Vec<crate::domain::reject::RejectReason>,
     /// Empty: use the embedded simulated HubSpot.

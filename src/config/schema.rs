@@ -30,6 +30,17 @@ pub struct File {
     pub standup: Option<Standup>,
     #[serde(default)]
     pub reject: Vec<Spanned<Reject>>,
+    pub lens: Option<LensFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LensFile {
+    /// How many companies (by open deal value) the top-accounts lens keeps.
+    pub top_accounts: Option<u32>,
+    /// A named account list instead (company names as in the CRM).
+    #[serde(default)]
+    pub accounts: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

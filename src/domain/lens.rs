@@ -19,6 +19,25 @@ pub enum Lens {
     Segment(String),
     /// Leads at the companies with the most open deal value, and their deals.
     TopAccounts(usize),
+    /// Leads at the companies a named account list holds, and their deals.
+    NamedAccounts(Vec<String>),
+}
+
+/// Which companies are the top accounts (config `[lens]`): the `count` with the most open
+/// deal value, or, when `named` is not empty, exactly those companies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopAccounts {
+    pub count: usize,
+    pub named: Vec<String>,
+}
+
+impl Default for TopAccounts {
+    fn default() -> Self {
+        Self {
+            count: 20,
+            named: Vec::new(),
+        }
+    }
 }
 
 impl Lens {
@@ -31,12 +50,13 @@ impl Lens {
             Lens::Team(t) => format!("team {}", t.label()),
             Lens::Segment(s) => s.clone(),
             Lens::TopAccounts(n) => format!("top {n} accounts"),
+            Lens::NamedAccounts(list) => format!("named accounts ({})", list.len()),
         }
     }
 
     /// The lenses to cycle through, in order: me (when the user is an owner), each team,
     /// each segment with leads, the top accounts, everyone.
-    pub fn cycle(me: Option<&Owner>, leads: &[Lead], top: usize) -> Vec<Lens> {
+    pub fn cycle(me: Option<&Owner>, leads: &[Lead], top: &TopAccounts) -> Vec<Lens> {
         let mut out = Vec::new();
         if let Some(o) = me {
             out.push(Lens::Owner {
@@ -56,8 +76,10 @@ impl Lens {
             .collect();
         segments.sort();
         out.extend(segments.into_iter().map(Lens::Segment));
-        if top > 0 {
-            out.push(Lens::TopAccounts(top));
+        if !top.named.is_empty() {
+            out.push(Lens::NamedAccounts(top.named.clone()));
+        } else if top.count > 0 {
+            out.push(Lens::TopAccounts(top.count));
         }
         out.push(Lens::All);
         out
@@ -113,6 +135,10 @@ pub fn keep(lens: &Lens, input: &LensInput<'_>) -> Kept {
         Lens::TopAccounts(n) => {
             let top = top_companies(leads, deals, stages, *n);
             Box::new(move |l| top.contains(l.company.as_str()))
+        }
+        Lens::NamedAccounts(list) => {
+            let named: HashSet<String> = list.iter().map(|c| c.trim().to_lowercase()).collect();
+            Box::new(move |l| named.contains(&l.company.trim().to_lowercase()))
         }
     };
     let kept: HashSet<String> = leads

@@ -121,6 +121,14 @@ fn each_lens_keeps_its_own_leads_and_deals() {
         (top, top_deals),
         (vec!["a".into(), "c".into()], vec!["x".into()])
     );
+    // A named account list, matched without regard to case.
+    let (named, _) = kept(
+        &Lens::NamedAccounts(vec!["beta".into()]),
+        &leads,
+        &deals,
+        &owners,
+    );
+    assert_eq!(named, ["b"]);
     let (all, _) = kept(&Lens::All, &leads, &deals, &owners);
     assert_eq!(all.len(), 4);
 }
@@ -132,10 +140,24 @@ fn the_cycle_starts_with_me_and_ends_with_everyone() {
         lead("b", Stage::Mql, None, "Beta", "US"),
     ];
     let me = owner("s1", Team::Sales);
-    let cycle = Lens::cycle(Some(&me), &leads, 20);
+    let cycle = Lens::cycle(Some(&me), &leads, &TopAccounts::default());
     assert_eq!(cycle[0].label(), "me (Owner s1)");
     assert_eq!(cycle.last(), Some(&Lens::All));
     assert!(cycle.contains(&Lens::Segment("EMEA ent".into())));
     assert!(cycle.contains(&Lens::TopAccounts(20)));
-    assert_eq!(Lens::cycle(None, &leads, 0)[0], Lens::Team(Team::Sales));
+    let none = TopAccounts {
+        count: 0,
+        named: Vec::new(),
+    };
+    assert_eq!(Lens::cycle(None, &leads, &none)[0], Lens::Team(Team::Sales));
+    assert!(
+        !Lens::cycle(None, &leads, &none)
+            .iter()
+            .any(|l| matches!(l, Lens::TopAccounts(_)))
+    );
+    let named = TopAccounts {
+        count: 20,
+        named: vec!["acme".into()],
+    };
+    assert!(Lens::cycle(None, &leads, &named).contains(&Lens::NamedAccounts(vec!["acme".into()])));
 }

@@ -486,7 +486,7 @@ pub const BINDINGS: &[Binding] = &[
         Scope::Panes,
         Some(("L", "lens")),
         Section::Always,
-        "lens every pane follows: me, team sales/marketing, each segment, top 20 accounts, everyone",
+        "lens every pane follows: me, team sales/marketing, each segment, the top accounts, everyone",
     ),
     row(
         &[(C('A'), A::Accounts)],

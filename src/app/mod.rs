@@ -1,7 +1,9 @@
 //! The app: owns the store, the UI state and the outbox, and turns events into redraws.
 
+mod actions;
 pub mod cache;
 mod config_cmd;
+mod lens_view;
 mod logging;
 mod outbox_cmd;
 mod report_cmd;
@@ -18,7 +20,6 @@ pub use report_cmd::{Format, check, load_cached_report, load_report, render, rep
 pub use run::{RunOptions, run};
 pub use source::{ConnectError, Connected, connect};
 
-use crate::domain::action::{Action, ActionKind, Actor};
 use crate::domain::handoff::Turns;
 use crate::domain::lens::{self, Lens};
 use crate::store::outbox::Outbox;
@@ -28,11 +29,11 @@ use crate::config::Config;
 use crate::domain::kpi::PeriodKind;
 use crate::domain::snapshot::Snapshot;
 use crate::store::Store;
-use crate::sync::{ActionStatus, OutboxEntry, SourceCommand, SourceHealth, SyncEvent};
+use crate::sync::{OutboxEntry, SourceCommand, SourceHealth, SyncEvent};
 use crate::ui::{Command, UiState, ViewCtx};
 
 /// The actions kept for display; older ones have long been confirmed or reported.
-const OUTBOX_HISTORY: usize = 200;
+pub(crate) const OUTBOX_HISTORY: usize = 200;
 
 /// Where actions go: the durable outbox, the name the source's entries are filed under,
 /// and who is acting.
@@ -423,290 +424,6 @@ impl App {
             Command::Outbox(op) => self.decide(op),
             Command::Undo(id) => self.undo(id),
             Command::NextLens => self.next_lens(),
-        }
-    }
-
-    /// The user's own owner record, when the identity maps to one.
-    fn me(&self) -> Option<&crate::domain::Owner> {
-        let id = self.actor().owner_id?;
-        self.model.store.owner(&id)
-    }
-
-    /// Once owners are known, a rep starts on their own leads ("me").
-    fn default_lens(&mut self) {
-        if self.lens_chosen {
-            return;
-        }
-        if let Some(me) = self.me().cloned() {
-            self.lens_chosen = true;
-            self.set_lens(Lens::Owner {
-                id: me.id,
-                name: me.name,
-                me: true,
-            });
-        }
-    }
-
-    /// `L`: the next lens in the cycle (me, teams, segments, top accounts, everyone).
-    fn next_lens(&mut self) {
-        self.lens_chosen = true;
-        let cycle = Lens::cycle(
-            self.me(),
-            self.model.store.leads(),
-            &self.model.config.top_accounts,
-        );
-        let next = cycle
-            .iter()
-            .position(|l| *l == self.model.lens)
-            .map_or(0, |i| (i + 1) % cycle.len());
-        let lens = cycle.into_iter().nth(next).unwrap_or_default();
-        self.set_lens(lens);
-    }
-
-    fn set_lens(&mut self, lens: Lens) {
-        self.model.lens_label = lens.label();
-        self.ui.message = Some(format!("lens: {} (L for the next)", self.model.lens_label));
-        self.model.lens = lens;
-        self.stale_snapshot = true;
-    }
-
-    /// `u`: cancel the action if it is not sent yet, else queue its inverse, which expects
-    /// the record as the action left it (anything newer is a conflict, as for any action).
-    fn undo(&mut self, id: u64) {
-        let Some(entry) = self.model.outbox.iter().find(|e| e.id() == id).cloned() else {
-            return;
-        };
-        let now = self.model.now;
-        let action = &entry.action;
-        if entry.status == ActionStatus::Queued
-            && let Ok(true) = self.outgoing.outbox.cancel(id, now)
-        {
-            if let Some(slot) = self.model.outbox.iter_mut().find(|e| e.id() == id) {
-                slot.status = ActionStatus::Cancelled;
-                slot.updated_at = now;
-            }
-            self.ui.message = Some(format!(
-                "undone: {} {} cancelled before it was sent",
-                action.verb(),
-                action.lead_name
-            ));
-            return;
-        }
-        let Some(kind) = crate::sources::hubspot::inverse(action) else {
-            return;
-        };
-        let seen = crate::sources::hubspot::expected_after(action);
-        let steps = crate::sources::hubspot::step_count(&kind);
-        let what = self.describe(&kind);
-        let restore = Action::new(
-            &action.lead_id,
-            &action.lead_name,
-            kind,
-            seen,
-            self.actor(),
-            now,
-        );
-        match self
-            .outgoing
-            .outbox
-            .enqueue(&self.outgoing.key, restore, steps, &what, None)
-        {
-            Ok(Some(restore)) => {
-                self.ui.message = Some(format!(
-                    "undoing {} {}: putting the lead back as it was",
-                    action.verb(),
-                    action.lead_name
-                ));
-                self.model.outbox.push(OutboxEntry {
-                    action: restore,
-                    status: ActionStatus::Queued,
-                    updated_at: now,
-                });
-                if let Some(tx) = self.sources.first() {
-                    let _ = tx.send(SourceCommand::Send);
-                }
-            }
-            Ok(None) => {}
-            Err(e) => {
-                self.ui.message = Some(format!("not undone: cannot write the local outbox ({e})"))
-            }
-        }
-    }
-
-    /// Apply the user's decision on an outbox entry, then show it as the file has it.
-    fn decide(&mut self, op: crate::ui::OutboxOp) {
-        use crate::ui::OutboxOp;
-        let outbox = &self.outgoing.outbox;
-        let now = self.model.now;
-        let (id, result, said) = match op {
-            OutboxOp::Cancel(id) => (id, outbox.cancel(id, now), "dropped"),
-            OutboxOp::Retry(id) => (id, outbox.requeue(id, now), "queued again"),
-            // Sent over the record as the conflict showed it.
-            OutboxOp::Confirm(id) => (id, outbox.requeue(id, now), "sent again"),
-        };
-        self.ui.message = Some(match result {
-            Ok(true) => format!("#{id} {said}"),
-            Ok(false) => format!("#{id} changed meanwhile (sent or decided elsewhere)"),
-            Err(e) => format!("cannot write the local outbox: {e}"),
-        });
-        if let Ok(Some(fresh)) = outbox.get(id)
-            && let Some(slot) = self.model.outbox.iter_mut().find(|e| e.id() == id)
-        {
-            *slot = fresh;
-        }
-        if let Some(tx) = self.sources.first() {
-            let _ = tx.send(SourceCommand::Send);
-        }
-    }
-
-    /// Who is acting: the user, and the CRM owner with their email (or, for a bare OS user
-    /// name, the one owner whose address starts with it).
-    fn actor(&self) -> Actor {
-        let user = self.outgoing.user.clone();
-        let owners = self.model.store.owners();
-        let wanted = user.to_lowercase();
-        let exact = owners.iter().find(|o| o.email.to_lowercase() == wanted);
-        let by_local = || {
-            let mut hits = owners.iter().filter(|o| {
-                o.email
-                    .split_once('@')
-                    .is_some_and(|(local, _)| local.to_lowercase() == wanted)
-            });
-            match (hits.next(), hits.next()) {
-                (Some(one), None) => Some(one),
-                _ => None,
-            }
-        };
-        let owner_id = exact.or_else(by_local).map(|o| o.id.clone());
-        Actor { user, owner_id }
-    }
-
-    /// Write the action to the outbox (one transaction, before any HTTP call), then wake the
-    /// source. It carries the lead as the user saw it, for the conflict check.
-    fn submit(
-        &mut self,
-        lead_id: String,
-        lead_name: String,
-        kind: ActionKind,
-        turn: Option<(String, usize)>,
-    ) {
-        let Some(lead) = self.model.store.lead(&lead_id) else {
-            self.ui.message = Some("not sent: this lead is no longer in the data".into());
-            return;
-        };
-        let seen = lead.seen();
-        let now = self.model.now;
-        let kind = self.follow_through(kind, now);
-        let what = self.describe(&kind);
-        let steps = crate::sources::hubspot::step_count(&kind);
-        let action = Action::new(&lead_id, &lead_name, kind, seen, self.actor(), now);
-        let turn = turn.as_ref().map(|(r, t)| (r.as_str(), *t));
-        let queued = self
-            .outgoing
-            .outbox
-            .enqueue(&self.outgoing.key, action, steps, &what, turn);
-        self.reload_turns();
-        let action = match queued {
-            Ok(Some(action)) => action,
-            Ok(None) => {
-                self.ui.message = Some(
-                    "not handed off: another cockpit just took that turn of the rotation;                      press h again for the next owner"
-                        .into(),
-                );
-                return;
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot write the outbox");
-                self.ui.message = Some(format!("not sent: cannot write the local outbox ({e})"));
-                return;
-            }
-        };
-        tracing::info!(id = action.id, key = %action.key, verb = action.verb(), user = %action.actor.user, "action queued");
-        if let Some(tx) = self.sources.first() {
-            let _ = tx.send(SourceCommand::Send);
-        }
-        self.model.outbox.push(OutboxEntry {
-            action,
-            status: ActionStatus::Queued,
-            updated_at: now,
-        });
-        if self.model.outbox.len() > OUTBOX_HISTORY
-            && let Some(pos) = self.model.outbox.iter().position(|e| !e.status.is_open())
-        {
-            // Only settled entries leave the view; the outbox file keeps them all.
-            self.model.outbox.remove(pos);
-        }
-    }
-
-    /// A recycle follows the policy through: the nurture owner takes the lead, and the
-    /// revisit day (a working day) is written to the agreed property.
-    fn follow_through(&mut self, kind: ActionKind, now: DateTime<Utc>) -> ActionKind {
-        let ActionKind::Recycle { reason, note, .. } = kind else {
-            return kind;
-        };
-        let policy = &self.model.config.recycle;
-        let owner_id = policy.nurture_owner.as_deref().and_then(|name| {
-            let found =
-                crate::domain::handoff::owner_by_email_or_id(self.model.store.owners(), name);
-            if found.is_none() {
-                tracing::warn!(name, "the nurture owner in the config matches no CRM owner");
-            }
-            found.map(|o| o.id.clone())
-        });
-        let revisit = policy.revisit_property.clone().and_then(|p| {
-            policy
-                .revisit_day(&reason, now, &self.model.config.calendar)
-                .map(|d| (p, d))
-        });
-        ActionKind::Recycle {
-            reason,
-            note,
-            owner_id,
-            revisit,
-        }
-    }
-
-    /// The intended change in words, for the audit log.
-    fn describe(&self, kind: &ActionKind) -> String {
-        match kind {
-            ActionKind::HandOff { owner_id } => {
-                let name = self
-                    .model
-                    .store
-                    .owners()
-                    .iter()
-                    .find(|o| &o.id == owner_id)
-                    .map_or(owner_id.clone(), |o| o.name.clone());
-                format!("to {name} ({owner_id})")
-            }
-            ActionKind::Recycle {
-                reason,
-                owner_id,
-                revisit,
-                ..
-            } => {
-                let mut what = format!("reason {reason}");
-                if let Some(o) = owner_id {
-                    what.push_str(&format!(", to owner {o}"));
-                }
-                if let Some((_, day)) = revisit {
-                    what.push_str(&format!(", revisit {day}"));
-                }
-                what
-            }
-            ActionKind::Feedback {
-                campaign, verdict, ..
-            } => format!("{campaign}: {}", verdict.label()),
-            ActionKind::Restore {
-                lifecycle, undoes, ..
-            } => format!("undo {undoes}: back to {lifecycle}"),
-            ActionKind::Accept { owner_id } => format!("as owner {owner_id}"),
-            ActionKind::Reject {
-                reason, recycle, ..
-            } => format!(
-                "reason {reason}, then {}",
-                if *recycle { "recycle" } else { "disqualify" }
-            ),
         }
     }
 }

@@ -1,0 +1,50 @@
+//! The lens the cockpit shows: a rep's default, and `L` through the cycle.
+
+use super::App;
+use crate::domain::lens::Lens;
+
+impl App {
+    /// The user's own owner record, when the identity maps to one.
+    pub(super) fn me(&self) -> Option<&crate::domain::Owner> {
+        let id = self.actor().owner_id?;
+        self.model.store.owner(&id)
+    }
+
+    /// Once owners are known, a rep starts on their own leads ("me").
+    pub(super) fn default_lens(&mut self) {
+        if self.lens_chosen {
+            return;
+        }
+        if let Some(me) = self.me().cloned() {
+            self.lens_chosen = true;
+            self.set_lens(Lens::Owner {
+                id: me.id,
+                name: me.name,
+                me: true,
+            });
+        }
+    }
+
+    /// `L`: the next lens in the cycle (me, teams, segments, top accounts, everyone).
+    pub(super) fn next_lens(&mut self) {
+        self.lens_chosen = true;
+        let cycle = Lens::cycle(
+            self.me(),
+            self.model.store.leads(),
+            &self.model.config.top_accounts,
+        );
+        let next = cycle
+            .iter()
+            .position(|l| *l == self.model.lens)
+            .map_or(0, |i| (i + 1) % cycle.len());
+        let lens = cycle.into_iter().nth(next).unwrap_or_default();
+        self.set_lens(lens);
+    }
+
+    pub(super) fn set_lens(&mut self, lens: Lens) {
+        self.model.lens_label = lens.label();
+        self.ui.message = Some(format!("lens: {} (L for the next)", self.model.lens_label));
+        self.model.lens = lens;
+        self.stale_snapshot = true;
+    }
+}

@@ -9,7 +9,7 @@ use crate::domain::coverage::{Segment, SegmentBy};
 use crate::domain::feedback::Verdict;
 use crate::domain::snapshot::stage_index;
 use crate::sync::ActionStatus;
-use crate::ui::fixture::Fixture;
+use crate::ui::fixture::{Fixture, on_lead};
 
 fn key(code: KeyCode) -> KeyEvent {
     KeyEvent::new(code, KeyModifiers::NONE)
@@ -27,30 +27,6 @@ fn press(ui: &mut UiState, fx: &Fixture, keys: &[KeyEvent]) -> Vec<Command> {
 
 fn typed(s: &str) -> Vec<KeyEvent> {
     s.chars().map(ch).collect()
-}
-
-/// A UI on the MQL stage with the named lead selected.
-fn on_lead(fx: &Fixture, name: &str) -> UiState {
-    let mut ui = UiState::new(true);
-    let ctx = fx.ctx();
-    ui.on_data_changed(&ctx);
-    let stage = fx
-        .store
-        .leads()
-        .iter()
-        .find(|l| l.name == name)
-        .unwrap()
-        .stage
-        .unwrap();
-    ui.leads.set_stage(stage_index(stage), &ctx);
-    let pos = ui
-        .leads
-        .visible(&ctx)
-        .iter()
-        .position(|&i| fx.store.leads()[i].name == name)
-        .unwrap();
-    ui.leads.select(pos, &ctx);
-    ui
 }
 
 /// The `n`-th sales owner of the whole-team rotation (by id), the fallback coverage.

@@ -2,25 +2,12 @@
 //! campaign's whole thread with every note wrapped in full, and `n` there writes another
 //! note on that campaign.
 
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use super::UiState;
 use super::dialogs::note::NoteDraft;
 use super::dialogs::thread::Thread;
-use super::fixture::Fixture;
-use super::{UiState, draw};
-
-fn render(ui: &UiState, fx: &Fixture, w: u16, h: u16) -> String {
-    let mut term = Terminal::new(TestBackend::new(w, h)).expect("terminal");
-    term.draw(|f| draw(f, ui, &fx.ctx())).expect("draw");
-    let buf = term.backend().buffer().clone();
-    buf.content
-        .chunks(usize::from(w))
-        .map(|row| row.iter().map(|c| c.symbol()).collect::<String>())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
+use super::fixture::{Fixture, screen};
 
 fn key(code: KeyCode) -> KeyEvent {
     KeyEvent::new(code, KeyModifiers::NONE)
@@ -59,7 +46,7 @@ fn enter_opens_the_campaigns_thread_with_every_note_in_full() {
     ui.handle_key(key(KeyCode::Enter), &ctx);
     let thread = ui.dialog_as::<Thread>().expect("the thread is open");
     assert_eq!(thread.campaign, "ROI calculator webinar");
-    let screen = render(&ui, &fx, 80, 40);
+    let shown = screen(&ui, &fx, 80, 40);
     for text in [
         "+2 works",
         "CFOs quoted the payback slide back to me",
@@ -68,11 +55,11 @@ fn enter_opens_the_campaigns_thread_with_every_note_in_full() {
         "references in manufacturing",
         "filled in before the next call",
     ] {
-        assert!(screen.contains(text), "missing {text}:\n{screen}");
+        assert!(shown.contains(text), "missing {text}:\n{shown}");
     }
     assert!(
-        screen.contains("· 2 notes"),
-        "only this campaign's notes:\n{screen}"
+        shown.contains("· 2 notes"),
+        "only this campaign's notes:\n{shown}"
     );
 }
 

@@ -1,25 +1,12 @@
 //! The outbox view and read-only mode: every entry's state is visible, a conflict is decided
-//! there, and a standup screen cannot act.
+//! there, and a standup shown cannot act.
 
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::dialogs::handoff::HandOff;
-use super::fixture::Fixture;
-use super::{Command, OutboxOp, UiState, draw};
+use super::fixture::{Fixture, screen};
+use super::{Command, OutboxOp, UiState};
 use crate::domain::action::ActionStatus;
-
-fn render(ui: &UiState, fx: &Fixture, w: u16, h: u16) -> String {
-    let mut term = Terminal::new(TestBackend::new(w, h)).expect("terminal");
-    term.draw(|f| draw(f, ui, &fx.ctx())).expect("draw");
-    let buf = term.backend().buffer().clone();
-    buf.content
-        .chunks(usize::from(w))
-        .map(|row| row.iter().map(|c| c.symbol()).collect::<String>())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
 
 fn ch(c: char) -> KeyEvent {
     KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
@@ -52,7 +39,7 @@ fn the_outbox_lists_every_entry_with_its_state_and_decides_a_conflict() {
     let fx = with_conflict();
     let mut ui = ui(&fx);
     assert!(press(&mut ui, &fx, &[ch('o')]).is_empty());
-    let screen = render(&ui, &fx, 160, 45);
+    let shown = screen(&ui, &fx, 160, 45);
     for text in [
         "Outbox · 1 open",
         "⚠",
@@ -62,7 +49,7 @@ fn the_outbox_lists_every_entry_with_its_state_and_decides_a_conflict() {
         "y send again",
         "d drop",
     ] {
-        assert!(screen.contains(text), "missing {text}:\n{screen}");
+        assert!(shown.contains(text), "missing {text}:\n{shown}");
     }
     // The conflict is newest, so selected first.
     assert_eq!(
@@ -95,10 +82,10 @@ fn a_failed_entry_can_be_retried() {
     };
     let mut ui = ui(&fx);
     press(&mut ui, &fx, &[ch('o')]);
-    let screen = render(&ui, &fx, 160, 45);
+    let shown = screen(&ui, &fx, 160, 45);
     assert!(
-        screen.contains("hand off 1/3 done, then refused: 400 VALIDATION_ERROR"),
-        "{screen}"
+        shown.contains("hand off 1/3 done, then refused: 400 VALIDATION_ERROR"),
+        "{shown}"
     );
     assert_eq!(
         press(&mut ui, &fx, &[ch('R')]),
@@ -112,9 +99,9 @@ fn read_only_disables_every_action_and_says_so_in_the_header() {
     let mut ui = ui(&fx);
     press(&mut ui, &fx, &[ch('W')]);
     assert!(ui.read_only);
-    let screen = render(&ui, &fx, 160, 45);
-    assert!(screen.contains("READ-ONLY"), "{screen}");
-    assert!(!screen.contains("> hand off"), "no action hint:\n{screen}");
+    let shown = screen(&ui, &fx, 160, 45);
+    assert!(shown.contains("READ-ONLY"), "{shown}");
+    assert!(!shown.contains("> hand off"), "no action hint:\n{shown}");
     for k in ['>', '<', 'n'] {
         assert!(press(&mut ui, &fx, &[ch(k)]).is_empty());
         assert!(ui.dialog.is_none(), "{k} opened a dialog");

@@ -3,10 +3,9 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::fixture::Fixture;
+use super::fixture::{Fixture, on_lead as on};
 use super::{Command, UiState};
 use crate::domain::action::ActionKind;
-use crate::domain::snapshot::stage_index;
 
 fn ch(c: char) -> KeyEvent {
     KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
@@ -15,22 +14,6 @@ fn ch(c: char) -> KeyEvent {
 fn press(ui: &mut UiState, fx: &Fixture, keys: &[KeyEvent]) -> Vec<Command> {
     let ctx = fx.ctx();
     keys.iter().flat_map(|k| ui.handle_key(*k, &ctx)).collect()
-}
-
-fn on(fx: &Fixture, name: &str) -> UiState {
-    let mut ui = UiState::new(true);
-    let ctx = fx.ctx();
-    ui.on_data_changed(&ctx);
-    let lead = fx.store.leads().iter().find(|l| l.name == name).unwrap();
-    ui.leads.set_stage(stage_index(lead.stage.unwrap()), &ctx);
-    let pos = ui
-        .leads
-        .visible(&ctx)
-        .iter()
-        .position(|&i| fx.store.leads()[i].name == name)
-        .unwrap();
-    ui.leads.select(pos, &ctx);
-    ui
 }
 
 #[test]

@@ -1,22 +1,9 @@
 //! The standup view: the same figures as `tandem report`, per team, with their leads.
 
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::fixture::Fixture;
-use super::{UiState, draw};
-
-fn render(ui: &UiState, fx: &Fixture) -> String {
-    let mut term = Terminal::new(TestBackend::new(160, 45)).expect("terminal");
-    term.draw(|f| draw(f, ui, &fx.ctx())).expect("draw");
-    let buf = term.backend().buffer().clone();
-    buf.content
-        .chunks(160)
-        .map(|row| row.iter().map(|c| c.symbol()).collect::<String>())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
+use super::UiState;
+use super::fixture::{Fixture, screen};
 
 fn ch(c: char) -> KeyEvent {
     KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
@@ -40,10 +27,10 @@ fn s_shows_what_changed_since_the_last_standup_with_the_leads() {
         .map(|l| l.name.as_str())
         .collect();
     assert!(!new_mqls.is_empty());
-    let screen = render(&ui, &fx);
+    let shown = screen(&ui, &fx, 160, 45);
     assert!(
-        screen.contains("Since Thu 09:30 (the last standup)"),
-        "{screen}"
+        shown.contains("Since Thu 09:30 (the last standup)"),
+        "{shown}"
     );
     for text in [
         "MARKETING",
@@ -52,21 +39,21 @@ fn s_shows_what_changed_since_the_last_standup_with_the_leads() {
         "recycled to nurture",
         "SLA breaches cleared",
     ] {
-        assert!(screen.contains(text), "missing {text}:\n{screen}");
+        assert!(shown.contains(text), "missing {text}:\n{shown}");
     }
     assert!(
-        screen.contains(&format!("{:>5}  new MQLs", new_mqls.len())),
-        "{screen}"
+        shown.contains(&format!("{:>5}  new MQLs", new_mqls.len())),
+        "{shown}"
     );
     for name in &new_mqls {
         assert!(
-            screen.contains(name),
-            "{name} listed under new MQLs:\n{screen}"
+            shown.contains(name),
+            "{name} listed under new MQLs:\n{shown}"
         );
     }
     // w: the last 24 hours instead.
     ui.handle_key(ch('w'), &ctx);
-    assert!(render(&ui, &fx).contains("Since Thu 15:02 (last 24h)"));
+    assert!(screen(&ui, &fx, 160, 45).contains("Since Thu 15:02 (last 24h)"));
 }
 
 #[test]
@@ -81,16 +68,16 @@ fn a_lists_companies_by_open_deal_value_and_enter_lists_a_companys_leads() {
         fx.store.deals(),
         fx.store.deal_stages(),
     );
-    let screen = render(&ui, &fx);
+    let shown = screen(&ui, &fx, 160, 45);
     assert!(
-        screen.contains(&format!("Accounts · {} companies", all.len())),
-        "{screen}"
+        shown.contains(&format!("Accounts · {} companies", all.len())),
+        "{shown}"
     );
     let top = &all[0];
     assert!(top.open_value > 0.0, "the fixture has an open deal");
     assert!(
-        screen.contains(&crate::units::money(top.open_value)),
-        "{screen}"
+        shown.contains(&crate::units::money(top.open_value)),
+        "{shown}"
     );
     ui.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE), &ctx);
     assert!(ui.dialog.is_none());

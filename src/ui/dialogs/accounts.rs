@@ -11,6 +11,7 @@ use crate::domain::accounts::{Account, accounts};
 use crate::domain::text::clean;
 use crate::ui::ViewCtx;
 use crate::ui::widgets::Hint;
+use crate::ui::widgets::cursor::list_step;
 use crate::ui::widgets::format::fit;
 use crate::ui::widgets::input::plain_char;
 use crate::ui::widgets::modal::modal;
@@ -36,16 +37,12 @@ impl Accounts {
 impl Dialog for Accounts {
     fn on_key(&mut self, key: KeyEvent, ctx: &ViewCtx) -> Outcome {
         let n = Self::all(ctx).len();
+        if let Some(pos) = list_step(key, self.selected, n) {
+            self.selected = pos;
+            return Outcome::Stay;
+        }
         match (key.code, plain_char(key)) {
             (KeyCode::Esc, _) | (_, Some('A' | 'q')) => Outcome::Close,
-            (KeyCode::Down, _) | (_, Some('j')) => {
-                self.selected = (self.selected + 1).min(n.saturating_sub(1));
-                Outcome::Stay
-            }
-            (KeyCode::Up, _) | (_, Some('k')) => {
-                self.selected = self.selected.saturating_sub(1);
-                Outcome::Stay
-            }
             (KeyCode::Enter, _) => match Self::all(ctx).get(self.selected) {
                 Some(a) => Outcome::Search(a.company.clone()),
                 None => Outcome::Stay,

@@ -12,6 +12,7 @@ use ratatui::widgets::Paragraph;
 use crate::domain::action::{ActionStatus, OutboxEntry};
 use crate::domain::text::clean;
 use crate::ui::widgets::Hint;
+use crate::ui::widgets::cursor::list_step;
 use crate::ui::widgets::format::wrap_words;
 use crate::ui::widgets::input::plain_char;
 use crate::ui::widgets::modal::modal;
@@ -53,16 +54,12 @@ impl Dialog for Outbox {
             Some(e) => Outcome::Outbox(op(e.id())),
             None => Outcome::Stay,
         };
+        if let Some(pos) = list_step(key, self.selected, n) {
+            self.selected = pos;
+            return Outcome::Stay;
+        }
         match (key.code, plain_char(key)) {
             (KeyCode::Esc, _) | (_, Some('o' | 'q')) => Outcome::Close,
-            (KeyCode::Down, _) | (_, Some('j')) => {
-                self.selected = (self.selected + 1).min(n.saturating_sub(1));
-                Outcome::Stay
-            }
-            (KeyCode::Up, _) | (_, Some('k')) => {
-                self.selected = self.selected.saturating_sub(1);
-                Outcome::Stay
-            }
             (_, Some(c)) => {
                 let Some(e) = self.entry(ctx) else {
                     return Outcome::Stay;

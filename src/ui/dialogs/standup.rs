@@ -14,6 +14,7 @@ use crate::domain::changes::{Change, Changes, ChangesInput, previous_standup};
 use crate::domain::text::clean;
 use crate::ui::ViewCtx;
 use crate::ui::widgets::Hint;
+use crate::ui::widgets::cursor::list_step;
 use crate::ui::widgets::input::plain_char;
 use crate::ui::widgets::modal::modal;
 use crate::ui::widgets::theme::Theme;
@@ -74,16 +75,12 @@ impl Standup {
 
 impl Dialog for Standup {
     fn on_key(&mut self, key: KeyEvent, _ctx: &ViewCtx) -> Outcome {
+        if let Some(pos) = list_step(key, self.selected, ROWS.len()) {
+            self.selected = pos;
+            return Outcome::Stay;
+        }
         match (key.code, plain_char(key)) {
             (KeyCode::Esc, _) | (_, Some('S' | 'q')) => Outcome::Close,
-            (KeyCode::Down, _) | (_, Some('j')) => {
-                self.selected = (self.selected + 1).min(ROWS.len() - 1);
-                Outcome::Stay
-            }
-            (KeyCode::Up, _) | (_, Some('k')) => {
-                self.selected = self.selected.saturating_sub(1);
-                Outcome::Stay
-            }
             (_, Some('w')) => {
                 self.last_day = !self.last_day;
                 Outcome::Stay

@@ -29,6 +29,21 @@ pub fn movement(key: KeyEvent) -> Option<Move> {
     })
 }
 
+/// ↑/↓ (or `k`/`j`) on a dialog's list of `len`: the new position, or `None` for any other
+/// key. Dialogs with a selection share it, so they move alike.
+pub fn list_step(
+    key: ratatui::crossterm::event::KeyEvent,
+    pos: usize,
+    len: usize,
+) -> Option<usize> {
+    use ratatui::crossterm::event::KeyCode;
+    match (key.code, super::input::plain_char(key)) {
+        (KeyCode::Down, _) | (_, Some('j')) => Some((pos + 1).min(len.saturating_sub(1))),
+        (KeyCode::Up, _) | (_, Some('k')) => Some(pos.saturating_sub(1)),
+        _ => None,
+    }
+}
+
 /// `pos` moved by `m` in a list of `len`, a page being `page` rows; always in range.
 pub fn apply(pos: usize, len: usize, page: usize, m: Move) -> usize {
     let last = len.saturating_sub(1);

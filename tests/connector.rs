@@ -192,13 +192,7 @@ async fn hand_off_makes_the_lead_sales_accepted_with_the_owner() {
     let mut hs = client(&sim);
     let (store, mut cursor) = loaded_store(&mut hs).await;
     let id = first_in(&store, Stage::Mql);
-    let owner = store
-        .owners()
-        .iter()
-        .find(|o| o.team == Some(tandem::domain::Team::Sales))
-        .unwrap()
-        .id
-        .clone();
+    let owner = common::sales_owner(&store);
 
     hs.apply(
         &action(

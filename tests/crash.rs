@@ -209,13 +209,7 @@ async fn kill_9_at_random_points_loses_nothing_and_applies_nothing_twice() {
             .collect()
     };
     let (mut mqls, mut sqls, mut all) = (pick(Stage::Mql), pick(Stage::Sql), pick(Stage::Inquiry));
-    let sales = store
-        .owners()
-        .iter()
-        .find(|o| o.team == Some(tandem::domain::Team::Sales))
-        .unwrap()
-        .id
-        .clone();
+    let sales = common::sales_owner(&store);
     let mut tally = Tally::default();
     for n in 0..trials {
         // Each trial on a lead no earlier trial touched.

@@ -45,17 +45,7 @@ async fn loaded(app: &mut App, rx: &mut UnboundedReceiver<SyncEvent>) {
 }
 
 fn screen(app: &App) -> String {
-    let mut t = Terminal::new(TestBackend::new(160, 45)).unwrap();
-    t.draw(|f| app.draw(f)).unwrap();
-    let b = t.backend().buffer().clone();
-    (0..b.area.height)
-        .map(|y| {
-            (0..b.area.width)
-                .map(|x| b[(x, y)].symbol())
-                .collect::<String>()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    screen_at(app, 160, 45)
 }
 
 /// The sales rep who owns the most contacts, from the raw API: (id, email, name).

@@ -505,13 +505,7 @@ async fn accepting_an_mql_makes_it_the_reps_in_sal() {
     let sim = frozen_sim(300, 300).await;
     let store = seen_store(&sim).await;
     let id = first_in(&store, Stage::Mql);
-    let rep = store
-        .owners()
-        .iter()
-        .find(|o| o.team == Some(tandem::domain::Team::Sales))
-        .unwrap()
-        .id
-        .clone();
+    let rep = common::sales_owner(&store);
     let outbox = common::outbox();
     let accept = queue(
         &sim,

@@ -9,7 +9,7 @@ use std::process::Command;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 
-use common::{frozen_now, frozen_sim, get_json};
+use common::{frozen_now, frozen_sim};
 use tandem::sim::SimHandle;
 
 fn prop<'a>(o: &'a Value, name: &str) -> &'a str {
@@ -22,26 +22,10 @@ fn time(o: &Value, name: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.to_utc())
 }
 
-/// Every object of a type with `props` and its contact associations, paged.
+/// Every object of a type with `props` and (but for contacts) its contact associations.
 async fn all(sim: &SimHandle, object: &str, props: &str) -> Vec<Value> {
-    let path = format!("/crm/v3/objects/{object}");
-    let mut out = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let mut q = vec![("limit", "100"), ("properties", props)];
-        if object != "contacts" {
-            q.push(("associations", "contacts"));
-        }
-        if let Some(a) = &after {
-            q.push(("after", a));
-        }
-        let page = get_json(sim, &path, &q).await;
-        out.extend(page["results"].as_array().unwrap().iter().cloned());
-        match page["paging"]["next"]["after"].as_str() {
-            Some(a) => after = Some(a.to_string()),
-            None => return out,
-        }
-    }
+    let associations = (object != "contacts").then_some("contacts");
+    common::list_all_with(sim, object, props, associations).await
 }
 
 fn contacts_of(o: &Value) -> Vec<String> {

@@ -9,7 +9,8 @@ use crate::domain::coverage::{Segment, SegmentBy};
 use crate::domain::feedback::Verdict;
 use crate::domain::snapshot::stage_index;
 use crate::sync::ActionStatus;
-use crate::ui::fixture::{Fixture, on_lead};
+use crate::ui::fixture::Fixture;
+use crate::ui::test_screen::on_lead;
 
 fn key(code: KeyCode) -> KeyEvent {
     KeyEvent::new(code, KeyModifiers::NONE)

@@ -18,6 +18,8 @@ pub mod widgets;
 #[cfg(test)]
 mod fixture;
 #[cfg(test)]
+mod test_screen;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_feedback;

@@ -7,7 +7,8 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::UiState;
 use super::dialogs::note::NoteDraft;
 use super::dialogs::thread::Thread;
-use super::fixture::{Fixture, screen};
+use super::fixture::Fixture;
+use super::test_screen::screen;
 
 fn key(code: KeyCode) -> KeyEvent {
     KeyEvent::new(code, KeyModifiers::NONE)

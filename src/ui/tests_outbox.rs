@@ -4,7 +4,8 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::dialogs::handoff::HandOff;
-use super::fixture::{Fixture, screen};
+use super::fixture::Fixture;
+use super::test_screen::screen;
 use super::{Command, OutboxOp, UiState};
 use crate::domain::action::ActionStatus;
 

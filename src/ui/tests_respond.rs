@@ -3,7 +3,8 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::fixture::{Fixture, on_lead as on};
+use super::fixture::Fixture;
+use super::test_screen::on_lead as on;
 use super::{Command, UiState};
 use crate::domain::action::ActionKind;
 

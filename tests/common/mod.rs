@@ -71,11 +71,24 @@ pub async fn post_json(sim: &SimHandle, path: &str, body: &Value) -> Value {
 
 /// Every object of a type, paged through the list endpoint.
 pub async fn list_all(sim: &SimHandle, object: &str, props: &str) -> Vec<Value> {
+    list_all_with(sim, object, props, None).await
+}
+
+/// Like [`list_all`], each object with its associations of type `associations`.
+pub async fn list_all_with(
+    sim: &SimHandle,
+    object: &str,
+    props: &str,
+    associations: Option<&str>,
+) -> Vec<Value> {
     let path = format!("/crm/v3/objects/{object}");
     let mut out = Vec::new();
     let mut after: Option<String> = None;
     loop {
         let mut q = vec![("limit", "100"), ("properties", props)];
+        if let Some(a) = associations {
+            q.push(("associations", a));
+        }
         if let Some(a) = &after {
             q.push(("after", a));
         }
@@ -166,4 +179,15 @@ pub fn outgoing(
         user: user.into(),
         durable: false,
     }
+}
+
+/// The first sales owner the store knows (by the CRM's order), for tests that need one.
+pub fn sales_owner(store: &tandem::store::Store) -> String {
+    store
+        .owners()
+        .iter()
+        .find(|o| o.team == Some(tandem::domain::Team::Sales))
+        .expect("the simulated portal has sales owners")
+        .id
+        .clone()
 }

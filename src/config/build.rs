@@ -122,20 +122,12 @@ pub fn parse(path: &str, text: &str, base: Option<&Config>) -> Result<Config, Co
             let mut reasons: Vec<RecycleReason> = Vec::new();
             for spanned in &r.reason {
                 let reason = spanned.get_ref();
-                if !valid_code(&reason.code) {
-                    return Err(err(
-                        spanned.span(),
-                        format!(
-                            "reason code {:?} must be lowercase letters, digits and _",
-                            reason.code
-                        ),
-                    ));
-                }
-                if reasons.iter().any(|x| x.code == reason.code) {
-                    return Err(err(
-                        spanned.span(),
-                        format!("reason code {:?} appears twice", reason.code),
-                    ));
+                if let Some(why) = code_problem(
+                    "reason",
+                    &reason.code,
+                    reasons.iter().map(|x| x.code.as_str()),
+                ) {
+                    return Err(err(spanned.span(), why));
                 }
                 reasons.push(RecycleReason {
                     code: reason.code.clone(),
@@ -216,20 +208,10 @@ pub fn parse(path: &str, text: &str, base: Option<&Config>) -> Result<Config, Co
         let mut reasons: Vec<RejectReason> = Vec::new();
         for spanned in &file.reject {
             let r = spanned.get_ref();
-            if !valid_code(&r.code) {
-                return Err(err(
-                    spanned.span(),
-                    format!(
-                        "reject code {:?} must be lowercase letters, digits and _",
-                        r.code
-                    ),
-                ));
-            }
-            if reasons.iter().any(|x| x.code == r.code) {
-                return Err(err(
-                    spanned.span(),
-                    format!("reject code {:?} appears twice", r.code),
-                ));
+            if let Some(why) =
+                code_problem("reject", &r.code, reasons.iter().map(|x| x.code.as_str()))
+            {
+                return Err(err(spanned.span(), why));
             }
             reasons.push(RejectReason {
                 code: r.code.clone(),
@@ -521,4 +503,21 @@ fn period_targets(t: &schema::PeriodTargets) -> PeriodTargets {
     );
     put("funnel_leakage", count(t.funnel_leakage));
     out
+}
+
+/// Why a reason code cannot be used (recycle and reject reasons share the rule): it rides in
+/// a note's tag line, so letters, digits and `_`, and each once.
+fn code_problem<'a>(
+    what: &str,
+    code: &str,
+    mut earlier: impl Iterator<Item = &'a str>,
+) -> Option<String> {
+    if !valid_code(code) {
+        return Some(format!(
+            "{what} code {code:?} must be lowercase letters, digits and _"
+        ));
+    }
+    earlier
+        .any(|c| c == code)
+        .then(|| format!("{what} code {code:?} appears twice"))
 }

@@ -301,6 +301,13 @@ impl App {
                 self.write_through(|| cache::Write::Cursor(cursor));
                 false
             }
+            SyncEvent::Trouble(i, what) => match self.model.health.get_mut(i) {
+                Some(slot) if slot.trouble.as_ref() != Some(&what) => {
+                    slot.trouble = Some(what);
+                    true
+                }
+                _ => false,
+            },
             SyncEvent::Action(id, status) => {
                 let now = self.model.now;
                 match self.model.outbox.iter_mut().find(|e| e.id() == id) {
@@ -413,6 +420,19 @@ impl App {
             Command::Refresh => {
                 for tx in &self.sources {
                     let _ = tx.send(SourceCommand::Refresh);
+                }
+                // The worker keeps the vendor's wait; say why nothing happens yet.
+                let now = self.model.now;
+                let held = self.model.health.iter().find_map(|h| {
+                    let until = h.rate_limited_until.filter(|u| *u > now)?;
+                    Some(format!(
+                        "{} asked tandem to wait until {}: r polls then, not before",
+                        h.name,
+                        crate::ui::widgets::format::moment(until, now)
+                    ))
+                });
+                if held.is_some() {
+                    self.ui.message = held;
                 }
             }
             Command::Submit {

@@ -18,7 +18,7 @@ pub enum SourceError {
     )]
     Unauthorized { token_env: String, message: String },
     /// A rate limit that outlasted the retries, or asked for a longer wait than we honour.
-    #[error("rate limited (429): HubSpot asked to wait {}s", retry_after.as_secs().max(1))]
+    #[error("rate limited (429): HubSpot asked to wait {}", crate::sources::wait::words(*retry_after))]
     RateLimited { retry_after: Duration },
     #[error("{status} {category}: {message}")]
     Api {

@@ -5,6 +5,7 @@ pub mod backoff;
 pub mod error;
 pub mod hubspot;
 mod secret;
+pub mod wait;
 
 pub use error::SourceError;
 pub use secret::Secret;

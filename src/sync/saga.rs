@@ -163,7 +163,12 @@ pub async fn send_all(
                     _ => backoff.next_delay(),
                 };
                 tally.last_error = Some(error.to_string());
-                tokio::time::sleep_until((tokio::time::Instant::now() + wait).min(deadline)).await;
+                let until = crate::sources::wait::instant_after(tokio::time::Instant::now(), wait);
+                if until > deadline {
+                    // Sleeping to the deadline would only hide the vendor's answer.
+                    break;
+                }
+                tokio::time::sleep_until(until).await;
             }
         }
     }

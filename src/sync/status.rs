@@ -35,6 +35,9 @@ pub struct SourceHealth {
     pub rate_limited_until: Option<DateTime<Utc>>,
     /// After a failure: when the next attempt is due. Cleared by the next success.
     pub retry_at: Option<DateTime<Utc>>,
+    /// A request is being retried right now, and what its last try met ("no answer for
+    /// 20s"). Set by the app from [`super::SyncEvent::Trouble`]; the next report clears it.
+    pub trouble: Option<String>,
 }
 
 impl SourceHealth {
@@ -51,6 +54,20 @@ impl SourceHealth {
             loading_total: None,
             rate_limited_until: None,
             retry_at: None,
+            trouble: None,
         }
+    }
+}
+
+/// A retried request's trouble in a few words, for the header.
+pub fn trouble(err: &crate::sources::SourceError, waited: std::time::Duration) -> String {
+    use crate::sources::SourceError;
+    match err {
+        SourceError::Timeout => format!("no answer for {}", crate::sources::wait::words(waited)),
+        SourceError::RateLimited { .. } => "rate-limited, waiting".into(),
+        SourceError::Api { status, .. } => format!("{status} answer, retrying"),
+        SourceError::Connect { .. } => "cannot connect, retrying".into(),
+        SourceError::Malformed(_) => "answer cut off, retrying".into(),
+        _ => "retrying".into(),
     }
 }

@@ -37,6 +37,9 @@ pub enum SyncEvent {
         notes: Vec<String>,
     },
     Action(ActionId, ActionStatus),
+    /// A request failed and is being retried: what the last try met, for the header until
+    /// the next health report ("no answer for 20s").
+    Trouble(usize, String),
     /// Incremental sync will resume from here (after the first load and each poll that
     /// moved it); the app keeps it in the cache for a warm start.
     Cursor(usize, Cursor),
@@ -139,9 +142,16 @@ impl Worker {
         // A request's own retries never wait longer than a poll would either.
         let mut retry = client.retry_policy().clone();
         retry.max_backoff = retry.max_backoff.min(cap);
+        let trouble = events.clone();
+        let hook: crate::sources::hubspot::RetryHook = Arc::new(move |err, waited| {
+            let _ = trouble.send(SyncEvent::Trouble(
+                index,
+                super::status::trouble(err, waited),
+            ));
+        });
         Worker {
             index,
-            client: client.with_retry(retry),
+            client: client.with_retry(retry).with_retry_hook(hook),
             interval,
             events,
             health: SourceHealth::new(name),
@@ -255,7 +265,9 @@ impl Worker {
             Ok(()) => {
                 self.poll_backoff.reset();
                 self.succeeded();
-                Some(Instant::now() + self.interval.unwrap_or(Duration::from_secs(3600)))
+                Some(after_now(
+                    self.interval.unwrap_or(Duration::from_secs(3600)),
+                ))
             }
             Err(e) => self.failed(e, Failing::Poll),
         }
@@ -365,7 +377,7 @@ impl Worker {
                     tracing::warn!(error = %e, "cannot read the outbox");
                     self.action_waiting = true;
                     let delay = self.action_backoff.next_delay();
-                    return Err(Some(Instant::now() + delay));
+                    return Err(Some(after_now(delay)));
                 }
             };
             let id = claimed.entry.id();
@@ -464,7 +476,7 @@ impl Worker {
             tracing::warn!(source = %self.health.name, error = %e, vendor = %message,
                 "token refused; polling stops until a manual refresh");
         }
-        let until = |d: Duration| Utc::now() + chrono::Duration::from_std(d).unwrap_or_default();
+        let until = |d: Duration| crate::sources::wait::utc_after(Utc::now(), d);
         self.health.rate_limited_until = match &e {
             SourceError::RateLimited { .. } => delay.map(until),
             _ => None,
@@ -472,7 +484,7 @@ impl Worker {
         if let Some(delay) = delay {
             tracing::warn!(source = %self.health.name, error = %e, ?delay, "sync failed");
         }
-        self.hold_until = delay.map(|d| Instant::now() + d);
+        self.hold_until = delay.map(after_now);
         self.health.retry_at = delay.map(until);
         self.health.unauthorised = delay.is_none();
         self.health.last_error = Some(e.to_string());
@@ -510,7 +522,13 @@ enum Failing {
 }
 
 fn far_future() -> Instant {
-    Instant::now() + Duration::from_secs(86_400)
+    after_now(crate::sources::wait::MAX_VENDOR_WAIT)
+}
+
+/// Now plus a wait that may come from a vendor header or the config: capped, never
+/// overflowing (see [`crate::sources::wait`]).
+fn after_now(wait: Duration) -> Instant {
+    crate::sources::wait::instant_after(Instant::now(), wait)
 }
 
 #[cfg(test)]

@@ -372,6 +372,32 @@ fn header_badges_freshness_loading_and_failure() {
     empty.health[0].loading_total = None;
     let down = first_line(render(&ui_for(&empty), &empty, 120, 30));
     assert!(down.contains("HubSpot ✖ failing · no data"), "{down}");
+    // A request that has had no answer is said at once, before the retries run out.
+    empty.health[0].trouble = Some("no answer for 20s".into());
+    let quiet = first_line(render(&ui_for(&empty), &empty, 120, 30));
+    assert!(quiet.contains("· no answer for 20s"), "{quiet}");
+}
+
+#[test]
+fn a_rate_limit_that_ends_on_another_day_names_the_day() {
+    let mut fx = Fixture::new();
+    let ui = ui_for(&fx);
+    let first_line = |s: String| s.lines().next().unwrap_or_default().to_string();
+    fx.health[0].rate_limited_until = Some(at("2026-11-20T18:45:00Z"));
+    let today = first_line(render(&ui, &fx, 160, 45));
+    assert!(today.contains("⏸ rate-limited until 18:45 "), "{today}");
+    fx.health[0].rate_limited_until = Some(at("2026-11-21T01:16:00Z"));
+    let tomorrow = first_line(render(&ui, &fx, 160, 45));
+    assert!(
+        tomorrow.contains("⏸ rate-limited until Sat 01:16"),
+        "{tomorrow}"
+    );
+    fx.health[0].rate_limited_until = Some(at("2026-12-24T09:00:00Z"));
+    let later = first_line(render(&ui, &fx, 160, 45));
+    assert!(
+        later.contains("⏸ rate-limited until 2026-12-24 09:00"),
+        "{later}"
+    );
 }
 
 #[test]

@@ -43,7 +43,13 @@ pub struct HubSpot {
     page_size: usize,
     /// The longest answer (send to last body byte) since [`take_slowest`](Self::take_slowest).
     slowest: Duration,
+    /// Told of each failed try that will be retried, so a caller can show it before the
+    /// retries run out ("no answer for 20s").
+    on_retry: Option<RetryHook>,
 }
+
+/// Called with the error of a try about to be retried and how long the call has taken.
+pub type RetryHook = std::sync::Arc<dyn Fn(&SourceError, Duration) + Send + Sync>;
 
 impl std::fmt::Debug for HubSpot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -64,7 +70,6 @@ impl HubSpot {
         let http = reqwest::Client::builder()
             .user_agent(concat!("tandem/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(20))
             .build()
             .map_err(|e| SourceError::Config(e.to_string()))?;
         Ok(Self {
@@ -77,12 +82,19 @@ impl HubSpot {
             retry: RetryPolicy::default(),
             page_size: read::LIST_LIMIT,
             slowest: Duration::ZERO,
+            on_retry: None,
         })
     }
 
     /// How each request is retried.
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
+        self
+    }
+
+    /// Tell `hook` of every try that fails and will be retried.
+    pub fn with_retry_hook(mut self, hook: RetryHook) -> Self {
+        self.on_retry = Some(hook);
         self
     }
 
@@ -128,7 +140,8 @@ impl HubSpot {
         if let Some(w) = self.window
             && w.remaining == 0
         {
-            let until = w.seen_at + w.interval.min(self.retry.max_wait);
+            let until =
+                crate::sources::wait::instant_after(w.seen_at, w.interval.min(self.retry.max_wait));
             let wait = until.saturating_duration_since(Instant::now());
             if !self.retry.can_wait(wait) {
                 return Err(SourceError::RateLimited { retry_after: wait });
@@ -139,19 +152,10 @@ impl HubSpot {
     }
 
     fn note_window(&mut self, headers: &HeaderMap) {
-        let num = |name: &str| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-        };
-        if let (Some(remaining), Some(ms)) = (
-            num("x-hubspot-ratelimit-remaining"),
-            num("x-hubspot-ratelimit-interval-milliseconds"),
-        ) {
+        if let Some((remaining, interval)) = rate_window(headers) {
             self.window = Some(RateWindow {
                 remaining,
-                interval: Duration::from_millis(ms),
+                interval,
                 seen_at: Instant::now(),
             });
         }
@@ -183,6 +187,7 @@ impl HubSpot {
     ) -> Result<T, SourceError> {
         let mut backoff = self.retry.backoff();
         let mut attempt = 1;
+        let started = Instant::now();
         loop {
             let err = match self.attempt(&build).await {
                 Ok(value) => return Ok(value),
@@ -192,6 +197,9 @@ impl HubSpot {
             match self.retry.wait_after(&err, attempt, &mut backoff) {
                 Some(wait) if retryable => {
                     tracing::warn!(attempt, ?wait, error = %err, "HubSpot request failed; retrying");
+                    if let Some(hook) = &self.on_retry {
+                        hook(&err, started.elapsed());
+                    }
                     tokio::time::sleep(wait).await;
                     attempt += 1;
                 }
@@ -206,11 +214,11 @@ impl HubSpot {
         build: &impl Fn(&Self) -> RequestBuilder,
     ) -> Result<T, SourceError> {
         self.pace().await?;
+        // A headless run's deadline holds even against a server that never answers.
+        let budget = self.retry.request_budget().ok_or(SourceError::Timeout)?;
+        let request = build(self).timeout(budget);
         let started = Instant::now();
-        let response = build(self)
-            .send()
-            .await
-            .map_err(|e| transport(&self.base, e))?;
+        let response = request.send().await.map_err(|e| transport(&self.base, e))?;
         self.note_window(response.headers());
         let status = response.status();
         if !status.is_success() {
@@ -300,12 +308,26 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     plain.map_or_else(|| cur.to_string(), str::to_string)
 }
 
+/// `X-HubSpot-RateLimit-Remaining` and `-Interval-Milliseconds`, when both are whole
+/// numbers: the calls left and the window's length (capped, see [`crate::sources::wait`]).
+fn rate_window(headers: &HeaderMap) -> Option<(u64, Duration)> {
+    let value = |name: &str| headers.get(name)?.to_str().ok().map(str::trim);
+    let remaining = value("x-hubspot-ratelimit-remaining")
+        .filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))?;
+    // Digits past u64 still say "plenty left".
+    let remaining = remaining.parse::<u64>().unwrap_or(u64::MAX);
+    let interval =
+        crate::sources::wait::millis(value("x-hubspot-ratelimit-interval-milliseconds")?)?;
+    Some((remaining, interval))
+}
+
+/// The wait a 429 asks for: `Retry-After` (capped, see [`crate::sources::wait`]), else the
+/// rate-limit window's length, else ten seconds.
 fn retry_after(headers: &HeaderMap, window: Option<RateWindow>) -> Duration {
     headers
         .get(reqwest::header::RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs)
+        .and_then(|v| crate::sources::wait::retry_after(v, chrono::Utc::now()))
         .or(window.map(|w| w.interval))
         .unwrap_or(Duration::from_secs(10))
 }
@@ -333,5 +355,59 @@ async fn error_from(status: StatusCode, response: Response, token_env: &str) -> 
                 .unwrap_or_default(),
             message,
         },
+    }
+}
+
+#[cfg(test)]
+mod header_tests {
+    use super::*;
+    use proptest::prelude::*;
+    use reqwest::header::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (name, value) in pairs {
+            if let Ok(v) = HeaderValue::from_str(value) {
+                h.insert(*name, v);
+            }
+        }
+        h
+    }
+
+    #[test]
+    fn a_huge_window_is_capped_and_a_huge_remainder_is_plenty() {
+        let h = headers(&[
+            ("x-hubspot-ratelimit-remaining", "99999999999999999999999"),
+            (
+                "x-hubspot-ratelimit-interval-milliseconds",
+                "18446744073709551615",
+            ),
+            ("retry-after", "18446744073709551615"),
+        ]);
+        assert_eq!(
+            rate_window(&h),
+            Some((u64::MAX, crate::sources::wait::MAX_VENDOR_WAIT))
+        );
+        assert_eq!(retry_after(&h, None), crate::sources::wait::MAX_VENDOR_WAIT);
+    }
+
+    proptest! {
+        #[test]
+        fn any_rate_limit_headers_read_without_panic_within_the_cap(
+            remaining in "[ -~]{0,30}",
+            interval in "[ -~]{0,30}",
+            after in "[ -~]{0,40}",
+        ) {
+            let h = headers(&[
+                ("x-hubspot-ratelimit-remaining", &remaining),
+                ("x-hubspot-ratelimit-interval-milliseconds", &interval),
+                ("retry-after", &after),
+            ]);
+            let window = rate_window(&h).map(|(remaining, interval)| {
+                assert!(interval <= crate::sources::wait::MAX_VENDOR_WAIT);
+                RateWindow { remaining, interval, seen_at: Instant::now() }
+            });
+            prop_assert!(retry_after(&h, window) <= crate::sources::wait::MAX_VENDOR_WAIT);
+        }
     }
 }

@@ -21,8 +21,10 @@ pub struct RetryPolicy {
     pub max_backoff: Duration,
     /// `Retry-After` and rate-window waits up to this are slept; longer ones are returned.
     pub max_wait: Duration,
-    /// No retry is started that would wait past this instant.
+    /// No retry is started that would wait past this instant, and no request outlives it.
     pub deadline: Option<Instant>,
+    /// The longest one request may take, from sending to its last body byte.
+    pub request_timeout: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -33,6 +35,7 @@ impl Default for RetryPolicy {
             max_backoff: Duration::from_secs(8),
             max_wait: MAX_HONOURED_WAIT,
             deadline: None,
+            request_timeout: Duration::from_secs(20),
         }
     }
 }
@@ -50,9 +53,22 @@ impl RetryPolicy {
         Backoff::new(self.base, self.max_backoff)
     }
 
+    /// How long the next request may take: the request timeout, shortened by the deadline;
+    /// `None` when the deadline has passed.
+    pub fn request_budget(&self) -> Option<Duration> {
+        match self.deadline {
+            None => Some(self.request_timeout),
+            Some(d) => {
+                let left = d.saturating_duration_since(Instant::now());
+                (!left.is_zero()).then(|| left.min(self.request_timeout))
+            }
+        }
+    }
+
     /// Whether waiting `wait` from now still ends before the deadline.
     pub fn can_wait(&self, wait: Duration) -> bool {
-        self.deadline.is_none_or(|d| Instant::now() + wait <= d)
+        self.deadline
+            .is_none_or(|d| Instant::now().checked_add(wait).is_some_and(|t| t <= d))
     }
 
     /// How long to wait before try number `attempt + 1` after `err`, or `None` to give up
@@ -136,5 +152,27 @@ mod tests {
         };
         assert_eq!(policy.wait_after(&limited, 1, &mut b), None);
         assert!(policy.wait_after(&api(502), 1, &mut b).is_some());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn no_vendor_wait_panics_the_policy(
+            secs in proptest::prelude::any::<u64>(),
+            nanos in 0u32..1_000_000_000,
+            deadline in proptest::option::of(0u64..1_000_000),
+        ) {
+            let policy = RetryPolicy {
+                deadline: deadline.map(|s| Instant::now() + Duration::from_secs(s)),
+                ..RetryPolicy::default()
+            };
+            let wait = Duration::new(secs, nanos);
+            let mut b = policy.backoff();
+            let limited = SourceError::RateLimited { retry_after: wait };
+            if let Some(w) = policy.wait_after(&limited, 1, &mut b) {
+                proptest::prop_assert!(w <= policy.max_wait);
+            }
+            let _ = policy.can_wait(wait);
+            proptest::prop_assert!(policy.request_budget().is_none_or(|b| b <= policy.request_timeout));
+        }
     }
 }

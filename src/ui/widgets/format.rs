@@ -3,6 +3,7 @@
 //! Widths are terminal columns measured with `unicode-width`, so a wide character (CJK,
 //! emoji) never pushes a column out of line.
 
+use chrono::{DateTime, Utc};
 use unicode_width::UnicodeWidthChar;
 
 /// Display width of one character; control characters take no room (they are dropped).
@@ -143,6 +144,18 @@ pub fn wrap_words(text: &str, w: usize) -> Vec<String> {
         lines.push(line);
     }
     lines
+}
+
+/// `18:45` today, `Sat 01:16` within a week, `2026-12-24 01:16` beyond: a time without a
+/// date is never shown for another day.
+pub fn moment(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    if at.date_naive() == now.date_naive() {
+        at.format("%H:%M").to_string()
+    } else if (at.date_naive() - now.date_naive()).num_days().abs() < 7 {
+        at.format("%a %H:%M").to_string()
+    } else {
+        at.format("%Y-%m-%d %H:%M").to_string()
+    }
 }
 
 #[cfg(test)]

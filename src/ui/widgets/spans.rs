@@ -115,6 +115,15 @@ pub fn outbox_status(theme: Theme, entry: &OutboxEntry) -> (String, Style) {
 /// One state at a time, worst first: token refused, rate-limited (until), failing (since),
 /// loading (how far), slow, healthy; each with how old the shown data is.
 pub fn source_badge(theme: Theme, h: &SourceHealth, now: DateTime<Utc>) -> (String, Style) {
+    let (text, style) = badge_state(theme, h, now);
+    match &h.trouble {
+        // A request being retried right now: said at once, not after the retries run out.
+        Some(what) if !h.unauthorised => (format!("{text} · {what}"), style.patch(theme.warning())),
+        _ => (text, style),
+    }
+}
+
+fn badge_state(theme: Theme, h: &SourceHealth, now: DateTime<Utc>) -> (String, Style) {
     let data_age = h.last_success.map(|t| now - t);
     if h.unauthorised {
         // Polling stopped until the token is fixed: no amount of waiting will help.
@@ -124,7 +133,7 @@ pub fn source_badge(theme: Theme, h: &SourceHealth, now: DateTime<Utc>) -> (Stri
         );
     }
     if let Some(until) = h.rate_limited_until.filter(|u| *u > now) {
-        let at = until.format("%H:%M");
+        let at = super::format::moment(until, now);
         return (
             format!("{} ⏸ rate-limited until {at}", h.name),
             theme.warning(),
@@ -149,7 +158,7 @@ pub fn source_badge(theme: Theme, h: &SourceHealth, now: DateTime<Utc>) -> (Stri
         };
         let since = h
             .failing_since
-            .map(|t| format!(" since {}", t.format("%H:%M")))
+            .map(|t| format!(" since {}", super::format::moment(t, now)))
             .unwrap_or_default();
         let text = match data_age {
             Some(a) => format!("{} ✖ failing{since} · data {} old", h.name, age(a)),

@@ -83,7 +83,7 @@ fn benches(c: &mut Criterion) {
             outbox: Arc::new(tandem::store::outbox::Outbox::in_memory().unwrap()),
             key: "hubspot@bench".into(),
             user: "bench".into(),
-            durable: false,
+            outbox_path: None,
         },
     );
     let data = rt.block_on(async { load_all(&mut client(&sim, &config)).await.unwrap() });

@@ -75,7 +75,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Who did what, when, and how it ended (from the local outbox's audit log).
     Audit(AuditArgs),
-    /// List the outbox; with --send, send what is queued and exit (cron on a shared box).
+    /// List the outbox (offline); with --send, send what is queued and exit (cron on a
+    /// shared box); `outbox salvage` recovers a damaged outbox.
     Outbox(OutboxArgs),
 }
 
@@ -96,6 +97,20 @@ pub struct OutboxArgs {
     pub send: bool,
     #[arg(long, value_name = "SECS", default_value_t = 180)]
     pub timeout: u64,
+    #[command(subcommand)]
+    pub command: Option<OutboxCommand>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum OutboxCommand {
+    /// Keep a damaged outbox.db aside, untouched, and recover every readable action, audit
+    /// row and rotation turn into a fresh one (unsent actions are sent at the next start).
+    Salvage {
+        /// Salvage this file instead of the data dir's outbox.db: a kept-aside copy, or the
+        /// cache.db of an older tandem that kept the outbox there.
+        #[arg(long, value_name = "FILE")]
+        from: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

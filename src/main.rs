@@ -8,17 +8,19 @@ use clap::Parser;
 
 use tandem::app::{self, Format, RunOptions};
 use tandem::cli::{
-    AuditArgs, Cli, Command, ConfigCommand, FormatArg, OutboxArgs, PeriodArg, SimArgs,
+    AuditArgs, Cli, Command, ConfigCommand, FormatArg, OutboxArgs, OutboxCommand, PeriodArg,
+    SimArgs,
 };
 use tandem::config::{self, Config};
 use tandem::domain::kpi::PeriodKind;
 use tandem::sim::{self, SimOptions};
-use tandem::store::outbox::Outbox;
 
 /// Exit code for bad input (configuration, arguments, environment).
 const EXIT_USAGE: u8 = 2;
 /// Exit code when the output cannot be written: an error, as `check` documents it.
 const EXIT_WRITE: u8 = 2;
+/// Exit code after a panic ended the cockpit (the same as an uncaught Rust panic).
+const EXIT_PANIC: u8 = 101;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -95,9 +97,23 @@ async fn outbox(cli: &Cli, args: &OutboxArgs) -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
+    let data_dir = cli.data_dir.as_deref().or(config.data_dir.as_deref());
+    if let Some(OutboxCommand::Salvage { from }) = &args.command {
+        return match app::salvage(data_dir, from.as_deref()) {
+            Ok(text) => emit(&text, ExitCode::SUCCESS),
+            Err((message, code)) => fail(&message, code),
+        };
+    }
+    if !args.send {
+        // Listing reads the local file only: no URL, no token.
+        return match app::outbox_list(None, data_dir, Duration::ZERO).await {
+            Ok((text, code)) => emit(&text, ExitCode::from(code)),
+            Err((message, code)) => fail(&message, code),
+        };
+    }
     if cli.hubspot_url.is_none() && config.sources.is_empty() {
         return fail(
-            "the outbox belongs to a real source (--hubspot-url or a [[source]] in the config)",
+            "--send needs the real source the outbox belongs to (--hubspot-url or a [[source]] in the config)",
             EXIT_USAGE,
         );
     }
@@ -112,9 +128,8 @@ async fn outbox(cli: &Cli, args: &OutboxArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(&e.message, e.code),
     };
-    let data_dir = cli.data_dir.as_deref().or(config.data_dir.as_deref());
     let timeout = Duration::from_secs(args.timeout);
-    match app::outbox_list(source.hubspot, data_dir, args.send, timeout).await {
+    match app::outbox_list(Some(source.hubspot), data_dir, timeout).await {
         Ok((text, code)) => emit(&text, ExitCode::from(code)),
         Err((message, code)) => fail(&message, code),
     }
@@ -243,38 +258,26 @@ async fn cockpit(cli: &Cli, config: Config) -> ExitCode {
         Err(e) => return fail(&e.message, e.code),
     };
     tracing::info!(source = %source.name, simulated = source.simulated, "starting cockpit");
-    let cache = match (&source.cache_key, cli.no_cache) {
-        (Some(key), false) => {
-            match app::cache::cache_path(cli.data_dir.as_deref().or(config.data_dir.as_deref())) {
-                Some(path) => match app::cache::Cache::open(&path, key) {
-                    Ok(opened) => Some(opened),
-                    Err(e) => {
-                        return fail(
-                            &format!("local cache: {e} (or run with --no-cache)"),
-                            EXIT_USAGE,
-                        );
-                    }
-                },
-                None => None,
-            }
-        }
-        _ => None,
+    let dir = app::data_dir::resolve(cli.data_dir.as_deref().or(config.data_dir.as_deref()));
+    let key = source.cache_key.as_deref().filter(|_| !cli.no_cache);
+    let data = match app::data_dir::open(dir.as_deref(), key) {
+        Ok(data) => data,
+        Err(message) => return fail(&message, EXIT_USAGE),
     };
-    let durable = cache.is_some();
-    let outbox = match cache.as_ref().and_then(|_| {
-        app::cache::cache_path(cli.data_dir.as_deref().or(config.data_dir.as_deref()))
-    }) {
-        Some(path) => Outbox::open(&path),
-        None => Outbox::in_memory(),
-    };
-    let outbox = match outbox {
-        Ok(o) => Arc::new(o),
-        Err(e) => return fail(&format!("local outbox: {e}"), EXIT_USAGE),
+    let epilogue = match &data.outbox_path {
+        Some(path) => format!(
+            "  the log: {}\n  actions not yet sent stay queued in {} and are sent at the next start",
+            log.display(),
+            path.display()
+        ),
+        None => format!(
+            "  the log: {}\n  (no local outbox with --no-cache or the embedded simulation: actions not yet sent are gone)",
+            log.display()
+        ),
     };
     let user = app::user(cli.user.as_deref(), &config);
     let opts = RunOptions {
-        outbox,
-        durable,
+        data,
         user,
         read_only: cli.read_only,
         config: Arc::new(config),
@@ -283,18 +286,32 @@ async fn cockpit(cli: &Cli, config: Config) -> ExitCode {
         interval: source.interval,
         simulated: source.simulated,
         color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-        cache,
+    };
+    let guard = app::panic::TerminalGuard {
+        epilogue: epilogue.clone(),
     };
     let mut terminal = ratatui::init();
+    // After ratatui's own hook, which would print over the screen and leave us running.
+    app::panic::install();
     let result = app::run(&mut terminal, opts).await;
-    ratatui::restore();
-    if let Some(handle) = source.embedded {
-        handle.shutdown().await;
-    }
+    drop(guard);
     match result {
-        Ok(None) => ExitCode::SUCCESS,
-        Ok(Some(farewell)) => {
-            let _ = writeln!(std::io::stderr().lock(), "{farewell}");
+        Ok(app::Ended::Panicked(message)) => {
+            // Exit at once: a panicked task may hold what a graceful shutdown waits on.
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "{}",
+                app::panic::report(&message, &epilogue)
+            );
+            ExitCode::from(EXIT_PANIC)
+        }
+        Ok(app::Ended::Quit(farewell)) => {
+            if let Some(handle) = source.embedded {
+                handle.shutdown().await;
+            }
+            if let Some(farewell) = farewell {
+                let _ = writeln!(std::io::stderr().lock(), "{farewell}");
+            }
             ExitCode::SUCCESS
         }
         Err(e) => fail(&format!("terminal error: {e}"), 1),

@@ -32,7 +32,7 @@ fn app_with(source: mpsc::UnboundedSender<SourceCommand>) -> App {
             outbox: common::outbox(),
             key: "hubspot@test".into(),
             user: "tester".into(),
-            durable: false,
+            outbox_path: None,
         },
     )
 }

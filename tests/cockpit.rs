@@ -228,7 +228,7 @@ async fn quitting_with_a_queued_action_says_it_stays_queued() {
     // The same data in a cockpit whose source no longer runs: nothing gets sent.
     let (dead, _) = mpsc::unbounded_channel();
     let mut outgoing = common::outgoing(&sim, common::outbox(), "tester");
-    outgoing.durable = true;
+    outgoing.outbox_path = Some("/srv/tandem/outbox.db".into());
     let mut app = App::new(
         std::sync::Arc::new(tandem::config::Config::builtin()),
         vec![("HubSpot".into(), dead)],
@@ -249,7 +249,7 @@ async fn quitting_with_a_queued_action_says_it_stays_queued() {
     );
     let said = app.farewell().expect("a word on the way out");
     assert!(
-        said.contains("1 action not yet confirmed by the CRM stays queued in the outbox"),
+        said.contains("1 action not yet confirmed by the CRM stays queued in /srv/tandem/outbox.db and is sent at the next start"),
         "{said}"
     );
     sim.shutdown().await;

@@ -168,7 +168,7 @@ async fn judge(sim: &SimHandle, action: &Action, before: &Value, tally: &mut Tal
 /// finish; the server's state judged afterwards.
 async fn trial(sim: &SimHandle, store: &Store, lead: &str, kind: ActionKind, tally: &mut Tally) {
     let dir = scratch();
-    let outbox = Outbox::open(&dir.join("cache.db")).unwrap();
+    let outbox = Outbox::open(&dir).unwrap();
     let before = contact(sim, lead).await;
     let action = queue(&outbox, sim, store, lead, kind);
     inject(sim, mix(fastrand::u64(..))).await;
@@ -259,8 +259,7 @@ async fn a_note_queued_during_an_outage_survives_kill_9_and_lands_once_with_its_
     let lead = store.leads()[0].id.clone();
     let author = store.owners()[0].id.clone();
     let dir = scratch();
-    let path = dir.join("cache.db");
-    let outbox = Outbox::open(&path).unwrap();
+    let outbox = Outbox::open(&dir).unwrap();
     inject(&sim, json!({"status": 503, "count": 100000})).await;
     let kind = ActionKind::Feedback {
         campaign: "ROI calculator webinar".into(),
@@ -312,7 +311,7 @@ async fn two_processes_on_one_data_dir_never_send_an_entry_twice() {
     let sim = common::frozen_sim_with(opts).await;
     let (store, _) = tandem::sync::load_store(&mut client(&sim)).await.unwrap();
     let dir = scratch();
-    let outbox = Outbox::open(&dir.join("cache.db")).unwrap();
+    let outbox = Outbox::open(&dir).unwrap();
     let queued: Vec<Action> = store
         .leads()
         .iter()

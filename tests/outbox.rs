@@ -301,17 +301,16 @@ async fn a_queued_action_waits_in_the_file_for_the_next_worker() {
     let id = first_in(&store, Stage::Mql);
     let dir = std::env::temp_dir().join(format!("tandem-outbox-it-{}", fastrand::u64(..)));
     std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("cache.db");
     let kind = ActionKind::Feedback {
         campaign: "ROI calculator webinar".into(),
         verdict: Verdict::Works,
         text: "queued before a quit".into(),
     };
     let action = {
-        let outbox = Outbox::open(&path).unwrap();
+        let outbox = Outbox::open(&dir).unwrap();
         queue(&sim, &outbox, &store, &id, kind)
     };
-    let outbox = Arc::new(Outbox::open(&path).unwrap());
+    let outbox = Arc::new(Outbox::open(&dir).unwrap());
     let (source, mut rx) = worker(&sim, outbox.clone());
     source.send(SourceCommand::Refresh).unwrap();
     assert_eq!(outcome(&mut rx, action.id).await, ActionStatus::Done);

@@ -70,15 +70,23 @@ pub use crate::store::source_key;
 impl Cache {
     /// Open the file, read what it holds for `key`, and start the writer.
     pub fn open(path: &Path, key: &str) -> Result<Opened, DiskError> {
-        let opened = Disk::open(path)?;
-        let cached = opened.disk.load(key)?;
-        let cursor = match cached.loaded_at {
-            Some(_) => opened.disk.cursor(key)?,
-            None => None,
+        let (disk, cached, cursor, moved_aside) = match read(path, key) {
+            // Damage SQLite only meets past the header (a truncated file): the same remedy.
+            Err(DiskError::Sql(e)) if crate::store::disk::is_corrupt(&e) => {
+                let aside = crate::store::disk::move_aside(path, "corrupt").map_err(|e| {
+                    DiskError::Unusable {
+                        path: path.to_path_buf(),
+                        reason: e.to_string(),
+                    }
+                })?;
+                let (disk, cached, cursor, _) = read(path, key)?;
+                (disk, cached, cursor, Some(aside))
+            }
+            other => other?,
         };
         let (tx, rx) = mpsc::channel();
         let key = key.to_string();
-        let mut disk = opened.disk;
+        let mut disk = disk;
         let writer = std::thread::Builder::new()
             .name("tandem-cache".into())
             .spawn(move || {
@@ -100,7 +108,7 @@ impl Cache {
             },
             cached,
             cursor,
-            moved_aside: opened.moved_aside,
+            moved_aside,
         })
     }
 
@@ -109,6 +117,28 @@ impl Cache {
             let _ = tx.send(write);
         }
     }
+}
+
+/// Open the cache and read what it holds for `key`, with where an unreadable file went.
+fn read(
+    path: &Path,
+    key: &str,
+) -> Result<
+    (
+        Disk,
+        Cached,
+        Option<crate::sources::hubspot::Cursor>,
+        Option<PathBuf>,
+    ),
+    DiskError,
+> {
+    let opened = Disk::open(path)?;
+    let cached = opened.disk.load(key)?;
+    let cursor = match cached.loaded_at {
+        Some(_) => opened.disk.cursor(key)?,
+        None => None,
+    };
+    Ok((opened.disk, cached, cursor, opened.moved_aside))
 }
 
 impl Drop for Cache {

@@ -3,9 +3,11 @@
 mod actions;
 pub mod cache;
 mod config_cmd;
+pub mod data_dir;
 mod lens_view;
 mod logging;
 mod outbox_cmd;
+pub mod panic;
 mod report_cmd;
 mod run;
 mod source;
@@ -15,9 +17,9 @@ use tokio::sync::mpsc::UnboundedSender;
 
 pub use config_cmd::{init as config_init, validate as config_validate};
 pub use logging::{default_log_path, init_logging};
-pub use outbox_cmd::{audit, outbox as outbox_list, parse_since, user};
+pub use outbox_cmd::{audit, outbox as outbox_list, parse_since, salvage, user};
 pub use report_cmd::{Format, check, load_cached_report, load_report, render, report_since};
-pub use run::{RunOptions, run};
+pub use run::{Ended, RunOptions, run};
 pub use source::{ConnectError, Connected, connect};
 
 use crate::domain::handoff::Turns;
@@ -42,8 +44,9 @@ pub struct Outgoing {
     pub key: String,
     /// The OS user or `user` from the config; mapped to a CRM owner by email.
     pub user: String,
-    /// The outbox lives in a file: entries left at quit are sent at the next start.
-    pub durable: bool,
+    /// The file the outbox lives in: entries left at quit are sent at the next start, and
+    /// the start and the quit name it. `None`: a private outbox, gone with the process.
+    pub outbox_path: Option<std::path::PathBuf>,
 }
 
 /// Everything the panes read; kept apart from `UiState` so both can be borrowed at once.
@@ -132,7 +135,7 @@ impl App {
                 period: PeriodKind::Week,
                 simulated,
                 now,
-                durable_outbox: outgoing.durable,
+                durable_outbox: outgoing.outbox_path.is_some(),
                 lens: Lens::All,
                 lensed: None,
                 lens_label: Lens::All.label(),
@@ -167,19 +170,16 @@ impl App {
             return None;
         }
         let one = open == 1;
-        let them = if one {
-            "1 action".to_string()
-        } else {
-            format!("{open} actions")
-        };
-        Some(if self.outgoing.durable {
+        let them = data_dir::actions(open);
+        Some(if let Some(path) = &self.outgoing.outbox_path {
             let (stay, are) = if one {
                 ("stays", "is")
             } else {
                 ("stay", "are")
             };
             format!(
-                "tandem: {them} not yet confirmed by the CRM {stay} queued in the outbox and {are} sent at the next start (tandem outbox lists them)"
+                "tandem: {them} not yet confirmed by the CRM {stay} queued in {} and {are} sent at the next start (tandem outbox lists them)",
+                path.display()
             )
         } else {
             let were = if one { "was" } else { "were" };
@@ -208,11 +208,9 @@ impl App {
             health.last_success = loaded_at;
             health.loaded = opened.cursor.is_some();
         }
-        if let Some(path) = opened.moved_aside {
-            self.ui.message = Some(format!(
-                "the local cache could not be read; it was moved to {} and is rebuilt from the source",
-                path.display()
-            ));
+        let unsent = self.open_actions();
+        if let Some(path) = &self.outgoing.outbox_path {
+            self.ui.message = data_dir::start_notice(opened.moved_aside.as_deref(), unsent, path);
         }
         self.cache = Some(opened.cache);
         self.stale_snapshot = true;

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::config::Config;
 use crate::domain::text::clean;
 use crate::sources::hubspot::HubSpot;
-use crate::store::outbox::{AuditRow, Outbox};
+use crate::store::outbox::{AuditRow, Outbox, file};
 
 /// Who is acting: `--user`, else `user` in the config, else the OS user.
 pub fn user(flag: Option<&str>, config: &Config) -> String {
@@ -43,23 +43,38 @@ pub fn parse_since(raw: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Strin
     Ok(now - span)
 }
 
-fn data_file(data_dir: Option<&Path>) -> Result<PathBuf, (String, u8)> {
-    let path = super::cache::cache_path(data_dir).ok_or_else(|| {
+/// The data dir holding an outbox (or an older tandem's cache that holds one).
+fn data_dir(data_dir: Option<&Path>) -> Result<PathBuf, (String, u8)> {
+    let dir = super::data_dir::resolve(data_dir).ok_or_else(|| {
         (
             "no data directory for the local outbox; pass --data-dir".to_string(),
             2,
         )
     })?;
-    if !path.exists() {
+    if dir.exists() && !dir.is_dir() {
         return Err((
             format!(
-                "{} does not exist: no action was ever queued with this data dir",
-                path.display()
+                "{}: the data directory is a file, not a directory; point --data-dir at a directory",
+                dir.display()
             ),
             2,
         ));
     }
-    Ok(path)
+    let has = |name: &str| dir.join(name).exists();
+    if !has(file::FILE) && !has(file::CACHE_FILE) {
+        return Err((
+            format!(
+                "{} holds no outbox: no action was ever queued with this data dir",
+                dir.display()
+            ),
+            2,
+        ));
+    }
+    Ok(dir)
+}
+
+fn open(dir: &Path) -> Result<Outbox, (String, u8)> {
+    Outbox::open(dir).map_err(|e| (format!("local outbox: {e}"), 2))
 }
 
 /// The audit log since `since`, as a markdown table or JSON.
@@ -68,8 +83,7 @@ pub fn audit(
     since: DateTime<Utc>,
     json: bool,
 ) -> Result<String, (String, u8)> {
-    let path = data_file(data_dir)?;
-    let outbox = Outbox::open(&path).map_err(|e| (format!("local outbox: {e}"), 2))?;
+    let outbox = open(&self::data_dir(data_dir)?)?;
     let rows = outbox
         .audit_since(since)
         .map_err(|e| (format!("local outbox: {e}"), 2))?;
@@ -117,20 +131,20 @@ fn audit_markdown(rows: &[AuditRow], since: DateTime<Utc>) -> String {
     out
 }
 
-/// List the outbox of `hubspot`'s portal, or (`send`) send what it holds first.
+/// List the outbox (offline, every source), or with `send` send what it holds for that
+/// source first.
 pub async fn outbox(
-    mut hubspot: HubSpot,
+    send: Option<HubSpot>,
     data_dir: Option<&Path>,
-    send: bool,
     timeout: Duration,
 ) -> Result<(String, u8), (String, u8)> {
-    let path = data_file(data_dir)?;
-    let outbox = Outbox::open(&path).map_err(|e| (format!("local outbox: {e}"), 2))?;
-    let key = crate::store::source_key("hubspot", hubspot.base_url());
+    let outbox = open(&self::data_dir(data_dir)?)?;
     let mut text = String::new();
     let mut code = 0;
-    if send {
-        let deadline = tokio::time::Instant::now() + timeout;
+    if let Some(mut hubspot) = send {
+        let key = crate::store::source_key("hubspot", hubspot.base_url());
+        let deadline = crate::sources::wait::instant_after(tokio::time::Instant::now(), timeout);
+        hubspot.set_deadline(Some(deadline));
         let tally = crate::sync::saga::send_all(&mut hubspot, &outbox, &key, deadline)
             .await
             .map_err(|e| (format!("local outbox: {e}"), 2))?;
@@ -152,8 +166,14 @@ pub async fn outbox(
         };
     }
     let entries = outbox
-        .recent(&key, 20)
+        .recent_all(20)
         .map_err(|e| (format!("local outbox: {e}"), 2))?;
+    let unsent = entries.iter().filter(|e| e.status.is_open()).count();
+    text.push_str(&format!(
+        "{} unsent in {}\n",
+        super::data_dir::actions(unsent),
+        file::path_in(&self::data_dir(data_dir)?).display()
+    ));
     for e in entries {
         text.push_str(&format!(
             "#{:<5} {} {:<10} {} · {} · by {}\n",
@@ -166,4 +186,47 @@ pub async fn outbox(
         ));
     }
     Ok((text, code))
+}
+
+/// `tandem outbox salvage`: the damaged file kept aside, every readable row recovered.
+pub fn salvage(data_dir: Option<&Path>, from: Option<&Path>) -> Result<String, (String, u8)> {
+    let dir = self::data_dir(data_dir)?;
+    let done = crate::store::outbox::salvage::salvage(&dir, from)
+        .map_err(|e| (format!("salvage: {e}"), 2))?;
+    let mut text = format!(
+        "salvaged {}: {} recovered, {} audit rows, {} rotation turns, into {}\n",
+        done.from.display(),
+        super::data_dir::actions(done.actions),
+        done.audit_rows,
+        done.turns,
+        done.into.display()
+    );
+    if let Some(kept) = &done.kept_as {
+        text.push_str(&format!("the damaged file is kept as {}\n", kept.display()));
+    }
+    for (id, verb, lead, user) in &done.lost {
+        text.push_str(&format!(
+            "lost: #{id} {verb} {lead} by {user} could not be read; do it again if it is still wanted\n"
+        ));
+    }
+    let outbox = open(&dir)?;
+    let unsent = outbox
+        .unsent()
+        .map_err(|e| (format!("local outbox: {e}"), 2))?;
+    text.push_str(&format!(
+        "{} unsent in {}: sent at the next start, or now with tandem outbox --send\n",
+        super::data_dir::actions(unsent.len()),
+        done.into.display()
+    ));
+    for e in unsent {
+        text.push_str(&format!(
+            "#{:<5} {} {:<10} {} · by {}\n",
+            e.id(),
+            e.action.created_at.format("%Y-%m-%d %H:%M"),
+            e.status.word(),
+            clean(&e.action.lead_name),
+            clean(&e.action.actor.user),
+        ));
+    }
+    Ok(text)
 }

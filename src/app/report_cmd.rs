@@ -92,6 +92,11 @@ pub fn load_cached_report(
         )
     })?;
     let key = super::cache::source_key("hubspot", &base);
+    if let Some(dir) = path.parent() {
+        // The outbox first: an older tandem's is moved out of the cache before the cache is
+        // touched (and a damaged one is refused here as everywhere).
+        crate::store::outbox::Outbox::open(dir).map_err(|e| (format!("local outbox: {e}"), 2))?;
+    }
     let disk = crate::store::disk::Disk::open(&path)
         .map_err(|e| (format!("local cache: {e}"), 2))?
         .disk;

@@ -21,25 +21,32 @@ pub struct RunOptions {
     pub interval: Option<Duration>,
     pub simulated: bool,
     pub color: bool,
-    /// The local cache, already read: the cockpit opens on it.
-    pub cache: Option<super::cache::Opened>,
-    /// Where actions are written before they are sent.
-    pub outbox: Arc<crate::store::outbox::Outbox>,
-    /// The outbox is a file (entries survive a quit or crash).
-    pub durable: bool,
+    /// The outbox and the local cache, already open: the cockpit opens on the cache.
+    pub data: super::data_dir::Opened,
     pub user: String,
     /// Start with every action disabled.
     pub read_only: bool,
 }
 
-/// Run the cockpit until the user quits; returns what to tell the user afterwards (actions
-/// still queued). The terminal is restored by the caller and by ratatui's panic hook.
-pub async fn run(
-    terminal: &mut DefaultTerminal,
-    opts: RunOptions,
-) -> std::io::Result<Option<String>> {
+/// How the cockpit ended.
+#[derive(Debug, PartialEq)]
+pub enum Ended {
+    /// The user quit; what to tell them afterwards (actions still queued).
+    Quit(Option<String>),
+    /// Something panicked (see [`super::panic`]); its message.
+    Panicked(String),
+}
+
+/// Run the cockpit until the user quits or anything panics. The terminal is restored by the
+/// caller (a [`super::panic::TerminalGuard`]).
+pub async fn run(terminal: &mut DefaultTerminal, opts: RunOptions) -> std::io::Result<Ended> {
     let (sync_tx, mut sync_rx) = mpsc::unbounded_channel::<SyncEvent>();
-    let cursor = opts.cache.as_ref().and_then(|c| c.cursor.clone());
+    let super::data_dir::Opened {
+        outbox,
+        outbox_path,
+        cache,
+    } = opts.data;
+    let cursor = cache.as_ref().and_then(|c| c.cursor.clone());
     let key = crate::store::source_key("hubspot", opts.hubspot.base_url());
     let source = sync::spawn_resuming(
         0,
@@ -47,14 +54,14 @@ pub async fn run(
         opts.hubspot,
         opts.interval,
         sync_tx,
-        opts.outbox.clone(),
+        outbox.clone(),
         cursor,
     );
     let outgoing = super::Outgoing {
-        outbox: opts.outbox,
+        outbox,
         key,
         user: opts.user,
-        durable: opts.durable,
+        outbox_path,
     };
     let mut app = App::new(
         opts.config,
@@ -65,7 +72,7 @@ pub async fn run(
         outgoing,
     );
     app.ui.read_only = opts.read_only;
-    if let Some(cache) = opts.cache {
+    if let Some(cache) = cache {
         app.use_cache(cache);
     }
 
@@ -88,6 +95,7 @@ pub async fn run(
                 app.set_now(Utc::now());
                 dirty = true;
             }
+            message = super::panic::panicked() => return Ok(Ended::Panicked(message)),
             else => break,
         }
         // Collapse a burst (a page storm on first load, key repeat) into one frame.
@@ -101,7 +109,7 @@ pub async fn run(
             break;
         }
     }
-    Ok(app.farewell())
+    Ok(Ended::Quit(app.farewell()))
 }
 
 fn on_input(app: &mut App, ev: Event) -> bool {

@@ -254,6 +254,10 @@ impl Worker {
     /// One round: write back what is queued, then read (so the panes see the vendor's own
     /// record of each write). Returns when to come back; `None` waits for a command.
     async fn step(&mut self) -> Option<Instant> {
+        // Test hook: the panic test forces the worker down to see the cockpit end cleanly.
+        if std::env::var_os("TANDEM_FAILPOINT").is_some_and(|v| v == "worker-panic") {
+            panic!("failpoint worker-panic");
+        }
         if let Err(retry) = self.drain_outbox().await {
             return retry;
         }

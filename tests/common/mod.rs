@@ -177,7 +177,7 @@ pub fn outgoing(
         outbox,
         key: tandem::store::source_key("hubspot", &sim.base_url),
         user: user.into(),
-        durable: false,
+        outbox_path: None,
     }
 }
 

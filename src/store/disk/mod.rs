@@ -4,7 +4,8 @@
 //!
 //! One file (WAL mode, so readers never block the writer), opened by the app. A file written
 //! by a newer tandem is refused, never rewritten; a file SQLite cannot read is moved aside
-//! and the cache starts empty, to be refilled from the sources.
+//! and the cache starts empty, to be refilled from the sources. Nothing precious lives here:
+//! the outbox, the audit log and the rotation have a file of their own (`store::outbox`).
 
 mod migrations;
 mod records;
@@ -35,7 +36,18 @@ pub enum DiskError {
     },
     #[error("{path}: {reason}")]
     Unusable { path: PathBuf, reason: String },
-    #[error("local cache: {0}")]
+    /// A file that holds what the vendor cannot give back (the outbox) is damaged: nothing
+    /// acts on it until it is salvaged. `salvage` is the command that does it.
+    #[error(
+        "{path} is damaged ({reason}); tandem will not act on a damaged outbox. \
+         Run `{salvage}` to keep the file aside and recover every readable action"
+    )]
+    Damaged {
+        path: PathBuf,
+        reason: String,
+        salvage: String,
+    },
+    #[error("{0}")]
     Sql(#[from] rusqlite::Error),
 }
 
@@ -54,26 +66,21 @@ impl Disk {
             path: path.to_path_buf(),
             reason,
         };
-        if let Some(dir) = path.parent()
-            && !dir.as_os_str().is_empty()
-        {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| unusable(format!("cannot create {}: {e}", dir.display())))?;
-        }
+        prepare_dir(path)?;
         match Self::open_file(path) {
             Ok(disk) => Ok(Opened {
                 disk,
                 moved_aside: None,
             }),
             Err(DiskError::Sql(e)) if is_corrupt(&e) => {
-                let aside = move_aside(path).map_err(|e| unusable(e.to_string()))?;
+                let aside = move_aside(path, "corrupt").map_err(|e| unusable(e.to_string()))?;
                 let disk = Self::open_file(path)?;
                 Ok(Opened {
                     disk,
                     moved_aside: Some(aside),
                 })
             }
-            Err(e) => Err(e),
+            Err(e) => Err(plain(path, e)),
         }
     }
 
@@ -134,26 +141,67 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), DiskError> {
         })
 }
 
-fn is_corrupt(e: &rusqlite::Error) -> bool {
+pub(crate) fn is_corrupt(e: &rusqlite::Error) -> bool {
     matches!(
         e.sqlite_error_code(),
         Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt)
     )
 }
 
-/// Rename the file (and its WAL companions) to `<name>.corrupt-<unix seconds>`.
-fn move_aside(path: &Path) -> std::io::Result<PathBuf> {
+/// Create the file's folder; a data dir that is a file (or cannot be made) is said plainly.
+pub(crate) fn prepare_dir(path: &Path) -> Result<(), DiskError> {
+    let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) else {
+        return Ok(());
+    };
+    let unusable = |reason: String| DiskError::Unusable {
+        path: dir.to_path_buf(),
+        reason,
+    };
+    if dir.exists() && !dir.is_dir() {
+        return Err(unusable(
+            "the data directory is a file, not a directory; point --data-dir at a directory".into(),
+        ));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| unusable(format!("cannot create it: {e}")))
+}
+
+/// SQLite's terse words for a file it cannot open or write, in plain ones.
+pub(crate) fn plain(path: &Path, e: DiskError) -> DiskError {
+    use rusqlite::ErrorCode::{CannotOpen, PermissionDenied, ReadOnly};
+    let DiskError::Sql(sql) = &e else {
+        return e;
+    };
+    let reason = match sql.sqlite_error_code() {
+        Some(ReadOnly | PermissionDenied) => {
+            "cannot write here: the file or its directory is read-only for this user"
+        }
+        Some(CannotOpen) => "cannot open or create the file: check the directory's permissions",
+        _ => return e,
+    };
+    DiskError::Unusable {
+        path: path.to_path_buf(),
+        reason: reason.into(),
+    }
+}
+
+/// Rename the file and its WAL companions to `<name>.<why>-<unix seconds>` (and `-wal`,
+/// `-shm` after that): the write-ahead log may hold the newest commits, so it goes along.
+pub(crate) fn move_aside(path: &Path, why: &str) -> std::io::Result<PathBuf> {
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let mut aside = path.as_os_str().to_owned();
-    aside.push(format!(".corrupt-{stamp}"));
-    let aside = PathBuf::from(aside);
+    let with = |p: &Path, tail: &str| {
+        let mut s = p.as_os_str().to_owned();
+        s.push(tail);
+        PathBuf::from(s)
+    };
+    let aside = with(path, &format!(".{why}-{stamp}"));
     std::fs::rename(path, &aside)?;
     for ext in ["-wal", "-shm"] {
-        let mut side = path.as_os_str().to_owned();
-        side.push(ext);
-        let _ = std::fs::remove_file(PathBuf::from(side));
+        let side = with(path, ext);
+        if side.exists() {
+            std::fs::rename(&side, with(&aside, ext))?;
+        }
     }
     Ok(aside)
 }

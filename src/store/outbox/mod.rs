@@ -1,13 +1,16 @@
 //! The outbox: every action, written in one transaction before any HTTP call, so a crash,
 //! `kill -9` or quit never loses one, and nothing is sent twice.
 //!
-//! It lives in the cache file, so everyone sharing a data dir shares it. A worker *claims* an
+//! It lives in `outbox.db` beside the cache (see [`file`]): everyone sharing a data dir
+//! shares it, and damage to the disposable cache never reaches it. A worker *claims* an
 //! entry with a lease (its process id and a deadline) before sending; another process only
 //! takes it over once that process is gone or the lease has run out. Each saga step the
 //! vendor confirms is recorded, so a restart resumes at the first step not confirmed.
 
 mod audit;
+pub mod file;
 mod rows;
+pub mod salvage;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -19,7 +22,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 pub use audit::AuditRow;
 use rows::{ENTRY_COLUMNS, entry_from_row, state_of};
 
-use super::disk::{DiskError, connect, connect_memory};
+use super::disk::DiskError;
 use crate::domain::action::{Action, ActionId, ActionStatus, OutboxEntry, Seen};
 
 /// How long a claim holds an entry without its holder renewing it (each step renews it).
@@ -57,14 +60,17 @@ fn ms(t: DateTime<Utc>) -> i64 {
 }
 
 impl Outbox {
-    /// The outbox in the cache file at `path` (opened and migrated after the cache).
-    pub fn open(path: &Path) -> Result<Self, DiskError> {
-        Ok(Self::with(connect(path)?))
+    /// The outbox of the data dir `dir` (`outbox.db`), checked: a damaged file is refused
+    /// with the command that salvages it.
+    pub fn open(dir: &Path) -> Result<Self, DiskError> {
+        Ok(Self::with(file::open(dir)?))
     }
 
     /// A private outbox (`--no-cache`, tests): it lives as long as the process.
     pub fn in_memory() -> Result<Self, DiskError> {
-        Ok(Self::with(connect_memory()?))
+        let mut conn = Connection::open_in_memory()?;
+        file::migrate(&mut conn, Path::new(":memory:"))?;
+        Ok(Self::with(conn))
     }
 
     fn with(conn: Connection) -> Self {
@@ -368,6 +374,38 @@ impl Outbox {
                 Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as usize))
             })?
             .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    /// Entries still to be sent or decided (queued, sending, retrying, conflict), of every
+    /// source: what the start, the quit and the salvage report.
+    pub fn unsent(&self) -> Result<Vec<OutboxEntry>, DiskError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {ENTRY_COLUMNS} FROM outbox
+             WHERE state IN ('queued', 'sending', 'retrying', 'conflict') ORDER BY id"
+        ))?;
+        let rows = stmt
+            .query_map([], |r| entry_from_row(r).map(|(e, _, _)| e))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// The most recent entries of every source, newest last (the offline `tandem outbox`).
+    pub fn recent_all(&self, limit: usize) -> Result<Vec<OutboxEntry>, DiskError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {ENTRY_COLUMNS} FROM outbox WHERE id IN (
+                SELECT id FROM outbox
+                    WHERE state IN ('queued', 'sending', 'retrying', 'conflict', 'failed')
+                UNION SELECT id FROM (SELECT id FROM outbox ORDER BY id DESC LIMIT ?1))
+             ORDER BY id"
+        ))?;
+        let rows = stmt
+            .query_map(params![limit as i64], |r| {
+                entry_from_row(r).map(|(e, _, _)| e)
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
 

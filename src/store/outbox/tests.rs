@@ -40,7 +40,7 @@ fn scratch(name: &str) -> std::path::PathBuf {
         fastrand::u64(..)
     ));
     std::fs::create_dir_all(&dir).unwrap();
-    dir.join("cache.db")
+    dir
 }
 
 const SRC: &str = "hubspot@http://x";

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use chrono::{Duration, NaiveTime};
+use chrono::{Datelike, Duration, NaiveTime};
 
 use tandem::config::{Config, EXAMPLE};
 use tandem::domain::Stage;
@@ -460,5 +460,71 @@ fn min_sample_and_queue_are_read_and_checked() {
     assert!(
         err.message.contains("takes no clock, stop or queue"),
         "{err}"
+    );
+}
+
+/// Files that parse but would mislead are refused where they mislead.
+#[test]
+fn configs_that_validate_but_mislead_are_refused_at_file_line_column() {
+    refused_at_value(
+        "[[stage]]\nid = \"mql\"\n[[stage.hubspot]]\nwhen = {}\n",
+        4,
+        "match every lead",
+    );
+    refused_at_value(
+        "[[stage]]\nid = \"mql\"\n[[stage.hubspot]]\nwhen = { lifecyclestage = [] }\n",
+        4,
+        "could never match",
+    );
+    refused_at_value("[lens]\ntop_accounts = 0\n", 2, "at least 1");
+    refused_at_value("[actions]\nundo_window = \"0s\"\n", 2, "at least \"1s\"");
+    let all: Vec<String> = chrono::NaiveDate::from_ymd_opt(2020, 1, 1)
+        .unwrap()
+        .iter_days()
+        .take_while(|d| d.year() <= 2031)
+        .map(|d| format!("\"{d}\""))
+        .collect();
+    let hours = |list: &[String]| {
+        format!(
+            "[business_hours]\ndays = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]\nstart = \"09:00\"\nend = \"17:00\"\nholidays = [{}]\n",
+            list.join(", ")
+        )
+    };
+    let xmas: Vec<String> = (24..=31).map(|d| format!("\"2026-12-{d}\"")).collect();
+    assert!(Config::parse("c.toml", &hours(&xmas)).is_ok());
+    refused_at_value(
+        &hours(&all),
+        5,
+        "no working day from 2020-01-01 to 2031-12-31",
+    );
+}
+
+/// Config text reaches the report and the screen like remote text: no escape or control
+/// byte, and a label of 100,000 characters is capped.
+#[test]
+fn config_text_is_cleaned_and_capped_like_remote_text() {
+    // TOML escapes: ESC [2J (clear screen), ESC ]52 (clipboard) ... BEL, then 100,000 x.
+    let hostile = format!(
+        "\"MQL\\u001B[2J\\u001B]52;c;aGk=\\u0007{}\"",
+        "x".repeat(100_000)
+    );
+    let text = format!(
+        "[[stage]]\nid = \"mql\"\nlabel = {hostile}\ndefinition = {hostile}\n\n[[reject]]\ncode = \"no_fit\"\nlabel = {hostile}\nthen = \"disqualify\"\n"
+    );
+    let c = Config::parse("c.toml", &text).unwrap();
+    let label = c.stages.info(Stage::Mql).label.clone();
+    let definition = c.stages.info(Stage::Mql).definition.clone();
+    let reason = c.reject_reasons[0].label.clone();
+    for shown in [&label, &definition, &reason] {
+        assert!(
+            !shown.chars().any(|ch| ch.is_control()),
+            "{:?}",
+            &shown[..40]
+        );
+        assert!(shown.chars().count() <= 600, "{}", shown.len());
+    }
+    assert!(
+        label.starts_with("MQL") && label.chars().count() <= 80,
+        "{label}"
     );
 }

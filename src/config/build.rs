@@ -26,6 +26,17 @@ const MIN_HALF_LIFE: chrono::Duration = chrono::Duration::days(1);
 /// years), so a longer promise could not be timed; it would be no SLA anyway.
 const MAX_SLA_LIMIT_DAYS: i64 = 365;
 
+/// The longest label a config may give (a stage, an SLA, a reason, an account).
+const MAX_LABEL: usize = 80;
+/// The longest stage definition.
+const MAX_DEFINITION: usize = 600;
+
+/// Config text reaches the terminal and the report like remote text does: control and
+/// escape bytes stripped, whitespace folded, length capped.
+fn words(raw: &str) -> String {
+    crate::domain::text::clean_within(raw, MAX_LABEL)
+}
+
 /// Parse and check `text`; sections it leaves out come from `base` (required when there is
 /// no base, i.e. for the built-in file itself).
 pub fn parse(path: &str, text: &str, base: Option<&Config>) -> Result<Config, ConfigError> {
@@ -64,7 +75,16 @@ pub fn parse(path: &str, text: &str, base: Option<&Config>) -> Result<Config, Co
                 start: b.start.0,
                 end: b.end.get_ref().0,
                 tz: b.timezone.map_or(chrono_tz::Tz::UTC, |z| z.0),
-                holidays: b.holidays.iter().map(|d| d.0).collect(),
+                holidays: match &b.holidays {
+                    Some(h) => {
+                        let dates: Vec<_> = h.get_ref().iter().map(|d| d.0).collect();
+                        if let Some(why) = super::sense::holidays_problem(&days, &dates) {
+                            return Err(err(h.span(), why));
+                        }
+                        dates
+                    }
+                    None => Vec::new(),
+                },
             }
         }
         None => base
@@ -131,7 +151,7 @@ pub fn parse(path: &str, text: &str, base: Option<&Config>) -> Result<Config, Co
                 }
                 reasons.push(RecycleReason {
                     code: reason.code.clone(),
-                    label: reason.label.clone(),
+                    label: words(&reason.label),
                     track: reason.track.clone(),
                     revisit_after: reason.revisit_after.map(|s| s.0),
                 });
@@ -191,15 +211,23 @@ pub fn parse(path: &str, text: &str, base: Option<&Config>) -> Result<Config, Co
         Some(d) => Some(std::path::PathBuf::from(d)),
         None => base.and_then(|b| b.data_dir.clone()),
     };
-    let undo_window = match file.actions.as_ref().and_then(|a| a.undo_window) {
-        Some(span) if span.0 > chrono::Duration::hours(1) => {
-            return Err(ConfigError::whole_file(
-                path,
+    let undo_window = match file.actions.as_ref().and_then(|a| a.undo_window.as_ref()) {
+        Some(span) if span.get_ref().0 > chrono::Duration::hours(1) => {
+            return Err(err(
+                span.span(),
                 "actions.undo_window is at most \"1h\": undo is for the moment after a mistake"
                     .to_string(),
             ));
         }
-        Some(span) => span.0,
+        Some(span) if span.get_ref().0 < chrono::Duration::seconds(1) => {
+            return Err(err(
+                span.span(),
+                "actions.undo_window is at least \"1s\": a zero window would offer an undo that \
+                 can never be taken"
+                    .to_string(),
+            ));
+        }
+        Some(span) => span.get_ref().0,
         None => base.map_or(chrono::Duration::seconds(10), |b| b.undo_window),
     };
     let reject_reasons = if file.reject.is_empty() {
@@ -215,19 +243,30 @@ pub fn parse(path: &str, text: &str, base: Option<&Config>) -> Result<Config, Co
             }
             reasons.push(RejectReason {
                 code: r.code.clone(),
-                label: r.label.clone(),
+                label: words(&r.label),
                 recycle: r.then == schema::RejectThen::Recycle,
             });
         }
         reasons
     };
+    if let Some(n) = file.lens.as_ref().and_then(|l| l.top_accounts.as_ref())
+        && *n.get_ref() == 0
+    {
+        return Err(err(
+            n.span(),
+            "lens.top_accounts is at least 1: a lens of no accounts shows nothing".into(),
+        ));
+    }
     let top_accounts = match &file.lens {
         Some(l) => crate::domain::lens::TopAccounts {
-            count: l.top_accounts.map_or(20, |n| n as usize),
+            count: l
+                .top_accounts
+                .as_ref()
+                .map_or(20, |n| *n.get_ref() as usize),
             named: l
                 .accounts
                 .iter()
-                .map(|a| a.trim().to_string())
+                .map(|a| words(a))
                 .filter(|a| !a.is_empty())
                 .collect(),
         },
@@ -349,7 +388,8 @@ fn stage_catalog(
         info.push(StageInfo {
             label: w
                 .label
-                .clone()
+                .as_deref()
+                .map(words)
                 .or(from_base.as_ref().map(|b| b.label.clone()))
                 .unwrap_or_else(|| stage.id().into()),
             team: match &w.team {
@@ -362,7 +402,8 @@ fn stage_catalog(
             },
             definition: w
                 .definition
-                .clone()
+                .as_deref()
+                .map(|d| crate::domain::text::clean_within(d, MAX_DEFINITION))
                 .or(from_base.map(|b| b.definition))
                 .unwrap_or_default(),
         });
@@ -371,11 +412,21 @@ fn stage_catalog(
     // then sorts by priority, keeping that order among equals); others keep the base's.
     for w in &file.stage {
         let stage = w.id.get_ref().0;
-        rules.extend(w.hubspot.iter().map(|r| MatchRule {
-            stage,
-            priority: r.priority,
-            when: r.when.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-        }));
+        for r in &w.hubspot {
+            if let Some(why) = super::sense::rule_problem(r.when.get_ref()) {
+                return Err(err(r.when.span(), why));
+            }
+            rules.push(MatchRule {
+                stage,
+                priority: r.priority,
+                when: r
+                    .when
+                    .get_ref()
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            });
+        }
     }
     let base_rules = base.map(|b| b.stages.rules().to_vec()).unwrap_or_default();
     for (i, stage) in Stage::ALL.into_iter().enumerate() {
@@ -409,7 +460,7 @@ fn slas(
             Some(w) => w.get_ref().0,
             None => 0.75,
         };
-        let label = s.label.clone().unwrap_or_else(|| s.id.clone());
+        let label = words(s.label.as_deref().unwrap_or(&s.id));
         match (&s.pace, &s.stage, &s.limit) {
             (Some(kpi), None, None) => {
                 if s.clock.is_some() || s.stop.is_some() || s.queue.is_some() {

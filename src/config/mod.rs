@@ -9,6 +9,7 @@ mod error;
 #[cfg(test)]
 mod props;
 mod schema;
+mod sense;
 mod values;
 
 use std::path::{Path, PathBuf};

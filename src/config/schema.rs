@@ -37,7 +37,7 @@ pub struct File {
 #[serde(deny_unknown_fields)]
 pub struct LensFile {
     /// How many companies (by open deal value) the top-accounts lens keeps.
-    pub top_accounts: Option<u32>,
+    pub top_accounts: Option<Spanned<u32>>,
     /// A named account list instead (company names as in the CRM).
     #[serde(default)]
     pub accounts: Vec<String>,
@@ -70,7 +70,7 @@ pub struct Standup {
 #[serde(deny_unknown_fields)]
 pub struct Actions {
     /// How long `u` can undo a hand-off or recycle.
-    pub undo_window: Option<Span>,
+    pub undo_window: Option<Spanned<Span>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -129,7 +129,7 @@ pub struct BusinessHours {
     #[serde(default)]
     pub timezone: Option<Zone>,
     #[serde(default)]
-    pub holidays: Vec<Date>,
+    pub holidays: Option<Spanned<Vec<Date>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -148,7 +148,7 @@ pub struct Stage {
 pub struct Rule {
     #[serde(default)]
     pub priority: i32,
-    pub when: BTreeMap<String, Vec<String>>,
+    pub when: Spanned<BTreeMap<String, Vec<String>>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -43,7 +43,11 @@ impl App {
 
     pub(super) fn set_lens(&mut self, lens: Lens) {
         self.model.lens_label = lens.label();
-        self.ui.message = Some(format!("lens: {} (L for the next)", self.model.lens_label));
+        // A lens the app chose by itself never hides what the start had to say (the header
+        // names the lens anyway).
+        if self.lens_chosen || self.ui.message.is_none() {
+            self.ui.message = Some(format!("lens: {} (L for the next)", self.model.lens_label));
+        }
         self.model.lens = lens;
         self.stale_snapshot = true;
     }

@@ -178,8 +178,9 @@ impl App {
                 ("stay", "are")
             };
             format!(
-                "tandem: {them} not yet confirmed by the CRM {stay} queued in {} and {are} sent at the next start (tandem outbox lists them)",
-                path.display()
+                "tandem: {them} not yet confirmed by the CRM {stay} queued in {} and {are} sent at the next start (tandem outbox lists {})",
+                path.display(),
+                if one { "it" } else { "them" }
             )
         } else {
             let were = if one { "was" } else { "were" };

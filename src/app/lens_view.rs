@@ -17,11 +17,17 @@ impl App {
         }
         if let Some(me) = self.me().cloned() {
             self.lens_chosen = true;
+            // A lens the app picks by itself never hides what the start had to say (a
+            // rebuilt cache, actions still queued); the header names the lens anyway.
+            let said = self.ui.message.take();
             self.set_lens(Lens::Owner {
                 id: me.id,
                 name: me.name,
                 me: true,
             });
+            if said.is_some() {
+                self.ui.message = said;
+            }
         }
     }
 
@@ -43,11 +49,7 @@ impl App {
 
     pub(super) fn set_lens(&mut self, lens: Lens) {
         self.model.lens_label = lens.label();
-        // A lens the app chose by itself never hides what the start had to say (the header
-        // names the lens anyway).
-        if self.lens_chosen || self.ui.message.is_none() {
-            self.ui.message = Some(format!("lens: {} (L for the next)", self.model.lens_label));
-        }
+        self.ui.message = Some(format!("lens: {} (L for the next)", self.model.lens_label));
         self.model.lens = lens;
         self.stale_snapshot = true;
     }

@@ -302,3 +302,23 @@ async fn a_recycle_writes_the_revisit_day_and_passes_the_lead_to_marketing() {
     assert_eq!(server["properties"]["hs_lead_status"], "BAD_TIMING");
     sim.shutdown().await;
 }
+
+/// `r` while the vendor's wait runs: nothing is sent before it ends, and the footer says so
+/// with the day the wait ends.
+#[tokio::test]
+async fn refresh_during_a_long_rate_limit_says_why_it_waits() {
+    let (sim, mut app, mut rx) = start(100).await;
+    pump_until(&mut app, &mut rx, loaded).await;
+    app.model.health[0].rate_limited_until = Some(frozen_now() + chrono::Duration::hours(11));
+    press(&mut app, KeyCode::Char('r'));
+    let footer = render(&app, 200, 45)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        footer.contains("HubSpot asked tandem to wait until Sat 02:02: r polls then, not before"),
+        "{footer}"
+    );
+    sim.shutdown().await;
+}

@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::process::Command;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -26,19 +25,10 @@ async fn small_world(seed: u64) -> SimHandle {
     common::frozen_sim_with(opts).await
 }
 
-/// Run the binary off the async runtime, so the in-test server keeps answering it.
+/// The binary against `sim`.
 async fn tandem(sim: &SimHandle, args: &[&str]) -> std::process::Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tandem"));
-    cmd.args(args)
-        .arg("--hubspot-url")
-        .arg(&sim.base_url)
-        .env("HUBSPOT_TOKEN", &sim.token)
-        .env_remove("TANDEM_CONFIG")
-        .env("XDG_CONFIG_HOME", "/nonexistent-tandem-test")
-        .env("XDG_DATA_HOME", "/nonexistent-tandem-test");
-    tokio::task::spawn_blocking(move || cmd.output().expect("run tandem"))
-        .await
-        .unwrap()
+    let url = sim.base_url.clone();
+    common::tandem_with(sim, &[args, &["--hubspot-url", url.as_str()][..]].concat()).await
 }
 
 async fn until_health(
@@ -160,5 +150,53 @@ async fn a_server_that_never_answers_is_named_after_the_first_timeout() {
     let loaded = until_health(&mut rx, |h| h.loaded).await;
     assert_eq!(loaded.trouble, None);
     drop(source);
+    sim.shutdown().await;
+}
+
+/// `outbox --send` meets the same endless wait: exit 2, the entry still queued, and the
+/// vendor's demand in words.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outbox_send_exits_2_on_an_endless_retry_after_and_keeps_the_action() {
+    let sim = small_world(14).await;
+    let dir = std::env::temp_dir().join(format!("tandem-hostile-{:x}", fastrand::u64(..)));
+    let outbox = tandem::store::outbox::Outbox::open(&dir).unwrap();
+    let action = tandem::domain::action::Action::new(
+        "1001",
+        "Test Lead",
+        tandem::domain::action::ActionKind::HandOff {
+            owner_id: "1".into(),
+        },
+        Default::default(),
+        Default::default(),
+        Utc::now(),
+    );
+    let key = tandem::store::source_key("hubspot", &sim.base_url);
+    let queued = outbox.enqueue(&key, action, 1, "", None).unwrap().unwrap();
+    let data_dir = dir.to_string_lossy().to_string();
+    for secs in EXTREME {
+        inject(
+            &sim,
+            json!({"status": 429, "retry_after": secs, "count": 10_000}),
+        )
+        .await;
+        let args = [
+            "outbox",
+            "--send",
+            "--timeout",
+            "10",
+            "--data-dir",
+            data_dir.as_str(),
+        ];
+        let out = tandem(&sim, &args).await;
+        let said = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{secs}: {said} {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(
+            said.contains("1 still queued") && said.contains("HubSpot asked to wait 1d"),
+            "{secs}: {said}"
+        );
+        assert!(outbox.get(queued.id).unwrap().unwrap().status.is_open());
+    }
     sim.shutdown().await;
 }

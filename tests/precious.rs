@@ -5,7 +5,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -85,6 +84,20 @@ async fn notes_by_ref(sim: &SimHandle) -> std::collections::HashMap<String, usiz
         }
     }
     found
+}
+
+/// The footer line of the cockpit, drawn wide enough that no message is cut.
+fn footer(app: &tandem::app::App) -> String {
+    let backend = ratatui::backend::TestBackend::new(400, 30);
+    let mut terminal = ratatui::Terminal::new(backend).unwrap();
+    terminal.draw(|f| app.draw(f)).unwrap();
+    let buffer = terminal.backend().buffer();
+    let y = buffer.area.height - 1;
+    (0..buffer.area.width)
+        .map(|x| buffer[(x, y)].symbol())
+        .collect::<String>()
+        .trim_end()
+        .to_string()
 }
 
 /// Fill the cache of `dir` with the portal as loaded, as a cockpit would leave it.
@@ -219,18 +232,10 @@ async fn a_damaged_cache_never_costs_a_queued_action() {
     sim.shutdown().await;
 }
 
-/// Run the binary with `args` on `dir` (off the runtime, so the in-test server answers).
+/// The binary with `args` on the data dir `dir`.
 async fn tandem(sim: &SimHandle, dir: &Path, args: &[&str]) -> std::process::Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tandem"));
-    cmd.args(args)
-        .arg("--data-dir")
-        .arg(dir)
-        .env("HUBSPOT_TOKEN", &sim.token)
-        .env_remove("TANDEM_CONFIG")
-        .env("XDG_CONFIG_HOME", "/nonexistent-tandem-test");
-    tokio::task::spawn_blocking(move || cmd.output().expect("run tandem"))
-        .await
-        .unwrap()
+    let dir = dir.to_string_lossy().to_string();
+    common::tandem_with(sim, &[args, &["--data-dir", dir.as_str()][..]].concat()).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -460,15 +465,39 @@ async fn a_note_queued_in_an_outage_lands_once_after_the_cache_is_truncated() {
     let out = tandem(&sim, &dir, &["outbox"]).await;
     let listed = String::from_utf8_lossy(&out.stdout);
     assert!(listed.starts_with("1 action unsent in"), "{listed}");
+    // The restart as the cockpit makes it: the app opens on the rebuilt cache and says so,
+    // and the lens it then picks for its user (owners arrive) does not hide that.
     let opened = data_dir::open(Some(&dir), Some(&key(&sim))).unwrap();
-    let aside = opened.cache.as_ref().and_then(|c| c.moved_aside.clone());
-    let said = data_dir::start_notice(aside.as_deref(), 1, &dir.join("outbox.db")).unwrap();
+    let (dead, _) = mpsc::unbounded_channel();
+    let mut app = tandem::app::App::new(
+        Arc::new(tandem::config::Config::builtin()),
+        vec![("HubSpot".into(), dead)],
+        false,
+        false,
+        common::frozen_now(),
+        tandem::app::Outgoing {
+            outbox: opened.outbox.clone(),
+            key: key(&sim),
+            user: store.owners()[0].email.clone(),
+            outbox_path: opened.outbox_path.clone(),
+        },
+    );
+    app.use_cache(opened.cache.expect("a cache"));
+    app.on_sync(SyncEvent::Reference {
+        source: 0,
+        owners: store.owners().to_vec(),
+        deal_stages: store.deal_stages().to_vec(),
+    });
     assert!(
-        said.starts_with("the local cache was damaged and is rebuilt")
-            && said.ends_with(&format!(
-                "1 action from before is queued in {}, sent now",
-                dir.join("outbox.db").display()
-            )),
+        app.model.lens_label.contains(&store.owners()[0].name),
+        "{}",
+        app.model.lens_label
+    );
+    app.refresh_snapshot();
+    let said = footer(&app);
+    assert!(
+        said.contains("the local cache was damaged and is rebuilt")
+            && said.contains("the outbox is apart and intact: 1 action from before is queued"),
         "{said}"
     );
     let statuses = drain(&sim, opened.outbox, &[note.id]).await;

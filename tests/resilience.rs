@@ -4,7 +4,6 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::process::Command;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -250,18 +249,10 @@ async fn a_day_long_retry_after_is_shown_and_does_not_block_refresh_or_quit() {
     sim.shutdown().await;
 }
 
-/// Run the binary off the async runtime, so the in-test server keeps answering it.
+/// The binary against `sim`.
 async fn tandem(sim: &SimHandle, args: &[&str]) -> std::process::Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tandem"));
-    cmd.arg("--hubspot-url")
-        .arg(&sim.base_url)
-        .args(args)
-        .env("HUBSPOT_TOKEN", &sim.token)
-        .env_remove("TANDEM_CONFIG")
-        .env("XDG_CONFIG_HOME", "/nonexistent-tandem-test");
-    tokio::task::spawn_blocking(move || cmd.output().expect("run tandem"))
-        .await
-        .unwrap()
+    let url = sim.base_url.clone();
+    common::tandem_with(sim, &[&["--hubspot-url", url.as_str()][..], args].concat()).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

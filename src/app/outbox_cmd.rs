@@ -138,7 +138,8 @@ pub async fn outbox(
     data_dir: Option<&Path>,
     timeout: Duration,
 ) -> Result<(String, u8), (String, u8)> {
-    let outbox = open(&self::data_dir(data_dir)?)?;
+    let dir = self::data_dir(data_dir)?;
+    let outbox = open(&dir)?;
     let mut text = String::new();
     let mut code = 0;
     if let Some(mut hubspot) = send {
@@ -172,18 +173,10 @@ pub async fn outbox(
     text.push_str(&format!(
         "{} unsent in {}\n",
         super::data_dir::actions(unsent),
-        file::path_in(&self::data_dir(data_dir)?).display()
+        file::path_in(&dir).display()
     ));
     for e in entries {
-        text.push_str(&format!(
-            "#{:<5} {} {:<10} {} · {} · by {}\n",
-            e.id(),
-            e.action.created_at.format("%Y-%m-%d %H:%M"),
-            e.status.word(),
-            clean(&e.action.lead_name),
-            clean(&e.status.describe(e.action.verb())),
-            clean(&e.action.actor.user),
-        ));
+        text.push_str(&entry_line(&e));
     }
     Ok((text, code))
 }
@@ -219,14 +212,20 @@ pub fn salvage(data_dir: Option<&Path>, from: Option<&Path>) -> Result<String, (
         done.into.display()
     ));
     for e in unsent {
-        text.push_str(&format!(
-            "#{:<5} {} {:<10} {} · by {}\n",
-            e.id(),
-            e.action.created_at.format("%Y-%m-%d %H:%M"),
-            e.status.word(),
-            clean(&e.action.lead_name),
-            clean(&e.action.actor.user),
-        ));
+        text.push_str(&entry_line(&e));
     }
     Ok(text)
+}
+
+/// One entry as `tandem outbox` lists it: id, when, status, lead, what happened, by whom.
+fn entry_line(e: &crate::domain::action::OutboxEntry) -> String {
+    format!(
+        "#{:<5} {} {:<10} {} · {} · by {}\n",
+        e.id(),
+        e.action.created_at.format("%Y-%m-%d %H:%M"),
+        e.status.word(),
+        clean(&e.action.lead_name),
+        clean(&e.status.describe(e.action.verb())),
+        clean(&e.action.actor.user),
+    )
 }

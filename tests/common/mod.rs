@@ -191,3 +191,16 @@ pub fn sales_owner(store: &tandem::store::Store) -> String {
         .id
         .clone()
 }
+
+/// Run the binary with `args` and the sim's token, away from the user's own config,
+/// off the async runtime so the in-test server keeps answering it.
+pub async fn tandem_with(sim: &SimHandle, args: &[&str]) -> std::process::Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_tandem"));
+    cmd.args(args)
+        .env("HUBSPOT_TOKEN", &sim.token)
+        .env_remove("TANDEM_CONFIG")
+        .env("XDG_CONFIG_HOME", "/nonexistent-tandem-test");
+    tokio::task::spawn_blocking(move || cmd.output().expect("run tandem"))
+        .await
+        .unwrap()
+}

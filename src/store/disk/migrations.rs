@@ -35,7 +35,11 @@ CREATE TABLE lead_day (
 /// Version 2: the outbox (every action, written before any HTTP call, with its saga step
 /// and a lease so two processes never send one entry), one audit row per action, and the
 /// hand-off rotation shared by everyone using this data dir.
-const V2: &str = "
+///
+/// These tables now live in `outbox.db` (`store::outbox::file`), whose schema starts from
+/// this very text so an older cache's rows copy over column for column; in a cache they
+/// stay empty.
+pub(crate) const V2: &str = "
 CREATE TABLE outbox (
     id             INTEGER PRIMARY KEY AUTOINCREMENT,
     key            TEXT    NOT NULL UNIQUE,

@@ -7,7 +7,7 @@
 //! and the cache starts empty, to be refilled from the sources. Nothing precious lives here:
 //! the outbox, the audit log and the rotation have a file of their own (`store::outbox`).
 
-mod migrations;
+pub(crate) mod migrations;
 mod records;
 
 use std::path::{Path, PathBuf};
@@ -98,9 +98,9 @@ impl Disk {
     }
 }
 
-/// A further connection to a cache file (the outbox's, in the same file): opened, tuned and
-/// migrated the same way. Corrupt files are [`Disk::open`]'s business, which runs first.
-pub fn connect(path: &Path) -> Result<Connection, DiskError> {
+/// A connection to a cache file: opened, tuned and migrated. Corrupt files are
+/// [`Disk::open`]'s business.
+fn connect(path: &Path) -> Result<Connection, DiskError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -115,7 +115,7 @@ pub fn connect(path: &Path) -> Result<Connection, DiskError> {
 }
 
 /// A private, migrated database in memory (tests, `--no-cache`).
-pub fn connect_memory() -> Result<Connection, DiskError> {
+fn connect_memory() -> Result<Connection, DiskError> {
     let mut conn = Connection::open_in_memory()?;
     migrate(&mut conn, Path::new(":memory:"))?;
     Ok(conn)

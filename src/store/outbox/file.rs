@@ -21,56 +21,10 @@ pub const FILE: &str = "outbox.db";
 /// The cache file in a data dir (where older tandems kept the outbox).
 pub const CACHE_FILE: &str = "cache.db";
 
-/// Version 1: the tables older tandems had in the cache (schema 2 there, column for
-/// column, so rows copy over as they are), and a note of whether that copy was made.
-const V1: &str = "
-CREATE TABLE outbox (
-    id             INTEGER PRIMARY KEY AUTOINCREMENT,
-    key            TEXT    NOT NULL UNIQUE,
-    source         TEXT    NOT NULL,
-    lead_id        TEXT    NOT NULL,
-    lead_name      TEXT    NOT NULL,
-    actor          TEXT    NOT NULL,
-    actor_owner    TEXT,
-    action         TEXT    NOT NULL,
-    seen           TEXT    NOT NULL,
-    created_ms     INTEGER NOT NULL,
-    state          TEXT    NOT NULL,
-    steps_done     INTEGER NOT NULL DEFAULT 0,
-    steps_total    INTEGER NOT NULL,
-    detail         TEXT,
-    tries          INTEGER NOT NULL DEFAULT 0,
-    lease          TEXT,
-    lease_until_ms INTEGER,
-    wrote_ms       INTEGER,
-    conflict_seen  TEXT,
-    updated_ms     INTEGER NOT NULL
-);
-CREATE INDEX outbox_state ON outbox (source, state, id);
-CREATE INDEX outbox_lead ON outbox (source, lead_id, id);
-
-CREATE TABLE audit (
-    entry       INTEGER PRIMARY KEY,
-    at_ms       INTEGER NOT NULL,
-    actor       TEXT    NOT NULL,
-    actor_owner TEXT,
-    verb        TEXT    NOT NULL,
-    lead_id     TEXT    NOT NULL,
-    lead_name   TEXT    NOT NULL,
-    what        TEXT    NOT NULL,
-    outcome     TEXT    NOT NULL,
-    detail      TEXT,
-    finished_ms INTEGER
-);
-CREATE INDEX audit_at ON audit (at_ms);
-
-CREATE TABLE rotation (
-    source   TEXT    NOT NULL,
-    rotation TEXT    NOT NULL,
-    turns    INTEGER NOT NULL,
-    PRIMARY KEY (source, rotation)
-) WITHOUT ROWID;
-
+/// Version 1 is the outbox, audit and rotation tables exactly as older tandems had them in
+/// the cache (its schema 2), so rows copy over column for column; version 2 adds a note of
+/// whether that copy was made.
+const V2_META: &str = "
 CREATE TABLE meta (
     name  TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -81,10 +35,13 @@ CREATE TABLE meta (
 pub const TABLES: [&str; 3] = ["outbox", "audit", "rotation"];
 
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1)])
+    Migrations::new(vec![
+        M::up(crate::store::disk::migrations::V2),
+        M::up(V2_META),
+    ])
 }
 
-const LATEST: usize = 1;
+const LATEST: usize = 2;
 
 /// The command that salvages `damaged` for the data dir `dir`.
 pub fn salvage_command(dir: &Path, damaged: &Path) -> String {

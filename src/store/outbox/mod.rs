@@ -377,13 +377,13 @@ impl Outbox {
         Ok(rows)
     }
 
-    /// Entries still to be sent or decided (queued, sending, retrying, conflict), of every
-    /// source: what the start, the quit and the salvage report.
+    /// Entries still to be sent (queued, sending, retrying: [`ActionStatus::is_open`]), of
+    /// every source: what the start, the quit and the salvage report.
     pub fn unsent(&self) -> Result<Vec<OutboxEntry>, DiskError> {
         let conn = self.conn();
         let mut stmt = conn.prepare(&format!(
             "SELECT {ENTRY_COLUMNS} FROM outbox
-             WHERE state IN ('queued', 'sending', 'retrying', 'conflict') ORDER BY id"
+             WHERE state IN ('queued', 'sending', 'retrying') ORDER BY id"
         ))?;
         let rows = stmt
             .query_map([], |r| entry_from_row(r).map(|(e, _, _)| e))?

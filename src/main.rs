@@ -228,6 +228,9 @@ async fn report(
         Ok(r) => r,
         Err((message, code)) => return fail(&message, code),
     };
+    for warning in &report.warnings {
+        let _ = writeln!(std::io::stderr().lock(), "tandem: {warning}");
+    }
     match format {
         Some(format) => emit(&app::render(&report, format), ExitCode::SUCCESS),
         None => {

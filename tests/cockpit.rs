@@ -19,15 +19,21 @@ use tandem::sync::{self, ActionStatus, SyncEvent};
 use common::{client, frozen_now, frozen_sim, server_contact};
 
 async fn start(contacts: usize) -> (SimHandle, App, UnboundedReceiver<SyncEvent>) {
+    start_with(contacts, tandem::config::Config::builtin()).await
+}
+
+async fn start_with(
+    contacts: usize,
+    config: tandem::config::Config,
+) -> (SimHandle, App, UnboundedReceiver<SyncEvent>) {
     let sim = frozen_sim(42, contacts).await;
     let hubspot = client(&sim);
     let (tx, rx) = mpsc::unbounded_channel();
     // Manual polling only: every read in this test is caused by the test.
     let queue = common::outbox();
     let source = sync::spawn(0, "HubSpot", hubspot, None, tx, queue.clone());
-    let config = std::sync::Arc::new(tandem::config::Config::builtin());
     let app = App::new(
-        config,
+        std::sync::Arc::new(config),
         vec![("HubSpot".into(), source)],
         true,
         false,
@@ -320,5 +326,32 @@ async fn refresh_during_a_long_rate_limit_says_why_it_waits() {
         footer.contains("HubSpot asked tandem to wait until Sat 02:02: r polls then, not before"),
         "{footer}"
     );
+    sim.shutdown().await;
+}
+
+/// An owner the config names that the CRM lacks is said once the owners arrive, and `e`
+/// shows where it is written.
+#[tokio::test]
+async fn an_unknown_coverage_owner_is_named_at_its_line_and_column() {
+    let text = "[coverage]\nsegment_by = \"region\"\n[[coverage.segment]]\nmatch = \"EMEA\"\nowners = [\"nobody@tandemdemo.example\"]\n";
+    let config = tandem::config::Config::parse("team.toml", text).unwrap();
+    let (sim, mut app, mut rx) = start_with(100, config).await;
+    pump_until(&mut app, &mut rx, loaded).await;
+    let footer = render(&app, 220, 45)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        footer.contains("config: team.toml:5:11: warning: coverage segment \"EMEA\" names nobody@tandemdemo.example"),
+        "{footer}"
+    );
+    press(&mut app, KeyCode::Char('e'));
+    let screen = render(&app, 160, 45);
+    assert!(
+        screen.contains("The config names owners the CRM does not have"),
+        "{screen}"
+    );
+    assert!(screen.contains("team.toml:5:11: warning"), "{screen}");
     sim.shutdown().await;
 }

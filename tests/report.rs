@@ -451,3 +451,40 @@ fn a_hubspot_url_with_credentials_or_another_scheme_is_refused_without_the_passw
         );
     }
 }
+
+/// An owner the config names that the CRM lacks: `check` and `report` warn on stderr at its
+/// `file:line:col`, and the JSON carries the warning; the figures are unaffected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_owner_in_the_config_is_warned_about_at_its_place() {
+    let run = world().await;
+    let mut text = std::fs::read_to_string(&run.config).unwrap();
+    text.push_str(
+        "[coverage]\nsegment_by = \"region\"\n[[coverage.segment]]\nmatch = \"EMEA\"\nowners = [\"nobody@tandemdemo.example\"]\n",
+    );
+    std::fs::write(&run.config, text).unwrap();
+    let at = format!(
+        "{}:10:11: warning: coverage segment \"EMEA\" names nobody@tandemdemo.example, which is no CRM owner",
+        run.config.display()
+    );
+    for args in [
+        &["check", "--now", NOW][..],
+        &["report", "--format", "json", "--now", NOW],
+    ] {
+        let out = tandem(&run, args).await;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&format!("tandem: {at}")),
+            "{args:?}: {stderr}"
+        );
+        if args[0] == "report" {
+            assert!(out.status.success(), "{stderr}");
+            let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert!(
+                json["warnings"][0].as_str().unwrap().starts_with(&at),
+                "{}",
+                json["warnings"]
+            );
+        }
+    }
+    run.sim.shutdown().await;
+}

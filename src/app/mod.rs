@@ -163,6 +163,23 @@ impl App {
         }
     }
 
+    /// Owners the config names that the CRM does not have: said once when the owners arrive
+    /// (the full list with `file:line:col` is in `e`), and in the log.
+    fn warn_about_config(&mut self) {
+        let warnings = self.model.config.owner_warnings(self.model.store.owners());
+        for w in &warnings {
+            tracing::warn!("{w}");
+        }
+        // A notice already showing (the start's) stays; `e` lists these either way.
+        if let Some(first) = warnings.first().filter(|_| self.ui.message.is_none()) {
+            let more = match warnings.len() {
+                1 => String::new(),
+                n => format!(" (+{} more)", n - 1),
+            };
+            self.ui.message = Some(format!("config: {first}{more} · e for all"));
+        }
+    }
+
     /// What to tell the user after the terminal is restored.
     pub fn farewell(&self) -> Option<String> {
         let open = self.open_actions();
@@ -262,8 +279,11 @@ impl App {
                     owners: owners.clone(),
                     deal_stages: deal_stages.clone(),
                 });
-                let changed = self.model.store.set_owners(owners)
-                    | self.model.store.set_deal_stages(deal_stages);
+                let owners_changed = self.model.store.set_owners(owners);
+                let changed = owners_changed | self.model.store.set_deal_stages(deal_stages);
+                if owners_changed {
+                    self.warn_about_config();
+                }
                 self.stale_snapshot |= changed;
                 self.model.me = self.actor().owner_id;
                 self.default_lens();

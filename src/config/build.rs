@@ -129,10 +129,10 @@ pub fn parse(path: &str, text: &str, base: Option<&Config>) -> Result<Config, Co
                 .iter()
                 .map(|s| Segment {
                     matches: s.matches.clone(),
-                    owners: s.owners.clone(),
+                    owners: s.owners.iter().map(|o| o.get_ref().clone()).collect(),
                 })
                 .collect(),
-            fallback: c.fallback.clone(),
+            fallback: c.fallback.iter().map(|o| o.get_ref().clone()).collect(),
         },
         None => base.map(|b| b.coverage.clone()).unwrap_or_default(),
     };
@@ -159,7 +159,7 @@ pub fn parse(path: &str, text: &str, base: Option<&Config>) -> Result<Config, Co
             RecyclePolicy {
                 max_loops: r.max_loops.unwrap_or(2),
                 reasons,
-                nurture_owner: r.nurture_owner.clone(),
+                nurture_owner: r.nurture_owner.as_ref().map(|o| o.get_ref().clone()),
                 revisit_property: r.revisit_property.clone(),
             }
         }
@@ -172,7 +172,7 @@ pub fn parse(path: &str, text: &str, base: Option<&Config>) -> Result<Config, Co
                 policy.max_loops = max;
             }
             if let Some(o) = &r.nurture_owner {
-                policy.nurture_owner = Some(o.clone());
+                policy.nurture_owner = Some(o.get_ref().clone());
             }
             if let Some(p) = &r.revisit_property {
                 policy.revisit_property = Some(p.clone());
@@ -285,8 +285,10 @@ pub fn parse(path: &str, text: &str, base: Option<&Config>) -> Result<Config, Co
         .map(|u| u.trim().to_string())
         .filter(|u| !u.is_empty())
         .or_else(|| base.and_then(|b| b.user.clone()));
+    let owner_refs = super::owners::refs(path, text, &file, base);
     Ok(Config {
         path: None,
+        owner_refs,
         data_dir,
         user,
         undo_window,

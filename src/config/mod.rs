@@ -6,6 +6,7 @@
 
 mod build;
 mod error;
+mod owners;
 #[cfg(test)]
 mod props;
 mod schema;
@@ -68,6 +69,8 @@ pub struct AttributionConfig {
 pub struct Config {
     /// Where it was read from; `None` for the built-in defaults.
     pub path: Option<PathBuf>,
+    /// Every CRM owner the file names, with where: checked once the CRM's owners are known.
+    pub owner_refs: Vec<owners::OwnerRef>,
     /// Where the local cache lives (`None`: the XDG data dir); `--data-dir` wins.
     pub data_dir: Option<PathBuf>,
     /// Who is acting (`None`: the OS user); `--user` wins.

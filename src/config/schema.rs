@@ -224,7 +224,7 @@ pub struct PeriodTargets {
 pub struct Coverage {
     pub segment_by: Option<String>,
     #[serde(default)]
-    pub fallback: Vec<String>,
+    pub fallback: Vec<Spanned<String>>,
     #[serde(default)]
     pub segment: Vec<CoverageSegment>,
 }
@@ -234,7 +234,7 @@ pub struct Coverage {
 pub struct CoverageSegment {
     #[serde(rename = "match")]
     pub matches: String,
-    pub owners: Vec<String>,
+    pub owners: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -242,7 +242,7 @@ pub struct CoverageSegment {
 pub struct Recycle {
     pub max_loops: Option<u32>,
     /// The marketing owner (email or id) a recycled lead passes to.
-    pub nurture_owner: Option<String>,
+    pub nurture_owner: Option<Spanned<String>>,
     /// The contact property the revisit date is written to.
     pub revisit_property: Option<String>,
     #[serde(default)]

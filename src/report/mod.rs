@@ -47,6 +47,9 @@ pub struct Report {
     /// Lead names for the changes, for the Markdown; JSON carries ids only.
     #[serde(skip)]
     pub names: std::collections::HashMap<String, String>,
+    /// What the config names that the CRM does not have (`file:line:col: warning: …`);
+    /// `report` and `check` also print these to stderr.
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -296,6 +299,7 @@ impl Report {
             feedback,
             changes,
             names,
+            warnings: config.owner_warnings(store.owners()),
         }
     }
 

@@ -1,5 +1,6 @@
-//! What went wrong, in full: each failing source's last error and each refused action, with
-//! the message wrapped rather than cut (the footer only has room for its start). `e` opens it.
+//! What went wrong, in full: each failing source's last error, each refused action, and
+//! each owner the config names that the CRM lacks, with the message wrapped rather than cut
+//! (the footer only has room for its start). `e` opens it.
 
 use ratatui::Frame;
 use ratatui::crossterm::event::KeyEvent;
@@ -29,6 +30,7 @@ pub struct Problems {
 pub fn any(ctx: &ViewCtx) -> bool {
     ctx.health.iter().any(|h| h.last_error.is_some())
         || ctx.outbox.iter().any(|e| e.status.needs_attention())
+        || !ctx.config.owner_warnings(ctx.store.owners()).is_empty()
 }
 
 fn lines(theme: Theme, ctx: &ViewCtx, w: usize) -> Vec<Line<'static>> {
@@ -77,6 +79,17 @@ fn lines(theme: Theme, ctx: &ViewCtx, w: usize) -> Vec<Line<'static>> {
             ),
         ]));
         indent(&mut out, &msg);
+    }
+    let warnings = ctx.config.owner_warnings(ctx.store.owners());
+    if !warnings.is_empty() {
+        out.push(Line::raw(""));
+        out.push(Line::styled(
+            " The config names owners the CRM does not have",
+            theme.bold(),
+        ));
+        for w in &warnings {
+            indent(&mut out, w);
+        }
     }
     if out.len() == 1 {
         out.push(Line::styled(" nothing is failing right now", theme.good()));

@@ -163,3 +163,32 @@ fn a_corrupt_file_is_moved_aside_and_the_cache_starts_empty() {
     put_leads(&mut disk, "hubspot", &leads());
     assert_eq!(disk.load("hubspot").unwrap().leads.len(), 2);
 }
+
+#[test]
+fn sqlites_terse_words_become_plain_ones_and_a_file_is_no_data_dir() {
+    let readonly = DiskError::Sql(rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_READONLY),
+        Some("attempt to write a readonly database".into()),
+    ));
+    let said = super::plain(std::path::Path::new("/srv/t/cache.db"), readonly).to_string();
+    assert_eq!(
+        said,
+        "/srv/t/cache.db: cannot write here: the file or its directory is read-only for this user"
+    );
+    assert!(!said.contains("readonly database"));
+
+    let file = std::env::temp_dir().join(format!("tandem-not-a-dir-{:x}", fastrand::u64(..)));
+    std::fs::write(&file, "x").unwrap();
+    for err in [
+        Disk::open(&file.join("cache.db")).unwrap_err().to_string(),
+        crate::store::outbox::Outbox::open(&file)
+            .unwrap_err()
+            .to_string(),
+    ] {
+        assert!(
+            err.contains("the data directory is a file, not a directory"),
+            "{err}"
+        );
+        assert!(!err.contains("does not exist"), "{err}");
+    }
+}

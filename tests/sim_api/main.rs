@@ -186,6 +186,7 @@ async fn first_with_stage(api: &Api, stage: &str) -> Value {
 }
 
 mod faults;
+mod history;
 mod reading;
 mod world;
 mod writes;

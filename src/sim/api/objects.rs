@@ -18,6 +18,9 @@ use super::{Shared, object_type};
 use crate::sim::world::time::fmt_ts;
 use crate::sim::world::{ObjType, World, write};
 
+/// Records a page (list) or a batch read holds when property history is asked for.
+pub const HISTORY_PAGE: usize = 50;
+
 /// Find a record by id, or by a unique property when the client passes `idProperty`.
 pub fn resolve(w: &World, t: ObjType, raw: &str, id_property: Option<&str>) -> Option<u64> {
     match id_property {
@@ -80,7 +83,10 @@ pub async fn list(
     q: Params,
 ) -> Result<Json<Page>, ApiError> {
     let t = object_type(&kind)?;
-    let limit = q.int("limit", 10, 1, 100)?;
+    let history = render::history_selection(t, q.list("propertiesWithHistory"));
+    // With history HubSpot returns at most 50 records a page.
+    let max = if history.is_some() { HISTORY_PAGE } else { 100 };
+    let limit = q.int("limit", 10, 1, 100)?.min(max);
     let after: u64 = match q.get("after") {
         None | Some("") => 0,
         Some(a) => a
@@ -99,7 +105,13 @@ pub async fn list(
     let results: Vec<ObjectOut> = page
         .by_ref()
         .take(limit)
-        .map(|r| render::render(&w, t, r, &props, &with))
+        .map(|r| {
+            render::with_history(
+                render::render(&w, t, r, &props, &with),
+                r,
+                history.as_deref(),
+            )
+        })
         .collect();
     let mut body = Page {
         results,
@@ -130,13 +142,15 @@ pub async fn get_one(
 ) -> Result<Json<ObjectOut>, ApiError> {
     let t = object_type(&kind)?;
     let props = render::selection(t, q.list("properties"));
+    let history = render::history_selection(t, q.list("propertiesWithHistory"));
     let with = render::assoc_types(q.list("associations"));
     let w = st.world();
     let rec = resolve(&w, t, &raw, q.get("idProperty"))
         .and_then(|id| w.get(t, id))
         .filter(|r| r.archived == q.flag("archived"))
         .ok_or_else(|| ApiError::object_not_found(&raw))?;
-    Ok(Json(render::render(&w, t, rec, &props, &with)))
+    let out = render::render(&w, t, rec, &props, &with);
+    Ok(Json(render::with_history(out, rec, history.as_deref())))
 }
 
 #[derive(Deserialize)]
@@ -158,7 +172,14 @@ pub async fn patch(
         .map_err(|e| ApiError::from_write(e, &raw))?;
     let before = w.get(t, id).map(|r| r.props.clone()).unwrap_or_default();
     let ts = w.stamp();
-    write::commit(&mut w, t, id, changes, ts);
+    write::commit(
+        &mut w,
+        t,
+        id,
+        changes,
+        ts,
+        crate::sim::world::history::Source::Integration,
+    );
     st.count_write();
     let rec = w.get(t, id).expect("patched record exists");
     // Return what the write touched (including derived stamps) plus the always-on properties.
@@ -195,6 +216,8 @@ pub async fn archive(
 pub struct BatchReadBody {
     #[serde(default)]
     properties: Vec<String>,
+    #[serde(default)]
+    properties_with_history: Vec<String>,
     inputs: Vec<IdInput>,
     id_property: Option<String>,
 }
@@ -217,6 +240,15 @@ pub async fn batch_read(
             body.inputs.len()
         )));
     }
+    let history = (!body.properties_with_history.is_empty())
+        .then(|| render::history_selection(t, Some(body.properties_with_history)))
+        .flatten();
+    if history.is_some() && body.inputs.len() > HISTORY_PAGE {
+        return Err(ApiError::validation(format!(
+            "Too many inputs: {}. With propertiesWithHistory the maximum batch size is {HISTORY_PAGE}.",
+            body.inputs.len()
+        )));
+    }
     let props = render::selection(t, Some(body.properties));
     let archived = q.flag("archived");
     let w = st.world();
@@ -233,7 +265,11 @@ pub async fn batch_read(
             .and_then(|id| w.get(t, id))
             .filter(|r| r.archived == archived);
         match found {
-            Some(r) if seen.insert(r.id) => results.push(render::render(&w, t, r, &props, &[])),
+            Some(r) if seen.insert(r.id) => results.push(render::with_history(
+                render::render(&w, t, r, &props, &[]),
+                r,
+                history.as_deref(),
+            )),
             Some(_) => {}
             None => missing.push(raw),
         }

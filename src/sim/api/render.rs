@@ -16,6 +16,9 @@ use crate::sim::world::{ObjType, Record, World, assoc, schema};
 pub struct ObjectOut {
     pub id: String,
     pub properties: BTreeMap<String, Option<String>>,
+    /// Only when asked for (`propertiesWithHistory`): each property's values, newest first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub properties_with_history: Option<BTreeMap<String, Vec<HistoryOut>>>,
     pub created_at: String,
     pub updated_at: String,
     pub archived: bool,
@@ -23,6 +26,15 @@ pub struct ObjectOut {
     pub archived_at: Option<String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub associations: BTreeMap<&'static str, AssocList>,
+}
+
+/// One value of a property's history, as HubSpot's `ValueWithTimestamp`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryOut {
+    pub value: String,
+    pub timestamp: String,
+    pub source_type: &'static str,
 }
 
 #[derive(Serialize)]
@@ -93,6 +105,7 @@ pub fn render(
     ObjectOut {
         id: rec.id.to_string(),
         properties,
+        properties_with_history: None,
         created_at: fmt_ts(rec.created_at),
         updated_at: fmt_ts(rec.updated_at),
         archived: rec.archived,
@@ -104,4 +117,53 @@ pub fn render(
 /// Every property that has a value (for create responses).
 pub fn all_set(rec: &Record) -> Vec<String> {
     rec.props.keys().cloned().collect()
+}
+
+/// The properties whose history the client asked for, as [`selection`] filters names: ones
+/// the type does not have are dropped silently, as HubSpot does. `None`: not asked.
+pub fn history_selection(t: ObjType, requested: Option<Vec<String>>) -> Option<Vec<String>> {
+    let mut names: Vec<String> = requested?
+        .into_iter()
+        .filter(|n| schema::lookup(t, n).is_some())
+        .collect();
+    names.sort();
+    names.dedup();
+    Some(names)
+}
+
+/// Add `names`' history to a rendered object: every recorded value, newest first. A value
+/// the world never recorded a change of (set when a generated contact was imported) shows
+/// as one entry at the record's creation.
+pub fn with_history(mut out: ObjectOut, rec: &Record, names: Option<&[String]>) -> ObjectOut {
+    let Some(names) = names else {
+        return out;
+    };
+    let mut all = BTreeMap::new();
+    for name in names {
+        let mut entries: Vec<HistoryOut> = rec
+            .history
+            .iter()
+            .rev()
+            .filter(|c| &c.prop == name)
+            .map(|c| HistoryOut {
+                value: c.value.clone(),
+                timestamp: fmt_ts(c.at),
+                source_type: c.source.source_type(),
+            })
+            .collect();
+        if entries.is_empty()
+            && let Some(v) = rec.get(name)
+        {
+            entries.push(HistoryOut {
+                value: v.to_string(),
+                timestamp: fmt_ts(rec.created_at),
+                source_type: "IMPORT",
+            });
+        }
+        if !entries.is_empty() {
+            all.insert(name.clone(), entries);
+        }
+    }
+    out.properties_with_history = Some(all);
+    out
 }

@@ -9,6 +9,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::history::Source;
 use super::journey::{self, Draw, Event, Journey, Step, disqualified_as_other, draws};
 use super::names::*;
 use super::seed_notes::{self, NoteSpec};
@@ -114,7 +115,19 @@ pub(super) fn set_on(
         .iter()
         .map(|(n, v)| (n.to_string(), v.clone()))
         .collect();
-    write::commit(w, t, id, changes, ts);
+    write::commit(w, t, id, changes, ts, source_of(props));
+}
+
+/// Who makes a simulated change: lead scoring (a workflow) makes an MQL; reps do the rest.
+fn source_of(props: &[(&str, Option<String>)]) -> Source {
+    let scored = props
+        .iter()
+        .any(|(n, v)| *n == "lifecyclestage" && v.as_deref() == Some(MQL));
+    if scored {
+        Source::Automation
+    } else {
+        Source::CrmUi
+    }
 }
 
 fn set(w: &mut World, at: DateTime<Utc>, id: u64, props: &[(&str, Option<String>)]) {
@@ -272,6 +285,6 @@ pub(super) fn arrive(w: &mut World, rng: &mut Rng, j: &Journey) -> u64 {
     .into_iter()
     .map(|(k, v)| (k.to_string(), Some(v)))
     .collect();
-    write::commit(w, ObjType::Contacts, id, props, ts);
+    write::commit(w, ObjType::Contacts, id, props, ts, Source::Form);
     id
 }

@@ -34,7 +34,14 @@ pub(super) fn open_deal(w: &mut World, at: DateTime<Utc>, contact: u64, salt: u6
     .into_iter()
     .map(|(k, v)| (k.to_string(), Some(v)))
     .collect();
-    write::commit(w, ObjType::Deals, deal, props, ts);
+    write::commit(
+        w,
+        ObjType::Deals,
+        deal,
+        props,
+        ts,
+        super::history::Source::CrmUi,
+    );
     w.associate(ObjType::Deals, deal, ObjType::Contacts, contact);
     set_on(
         w,

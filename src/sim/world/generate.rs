@@ -12,6 +12,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Duration, Utc};
 
 use super::deals::{DealSpec, deal_spec, insert_deal};
+use super::history::Replayer;
 use super::journey::{self, Decks, Event, HISTORY_HOURS, Journey, Step};
 use super::names::*;
 use super::plan::{self, Fate, Plan};
@@ -68,6 +69,7 @@ pub fn generate(seed: u64, contacts: usize, now: DateTime<Utc>, frozen: bool) ->
 
     let mut emails = HashSet::new();
     let mut extras = Extras::default();
+    let mut replayer = Replayer::new(&w.owners);
     loop {
         let j = match (planted.peek(), arrivals.peek()) {
             (Some(p), Some(&t)) if p.created <= t => planted.next(),
@@ -85,7 +87,7 @@ pub fn generate(seed: u64, contacts: usize, now: DateTime<Utc>, frozen: bool) ->
             &mut rng,
             (j, anchor),
             company,
-            &mut emails,
+            (&mut emails, &mut replayer),
             &mut extras,
         );
     }
@@ -114,7 +116,7 @@ fn place(
     rng: &mut Rng,
     (j, anchor): (Journey, DateTime<Utc>),
     company: &Company,
-    emails: &mut HashSet<String>,
+    (emails, replayer): (&mut HashSet<String>, &mut Replayer),
     extras: &mut Extras,
 ) {
     let mut plan = Plan::at(&j, anchor);
@@ -138,6 +140,12 @@ fn place(
         c.set("hubspot_owner_id", owner.to_string());
         c.set_ts("hubspot_owner_assigneddate", since);
     }
+    // The past is folded, not replayed; its history comes from replaying the same steps.
+    let c = w.get(ObjType::Contacts, id).expect("just inserted");
+    let history = replayer.contact(&j, anchor, c);
+    w.get_mut(ObjType::Contacts, id)
+        .expect("just inserted")
+        .history = history;
     if let (Some(opp), Some(deal), Some(owner)) = (plan.opp, &plan.deal, sales_owner) {
         extras
             .deals

@@ -9,6 +9,7 @@ mod deals;
 mod evolve;
 mod evolve_deals;
 mod generate;
+pub mod history;
 mod journey;
 pub mod names;
 mod plan;
@@ -86,6 +87,8 @@ pub struct Record {
     pub updated_at: DateTime<Utc>,
     pub archived: bool,
     pub assoc: BTreeMap<ObjType, BTreeSet<u64>>,
+    /// Every change written since the record was created, oldest first (see `history.rs`).
+    pub history: Vec<history::Change>,
 }
 
 impl Record {
@@ -147,7 +150,7 @@ pub struct Owner {
 /// Where "now" comes from. A frozen world answers every read identically; its writes still
 /// need strictly increasing `lastmodifieddate`s, so each write advances a millisecond counter.
 #[derive(Debug, Clone)]
-enum Clock {
+pub(super) enum Clock {
     Frozen { base: DateTime<Utc>, ticks: i64 },
     Live { last: DateTime<Utc> },
 }
@@ -156,7 +159,7 @@ pub struct World {
     tables: [BTreeMap<u64, Record>; 3],
     next_id: [u64; 3],
     pub owners: Vec<Owner>,
-    clock: Clock,
+    pub(super) clock: Clock,
     /// What is still to happen in a live world (`None` when frozen).
     timeline: Option<timeline::Timeline>,
     /// When the portal was "set up": createdAt of pipelines and the like.
@@ -164,7 +167,7 @@ pub struct World {
 }
 
 impl World {
-    fn empty(now: DateTime<Utc>, frozen: bool) -> Self {
+    pub(super) fn empty(now: DateTime<Utc>, frozen: bool) -> Self {
         let now = time::trunc_ms(now);
         World {
             tables: Default::default(),
@@ -252,6 +255,7 @@ impl World {
             updated_at: at,
             archived: false,
             assoc: BTreeMap::new(),
+            history: Vec::new(),
         };
         rec.set("hs_object_id", id.to_string());
         rec.set_ts(schema::created_prop(t), at);

@@ -310,7 +310,14 @@ fn a_live_world_skips_the_steps_of_a_lead_a_client_moved() {
     )
     .unwrap_or_else(|_| panic!("valid"));
     let ts = w.stamp();
-    super::write::commit(&mut w, ObjType::Contacts, moved, changes, ts);
+    super::write::commit(
+        &mut w,
+        ObjType::Contacts,
+        moved,
+        changes,
+        ts,
+        super::history::Source::Integration,
+    );
     let written = w.get(ObjType::Contacts, moved).unwrap().updated_at;
 
     advance(&mut w, at("2026-11-19T17:00:00Z"));

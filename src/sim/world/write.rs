@@ -10,6 +10,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
+use super::history::{Change, Source};
 use super::schema::{self, Kind};
 use super::time::{fmt_ts, parse_ts};
 use super::{ObjType, World};
@@ -150,11 +151,20 @@ fn check_lifecycle(current: Option<&str>, changes: &Changes, errors: &mut Vec<Pr
 const FIRST_ENGAGEMENT: &str = "hs_sa_first_engagement_date";
 
 /// Apply validated changes at `ts` with HubSpot's derived stamps, then bump modified dates.
-pub fn commit(w: &mut World, t: ObjType, id: u64, changes: Changes, ts: DateTime<Utc>) {
+/// Each value that changes is recorded in the record's history as set by `source`.
+pub fn commit(
+    w: &mut World,
+    t: ObjType,
+    id: u64,
+    changes: Changes,
+    ts: DateTime<Utc>,
+    source: Source,
+) {
     let Some(rec) = w.get_mut(t, id) else { return };
     let explicit = |n: &str| changes.iter().any(|(c, _)| c == n);
     let stamp_owner = !explicit("hubspot_owner_assigneddate");
     let mut derived = Vec::new();
+    let mut derived_value = Vec::new();
     for (name, value) in &changes {
         let before = rec.get(name).map(str::to_string);
         match value {
@@ -164,6 +174,14 @@ pub fn commit(w: &mut World, t: ObjType, id: u64, changes: Changes, ts: DateTime
             }
         }
         let changed = before.as_deref() != value.as_deref();
+        if changed {
+            rec.history.push(Change {
+                prop: name.clone(),
+                value: value.clone().unwrap_or_default(),
+                at: ts,
+                source,
+            });
+        }
         match (name.as_str(), value) {
             ("lifecyclestage", Some(stage)) if changed && t == ObjType::Contacts => {
                 let prop = format!("hs_lifecyclestage_{stage}_date");
@@ -179,7 +197,7 @@ pub fn commit(w: &mut World, t: ObjType, id: u64, changes: Changes, ts: DateTime
             ("notes_last_contacted", Some(at))
                 if t == ObjType::Contacts && rec.get(FIRST_ENGAGEMENT).is_none() =>
             {
-                rec.set(FIRST_ENGAGEMENT, at.clone());
+                derived_value.push((FIRST_ENGAGEMENT.to_string(), at.clone()));
             }
             ("dealstage", Some(stage))
                 if t == ObjType::Deals
@@ -192,8 +210,23 @@ pub fn commit(w: &mut World, t: ObjType, id: u64, changes: Changes, ts: DateTime
             _ => {}
         }
     }
+    for (prop, value) in derived_value {
+        rec.set(&prop, value.clone());
+        rec.history.push(Change {
+            prop,
+            value,
+            at: ts,
+            source: Source::Calculated,
+        });
+    }
     for prop in derived {
         rec.set_ts(&prop, ts);
+        rec.history.push(Change {
+            value: super::time::fmt_ts(ts),
+            prop,
+            at: ts,
+            source: Source::Calculated,
+        });
     }
     w.touch(t, id, ts);
 }
@@ -202,6 +235,6 @@ pub fn commit(w: &mut World, t: ObjType, id: u64, changes: Changes, ts: DateTime
 pub fn create(w: &mut World, t: ObjType, changes: Changes) -> u64 {
     let ts = w.stamp();
     let id = w.insert_new(t, ts);
-    commit(w, t, id, changes, ts);
+    commit(w, t, id, changes, ts, Source::Integration);
     id
 }

@@ -177,6 +177,17 @@ async fn incremental_poll_sees_a_change_made_elsewhere() {
         .find(|l| l.id == id)
         .expect("changed lead in the delta");
     assert_eq!(lead.stage, Some(Stage::Disqualified));
+    // The poll reads the change's history too: its newest status entry is this write.
+    let last = lead
+        .history
+        .props
+        .iter()
+        .rev()
+        .find(|c| c.prop == "hs_lead_status");
+    assert_eq!(
+        last.map(|c| (c.value.as_str(), c.at)),
+        Some(("UNQUALIFIED", lead.updated_at))
+    );
     // Only the change: records the load already held at the cursor's millisecond are not
     // read again (in a frozen world the change may share that very millisecond).
     assert_eq!(delta.leads.len(), 1, "only the change, not the boundary");
@@ -337,6 +348,88 @@ async fn newest_modified(
 
 async fn patch_status(sim: &SimHandle, id: &str, status: &str) {
     common::patch_contact(sim, id, json!({ "hs_lead_status": status })).await;
+}
+
+/// The first load reads the vendor's own history for every lead past inquiry, exactly as
+/// the API serves it (oldest first here, newest first on the wire); a plain inquiry costs
+/// no history request.
+#[tokio::test]
+async fn the_first_load_reads_each_leads_history_as_the_api_serves_it() {
+    let sim = frozen_sim(200).await;
+    let (store, _) = loaded_store(&mut client(&sim)).await;
+    let mut checked = 0;
+    for lead in store.leads() {
+        if lead.stage == Some(Stage::Inquiry) {
+            assert!(
+                lead.history.is_empty(),
+                "{}: an inquiry needs no history",
+                lead.id
+            );
+            continue;
+        }
+        let raw = get_json(
+            &sim,
+            &format!("/crm/v3/objects/contacts/{}", lead.id),
+            &[(
+                "propertiesWithHistory",
+                "lifecyclestage,hs_lead_status,hubspot_owner_id",
+            )],
+        )
+        .await;
+        for prop in ["lifecyclestage", "hs_lead_status"] {
+            let mut wire: Vec<(String, String)> = raw["propertiesWithHistory"][prop]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|e| {
+                            (
+                                e["value"].as_str().unwrap().to_string(),
+                                e["timestamp"].as_str().unwrap().to_string(),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            wire.reverse();
+            let mapped: Vec<(String, String)> = lead
+                .history
+                .props
+                .iter()
+                .filter(|c| c.prop == prop)
+                .map(|c| {
+                    (
+                        c.value.clone(),
+                        c.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                    )
+                })
+                .collect();
+            assert_eq!(mapped, wire, "{} {prop}", lead.id);
+        }
+        let owners: Vec<Option<String>> = raw["propertiesWithHistory"]["hubspot_owner_id"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .rev()
+                    .map(|e| {
+                        e["value"]
+                            .as_str()
+                            .filter(|v| !v.is_empty())
+                            .map(str::to_string)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mapped: Vec<Option<String>> = lead
+            .history
+            .owners
+            .iter()
+            .map(|c| c.owner_id.clone())
+            .collect();
+        assert_eq!(mapped, owners, "{} owners", lead.id);
+        checked += 1;
+    }
+    assert!(checked > 50, "most leads are past inquiry: {checked}");
+    sim.shutdown().await;
 }
 
 #[path = "connector/failures.rs"]

@@ -160,8 +160,9 @@ async fn a_failed_page_resumes_the_load_where_it_stood() {
         .unwrap();
     let clean = stat(&sim, "requests").await - before;
 
-    // The search for the mark and three contact pages go through; the fourth page fails.
-    inject(&sim, json!({"kind": "delay", "millis": 0, "count": 4})).await;
+    // The search for the mark and three contact pages, each with the batch read of its
+    // leads' history, go through; the fourth page fails.
+    inject(&sim, json!({"kind": "delay", "millis": 0, "count": 7})).await;
     inject(&sim, json!({"status": 502})).await;
     let before = stat(&sim, "requests").await;
     let mut progress = LoadProgress::default();

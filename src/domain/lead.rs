@@ -54,6 +54,39 @@ pub struct Lead {
     /// Further vendor properties the config reads (stage rules, coverage segments).
     pub extra: BTreeMap<String, String>,
     pub updated_at: DateTime<Utc>,
+    /// The vendor's own history of the properties the stage rules read and of the owner;
+    /// empty when the vendor gave none (then only the stage dates above tell the past).
+    #[serde(default)]
+    pub history: History,
+}
+
+/// What a lead's properties were and when, from the vendor's history: the raw values the
+/// stage rules read, and the owner. Each list is oldest first.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct History {
+    pub props: Vec<PropChange>,
+    pub owners: Vec<OwnerChange>,
+}
+
+impl History {
+    pub fn is_empty(&self) -> bool {
+        self.props.is_empty() && self.owners.is_empty()
+    }
+}
+
+/// A property took `value` (`""`: cleared) at `at`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PropChange {
+    pub prop: String,
+    pub value: String,
+    pub at: DateTime<Utc>,
+}
+
+/// The lead passed to `owner_id` (`None`: no owner) at `at`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OwnerChange {
+    pub owner_id: Option<String>,
+    pub at: DateTime<Utc>,
 }
 
 impl Lead {
@@ -208,6 +241,7 @@ pub(crate) mod tests_support {
             dates: LeadDates::default(),
             extra: BTreeMap::new(),
             updated_at: DateTime::<Utc>::MIN_UTC,
+            history: Default::default(),
         }
     }
 }

@@ -3,7 +3,7 @@
 //! A load's progress is a small value ([`LoadProgress`]) its owner keeps between attempts:
 //! a failed page is asked for again from where the load stood, never from page 1.
 
-use crate::domain::{DealStage, Owner};
+use crate::domain::{DealStage, Owner, Stage};
 use crate::sources::SourceError;
 use crate::sources::hubspot::{Cursor, Delta, HubSpot, Kind, ids_at, map_page};
 use crate::store::Store;
@@ -74,7 +74,13 @@ pub async fn full_load(
             }
         };
         let page = client.list_page(kind, progress.after.as_deref()).await?;
-        let delta = map_page(kind, &page, client.mapping());
+        let mut delta = map_page(kind, &page, client.mapping());
+        // Past inquiry a lead's history dates its stages and owners; a plain inquiry's
+        // creation date says all there is. Fetched before the page counts as loaded, so a
+        // failure asks for the same page again.
+        client
+            .fill_history(&mut delta.leads, |l| l.stage != Some(Stage::Inquiry))
+            .await?;
         progress.leads += delta.leads.len();
         progress.after = page.next_after();
         // What the first poll need not fetch again (see `Cursor::edge`).

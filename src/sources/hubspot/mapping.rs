@@ -9,6 +9,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use super::wire::{Object, OwnerWire, PipelineWire};
 use crate::domain::catalog::StageCatalog;
 use crate::domain::feedback::NoteKind;
+use crate::domain::lead::{History, OwnerChange, PropChange};
 use crate::domain::text::{clean_within, clip, html_to_text};
 use crate::domain::{Deal, DealStage, Lead, LeadDates, Note, Owner, Team};
 
@@ -26,6 +27,14 @@ impl Mapping {
             stages,
             extra_properties,
         }
+    }
+
+    /// The contact properties whose history timelines are built from: what the stage
+    /// rules read, and the owner.
+    pub fn history_properties(&self) -> Vec<String> {
+        let mut props: Vec<String> = self.stages.properties().into_iter().collect();
+        props.push(OWNER.to_string());
+        props
     }
 
     /// Every contact property to request.
@@ -140,7 +149,7 @@ fn time(o: &Object, name: &str) -> Option<DateTime<Utc>> {
 /// A record id as the vendor sent it when it looks like one (HubSpot's are digits). Ids are
 /// written back in URLs, so cleaning one into another record's id would aim a write at the
 /// wrong record: anything else is kept visibly apart, and a write to it fails (404) instead.
-fn record_id(raw: &str) -> String {
+pub(super) fn record_id(raw: &str) -> String {
     if plain_id(raw) {
         raw.to_string()
     } else {
@@ -230,9 +239,46 @@ pub fn lead(o: &Object, mapping: &Mapping) -> Lead {
             .filter_map(|p| Some((p.clone(), field(o.prop(p)?))))
             .collect::<BTreeMap<_, _>>(),
         updated_at: updated(o, "lastmodifieddate"),
+        history: history(o),
     };
     lead.stage = mapping.stages.classify(|name| o.prop(name));
     lead
+}
+
+/// The owner property, whose history becomes the lead's owner changes.
+pub const OWNER: &str = "hubspot_owner_id";
+
+/// A contact's `propertiesWithHistory`, oldest first: the owner's as owner changes, every
+/// other property's as raw values for the stage rules. An entry whose time does not parse
+/// is dropped (and logged): a change at an unknown time cannot be placed on a timeline.
+pub fn history(o: &Object) -> History {
+    let mut out = History::default();
+    for (name, entries) in &o.properties_with_history {
+        for e in entries {
+            let Some(at) = parse_time(&e.timestamp) else {
+                tracing::warn!(contact = %o.id, property = %name, "history entry without a time");
+                continue;
+            };
+            let value = e.value.as_deref().map(field).unwrap_or_default();
+            if name == OWNER {
+                out.owners.push(OwnerChange {
+                    owner_id: Some(value).filter(|v| !v.is_empty()),
+                    at,
+                });
+            } else {
+                out.props.push(PropChange {
+                    prop: name.clone(),
+                    value,
+                    at,
+                });
+            }
+        }
+    }
+    // HubSpot sends newest first; several properties change in one write (same instant).
+    out.props
+        .sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.prop.cmp(&b.prop)));
+    out.owners.sort_by_key(|c| c.at);
+    out
 }
 
 /// A deal; an amount that is not a sane number counts as none (0), and is logged and counted

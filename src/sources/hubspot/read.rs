@@ -9,8 +9,8 @@ use serde_json::json;
 use super::HubSpot;
 use super::mapping::{self, DEAL_PROPERTIES, Mapping, NOTE_PROPERTIES};
 use super::wire::{
-    AssociationBatch, Filter, FilterGroup, Object, OwnerWire, Page, PipelineWire, SearchRequest,
-    Sort,
+    AssociationBatch, Filter, FilterGroup, Object, ObjectBatch, OwnerWire, Page, PipelineWire,
+    SearchRequest, Sort,
 };
 use crate::domain::{Deal, DealStage, Lead, Note, Owner};
 use crate::sources::SourceError;
@@ -20,6 +20,8 @@ const SEARCH_CAP: usize = 10_000;
 const SEARCH_LIMIT: usize = 200;
 pub(super) const LIST_LIMIT: usize = 100;
 const BATCH_LIMIT: usize = 100;
+/// Records per batch read when property history is asked for (HubSpot's limit with history).
+pub(super) const HISTORY_BATCH: usize = 50;
 
 /// Where incremental sync resumes, per object type: the newest modification time seen.
 /// Kept in the local cache, so a warm start polls from here instead of loading again.
@@ -320,6 +322,45 @@ impl HubSpot {
         }
     }
 
+    /// Fill in the vendor's history of `leads` for which `wanted` holds: what the stage
+    /// rules read and the owner, by batch read (`propertiesWithHistory`, 50 a request).
+    /// Search cannot return history, and asking for it on the list endpoint halves its
+    /// pages, so only the leads whose past matters pay for it.
+    pub async fn fill_history(
+        &mut self,
+        leads: &mut [Lead],
+        wanted: impl Fn(&Lead) -> bool,
+    ) -> Result<usize, SourceError> {
+        let ids: Vec<String> = leads
+            .iter()
+            .filter(|l| wanted(l))
+            .map(|l| l.id.clone())
+            .collect();
+        let mut found: HashMap<String, crate::domain::lead::History> = HashMap::new();
+        for chunk in ids.chunks(HISTORY_BATCH) {
+            let body = json!({
+                "inputs": chunk.iter().map(|id| json!({ "id": id })).collect::<Vec<_>>(),
+                "properties": [Kind::Contacts.modified_property()],
+                "propertiesWithHistory": self.mapping.history_properties(),
+            });
+            let batch: ObjectBatch = self
+                .call(|s| {
+                    s.request(Method::POST, "/crm/v3/objects/contacts/batch/read")
+                        .json(&body)
+                })
+                .await?;
+            for o in &batch.results {
+                found.insert(mapping::record_id(&o.id), mapping::history(o));
+            }
+        }
+        for lead in leads.iter_mut() {
+            if let Some(h) = found.remove(&lead.id) {
+                lead.history = h;
+            }
+        }
+        Ok(ids.len())
+    }
+
     /// `from` → `to` associations for `ids`, via the v4 batch endpoint.
     pub async fn associations(
         &mut self,
@@ -370,6 +411,8 @@ impl HubSpot {
                 .iter()
                 .map(|o| mapping::lead(o, &self.mapping))
                 .collect();
+            // A change may be a stage or owner move: its history is what dates it.
+            self.fill_history(&mut delta.leads, |_| true).await?;
             cursor.contacts = Some(newest);
         }
         if let Some(since) = cursor.deals {

@@ -17,6 +17,16 @@ pub struct Object {
     pub archived: bool,
     #[serde(default)]
     pub associations: HashMap<String, AssociationList>,
+    /// Only when asked for: each property's values, newest first (`ValueWithTimestamp`).
+    #[serde(default)]
+    pub properties_with_history: HashMap<String, Vec<ValueWithTimestamp>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ValueWithTimestamp {
+    #[serde(default)]
+    pub value: Option<String>,
+    pub timestamp: String,
 }
 
 impl Object {
@@ -172,4 +182,11 @@ pub struct ErrorBody {
     pub category: Option<String>,
     #[serde(default)]
     pub error_type: Option<String>,
+}
+
+/// A batch read's answer (200, or 207 when some ids no longer exist).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ObjectBatch {
+    #[serde(default)]
+    pub results: Vec<Object>,
 }

@@ -264,11 +264,21 @@ fn hostile_object() -> impl Strategy<Value = Object> {
         properties(),
         prop::option::of(hostile()),
         prop::collection::vec(hostile(), 0..3),
+        prop::collection::vec((hostile(), prop::option::of(hostile()), hostile()), 0..4),
     )
-        .prop_map(|(id, properties, updated_at, contacts)| Object {
+        .prop_map(|(id, properties, updated_at, contacts, history)| Object {
             id,
             properties,
             updated_at,
+            properties_with_history: history
+                .into_iter()
+                .map(|(name, value, timestamp)| {
+                    (
+                        name,
+                        vec![super::super::wire::ValueWithTimestamp { value, timestamp }],
+                    )
+                })
+                .collect(),
             archived: false,
             associations: [(
                 "contacts".to_string(),
@@ -353,6 +363,18 @@ proptest! {
         let d = &lead.dates;
         for t in [d.created, d.inquiry, d.mql, d.accepted, d.sql, d.opportunity, d.customer] {
             prop_assert!(in_range(t));
+        }
+        // History: clean values, sane times, oldest first.
+        for c in &lead.history.props {
+            assert_field("history value", &c.value)?;
+            prop_assert!(in_range(Some(c.at)));
+        }
+        prop_assert!(lead.history.props.windows(2).all(|w| w[0].at <= w[1].at));
+        for c in &lead.history.owners {
+            if let Some(o) = &c.owner_id {
+                assert_field("history owner", o)?;
+            }
+            prop_assert!(in_range(Some(c.at)));
         }
 
         let deal = deal(&o);

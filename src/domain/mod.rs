@@ -21,6 +21,7 @@ pub mod sla;
 pub mod snapshot;
 pub mod stage;
 pub mod text;
+pub mod timeline;
 
 pub use lead::{Deal, DealStage, Lead, LeadDates, Note, Owner};
 pub use stage::{Stage, Team};

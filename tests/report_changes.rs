@@ -39,24 +39,116 @@ fn contacts_of(o: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// The sales acceptance the README defines: in SAL or later now, or dated that far.
-fn accepted(c: &Value) -> bool {
-    let now = match (prop(c, "lifecyclestage"), prop(c, "hs_lead_status")) {
-        ("customer" | "evangelist", _) => true,
-        (_, "UNQUALIFIED" | "BAD_TIMING") => false,
-        ("marketingqualifiedlead", s) => {
-            ["OPEN", "IN_PROGRESS", "ATTEMPTED_TO_CONTACT", "CONNECTED"].contains(&s)
+/// The built-in stage rules, written out here independently of tandem's catalog: higher
+/// priority first, then file order (`assets/config.example.toml`).
+fn stage(lifecycle: &str, status: &str) -> Option<&'static str> {
+    let working = ["OPEN", "IN_PROGRESS", "ATTEMPTED_TO_CONTACT", "CONNECTED"];
+    match (lifecycle, status) {
+        ("customer" | "evangelist", _) => Some("customer"),
+        (_, "BAD_TIMING") => Some("nurture"),
+        (_, "UNQUALIFIED") => Some("disqualified"),
+        ("subscriber" | "lead", _) => Some("inquiry"),
+        ("marketingqualifiedlead", "" | "NEW") => Some("mql"),
+        ("marketingqualifiedlead", s) if working.contains(&s) => Some("sal"),
+        ("salesqualifiedlead", _) => Some("sql"),
+        ("opportunity", _) => Some("opportunity"),
+        _ => None,
+    }
+}
+
+/// One contact's flows in `(start, end]` by metrics.md §2, from its raw property history.
+#[derive(Default)]
+struct Flows {
+    new_mql: bool,
+    handoff: bool,
+    accepted: bool,
+    recycled: bool,
+    rejected: bool,
+}
+
+fn flows(c: &Value, sales: &BTreeSet<String>, start: DateTime<Utc>, end: DateTime<Utc>) -> Flows {
+    // Every change, oldest first: (time, property, value).
+    let mut changes: Vec<(DateTime<Utc>, String, String)> = Vec::new();
+    for prop in ["lifecyclestage", "hs_lead_status", "hubspot_owner_id"] {
+        for e in c["propertiesWithHistory"][prop]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            let at = DateTime::parse_from_rfc3339(e["timestamp"].as_str().unwrap())
+                .unwrap()
+                .to_utc();
+            changes.push((
+                at,
+                prop.to_string(),
+                e["value"].as_str().unwrap_or("").to_string(),
+            ));
         }
-        ("salesqualifiedlead" | "opportunity", _) => true,
-        _ => false,
-    };
-    now || [
-        "hs_lifecyclestage_salesqualifiedlead_date",
-        "hs_lifecyclestage_opportunity_date",
-        "hs_lifecyclestage_customer_date",
-    ]
-    .iter()
-    .any(|p| time(c, p).is_some())
+    }
+    changes.sort_by_key(|c| c.0);
+    let within = |t: DateTime<Utc>| t > start && t <= end;
+    let (mut lifecycle, mut status, mut owner) = (String::new(), String::new(), String::new());
+    let mut cur: Option<&str> = None;
+    let mut accepted_since_mql = false;
+    let mut f = Flows::default();
+    let mut i = 0;
+    while i < changes.len() {
+        let at = changes[i].0;
+        let before = cur;
+        let mut new_owner = None;
+        while i < changes.len() && changes[i].0 == at {
+            let (_, p, v) = &changes[i];
+            match p.as_str() {
+                "lifecyclestage" => lifecycle = v.clone(),
+                "hs_lead_status" => status = v.clone(),
+                _ => new_owner = Some(v.clone()),
+            }
+            i += 1;
+        }
+        if let Some(o) = new_owner {
+            let changed = o != owner;
+            owner = o;
+            if changed
+                && sales.contains(&owner)
+                && before == Some("mql")
+                && !accepted_since_mql
+                && within(at)
+            {
+                f.handoff = true;
+            }
+        }
+        // An unmapped moment (a cleared stage) is no stage: the lead keeps its last one.
+        let Some(now) = stage(&lifecycle, &status) else {
+            continue;
+        };
+        if Some(now) == cur {
+            continue;
+        }
+        let ev = within(at);
+        match now {
+            "mql" => {
+                accepted_since_mql = false;
+                f.new_mql |= ev;
+            }
+            "sal" => {
+                accepted_since_mql = true;
+                f.accepted |= ev;
+            }
+            "sql" | "opportunity" | "customer" if cur == Some("mql") => {
+                accepted_since_mql = true;
+                f.accepted |= ev;
+            }
+            "nurture" | "disqualified" if cur == Some("mql") && !accepted_since_mql => {
+                f.rejected |= ev;
+            }
+            _ => {}
+        }
+        if now == "nurture" && matches!(cur, Some("sal" | "sql" | "opportunity")) {
+            f.recycled |= ev;
+        }
+        cur = Some(now);
+    }
+    f
 }
 
 async fn report_json(sim: &SimHandle, since: &str, now: &str) -> Value {
@@ -90,15 +182,45 @@ fn ids(v: &Value) -> BTreeSet<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn changes_over_two_windows_match_the_api() {
     let sim = frozen_sim(42, 2000).await;
-    let contacts = all(
-        &sim,
-        "contacts",
-        "lifecyclestage,hs_lead_status,hubspot_owner_assigneddate,\
-         hs_lifecyclestage_marketingqualifiedlead_date,hs_lifecyclestage_salesqualifiedlead_date,\
-         hs_lifecyclestage_opportunity_date,hs_lifecyclestage_customer_date",
-    )
-    .await;
-    let notes = all(&sim, "notes", "hs_note_body,hs_timestamp").await;
+    // Every contact with its history, as HubSpot pages it with history (50 a page).
+    let mut contacts = Vec::new();
+    let mut after = String::new();
+    loop {
+        let page = common::get_json(
+            &sim,
+            "/crm/v3/objects/contacts",
+            &[
+                ("limit", "50"),
+                (
+                    "propertiesWithHistory",
+                    "lifecyclestage,hs_lead_status,hubspot_owner_id",
+                ),
+                ("after", after.as_str()),
+            ],
+        )
+        .await;
+        contacts.extend(page["results"].as_array().unwrap().iter().cloned());
+        match page["paging"]["next"]["after"].as_str() {
+            Some(next) => after = next.to_string(),
+            None => break,
+        }
+    }
+    assert_eq!(contacts.len(), 2000);
+    let owners = common::get_json(&sim, "/crm/v3/owners", &[("limit", "100")]).await;
+    let sales: BTreeSet<String> = owners["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| {
+            o["teams"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|t| t["name"] == "Sales")
+        })
+        .map(|o| o["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(!sales.is_empty());
     let deals = all(&sim, "deals", "dealstage,closedate").await;
     let until = frozen_now();
     let mut seen_any = 0;
@@ -107,28 +229,18 @@ async fn changes_over_two_windows_match_the_api() {
         let end = until - Duration::hours(24 * back);
         let start = end - Duration::hours(24);
         let within = |t: Option<DateTime<Utc>>| t.is_some_and(|t| t > start && t <= end);
-        let by = |f: &dyn Fn(&Value) -> bool| -> BTreeSet<String> {
+        let by = |pick: &dyn Fn(&Flows) -> bool| -> BTreeSet<String> {
             contacts
                 .iter()
-                .filter(|c| f(c))
+                .filter(|c| pick(&flows(c, &sales, start, end)))
                 .map(|c| c["id"].as_str().unwrap().to_string())
                 .collect()
         };
-        let new_mqls = by(&|c| within(time(c, "hs_lifecyclestage_marketingqualifiedlead_date")));
-        let handoffs = by(&|c| within(time(c, "hubspot_owner_assigneddate")));
-        let accepted_now = by(&|c| within(time(c, "hubspot_owner_assigneddate")) && accepted(c));
-        let recycles: BTreeSet<String> = notes
-            .iter()
-            .filter(|n| prop(n, "hs_note_body").starts_with("#recycle"))
-            .filter(|n| within(time(n, "hs_timestamp")))
-            .flat_map(contacts_of)
-            .collect();
-        let rejected: BTreeSet<String> = notes
-            .iter()
-            .filter(|n| prop(n, "hs_note_body").starts_with("#reject"))
-            .filter(|n| within(time(n, "hs_timestamp")))
-            .flat_map(contacts_of)
-            .collect();
+        let new_mqls = by(&|f| f.new_mql);
+        let handoffs = by(&|f| f.handoff);
+        let accepted_now = by(&|f| f.accepted);
+        let recycles = by(&|f| f.recycled);
+        let rejected = by(&|f| f.rejected);
         let closed = |stage: &str| -> BTreeSet<String> {
             deals
                 .iter()
@@ -159,6 +271,18 @@ async fn changes_over_two_windows_match_the_api() {
         for name in ["breaches_new", "breaches_cleared"] {
             assert_eq!(c[name]["count"], ids(&c[name]).len(), "{name} count");
         }
+        // Every rejection has a reason row, if only "no reason recorded".
+        let reasons: u64 = c["rejection_reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r[1].as_u64().unwrap())
+            .sum();
+        assert_eq!(reasons as usize, rejected.len());
+        assert_eq!(
+            c["from_stage_dates"], 0,
+            "every lead with events has history"
+        );
     }
     assert!(seen_any > 0, "the windows hold changes to check");
     sim.shutdown().await;

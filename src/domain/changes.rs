@@ -1,17 +1,19 @@
-//! What changed in a window: the standup's "since yesterday". Pure: every figure is
-//! reconstructed from the vendor's own dates (stage entry dates, owner-assigned dates, note
-//! and close dates) and from the SLA timers evaluated at both ends of the window, so it is
-//! right for days before tandem was first started.
+//! What changed in a window: the standup's "since yesterday". Pure: every flow is the set of
+//! distinct leads with at least one event of its kind in the window, the events read from
+//! each lead's timeline (`timeline.rs`, metrics.md §2–§3), so it is right for days before
+//! tandem was first started, and a lead counts once in each flow whose event it had.
 //!
 //! Definitions (the README's "Since the last standup" section quotes them):
-//! - `new_mqls`: leads whose MQL date (`hs_lifecyclestage_marketingqualifiedlead_date`) is
-//!   in the window;
-//! - `handoffs`: leads whose owner was assigned (`hubspot_owner_assigneddate`) in the window;
-//! - `accepted`: leads accepted in the window by the KPIs' one definition of acceptance (in
-//!   SAL or a later sales stage, or dated that far, with the owner date in the window);
-//! - `recycles`: leads with a `#recycle` note dated in the window;
-//! - `rejected`: leads with a `#reject` note dated in the window (sales turned the MQL
-//!   down), with the count per reason;
+//! - `new_mqls`: leads that entered `mql` in the window;
+//! - `handoffs`: leads whose owner was set to a sales owner while they sat in `mql`, not yet
+//!   accepted (a recycle's move to a marketing owner never is one);
+//! - `accepted`: leads that entered `sal`, or jumped from `mql` to a later sales stage;
+//! - `recycles`: leads that entered `nurture` from `sal`, `sql` or `opportunity`;
+//! - `rejected`: leads that left `mql` for `nurture` or `disqualified` without being
+//!   accepted, with the count per reason from tandem's `#reject` notes in the window (the
+//!   rest as "no reason recorded");
+//! - `from_stage_dates`: how many of the leads counted had no history, so that their events
+//!   come from the stage dates (which date only the latest entry into each stage);
 //! - `breaches_new` / `breaches_cleared`: leads breaching an SLA at the window's end but not
 //!   at its start, and the reverse, each lead's stage at the start rebuilt from its dates (a
 //!   disqualified lead, whose disqualification HubSpot does not date, counts as
@@ -26,11 +28,12 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::business_hours::BusinessCalendar;
+use super::catalog::StageCatalog;
 use super::feedback::NoteKind;
-use super::kpi::accepted_at;
-use super::lead::{Deal, DealStage, Lead, Note};
+use super::lead::{Deal, DealStage, Lead, Note, Owner};
 use super::sla::{SlaDef, SlaState, timer_for};
-use super::stage::Stage;
+use super::stage::{Stage, Team};
+use super::timeline::{EventKind, Timeline};
 
 /// One figure: how many leads, and which.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -68,6 +71,9 @@ pub struct Changes {
     pub breaches_cleared: Change,
     pub won: Change,
     pub lost: Change,
+    /// Of the leads in the flows above, those without vendor history: their events come
+    /// from the stage dates, which date only the latest entry into each stage.
+    pub from_stage_dates: usize,
 }
 
 /// What the computation reads.
@@ -78,35 +84,67 @@ pub struct ChangesInput<'a> {
     pub notes: &'a [Note],
     pub slas: &'a [SlaDef],
     pub calendar: &'a BusinessCalendar,
+    /// The stage rules timelines are classified with.
+    pub stages: &'a StageCatalog,
+    /// The CRM's owners: a hand-off is to a sales owner.
+    pub owners: &'a [Owner],
 }
+
+/// Why a rejection carries no reason: it was made outside tandem, without a `#reject` note.
+pub const NO_REASON: &str = "no reason recorded";
 
 impl Changes {
     pub fn compute(input: &ChangesInput<'_>, since: DateTime<Utc>, until: DateTime<Utc>) -> Self {
         let within = |t: Option<DateTime<Utc>>| t.is_some_and(|t| t > since && t <= until);
-        let ids = |f: &dyn Fn(&Lead) -> bool| {
-            input
-                .leads
-                .iter()
-                .filter(|l| f(l))
-                .map(|l| l.id.clone())
-                .collect::<Vec<_>>()
-        };
-        let recycled = input
-            .notes
+        let sales: HashSet<&str> = input
+            .owners
             .iter()
-            .filter(|n| matches!(n.kind, NoteKind::Recycle { .. }) && within(Some(n.at)))
-            .flat_map(|n| n.lead_ids.iter().cloned());
-        let rejections: Vec<(&Note, &str)> = input
+            .filter(|o| o.team == Some(Team::Sales))
+            .map(|o| o.id.as_str())
+            .collect();
+        let mut flows: [Vec<String>; 5] = Default::default();
+        let mut from_stage_dates = 0;
+        for lead in input.leads {
+            let timeline = Timeline::of(lead, input.stages);
+            let mut counted = false;
+            for e in timeline.events(|o| sales.contains(o)) {
+                if !within(Some(e.at)) {
+                    continue;
+                }
+                let flow = match e.kind {
+                    EventKind::Entered(Stage::Mql) => 0,
+                    EventKind::HandedOff => 1,
+                    EventKind::Accepted => 2,
+                    EventKind::Recycled => 3,
+                    EventKind::Rejected => 4,
+                    _ => continue,
+                };
+                flows[flow].push(lead.id.clone());
+                counted = true;
+            }
+            if counted && timeline.fallback {
+                from_stage_dates += 1;
+            }
+        }
+        let [new_mqls, handoffs, accepted, recycles, rejected] = flows.map(Change::of);
+        // Each rejected lead's reason: tandem's `#reject` note on it in the window.
+        let noted: std::collections::HashMap<&str, &str> = input
             .notes
             .iter()
             .filter(|n| within(Some(n.at)))
             .filter_map(|n| match &n.kind {
                 NoteKind::Reject { reason, .. } => {
-                    Some((n, reason.as_deref().unwrap_or("unknown")))
+                    Some((n, reason.as_deref().unwrap_or(NO_REASON)))
                 }
                 _ => None,
             })
+            .flat_map(|(n, r)| n.lead_ids.iter().map(move |id| (id.as_str(), r)))
             .collect();
+        let reasons = rejected
+            .lead_ids
+            .iter()
+            .map(|id| noted.get(id.as_str()).copied().unwrap_or(NO_REASON));
+        let rejection_reasons = super::reject::roll_up(reasons);
         let closed = |won: bool| {
             input
                 .deals
@@ -127,20 +165,17 @@ impl Changes {
         Changes {
             since,
             until,
-            new_mqls: Change::of(ids(&|l| within(l.dates.mql))),
-            handoffs: Change::of(ids(&|l| within(l.dates.accepted))),
-            accepted: Change::of(ids(&|l| within(accepted_at(l)))),
-            recycles: Change::of(recycled),
-            rejected: Change::of(
-                rejections
-                    .iter()
-                    .flat_map(|(n, _)| n.lead_ids.iter().cloned()),
-            ),
-            rejection_reasons: super::reject::roll_up(rejections.iter().map(|(_, r)| *r)),
+            new_mqls,
+            handoffs,
+            accepted,
+            recycles,
+            rejected,
+            rejection_reasons,
             breaches_new: Change::of(after.difference(&before).cloned()),
             breaches_cleared: Change::of(before.difference(&after).cloned()),
             won: Change::of(closed(true)),
             lost: Change::of(closed(false)),
+            from_stage_dates,
         }
     }
 }

@@ -12,6 +12,49 @@ fn lead(id: &str, stage: Stage) -> Lead {
     l
 }
 
+/// A sales owner `s1` and a marketing owner `m1`.
+fn owners() -> Vec<crate::domain::Owner> {
+    [
+        ("s1", crate::domain::Team::Sales),
+        ("m1", crate::domain::Team::Marketing),
+    ]
+    .map(|(id, team)| crate::domain::Owner {
+        id: id.into(),
+        name: id.into(),
+        email: format!("{id}@x.example"),
+        team: Some(team),
+    })
+    .to_vec()
+}
+
+/// A lead with vendor history: `(when, property, value)` in order, `owners` likewise.
+fn with_history(id: &str, props: &[(&str, &str, &str)], owned: &[(&str, Option<&str>)]) -> Lead {
+    use crate::domain::lead::{OwnerChange, PropChange};
+    let mut l = lead(id, Stage::Inquiry);
+    for (when, prop, value) in props {
+        l.history.props.push(PropChange {
+            prop: prop.to_string(),
+            value: value.to_string(),
+            at: at(when),
+        });
+    }
+    for (when, owner) in owned {
+        l.history.owners.push(OwnerChange {
+            owner_id: owner.map(str::to_string),
+            at: at(when),
+        });
+    }
+    let mut now = std::collections::BTreeMap::new();
+    for c in &l.history.props {
+        now.insert(c.prop.clone(), c.value.clone());
+    }
+    l.stage = crate::config::Config::builtin()
+        .stages
+        .classify(|n| now.get(n).map(String::as_str).filter(|v| !v.is_empty()));
+    l.updated_at = l.history.props.last().map(|c| c.at).unwrap_or_default();
+    l
+}
+
 /// The window: Thursday noon to Friday noon (week 47).
 const SINCE: &str = "2026-11-19T12:00:00Z";
 const UNTIL: &str = "2026-11-20T12:00:00Z";
@@ -26,6 +69,8 @@ fn changes(leads: &[Lead], deals: &[Deal], stages: &[DealStage], notes: &[Note])
         notes,
         slas: &slas,
         calendar: &calendar,
+        stages: &crate::config::Config::builtin().stages,
+        owners: &owners(),
     };
     Changes::compute(&input, at(SINCE), at(UNTIL))
 }
@@ -134,9 +179,90 @@ fn recycles_and_closed_deals_count_by_their_own_dates() {
         deal("c", "won", "2026-11-10T08:00:00Z"),
     ];
     let c = changes(&[], &deals, &stages, &notes);
-    assert_eq!(c.recycles.lead_ids, ["lead-in"]);
+    assert!(
+        c.recycles.lead_ids.is_empty(),
+        "a note alone is no recycle: the lead's timeline says when it was recycled"
+    );
     assert_eq!(c.won.lead_ids, ["c-a"]);
     assert_eq!(c.lost.lead_ids, ["c-b"]);
+}
+
+#[test]
+fn one_lead_handed_off_accepted_and_recycled_in_the_window_counts_once_in_each_flow() {
+    let busy = with_history(
+        "busy",
+        &[
+            ("2026-11-02T09:00:00Z", "lifecyclestage", "lead"),
+            (
+                "2026-11-19T13:00:00Z",
+                "lifecyclestage",
+                "marketingqualifiedlead",
+            ),
+            ("2026-11-19T15:00:00Z", "hs_lead_status", "OPEN"),
+            ("2026-11-20T10:00:00.000Z", "lifecyclestage", ""),
+            ("2026-11-20T10:00:00.001Z", "lifecyclestage", "lead"),
+            ("2026-11-20T10:00:00.001Z", "hs_lead_status", "BAD_TIMING"),
+        ],
+        &[
+            ("2026-11-19T14:00:00Z", Some("s1")),
+            ("2026-11-20T10:00:00.001Z", Some("m1")),
+        ],
+    );
+    // Rejected: left MQL for nurture unaccepted; its reason from tandem's note.
+    let turned_down = with_history(
+        "turned-down",
+        &[
+            ("2026-11-02T09:00:00Z", "lifecyclestage", "lead"),
+            (
+                "2026-11-18T09:00:00Z",
+                "lifecyclestage",
+                "marketingqualifiedlead",
+            ),
+            ("2026-11-20T09:00:00Z", "hs_lead_status", "UNQUALIFIED"),
+        ],
+        &[],
+    );
+    let ignored = with_history(
+        "ignored",
+        &[
+            ("2026-11-02T09:00:00Z", "lifecyclestage", "lead"),
+            (
+                "2026-11-18T09:00:00Z",
+                "lifecyclestage",
+                "marketingqualifiedlead",
+            ),
+            ("2026-11-20T09:00:00Z", "hs_lead_status", "BAD_TIMING"),
+        ],
+        &[],
+    );
+    let note = Note {
+        id: "n".into(),
+        lead_ids: vec!["turned-down".into()],
+        owner_id: Some("s1".into()),
+        at: at("2026-11-20T09:00:01Z"),
+        kind: NoteKind::Reject {
+            reason: Some("no_fit".into()),
+            text: String::new(),
+        },
+    };
+    let c = changes(&[busy, turned_down, ignored], &[], &[], &[note]);
+    assert_eq!(c.new_mqls.lead_ids, ["busy"]);
+    assert_eq!(
+        c.handoffs.lead_ids,
+        ["busy"],
+        "the recycle's marketing owner is no hand-off"
+    );
+    assert_eq!(c.accepted.lead_ids, ["busy"]);
+    assert_eq!(c.recycles.lead_ids, ["busy"]);
+    assert_eq!(c.rejected.lead_ids, ["ignored", "turned-down"]);
+    assert_eq!(
+        c.rejection_reasons,
+        [
+            ("no reason recorded".to_string(), 1),
+            ("no_fit".to_string(), 1)
+        ]
+    );
+    assert_eq!(c.from_stage_dates, 0);
 }
 
 #[test]

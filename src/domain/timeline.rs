@@ -184,7 +184,9 @@ impl Timeline {
         for (i, (at, to)) in self.owners.iter().enumerate() {
             let Some(to) = to else { continue };
             let changed = i == 0 || self.owners[i - 1].1.as_deref() != Some(to.as_str());
-            let before = *at - Duration::milliseconds(1);
+            let Some(before) = at.checked_sub_signed(Duration::milliseconds(1)) else {
+                continue;
+            };
             if changed && is_sales(to) && self.stage_at(before) == Some(Stage::Mql) {
                 let entered = self.entries(Stage::Mql).filter(|e| *e <= before).last();
                 let accepted = out.iter().any(|e| {

@@ -56,8 +56,8 @@ impl Built {
         for c in &h.props {
             now.insert(c.prop.clone(), c.value.clone());
         }
-        self.lead.stage = catalog()
-            .classify(|name| now.get(name).map(String::as_str).filter(|v| !v.is_empty()));
+        self.lead.stage =
+            catalog().classify(|name| now.get(name).map(String::as_str).filter(|v| !v.is_empty()));
         Timeline::of(&self.lead, &catalog())
     }
 }
@@ -243,4 +243,64 @@ fn without_history_the_stage_dates_give_a_fallback_timeline_that_says_so() {
         [Stage::Inquiry, Stage::Mql, Stage::Sal, Stage::Sql].map(Some)
     );
     assert_eq!(t.owner_at(at("2026-10-03T00:00:00Z")), Some("s1"));
+}
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn when() -> impl Strategy<Value = DateTime<Utc>> {
+        prop_oneof![
+            Just(DateTime::<Utc>::MIN_UTC),
+            Just(DateTime::<Utc>::MAX_UTC),
+            (0i64..2_000_000_000_000).prop_map(|ms| DateTime::from_timestamp_millis(ms).unwrap()),
+        ]
+    }
+
+    fn value() -> impl Strategy<Value = String> {
+        prop::sample::select(vec![
+            "",
+            "lead",
+            "marketingqualifiedlead",
+            "salesqualifiedlead",
+            "opportunity",
+            "customer",
+            "NEW",
+            "OPEN",
+            "BAD_TIMING",
+            "UNQUALIFIED",
+            "junk",
+        ])
+        .prop_map(str::to_string)
+    }
+
+    proptest! {
+        #[test]
+        fn any_history_gives_a_timeline_of_changes_ending_now_and_sorted_events(
+            props in prop::collection::vec(
+                (when(), prop::sample::select(vec!["lifecyclestage", "hs_lead_status"]), value()),
+                0..12,
+            ),
+            owners in prop::collection::vec((when(), prop::option::of(prop::sample::select(vec!["s1", "m1"]))), 0..5),
+        ) {
+            let mut lead = lead_in(Stage::Mql);
+            let mut props: Vec<PropChange> = props
+                .into_iter()
+                .map(|(at, prop, value)| PropChange { prop: prop.into(), value, at })
+                .collect();
+            props.sort_by_key(|c| c.at);
+            lead.history.props = props;
+            let mut owners: Vec<OwnerChange> = owners
+                .into_iter()
+                .map(|(at, o)| OwnerChange { owner_id: o.map(str::to_string), at })
+                .collect();
+            owners.sort_by_key(|c| c.at);
+            lead.history.owners = owners;
+            let t = Timeline::of(&lead, &catalog());
+            prop_assert!(t.stages.windows(2).all(|w| w[0].1 != w[1].1));
+            prop_assert_eq!(t.stages.last().map(|(_, s)| *s), Some(lead.stage));
+            let events = t.events(is_sales);
+            prop_assert!(events.windows(2).all(|w| w[0].at <= w[1].at));
+        }
+    }
 }

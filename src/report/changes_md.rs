@@ -63,5 +63,13 @@ pub fn changes_markdown(r: &Report) -> String {
             leads(r, change)
         );
     }
+    if c.from_stage_dates > 0 {
+        let _ = writeln!(
+            out,
+            "\n{} of these leads had no history in the CRM: their changes are dated by stage \
+             dates, which date only the latest entry into each stage.",
+            c.from_stage_dates
+        );
+    }
     out
 }

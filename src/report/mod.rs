@@ -176,6 +176,8 @@ impl Report {
                 notes: store.notes(),
                 slas: &config.slas,
                 calendar: &config.calendar,
+                stages: &config.stages,
+                owners: store.owners(),
             },
             since,
             now,

@@ -68,6 +68,8 @@ impl Standup {
             notes: ctx.store.notes(),
             slas: &ctx.config.slas,
             calendar: &ctx.config.calendar,
+            stages: &ctx.config.stages,
+            owners: ctx.store.owners(),
         };
         Changes::compute(&input, self.since(ctx), ctx.now)
     }

@@ -80,32 +80,22 @@ impl BusinessCalendar {
         self.days[day.weekday().num_days_from_monday() as usize] && !self.holidays.contains(&day)
     }
 
-    /// The last `n` instants at or before `now` when the local clock read `at` on a working
-    /// day (a daily standup), most recent first; fewer if none in the past year.
-    pub fn last_working_times(
+    /// `at` (local time) on the last working day before `now`'s local date: yesterday's
+    /// standup on a working day, whatever the time of day (Friday's on a Monday), and the
+    /// last working day's on a weekend or holiday. `None` if none in the past year.
+    pub fn previous_working_time(
         &self,
         at: NaiveTime,
         now: DateTime<Utc>,
-        n: usize,
-    ) -> Vec<DateTime<Utc>> {
-        let mut out = Vec::with_capacity(n);
+    ) -> Option<DateTime<Utc>> {
         let mut day = now.with_timezone(&self.tz).date_naive();
         for _ in 0..366 {
-            if out.len() == n {
-                break;
-            }
+            day = day.pred_opt()?;
             if self.is_working_day(day) {
-                let t = self.instant(day.and_time(at));
-                if t <= now {
-                    out.push(t);
-                }
-            }
-            match day.pred_opt() {
-                Some(d) => day = d,
-                None => break,
+                return Some(self.instant(day.and_time(at)));
             }
         }
-        out
+        None
     }
 
     /// The working window of one local weekday, holidays not considered.

@@ -180,16 +180,15 @@ impl Changes {
     }
 }
 
-/// "Since the last standup": the standup before the most recent one at or before `now`, so
-/// the standup itself (and the rest of its day) looks back to the previous working day's.
+/// "Since the last standup" (metrics.md §3): the previous working day's standup, whatever
+/// the time of day. A report run at 08:55 before Tuesday's standup covers Monday 09:30 → now,
+/// never Friday's.
 pub fn previous_standup(
     cal: &BusinessCalendar,
     at: chrono::NaiveTime,
     now: DateTime<Utc>,
 ) -> DateTime<Utc> {
-    cal.last_working_times(at, now, 2)
-        .get(1)
-        .copied()
+    cal.previous_working_time(at, now)
         .unwrap_or(now - chrono::Duration::hours(24))
 }
 

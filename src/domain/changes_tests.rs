@@ -276,10 +276,20 @@ fn the_last_standup_is_the_previous_working_days() {
             at("2026-11-19T09:30:00Z")
         );
     }
-    // Monday morning before the standup: Thursday's (the one before Friday's).
+    // Monday morning before the standup: Friday's, the previous working day's.
     assert_eq!(
         previous_standup(&cal, nine_thirty, at("2026-11-23T08:00:00Z")),
-        at("2026-11-19T09:30:00Z")
+        at("2026-11-20T09:30:00Z")
+    );
+    // The README's cron at 08:55 on a Tuesday covers Monday 09:30 → now, not Friday.
+    assert_eq!(
+        previous_standup(&cal, nine_thirty, at("2026-11-24T08:55:00Z")),
+        at("2026-11-23T09:30:00Z")
+    );
+    // A Saturday looks back to Friday's.
+    assert_eq!(
+        previous_standup(&cal, nine_thirty, at("2026-11-21T11:00:00Z")),
+        at("2026-11-20T09:30:00Z")
     );
     // Monday after the standup: Friday's.
     assert_eq!(

@@ -50,6 +50,12 @@ pub struct Cli {
     #[arg(long, value_name = "PATH")]
     pub log_file: Option<PathBuf>,
 
+    /// Freeze the cockpit's clock at this instant (RFC 3339): every SLA clock, freshness badge
+    /// and period reads as it stood then, and the embedded simulation is generated at it. For a
+    /// demo or a screenshot against a frozen `tandem sim --now`.
+    #[arg(long, value_parser = parse_instant, value_name = "RFC3339")]
+    pub now: Option<DateTime<Utc>>,
+
     /// Seed of the embedded simulated world.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,

@@ -162,7 +162,10 @@ fn load_config(cli: &Cli) -> Result<Config, ExitCode> {
 }
 
 fn embedded_sim(cli: &Cli) -> SimOptions {
-    SimOptions::new(cli.seed, cli.contacts)
+    let mut opts = SimOptions::new(cli.seed, cli.contacts);
+    // A frozen cockpit reads a world frozen at the same instant.
+    opts.now = cli.now;
+    opts
 }
 
 async fn serve_sim(args: &SimArgs) -> ExitCode {
@@ -283,6 +286,7 @@ async fn cockpit(cli: &Cli, config: Config) -> ExitCode {
         data,
         user,
         read_only: cli.read_only,
+        now: cli.now,
         config: Arc::new(config),
         hubspot: source.hubspot,
         source_name: source.name,

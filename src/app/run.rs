@@ -26,6 +26,8 @@ pub struct RunOptions {
     pub user: String,
     /// Start with every action disabled.
     pub read_only: bool,
+    /// A clock frozen at this instant (`--now`); `None`: the wall clock.
+    pub now: Option<chrono::DateTime<Utc>>,
 }
 
 /// How the cockpit ended.
@@ -68,10 +70,11 @@ pub async fn run(terminal: &mut DefaultTerminal, opts: RunOptions) -> std::io::R
         vec![(opts.source_name, source)],
         opts.simulated,
         opts.color,
-        Utc::now(),
+        opts.now.unwrap_or_else(Utc::now),
         outgoing,
     );
     app.ui.read_only = opts.read_only;
+    app.ui.frozen = opts.now.is_some();
     if let Some(cache) = cache {
         app.use_cache(cache);
     }
@@ -89,9 +92,10 @@ pub async fn run(terminal: &mut DefaultTerminal, opts: RunOptions) -> std::io::R
             dirty = false;
         }
         tokio::select! {
-            Some(ev) = input_rx.recv() => dirty |= on_input(&mut app, ev),
+            Some(ev) = input_rx.recv() => dirty |= on_input(&mut app, ev, opts.now),
             Some(ev) = sync_rx.recv() => dirty |= app.on_sync(ev),
-            _ = clock.tick() => {
+            // A frozen clock does not tick.
+            _ = clock.tick(), if opts.now.is_none() => {
                 app.set_now(Utc::now());
                 dirty = true;
             }
@@ -103,7 +107,7 @@ pub async fn run(terminal: &mut DefaultTerminal, opts: RunOptions) -> std::io::R
             dirty |= app.on_sync(ev);
         }
         while let Ok(ev) = input_rx.try_recv() {
-            dirty |= on_input(&mut app, ev);
+            dirty |= on_input(&mut app, ev, opts.now);
         }
         if app.should_quit() {
             break;
@@ -112,10 +116,10 @@ pub async fn run(terminal: &mut DefaultTerminal, opts: RunOptions) -> std::io::R
     Ok(Ended::Quit(app.farewell()))
 }
 
-fn on_input(app: &mut App, ev: Event) -> bool {
+fn on_input(app: &mut App, ev: Event, frozen: Option<chrono::DateTime<Utc>>) -> bool {
     match ev {
         Event::Key(key) if key.kind != KeyEventKind::Release => {
-            app.set_now(Utc::now());
+            app.set_now(frozen.unwrap_or_else(Utc::now));
             app.on_key(key);
             true
         }

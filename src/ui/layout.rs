@@ -34,7 +34,13 @@ pub fn draw(frame: &mut Frame, state: &UiState, ctx: &ViewCtx) {
         Constraint::Length(1),
     ])
     .areas(area);
-    header::draw(frame, head, state.theme, ctx, state.read_only);
+    header::draw(
+        frame,
+        head,
+        state.theme,
+        ctx,
+        (state.read_only, state.frozen),
+    );
     if is_wide(area) {
         draw_wide(frame, body, state, ctx);
     } else {

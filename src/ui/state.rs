@@ -36,6 +36,8 @@ pub struct UiState {
     pub(crate) quit_armed: bool,
     /// Every action is disabled (`--read-only`, toggled with `W`): a standup screen.
     pub read_only: bool,
+    /// The clock stands still at `--now` (a demo or a screenshot of a frozen world).
+    pub frozen: bool,
 }
 
 impl UiState {
@@ -51,6 +53,7 @@ impl UiState {
             feedback_scroll: 0,
             turns: Turns::default(),
             read_only: false,
+            frozen: false,
             dialog: None,
             message: None,
             quit_armed: false,

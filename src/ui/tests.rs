@@ -379,6 +379,25 @@ fn header_badges_freshness_loading_and_failure() {
 }
 
 #[test]
+fn a_frozen_clock_says_so_in_the_header() {
+    let fx = Fixture::new();
+    let mut ui = ui_for(&fx);
+    ui.frozen = true;
+    let first = render(&ui, &fx, 160, 45)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert!(first.ends_with("frozen week 47 · Fri 15:02 UTC"), "{first}");
+    let narrow = render(&ui, &fx, 80, 24)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert!(narrow.contains("frozen"), "{narrow}");
+}
+
+#[test]
 fn a_rate_limit_that_ends_on_another_day_names_the_day() {
     let mut fx = Fixture::new();
     let ui = ui_for(&fx);

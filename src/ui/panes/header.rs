@@ -40,12 +40,20 @@ fn left_spans(theme: Theme, ctx: &ViewCtx, long: bool, read_only: bool) -> Vec<S
 }
 
 /// Name, badges and clock, shortened step by step to fit: the badges go last.
-pub(crate) fn draw(frame: &mut Frame, area: Rect, theme: Theme, ctx: &ViewCtx, read_only: bool) {
+/// A frozen clock (`--now`) says so: every figure is as it stood then.
+pub(crate) fn draw(
+    frame: &mut Frame,
+    area: Rect,
+    theme: Theme,
+    ctx: &ViewCtx,
+    (read_only, frozen): (bool, bool),
+) {
     let week = ctx.now.iso_week().week();
+    let frozen = if frozen { "frozen " } else { "" };
     let clocks = [
-        format!("week {week} · {} UTC ", ctx.now.format("%a %H:%M")),
-        format!("w{week} {} ", ctx.now.format("%a %H:%M")),
-        format!("{} ", ctx.now.format("%H:%M")),
+        format!("{frozen}week {week} · {} UTC ", ctx.now.format("%a %H:%M")),
+        format!("{frozen}w{week} {} ", ctx.now.format("%a %H:%M")),
+        format!("{frozen}{} ", ctx.now.format("%H:%M")),
         String::new(),
     ];
     let total = usize::from(area.width);

@@ -144,14 +144,31 @@ async fn hand_off_from_the_keyboard_reaches_the_crm_and_comes_back() {
     })
     .await;
     let server = server_contact(&sim, &lead.id).await;
-    assert_eq!(server["properties"]["hs_lead_status"], "OPEN");
-    assert!(server["properties"]["hubspot_owner_id"].is_string());
+    assert_eq!(
+        server["properties"]["hs_lead_status"]
+            .as_str()
+            .unwrap_or(""),
+        lead.lead_status,
+        "a hand-off leaves the status: the rep's accept sets it"
+    );
+    let owner = server["properties"]["hubspot_owner_id"]
+        .as_str()
+        .expect("an owner")
+        .to_string();
 
-    // The worker reads back after writing; the lead moves to sal in the panes.
+    // The worker reads back after writing; the lead waits in mql with its new owner.
     pump_until(&mut app, &mut rx, |a| {
-        a.model.store.lead(&lead.id).and_then(|l| l.stage) == Some(Stage::Sal)
+        a.model
+            .store
+            .lead(&lead.id)
+            .and_then(|l| l.owner_id.clone())
+            == Some(owner.clone())
     })
     .await;
+    assert_eq!(
+        app.model.store.lead(&lead.id).and_then(|l| l.stage),
+        Some(Stage::Mql)
+    );
     let screen = render(&app, 160, 45);
     assert!(
         screen.contains(&format!("handed off {}", lead.name)),

@@ -198,11 +198,12 @@ async fn incremental_poll_sees_a_change_made_elsewhere() {
 }
 
 #[tokio::test]
-async fn hand_off_makes_the_lead_sales_accepted_with_the_owner() {
+async fn a_hand_off_routes_the_mql_and_only_the_reps_accept_moves_it_to_sal() {
     let sim = frozen_sim(300).await;
     let mut hs = client(&sim);
-    let (store, mut cursor) = loaded_store(&mut hs).await;
+    let (mut store, mut cursor) = loaded_store(&mut hs).await;
     let id = first_in(&store, Stage::Mql);
+    let status = server_contact(&sim, &id).await["properties"]["hs_lead_status"].clone();
     let owner = common::sales_owner(&store);
 
     hs.apply(
@@ -224,14 +225,34 @@ async fn hand_off_makes_the_lead_sales_accepted_with_the_owner() {
         server["properties"]["lifecyclestage"],
         "marketingqualifiedlead"
     );
-    assert_eq!(server["properties"]["hs_lead_status"], "OPEN");
+    assert_eq!(
+        server["properties"]["hs_lead_status"], status,
+        "status untouched"
+    );
     assert_eq!(server["properties"]["hubspot_owner_id"], owner.as_str());
+    let delta = hs.poll(&mut cursor).await.unwrap();
+    let lead = delta.leads.iter().find(|l| l.id == id).unwrap();
+    assert_eq!(lead.stage, Some(Stage::Mql), "waiting on the rep");
+    assert_eq!(lead.owner_id.as_deref(), Some(owner.as_str()));
+    store.upsert_leads(delta.leads);
 
+    // The rep accepts: now it is theirs, in SAL.
+    hs.apply(
+        &action(
+            &store,
+            2,
+            &id,
+            ActionKind::Accept {
+                owner_id: owner.clone(),
+            },
+        ),
+        false,
+    )
+    .await
+    .expect("accept written");
     let delta = hs.poll(&mut cursor).await.unwrap();
     let lead = delta.leads.iter().find(|l| l.id == id).unwrap();
     assert_eq!(lead.stage, Some(Stage::Sal));
-    assert_eq!(lead.owner_id.as_deref(), Some(owner.as_str()));
-    assert!(lead.dates.accepted.is_some());
     sim.shutdown().await;
 }
 

@@ -122,8 +122,8 @@ async fn judge(sim: &SimHandle, action: &Action, before: &Value, tally: &mut Tal
     let (applied, parts) = match &action.kind {
         ActionKind::HandOff { owner_id } => {
             let owner = after["hubspot_owner_id"] == owner_id.as_str();
-            let status = after["hs_lead_status"] == "OPEN";
-            ([owner, status].iter().filter(|b| **b).count(), 2)
+            let stage = after["lifecyclestage"] == "marketingqualifiedlead";
+            ([owner, stage].iter().filter(|b| **b).count(), 2)
         }
         ActionKind::Recycle { .. } => {
             let status = after["hs_lead_status"] == "BAD_TIMING";

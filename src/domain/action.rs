@@ -12,7 +12,8 @@ pub type ActionId = u64;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ActionKind {
-    /// Marketing → sales: the lead becomes sales-accepted with this owner.
+    /// Marketing → sales: this sales owner gets the MQL, which waits in `mql` until the rep
+    /// accepts or rejects it.
     HandOff { owner_id: String },
     /// Sales → marketing: back to nurture, with the reason written as a note.
     Recycle {

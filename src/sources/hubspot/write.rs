@@ -66,7 +66,7 @@ pub fn step_count(kind: &ActionKind) -> u8 {
 /// What each step did, in words, so a refusal can name the steps already applied.
 pub fn step_names(kind: &ActionKind) -> &'static [&'static str] {
     match kind {
-        ActionKind::HandOff { .. } => &["owner, status OPEN and stage set"],
+        ActionKind::HandOff { .. } => &["owner set, the lead waiting in mql for the rep"],
         ActionKind::Recycle { .. } => &[
             "status BAD_TIMING set and stage cleared",
             "stage set to lead",
@@ -98,7 +98,8 @@ pub fn expected_after(action: &Action) -> Seen {
             } else {
                 MQL.to_string()
             },
-            lead_status: "OPEN".into(),
+            // A hand-off routes the MQL; the rep's acceptance (`a`) is what moves it on.
+            lead_status: seen.lead_status.clone(),
             owner_id: Some(owner_id.clone()),
             updated_at: seen.updated_at,
             // Stamped by the hand-off itself; never compared.
@@ -169,8 +170,7 @@ impl HubSpot {
         match (&action.kind, step) {
             (ActionKind::HandOff { owner_id }, 0) => Ok(fresh.owner_id.as_deref()
                 == Some(owner_id.as_str())
-                && fresh.lifecycle == MQL
-                && fresh.lead_status == "OPEN"),
+                && (fresh.lifecycle == MQL || is_backward(&fresh.lifecycle, MQL))),
             (ActionKind::Accept { owner_id }, 0) => Ok(fresh.owner_id.as_deref()
                 == Some(owner_id.as_str())
                 && fresh.lead_status == "OPEN"),
@@ -221,8 +221,9 @@ impl HubSpot {
         let author = action.actor.owner_id.as_deref();
         match (&action.kind, step) {
             (ActionKind::HandOff { owner_id }, _) => {
+                // The owner only (and the stage forward to MQL): the lead stays an MQL,
+                // waiting on the rep, whose `a` or `x` answers it (metrics.md §2).
                 let mut props = Map::new();
-                props.insert("hs_lead_status".into(), json!("OPEN"));
                 props.insert("hubspot_owner_id".into(), json!(owner_id));
                 // Forward only: a hand-off never demotes a stage.
                 if !is_backward(&fresh.lifecycle, MQL) {

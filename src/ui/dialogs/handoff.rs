@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 
 use crate::domain::action::ActionKind;
 use crate::domain::handoff::{HandOffChoices, Turns};
-use crate::domain::{Lead, Stage, Team};
+use crate::domain::{Lead, Stage};
 use crate::ui::ViewCtx;
 use crate::ui::widgets::Hint;
 use crate::ui::widgets::input::plain_char;
@@ -115,19 +115,23 @@ fn draw_body(frame: &mut Frame, inner: Rect, theme: Theme, ctx: &ViewCtx, d: &Ha
             who.push(Span::raw(format!(" · {}", lead.company)));
             context.push(field(theme, "segment", vec![Span::raw(lead.segment())]));
             let from = lead.stage.map_or("unmapped", Stage::id);
-            context.push(field(
-                theme,
-                "stage",
-                vec![
-                    Span::styled(
-                        from,
-                        theme.team(lead.stage.and_then(|s| ctx.config.stages.team(s))),
-                    ),
-                    Span::raw(" → "),
-                    Span::styled("sal", theme.team(Some(Team::Sales))),
-                    Span::styled(" (sales-accepted)", theme.dim()),
-                ],
+            let mut stage = vec![Span::styled(
+                from,
+                theme.team(lead.stage.and_then(|s| ctx.config.stages.team(s))),
+            )];
+            if lead.stage != Some(Stage::Mql) {
+                stage.push(Span::raw(" → "));
+                stage.push(Span::styled(
+                    "mql",
+                    theme.team(ctx.config.stages.team(Stage::Mql)),
+                ));
+            }
+            // A hand-off routes the MQL; only the rep's answer moves it on.
+            stage.push(Span::styled(
+                " · waits for the rep: a accepts, x rejects",
+                theme.dim(),
             ));
+            context.push(field(theme, "stage", stage));
             let now_owner = lead.owner_id.as_deref().and_then(|id| ctx.store.owner(id));
             context.push(field(
                 theme,

@@ -39,22 +39,7 @@ fn contacts_of(o: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// The built-in stage rules, written out here independently of tandem's catalog: higher
-/// priority first, then file order (`assets/config.example.toml`).
-fn stage(lifecycle: &str, status: &str) -> Option<&'static str> {
-    let working = ["OPEN", "IN_PROGRESS", "ATTEMPTED_TO_CONTACT", "CONNECTED"];
-    match (lifecycle, status) {
-        ("customer" | "evangelist", _) => Some("customer"),
-        (_, "BAD_TIMING") => Some("nurture"),
-        (_, "UNQUALIFIED") => Some("disqualified"),
-        ("subscriber" | "lead", _) => Some("inquiry"),
-        ("marketingqualifiedlead", "" | "NEW") => Some("mql"),
-        ("marketingqualifiedlead", s) if working.contains(&s) => Some("sal"),
-        ("salesqualifiedlead", _) => Some("sql"),
-        ("opportunity", _) => Some("opportunity"),
-        _ => None,
-    }
-}
+use common::oracle::stage;
 
 /// One contact's flows in `(start, end]` by metrics.md §2, from its raw property history.
 #[derive(Default)]
@@ -67,25 +52,7 @@ struct Flows {
 }
 
 fn flows(c: &Value, sales: &BTreeSet<String>, start: DateTime<Utc>, end: DateTime<Utc>) -> Flows {
-    // Every change, oldest first: (time, property, value).
-    let mut changes: Vec<(DateTime<Utc>, String, String)> = Vec::new();
-    for prop in ["lifecyclestage", "hs_lead_status", "hubspot_owner_id"] {
-        for e in c["propertiesWithHistory"][prop]
-            .as_array()
-            .into_iter()
-            .flatten()
-        {
-            let at = DateTime::parse_from_rfc3339(e["timestamp"].as_str().unwrap())
-                .unwrap()
-                .to_utc();
-            changes.push((
-                at,
-                prop.to_string(),
-                e["value"].as_str().unwrap_or("").to_string(),
-            ));
-        }
-    }
-    changes.sort_by_key(|c| c.0);
+    let changes = common::oracle::changes(c);
     let within = |t: DateTime<Utc>| t > start && t <= end;
     let (mut lifecycle, mut status, mut owner) = (String::new(), String::new(), String::new());
     let mut cur: Option<&str> = None;
@@ -182,29 +149,7 @@ fn ids(v: &Value) -> BTreeSet<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn changes_over_two_windows_match_the_api() {
     let sim = frozen_sim(42, 2000).await;
-    // Every contact with its history, as HubSpot pages it with history (50 a page).
-    let mut contacts = Vec::new();
-    let mut after = String::new();
-    loop {
-        let page = common::get_json(
-            &sim,
-            "/crm/v3/objects/contacts",
-            &[
-                ("limit", "50"),
-                (
-                    "propertiesWithHistory",
-                    "lifecyclestage,hs_lead_status,hubspot_owner_id",
-                ),
-                ("after", after.as_str()),
-            ],
-        )
-        .await;
-        contacts.extend(page["results"].as_array().unwrap().iter().cloned());
-        match page["paging"]["next"]["after"].as_str() {
-            Some(next) => after = next.to_string(),
-            None => break,
-        }
-    }
+    let contacts = common::oracle::contacts_with_history(&sim).await;
     assert_eq!(contacts.len(), 2000);
     let owners = common::get_json(&sim, "/crm/v3/owners", &[("limit", "100")]).await;
     let sales: BTreeSet<String> = owners["results"]

@@ -1,7 +1,8 @@
 //! The figures behind the standup, each recomputed here from the simulated HubSpot's HTTP
-//! answers — never from tandem's engine: one acceptance for the acceptance rate and the
-//! MQL→SAL conversion, ratios with their n, the MQL target pro-rated to business time,
-//! coverage of what is left to win, and the breach list's order and wording.
+//! answers, never from tandem's engine: cohorts (conversions, MQL acceptance, SAL→SQL) from
+//! the raw property history with their pending and exited members, ratios with their n, the
+//! MQL target pro-rated to business time, coverage of what is left to win, and the breach
+//! list's order and wording.
 
 mod common;
 
@@ -174,49 +175,12 @@ fn parts(k: &Value) -> (f64, f64) {
     )
 }
 
-/// Accepted: in SAL or a later sales stage now, or an SQL/opportunity/customer date.
-fn accepted(c: &Value) -> bool {
-    matches!(stage(c), "sal" | "sql" | "opportunity" | "customer")
-        || [
-            "hs_lifecyclestage_salesqualifiedlead_date",
-            "hs_lifecyclestage_opportunity_date",
-            "hs_lifecyclestage_customer_date",
-        ]
-        .iter()
-        .any(|p| time(c, p).is_some())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn acceptance_ratios_and_n_match_the_api() {
+async fn ratios_carry_their_n_and_the_win_rate_matches_the_api() {
     let w = world().await;
     let r = report(&w, &["--now", NOW]).await;
     assert_eq!(r["min_sample"], 10);
-    let mqls: Vec<&Value> = w
-        .contacts
-        .iter()
-        .filter(|c| in_week(time(c, "hs_lifecyclestage_marketingqualifiedlead_date")))
-        .collect();
-    let decided: Vec<&&Value> = mqls.iter().filter(|c| stage(c) != "mql").collect();
-    let accepted_n = decided.iter().filter(|c| accepted(c)).count();
-    assert_eq!(
-        parts(kpi(&r, "mql_acceptance")),
-        (accepted_n as f64, decided.len() as f64)
-    );
-    // The conversion counts the very same accepted leads, over every MQL of the week.
-    let conv = kpi(&r, "conv_mql_sal");
-    assert_eq!(parts(conv), (accepted_n as f64, mqls.len() as f64));
-    assert_eq!(conv["n"].as_u64(), Some(mqls.len() as u64));
-    // The case that used to inflate acceptance exists in this world: a lead sales owned and
-    // recycled, never SAL — counted as decided, not as accepted.
-    let recycled_owned = w
-        .contacts
-        .iter()
-        .filter(|c| stage(c) == "nurture" && time(c, "hubspot_owner_assigneddate").is_some())
-        .filter(|c| time(c, "hs_lifecyclestage_marketingqualifiedlead_date").is_some())
-        .filter(|c| !accepted(c))
-        .count();
-    assert!(recycled_owned > 0, "the world recycles owned MQLs");
-
+    // Acceptance and the conversions are cohorts: see the test after this one.
     // Win rate with its n; on fewer than 10 closed deals it is never judged.
     let (mut won, mut lost) = (0u64, 0u64);
     for d in &w.deals {
@@ -451,5 +415,73 @@ async fn breaches_are_listed_by_urgency_across_clocks_and_read_the_same_in_check
             "no minus sign: {line}"
         );
     }
+    w.sim.shutdown().await;
+}
+
+/// Every cohort figure (the five conversions, MQL acceptance and SAL→SQL) equals the oracle
+/// recomputed from the raw history, with its pending and exited members, for a week and a
+/// quarter at two instants; and no conversion is 100 % unless every member converted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cohort_figures_match_the_raw_history_with_pending_and_exited() {
+    let w = world().await;
+    let contacts = common::oracle::contacts_with_history(&w.sim).await;
+    let pairs = [
+        ("conv_inquiry_mql", "inquiry", "mql"),
+        ("conv_mql_sal", "mql", "sal"),
+        ("conv_sal_sql", "sal", "sql"),
+        ("sal_to_sql", "sal", "sql"),
+        ("conv_sql_opportunity", "sql", "opportunity"),
+        ("conv_opportunity_customer", "opportunity", "customer"),
+    ];
+    let mut below_full = 0;
+    for (now, period, start, end) in [
+        (NOW, "week", "2026-11-16T00:00:00Z", "2026-11-23T00:00:00Z"),
+        (
+            NOW,
+            "quarter",
+            "2026-10-01T00:00:00Z",
+            "2027-01-01T00:00:00Z",
+        ),
+        (
+            "2026-11-13T16:00:00Z",
+            "week",
+            "2026-11-09T00:00:00Z",
+            "2026-11-16T00:00:00Z",
+        ),
+    ] {
+        let r = report(&w, &["--now", now, "--period", period]).await;
+        let window = (at(start), at(end));
+        for (id, from, to) in pairs {
+            let c = common::oracle::cohort(&contacts, from, to, window);
+            let k = kpi(&r, id);
+            assert_eq!(
+                (k["numerator"].as_f64(), k["denominator"].as_f64()),
+                (Some(c.converted as f64), Some(c.members as f64)),
+                "{id} {period} at {now}: {k}"
+            );
+            assert_eq!(k["pending"].as_u64(), Some(c.pending), "{id}: {k}");
+            assert_eq!(k["exited"].as_u64(), Some(c.exited), "{id}: {k}");
+            assert_eq!(c.converted + c.exited + c.pending, c.members);
+            if c.converted < c.members {
+                assert!(k["value"].as_f64().unwrap_or(0.0) < 1.0, "{id}: {k}");
+                below_full += 1;
+            }
+        }
+        // Acceptance: accepted ÷ (accepted + rejected) over the MQL cohort.
+        let c = common::oracle::cohort(&contacts, "mql", "sal", window);
+        let k = kpi(&r, "mql_acceptance");
+        assert_eq!(
+            (k["numerator"].as_f64(), k["denominator"].as_f64()),
+            (Some(c.converted as f64), Some((c.converted + c.exited) as f64)),
+            "mql_acceptance {period} at {now}: {k}"
+        );
+        assert_eq!(k["pending"].as_u64(), Some(c.pending));
+        let created = kpi(&r, "mqls_created");
+        assert_eq!(created["value"].as_f64(), Some(c.members as f64), "{created}");
+    }
+    assert!(below_full > 0);
+    // The quarter's SAL→SQL is below 100 %: recycled SALs stay in its denominator.
+    let r = report(&w, &["--now", NOW, "--period", "quarter"]).await;
+    assert!(kpi(&r, "sal_to_sql")["value"].as_f64().unwrap() < 1.0);
     w.sim.shutdown().await;
 }

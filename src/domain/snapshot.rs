@@ -25,6 +25,8 @@ pub struct SnapshotInput<'a> {
     pub period: PeriodKind,
     /// For the time-decay attribution model.
     pub half_life: chrono::Duration,
+    /// The stage rules timelines are classified with.
+    pub stages: &'a crate::domain::catalog::StageCatalog,
 }
 
 /// How many periods the KPI sparklines look back, the current one included.
@@ -138,6 +140,7 @@ impl Snapshot {
             deals: input.deals,
             deal_stages: input.deal_stages,
             calendar: input.calendar,
+            stages: input.stages,
         };
         snap.kpis = kpi::compute(&kpi_input, period, input.targets);
         let mut history: HashMap<&'static str, Vec<Option<f64>>> = HashMap::new();
@@ -288,6 +291,7 @@ mod tests {
                 targets: &Targets::default(),
                 period: PeriodKind::Week,
                 half_life: chrono::Duration::days(7),
+                stages: &crate::config::Config::builtin().stages,
             },
             now,
         );

@@ -214,14 +214,23 @@ fn at_or_before<T>(list: &[(DateTime<Utc>, T)], t: DateTime<Utc>) -> Option<&T> 
 
 /// For want of history: the latest entry into each stage, from the stage dates, then the
 /// stage the lead is in now (a recycle dated by its return to inquiry; a disqualification,
-/// which no date records, from the lead's creation).
+/// which no date records, at the last change the vendor dates, the latest it can have been).
+/// An owner date is taken for acceptance only when the lead got to sales' stages: HubSpot
+/// stamps it on any assignment, a recycle's too.
 fn from_dates(lead: &Lead) -> Timeline {
     let d = &lead.dates;
     let created = d.created.unwrap_or(lead.updated_at);
+    let in_sales = matches!(
+        lead.stage,
+        Some(Stage::Sal | Stage::Sql | Stage::Opportunity | Stage::Customer)
+    ) || d.sql.or(d.opportunity).or(d.customer).is_some();
     let mut dated: Vec<(DateTime<Utc>, Stage)> = [
         (Some(created), Stage::Inquiry),
         (d.mql, Stage::Mql),
-        (d.accepted.filter(|_| d.mql.is_some()), Stage::Sal),
+        (
+            d.accepted.filter(|_| d.mql.is_some() && in_sales),
+            Stage::Sal,
+        ),
         (d.sql, Stage::Sql),
         (d.opportunity, Stage::Opportunity),
         (d.customer, Stage::Customer),
@@ -229,9 +238,20 @@ fn from_dates(lead: &Lead) -> Timeline {
     .into_iter()
     .filter_map(|(at, s)| Some((at?, s)))
     .collect();
+    // An exit the dates do not place came after everything they do.
+    let latest = dated.iter().map(|(at, _)| *at).max().unwrap_or(created);
+    let after = latest
+        .checked_add_signed(Duration::milliseconds(1))
+        .unwrap_or(latest);
     match lead.stage {
-        Some(Stage::Nurture) => dated.push((d.inquiry.unwrap_or(lead.updated_at), Stage::Nurture)),
-        Some(Stage::Disqualified) => dated = vec![(created, Stage::Disqualified)],
+        // Nurture came after every stage it was dated in, whatever the dates say.
+        Some(Stage::Nurture) => dated.push((
+            d.inquiry.unwrap_or(lead.updated_at).max(after),
+            Stage::Nurture,
+        )),
+        Some(Stage::Disqualified) => {
+            dated.push((lead.updated_at.max(after), Stage::Disqualified));
+        }
         _ => {}
     }
     dated.sort_by_key(|(at, s)| (*at, *s));

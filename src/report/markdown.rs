@@ -77,7 +77,16 @@ fn kpi_n(k: &KpiOut) -> String {
         (Some(num), Some(den), _) if k.unit == "multiple" => {
             format!("{}/{}", money(num), money(den))
         }
-        (Some(num), Some(den), _) => format!("{num:.0}/{den:.0}"),
+        (Some(num), Some(den), _) => {
+            let mut s = format!("{num:.0}/{den:.0}");
+            if let Some(p) = k.pending {
+                s.push_str(&format!(", {p} pending"));
+            }
+            if let Some(e) = k.exited {
+                s.push_str(&format!(", {e} exited"));
+            }
+            s
+        }
         (_, _, Some(n)) => format!("n={n}"),
         _ => String::new(),
     }
@@ -163,7 +172,9 @@ pub fn to_markdown(r: &Report) -> String {
     let _ = writeln!(
         out,
         "\nn: what a ratio divides (numerator/denominator) or how many values a median has; \
-         below {} it is \"n too small\" and not judged.",
+         below {} it is \"n too small\" and not judged. A cohort (the leads that entered a \
+         stage in the period, each once) also gives its members still pending and those that \
+         exited to nurture or disqualified: converted + exited + pending = the cohort.",
         r.min_sample
     );
 

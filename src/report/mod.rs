@@ -86,6 +86,10 @@ pub struct KpiOut {
     pub denominator: Option<f64>,
     /// How many cases the figure rests on (ratios, medians); null for sums and counts.
     pub n: Option<usize>,
+    /// For a cohort figure (conversions, MQL acceptance, SAL→SQL): the members still
+    /// pending and those that exited to nurture or disqualified; null otherwise.
+    pub pending: Option<usize>,
+    pub exited: Option<usize>,
     /// `n` is below `min_sample`: shown as "n too small" and never judged.
     pub too_small: bool,
 }
@@ -217,6 +221,8 @@ impl Report {
                     numerator: k.parts.map(|p| p.num),
                     denominator: k.parts.map(|p| p.den),
                     n: k.n,
+                    pending: k.parts.and_then(|p| p.pending),
+                    exited: k.parts.and_then(|p| p.exited),
                     too_small: k.too_small(),
                 }
             })

@@ -213,6 +213,7 @@ impl Store {
                 targets: &config.targets,
                 period,
                 half_life: config.attribution.half_life,
+                stages: &config.stages,
             },
             now,
         )

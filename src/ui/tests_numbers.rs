@@ -179,15 +179,17 @@ fn every_figure_shows_what_it_rests_on_when_asked() {
     press(&mut ui, &fx, "#");
     let shown = render(&ui, &fx, 80, 40);
     for line in [
-        "2 accepted of 2 MQLs out of mql · n<10",
+        "2 accepted of 2 MQLs decided · 4 pending · 0 exited · n<10",
+        "0 reached SQL of 2 SALs · 2 pending · 0 exited · n<10",
         "58 of 60 due by now (95% of the week's business hours)",
-        "no inquiries in the period",
+        "no leads sent to nurture in the period",
+        "0 became MQLs of 2 inquiries · 1 pending · 1 exited · n<10",
         "won deals",
     ] {
         assert!(shown.contains(line), "missing {line:?}:\n{shown}");
     }
     assert!(
-        shown.contains("1 of 4 on target · 8 n<10"),
+        shown.contains("1 of 4 on target · 10 n<10"),
         "title counts them: {shown}"
     );
     assert_snapshot!(render(&ui, &fx, 80, 24));

@@ -1,6 +1,8 @@
 //! Shared by the integration tests: a frozen simulated HubSpot and curl-like reads of it.
 #![allow(dead_code)] // each test crate uses its own subset
 
+pub mod oracle;
+
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 

@@ -2,12 +2,14 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 
+use super::cohort::{Cohort, cohort};
 use super::{Better, Kpi, KpiInput, KpiValue, MARKETING_CHANNELS, Parts, Period, Targets};
 use crate::domain::lead::{Deal, DealStage, Lead};
 use crate::domain::sla::{SlaState, pro_rated};
 use crate::domain::stage::{Stage, Team};
+use crate::domain::timeline::Timeline;
 
 /// A share of counted cases, with what it divides.
 struct Share {
@@ -25,26 +27,19 @@ fn share(num: usize, den: usize, num_is: &'static str, den_is: &'static str) -> 
             num_is,
             den_is,
             money: false,
+            pending: None,
+            exited: None,
         },
         n: den,
     }
 }
 
-/// Sales accepted the lead: it is in SAL or a later sales stage now, or an SQL, opportunity
-/// or customer date shows it got that far. An owner alone is not acceptance: HubSpot stamps
-/// `hubspot_owner_assigneddate` on any assignment, so a lead recycled from MQL keeps one.
-pub fn accepted(lead: &Lead) -> bool {
-    let d = &lead.dates;
-    matches!(
-        lead.stage,
-        Some(Stage::Sal | Stage::Sql | Stage::Opportunity | Stage::Customer)
-    ) || d.sql.or(d.opportunity).or(d.customer).is_some()
-}
-
-/// When an [`accepted`] lead was accepted: its owner date (`None` for a lead that is not
-/// accepted, or whose owner date is unknown).
-pub fn accepted_at(lead: &Lead) -> Option<DateTime<Utc>> {
-    lead.dates.accepted.filter(|_| accepted(lead))
+/// A cohort's conversion: converted ÷ members, with its pending and exited members.
+fn cohort_share(c: Cohort, num_is: &'static str, den_is: &'static str) -> Share {
+    let mut s = share(c.converted, c.members, num_is, den_is);
+    s.parts.pending = Some(c.pending);
+    s.parts.exited = Some(c.exited);
+    s
 }
 
 fn median(mut xs: Vec<Duration>) -> Option<Duration> {
@@ -58,20 +53,6 @@ fn median(mut xs: Vec<Duration>) -> Option<Duration> {
     } else {
         (xs[mid - 1] + xs[mid]) / 2
     })
-}
-
-/// When a lead reached each funnel stage (or a later one), from the dates the CRM keeps.
-fn reached(lead: &Lead, stage: Stage) -> Option<DateTime<Utc>> {
-    let d = &lead.dates;
-    match stage {
-        Stage::Inquiry => d.created,
-        Stage::Mql => d.mql,
-        Stage::Sal => accepted_at(lead),
-        Stage::Sql => d.sql,
-        Stage::Opportunity => d.opportunity,
-        Stage::Customer => d.customer,
-        Stage::Nurture | Stage::Disqualified => None,
-    }
 }
 
 /// The deals tandem counts, with their stage looked up once.
@@ -218,11 +199,14 @@ fn figures(input: &KpiInput<'_>, period: Period, goal: Option<f64>) -> Vec<Figur
     let mut out = Vec::new();
     use Better::*;
 
-    // ── Marketing ──
-    let mqls: Vec<&Lead> = leads
+    // Every figure below that counts leads reads their timelines (metrics.md §1).
+    let timelines: Vec<Timeline> = leads
         .iter()
-        .filter(|l| period.contains(l.dates.mql))
+        .map(|l| Timeline::of(l, input.stages))
         .collect();
+    let mql_cohort = cohort(&timelines, Stage::Mql, Stage::Sal, &period);
+
+    // ── Marketing ──
     let mkt = Some(Team::Marketing);
     out.push(Figure {
         accrues: true,
@@ -230,22 +214,26 @@ fn figures(input: &KpiInput<'_>, period: Period, goal: Option<f64>) -> Vec<Figur
             "mqls_created",
             mkt,
             "MQLs created",
-            KpiValue::Count(mqls.len() as u64),
+            KpiValue::Count(mql_cohort.members as u64),
             Higher,
         )
     });
 
-    // The same acceptance as conv. MQL→SAL, over the MQLs sales has decided on.
-    let left_mql: Vec<&&Lead> = mqls
-        .iter()
-        .filter(|l| l.stage != Some(Stage::Mql))
-        .collect();
-    let accepted_n = left_mql.iter().filter(|l| accepted(l)).count();
+    // Sales' decision rate over the period's MQLs: accepted ÷ (accepted + rejected); the
+    // MQLs still waiting for a decision are shown beside it, never hidden.
+    let mut decided = share(
+        mql_cohort.converted,
+        mql_cohort.converted + mql_cohort.exited,
+        "accepted",
+        "MQLs decided",
+    );
+    decided.parts.pending = Some(mql_cohort.pending);
+    decided.parts.exited = Some(mql_cohort.exited);
     out.push(Figure::share(
         "mql_acceptance",
         mkt,
         "MQL→SAL accepted",
-        share(accepted_n, left_mql.len(), "accepted", "MQLs out of mql"),
+        decided,
     ));
 
     let (mut sourced, mut touched) = (0.0, 0.0);
@@ -281,13 +269,22 @@ fn figures(input: &KpiInput<'_>, period: Period, goal: Option<f64>) -> Vec<Figur
         Higher,
     ));
 
-    let recycled: Vec<&Lead> = leads
+    // Sent to nurture in the period (recycled or rejected; the latest entry there), picked
+    // up by a marketing touch since.
+    let recycled: Vec<(&Lead, chrono::DateTime<Utc>)> = leads
         .iter()
-        .filter(|l| l.stage == Some(Stage::Nurture) && period.contains(l.dates.inquiry))
+        .zip(&timelines)
+        .filter_map(|(l, t)| {
+            let at = t
+                .entries(Stage::Nurture)
+                .filter(|at| period.contains(Some(*at)))
+                .last()?;
+            Some((l, at))
+        })
         .collect();
     let picked_up = recycled
         .iter()
-        .filter(|l| l.dates.last_marketing_touch > l.dates.inquiry)
+        .filter(|(l, at)| l.dates.last_marketing_touch.is_some_and(|t| t > *at))
         .count();
     out.push(Figure::share(
         "nurture_pickup",
@@ -297,7 +294,7 @@ fn figures(input: &KpiInput<'_>, period: Period, goal: Option<f64>) -> Vec<Figur
             picked_up,
             recycled.len(),
             "touched",
-            "leads recycled to nurture",
+            "leads sent to nurture",
         ),
     ));
 
@@ -321,20 +318,16 @@ fn figures(input: &KpiInput<'_>, period: Period, goal: Option<f64>) -> Vec<Figur
         .sample(n, "leads first contacted"),
     );
 
-    let accepted_in: Vec<&Lead> = leads
-        .iter()
-        .filter(|l| period.contains(accepted_at(l)))
-        .collect();
-    let left_sal: Vec<&&Lead> = accepted_in
-        .iter()
-        .filter(|l| l.stage != Some(Stage::Sal))
-        .collect();
-    let to_sql = left_sal.iter().filter(|l| l.dates.sql.is_some()).count();
+    // Every SAL of the period, recycled ones too: only a cohort that all converted is 100 %.
     out.push(Figure::share(
         "sal_to_sql",
         sls,
         "SAL→SQL",
-        share(to_sql, left_sal.len(), "reached SQL", "SALs out of sal"),
+        cohort_share(
+            cohort(&timelines, Stage::Sal, Stage::Sql, &period),
+            "reached SQL",
+            "SALs",
+        ),
     ));
 
     let (won, lost) = deals.closed_in(&period);
@@ -384,6 +377,8 @@ fn figures(input: &KpiInput<'_>, period: Period, goal: Option<f64>) -> Vec<Figur
             num_is: "closing this period",
             den_is: "still to win",
             money: true,
+            pending: None,
+            exited: None,
         }),
         ..Figure::new(
             "pipeline_coverage",
@@ -426,23 +421,12 @@ fn figures(input: &KpiInput<'_>, period: Period, goal: Option<f64>) -> Vec<Figur
         ),
     ];
     for (pair, (id, label, num_is, den_is)) in funnel.windows(2).zip(conv_ids) {
-        let entered: Vec<&Lead> = leads
-            .iter()
-            .filter(|l| period.contains(reached(l, pair[0])))
-            .collect();
-        // Reaching SAL is acceptance, dated or not: the same leads as in mql_acceptance.
-        let moved = entered
-            .iter()
-            .filter(|l| match pair[1] {
-                Stage::Sal => accepted(l),
-                later => reached(l, later).is_some(),
-            })
-            .count();
+        let c = cohort(&timelines, pair[0], pair[1], &period);
         out.push(Figure::share(
             id,
             None,
             label,
-            share(moved, entered.len(), num_is, den_is),
+            cohort_share(c, num_is, den_is),
         ));
     }
 

@@ -1,5 +1,6 @@
 //! Each team's KPIs over a period, computed from the shared records.
 
+pub mod cohort;
 mod formulas;
 mod period;
 #[cfg(test)]
@@ -11,7 +12,7 @@ use std::collections::BTreeMap;
 
 use chrono::Duration;
 
-pub use formulas::{accepted, accepted_at, compute};
+pub use formulas::compute;
 pub use period::{Period, PeriodKind};
 
 use super::business_hours::BusinessCalendar;
@@ -50,6 +51,10 @@ pub struct Parts {
     pub den_is: &'static str,
     /// Amounts of money rather than counts (pipeline coverage).
     pub money: bool,
+    /// For a cohort: its members still pending, and those that exited (nurture or
+    /// disqualified) before converting. `None` for other ratios.
+    pub pending: Option<usize>,
+    pub exited: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -172,4 +177,6 @@ pub struct KpiInput<'a> {
     pub deals: &'a [Deal],
     pub deal_stages: &'a [DealStage],
     pub calendar: &'a BusinessCalendar,
+    /// The stage rules each lead's timeline is classified with.
+    pub stages: &'a crate::domain::catalog::StageCatalog,
 }

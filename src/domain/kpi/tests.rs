@@ -151,6 +151,7 @@ fn compute_week(timers: &[SlaTimer], targets: &Targets) -> Vec<Kpi> {
         deals: &deals,
         deal_stages: &stages,
         calendar: &cal,
+        stages: &crate::config::Config::builtin().stages,
     };
     compute(
         &input,
@@ -188,8 +189,16 @@ fn sales_kpis() {
         value(&kpis, "speed_to_lead"),
         KpiValue::Duration(Some(Duration::hours(4)))
     );
-    // Accepted this week: b (still SAL) and c (SQL) → of those that left SAL, 1/1.
-    assert_eq!(value(&kpis, "sal_to_sql"), KpiValue::Ratio(Some(1.0)));
+    // The SAL cohort of the week: b (still SAL, pending) and c (reached SQL): 1 of 2. A
+    // cohort is 100 % only when every member converted.
+    assert_eq!(value(&kpis, "sal_to_sql"), KpiValue::Ratio(Some(0.5)));
+    let parts = kpis
+        .iter()
+        .find(|k| k.id == "sal_to_sql")
+        .unwrap()
+        .parts
+        .unwrap();
+    assert_eq!((parts.pending, parts.exited), (Some(1), Some(0)));
     // Closed this week: d3 won, d4 and d5 lost.
     assert_eq!(value(&kpis, "win_rate"), KpiValue::Ratio(Some(1.0 / 3.0)));
     // d3: created Nov 8, won Nov 18 → 10 days.
@@ -275,6 +284,7 @@ fn an_empty_world_has_no_ratios() {
         deals: &[],
         deal_stages: &[],
         calendar: &cal,
+        stages: &crate::config::Config::builtin().stages,
     };
     let kpis = compute(
         &input,
@@ -319,6 +329,7 @@ fn an_overflowing_sum_is_no_value_and_never_on_target() {
         deals: &deals,
         deal_stages: &stages,
         calendar: &cal,
+        stages: &crate::config::Config::builtin().stages,
     };
     let kpis = compute(&input, Period::this_week(now), &targets);
     let get = |id: &str| kpis.iter().find(|k| k.id == id).unwrap();

@@ -65,6 +65,7 @@ fn compute_at(
         deals,
         deal_stages: &stages,
         calendar: &cal,
+        stages: &crate::config::Config::builtin().stages,
     };
     compute(&input, Period::current(kind, at(now)), t)
 }
@@ -95,8 +96,9 @@ fn deal(id: &str, stage: &str, amount: f64, closes: &str) -> Deal {
     }
 }
 
-/// A lead sales took an owner on and then recycled is not accepted: acceptance and the
-/// MQL→SAL conversion count the same leads and differ only in what they divide by.
+/// Without history (stage dates only), a lead sales took an owner on and then recycled is not
+/// accepted: acceptance and the MQL→SAL conversion count the same leads and differ only in
+/// what they divide by (decided MQLs; the whole cohort).
 #[test]
 fn one_acceptance_for_the_acceptance_rate_and_the_conversion() {
     let owned = |l: &mut Lead| l.dates.accepted = Some(at("2026-11-16T11:00:00Z"));
@@ -132,8 +134,6 @@ fn one_acceptance_for_the_acceptance_rate_and_the_conversion() {
     // SAL cohorts use the same acceptance: the recycled lead's owner date does not count.
     let sal_sql = get(&kpis, "conv_sal_sql").parts.unwrap();
     assert_eq!((sal_sql.num, sal_sql.den), (1.0, 2.0));
-    assert!(!accepted(&leads[2]) && accepted_at(&leads[2]).is_none());
-    assert!(accepted(&leads[3]) && accepted_at(&leads[3]).is_none());
 }
 
 /// Below `min_sample` a ratio keeps its value and its n but is never judged, and its

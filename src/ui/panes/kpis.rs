@@ -95,6 +95,20 @@ fn target_text(kpi: &Kpi) -> String {
     }
 }
 
+/// A cohort's members that neither converted nor count in the ratio: ` · 3 pending · 1
+/// exited` (a conversion's exited members are in its denominator; an acceptance rate's
+/// pending ones are not).
+fn cohort_rest(p: &crate::domain::kpi::Parts) -> String {
+    let mut out = String::new();
+    if let Some(n) = p.pending {
+        out.push_str(&format!(" · {} pending", count(n)));
+    }
+    if let Some(n) = p.exited {
+        out.push_str(&format!(" · {} exited", count(n)));
+    }
+    out
+}
+
 /// What a figure rests on, for `#`: `2 won of 3 closed deals · n<10`, `median of 91
 /// leads first contacted`, `$920k closing this period ÷ $380k still to win`, `58 of 60 due
 /// by now (95% of the week's business hours)`.
@@ -117,16 +131,17 @@ fn n_text(kpi: &Kpi, ctx: &ViewCtx) -> Option<String> {
             )
         } else {
             format!(
-                "{} {} of {} {}",
+                "{} {} of {} {}{}",
                 count(p.num as usize),
                 p.num_is,
                 count(p.den as usize),
-                p.den_is
+                p.den_is,
+                cohort_rest(&p)
             )
         }));
     }
     if let Some(p) = kpi.parts {
-        return Some(format!("no {} in the period", p.den_is));
+        return Some(format!("no {} in the period{}", p.den_is, cohort_rest(&p)));
     }
     if let Some(n) = kpi.n.filter(|n| *n > 0) {
         let what = if matches!(kpi.value, KpiValue::Duration(_)) {

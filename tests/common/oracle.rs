@@ -1,0 +1,155 @@
+//! An oracle for the figures: timelines and cohorts recomputed from the simulated HubSpot's
+//! raw `propertiesWithHistory` answers with the built-in stage rules written out again here,
+//! never with tandem's own code (metrics.md §1, §4).
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use tandem::sim::SimHandle;
+
+/// The built-in stage rules (`assets/config.example.toml`): higher priority first, then
+/// file order. `None`: no rule matches (a cleared stage).
+pub fn stage(lifecycle: &str, status: &str) -> Option<&'static str> {
+    let working = ["OPEN", "IN_PROGRESS", "ATTEMPTED_TO_CONTACT", "CONNECTED"];
+    match (lifecycle, status) {
+        ("customer" | "evangelist", _) => Some("customer"),
+        (_, "BAD_TIMING") => Some("nurture"),
+        (_, "UNQUALIFIED") => Some("disqualified"),
+        ("subscriber" | "lead", _) => Some("inquiry"),
+        ("marketingqualifiedlead", "" | "NEW") => Some("mql"),
+        ("marketingqualifiedlead", s) if working.contains(&s) => Some("sal"),
+        ("salesqualifiedlead", _) => Some("sql"),
+        ("opportunity", _) => Some("opportunity"),
+        _ => None,
+    }
+}
+
+/// Every contact with the history of the properties the rules read and the owner, paged as
+/// HubSpot pages it with history (50 a page).
+pub async fn contacts_with_history(sim: &SimHandle) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut after = String::new();
+    loop {
+        let page = super::get_json(
+            sim,
+            "/crm/v3/objects/contacts",
+            &[
+                ("limit", "50"),
+                (
+                    "properties",
+                    "lifecyclestage,hs_lead_status,hubspot_owner_id,createdate",
+                ),
+                (
+                    "propertiesWithHistory",
+                    "lifecyclestage,hs_lead_status,hubspot_owner_id",
+                ),
+                ("after", after.as_str()),
+            ],
+        )
+        .await;
+        out.extend(page["results"].as_array().unwrap().iter().cloned());
+        match page["paging"]["next"]["after"].as_str() {
+            Some(next) => after = next.to_string(),
+            None => return out,
+        }
+    }
+}
+
+/// Each change of a contact's history, oldest first: (time, property, value).
+pub fn changes(c: &Value) -> Vec<(DateTime<Utc>, String, String)> {
+    let mut out = Vec::new();
+    for prop in ["lifecyclestage", "hs_lead_status", "hubspot_owner_id"] {
+        for e in c["propertiesWithHistory"][prop]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            let at = DateTime::parse_from_rfc3339(e["timestamp"].as_str().unwrap())
+                .unwrap()
+                .to_utc();
+            out.push((
+                at,
+                prop.to_string(),
+                e["value"].as_str().unwrap_or("").to_string(),
+            ));
+        }
+    }
+    out.sort_by_key(|c| c.0);
+    out
+}
+
+/// A contact's stages over time: each (time, stage) a change, unmapped moments skipped.
+pub fn stages(c: &Value) -> Vec<(DateTime<Utc>, &'static str)> {
+    let all = changes(c);
+    let (mut lifecycle, mut status) = (String::new(), String::new());
+    let mut out: Vec<(DateTime<Utc>, &'static str)> = Vec::new();
+    let mut i = 0;
+    while i < all.len() {
+        let at = all[i].0;
+        while i < all.len() && all[i].0 == at {
+            match all[i].1.as_str() {
+                "lifecyclestage" => lifecycle = all[i].2.clone(),
+                "hs_lead_status" => status = all[i].2.clone(),
+                _ => {}
+            }
+            i += 1;
+        }
+        if let Some(s) = stage(&lifecycle, &status)
+            && out.last().map(|(_, l)| *l) != Some(s)
+        {
+            out.push((at, s));
+        }
+    }
+    out
+}
+
+const FUNNEL: [&str; 6] = ["inquiry", "mql", "sal", "sql", "opportunity", "customer"];
+
+/// A cohort as metrics.md §4 defines it: members, converted, exited, pending.
+#[derive(Debug, Default, PartialEq, Eq, Clone, Copy)]
+pub struct Cohort {
+    pub members: u64,
+    pub converted: u64,
+    pub exited: u64,
+    pub pending: u64,
+}
+
+/// The cohort of `from` in `[start, end)`, judged on reaching `to` or a later funnel stage.
+pub fn cohort(
+    contacts: &[Value],
+    from: &str,
+    to: &str,
+    (start, end): (DateTime<Utc>, DateTime<Utc>),
+) -> Cohort {
+    let goal = FUNNEL.iter().position(|s| *s == to).unwrap();
+    let mut c = Cohort::default();
+    for contact in contacts {
+        let st = stages(contact);
+        let Some(entry) = st
+            .iter()
+            .position(|(at, s)| *s == from && *at >= start && *at < end)
+        else {
+            continue;
+        };
+        c.members += 1;
+        let outcome = st[entry + 1..].iter().find_map(|(_, s)| {
+            if FUNNEL
+                .iter()
+                .position(|f| f == s)
+                .is_some_and(|i| i >= goal)
+            {
+                Some(true)
+            } else if matches!(*s, "nurture" | "disqualified") {
+                Some(false)
+            } else {
+                None
+            }
+        });
+        match outcome {
+            Some(true) => c.converted += 1,
+            Some(false) => c.exited += 1,
+            None => c.pending += 1,
+        }
+    }
+    c
+}

@@ -472,12 +472,19 @@ async fn cohort_figures_match_the_raw_history_with_pending_and_exited() {
         let k = kpi(&r, "mql_acceptance");
         assert_eq!(
             (k["numerator"].as_f64(), k["denominator"].as_f64()),
-            (Some(c.converted as f64), Some((c.converted + c.exited) as f64)),
+            (
+                Some(c.converted as f64),
+                Some((c.converted + c.exited) as f64)
+            ),
             "mql_acceptance {period} at {now}: {k}"
         );
         assert_eq!(k["pending"].as_u64(), Some(c.pending));
         let created = kpi(&r, "mqls_created");
-        assert_eq!(created["value"].as_f64(), Some(c.members as f64), "{created}");
+        assert_eq!(
+            created["value"].as_f64(),
+            Some(c.members as f64),
+            "{created}"
+        );
     }
     assert!(below_full > 0);
     // The quarter's SAL→SQL is below 100 %: recycled SALs stay in its denominator.

@@ -148,7 +148,7 @@ impl App {
             Ok(Some(action)) => action,
             Ok(None) => {
                 self.ui.message = Some(
-                    "not handed off: another cockpit just took that turn of the rotation;                      press h again for the next owner"
+                    "not handed off: another cockpit just took that turn of the rotation; press > again for the next owner"
                         .into(),
                 );
                 return;

@@ -581,3 +581,40 @@ fn dialog_scrolling_stops_at_the_end_of_the_text() {
     ui.handle_key(KeyEvent::new(KeyCode::Up, KeyModifiers::NONE), &fx.ctx());
     assert_eq!(scroll(&ui), end - 1);
 }
+
+#[test]
+fn accept_on_an_inquiry_says_why_not() {
+    let fx = Fixture::new();
+    let mut ui = ui_for(&fx);
+    press(&mut ui, &fx, "h");
+    assert_eq!(ui.leads.stage(), Stage::Inquiry);
+    press(&mut ui, &fx, "a");
+    let footer = render(&ui, &fx, 160, 45)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        footer.contains("Raj Patel is inquiry: only an MQL waits for sales to accept or reject it"),
+        "{footer}"
+    );
+}
+
+#[test]
+fn an_mql_is_answered_from_its_detail_too() {
+    let fx = Fixture::new();
+    let mut ui = ui_for(&fx);
+    press(&mut ui, &fx, "\n");
+    let detail = render(&ui, &fx, 160, 45);
+    assert!(
+        detail.contains("a accept") && detail.contains("x reject"),
+        "{detail}"
+    );
+    press(&mut ui, &fx, "x");
+    let shown = render(&ui, &fx, 160, 45);
+    assert!(shown.to_lowercase().contains("reject"), "{shown}");
+    assert!(
+        !shown.contains("Lead detail"),
+        "the reject dialog replaced it: {shown}"
+    );
+}

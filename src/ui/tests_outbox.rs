@@ -42,7 +42,7 @@ fn the_outbox_lists_every_entry_with_its_state_and_decides_a_conflict() {
     assert!(press(&mut ui, &fx, &[ch('o')]).is_empty());
     let shown = screen(&ui, &fx, 160, 45);
     for text in [
-        "Outbox · 1 open",
+        "Outbox · 1 open · 1 to decide",
         "⚠",
         "hand off not sent, the lead changed: stage salesqualifiedlead → opportunity",
         "hand off queued",

@@ -59,7 +59,10 @@ impl Dialog for Accounts {
         let all = Self::all(ctx);
         let w = (u32::from(bounds.width) * 9 / 10).min(100) as u16;
         let h = bounds.height.saturating_sub(2).max(6);
-        let title = format!("Accounts · {} companies · by open deal value", all.len());
+        let title = format!(
+            "Accounts · {} companies · by open deal value",
+            crate::ui::widgets::format::count(all.len())
+        );
         let inner = modal(frame, bounds, (w, h), &title, &self.hints(ctx), theme);
         let rows = usize::from(inner.height).saturating_sub(2);
         let name_w = usize::from(inner.width).saturating_sub(44).clamp(12, 40);

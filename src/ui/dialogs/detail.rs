@@ -51,6 +51,9 @@ impl Dialog for Detail {
             Some('>') => open(ActionChoice::HandOff),
             Some('<') => open(ActionChoice::Recycle),
             Some('n') => open(ActionChoice::Note),
+            // A rep reading an MQL answers it from here too.
+            Some('a') => open(ActionChoice::Accept),
+            Some('x') => open(ActionChoice::Reject),
             _ if key.code == KeyCode::Enter => Outcome::Close,
             _ => scroll_key(key, &mut self.scroll, &['q']),
         }
@@ -64,6 +67,10 @@ impl Dialog for Detail {
             }
             if offered(ActionChoice::Recycle, lead.stage) {
                 h.push(("<", "recycle"));
+            }
+            if offered(ActionChoice::Accept, lead.stage) {
+                h.push(("a", "accept"));
+                h.push(("x", "reject"));
             }
             h.push(("n", "note"));
         }

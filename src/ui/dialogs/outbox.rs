@@ -133,10 +133,17 @@ impl Dialog for Outbox {
             }
         }
         let h = u16::try_from(lines.len() + 3).unwrap_or(u16::MAX);
-        let title = format!(
-            "Outbox · {} open",
-            ctx.outbox.iter().filter(|e| e.status.is_open()).count()
-        );
+        // A conflict or a failure waits on the user: never "0 open" while one does.
+        let open = ctx.outbox.iter().filter(|e| e.status.is_open()).count();
+        let decide = ctx
+            .outbox
+            .iter()
+            .filter(|e| e.status.needs_attention())
+            .count();
+        let title = match decide {
+            0 => format!("Outbox · {open} open"),
+            n => format!("Outbox · {open} open · {n} to decide"),
+        };
         let inner = modal(frame, bounds, (w, h), &title, &self.hints(ctx), theme);
         let rows = usize::from(inner.height);
         let top = selected_line.saturating_sub(rows.saturating_sub(3));

@@ -46,6 +46,10 @@ pub struct Cli {
     #[arg(long)]
     pub read_only: bool,
 
+    /// Read-only that `W` cannot turn off: a screen shared at a standup.
+    #[arg(long)]
+    pub locked: bool,
+
     /// Log file (logs never go to the terminal).
     #[arg(long, value_name = "PATH")]
     pub log_file: Option<PathBuf>,

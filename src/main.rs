@@ -286,6 +286,7 @@ async fn cockpit(cli: &Cli, config: Config) -> ExitCode {
         data,
         user,
         read_only: cli.read_only,
+        locked: cli.locked,
         now: cli.now,
         config: Arc::new(config),
         hubspot: source.hubspot,

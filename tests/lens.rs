@@ -158,6 +158,16 @@ async fn a_rep_starts_on_their_own_leads_and_every_pane_follows() {
         !header.contains("lens:"),
         "everyone needs no badge: {header}"
     );
+    // H goes back one: from everyone to the lens before it, and back again with L.
+    let before_everyone = {
+        app.on_key(KeyEvent::new(KeyCode::Char('H'), KeyModifiers::NONE));
+        app.refresh_snapshot();
+        app.model.lens_label.clone()
+    };
+    assert_ne!(before_everyone, "everyone");
+    app.on_key(KeyEvent::new(KeyCode::Char('L'), KeyModifiers::NONE));
+    app.refresh_snapshot();
+    assert_eq!(app.model.lens_label, "everyone");
     sim.shutdown().await;
 }
 

@@ -31,25 +31,29 @@ impl App {
         }
     }
 
-    /// `L`: the next lens in the cycle (me, teams, segments, top accounts, everyone).
-    pub(super) fn next_lens(&mut self) {
+    /// `L`: the next lens in the cycle (me, teams, segments, top accounts, everyone); `H`
+    /// the one before.
+    pub(super) fn step_lens(&mut self, forward: bool) {
         self.lens_chosen = true;
         let cycle = Lens::cycle(
             self.me(),
             self.model.store.leads(),
             &self.model.config.top_accounts,
         );
-        let next = cycle
-            .iter()
-            .position(|l| *l == self.model.lens)
-            .map_or(0, |i| (i + 1) % cycle.len());
+        let n = cycle.len();
+        let next = match cycle.iter().position(|l| *l == self.model.lens) {
+            Some(i) if forward => (i + 1) % n,
+            Some(i) => (i + n - 1) % n,
+            None if forward => 0,
+            None => n.saturating_sub(1),
+        };
         let lens = cycle.into_iter().nth(next).unwrap_or_default();
         self.set_lens(lens);
     }
 
     pub(super) fn set_lens(&mut self, lens: Lens) {
         self.model.lens_label = lens.label();
-        self.ui.message = Some(format!("lens: {} (L for the next)", self.model.lens_label));
+        self.ui.message = Some(format!("lens: {} (L next, H back)", self.model.lens_label));
         self.model.lens = lens;
         self.stale_snapshot = true;
     }

@@ -462,7 +462,8 @@ impl App {
             } => self.submit(lead_id, lead_name, kind, turn),
             Command::Outbox(op) => self.decide(op),
             Command::Undo(id) => self.undo(id),
-            Command::NextLens => self.next_lens(),
+            Command::NextLens => self.step_lens(true),
+            Command::PrevLens => self.step_lens(false),
         }
     }
 }

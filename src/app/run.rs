@@ -26,6 +26,8 @@ pub struct RunOptions {
     pub user: String,
     /// Start with every action disabled.
     pub read_only: bool,
+    /// … and keep them so (`--locked`).
+    pub locked: bool,
     /// A clock frozen at this instant (`--now`); `None`: the wall clock.
     pub now: Option<chrono::DateTime<Utc>>,
 }
@@ -73,7 +75,8 @@ pub async fn run(terminal: &mut DefaultTerminal, opts: RunOptions) -> std::io::R
         opts.now.unwrap_or_else(Utc::now),
         outgoing,
     );
-    app.ui.read_only = opts.read_only;
+    app.ui.read_only = opts.read_only || opts.locked;
+    app.ui.read_only_locked = opts.locked;
     app.ui.frozen = opts.now.is_some();
     if let Some(cache) = cache {
         app.use_cache(cache);

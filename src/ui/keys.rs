@@ -176,6 +176,7 @@ impl UiState {
             Action::Standup => self.open_dialog(Box::new(Standup::default())),
             Action::Accounts => self.open_dialog(Box::new(Accounts::default())),
             Action::Lens => return vec![Command::NextLens],
+            Action::PrevLens => return vec![Command::PrevLens],
             Action::Undo => match undoable(ctx) {
                 Some(id) => return vec![Command::Undo(id)],
                 None => {
@@ -185,6 +186,11 @@ impl UiState {
                     ))
                 }
             },
+            // A locked screen (`--locked`) stays read-only whatever is pressed at it.
+            Action::ReadOnly if self.read_only_locked => {
+                self.message =
+                    Some("read-only is locked (--locked): restart without it to act".into());
+            }
             Action::ReadOnly => {
                 self.read_only = !self.read_only;
                 self.message = Some(

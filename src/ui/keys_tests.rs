@@ -513,3 +513,28 @@ fn q_with_unsent_actions_in_an_outbox_file_quits_at_once() {
     let mut ui = on_lead(&fx, "Priya Natarajan");
     assert_eq!(press(&mut ui, &fx, &[ch('q')]), vec![Command::Quit]);
 }
+
+#[test]
+fn a_locked_screen_stays_read_only_whatever_is_pressed() {
+    let fx = Fixture::new();
+    let mut ui = on_lead(&fx, "Priya Natarajan");
+    ui.read_only = true;
+    ui.read_only_locked = true;
+    press(&mut ui, &fx, &[ch('W')]);
+    assert!(ui.read_only, "W cannot undo --locked");
+    assert!(
+        press(&mut ui, &fx, &[ch('>')]).is_empty(),
+        "no action starts"
+    );
+    assert!(ui.dialog.is_none(), "no dialog opens");
+    let header = crate::ui::test_screen::screen(&ui, &fx, 160, 45)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert!(header.contains("READ-ONLY · locked"), "{header}");
+    // Without the lock W turns actions back on.
+    ui.read_only_locked = false;
+    press(&mut ui, &fx, &[ch('W')]);
+    assert!(!ui.read_only);
+}

@@ -39,7 +39,7 @@ pub fn draw(frame: &mut Frame, state: &UiState, ctx: &ViewCtx) {
         head,
         state.theme,
         ctx,
-        (state.read_only, state.frozen),
+        (state.read_only, state.read_only_locked, state.frozen),
     );
     if is_wide(area) {
         draw_wide(frame, body, state, ctx);

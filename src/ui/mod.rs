@@ -100,6 +100,7 @@ pub enum Command {
     Undo(u64),
     /// The next lens (`L`).
     NextLens,
+    PrevLens,
 }
 
 /// What the user decided about one outbox entry.

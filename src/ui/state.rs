@@ -36,6 +36,8 @@ pub struct UiState {
     pub(crate) quit_armed: bool,
     /// Every action is disabled (`--read-only`, toggled with `W`): a standup screen.
     pub read_only: bool,
+    /// Read-only that `W` cannot undo (`--locked`, a shared screen).
+    pub read_only_locked: bool,
     /// The clock stands still at `--now` (a demo or a screenshot of a frozen world).
     pub frozen: bool,
 }
@@ -53,6 +55,7 @@ impl UiState {
             feedback_scroll: 0,
             turns: Turns::default(),
             read_only: false,
+            read_only_locked: false,
             frozen: false,
             dialog: None,
             message: None,

@@ -343,12 +343,12 @@ pub const BINDINGS: &[Binding] = &[
         "errors in full, with what to do about them",
     ),
     row(
-        &[(C('L'), A::Lens)],
-        "L",
+        &[(C('L'), A::Lens), (C('H'), A::PrevLens)],
+        "L H",
         Scope::Panes,
         Some(("L", "lens")),
         Section::Always,
-        "lens every pane follows: me, team sales/marketing, each segment, the top accounts, everyone",
+        "lens every pane follows (L next, H back): me, team sales/marketing, each segment, the top accounts, everyone",
     ),
     row(
         &[(C('A'), A::Accounts)],
@@ -380,7 +380,7 @@ pub const BINDINGS: &[Binding] = &[
         Scope::Panes,
         None,
         Section::Always,
-        "read-only on/off: every action disabled, for a shared standup screen (--read-only starts so)",
+        "read-only on/off: every action disabled, for a shared standup screen (--read-only starts so; --locked cannot be turned off)",
     ),
     row(
         &[(C('r'), A::Refresh)],

@@ -54,6 +54,7 @@ pub enum Action {
     Reject,
     /// The next lens: me, a team, a segment, the top accounts, everyone.
     Lens,
+    PrevLens,
     /// Turn every action off (a standup screen) or back on.
     ReadOnly,
 }

@@ -11,7 +11,12 @@ use crate::ui::widgets::format::width;
 use crate::ui::widgets::spans::source_badge;
 use crate::ui::widgets::theme::Theme;
 
-fn left_spans(theme: Theme, ctx: &ViewCtx, long: bool, read_only: bool) -> Vec<Span<'static>> {
+fn left_spans(
+    theme: Theme,
+    ctx: &ViewCtx,
+    long: bool,
+    (read_only, locked): (bool, bool),
+) -> Vec<Span<'static>> {
     let name = if long {
         " tandem ─ one pipeline"
     } else {
@@ -30,7 +35,14 @@ fn left_spans(theme: Theme, ctx: &ViewCtx, long: bool, read_only: bool) -> Vec<S
     if read_only {
         // A standup screen: every action is off until `W`.
         left.push(Span::raw(" "));
-        left.push(Span::styled(" READ-ONLY ", theme.badge_simulated()));
+        left.push(Span::styled(
+            if locked {
+                " READ-ONLY · locked "
+            } else {
+                " READ-ONLY "
+            },
+            theme.badge_simulated(),
+        ));
     }
     if ctx.simulated {
         left.push(Span::raw(" "));
@@ -46,7 +58,7 @@ pub(crate) fn draw(
     area: Rect,
     theme: Theme,
     ctx: &ViewCtx,
-    (read_only, frozen): (bool, bool),
+    (read_only, locked, frozen): (bool, bool, bool),
 ) {
     let week = ctx.now.iso_week().week();
     let frozen = if frozen { "frozen " } else { "" };
@@ -60,7 +72,7 @@ pub(crate) fn draw(
     let span_w = |spans: &[Span]| spans.iter().map(|s| width(&s.content)).sum::<usize>();
     let mut choice = None;
     'search: for long in [true, false] {
-        let left = left_spans(theme, ctx, long, read_only);
+        let left = left_spans(theme, ctx, long, (read_only, locked));
         for clock in &clocks {
             if span_w(&left) + width(clock) < total || (clock.is_empty() && !long) {
                 choice = Some((left, clock.clone()));

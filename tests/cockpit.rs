@@ -372,3 +372,87 @@ async fn an_unknown_coverage_owner_is_named_at_its_line_and_column() {
     assert!(screen.contains("team.toml:5:11: warning"), "{screen}");
     sim.shutdown().await;
 }
+
+/// A rejection back to nurture follows a recycle's path (the nurture owner, the revisit
+/// day); undoing a recycle takes back everything it wrote, the revisit day included.
+#[tokio::test]
+async fn a_rejection_to_nurture_follows_the_recycle_path_and_an_undo_clears_the_revisit_day() {
+    let (sim, mut app, mut rx) = start(300).await;
+    pump_until(&mut app, &mut rx, loaded).await;
+    let owners = common::get_json(&sim, "/crm/v3/owners", &[("limit", "100")]).await;
+    let nurture = owners["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["email"] == "priya.venkataraman@tandemdemo.example")
+        .unwrap()["id"]
+        .clone();
+    let props = |id: &str| {
+        let sim = &sim;
+        let path = format!("/crm/v3/objects/contacts/{id}");
+        async move {
+            common::get_json(
+                sim,
+                &path,
+                &[(
+                    "properties",
+                    "tandem_revisit_date,hubspot_owner_id,hs_lead_status",
+                )],
+            )
+            .await["properties"]
+                .clone()
+        }
+    };
+
+    // x on the selected MQL, the second reason (no budget: back to nurture).
+    let lead = selected(&app);
+    assert_eq!(lead.stage, Some(Stage::Mql));
+    press(&mut app, KeyCode::Char('x'));
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Char('y'));
+    pump_until(&mut app, &mut rx, |a| {
+        a.model.outbox.first().map(|e| &e.status) == Some(&ActionStatus::Done)
+    })
+    .await;
+    let rejected = props(&lead.id).await;
+    assert_eq!(rejected["hs_lead_status"], "BAD_TIMING");
+    assert_eq!(
+        rejected["hubspot_owner_id"], nurture,
+        "the nurture owner takes it"
+    );
+    assert!(rejected["tandem_revisit_date"].is_string(), "{rejected}");
+
+    // A recycle of an SQL, then u: the revisit day goes with it.
+    press(&mut app, KeyCode::Char('l'));
+    press(&mut app, KeyCode::Char('l'));
+    let sql = selected(&app);
+    assert_eq!(sql.stage, Some(Stage::Sql));
+    let before = props(&sql.id).await;
+    press(&mut app, KeyCode::Char('<'));
+    press(&mut app, KeyCode::Char('y'));
+    pump_until(&mut app, &mut rx, |a| {
+        a.model
+            .outbox
+            .iter()
+            .filter(|e| e.status == ActionStatus::Done)
+            .count()
+            == 2
+    })
+    .await;
+    assert!(props(&sql.id).await["tandem_revisit_date"].is_string());
+    press(&mut app, KeyCode::Char('u'));
+    pump_until(&mut app, &mut rx, |a| {
+        a.model
+            .outbox
+            .iter()
+            .filter(|e| e.status == ActionStatus::Done)
+            .count()
+            == 3
+    })
+    .await;
+    let undone = props(&sql.id).await;
+    assert_eq!(undone["tandem_revisit_date"], before["tandem_revisit_date"]);
+    assert_eq!(undone["hubspot_owner_id"], before["hubspot_owner_id"]);
+    assert_eq!(undone["hs_lead_status"], before["hs_lead_status"]);
+    sim.shutdown().await;
+}

@@ -547,6 +547,8 @@ async fn rejecting_an_mql_disqualifies_or_recycles_it_with_the_reason_noted() {
             reason: "not_a_fit".into(),
             recycle: false,
             note: String::new(),
+            owner_id: None,
+            revisit: None,
         },
     );
     let back = queue(
@@ -558,6 +560,8 @@ async fn rejecting_an_mql_disqualifies_or_recycles_it_with_the_reason_noted() {
             reason: "no_budget".into(),
             recycle: true,
             note: String::new(),
+            owner_id: None,
+            revisit: None,
         },
     );
     let (_source, mut rx) = worker(&sim, outbox.clone());

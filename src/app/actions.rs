@@ -16,6 +16,13 @@ impl App {
         };
         let now = self.model.now;
         let action = &entry.action;
+        // An undone hand-off gives its rotation turn back, sent or not.
+        if matches!(action.kind, ActionKind::HandOff { .. }) {
+            if let Err(e) = self.outgoing.outbox.give_back_turn(id) {
+                tracing::warn!(error = %e, "cannot give the rotation turn back");
+            }
+            self.reload_turns();
+        }
         if entry.status == ActionStatus::Queued
             && let Ok(true) = self.outgoing.outbox.cancel(id, now)
         {
@@ -179,8 +186,16 @@ impl App {
     /// A recycle follows the policy through: the nurture owner takes the lead, and the
     /// revisit day (a working day) is written to the agreed property.
     pub(super) fn follow_through(&mut self, kind: ActionKind, now: DateTime<Utc>) -> ActionKind {
-        let ActionKind::Recycle { reason, note, .. } = kind else {
-            return kind;
+        let (reason, note, reject) = match kind {
+            ActionKind::Recycle { reason, note, .. } => (reason, note, false),
+            // A rejection back to nurture follows the same path as a recycle.
+            ActionKind::Reject {
+                reason,
+                note,
+                recycle: true,
+                ..
+            } => (reason, note, true),
+            other => return other,
         };
         let policy = &self.model.config.recycle;
         let owner_id = policy.nurture_owner.as_deref().and_then(|name| {
@@ -196,6 +211,15 @@ impl App {
                 .revisit_day(&reason, now, &self.model.config.calendar)
                 .map(|d| (p, d))
         });
+        if reject {
+            return ActionKind::Reject {
+                reason,
+                recycle: true,
+                note,
+                owner_id,
+                revisit,
+            };
+        }
         ActionKind::Recycle {
             reason,
             note,

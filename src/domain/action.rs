@@ -40,6 +40,12 @@ pub enum ActionKind {
         reason: String,
         recycle: bool,
         note: String,
+        /// Back to nurture follows a recycle's path: the nurture owner takes it …
+        #[serde(default)]
+        owner_id: Option<String>,
+        /// … with the day to look again (the recycle reason of the same code's delay).
+        #[serde(default)]
+        revisit: Option<(String, chrono::NaiveDate)>,
     },
     /// Undo a sent hand-off or recycle: the lead back to the stage, status and owner it had
     /// (the earlier stage's date kept), and a recycle's note withdrawn.
@@ -54,6 +60,10 @@ pub enum ActionKind {
         undoes: String,
         /// The undone action wrote a note to withdraw.
         withdraw_note: bool,
+        /// A property the undone action set that had no value before (the revisit day):
+        /// cleared, so the record is as if the action never ran.
+        #[serde(default)]
+        clear: Option<String>,
     },
 }
 

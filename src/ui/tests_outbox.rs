@@ -131,6 +131,7 @@ fn u_takes_back_the_last_hand_off_only_inside_the_undo_window() {
         owner_assigned_at: None,
         undoes: fx.outbox[1].action.key.clone(),
         withdraw_note: false,
+        clear: None,
     };
     fx.outbox.push(undone);
     assert!(press(&mut ui, &fx, &[ch('u')]).is_empty());

@@ -55,6 +55,8 @@ fn x_rejects_for_the_chosen_reason_as_the_config_says() {
                 reason: second.code.clone(),
                 recycle: second.recycle,
                 note: String::new(),
+                owner_id: None,
+                revisit: None,
             }
         ),
         other => panic!("{other:?}"),

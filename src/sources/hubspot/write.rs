@@ -124,6 +124,10 @@ pub fn inverse(action: &Action) -> Option<ActionKind> {
         owner_assigned_at: action.seen.owner_assigned_at,
         undoes: action.key.clone(),
         withdraw_note: matches!(action.kind, ActionKind::Recycle { .. }),
+        clear: match &action.kind {
+            ActionKind::Recycle { revisit, .. } => revisit.as_ref().map(|(p, _)| p.clone()),
+            _ => None,
+        },
     })
 }
 
@@ -243,6 +247,9 @@ impl HubSpot {
                 props.insert("lifecyclestage".into(), json!(""));
                 if let ActionKind::Recycle {
                     owner_id, revisit, ..
+                }
+                | ActionKind::Reject {
+                    owner_id, revisit, ..
                 } = &action.kind
                 {
                     // Marketing's nurture owner takes it, with the day to look again.
@@ -283,12 +290,17 @@ impl HubSpot {
                     lead_status,
                     owner_id,
                     owner_assigned_at,
+                    clear,
                     ..
                 },
                 0,
             ) => {
                 let mut props = Map::new();
                 props.insert("hs_lead_status".into(), json!(lead_status));
+                // What the undone action set and nothing had before (the revisit day).
+                if let Some(prop) = clear {
+                    props.insert(prop.clone(), json!(""));
+                }
                 props.insert(
                     "hubspot_owner_id".into(),
                     json!(owner_id.as_deref().unwrap_or("")),

@@ -34,14 +34,24 @@ CREATE TABLE meta (
 /// The precious tables, in the order they are copied.
 pub const TABLES: [&str; 3] = ["outbox", "audit", "rotation"];
 
+/// Version 3: which rotation turn each hand-off took, so an undo can give it back.
+const V3_TURNS: &str = "
+CREATE TABLE turn_taken (
+    entry    INTEGER PRIMARY KEY,
+    source   TEXT NOT NULL,
+    rotation TEXT NOT NULL
+);
+";
+
 fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(crate::store::disk::migrations::V2),
         M::up(V2_META),
+        M::up(V3_TURNS),
     ])
 }
 
-const LATEST: usize = 2;
+const LATEST: usize = 3;
 
 /// The command that salvages `damaged` for the data dir `dir`.
 pub fn salvage_command(dir: &Path, damaged: &Path) -> String {

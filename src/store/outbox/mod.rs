@@ -146,6 +146,12 @@ impl Outbox {
             ],
         )?;
         let id = tx.last_insert_rowid();
+        if let Some((rotation, _)) = turn {
+            tx.execute(
+                "INSERT INTO turn_taken (entry, source, rotation) VALUES (?1, ?2, ?3)",
+                params![id, source, rotation],
+            )?;
+        }
         audit::insert(&tx, id, &action, what)?;
         tx.commit()?;
         action.id = id as ActionId;
@@ -362,6 +368,32 @@ impl Outbox {
                 |r| entry_from_row(r).map(|(e, _, _)| e),
             )
             .optional()?)
+    }
+
+    /// Give back the rotation turn entry `id` took (a hand-off undone): the next hand-off
+    /// proposes that owner again. Once only, however often it is asked.
+    pub fn give_back_turn(&self, id: ActionId) -> Result<(), DiskError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let taken: Option<(String, String)> = tx
+            .query_row(
+                "SELECT source, rotation FROM turn_taken WHERE entry = ?1",
+                params![id as i64],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if let Some((source, rotation)) = taken {
+            tx.execute(
+                "UPDATE rotation SET turns = MAX(turns - 1, 0) WHERE source = ?1 AND rotation = ?2",
+                params![source, rotation],
+            )?;
+            tx.execute(
+                "DELETE FROM turn_taken WHERE entry = ?1",
+                params![id as i64],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     /// Hand-offs confirmed so far in each rotation of `source`, by everyone sharing this

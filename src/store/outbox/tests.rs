@@ -218,3 +218,32 @@ fn our_own_last_write_is_remembered_per_lead() {
     assert_eq!(outbox.our_last_write(SRC, "1", a.id).unwrap(), None);
     assert_eq!(outbox.our_last_write(SRC, "2", b.id + 1).unwrap(), None);
 }
+
+#[test]
+fn an_undone_hand_off_gives_its_rotation_turn_back_once() {
+    let outbox = Outbox::in_memory().unwrap();
+    let mut handoff = note("1", "h1");
+    handoff.kind = ActionKind::HandOff {
+        owner_id: "7".into(),
+    };
+    let taken = outbox
+        .enqueue(SRC, handoff, 1, "", Some(("EMEA", 0)))
+        .unwrap()
+        .unwrap();
+    assert_eq!(outbox.turns(SRC).unwrap().get("EMEA"), Some(&1));
+    outbox.give_back_turn(taken.id).unwrap();
+    assert_eq!(outbox.turns(SRC).unwrap().get("EMEA"), Some(&0));
+    outbox.give_back_turn(taken.id).unwrap();
+    assert_eq!(
+        outbox.turns(SRC).unwrap().get("EMEA"),
+        Some(&0),
+        "given back once, however often asked"
+    );
+    // A note took no turn: nothing to give back.
+    let plain = outbox
+        .enqueue(SRC, note("2", "n1"), 1, "", None)
+        .unwrap()
+        .unwrap();
+    outbox.give_back_turn(plain.id).unwrap();
+    assert_eq!(outbox.turns(SRC).unwrap().get("EMEA"), Some(&0));
+}

@@ -67,6 +67,9 @@ impl Dialog for Respond {
                     reason: r.code.clone(),
                     recycle: r.recycle,
                     note: String::new(),
+                    // The app fills in the nurture owner and revisit day from the policy.
+                    owner_id: None,
+                    revisit: None,
                 }),
                 None => Outcome::Say("no reject reasons are configured ([[reject]])".into()),
             },

@@ -230,44 +230,52 @@ impl App {
 
     /// The intended change in words, for the audit log.
     pub(super) fn describe(&self, kind: &ActionKind) -> String {
-        match kind {
-            ActionKind::HandOff { owner_id } => {
-                let name = self
-                    .model
-                    .store
-                    .owners()
-                    .iter()
-                    .find(|o| &o.id == owner_id)
-                    .map_or(owner_id.clone(), |o| o.name.clone());
-                format!("to {name} ({owner_id})")
+        // Owners by name (with their id), as the audit log is read by people.
+        let owner = |id: &str| {
+            let name = self
+                .model
+                .store
+                .owners()
+                .iter()
+                .find(|o| o.id == id)
+                .map_or(id.to_string(), |o| o.name.clone());
+            format!("{name} ({id})")
+        };
+        let nurture = |owner_id: &Option<String>, revisit: &Option<(String, chrono::NaiveDate)>| {
+            let mut what = String::new();
+            if let Some(o) = owner_id {
+                what.push_str(&format!(", to {}", owner(o)));
             }
+            if let Some((_, day)) = revisit {
+                what.push_str(&format!(", revisit {day}"));
+            }
+            what
+        };
+        match kind {
+            ActionKind::HandOff { owner_id } => format!("to {}", owner(owner_id)),
             ActionKind::Recycle {
                 reason,
                 owner_id,
                 revisit,
                 ..
-            } => {
-                let mut what = format!("reason {reason}");
-                if let Some(o) = owner_id {
-                    what.push_str(&format!(", to owner {o}"));
-                }
-                if let Some((_, day)) = revisit {
-                    what.push_str(&format!(", revisit {day}"));
-                }
-                what
-            }
+            } => format!("reason {reason}{}", nurture(owner_id, revisit)),
             ActionKind::Feedback {
                 campaign, verdict, ..
             } => format!("{campaign}: {}", verdict.label()),
             ActionKind::Restore {
                 lifecycle, undoes, ..
             } => format!("undo {undoes}: back to {lifecycle}"),
-            ActionKind::Accept { owner_id } => format!("as owner {owner_id}"),
+            ActionKind::Accept { owner_id } => format!("as owner {}", owner(owner_id)),
             ActionKind::Reject {
-                reason, recycle, ..
+                reason,
+                recycle,
+                owner_id,
+                revisit,
+                ..
             } => format!(
-                "reason {reason}, then {}",
-                if *recycle { "recycle" } else { "disqualify" }
+                "reason {reason}, then {}{}",
+                if *recycle { "recycle" } else { "disqualify" },
+                nurture(owner_id, revisit)
             ),
         }
     }

@@ -18,7 +18,7 @@ pub struct AuditRow {
     pub verb: String,
     pub lead_id: String,
     pub lead_name: String,
-    /// The intended change in words ("to owner 101", "reason no_budget").
+    /// The intended change in words ("to Sam Ortiz (101)", "reason no_budget, to Dana Kim (7)").
     pub what: String,
     /// `queued` until the entry ends: `done`, `failed`, `conflict`, `cancelled`.
     pub outcome: String,

@@ -18,20 +18,36 @@ pub fn signed_hm(d: Duration) -> String {
     if secs < 0 { format!("-{body}") } else { body }
 }
 
-/// An SLA clock in words, the same in the cockpit, the report and `check`: `overdue 44d18`
-/// once breached, `due in 1h10` before. `remaining` is measured on the SLA's own clock
-/// (negative once overdue); a breached clock never reads as time left.
-pub fn sla_due(breached: bool, remaining: Duration) -> String {
-    let amount = signed_hm(remaining.abs());
+/// Business time in hours only (`137h09`): a business day is not 24 hours, so days are
+/// never used for it; `d` always means calendar days.
+pub fn business_hm(d: Duration) -> String {
+    let mins = d.num_seconds().unsigned_abs() / 60;
+    let body = format!("{}h{:02}", mins / 60, mins % 60);
+    if d < Duration::zero() {
+        format!("-{body}")
+    } else {
+        body
+    }
+}
+
+/// An SLA clock in words, the same in the cockpit, the report and `check`: `overdue 137h09`
+/// on a business clock (hours only), `overdue 44d18` on a calendar one, `due in 1h10` before.
+/// `remaining` is measured on the SLA's own clock (negative once overdue); a breached clock
+/// never reads as time left.
+pub fn sla_due(breached: bool, remaining: Duration, clock: crate::domain::sla::Clock) -> String {
+    let show = |d: Duration| match clock {
+        crate::domain::sla::Clock::Business => business_hm(d),
+        crate::domain::sla::Clock::Calendar => signed_hm(d),
+    };
     if breached {
         let over = if remaining <= Duration::zero() {
-            amount
+            show(remaining.abs())
         } else {
             "0h00".to_string()
         };
         format!("overdue {over}")
     } else {
-        format!("due in {}", signed_hm(remaining.max(Duration::zero())))
+        format!("due in {}", show(remaining.max(Duration::zero())))
     }
 }
 

@@ -104,7 +104,16 @@ fn limit_text(b: &BreachOut) -> String {
 
 /// `overdue 54h58` / `due in 0h40`, as in the cockpit.
 fn due(b: &BreachOut) -> String {
-    sla_due(b.state == "breached", Duration::seconds(-b.overdue_seconds))
+    let clock = if b.clock == "calendar" {
+        Clock::Calendar
+    } else {
+        Clock::Business
+    };
+    sla_due(
+        b.state == "breached",
+        Duration::seconds(-b.overdue_seconds),
+        clock,
+    )
 }
 
 pub fn to_markdown(r: &Report) -> String {

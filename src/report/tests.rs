@@ -139,7 +139,7 @@ fn remote_text_cannot_break_a_table_row_or_a_check_line() {
     assert!(check.contains("Eve\\|x y (Acme | Co  Ltd !)"), "{check}");
 }
 
-/// The same words everywhere: `overdue 2d…` with the clock named, the SLA's label, and who
+/// The same words everywhere: `overdue 113h02` (business time in hours) with the clock named, the SLA's label, and who
 /// must act — the owner on the SLA's team, else the team's queue.
 #[test]
 fn breaches_read_overdue_with_their_clock_label_and_who_acts() {
@@ -177,17 +177,19 @@ fn breaches_read_overdue_with_their_clock_label_and_who_acts() {
         "{md}"
     );
     assert!(
-        md.contains("| ✖ | Priya (Acme) | Sales queue | mql | overdue 4d17 |"),
+        md.contains("| ✖ | Priya (Acme) | Sales queue | mql | overdue 113h02 |"),
         "{md}"
     );
     let check = to_check_text(&r);
     assert!(
         check.starts_with(
-            "✖ mql_response (accept or reject an MQL, sales): Priya (Acme) in mql, Sales queue to act, overdue 4d17 business time"
+            "✖ mql_response (accept or reject an MQL, sales): Priya (Acme) in mql, Sales queue to act, overdue 113h02 business time"
         ),
         "{check}"
     );
     assert!(!md.contains("-4d10") && !check.contains("-4d10"));
+    // 113 business hours are not 4 days and 17 hours: business time is never in days.
+    assert!(!md.contains("4d17") && !check.contains("4d17"));
 }
 
 /// Ratios carry their numerator and denominator; on too few cases the Markdown says so

@@ -314,6 +314,7 @@ fn lines<'a>(theme: Theme, ctx: &ViewCtx, lead_id: &str, w: usize) -> Vec<Line<'
                     theme,
                     t.state(ctx.now),
                     t.remaining(def, &ctx.config.calendar, ctx.now),
+                    def.clock,
                 ),
                 Span::raw(format!(
                     " {clock} time · due {}",

@@ -209,6 +209,7 @@ fn row(
         theme,
         state,
         t.remaining(def, &ctx.config.calendar, ctx.now),
+        def.clock,
     );
     const DUE_W: usize = 15;
     let rest = w.saturating_sub(2 + DUE_W + 2);

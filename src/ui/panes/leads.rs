@@ -254,6 +254,7 @@ fn lead_sla(theme: Theme, ctx: &ViewCtx, index: usize) -> Option<Span<'static>> 
         theme,
         timer.state(ctx.now),
         timer.remaining(def, &ctx.config.calendar, ctx.now),
+        def.clock,
     ))
 }
 

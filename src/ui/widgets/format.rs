@@ -185,12 +185,19 @@ mod tests {
         use crate::domain::sla::Clock;
         use crate::units::{limit, sla_due};
         let over = -(Duration::days(44) + Duration::hours(18));
-        assert_eq!(sla_due(true, over), "overdue 44d18");
-        assert_eq!(sla_due(false, Duration::minutes(70)), "due in 1h10");
-        assert_eq!(sla_due(true, Duration::zero()), "overdue 0h00");
+        let (cal, biz) = (Clock::Calendar, Clock::Business);
+        assert_eq!(sla_due(true, over, cal), "overdue 44d18");
+        // Business time is never in days: a business day is not 24 hours.
+        assert_eq!(
+            sla_due(true, -Duration::minutes(137 * 60 + 9), biz),
+            "overdue 137h09"
+        );
+        assert_eq!(sla_due(true, over, biz), "overdue 1074h00");
+        assert_eq!(sla_due(false, Duration::minutes(70), biz), "due in 1h10");
+        assert_eq!(sla_due(true, Duration::zero(), cal), "overdue 0h00");
         // Breached on the instant while a business clock shows time left (after hours).
-        assert_eq!(sla_due(true, Duration::minutes(5)), "overdue 0h00");
-        assert_eq!(sla_due(false, -Duration::minutes(5)), "due in 0h00");
+        assert_eq!(sla_due(true, Duration::minutes(5), biz), "overdue 0h00");
+        assert_eq!(sla_due(false, -Duration::minutes(5), biz), "due in 0h00");
         assert_eq!(limit(Duration::hours(4), Clock::Business), "4h");
         assert_eq!(limit(Duration::hours(24), Clock::Business), "24h");
         assert_eq!(limit(Duration::days(14), Clock::Calendar), "14d");

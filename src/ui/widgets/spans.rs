@@ -17,8 +17,13 @@ const STALE_AFTER: Duration = Duration::minutes(2);
 
 /// `✖ overdue 1h12`, `⚠ due in 0h40`, `⏳ due in 3h05` with its style; the time is on the
 /// SLA's own clock (business or calendar).
-pub fn sla_span(theme: Theme, state: SlaState, remaining: Duration) -> Span<'static> {
-    let text = sla_due(state == SlaState::Breached, remaining);
+pub fn sla_span(
+    theme: Theme,
+    state: SlaState,
+    remaining: Duration,
+    clock: crate::domain::sla::Clock,
+) -> Span<'static> {
+    let text = sla_due(state == SlaState::Breached, remaining, clock);
     match state {
         SlaState::Breached => Span::styled(format!("✖ {text}"), theme.breached()),
         SlaState::Warning => Span::styled(format!("⚠ {text}"), theme.warning()),

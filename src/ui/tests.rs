@@ -618,3 +618,32 @@ fn an_mql_is_answered_from_its_detail_too() {
         "the reject dialog replaced it: {shown}"
     );
 }
+
+/// Scrolled into the middle of a group, the pane pins that group's heading as its first
+/// line: every breach row is read under its own team and SLA.
+#[test]
+fn a_scrolled_breaches_pane_pins_the_groups_heading() {
+    let fx = Fixture::big(300);
+    let mut ui = ui_for(&fx);
+    press(&mut ui, &fx, "4");
+    for _ in 0..30 {
+        press(&mut ui, &fx, "j");
+    }
+    let screen = render(&ui, &fx, 160, 45);
+    let lines: Vec<&str> = screen.lines().collect();
+    let title = lines
+        .iter()
+        .position(|l| l.contains("SLA breaches ("))
+        .expect("the breaches pane");
+    let byte = lines[title].find("SLA breaches (").unwrap();
+    let col = lines[title][..byte].chars().count();
+    let first: String = lines[title + 1]
+        .chars()
+        .skip(col.saturating_sub(4))
+        .collect();
+    assert!(
+        first.contains("SALES · ") || first.contains("MARKETING · "),
+        "the first line is a heading: {first:?}\n{screen}"
+    );
+    assert!(screen.contains("▶"), "the selected row stays in view");
+}

@@ -352,7 +352,9 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, state: &UiState, ctx: &ViewCtx
     let total = all.groups.len() + all.len();
     let height = usize::from(inner.height);
     let mut off = state.breaches.window_at(sel_line, total, height);
-    if first_in_group && off == sel_line && off > 0 {
+    // The window's first line shows its group's heading (pinned), so the selected row
+    // must not be that line: every row is read under its own SLA and team.
+    if off == sel_line && off > 0 && (first_in_group || height > 1) {
         off -= 1;
     }
     let mut lines = Vec::with_capacity(height);
@@ -375,7 +377,10 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, state: &UiState, ctx: &ViewCtx
             if line_no >= off + height {
                 break 'groups;
             }
-            if line_no >= off {
+            if line_no >= off && lines.is_empty() && height > 1 {
+                // The window starts inside this group: its heading pins in this row's place.
+                lines.push(heading(theme, ctx, g, w));
+            } else if line_no >= off {
                 lines.push(row(theme, ctx, g, t, w, focused && pos == sel));
             }
             line_no += 1;

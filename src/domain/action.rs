@@ -316,6 +316,65 @@ pub fn conflict(
     (!moved.is_empty()).then(|| moved.join(", "))
 }
 
+impl ActionKind {
+    /// What sending it writes, in the cockpit's words, for the preview before a conflict is
+    /// sent over the record as it is now. `owner` names an owner id.
+    pub fn intent(&self, owner: impl Fn(&str) -> String) -> String {
+        let nurture = |owner_id: &Option<String>, revisit: &Option<(String, chrono::NaiveDate)>| {
+            let mut s = String::new();
+            if let Some(o) = owner_id {
+                s.push_str(&format!(", owner → {}", owner(o)));
+            }
+            if let Some((_, day)) = revisit {
+                s.push_str(&format!(", revisit {day}"));
+            }
+            s
+        };
+        match self {
+            ActionKind::HandOff { owner_id } => {
+                format!(
+                    "owner → {}, stage forward to mql (it waits for the rep)",
+                    owner(owner_id)
+                )
+            }
+            ActionKind::Accept { owner_id } => {
+                format!("owner → {}, the lead to sal", owner(owner_id))
+            }
+            ActionKind::Recycle {
+                reason,
+                owner_id,
+                revisit,
+                ..
+            } => format!(
+                "the lead back to nurture (reason {reason}){}, and a #recycle note",
+                nurture(owner_id, revisit)
+            ),
+            ActionKind::Reject {
+                reason,
+                recycle: true,
+                owner_id,
+                revisit,
+                ..
+            } => format!(
+                "the lead back to nurture (reason {reason}){}, and a #reject note",
+                nurture(owner_id, revisit)
+            ),
+            ActionKind::Reject { reason, .. } => {
+                format!("the lead disqualified (reason {reason}), and a #reject note")
+            }
+            ActionKind::Feedback { campaign, .. } => format!("a note on {campaign}"),
+            ActionKind::Restore {
+                lifecycle,
+                owner_id,
+                ..
+            } => format!(
+                "the lead back as it was: stage {lifecycle}, owner {}",
+                owner_id.as_deref().map_or("none".to_string(), &owner)
+            ),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -52,11 +52,20 @@ fn the_outbox_lists_every_entry_with_its_state_and_decides_a_conflict() {
     ] {
         assert!(shown.contains(text), "missing {text}:\n{shown}");
     }
-    // The conflict is newest, so selected first.
+    // The conflict is newest, so selected first. The first y shows what sending writes
+    // over the record as it is now; the second sends.
+    assert!(press(&mut ui, &fx, &[ch('y')]).is_empty());
+    let preview = screen(&ui, &fx, 160, 45);
+    assert!(
+        preview.contains("y again writes owner →") && preview.contains("over the record as it is"),
+        "{preview}"
+    );
     assert_eq!(
         press(&mut ui, &fx, &[ch('y')]),
         vec![Command::Outbox(OutboxOp::Confirm(3))]
     );
+    // Any other key in between disarms it.
+    assert!(press(&mut ui, &fx, &[ch('y'), ch('j'), ch('k'), ch('y')]).is_empty());
     assert_eq!(
         press(&mut ui, &fx, &[ch('d')]),
         vec![Command::Outbox(OutboxOp::Cancel(3))]

@@ -25,6 +25,8 @@ use super::{Dialog, Outcome};
 pub struct Outbox {
     /// Position in the newest-first list.
     selected: usize,
+    /// A conflict `y` was pressed on once: its preview shows, and `y` again sends it.
+    armed: Option<u64>,
 }
 
 fn newest_first<'a>(ctx: &ViewCtx<'a>) -> Vec<&'a OutboxEntry> {
@@ -56,8 +58,10 @@ impl Dialog for Outbox {
         };
         if let Some(pos) = list_step(key, self.selected, n) {
             self.selected = pos;
+            self.armed = None;
             return Outcome::Stay;
         }
+        let armed = self.armed.take();
         match (key.code, plain_char(key)) {
             (KeyCode::Esc, _) | (_, Some('o' | 'q')) => Outcome::Close,
             (_, Some(c)) => {
@@ -65,7 +69,14 @@ impl Dialog for Outbox {
                     return Outcome::Stay;
                 };
                 match (c, &e.status) {
-                    ('y', ActionStatus::Conflict(_)) => op(OutboxOp::Confirm, self),
+                    // Sending over newer state is decided on sight of what it writes over.
+                    ('y', ActionStatus::Conflict(_)) if armed == Some(e.id()) => {
+                        op(OutboxOp::Confirm, self)
+                    }
+                    ('y', ActionStatus::Conflict(_)) => {
+                        self.armed = Some(e.id());
+                        Outcome::Stay
+                    }
                     ('d', ActionStatus::Conflict(_)) | ('c', ActionStatus::Queued) => {
                         op(OutboxOp::Cancel, self)
                     }
@@ -86,7 +97,15 @@ impl Dialog for Outbox {
         let mut hints = vec![("Esc", "close"), ("↑↓", "move")];
         match self.entry(ctx).map(|e| &e.status) {
             Some(ActionStatus::Conflict(_)) => {
-                hints.push(("y", "send again"));
+                let armed = self.entry(ctx).is_some_and(|e| self.armed == Some(e.id()));
+                hints.push((
+                    "y",
+                    if armed {
+                        "again: send over it"
+                    } else {
+                        "send again"
+                    },
+                ));
                 hints.push(("d", "drop"));
             }
             Some(ActionStatus::Queued) => hints.push(("c", "cancel")),
@@ -98,7 +117,8 @@ impl Dialog for Outbox {
 
     fn draw(&self, frame: &mut Frame, bounds: Rect, theme: Theme, ctx: &ViewCtx) {
         let w = (u32::from(bounds.width) * 9 / 10).min(110) as u16;
-        let text_w = usize::from(w.saturating_sub(4)).max(20);
+        // The modal's inside, less the five-space indent of each entry's lines.
+        let text_w = usize::from(w.saturating_sub(9)).max(20);
         let entries = newest_first(ctx);
         let mut lines = vec![Line::raw("")];
         if entries.is_empty() {
@@ -130,6 +150,20 @@ impl Dialog for Outbox {
             ]));
             for part in wrap_words(&clean(&e.status.describe(a.verb())), text_w) {
                 lines.push(Line::styled(format!("     {part}"), theme.dim()));
+            }
+            if self.armed == Some(e.id()) {
+                let owner = |id: &str| {
+                    ctx.store
+                        .owner(id)
+                        .map_or(id.to_string(), |o| o.name.clone())
+                };
+                let preview = format!(
+                    "y again writes {} over the record as it is now",
+                    a.kind.intent(owner)
+                );
+                for part in wrap_words(&clean(&preview), text_w) {
+                    lines.push(Line::styled(format!("     {part}"), theme.warning()));
+                }
             }
         }
         let h = u16::try_from(lines.len() + 3).unwrap_or(u16::MAX);

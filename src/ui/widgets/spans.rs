@@ -101,9 +101,10 @@ pub fn outbox_status(theme: Theme, entry: &OutboxEntry) -> (String, Style) {
             format!("✖ {} — {}", a.lead_name, entry.status.describe(a.verb())),
             theme.bad(),
         ),
-        ActionStatus::Conflict(what) => (
+        ActionStatus::Conflict(_) => (
             format!(
-                "⚠ {} {} not sent, the lead changed: {what} · o to decide",
+                // Short enough for any footer: what changed is in the outbox view.
+                "⚠ {} {} not sent: the lead changed · o to decide",
                 a.verb(),
                 a.lead_name
             ),

@@ -156,6 +156,10 @@ pub struct ReportArgs {
     /// Read the local cache only: no request, and the output says how old the data is.
     #[arg(long)]
     pub offline: bool,
+    /// The cockpit's lens, by name: everyone (default), me, team:sales, team:marketing,
+    /// segment:"EMEA smb", top-accounts. Named in the JSON as `lens`.
+    #[arg(long, value_name = "LENS")]
+    pub lens: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]

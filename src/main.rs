@@ -54,7 +54,7 @@ fn main() -> ExitCode {
             };
             runtime.block_on(report(
                 &cli,
-                period,
+                (period, args.lens.as_deref()),
                 (args.since.as_deref(), args.now),
                 (args.timeout, args.offline),
                 Some(format),
@@ -62,7 +62,7 @@ fn main() -> ExitCode {
         }
         Some(Command::Check(args)) => runtime.block_on(report(
             &cli,
-            PeriodKind::Week,
+            (PeriodKind::Week, None),
             (None, args.now),
             (args.timeout, args.offline),
             None,
@@ -202,7 +202,7 @@ async fn serve_sim(args: &SimArgs) -> ExitCode {
 /// `report` (with a format) or `check` (without): load once, print, exit.
 async fn report(
     cli: &Cli,
-    period: PeriodKind,
+    (period, lens): (PeriodKind, Option<&str>),
     (since, now): (Option<&str>, Option<chrono::DateTime<Utc>>),
     (timeout_secs, offline): (u64, bool),
     format: Option<Format>,
@@ -210,6 +210,11 @@ async fn report(
     let config = match load_config(cli) {
         Ok(c) => c,
         Err(code) => return code,
+    };
+    let user = app::user(cli.user.as_deref(), &config);
+    let lens = app::LensAsked {
+        spec: lens,
+        user: &user,
     };
     let now = now.unwrap_or_else(Utc::now);
     let since = match app::report_since(since, &config, now) {
@@ -223,9 +228,17 @@ async fn report(
     let url = cli.hubspot_url.as_deref();
     let loaded = if offline {
         let data_dir = cli.data_dir.as_deref().or(config.data_dir.as_deref());
-        app::load_cached_report(&config, url, data_dir, period, (since, now))
+        app::load_cached_report(&config, url, data_dir, (period, &lens), (since, now))
     } else {
-        app::load_report(&config, url, embedded, period, (since, now), timeout).await
+        app::load_report(
+            &config,
+            url,
+            embedded,
+            (period, &lens),
+            (since, now),
+            timeout,
+        )
+        .await
     };
     let report = match loaded {
         Ok(r) => r,

@@ -108,21 +108,8 @@ impl App {
     /// name, the one owner whose address starts with it).
     pub(super) fn actor(&self) -> Actor {
         let user = self.outgoing.user.clone();
-        let owners = self.model.store.owners();
-        let wanted = user.to_lowercase();
-        let exact = owners.iter().find(|o| o.email.to_lowercase() == wanted);
-        let by_local = || {
-            let mut hits = owners.iter().filter(|o| {
-                o.email
-                    .split_once('@')
-                    .is_some_and(|(local, _)| local.to_lowercase() == wanted)
-            });
-            match (hits.next(), hits.next()) {
-                (Some(one), None) => Some(one),
-                _ => None,
-            }
-        };
-        let owner_id = exact.or_else(by_local).map(|o| o.id.clone());
+        let owner_id =
+            crate::domain::lens::identify(self.model.store.owners(), &user).map(|o| o.id.clone());
         Actor { user, owner_id }
     }
 

@@ -18,7 +18,9 @@ use tokio::sync::mpsc::UnboundedSender;
 pub use config_cmd::{init as config_init, validate as config_validate};
 pub use logging::{default_log_path, init_logging};
 pub use outbox_cmd::{audit, outbox as outbox_list, parse_since, salvage, user};
-pub use report_cmd::{Format, check, load_cached_report, load_report, render, report_since};
+pub use report_cmd::{
+    Format, LensAsked, check, load_cached_report, load_report, render, report_since,
+};
 pub use run::{Ended, RunOptions, run};
 pub use source::{ConnectError, Connected, connect};
 
@@ -65,6 +67,8 @@ pub struct Model {
     /// The lens every pane follows, and the part of the store it keeps (`None`: everyone).
     pub lens: Lens,
     pub lensed: Option<Store>,
+    /// A person or team lens's rule: whose events its figures count.
+    pub by_owner: Option<lens::ByOwner>,
     pub lens_label: String,
     /// The CRM owner the user maps to, once owners are known.
     pub me: Option<String>,
@@ -86,6 +90,8 @@ impl Model {
             durable_outbox: self.durable_outbox,
             lens: &self.lens_label,
             me: self.me.as_deref(),
+            everyone: &self.store,
+            by_owner: self.by_owner.as_ref(),
         }
     }
 }
@@ -138,6 +144,7 @@ impl App {
                 durable_outbox: outgoing.outbox_path.is_some(),
                 lens: Lens::All,
                 lensed: None,
+                by_owner: None,
                 lens_label: Lens::All.label(),
                 me: None,
                 lens_config: None,
@@ -383,10 +390,14 @@ impl App {
                 Some(Arc::new(config))
             }
         };
+        self.model.by_owner = lens::ByOwner::of(&self.model.lens, self.model.store.owners());
         let m = &self.model;
         let shown = m.lensed.as_ref().unwrap_or(&m.store);
         let config = m.lens_config.as_deref().unwrap_or(&m.config);
-        self.model.snapshot = shown.snapshot(config, m.period, m.now);
+        // A person or team lens lists its current leads but counts cohorts by the owner at
+        // each entry, over every lead (metrics.md §6).
+        let by_owner = m.by_owner.as_ref().map(|r| (m.store.leads(), r));
+        self.model.snapshot = shown.snapshot_with(config, m.period, m.now, by_owner);
         self.ui.on_data_changed(&self.model.view());
         self.record_history();
     }

@@ -25,7 +25,7 @@ pub async fn load_report(
     config: &Config,
     hubspot_url: Option<&str>,
     embedded: SimOptions,
-    period: PeriodKind,
+    (period, lens): (PeriodKind, &LensAsked<'_>),
     (since, now): (Option<DateTime<Utc>>, DateTime<Utc>),
     timeout: Duration,
 ) -> Result<Report, (String, u8)> {
@@ -54,12 +54,37 @@ pub async fn load_report(
         Ok(Err(e)) => return Err((format!("cannot load from {name}: {e}"), 2)),
         Err(_) => return Err((gave_up("still waiting for an answer".into()), 2)),
     };
-    Ok(Report::build(
+    build(
         config,
         &store,
-        period,
+        (period, lens),
         (since, now),
         source.simulated,
+    )
+}
+
+/// The lens a headless run was asked for (`--lens`), and who "me" is (`--user`).
+pub struct LensAsked<'a> {
+    pub spec: Option<&'a str>,
+    pub user: &'a str,
+}
+
+fn build(
+    config: &Config,
+    store: &crate::store::Store,
+    (period, lens): (PeriodKind, &LensAsked<'_>),
+    times: (Option<DateTime<Utc>>, DateTime<Utc>),
+    simulated: bool,
+) -> Result<Report, (String, u8)> {
+    let lens = match lens.spec {
+        None => crate::domain::lens::Lens::All,
+        Some(spec) => {
+            crate::domain::lens::parse(spec, store.owners(), lens.user, &config.top_accounts)
+                .map_err(|e| (e, 2))?
+        }
+    };
+    Ok(Report::build_lensed(
+        config, store, &lens, period, times, simulated,
     ))
 }
 
@@ -69,7 +94,7 @@ pub fn load_cached_report(
     config: &Config,
     hubspot_url: Option<&str>,
     data_dir: Option<&std::path::Path>,
-    period: PeriodKind,
+    (period, lens): (PeriodKind, &LensAsked<'_>),
     (since, now): (Option<DateTime<Utc>>, DateTime<Utc>),
 ) -> Result<Report, (String, u8)> {
     let base = match (hubspot_url, config.sources.first()) {
@@ -114,7 +139,7 @@ pub fn load_cached_report(
         ));
     };
     let store = super::cache::store_from(cached, &config.stages);
-    let mut report = Report::build(config, &store, period, (since, now), false);
+    let mut report = build(config, &store, (period, lens), (since, now), false)?;
     report.cached_at = Some(loaded_at);
     Ok(report)
 }

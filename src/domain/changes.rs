@@ -88,6 +88,8 @@ pub struct ChangesInput<'a> {
     pub stages: &'a StageCatalog,
     /// The CRM's owners: a hand-off is to a sales owner.
     pub owners: &'a [Owner],
+    /// Under a person or team lens: whose events count (the owner right after each).
+    pub by_owner: Option<&'a super::lens::ByOwner>,
 }
 
 /// Why a rejection carries no reason: it was made outside tandem, without a `#reject` note.
@@ -110,6 +112,12 @@ impl Changes {
             for e in timeline.events(|o| sales.contains(o)) {
                 if !within(Some(e.at)) {
                     continue;
+                }
+                if let Some(rule) = input.by_owner {
+                    let team = timeline.stage_at(e.at).and_then(|s| input.stages.team(s));
+                    if !rule.keeps(e.owner.as_deref(), team) {
+                        continue;
+                    }
                 }
                 let flow = match e.kind {
                     EventKind::Entered(Stage::Mql) => 0,
@@ -192,11 +200,18 @@ pub fn previous_standup(
         .unwrap_or(now - chrono::Duration::hours(24))
 }
 
-/// Leads breaching any SLA at `t`, each as it stood then.
+/// Leads breaching any SLA at `t`, each as it stood then. Under a person or team lens, the
+/// breaches are what that person or team must act on now: their current leads.
 fn breached_at(input: &ChangesInput<'_>, t: DateTime<Utc>) -> HashSet<String> {
+    let team = |l: &Lead| l.stage.and_then(|s| input.stages.team(s));
     input
         .leads
         .iter()
+        .filter(|l| {
+            input
+                .by_owner
+                .is_none_or(|r| r.acts_now(l.owner_id.as_deref(), team(l)))
+        })
         .filter_map(|l| as_of(l, t))
         .filter(|l| {
             input.slas.iter().enumerate().any(|(i, def)| {

@@ -71,6 +71,7 @@ fn changes(leads: &[Lead], deals: &[Deal], stages: &[DealStage], notes: &[Note])
         calendar: &calendar,
         stages: &crate::config::Config::builtin().stages,
         owners: &owners(),
+        by_owner: None,
     };
     Changes::compute(&input, at(SINCE), at(UNTIL))
 }

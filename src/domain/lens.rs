@@ -67,12 +67,12 @@ impl Lens {
         }
         out.push(Lens::Team(Team::Sales));
         out.push(Lens::Team(Team::Marketing));
+        // Every segment, unknown ones ("— —") too: segment lenses partition the leads.
         let mut segments: Vec<String> = leads
             .iter()
             .map(Lead::segment)
             .collect::<HashSet<_>>()
             .into_iter()
-            .filter(|s| !s.contains('—'))
             .collect();
         segments.sort();
         out.extend(segments.into_iter().map(Lens::Segment));
@@ -83,6 +83,112 @@ impl Lens {
         }
         out.push(Lens::All);
         out
+    }
+}
+
+/// The CRM owner a user is: the one with that email, or, for a bare OS user name, the one
+/// owner whose address starts with it (never a guess between several).
+pub fn identify<'a>(owners: &'a [Owner], user: &str) -> Option<&'a Owner> {
+    let wanted = user.trim().to_lowercase();
+    if let Some(exact) = owners.iter().find(|o| o.email.to_lowercase() == wanted) {
+        return Some(exact);
+    }
+    let mut hits = owners.iter().filter(|o| {
+        o.email
+            .split_once('@')
+            .is_some_and(|(local, _)| local.to_lowercase() == wanted)
+    });
+    match (hits.next(), hits.next()) {
+        (Some(one), None) => Some(one),
+        _ => None,
+    }
+}
+
+/// A lens as `report --lens` names it: `everyone`, `me`, `team:sales`, `team:marketing`,
+/// `segment:EMEA smb`, `top-accounts`. `me` is the owner `user` maps to.
+pub fn parse(spec: &str, owners: &[Owner], user: &str, top: &TopAccounts) -> Result<Lens, String> {
+    let spec = spec.trim();
+    let (kind, arg) = spec.split_once(':').unwrap_or((spec, ""));
+    let arg = arg.trim().trim_matches('"');
+    match (kind.trim().to_lowercase().as_str(), arg) {
+        ("everyone" | "all", "") => Ok(Lens::All),
+        ("me", "") => identify(owners, user)
+            .map(|o| Lens::Owner {
+                id: o.id.clone(),
+                name: o.name.clone(),
+                me: true,
+            })
+            .ok_or_else(|| {
+                format!("--lens me: {user:?} maps to no CRM owner; pass --user with your CRM email")
+            }),
+        ("team", t) => match Team::from_team_name(t) {
+            Some(team) => Ok(Lens::Team(team)),
+            None => Err(format!(
+                "--lens team:{t}: the teams are sales and marketing"
+            )),
+        },
+        ("segment", s) if !s.is_empty() => Ok(Lens::Segment(s.to_string())),
+        ("top-accounts", "") if !top.named.is_empty() => Ok(Lens::NamedAccounts(top.named.clone())),
+        ("top-accounts", "") => Ok(Lens::TopAccounts(top.count)),
+        _ => Err(format!(
+            "--lens {spec}: expected everyone, me, team:sales, team:marketing, segment:\"EMEA smb\" or top-accounts"
+        )),
+    }
+}
+
+/// Under a person or team lens, whose events a figure counts (metrics.md §6): the owner at
+/// the event (right after it for a flow, at the cohort's entry for a cohort), or, for an
+/// unowned lead, the team whose queue its stage is in. Selecting by the *current* owner would
+/// keep a cohort's survivors and inflate every ratio.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ByOwner {
+    members: HashSet<String>,
+    /// The team whose queue an unowned lead is in for this lens's lists.
+    queue: Option<Team>,
+    /// A person's events are their own; a team's include its queue's unowned leads.
+    person: bool,
+}
+
+impl ByOwner {
+    /// The rule of a person or team lens; `None` for lenses that select by an attribute the
+    /// outcome cannot change (segment, accounts, everyone).
+    pub fn of(lens: &Lens, owners: &[Owner]) -> Option<ByOwner> {
+        match lens {
+            Lens::Owner { id, .. } => Some(ByOwner {
+                members: HashSet::from([id.clone()]),
+                queue: owners.iter().find(|o| &o.id == id).and_then(|o| o.team),
+                person: true,
+            }),
+            Lens::Team(t) => Some(ByOwner {
+                members: owners
+                    .iter()
+                    .filter(|o| o.team == Some(*t))
+                    .map(|o| o.id.clone())
+                    .collect(),
+                queue: Some(*t),
+                person: false,
+            }),
+            _ => None,
+        }
+    }
+
+    /// Whether an event with this owner (right after it, or at a cohort's entry), on a lead
+    /// whose stage then belongs to `stage_team`, is this lens's: a person's own events; a
+    /// team's members' and its queue's.
+    pub fn keeps(&self, owner: Option<&str>, stage_team: Option<Team>) -> bool {
+        match owner {
+            Some(o) => self.members.contains(o),
+            None => !self.person && self.queue.is_some() && stage_team == self.queue,
+        }
+    }
+
+    /// Whether a lead is this lens's to act on now (its current owner, or for an unowned
+    /// one its team's queue), as the lists and breaches show it.
+    pub fn acts_now(&self, owner: Option<&str>, stage_team: Option<Team>) -> bool {
+        match owner {
+            Some(o) => self.members.contains(o),
+            None => self.queue.is_some() && stage_team == self.queue,
+        }
     }
 }
 

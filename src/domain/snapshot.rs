@@ -27,6 +27,8 @@ pub struct SnapshotInput<'a> {
     pub half_life: chrono::Duration,
     /// The stage rules timelines are classified with.
     pub stages: &'a crate::domain::catalog::StageCatalog,
+    /// Under a person or team lens: every lead and the lens's rule, for the cohorts.
+    pub by_owner: Option<(&'a [Lead], &'a crate::domain::lens::ByOwner)>,
 }
 
 /// How many periods the KPI sparklines look back, the current one included.
@@ -141,6 +143,7 @@ impl Snapshot {
             deal_stages: input.deal_stages,
             calendar: input.calendar,
             stages: input.stages,
+            by_owner: input.by_owner,
         };
         snap.kpis = kpi::compute(&kpi_input, period, input.targets);
         let mut history: HashMap<&'static str, Vec<Option<f64>>> = HashMap::new();
@@ -292,6 +295,7 @@ mod tests {
                 period: PeriodKind::Week,
                 half_life: chrono::Duration::days(7),
                 stages: &crate::config::Config::builtin().stages,
+                by_owner: None,
             },
             now,
         );

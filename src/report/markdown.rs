@@ -135,6 +135,13 @@ pub fn to_markdown(r: &Report) -> String {
         r.period.end.format("%Y-%m-%d"),
         r.generated_at.format("%a %Y-%m-%d %H:%M UTC"),
     );
+    if r.lens != "everyone" {
+        out.push_str(&format!(
+            "_lens: {} · flows and cohorts count events by the owner at each event; lists and \
+             breaches are what is theirs to act on now; team-wide targets are not judged_\n",
+            cell(&r.lens)
+        ));
+    }
     if let Some(at) = r.cached_at {
         out.push_str(&format!(
             "_offline: cached data, last complete load {} ({} before this report)_\n",

@@ -19,6 +19,7 @@ use crate::domain::Stage;
 use crate::domain::breach::{Filter, board, urgency, who_acts};
 use crate::domain::changes::{Changes, ChangesInput, previous_standup};
 use crate::domain::kpi::{KpiValue, PeriodKind};
+use crate::domain::lens::{ByOwner, Lens};
 use crate::domain::sla::{SlaState, pace};
 use crate::domain::snapshot::stage_index;
 use crate::store::Store;
@@ -50,6 +51,8 @@ pub struct Report {
     /// What the config names that the CRM does not have (`file:line:col: warning: …`);
     /// `report` and `check` also print these to stderr.
     pub warnings: Vec<String>,
+    /// The lens every figure is under (`everyone`, `team sales`, `EMEA smb`, `me (…)`).
+    pub lens: String,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -169,12 +172,58 @@ impl Report {
         (since, now): (Option<DateTime<Utc>>, DateTime<Utc>),
         simulated: bool,
     ) -> Report {
-        let snap = store.snapshot(config, period, now);
+        Self::build_lensed(config, store, &Lens::All, period, (since, now), simulated)
+    }
+
+    /// [`build`](Self::build) under `lens`, as the cockpit's lens shows it: a segment or
+    /// account lens narrows the leads; a person or team lens lists its current leads but
+    /// counts flows and cohorts by the owner at each event (metrics.md §6). Team-wide targets
+    /// are neither shown nor judged under a lens.
+    pub fn build_lensed(
+        config: &Config,
+        everyone: &Store,
+        lens: &Lens,
+        period: PeriodKind,
+        (since, now): (Option<DateTime<Utc>>, DateTime<Utc>),
+        simulated: bool,
+    ) -> Report {
+        let (lensed, lens_config);
+        let (store, config) = match lens {
+            Lens::All => (everyone, config),
+            _ => {
+                let kept = crate::domain::lens::keep(
+                    lens,
+                    &crate::domain::lens::LensInput {
+                        leads: everyone.leads(),
+                        deals: everyone.deals(),
+                        deal_stages: everyone.deal_stages(),
+                        owners: everyone.owners(),
+                        stage_team: &|s| config.stages.team(s),
+                    },
+                );
+                lensed = everyone.lensed(&kept);
+                let mut c = config.clone();
+                c.targets.by_period.clear();
+                lens_config = c;
+                (&lensed, &lens_config)
+            }
+        };
+        let by_owner = ByOwner::of(lens, everyone.owners());
+        let snap = store.snapshot_with(
+            config,
+            period,
+            now,
+            by_owner.as_ref().map(|r| (everyone.leads(), r)),
+        );
         let since =
             since.unwrap_or_else(|| previous_standup(&config.calendar, config.standup_at, now));
         let changes = Changes::compute(
             &ChangesInput {
-                leads: store.leads(),
+                leads: if by_owner.is_some() {
+                    everyone.leads()
+                } else {
+                    store.leads()
+                },
                 deals: store.deals(),
                 deal_stages: store.deal_stages(),
                 notes: store.notes(),
@@ -182,11 +231,12 @@ impl Report {
                 calendar: &config.calendar,
                 stages: &config.stages,
                 owners: store.owners(),
+                by_owner: by_owner.as_ref(),
             },
             since,
             now,
         );
-        let names = store
+        let names = everyone
             .leads()
             .iter()
             .map(|l| (l.id.clone(), l.name.clone()))
@@ -308,6 +358,7 @@ impl Report {
             changes,
             names,
             warnings: config.owner_warnings(store.owners()),
+            lens: lens.label(),
         }
     }
 

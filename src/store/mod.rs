@@ -201,6 +201,19 @@ impl Store {
 
     /// Everything the panes and reports show, derived under the teams' definitions.
     pub fn snapshot(&self, config: &Config, period: PeriodKind, now: DateTime<Utc>) -> Snapshot {
+        self.snapshot_with(config, period, now, None)
+    }
+
+    /// Like [`snapshot`](Self::snapshot) for a person or team lens: this store holds the
+    /// lens's current leads (lists, breaches), `by_owner` every lead and the lens's rule,
+    /// which the cohorts are counted by (the owner at each entry).
+    pub fn snapshot_with(
+        &self,
+        config: &Config,
+        period: PeriodKind,
+        now: DateTime<Utc>,
+        by_owner: Option<(&[Lead], &crate::domain::lens::ByOwner)>,
+    ) -> Snapshot {
         Snapshot::build(
             &SnapshotInput {
                 leads: self.leads(),
@@ -214,6 +227,7 @@ impl Store {
                 period,
                 half_life: config.attribution.half_life,
                 stages: &config.stages,
+                by_owner,
             },
             now,
         )

@@ -69,6 +69,10 @@ pub struct ViewCtx<'a> {
     pub lens: &'a str,
     /// The CRM owner the user maps to (accepting an MQL makes it theirs).
     pub me: Option<&'a str>,
+    /// Every lead, whatever the lens, and a person or team lens's rule: the standup's flows
+    /// count events by the owner right after them (metrics.md §6).
+    pub everyone: &'a Store,
+    pub by_owner: Option<&'a crate::domain::lens::ByOwner>,
 }
 
 impl ViewCtx<'_> {

@@ -39,9 +39,26 @@ pub enum Outcome {
     Pending,
 }
 
+/// Which cohort members count: the whole cohort, or (under a person or team lens) those
+/// whose owner at their entry the lens keeps.
+pub type Member<'a> = &'a dyn Fn(&Timeline, chrono::DateTime<chrono::Utc>) -> bool;
+
 /// The outcome of `t`'s first entry into `from` in `period`, towards `to` (or later).
 pub fn outcome(t: &Timeline, from: Stage, to: Stage, period: &Period) -> Option<Outcome> {
+    outcome_of(t, from, to, period, &|_, _| true)
+}
+
+fn outcome_of(
+    t: &Timeline,
+    from: Stage,
+    to: Stage,
+    period: &Period,
+    member: Member<'_>,
+) -> Option<Outcome> {
     let entry = t.entries(from).find(|at| period.contains(Some(*at)))?;
+    if !member(t, entry) {
+        return None;
+    }
     let goal = step(to).unwrap_or(usize::MAX);
     for (at, stage) in &t.stages {
         let Some(s) = stage else { continue };
@@ -64,10 +81,11 @@ pub fn cohort<'a>(
     from: Stage,
     to: Stage,
     period: &Period,
+    member: Member<'_>,
 ) -> Cohort {
     let mut c = Cohort::default();
     for t in timelines {
-        match outcome(t, from, to, period) {
+        match outcome_of(t, from, to, period, member) {
             Some(Outcome::Converted) => c.converted += 1,
             Some(Outcome::Exited) => c.exited += 1,
             Some(Outcome::Pending) => c.pending += 1,

@@ -199,12 +199,26 @@ fn figures(input: &KpiInput<'_>, period: Period, goal: Option<f64>) -> Vec<Figur
     let mut out = Vec::new();
     use Better::*;
 
-    // Every figure below that counts leads reads their timelines (metrics.md §1).
-    let timelines: Vec<Timeline> = leads
+    // Every figure below that counts leads reads their timelines (metrics.md §1). Under a
+    // person or team lens the cohorts are every lead's, kept by the owner at their entry.
+    let (cohort_leads, by_owner) = match input.by_owner {
+        Some((all, rule)) => (all, Some(rule)),
+        None => (leads, None),
+    };
+    let timelines: Vec<Timeline> = cohort_leads
         .iter()
         .map(|l| Timeline::of(l, input.stages))
         .collect();
-    let mql_cohort = cohort(&timelines, Stage::Mql, Stage::Sal, &period);
+    let member = |t: &Timeline, at: chrono::DateTime<Utc>| {
+        by_owner.is_none_or(|r| {
+            r.keeps(
+                t.owner_at(at),
+                t.stage_at(at).and_then(|s| input.stages.team(s)),
+            )
+        })
+    };
+    let cohort = |from, to| cohort(&timelines, from, to, &period, &member);
+    let mql_cohort = cohort(Stage::Mql, Stage::Sal);
 
     // ── Marketing ──
     let mkt = Some(Team::Marketing);
@@ -271,7 +285,7 @@ fn figures(input: &KpiInput<'_>, period: Period, goal: Option<f64>) -> Vec<Figur
 
     // Sent to nurture in the period (recycled or rejected; the latest entry there), picked
     // up by a marketing touch since.
-    let recycled: Vec<(&Lead, chrono::DateTime<Utc>)> = leads
+    let recycled: Vec<(&Lead, chrono::DateTime<Utc>)> = cohort_leads
         .iter()
         .zip(&timelines)
         .filter_map(|(l, t)| {
@@ -279,7 +293,7 @@ fn figures(input: &KpiInput<'_>, period: Period, goal: Option<f64>) -> Vec<Figur
                 .entries(Stage::Nurture)
                 .filter(|at| period.contains(Some(*at)))
                 .last()?;
-            Some((l, at))
+            member(t, at).then_some((l, at))
         })
         .collect();
     let picked_up = recycled
@@ -323,11 +337,7 @@ fn figures(input: &KpiInput<'_>, period: Period, goal: Option<f64>) -> Vec<Figur
         "sal_to_sql",
         sls,
         "SAL→SQL",
-        cohort_share(
-            cohort(&timelines, Stage::Sal, Stage::Sql, &period),
-            "reached SQL",
-            "SALs",
-        ),
+        cohort_share(cohort(Stage::Sal, Stage::Sql), "reached SQL", "SALs"),
     ));
 
     let (won, lost) = deals.closed_in(&period);
@@ -421,7 +431,7 @@ fn figures(input: &KpiInput<'_>, period: Period, goal: Option<f64>) -> Vec<Figur
         ),
     ];
     for (pair, (id, label, num_is, den_is)) in funnel.windows(2).zip(conv_ids) {
-        let c = cohort(&timelines, pair[0], pair[1], &period);
+        let c = cohort(pair[0], pair[1]);
         out.push(Figure::share(
             id,
             None,

@@ -179,4 +179,7 @@ pub struct KpiInput<'a> {
     pub calendar: &'a BusinessCalendar,
     /// The stage rules each lead's timeline is classified with.
     pub stages: &'a crate::domain::catalog::StageCatalog,
+    /// Under a person or team lens: every lead, and whose cohort entries count (the owner
+    /// at the entry, metrics.md §6); `leads` then holds the lens's current leads.
+    pub by_owner: Option<(&'a [Lead], &'a crate::domain::lens::ByOwner)>,
 }

@@ -152,6 +152,7 @@ fn compute_week(timers: &[SlaTimer], targets: &Targets) -> Vec<Kpi> {
         deal_stages: &stages,
         calendar: &cal,
         stages: &crate::config::Config::builtin().stages,
+        by_owner: None,
     };
     compute(
         &input,
@@ -285,6 +286,7 @@ fn an_empty_world_has_no_ratios() {
         deal_stages: &[],
         calendar: &cal,
         stages: &crate::config::Config::builtin().stages,
+        by_owner: None,
     };
     let kpis = compute(
         &input,
@@ -330,6 +332,7 @@ fn an_overflowing_sum_is_no_value_and_never_on_target() {
         deal_stages: &stages,
         calendar: &cal,
         stages: &crate::config::Config::builtin().stages,
+        by_owner: None,
     };
     let kpis = compute(&input, Period::this_week(now), &targets);
     let get = |id: &str| kpis.iter().find(|k| k.id == id).unwrap();

@@ -66,6 +66,7 @@ fn compute_at(
         deal_stages: &stages,
         calendar: &cal,
         stages: &crate::config::Config::builtin().stages,
+        by_owner: None,
     };
     compute(&input, Period::current(kind, at(now)), t)
 }

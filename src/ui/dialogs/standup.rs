@@ -61,8 +61,15 @@ impl Standup {
     }
 
     fn changes(&self, ctx: &ViewCtx) -> Changes {
+        // A person or team lens counts every lead's events by their owner; other lenses
+        // have narrowed the leads already.
+        let leads = match ctx.by_owner {
+            Some(_) => ctx.everyone.leads(),
+            None => ctx.store.leads(),
+        };
         let input = ChangesInput {
-            leads: ctx.store.leads(),
+            by_owner: ctx.by_owner,
+            leads,
             deals: ctx.store.deals(),
             deal_stages: ctx.store.deal_stages(),
             notes: ctx.store.notes(),

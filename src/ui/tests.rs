@@ -647,3 +647,19 @@ fn a_scrolled_breaches_pane_pins_the_groups_heading() {
     );
     assert!(screen.contains("▶"), "the selected row stays in view");
 }
+
+/// At 160×45 the help lays out in two columns and shows every key, quitting included.
+#[test]
+fn a_wide_help_shows_every_key_at_once() {
+    let fx = Fixture::new();
+    let mut ui = ui_for(&fx);
+    press(&mut ui, &fx, "?");
+    let shown = render(&ui, &fx, 160, 45);
+    assert!(!shown.contains("↓ more"), "{shown}");
+    assert!(shown.contains("quit"), "{shown}");
+    let narrow = render(&ui, &fx, 100, 30);
+    assert!(
+        narrow.contains("↓ more"),
+        "a small screen still scrolls: {narrow}"
+    );
+}

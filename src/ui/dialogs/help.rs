@@ -55,9 +55,15 @@ fn sections() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
 
 /// The help's lines for a box `w` columns wide.
 fn lines(theme: Theme, w: usize) -> Vec<Line<'static>> {
+    section_lines(theme, w).concat()
+}
+
+/// Each section's lines (title, then its rows) for a column `w` wide.
+fn section_lines(theme: Theme, w: usize) -> Vec<Vec<Line<'static>>> {
     let text_w = w.saturating_sub(INDENT + KEY_W).max(12);
-    let mut out = Vec::new();
+    let mut all = Vec::new();
     for (title, rows) in sections() {
+        let mut out = Vec::new();
         out.push(Line::styled(format!(" {title}"), theme.bold()));
         for (key, text) in rows {
             for (i, part) in wrap_words(text, text_w).into_iter().enumerate() {
@@ -71,9 +77,27 @@ fn lines(theme: Theme, w: usize) -> Vec<Line<'static>> {
                 ]));
             }
         }
+        all.push(out);
     }
-    out
+    all
 }
+
+/// Sections split into two columns of about equal height, in order.
+fn two_columns(sections: Vec<Vec<Line<'static>>>) -> (Vec<Line<'static>>, Vec<Line<'static>>) {
+    let total: usize = sections.iter().map(Vec::len).sum();
+    let (mut left, mut right) = (Vec::new(), Vec::new());
+    for s in sections {
+        if left.len() + s.len() / 2 <= total / 2 {
+            left.extend(s);
+        } else {
+            right.extend(s);
+        }
+    }
+    (left, right)
+}
+
+/// Column width of the help, and past twice that (plus borders) it lays out in two.
+const COLUMN: u16 = 78;
 
 impl Dialog for Help {
     fn on_key(&mut self, key: KeyEvent, _ctx: &ViewCtx) -> Outcome {
@@ -85,6 +109,44 @@ impl Dialog for Help {
     }
 
     fn draw(&self, frame: &mut Frame, bounds: Rect, theme: Theme, ctx: &ViewCtx) {
+        // A wide terminal shows the help in two columns, so all of it fits at once.
+        if bounds.width >= 2 * COLUMN + 3 {
+            let (left, right) = two_columns(section_lines(theme, usize::from(COLUMN)));
+            let rows = left.len().max(right.len());
+            let h = u16::try_from(rows + 2).unwrap_or(u16::MAX);
+            let visible = usize::from(h.min(bounds.height).saturating_sub(2));
+            let top = self.scroll.top_for(rows, visible);
+            let title = if rows > visible {
+                let end = (top + visible).min(rows);
+                format!("Keys · lines {}–{end} of {rows} · ↓ more", top + 1)
+            } else {
+                "Keys".to_string()
+            };
+            let inner = modal(
+                frame,
+                bounds,
+                (2 * COLUMN + 3, h),
+                &title,
+                &self.hints(ctx),
+                theme,
+            );
+            let [l, _, r] = ratatui::layout::Layout::horizontal([
+                ratatui::layout::Constraint::Length(COLUMN),
+                ratatui::layout::Constraint::Length(1),
+                ratatui::layout::Constraint::Fill(1),
+            ])
+            .areas(inner);
+            let top = self.scroll.top_for(rows, usize::from(inner.height));
+            frame.render_widget(
+                Paragraph::new(left.into_iter().skip(top).collect::<Vec<_>>()),
+                l,
+            );
+            frame.render_widget(
+                Paragraph::new(right.into_iter().skip(top).collect::<Vec<_>>()),
+                r,
+            );
+            return;
+        }
         const W: u16 = 96;
         let box_w = W.min(bounds.width);
         let all = lines(theme, usize::from(box_w.saturating_sub(2)));

@@ -287,13 +287,24 @@ impl UiState {
             self.message = Some("no campaign selected".into());
             return;
         };
-        let latest = ctx
+        // The campaign's leads, newest feedback first: the user's own lead if one has such
+        // feedback, else the latest one (whose owner the dialog then names).
+        let mut notes: Vec<_> = ctx
             .store
             .notes()
             .iter()
             .filter(|n| matches!(&n.kind, NoteKind::Feedback { campaign, .. } if *campaign == rollup.campaign))
-            .max_by_key(|n| n.at)
-            .and_then(|n| n.lead_ids.iter().find_map(|id| ctx.store.lead(id)));
+            .collect();
+        notes.sort_by(|a, b| b.at.cmp(&a.at));
+        let leads: Vec<&Lead> = notes
+            .iter()
+            .flat_map(|n| n.lead_ids.iter().filter_map(|id| ctx.store.lead(id)))
+            .collect();
+        let mine = leads
+            .iter()
+            .find(|l| ctx.me.is_some() && l.owner_id.as_deref() == ctx.me)
+            .copied();
+        let latest = mine.or_else(|| leads.first().copied());
         let Some(lead) = latest else {
             self.message = Some(format!(
                 "no lead on record for \"{}\": press n on a lead instead",

@@ -663,3 +663,24 @@ fn a_wide_help_shows_every_key_at_once() {
         "a small screen still scrolls: {narrow}"
     );
 }
+
+/// The note dialog marks its focused field in text, visible without colour.
+#[test]
+fn the_note_dialogs_focus_shows_without_colour() {
+    let fx = Fixture::new();
+    let mut ui = ui_for(&fx);
+    press(&mut ui, &fx, "n");
+    let shown = render(&ui, &fx, 120, 40);
+    assert!(shown.contains("▸ what did the buyer say?"), "{shown}");
+    assert!(!shown.contains("▸ campaign"), "{shown}");
+    ui.handle_key(
+        ratatui::crossterm::event::KeyEvent::new(
+            ratatui::crossterm::event::KeyCode::Tab,
+            ratatui::crossterm::event::KeyModifiers::NONE,
+        ),
+        &fx.ctx(),
+    );
+    let shown = render(&ui, &fx, 120, 40);
+    assert!(shown.contains("▸ campaign"), "{shown}");
+    assert!(!shown.contains("▸ what did the buyer say?"), "{shown}");
+}

@@ -276,6 +276,14 @@ fn draw_body(frame: &mut Frame, inner: Rect, theme: Theme, ctx: &ViewCtx, d: &No
     let mut lead = vec![Span::styled(d.lead_name.clone(), theme.bold())];
     if let Some(l) = ctx.store.lead(&d.lead_id) {
         lead.push(Span::raw(format!(" · {}", l.company)));
+        // Whose lead it is, when it is not the user's own.
+        if l.owner_id.is_some() && l.owner_id.as_deref() != ctx.me {
+            let owner = l.owner_id.as_deref().and_then(|o| ctx.store.owner(o));
+            lead.push(Span::styled(
+                format!(" · {}'s", owner.map_or("someone else", |o| o.name.as_str())),
+                theme.dim(),
+            ));
+        }
     }
     let campaign = d.campaigns.get(d.campaign).map_or("—", String::as_str);
     let mut campaign_spans = chooser(theme, campaign, d.focus == NoteField::Campaign, max);
@@ -294,10 +302,23 @@ fn draw_body(frame: &mut Frame, inner: Rect, theme: Theme, ctx: &ViewCtx, d: &No
         Verdict::DoesNotWork => "  − falls flat",
     };
     verdict.push(Span::styled(symbol, theme.dim()));
+    // The focused field is marked in text too, not only by colour or reverse video.
+    let mark = |f: NoteField, label: &'static str| -> String {
+        let marked = if d.focus == f && !d.confirming && !d.discarding {
+            format!("▸ {label}")
+        } else {
+            format!("  {label}")
+        };
+        format!("{marked:<11}")
+    };
     let mut lines = vec![
-        field(theme, "lead", lead),
-        field(theme, "campaign", campaign_spans),
-        field(theme, "verdict", verdict),
+        field(theme, &format!("{:<11}", "  lead"), lead),
+        field(
+            theme,
+            &mark(NoteField::Campaign, "campaign"),
+            campaign_spans,
+        ),
+        field(theme, &mark(NoteField::Verdict, "verdict"), verdict),
     ];
     if roomy {
         lines.insert(0, Line::raw(""));
@@ -307,7 +328,11 @@ fn draw_body(frame: &mut Frame, inner: Rect, theme: Theme, ctx: &ViewCtx, d: &No
     let text_focused = d.focus == NoteField::Text && !d.confirming && !d.discarding;
     let block = Block::bordered()
         .title(Span::styled(
-            " what did the buyer say? ",
+            if text_focused {
+                " ▸ what did the buyer say? "
+            } else {
+                " what did the buyer say? "
+            },
             theme.field(text_focused),
         ))
         .border_style(theme.border(text_focused))

@@ -295,7 +295,7 @@ impl UiState {
             .iter()
             .filter(|n| matches!(&n.kind, NoteKind::Feedback { campaign, .. } if *campaign == rollup.campaign))
             .collect();
-        notes.sort_by(|a, b| b.at.cmp(&a.at));
+        notes.sort_by_key(|n| std::cmp::Reverse(n.at));
         let leads: Vec<&Lead> = notes
             .iter()
             .flat_map(|n| n.lead_ids.iter().filter_map(|id| ctx.store.lead(id)))

@@ -93,11 +93,23 @@ impl Kpi {
         self.target_by_now.or(self.target)
     }
 
+    /// A cohort most of whose members are still pending: its rate says more about the
+    /// calendar than about the teams (the week's SALs have not had time to qualify).
+    pub fn mostly_pending(&self) -> bool {
+        self.parts.is_some_and(|p| match (p.pending, p.exited) {
+            (Some(pending), Some(exited)) => {
+                let members = p.num as usize + exited + pending;
+                members > 0 && pending * 2 > members
+            }
+            _ => false,
+        })
+    }
+
     /// Whether the value meets its target; `None` without a target or a value, on too
-    /// small a sample, and for a value that is not a finite number (invalid data is never
-    /// on target).
+    /// small a sample, for a cohort mostly still pending, and for a value that is not a
+    /// finite number (invalid data is never on target).
     pub fn on_target(&self) -> Option<bool> {
-        if self.too_small() {
+        if self.too_small() || self.mostly_pending() {
             return None;
         }
         let (v, t) = (scalar(self.value)?, scalar(self.judged_target()?)?);

@@ -349,3 +349,24 @@ fn an_overflowing_sum_is_no_value_and_never_on_target() {
     // NaN is no value either.
     assert_eq!(KpiValue::MoneyPerDay(Some(f64::NAN)).scalar(), None);
 }
+
+/// A cohort mostly still pending is shown with its pending count but not judged: this
+/// week's SALs have not had time to qualify.
+#[test]
+fn a_cohort_mostly_pending_is_not_judged() {
+    let mut targets = Targets::default();
+    targets.by_period.insert(
+        PeriodKind::Week,
+        [("sal_to_sql".to_string(), KpiValue::Ratio(Some(0.55)))].into(),
+    );
+    let mut kpis = compute_week(&[], &targets);
+    let k = kpis.iter_mut().find(|k| k.id == "sal_to_sql").unwrap();
+    k.min_sample = 1;
+    // b pending, c converted: half pending is still judged.
+    assert_eq!(k.parts.unwrap().pending, Some(1));
+    assert_eq!(k.on_target(), Some(false));
+    // Two of three pending: not judged.
+    k.parts.as_mut().unwrap().pending = Some(2);
+    assert!(k.mostly_pending());
+    assert_eq!(k.on_target(), None);
+}

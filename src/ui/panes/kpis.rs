@@ -116,6 +116,8 @@ fn n_text(kpi: &Kpi, ctx: &ViewCtx) -> Option<String> {
     let small = |s: String| {
         if kpi.too_small() {
             format!("{s} · n<{}", kpi.min_sample)
+        } else if kpi.mostly_pending() {
+            format!("{s} · mostly pending, not judged yet")
         } else {
             s
         }

@@ -117,7 +117,7 @@ fn n_text(kpi: &Kpi, ctx: &ViewCtx) -> Option<String> {
         if kpi.too_small() {
             format!("{s} · n<{}", kpi.min_sample)
         } else if kpi.mostly_pending() {
-            format!("{s} · mostly pending, not judged yet")
+            format!("{s} · not judged yet")
         } else {
             s
         }

@@ -67,6 +67,17 @@ impl Stage {
         Stage::Disqualified,
     ];
 
+    /// The funnel in order (`inquiry < mql < … < customer`); `nurture` and `disqualified`
+    /// are exits, not steps (metrics.md §4).
+    pub const FUNNEL: [Stage; 6] = [
+        Stage::Inquiry,
+        Stage::Mql,
+        Stage::Sal,
+        Stage::Sql,
+        Stage::Opportunity,
+        Stage::Customer,
+    ];
+
     pub fn id(self) -> &'static str {
         match self {
             Stage::Inquiry => "inquiry",

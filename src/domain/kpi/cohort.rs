@@ -8,18 +8,8 @@ use crate::domain::timeline::Timeline;
 
 use super::Period;
 
-/// The funnel's order; `nurture` and `disqualified` are exits, not steps.
-const FUNNEL: [Stage; 6] = [
-    Stage::Inquiry,
-    Stage::Mql,
-    Stage::Sal,
-    Stage::Sql,
-    Stage::Opportunity,
-    Stage::Customer,
-];
-
 fn step(s: Stage) -> Option<usize> {
-    FUNNEL.iter().position(|f| *f == s)
+    Stage::FUNNEL.iter().position(|f| *f == s)
 }
 
 /// How a cohort stands: `converted + exited + pending == members`, always.

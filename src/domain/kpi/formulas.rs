@@ -400,14 +400,7 @@ fn figures(input: &KpiInput<'_>, period: Period, goal: Option<f64>) -> Vec<Figur
     });
 
     // ── Shared ──
-    let funnel = [
-        Stage::Inquiry,
-        Stage::Mql,
-        Stage::Sal,
-        Stage::Sql,
-        Stage::Opportunity,
-        Stage::Customer,
-    ];
+    let funnel = Stage::FUNNEL;
     let conv_ids = [
         (
             "conv_inquiry_mql",

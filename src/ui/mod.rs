@@ -28,6 +28,8 @@ mod tests_fixes;
 #[cfg(test)]
 mod tests_layers;
 #[cfg(test)]
+mod tests_newcomer;
+#[cfg(test)]
 mod tests_numbers;
 #[cfg(test)]
 mod tests_outbox;

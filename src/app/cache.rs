@@ -71,8 +71,9 @@ impl Cache {
     /// Open the file, read what it holds for `key`, and start the writer.
     pub fn open(path: &Path, key: &str) -> Result<Opened, DiskError> {
         let (disk, cached, cursor, moved_aside) = match read(path, key) {
-            // Damage SQLite only meets past the header (a truncated file): the same remedy.
-            Err(DiskError::Sql(e)) if crate::store::disk::is_corrupt(&e) => {
+            // Damage SQLite only meets past the header (a truncated file, bytes in a row that
+            // no longer decode): the same remedy.
+            Err(DiskError::Sql(e)) if crate::store::disk::is_damaged_content(&e) => {
                 let aside = crate::store::disk::move_aside(path, "corrupt").map_err(|e| {
                     DiskError::Unusable {
                         path: path.to_path_buf(),

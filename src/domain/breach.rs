@@ -154,6 +154,7 @@ mod tests {
     use crate::domain::Stage;
     use crate::domain::lead::tests_support::lead_in;
     use crate::domain::sla::timer_for;
+    use crate::domain::timeline::Timeline;
 
     fn at_(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().to_utc()
@@ -173,13 +174,13 @@ mod tests {
             let mut l = lead_in(Stage::Mql);
             l.id = format!("m{i}");
             l.dates.mql = Some(at_(t));
-            out.push(timer_for(0, &defs[0], &l, &cal).unwrap());
+            out.push(timer_for(0, &defs[0], &l, &Timeline::default(), &cal).unwrap());
         }
         for (i, t) in recycled.iter().enumerate() {
             let mut l = lead_in(Stage::Nurture);
             l.id = format!("n{i}");
             l.dates.inquiry = Some(at_(t));
-            out.push(timer_for(2, &defs[2], &l, &cal).unwrap());
+            out.push(timer_for(2, &defs[2], &l, &Timeline::default(), &cal).unwrap());
         }
         out.sort_by_key(|t| t.due_at);
         out

@@ -15,9 +15,8 @@
 //! - `from_stage_dates`: how many of the leads counted had no history, so that their events
 //!   come from the stage dates (which date only the latest entry into each stage);
 //! - `breaches_new` / `breaches_cleared`: leads breaching an SLA at the window's end but not
-//!   at its start, and the reverse, each lead's stage at the start rebuilt from its dates (a
-//!   disqualified lead, whose disqualification HubSpot does not date, counts as
-//!   disqualified throughout);
+//!   at its start, and the reverse, each clock as it stood at that instant on the lead's
+//!   timeline (started at its entry into the stage, stopped by what happened by then);
 //! - `won` / `lost`: the contacts of deals closed won / lost (close date) in the window.
 //!
 //! The window is `(since, until]`.
@@ -31,7 +30,7 @@ use super::business_hours::BusinessCalendar;
 use super::catalog::StageCatalog;
 use super::feedback::NoteKind;
 use super::lead::{Deal, DealStage, Lead, Note, Owner};
-use super::sla::{SlaDef, SlaState, timer_for};
+use super::sla::{SlaDef, SlaState, clock_at};
 use super::stage::{Stage, Team};
 use super::timeline::{EventKind, Timeline};
 
@@ -106,8 +105,12 @@ impl Changes {
             .collect();
         let mut flows: [Vec<String>; 5] = Default::default();
         let mut from_stage_dates = 0;
-        for lead in input.leads {
-            let timeline = Timeline::of(lead, input.stages);
+        let timelines: Vec<Timeline> = input
+            .leads
+            .iter()
+            .map(|l| Timeline::of(l, input.stages))
+            .collect();
+        for (lead, timeline) in input.leads.iter().zip(&timelines) {
             let mut counted = false;
             for e in timeline.events(|o| sales.contains(o)) {
                 if !within(Some(e.at)) {
@@ -168,8 +171,8 @@ impl Changes {
                 .flat_map(|d| d.contact_ids.iter().cloned())
                 .collect::<Vec<_>>()
         };
-        let before = breached_at(input, since);
-        let after = breached_at(input, until);
+        let before = breached_at(input, &timelines, since);
+        let after = breached_at(input, &timelines, until);
         Changes {
             since,
             until,
@@ -200,77 +203,35 @@ pub fn previous_standup(
         .unwrap_or(now - chrono::Duration::hours(24))
 }
 
-/// Leads breaching any SLA at `t`, each as it stood then. Under a person or team lens, the
-/// breaches are what that person or team must act on now: their current leads.
-fn breached_at(input: &ChangesInput<'_>, t: DateTime<Utc>) -> HashSet<String> {
+/// Leads breaching any SLA at `t`, each clock as it stood then on the lead's timeline.
+/// Under a person or team lens, the breaches are what that person or team must act on now:
+/// their current leads.
+fn breached_at(
+    input: &ChangesInput<'_>,
+    timelines: &[Timeline],
+    t: DateTime<Utc>,
+) -> HashSet<String> {
     let team = |l: &Lead| l.stage.and_then(|s| input.stages.team(s));
     input
         .leads
         .iter()
-        .filter(|l| {
+        .zip(timelines)
+        .filter(|(l, _)| {
             input
                 .by_owner
                 .is_none_or(|r| r.acts_now(l.owner_id.as_deref(), team(l)))
         })
-        .filter_map(|l| as_of(l, t))
-        .filter(|l| {
+        // Without history a disqualification is undated: taken as always so, it never
+        // reports a breach "cleared" by a disqualification that may be months old.
+        .filter(|(l, timeline)| !(timeline.fallback && l.stage == Some(Stage::Disqualified)))
+        .filter(|(l, timeline)| {
             input.slas.iter().enumerate().any(|(i, def)| {
-                timer_for(i, def, l, input.calendar)
-                    .is_some_and(|timer| timer.state(t) == SlaState::Breached)
+                clock_at(i, def, l, timeline, input.calendar, t)
+                    .is_some_and(|clock| clock.state(t) == SlaState::Breached)
             })
         })
-        .map(|l| l.id)
+        .map(|(l, _)| l.id.clone())
         .collect()
-}
-
-/// The lead as it stood at `t`, rebuilt from its dates: its stage is the latest one entered
-/// by then, and nothing dated after `t` is known. `None` if it did not exist yet.
-pub fn as_of(lead: &Lead, t: DateTime<Utc>) -> Option<Lead> {
-    let d = &lead.dates;
-    if d.created.is_some_and(|c| c > t) {
-        return None;
-    }
-    let known = |x: Option<DateTime<Utc>>| x.filter(|x| *x <= t);
-    let mut past = lead.clone();
-    let stage = match lead.stage {
-        // A recycled lead's recycle date is its inquiry date.
-        Some(Stage::Nurture) if known(d.inquiry).is_some() => Some(Stage::Nurture),
-        // The vendor dates no disqualification: taking it as always so never reports a
-        // breach "cleared" by a disqualification that may be months old.
-        Some(Stage::Disqualified) => Some(Stage::Disqualified),
-        _ => [
-            (Stage::Customer, d.customer),
-            (Stage::Opportunity, d.opportunity),
-            (Stage::Sql, d.sql),
-            (Stage::Sal, d.accepted.filter(|_| d.mql.is_some())),
-            (Stage::Mql, d.mql),
-            (Stage::Inquiry, d.inquiry.or(d.created)),
-        ]
-        .into_iter()
-        .filter_map(|(s, at)| known(at).map(|at| (at, s)))
-        .max_by_key(|(at, _)| *at)
-        .map(|(_, s)| s),
-    };
-    past.stage = stage;
-    let dates = &mut past.dates;
-    for date in [
-        &mut dates.mql,
-        &mut dates.accepted,
-        &mut dates.sql,
-        &mut dates.opportunity,
-        &mut dates.customer,
-        &mut dates.first_sales_activity,
-        &mut dates.last_marketing_touch,
-    ] {
-        *date = known(*date);
-    }
-    // Only the first sales activity is dated for sure before the latest one.
-    dates.last_sales_activity = known(d.last_sales_activity).or(known(d.first_sales_activity));
-    if lead.stage == Some(Stage::Nurture) && past.stage != Some(Stage::Nurture) {
-        // Before the recycle, its inquiry date was the original one (unknown): keep created.
-        dates.inquiry = d.created;
-    }
-    Some(past)
 }
 
 #[cfg(test)]

@@ -115,20 +115,68 @@ fn a_breached_mql_accepted_and_touched_in_the_window_is_cleared() {
 }
 
 #[test]
-fn a_lead_is_rebuilt_at_an_earlier_instant_from_its_dates() {
-    let mut l = lead("sql", Stage::Sql);
-    l.dates.mql = Some(at("2026-11-16T10:00:00Z"));
-    l.dates.accepted = Some(at("2026-11-17T10:00:00Z"));
-    l.dates.sql = Some(at("2026-11-18T10:00:00Z"));
-    let stage_at = |t: &str| as_of(&l, at(t)).and_then(|p| p.stage);
-    assert_eq!(stage_at("2026-11-16T12:00:00Z"), Some(Stage::Mql));
-    assert_eq!(stage_at("2026-11-17T12:00:00Z"), Some(Stage::Sal));
-    assert_eq!(stage_at("2026-11-19T12:00:00Z"), Some(Stage::Sql));
-    assert_eq!(stage_at("2026-11-03T12:00:00Z"), Some(Stage::Inquiry));
-    assert!(
-        as_of(&l, at("2026-11-01T12:00:00Z")).is_none(),
-        "not created yet"
+fn a_handed_off_mql_keeps_its_clock_running_until_the_rep_accepts() {
+    // MQL Wednesday 10:00, handed to s1 at 11:00 (still `mql`: the clock runs on), due
+    // 14:00 and breached at Thursday noon. The rep accepts Thursday 15:00: cleared.
+    let l = with_history(
+        "waiting",
+        &[
+            ("2026-11-02T09:00:00Z", "lifecyclestage", "lead"),
+            (
+                "2026-11-18T10:00:00Z",
+                "lifecyclestage",
+                "marketingqualifiedlead",
+            ),
+            ("2026-11-19T15:00:00Z", "hs_lead_status", "OPEN"),
+        ],
+        &[("2026-11-18T11:00:00Z", Some("s1"))],
     );
+    let mut touched = l.clone();
+    touched.id = "touched".into();
+    touched.history.sales_touches = vec![at("2026-11-19T16:00:00Z")];
+    let mut untouched = l;
+    untouched.id = "untouched".into();
+    // The latest date says "touched" but the vendor's history dates it before acceptance.
+    untouched.history.sales_touches = vec![at("2026-11-19T14:00:00Z")];
+    untouched.dates.last_sales_activity = Some(at("2026-11-20T11:00:00Z"));
+    let c = changes(&[touched, untouched], &[], &[], &[]);
+    assert_eq!(
+        c.handoffs.lead_ids,
+        Vec::<String>::new(),
+        "handed off before the window"
+    );
+    assert_eq!(c.accepted.lead_ids, ["touched", "untouched"]);
+    assert_eq!(c.breaches_cleared.lead_ids, ["touched", "untouched"]);
+    assert!(
+        c.breaches_new.lead_ids.is_empty(),
+        "the SAL clock runs to Tue 15:00"
+    );
+}
+
+#[test]
+fn a_sal_clock_at_an_earlier_instant_counts_only_touches_by_then() {
+    // Accepted Monday 10:00: 24 business hours, due Thursday 10:00. Touched before the
+    // acceptance (does not count) and on Thursday 13:00, inside the window: cleared.
+    let mut l = with_history(
+        "sal",
+        &[
+            ("2026-11-02T09:00:00Z", "lifecyclestage", "lead"),
+            (
+                "2026-11-13T10:00:00Z",
+                "lifecyclestage",
+                "marketingqualifiedlead",
+            ),
+            ("2026-11-16T10:00:00Z", "hs_lead_status", "OPEN"),
+        ],
+        &[("2026-11-16T10:00:00Z", Some("s1"))],
+    );
+    l.history.sales_touches = vec![at("2026-11-16T09:00:00Z"), at("2026-11-19T13:00:00Z")];
+    let c = changes(&[l.clone()], &[], &[], &[]);
+    assert_eq!(c.breaches_cleared.lead_ids, ["sal"]);
+    // Without the Thursday touch it stays breached: neither new nor cleared.
+    l.history.sales_touches.pop();
+    let c = changes(&[l], &[], &[], &[]);
+    assert!(c.breaches_cleared.lead_ids.is_empty() && c.breaches_new.lead_ids.is_empty());
 }
 
 #[test]

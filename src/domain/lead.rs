@@ -66,11 +66,20 @@ pub struct Lead {
 pub struct History {
     pub props: Vec<PropChange>,
     pub owners: Vec<OwnerChange>,
+    /// Every sales activity (call, email, meeting) the vendor dated, oldest first.
+    #[serde(default)]
+    pub sales_touches: Vec<DateTime<Utc>>,
+    /// Every marketing touch (a marketing email sent), oldest first.
+    #[serde(default)]
+    pub marketing_touches: Vec<DateTime<Utc>>,
 }
 
 impl History {
     pub fn is_empty(&self) -> bool {
-        self.props.is_empty() && self.owners.is_empty()
+        self.props.is_empty()
+            && self.owners.is_empty()
+            && self.sales_touches.is_empty()
+            && self.marketing_touches.is_empty()
     }
 }
 

@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::business_hours::BusinessCalendar;
 use super::lead::Lead;
 use super::stage::{Stage, Team};
+use super::timeline::Timeline;
 
 /// Whether an SLA's clock runs only in business hours.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,28 +116,67 @@ impl SlaTimer {
     }
 }
 
-/// Start the lead's clock under `def`, unless the lead is not in the watched stage or the
-/// SLA was already met.
+/// The lead's clock under `def` now: from its latest entry into the watched stage on its
+/// timeline, unless it is elsewhere or the SLA was already met.
 pub fn timer_for(
     index: usize,
     def: &SlaDef,
     lead: &Lead,
+    timeline: &Timeline,
     cal: &BusinessCalendar,
 ) -> Option<SlaTimer> {
     if lead.stage != Some(def.stage) {
         return None;
     }
-    let started_at = lead.entered_current_stage()?;
+    let started_at = match timeline.stages.last() {
+        Some((at, stage)) if *stage == lead.stage => *at,
+        _ => lead.entered_current_stage()?,
+    };
+    clock(index, def, lead, started_at, None, cal)
+}
+
+/// The lead's clock under `def` as it stood at `t` (metrics.md §5): its stage then, from
+/// its entry into that stage, stopped only by what happened by `t`.
+pub fn clock_at(
+    index: usize,
+    def: &SlaDef,
+    lead: &Lead,
+    timeline: &Timeline,
+    cal: &BusinessCalendar,
+    t: DateTime<Utc>,
+) -> Option<SlaTimer> {
+    if timeline.stage_at(t) != Some(def.stage) {
+        return None;
+    }
+    let started_at = timeline.entered_at(t)?;
+    clock(index, def, lead, started_at, Some(t), cal)
+}
+
+fn clock(
+    index: usize,
+    def: &SlaDef,
+    lead: &Lead,
+    started_at: DateTime<Utc>,
+    until: Option<DateTime<Utc>>,
+    cal: &BusinessCalendar,
+) -> Option<SlaTimer> {
     let met = match def.stop {
         StopWhen::LeavesStage => false,
-        StopWhen::SalesActivity => lead
-            .dates
-            .last_sales_activity
-            .is_some_and(|t| t > started_at),
-        StopWhen::MarketingTouch => lead
-            .dates
-            .last_marketing_touch
-            .is_some_and(|t| t > started_at),
+        StopWhen::SalesActivity => touched(
+            &lead.history.sales_touches,
+            [
+                lead.dates.first_sales_activity,
+                lead.dates.last_sales_activity,
+            ],
+            started_at,
+            until,
+        ),
+        StopWhen::MarketingTouch => touched(
+            &lead.history.marketing_touches,
+            [None, lead.dates.last_marketing_touch],
+            started_at,
+            until,
+        ),
     };
     if met {
         return None;
@@ -152,6 +192,22 @@ pub fn timer_for(
         warn_at: def.clock.add(cal, started_at, warn),
         due_at: def.clock.add(cal, started_at, def.limit),
     })
+}
+
+/// Whether a touch falls after `from` and by `until`: from the vendor's dated history of
+/// every touch, or, for want of it, the first and latest touches it dates.
+fn touched(
+    history: &[DateTime<Utc>],
+    dated: [Option<DateTime<Utc>>; 2],
+    from: DateTime<Utc>,
+    until: Option<DateTime<Utc>>,
+) -> bool {
+    let within = |t: &DateTime<Utc>| *t > from && until.is_none_or(|u| *t <= u);
+    if history.is_empty() {
+        dated.iter().flatten().any(within)
+    } else {
+        history.iter().any(within)
+    }
 }
 
 #[cfg(test)]
@@ -175,7 +231,7 @@ mod tests {
         let mut lead = lead_in(Stage::Mql);
         // MQL on Friday 15:00: 2h left that day, due Monday 11:00; warn after 3h → Mon 10:00.
         lead.dates.mql = Some(at("2026-11-20T15:00:00Z"));
-        let t = timer_for(0, &defs[0], &lead, &cal).unwrap();
+        let t = timer_for(0, &defs[0], &lead, &Timeline::default(), &cal).unwrap();
         assert_eq!(t.due_at, at("2026-11-23T11:00:00Z"));
         assert_eq!(t.warn_at, at("2026-11-23T10:00:00Z"));
         assert_eq!(t.state(at("2026-11-21T12:00:00Z")), SlaState::Running);
@@ -194,11 +250,12 @@ mod tests {
         let mut lead = lead_in(Stage::Sal);
         lead.dates.accepted = Some(at("2026-11-18T10:00:00Z"));
         lead.dates.last_sales_activity = Some(at("2026-11-17T10:00:00Z"));
-        let t = timer_for(1, &defs[1], &lead, &cal).expect("old activity does not count");
+        let t = timer_for(1, &defs[1], &lead, &Timeline::default(), &cal)
+            .expect("old activity does not count");
         // 24 business hours = three full working days.
         assert_eq!(t.due_at, at("2026-11-23T10:00:00Z"));
         lead.dates.last_sales_activity = Some(at("2026-11-18T11:00:00Z"));
-        assert!(timer_for(1, &defs[1], &lead, &cal).is_none());
+        assert!(timer_for(1, &defs[1], &lead, &Timeline::default(), &cal).is_none());
     }
 
     #[test]
@@ -207,10 +264,10 @@ mod tests {
         let defs = default_slas();
         let mut lead = lead_in(Stage::Nurture);
         lead.dates.inquiry = Some(at("2026-11-01T08:00:00Z"));
-        let t = timer_for(2, &defs[2], &lead, &cal).unwrap();
+        let t = timer_for(2, &defs[2], &lead, &Timeline::default(), &cal).unwrap();
         assert_eq!(t.due_at, at("2026-11-15T08:00:00Z"));
         lead.dates.last_marketing_touch = Some(at("2026-11-02T08:00:00Z"));
-        assert!(timer_for(2, &defs[2], &lead, &cal).is_none());
+        assert!(timer_for(2, &defs[2], &lead, &Timeline::default(), &cal).is_none());
     }
 
     #[test]
@@ -220,12 +277,12 @@ mod tests {
         def.limit = Duration::MAX;
         let mut lead = lead_in(Stage::Nurture);
         lead.dates.inquiry = Some(at("2026-11-01T08:00:00Z"));
-        let t = timer_for(2, &def, &lead, &cal).expect("a running timer");
+        let t = timer_for(2, &def, &lead, &Timeline::default(), &cal).expect("a running timer");
         assert_eq!(t.due_at, DateTime::<Utc>::MAX_UTC);
         assert_eq!(t.state(at("2030-01-01T00:00:00Z")), SlaState::Running);
         // Nor does a warn fraction config would refuse, whose warn instant is out of range.
         def.warn_at = -1.0;
-        assert!(timer_for(2, &def, &lead, &cal).is_some());
+        assert!(timer_for(2, &def, &lead, &Timeline::default(), &cal).is_some());
     }
 
     #[test]
@@ -234,7 +291,7 @@ mod tests {
         let defs = default_slas();
         let mut lead = lead_in(Stage::Sql);
         lead.dates.mql = Some(at("2026-11-20T15:00:00Z"));
-        assert!(timer_for(0, &defs[0], &lead, &cal).is_none());
+        assert!(timer_for(0, &defs[0], &lead, &Timeline::default(), &cal).is_none());
     }
 }
 

@@ -11,6 +11,7 @@ use super::kpi::{self, Kpi, KpiInput, Period, PeriodKind, Targets};
 use super::lead::{Deal, DealStage, Lead, Note, Owner};
 use super::sla::{SlaDef, SlaTimer, timer_for};
 use super::stage::Stage;
+use super::timeline::Timeline;
 
 /// The records a snapshot is built from.
 pub struct SnapshotInput<'a> {
@@ -103,9 +104,13 @@ impl Snapshot {
                 }
                 None => snap.unmapped += 1,
             }
-            for (d, def) in input.slas.iter().enumerate() {
-                if let Some(t) = timer_for(d, def, lead, input.calendar) {
-                    snap.timers.push(t);
+            // Only a lead in a watched stage needs its timeline, for its clocks' start.
+            if input.slas.iter().any(|def| lead.stage == Some(def.stage)) {
+                let timeline = Timeline::of(lead, input.stages);
+                for (d, def) in input.slas.iter().enumerate() {
+                    if let Some(t) = timer_for(d, def, lead, &timeline, input.calendar) {
+                        snap.timers.push(t);
+                    }
                 }
             }
         }

@@ -121,6 +121,12 @@ impl Timeline {
         at_or_before(&self.stages, t).copied().flatten()
     }
 
+    /// When the lead entered the stage it was in at `t` (the latest entry at or before `t`).
+    pub fn entered_at(&self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let i = self.stages.partition_point(|(at, _)| *at <= t);
+        i.checked_sub(1).map(|i| self.stages[i].0)
+    }
+
     /// The owner at `t`.
     pub fn owner_at(&self, t: DateTime<Utc>) -> Option<&str> {
         at_or_before(&self.owners, t).and_then(|o| o.as_deref())
@@ -219,7 +225,21 @@ fn at_or_before<T>(list: &[(DateTime<Utc>, T)], t: DateTime<Utc>) -> Option<&T> 
 /// stamps it on any assignment, a recycle's too.
 fn from_dates(lead: &Lead) -> Timeline {
     let d = &lead.dates;
-    let created = d.created.unwrap_or(lead.updated_at);
+    // Undated creation: no later than anything the dates place.
+    let created = d
+        .created
+        .or([
+            d.inquiry,
+            d.mql,
+            d.accepted,
+            d.sql,
+            d.opportunity,
+            d.customer,
+        ]
+        .into_iter()
+        .flatten()
+        .min())
+        .unwrap_or(lead.updated_at);
     let in_sales = matches!(
         lead.stage,
         Some(Stage::Sal | Stage::Sql | Stage::Opportunity | Stage::Customer)

@@ -2,7 +2,7 @@
 //! raw `propertiesWithHistory` answers with the built-in stage rules written out again here,
 //! never with tandem's own code (metrics.md §1, §4).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveTime, Utc, Weekday};
 use serde_json::Value;
 
 use tandem::sim::SimHandle;
@@ -41,7 +41,8 @@ pub async fn contacts_with_history(sim: &SimHandle) -> Vec<Value> {
                 ),
                 (
                     "propertiesWithHistory",
-                    "lifecyclestage,hs_lead_status,hubspot_owner_id",
+                    "lifecyclestage,hs_lead_status,hubspot_owner_id,\
+                     notes_last_contacted,hs_email_last_send_date",
                 ),
                 ("after", after.as_str()),
             ],
@@ -152,4 +153,62 @@ pub fn cohort(
         }
     }
     c
+}
+
+/// Every time a contact's `prop` (a date property: the last sales activity, the last
+/// marketing email) was set, as the dates it took, from its history.
+pub fn touches(c: &Value, prop: &str) -> Vec<DateTime<Utc>> {
+    c["propertiesWithHistory"][prop]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| DateTime::parse_from_rfc3339(e["value"].as_str()?).ok())
+        .map(|t| t.to_utc())
+        .collect()
+}
+
+/// `limit` of business time after `from` on the built-in calendar (Monday to Friday,
+/// 09:00–17:00 UTC; its holidays fall outside the tested weeks), a day at a time.
+pub fn business_add(from: DateTime<Utc>, limit: Duration) -> DateTime<Utc> {
+    let (open, close) = (
+        NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+        NaiveTime::from_hms_opt(17, 0, 0).unwrap(),
+    );
+    let (mut t, mut left) = (from, limit);
+    loop {
+        let day = t.date_naive();
+        if !matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
+            let start = t.max(day.and_time(open).and_utc());
+            let end = day.and_time(close).and_utc();
+            if start < end {
+                if end - start >= left {
+                    return start + left;
+                }
+                left -= end - start;
+            }
+        }
+        t = day.succ_opt().unwrap().and_time(NaiveTime::MIN).and_utc();
+    }
+}
+
+/// Whether a contact breached any built-in SLA at `t` (metrics.md §5), from its history:
+/// the clock of the stage it was in then starts at its entry into that stage and stops on
+/// a touch after the entry and by `t`.
+///
+/// - `mql`: accept or reject within 4 business hours;
+/// - `sal`: a sales touch within 24 business hours;
+/// - `nurture`: a marketing email within 14 calendar days.
+pub fn breached_at(c: &Value, t: DateTime<Utc>) -> bool {
+    let st = stages(c);
+    let Some(&(entered, stage)) = st.iter().rev().find(|(at, _)| *at <= t) else {
+        return false;
+    };
+    let touched = |prop: &str| touches(c, prop).iter().any(|x| *x > entered && *x <= t);
+    let due = match stage {
+        "mql" => business_add(entered, Duration::hours(4)),
+        "sal" if !touched("notes_last_contacted") => business_add(entered, Duration::hours(24)),
+        "nurture" if !touched("hs_email_last_send_date") => entered + Duration::days(14),
+        _ => return false,
+    };
+    t >= due
 }

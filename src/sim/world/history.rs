@@ -47,11 +47,13 @@ pub struct Change {
 /// The properties whose history a generated contact gets from its replayed journey: the
 /// ones stage rules and owner-based figures read. Others show one entry, their value as
 /// set at creation.
-pub const REPLAYED: [&str; 4] = [
+pub const REPLAYED: [&str; 6] = [
     "lifecyclestage",
     "hs_lead_status",
     "hubspot_owner_id",
     "hubspot_owner_assigneddate",
+    "notes_last_contacted",
+    "hs_email_last_send_date",
 ];
 
 /// Replays journeys on a scratch world (the same owners, nothing else) to learn the history

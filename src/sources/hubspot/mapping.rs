@@ -30,10 +30,14 @@ impl Mapping {
     }
 
     /// The contact properties whose history timelines are built from: what the stage
-    /// rules read, and the owner.
+    /// rules read, the owner, and the activity dates that stop SLA clocks.
     pub fn history_properties(&self) -> Vec<String> {
         let mut props: Vec<String> = self.stages.properties().into_iter().collect();
-        props.push(OWNER.to_string());
+        for p in [OWNER, SALES_TOUCH, MARKETING_TOUCH] {
+            if !props.iter().any(|q| q == p) {
+                props.push(p.to_string());
+            }
+        }
         props
     }
 
@@ -248,6 +252,12 @@ pub fn lead(o: &Object, mapping: &Mapping) -> Lead {
 /// The owner property, whose history becomes the lead's owner changes.
 pub const OWNER: &str = "hubspot_owner_id";
 
+/// The last sales activity: its history dates every activity (the SLA clocks' stops).
+pub const SALES_TOUCH: &str = "notes_last_contacted";
+
+/// The last marketing email: its history dates every marketing touch.
+pub const MARKETING_TOUCH: &str = "hs_email_last_send_date";
+
 /// A contact's `propertiesWithHistory`, oldest first: the owner's as owner changes, every
 /// other property's as raw values for the stage rules. An entry whose time does not parse
 /// is dropped (and logged): a change at an unknown time cannot be placed on a timeline.
@@ -260,7 +270,15 @@ pub fn history(o: &Object) -> History {
                 continue;
             };
             let value = e.value.as_deref().map(field).unwrap_or_default();
-            if name == OWNER {
+            if name == SALES_TOUCH || name == MARKETING_TOUCH {
+                // The value is the activity's own time; a cleared value dates nothing.
+                let touches = if name == SALES_TOUCH {
+                    &mut out.sales_touches
+                } else {
+                    &mut out.marketing_touches
+                };
+                touches.extend(parse_time(&value));
+            } else if name == OWNER {
                 out.owners.push(OwnerChange {
                     owner_id: Some(value).filter(|v| !v.is_empty()),
                     at,
@@ -278,6 +296,10 @@ pub fn history(o: &Object) -> History {
     out.props
         .sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.prop.cmp(&b.prop)));
     out.owners.sort_by_key(|c| c.at);
+    out.sales_touches.sort();
+    out.sales_touches.dedup();
+    out.marketing_touches.sort();
+    out.marketing_touches.dedup();
     out
 }
 

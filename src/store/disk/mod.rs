@@ -148,6 +148,20 @@ pub(crate) fn is_corrupt(e: &rusqlite::Error) -> bool {
     )
 }
 
+/// Whether reading rows failed on what they hold: damage the header and the page checks
+/// did not catch (random bytes in a text column), for which a disposable cache is rebuilt.
+pub(crate) fn is_damaged_content(e: &rusqlite::Error) -> bool {
+    use rusqlite::Error as E;
+    is_corrupt(e)
+        || matches!(
+            e,
+            E::Utf8Error(..)
+                | E::FromSqlConversionFailure(..)
+                | E::InvalidColumnType(..)
+                | E::IntegralValueOutOfRange(..)
+        )
+}
+
 /// Create the file's folder; a data dir that is a file (or cannot be made) is said plainly.
 pub(crate) fn prepare_dir(path: &Path) -> Result<(), DiskError> {
     let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) else {

@@ -12,22 +12,6 @@ use serde_json::Value;
 use common::{frozen_now, frozen_sim};
 use tandem::sim::SimHandle;
 
-fn prop<'a>(o: &'a Value, name: &str) -> &'a str {
-    o["properties"][name].as_str().unwrap_or("")
-}
-
-fn time(o: &Value, name: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(prop(o, name))
-        .ok()
-        .map(|t| t.to_utc())
-}
-
-/// Every object of a type with `props` and (but for contacts) its contact associations.
-async fn all(sim: &SimHandle, object: &str, props: &str) -> Vec<Value> {
-    let associations = (object != "contacts").then_some("contacts");
-    common::list_all_with(sim, object, props, associations).await
-}
-
 fn contacts_of(o: &Value) -> Vec<String> {
     o["associations"]["contacts"]["results"]
         .as_array()
@@ -176,7 +160,7 @@ async fn changes_match_the_api(seed: u64) -> usize {
         .map(|o| o["id"].as_str().unwrap().to_string())
         .collect();
     assert!(!sales.is_empty());
-    let deals = all(&sim, "deals", "dealstage,closedate").await;
+    let deals = common::oracle::deals_with_history(&sim).await;
     let until = frozen_now();
     let mut seen_any = 0;
     // Two windows 24 h apart: the last day, and the day before it.
@@ -199,7 +183,11 @@ async fn changes_match_the_api(seed: u64) -> usize {
         let closed = |stage: &str| -> BTreeSet<String> {
             deals
                 .iter()
-                .filter(|d| prop(d, "dealstage") == stage && within(time(d, "closedate")))
+                .filter(|d| {
+                    common::oracle::deal_entries(d, stage)
+                        .into_iter()
+                        .any(|t| within(Some(t)))
+                })
                 .flat_map(contacts_of)
                 .collect()
         };

@@ -105,6 +105,7 @@ mod tests {
             owner_id: None,
             contact_ids: contacts.iter().map(|c| c.to_string()).collect(),
             updated_at: chrono::DateTime::UNIX_EPOCH,
+            stage_history: Vec::new(),
         }
     }
 

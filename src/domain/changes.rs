@@ -17,7 +17,8 @@
 //! - `breaches_new` / `breaches_cleared`: leads breaching an SLA at the window's end but not
 //!   at its start, and the reverse, each clock as it stood at that instant on the lead's
 //!   timeline (started at its entry into the stage, stopped by what happened by then);
-//! - `won` / `lost`: the contacts of deals closed won / lost (close date) in the window.
+//! - `won` / `lost`: the contacts of deals that entered a closed-won / closed-lost stage in
+//!   the window, by the deal's stage history (its close date for want of history).
 //!
 //! The window is `(since, until]`.
 
@@ -156,17 +157,15 @@ impl Changes {
             .iter()
             .map(|id| noted.get(id.as_str()).copied().unwrap_or(NO_REASON));
         let rejection_reasons = super::reject::roll_up(reasons);
+        // A deal closes when it enters a closed stage, by its own stage history.
         let closed = |won: bool| {
             input
                 .deals
                 .iter()
                 .filter(|d| {
-                    input
-                        .deal_stages
+                    d.closings(input.deal_stages)
                         .iter()
-                        .find(|s| s.id == d.stage_id)
-                        .is_some_and(|s| s.is_closed && s.is_won == won)
-                        && within(d.close_date)
+                        .any(|&(at, w)| w == won && within(Some(at)))
                 })
                 .flat_map(|d| d.contact_ids.iter().cloned())
                 .collect::<Vec<_>>()

@@ -221,6 +221,7 @@ fn recycles_and_closed_deals_count_by_their_own_dates() {
         owner_id: None,
         contact_ids: vec![format!("c-{id}")],
         updated_at: at(closed),
+        stage_history: Vec::new(),
     };
     let deals = [
         deal("a", "won", "2026-11-20T08:00:00Z"),
@@ -234,6 +235,29 @@ fn recycles_and_closed_deals_count_by_their_own_dates() {
     );
     assert_eq!(c.won.lead_ids, ["c-a"]);
     assert_eq!(c.lost.lead_ids, ["c-b"]);
+
+    // With history, the stage changes date the closes, whatever `closedate` says: a deal
+    // lost last week, reopened and won in the window is won (not lost) in it; one lost in
+    // the window and reopened since is lost in it.
+    let history = |steps: &[(&str, &str)]| -> Vec<(DateTime<Utc>, String)> {
+        steps.iter().map(|(t, s)| (at(t), s.to_string())).collect()
+    };
+    let mut reopened = deal("r", "won", "2026-11-01T08:00:00Z");
+    reopened.stage_history = history(&[
+        ("2026-10-01T08:00:00Z", "open"),
+        ("2026-11-12T08:00:00Z", "lost"),
+        ("2026-11-13T08:00:00Z", "open"),
+        ("2026-11-20T10:00:00Z", "won"),
+    ]);
+    let mut relost = deal("s", "open", "2026-12-01T08:00:00Z");
+    relost.stage_history = history(&[
+        ("2026-10-01T08:00:00Z", "open"),
+        ("2026-11-19T13:00:00Z", "lost"),
+        ("2026-11-20T11:00:00Z", "open"),
+    ]);
+    let c = changes(&[], &[reopened, relost], &stages, &[]);
+    assert_eq!(c.won.lead_ids, ["c-r"]);
+    assert_eq!(c.lost.lead_ids, ["c-s"]);
 }
 
 #[test]

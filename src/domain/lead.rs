@@ -213,6 +213,42 @@ pub struct Deal {
     pub owner_id: Option<String>,
     pub contact_ids: Vec<String>,
     pub updated_at: DateTime<Utc>,
+    /// The vendor's history of the deal's stage, oldest first: (from when, stage id). Empty
+    /// when the vendor gave none (then only `close_date` dates a close).
+    #[serde(default)]
+    pub stage_history: Vec<(DateTime<Utc>, String)>,
+}
+
+impl Deal {
+    /// Every time the deal entered a closed stage, with whether it was won, oldest first
+    /// (metrics.md §2): from its stage history, or for want of it its close date. A deal
+    /// reopened after a loss and won later closes twice, lost then won.
+    pub fn closings(&self, stages: &[DealStage]) -> Vec<(DateTime<Utc>, bool)> {
+        let closed = |id: &str| {
+            stages
+                .iter()
+                .find(|s| s.id == id)
+                .filter(|s| s.is_closed)
+                .map(|s| s.is_won)
+        };
+        if self.stage_history.is_empty() {
+            return closed(&self.stage_id)
+                .zip(self.close_date)
+                .map(|(won, at)| vec![(at, won)])
+                .unwrap_or_default();
+        }
+        let mut out = Vec::new();
+        let mut before: Option<&str> = None;
+        for (at, stage) in &self.stage_history {
+            if before != Some(stage.as_str())
+                && let Some(won) = closed(stage)
+            {
+                out.push((*at, won));
+            }
+            before = Some(stage);
+        }
+        out
+    }
 }
 
 /// A note on a lead: messaging feedback, a recycle reason, or a plain remark.

@@ -31,6 +31,7 @@ fn deal(id: &str, contact: &str, amount: f64, stage: &str, owner: &str) -> Deal 
         owner_id: Some(owner.into()),
         contact_ids: vec![contact.into()],
         updated_at: chrono::DateTime::UNIX_EPOCH,
+        stage_history: Vec::new(),
     }
 }
 

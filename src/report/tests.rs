@@ -54,6 +54,7 @@ fn store(name: &str, company: &str, amounts: &[f64]) -> Store {
                 owner_id: None,
                 contact_ids: vec!["501".into()],
                 updated_at: at("2026-11-10T00:00:00Z"),
+                stage_history: Vec::new(),
             })
             .collect(),
     );

@@ -56,6 +56,55 @@ pub async fn contacts_with_history(sim: &SimHandle) -> Vec<Value> {
     }
 }
 
+/// Every deal with its contacts and the history of its stage, 50 a page.
+pub async fn deals_with_history(sim: &SimHandle) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut after = String::new();
+    loop {
+        let page = super::get_json(
+            sim,
+            "/crm/v3/objects/deals",
+            &[
+                ("limit", "50"),
+                ("properties", "dealstage,closedate"),
+                ("propertiesWithHistory", "dealstage"),
+                ("associations", "contacts"),
+                ("after", after.as_str()),
+            ],
+        )
+        .await;
+        out.extend(page["results"].as_array().unwrap().iter().cloned());
+        match page["paging"]["next"]["after"].as_str() {
+            Some(next) => after = next.to_string(),
+            None => return out,
+        }
+    }
+}
+
+/// When a deal entered `stage` (`closedwon`, `closedlost`), by its stage history, oldest
+/// first.
+pub fn deal_entries(d: &Value, stage: &str) -> Vec<DateTime<Utc>> {
+    let mut h: Vec<(DateTime<Utc>, &str)> = d["propertiesWithHistory"]["dealstage"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| {
+            let at = DateTime::parse_from_rfc3339(e["timestamp"].as_str().unwrap()).unwrap();
+            (at.to_utc(), e["value"].as_str().unwrap_or(""))
+        })
+        .collect();
+    h.sort_by_key(|e| e.0);
+    let mut out = Vec::new();
+    let mut before = "";
+    for (at, s) in h {
+        if s == stage && before != stage {
+            out.push(at);
+        }
+        before = s;
+    }
+    out
+}
+
 /// Each change of a contact's history, oldest first: (time, property, value).
 pub fn changes(c: &Value) -> Vec<(DateTime<Utc>, String, String)> {
     let mut out = Vec::new();

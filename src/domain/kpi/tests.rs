@@ -39,6 +39,7 @@ fn deal(id: &str, stage: &str, amount: f64, contact: &str, created: &str, closed
         owner_id: None,
         contact_ids: vec![contact.into()],
         updated_at: at(closed),
+        stage_history: Vec::new(),
     }
 }
 

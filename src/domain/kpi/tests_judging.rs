@@ -94,6 +94,7 @@ fn deal(id: &str, stage: &str, amount: f64, closes: &str) -> Deal {
         owner_id: None,
         contact_ids: Vec::new(),
         updated_at: at("2026-11-16T00:00:00Z"),
+        stage_history: Vec::new(),
     }
 }
 

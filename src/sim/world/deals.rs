@@ -19,6 +19,8 @@ pub(super) struct DealSpec {
     close: DateTime<Utc>,
     lost_reason: Option<&'static str>,
     modified: DateTime<Utc>,
+    /// The stage and close-date history its replayed journey wrote (`history::Replayer`).
+    pub(super) history: Vec<super::history::Change>,
 }
 
 /// A deal's amount, product and expected close (days after it opened), from its salt and
@@ -72,6 +74,7 @@ pub(super) fn deal_spec(
         close,
         lost_reason,
         modified,
+        history: Vec::new(),
     }
 }
 
@@ -87,6 +90,7 @@ pub(super) fn insert_deal(w: &mut World, d: DealSpec) {
     if let Some(reason) = d.lost_reason {
         r.set("closed_lost_reason", reason);
     }
+    r.history = super::history::ending_on(d.history, &super::history::DEAL_REPLAYED, r);
     w.touch(ObjType::Deals, id, d.modified);
     w.associate(ObjType::Deals, id, ObjType::Contacts, d.contact);
 }

@@ -147,9 +147,9 @@ fn place(
         .expect("just inserted")
         .history = history;
     if let (Some(opp), Some(deal), Some(owner)) = (plan.opp, &plan.deal, sales_owner) {
-        extras
-            .deals
-            .push(deal_spec(id, owner, opp, deal, &plan, company, anchor));
+        let mut spec = deal_spec(id, owner, opp, deal, &plan, company, anchor);
+        spec.history = replayer.deal();
+        extras.deals.push(spec);
     }
     for e in j.events {
         if e.at > anchor {

@@ -98,37 +98,60 @@ impl Replayer {
             .get(ObjType::Contacts, id)
             .map(|r| r.history.clone())
             .unwrap_or_default();
-        let mut out: Vec<Change> = replayed
-            .into_iter()
-            .filter(|c| REPLAYED.contains(&c.prop.as_str()))
-            .collect();
-        for prop in REPLAYED {
-            let want = current.get(prop).unwrap_or("");
-            match out.iter_mut().rev().find(|c| c.prop == prop) {
-                Some(last) if last.value != want => last.value = want.to_string(),
-                Some(_) => {}
-                None if !want.is_empty() => out.push(Change {
-                    prop: prop.to_string(),
-                    value: want.to_string(),
-                    at: current.created_at,
-                    source: Source::Form,
-                }),
-                None => {}
-            }
-        }
-        // A corrected value can repeat the one before it: keep one.
-        let mut kept: Vec<Change> = Vec::with_capacity(out.len());
-        for c in out {
-            let repeat = kept
-                .iter()
-                .rev()
-                .find(|k| k.prop == c.prop)
-                .is_some_and(|k| k.value == c.value);
-            if !repeat {
-                kept.push(c);
-            }
-        }
-        kept.sort_by_key(|c| c.at);
-        kept
+        ending_on(replayed, &REPLAYED, current)
     }
+
+    /// The history of [`DEAL_REPLAYED`] properties of the deal the last [`Self::contact`]
+    /// replay opened (none: empty), to be made to end on the generated deal with
+    /// [`ending_on`] once it exists.
+    pub fn deal(&self) -> Vec<Change> {
+        self.scratch
+            .table(super::ObjType::Deals)
+            .values()
+            .next()
+            .map(|d| d.history.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// The deal properties whose history a generated deal gets from its replayed journey: the
+/// stage (won and lost are dated by it) and the close date.
+pub const DEAL_REPLAYED: [&str; 2] = ["dealstage", "closedate"];
+
+/// `replayed` kept to `props`, then made to end on `current`'s values: a folded choice is
+/// the last word. A property the replay never set but `current` has gets one entry at the
+/// record's creation.
+pub fn ending_on(replayed: Vec<Change>, props: &[&str], current: &super::Record) -> Vec<Change> {
+    let mut out: Vec<Change> = replayed
+        .into_iter()
+        .filter(|c| props.contains(&c.prop.as_str()))
+        .collect();
+    for prop in props {
+        let want = current.get(prop).unwrap_or("");
+        match out.iter_mut().rev().find(|c| c.prop == *prop) {
+            Some(last) if last.value != want => last.value = want.to_string(),
+            Some(_) => {}
+            None if !want.is_empty() => out.push(Change {
+                prop: prop.to_string(),
+                value: want.to_string(),
+                at: current.created_at,
+                source: Source::Form,
+            }),
+            None => {}
+        }
+    }
+    // A corrected value can repeat the one before it: keep one.
+    let mut kept: Vec<Change> = Vec::with_capacity(out.len());
+    for c in out {
+        let repeat = kept
+            .iter()
+            .rev()
+            .find(|k| k.prop == c.prop)
+            .is_some_and(|k| k.value == c.value);
+        if !repeat {
+            kept.push(c);
+        }
+    }
+    kept.sort_by_key(|c| c.at);
+    kept
 }

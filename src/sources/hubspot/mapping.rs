@@ -331,7 +331,25 @@ pub fn deal(o: &Object) -> Deal {
         owner_id: opt_text(o, "hubspot_owner_id"),
         contact_ids: associated(o, "contacts"),
         updated_at: updated(o, "hs_lastmodifieddate"),
+        stage_history: deal_stage_history(o),
     }
+}
+
+/// The deal's stage property, whose history dates wins and losses.
+pub const DEAL_STAGE: &str = "dealstage";
+
+/// A deal's `dealstage` history, oldest first; an entry whose time does not parse is
+/// dropped, as for contacts.
+pub fn deal_stage_history(o: &Object) -> Vec<(DateTime<Utc>, String)> {
+    let mut out: Vec<(DateTime<Utc>, String)> = o
+        .properties_with_history
+        .get(DEAL_STAGE)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| Some((parse_time(&e.timestamp)?, field(e.value.as_deref()?))))
+        .collect();
+    out.sort_by_key(|(at, _)| *at);
+    out
 }
 
 pub fn note(o: &Object, lead_ids: Vec<String>) -> Note {

@@ -165,10 +165,18 @@ impl HubSpot {
     ) -> Result<Page<Object>, SourceError> {
         let path = format!("/crm/v3/objects/{}", kind.path());
         self.call(|s| {
+            // A deal's stage history dates its wins and losses; HubSpot pages it 50 at most.
+            let limit = match kind {
+                Kind::Deals => s.page_size.min(HISTORY_BATCH),
+                _ => s.page_size,
+            };
             let mut q = vec![
-                ("limit", s.page_size.to_string()),
+                ("limit", limit.to_string()),
                 ("properties", kind.properties(&s.mapping).join(",")),
             ];
+            if kind == Kind::Deals {
+                q.push(("propertiesWithHistory", mapping::DEAL_STAGE.to_string()));
+            }
             if kind != Kind::Contacts {
                 q.push(("associations", "contacts".to_string()));
             }
@@ -361,6 +369,33 @@ impl HubSpot {
         Ok(ids.len())
     }
 
+    /// Fill in `deals`' stage history by batch read (`propertiesWithHistory`, 50 a request).
+    pub async fn fill_deal_history(&mut self, deals: &mut [Deal]) -> Result<(), SourceError> {
+        let mut found: HashMap<String, Vec<(DateTime<Utc>, String)>> = HashMap::new();
+        for chunk in deals.chunks(HISTORY_BATCH) {
+            let body = json!({
+                "inputs": chunk.iter().map(|d| json!({ "id": d.id })).collect::<Vec<_>>(),
+                "properties": [Kind::Deals.modified_property()],
+                "propertiesWithHistory": [mapping::DEAL_STAGE],
+            });
+            let batch: ObjectBatch = self
+                .call(|s| {
+                    s.request(Method::POST, "/crm/v3/objects/deals/batch/read")
+                        .json(&body)
+                })
+                .await?;
+            for o in &batch.results {
+                found.insert(mapping::record_id(&o.id), mapping::deal_stage_history(o));
+            }
+        }
+        for deal in deals.iter_mut() {
+            if let Some(h) = found.remove(&deal.id) {
+                deal.stage_history = h;
+            }
+        }
+        Ok(())
+    }
+
     /// `from` → `to` associations for `ids`, via the v4 batch endpoint.
     pub async fn associations(
         &mut self,
@@ -429,6 +464,8 @@ impl HubSpot {
                     d
                 })
                 .collect();
+            // Search returns no history: a changed deal's stage history is read in batches.
+            self.fill_deal_history(&mut delta.deals).await?;
             cursor.deals = Some(newest);
         }
         if let Some(since) = cursor.notes {

@@ -4,10 +4,8 @@
 mod common;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
 
 use tandem::domain::Stage;
 use tandem::domain::action::{Action, ActionKind, ActionStatus, Actor};
@@ -15,8 +13,9 @@ use tandem::domain::feedback::Verdict;
 use tandem::sim::SimHandle;
 use tandem::store::Store;
 use tandem::store::outbox::Outbox;
-use tandem::sync::{self, SourceCommand, SyncEvent, load_store};
+use tandem::sync::SourceCommand;
 
+use common::actions::{first_in, outcome, queue, queue_undo, seen_store, worker};
 use common::{client, frozen_sim, get_json, inject, list_all, patch_contact};
 
 async fn notes_with(sim: &SimHandle, marker: &str) -> usize {
@@ -30,78 +29,6 @@ async fn notes_with(sim: &SimHandle, marker: &str) -> usize {
                 .contains(marker)
         })
         .count()
-}
-
-/// Wait for the entry's first settled status (the timeout only turns a hang into a failure).
-async fn outcome(rx: &mut mpsc::UnboundedReceiver<SyncEvent>, id: u64) -> ActionStatus {
-    tokio::time::timeout(Duration::from_secs(60), async {
-        loop {
-            if let Some(SyncEvent::Action(got, status)) = rx.recv().await
-                && got == id
-                && !status.is_open()
-            {
-                return status;
-            }
-        }
-    })
-    .await
-    .expect("the action settles")
-}
-
-/// A loaded store, as the user sees the portal.
-async fn seen_store(sim: &SimHandle) -> Store {
-    load_store(&mut client(sim)).await.expect("load").0
-}
-
-fn first_in(store: &Store, stage: Stage) -> String {
-    store
-        .leads()
-        .iter()
-        .find(|l| l.stage == Some(stage))
-        .expect("the seeded world has one")
-        .id
-        .clone()
-}
-
-/// Queue `kind` on `lead_id` as the user looking at `store` confirms it; returns its id.
-fn queue(
-    sim: &SimHandle,
-    outbox: &Outbox,
-    store: &Store,
-    lead_id: &str,
-    kind: ActionKind,
-) -> Action {
-    let lead = store.lead(lead_id);
-    let action = Action::new(
-        lead_id,
-        lead.map_or("someone", |l| l.name.as_str()),
-        kind.clone(),
-        lead.map(|l| l.seen()).unwrap_or_default(),
-        Actor {
-            user: "ana".into(),
-            owner_id: None,
-        },
-        chrono::Utc::now(),
-    );
-    let key = tandem::store::source_key("hubspot", &sim.base_url);
-    let steps = tandem::sources::hubspot::step_count(&kind);
-    outbox
-        .enqueue(&key, action, steps, "", None)
-        .expect("written")
-        .expect("no rotation involved")
-}
-
-/// A worker with manual polling over `outbox`; returns its command channel and events.
-fn worker(
-    sim: &SimHandle,
-    outbox: Arc<Outbox>,
-) -> (
-    mpsc::UnboundedSender<SourceCommand>,
-    mpsc::UnboundedReceiver<SyncEvent>,
-) {
-    let (tx, rx) = mpsc::unbounded_channel();
-    let source = sync::spawn(0, "HubSpot", client(sim), None, tx, outbox);
-    (source, rx)
 }
 
 const STAGE_DATES: &str = "lifecyclestage,hs_lead_status,hubspot_owner_id,hubspot_owner_assigneddate,\
@@ -316,27 +243,6 @@ async fn a_queued_action_waits_in_the_file_for_the_next_worker() {
     assert_eq!(outcome(&mut rx, action.id).await, ActionStatus::Done);
     assert_eq!(notes_with(&sim, &format!("ref={}", action.key)).await, 1);
     sim.shutdown().await;
-}
-
-/// Queue the undo of `original` as `u` does: its inverse, expecting the record as the
-/// original left it.
-fn queue_undo(sim: &SimHandle, outbox: &Outbox, original: &Action) -> Action {
-    let kind = tandem::sources::hubspot::inverse(original).expect("undoable");
-    let seen = tandem::sources::hubspot::expected_after(original);
-    let steps = tandem::sources::hubspot::step_count(&kind);
-    let undo = Action::new(
-        &original.lead_id,
-        &original.lead_name,
-        kind,
-        seen,
-        original.actor.clone(),
-        chrono::Utc::now(),
-    );
-    let key = tandem::store::source_key("hubspot", &sim.base_url);
-    outbox
-        .enqueue(&key, undo, steps, "", None)
-        .unwrap()
-        .unwrap()
 }
 
 #[tokio::test]

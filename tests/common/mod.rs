@@ -1,6 +1,7 @@
 //! Shared by the integration tests: a frozen simulated HubSpot and curl-like reads of it.
 #![allow(dead_code)] // each test crate uses its own subset
 
+pub mod actions;
 pub mod oracle;
 
 use chrono::{DateTime, Utc};

@@ -191,7 +191,14 @@ pub async fn clear(State(st): State<Shared>) -> StatusCode {
 
 pub async fn stats(State(st): State<Shared>) -> Json<Value> {
     let s = &st.stats;
+    let awkward: serde_json::Map<String, Value> = st
+        .world()
+        .awkward
+        .iter()
+        .map(|(case, id)| (case.to_string(), Value::String(id.to_string())))
+        .collect();
     Json(json!({
+        "awkward": awkward,
         "requests": s.requests.load(Ordering::Relaxed),
         "rate_limited": s.rate_limited.load(Ordering::Relaxed),
         "writes": s.writes.load(Ordering::Relaxed),

@@ -100,6 +100,11 @@ pub fn generate(seed: u64, contacts: usize, now: DateTime<Utc>, frozen: bool) ->
     for n in extras.notes {
         seed_notes::insert(&mut w, n);
     }
+    w.awkward = super::awkward::plant(&mut w, anchor, contacts);
+    // A planted story is the whole of its lead's journey.
+    extras
+        .future
+        .retain(|(c, _)| !w.awkward.iter().any(|(_, id)| id == c));
     if !frozen {
         let mut timeline = Timeline::new(decks, root.fork(6), anchor, contacts);
         for (contact, e) in extras.future {

@@ -5,6 +5,7 @@
 //! The whole world sits behind one mutex in the server; nothing here is async.
 
 pub mod assoc;
+pub mod awkward;
 mod deals;
 mod evolve;
 mod evolve_deals;
@@ -164,6 +165,8 @@ pub struct World {
     timeline: Option<timeline::Timeline>,
     /// When the portal was "set up": createdAt of pipelines and the like.
     pub portal_created: DateTime<Utc>,
+    /// The awkward cases planted in it (`awkward.rs`): case name and contact id.
+    pub awkward: Vec<(&'static str, u64)>,
 }
 
 impl World {
@@ -183,6 +186,7 @@ impl World {
             },
             timeline: None,
             portal_created: now - Duration::days(730),
+            awkward: Vec::new(),
         }
     }
 

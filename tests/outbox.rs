@@ -16,7 +16,7 @@ use tandem::store::outbox::Outbox;
 use tandem::sync::SourceCommand;
 
 use common::actions::{first_in, outcome, queue, queue_undo, seen_store, worker};
-use common::{client, frozen_sim, get_json, inject, list_all, patch_contact};
+use common::{frozen_sim, get_json, inject, list_all, patch_contact};
 
 async fn notes_with(sim: &SimHandle, marker: &str) -> usize {
     list_all(sim, "notes", "hs_note_body")

@@ -47,8 +47,9 @@ pub enum ActionKind {
         #[serde(default)]
         revisit: Option<(String, chrono::NaiveDate)>,
     },
-    /// Undo a sent hand-off or recycle: the lead back to the stage, status and owner it had
-    /// (the earlier stage's date kept), and a recycle's note withdrawn.
+    /// Undo a sent hand-off, accept, reject or recycle: the lead back to the stage, status
+    /// and owner it had, every stage date and the revisit day as they were before the
+    /// action (from the vendor's history), and a recycle's or rejection's note withdrawn.
     Restore {
         lifecycle: String,
         lead_status: String,
@@ -147,7 +148,10 @@ impl Action {
     pub fn undoable(&self) -> bool {
         matches!(
             self.kind,
-            ActionKind::HandOff { .. } | ActionKind::Recycle { .. }
+            ActionKind::HandOff { .. }
+                | ActionKind::Recycle { .. }
+                | ActionKind::Accept { .. }
+                | ActionKind::Reject { .. }
         )
     }
 

@@ -87,7 +87,10 @@ fn kpi_n(k: &KpiOut) -> String {
             }
             s
         }
-        (_, _, Some(n)) => format!("n={n}"),
+        (_, _, Some(n)) => match k.pending {
+            Some(p) => format!("n={n}, {p} pending"),
+            None => format!("n={n}"),
+        },
         _ => String::new(),
     }
 }

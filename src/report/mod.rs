@@ -271,7 +271,7 @@ impl Report {
                     numerator: k.parts.map(|p| p.num),
                     denominator: k.parts.map(|p| p.den),
                     n: k.n,
-                    pending: k.parts.and_then(|p| p.pending),
+                    pending: k.parts.and_then(|p| p.pending).or(k.pending),
                     exited: k.parts.and_then(|p| p.exited),
                     too_small: k.too_small(),
                 }

@@ -181,7 +181,7 @@ impl UiState {
                 Some(id) => return vec![Command::Undo(id)],
                 None => {
                     self.message = Some(format!(
-                        "nothing to undo: u takes back a hand-off or recycle for {}s after it",
+                        "nothing to undo: u takes back a hand-off, accept, reject or recycle for {}s after it",
                         ctx.config.undo_window.num_seconds()
                     ))
                 }
@@ -400,7 +400,7 @@ impl UiState {
     }
 }
 
-/// The newest hand-off or recycle still inside the undo window and not yet undone.
+/// The newest undoable action still inside the undo window and not yet undone.
 fn undoable(ctx: &ViewCtx) -> Option<u64> {
     use crate::domain::action::ActionKind;
     let undone = |key: &str| {

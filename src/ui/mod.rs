@@ -102,7 +102,7 @@ pub enum Command {
     },
     /// Change an outbox entry (from the outbox view).
     Outbox(OutboxOp),
-    /// Undo this hand-off or recycle (`u`).
+    /// Undo this hand-off, accept, reject or recycle (`u`).
     Undo(u64),
     /// The next lens (`L`).
     NextLens,

@@ -58,6 +58,7 @@ fn median(mut xs: Vec<Duration>) -> Option<Duration> {
 /// The deals tandem counts, with their stage looked up once.
 struct Deals<'a> {
     all: Vec<(&'a Deal, Option<&'a DealStage>)>,
+    stages: &'a [DealStage],
 }
 
 impl<'a> Deals<'a> {
@@ -68,6 +69,7 @@ impl<'a> Deals<'a> {
                 .iter()
                 .map(|d| (d, by_id.get(d.stage_id.as_str()).copied()))
                 .collect(),
+            stages,
         }
     }
 
@@ -78,20 +80,21 @@ impl<'a> Deals<'a> {
             .map(|(d, _)| *d)
     }
 
-    /// Deals closed in the period: (won, lost).
+    /// Deals closed in the period: (won, lost), each by its latest close in the period as
+    /// its stage history dates it (a deal lost, reopened and won counts once, as won).
     fn closed_in(&self, period: &Period) -> (Vec<&'a Deal>, Vec<&'a Deal>) {
         let mut won = Vec::new();
         let mut lost = Vec::new();
-        for (d, s) in &self.all {
-            match s {
-                Some(s) if s.is_closed && period.contains(d.close_date) => {
-                    if s.is_won {
-                        won.push(*d);
-                    } else {
-                        lost.push(*d);
-                    }
-                }
-                _ => {}
+        for (d, _) in &self.all {
+            let last = d
+                .closings(self.stages)
+                .into_iter()
+                .filter(|(at, _)| period.contains(Some(*at)))
+                .max_by_key(|(at, _)| *at);
+            match last {
+                Some((_, true)) => won.push(*d),
+                Some((_, false)) => lost.push(*d),
+                None => {}
             }
         }
         (won, lost)
@@ -108,6 +111,8 @@ struct Figure {
     parts: Option<Parts>,
     n: Option<usize>,
     n_is: &'static str,
+    /// For a median of durations that not every case has yet: the cases still waiting.
+    pending: Option<usize>,
     /// Accrues over the period, so it is judged on its target pro-rated to now.
     accrues: bool,
 }
@@ -129,6 +134,7 @@ impl Figure {
             parts: None,
             n: None,
             n_is: "",
+            pending: None,
             accrues: false,
         }
     }
@@ -145,6 +151,11 @@ impl Figure {
     fn sample(mut self, n: usize, n_is: &'static str) -> Self {
         self.n = Some(n);
         self.n_is = n_is;
+        self
+    }
+
+    fn waiting(mut self, pending: usize) -> Self {
+        self.pending = Some(pending);
         self
     }
 }
@@ -178,6 +189,7 @@ pub fn compute(input: &KpiInput<'_>, period: Period, targets: &Targets) -> Vec<K
                 parts: f.parts,
                 n: f.n,
                 n_is: f.n_is,
+                pending: f.pending,
                 min_sample: targets.min_sample,
             }
         })
@@ -298,7 +310,7 @@ fn figures(input: &KpiInput<'_>, period: Period, goal: Option<f64>) -> Vec<Figur
         .collect();
     let picked_up = recycled
         .iter()
-        .filter(|(l, at)| l.dates.last_marketing_touch.is_some_and(|t| t > *at))
+        .filter(|(l, at)| marketing_touch_after(l, *at))
         .count();
     out.push(Figure::share(
         "nurture_pickup",
@@ -314,12 +326,22 @@ fn figures(input: &KpiInput<'_>, period: Period, goal: Option<f64>) -> Vec<Figur
 
     // ── Sales ──
     let sls = Some(Team::Sales);
-    let speed: Vec<Duration> = leads
-        .iter()
-        .filter(|l| period.contains(l.dates.first_sales_activity))
-        .filter_map(|l| Some(cal.between(l.dates.mql?, l.dates.first_sales_activity?)))
-        .filter(|d| *d >= Duration::zero())
-        .collect();
+    // The period's MQLs (each at its first MQL entry in the period), each timed to the
+    // first sales touch after that entry; those not touched yet are pending, not dropped.
+    let mut speed: Vec<Duration> = Vec::new();
+    let mut untouched = 0;
+    for (l, t) in cohort_leads.iter().zip(&timelines) {
+        let Some(entry) = t.entries(Stage::Mql).find(|at| period.contains(Some(*at))) else {
+            continue;
+        };
+        if !member(t, entry) {
+            continue;
+        }
+        match first_touch_after(l, entry) {
+            Some(touch) => speed.push(cal.between(entry, touch)),
+            None => untouched += 1,
+        }
+    }
     let n = speed.len();
     out.push(
         Figure::new(
@@ -329,7 +351,8 @@ fn figures(input: &KpiInput<'_>, period: Period, goal: Option<f64>) -> Vec<Figur
             KpiValue::Duration(median(speed)),
             Lower,
         )
-        .sample(n, "leads first contacted"),
+        .sample(n, "MQLs touched")
+        .waiting(untouched),
     );
 
     // Every SAL of the period, recycled ones too: only a cohort that all converted is 100 %.
@@ -477,4 +500,29 @@ fn figures(input: &KpiInput<'_>, period: Period, goal: Option<f64>) -> Vec<Figur
         Lower,
     ));
     out
+}
+
+/// The first sales touch after `entry`: from the vendor's history of every touch, or for
+/// want of it the first and latest touches the lead's dates give.
+fn first_touch_after(l: &Lead, entry: chrono::DateTime<Utc>) -> Option<chrono::DateTime<Utc>> {
+    let after = |t: &chrono::DateTime<Utc>| *t > entry;
+    if l.history.sales_touches.is_empty() {
+        [l.dates.first_sales_activity, l.dates.last_sales_activity]
+            .into_iter()
+            .flatten()
+            .filter(after)
+            .min()
+    } else {
+        l.history.sales_touches.iter().copied().find(after)
+    }
+}
+
+/// Whether marketing touched the lead after `at`: any marketing email in the vendor's
+/// history of them, or for want of it the latest one its dates give.
+fn marketing_touch_after(l: &Lead, at: chrono::DateTime<Utc>) -> bool {
+    if l.history.marketing_touches.is_empty() {
+        l.dates.last_marketing_touch.is_some_and(|t| t > at)
+    } else {
+        l.history.marketing_touches.iter().any(|t| *t > at)
+    }
 }

@@ -77,6 +77,9 @@ pub struct Kpi {
     pub n: Option<usize>,
     /// What those cases are ("won deals"), for people reading `n`.
     pub n_is: &'static str,
+    /// For a median of durations: the cases that have no duration yet (MQLs not touched
+    /// yet, for speed to lead), shown beside `n`, never dropped silently.
+    pub pending: Option<usize>,
     /// Below this `n` the figure is "n too small" and never judged.
     pub min_sample: usize,
 }

@@ -21,6 +21,8 @@ pub enum Source {
     Form,
     /// HubSpot's own derived stamps (`hs_lifecyclestage_*_date`, `closedate`).
     Calculated,
+    /// A value the record came with (a generated contact's imported past).
+    Import,
 }
 
 impl Source {
@@ -31,6 +33,7 @@ impl Source {
             Source::Automation => "AUTOMATION",
             Source::Form => "FORM",
             Source::Calculated => "CALCULATED",
+            Source::Import => "IMPORT",
         }
     }
 }

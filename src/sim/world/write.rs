@@ -167,6 +167,7 @@ pub fn commit(
     let mut derived_value = Vec::new();
     for (name, value) in &changes {
         let before = rec.get(name).map(str::to_string);
+        remember_origin(rec, name);
         match value {
             Some(v) => rec.set(name, v.clone()),
             None => {
@@ -211,6 +212,7 @@ pub fn commit(
         }
     }
     for (prop, value) in derived_value {
+        remember_origin(rec, &prop);
         rec.set(&prop, value.clone());
         rec.history.push(Change {
             prop,
@@ -220,6 +222,7 @@ pub fn commit(
         });
     }
     for prop in derived {
+        remember_origin(rec, &prop);
         rec.set_ts(&prop, ts);
         rec.history.push(Change {
             value: super::time::fmt_ts(ts),
@@ -229,6 +232,22 @@ pub fn commit(
         });
     }
     w.touch(t, id, ts);
+}
+
+/// A value generation set without history (an import) becomes the property's first
+/// history entry before its first change, so the history still holds every value it took.
+fn remember_origin(rec: &mut super::Record, name: &str) {
+    let Some(v) = rec.get(name) else { return };
+    if rec.history.iter().any(|c| c.prop == name) {
+        return;
+    }
+    let origin = Change {
+        prop: name.to_string(),
+        value: v.to_string(),
+        at: rec.created_at,
+        source: Source::Import,
+    };
+    rec.history.push(origin);
 }
 
 /// Create a record of type `t` from validated changes; returns the new id.

@@ -44,13 +44,14 @@ pub fn is_backward(current: &str, target: &str) -> bool {
 /// refused or interrupted step is resumed, never compensated (putting an old stage back
 /// would re-stamp its `hs_lifecyclestage_<stage>_date` and corrupt the history).
 ///
-/// - hand-off: 1 step, one PATCH of owner, status `OPEN` and (forward only) stage MQL;
+/// - hand-off: 1 step, one PATCH of owner and (forward only) stage MQL;
 /// - recycle: 3 steps, PATCH status `BAD_TIMING` with the stage cleared (HubSpot refuses a
 ///   backward move otherwise), PATCH stage `lead`, then the `#recycle` note;
 /// - note: 1 step, the POST.
 /// - undo: PATCH status and owner back (clearing the stage when going back needs it), PATCH
-///   the stage back *with its original date written explicitly*, so HubSpot does not stamp
-///   it anew; then, for a recycle, archive its note so it no longer counts.
+///   the stage back with every stage date and the revisit day *as they were before the
+///   action* (from the contact's history), so HubSpot does not stamp them anew; then, for
+///   a recycle or a rejection, archive its note so it no longer counts.
 /// - accept: 1 step, PATCH owner (the user) and status `OPEN`: the MQL is in SAL;
 /// - reject: as a recycle (then the `#reject` note) when the reason recycles, else PATCH
 ///   status `UNQUALIFIED` and the `#reject` note.
@@ -88,7 +89,7 @@ pub fn step_names(kind: &ActionKind) -> &'static [&'static str] {
     }
 }
 
-/// The record as a sent hand-off or recycle leaves it: what an undo expects to find.
+/// The record as a sent action leaves it: what its undo expects to find.
 pub fn expected_after(action: &Action) -> Seen {
     let seen = &action.seen;
     match &action.kind {
@@ -105,10 +106,24 @@ pub fn expected_after(action: &Action) -> Seen {
             // Stamped by the hand-off itself; never compared.
             owner_assigned_at: None,
         },
-        ActionKind::Recycle { owner_id, .. } => Seen {
+        ActionKind::Recycle { owner_id, .. }
+        | ActionKind::Reject {
+            owner_id,
+            recycle: true,
+            ..
+        } => Seen {
             lifecycle: RECYCLED_TO.into(),
             lead_status: RECYCLED_STATUS.into(),
             owner_id: owner_id.clone().or_else(|| seen.owner_id.clone()),
+            ..seen.clone()
+        },
+        ActionKind::Reject { recycle: false, .. } => Seen {
+            lead_status: DISQUALIFIED_STATUS.into(),
+            ..seen.clone()
+        },
+        ActionKind::Accept { owner_id } => Seen {
+            lead_status: "OPEN".into(),
+            owner_id: Some(owner_id.clone()),
             ..seen.clone()
         },
         _ => seen.clone(),
@@ -123,9 +138,14 @@ pub fn inverse(action: &Action) -> Option<ActionKind> {
         owner_id: action.seen.owner_id.clone(),
         owner_assigned_at: action.seen.owner_assigned_at,
         undoes: action.key.clone(),
-        withdraw_note: matches!(action.kind, ActionKind::Recycle { .. }),
+        withdraw_note: matches!(
+            action.kind,
+            ActionKind::Recycle { .. } | ActionKind::Reject { .. }
+        ),
         clear: match &action.kind {
-            ActionKind::Recycle { revisit, .. } => revisit.as_ref().map(|(p, _)| p.clone()),
+            ActionKind::Recycle { revisit, .. } | ActionKind::Reject { revisit, .. } => {
+                revisit.as_ref().map(|(p, _)| p.clone())
+            }
             _ => None,
         },
     })
@@ -317,17 +337,37 @@ impl HubSpot {
                 }
                 self.patch_contact(id, props).await
             }
-            (ActionKind::Restore { lifecycle, .. }, 1) => {
+            (
+                ActionKind::Restore {
+                    lifecycle, clear, ..
+                },
+                1,
+            ) => {
                 if lifecycle.is_empty() {
                     return Ok(None);
                 }
-                // The stage's own date as it is, written with it: HubSpot then keeps it
-                // instead of stamping the moment of the undo.
-                let date_prop = format!("hs_lifecyclestage_{lifecycle}_date");
-                let current = self.contact(id, &[date_prop.as_str()]).await?;
+                // Every stage date and the revisit day as they stood before the undone
+                // action (its writes are the history after `seen.updated_at`, the record as
+                // the user saw it; the conflict check let nothing else in since). The
+                // stage's own date is written with the stage either way, so HubSpot keeps
+                // it instead of stamping the moment of the undo.
+                let mut names: Vec<String> = LIFECYCLE_ORDER
+                    .iter()
+                    .map(|s| format!("hs_lifecyclestage_{s}_date"))
+                    .collect();
+                names.extend(clear.iter().cloned());
+                let current = self.contact_with_history(id, &names).await?;
+                let before = action.seen.updated_at;
+                let own_date = format!("hs_lifecyclestage_{lifecycle}_date");
                 let mut props = stage_only(lifecycle);
-                if let Some(date) = current.prop(&date_prop) {
-                    props.insert(date_prop.clone(), json!(date));
+                for name in &names {
+                    let now = current.prop(name).unwrap_or("");
+                    // Without history nothing is known to put back: the value stands.
+                    let then =
+                        value_as_of(&current, name, before).unwrap_or_else(|| now.to_string());
+                    if then != now || *name == own_date {
+                        props.insert(name.clone(), json!(then));
+                    }
                 }
                 self.patch_contact(id, props).await
             }
@@ -385,6 +425,21 @@ impl HubSpot {
         self.call(|s| {
             s.request(Method::GET, &path)
                 .query(&[("properties", &props)])
+        })
+        .await
+    }
+
+    /// The contact's `props` with their history.
+    async fn contact_with_history(
+        &mut self,
+        id: &str,
+        props: &[String],
+    ) -> Result<Object, SourceError> {
+        let path = format!("/crm/v3/objects/contacts/{id}");
+        let props = props.join(",");
+        self.call(|s| {
+            s.request(Method::GET, &path)
+                .query(&[("properties", &props), ("propertiesWithHistory", &props)])
         })
         .await
     }
@@ -517,4 +572,20 @@ mod tests {
         assert_eq!(body, "#recycle reason=no_budget ref=tdm1a2b\ncall in Q2");
         assert_eq!(NoteKind::parse(&body), kind);
     }
+}
+
+/// `name`'s value as of `t` by its history: the latest entry at or before `t` (`""` when it
+/// had none then). `None` when the history says nothing (not asked for, or not kept).
+fn value_as_of(o: &Object, name: &str, t: DateTime<Utc>) -> Option<String> {
+    let entries = o.properties_with_history.get(name)?;
+    if entries.is_empty() {
+        return None;
+    }
+    let then = entries
+        .iter()
+        .filter_map(|e| Some((parse_time(&e.timestamp)?, e.value.as_deref().unwrap_or(""))))
+        .filter(|(at, _)| *at <= t)
+        .max_by_key(|(at, _)| *at)
+        .map(|(_, v)| v.to_string());
+    Some(then.unwrap_or_default())
 }

@@ -119,7 +119,7 @@ pub const BINDINGS: &[Binding] = &[
         Scope::Panes,
         Some(("u", "undo")),
         Section::Acting,
-        "undo the last hand-off or recycle (for 10 s by default): cancelled if unsent, else put back as it was",
+        "undo the last hand-off, accept, reject or recycle (10 s by default): cancelled if unsent, else put back as it was",
     ),
     Binding {
         hint_in: Scope::In(&[Pane::Breaches]),

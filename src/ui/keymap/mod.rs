@@ -42,7 +42,7 @@ pub enum Action {
     Problems,
     /// Every action and where it is; conflicts are decided there.
     Outbox,
-    /// Take back the last hand-off or recycle, within the undo window.
+    /// Take back the last hand-off, accept, reject or recycle, within the undo window.
     Undo,
     /// What changed since the last standup.
     Standup,

@@ -151,7 +151,11 @@ fn n_text(kpi: &Kpi, ctx: &ViewCtx) -> Option<String> {
         } else {
             "rests on"
         };
-        return Some(small(format!("{what} {} {}", count(n), kpi.n_is)));
+        let pending = kpi
+            .pending
+            .map(|p| format!(" · {} pending", count(p)))
+            .unwrap_or_default();
+        return Some(small(format!("{what} {} {}{pending}", count(n), kpi.n_is)));
     }
     let (by_now, target, period) = (kpi.target_by_now?, kpi.target?, ctx.snapshot.period?);
     let share = pro_rated(1.0, &ctx.config.calendar, period.start, period.end, ctx.now);

@@ -549,6 +549,22 @@ pub fn note_body(kind: &NoteKind, key: &str) -> String {
     }
 }
 
+/// `name`'s value as of `t` by its history: the latest entry at or before `t` (`""` when it
+/// had none then). `None` when the history says nothing (not asked for, or not kept).
+fn value_as_of(o: &Object, name: &str, t: DateTime<Utc>) -> Option<String> {
+    let entries = o.properties_with_history.get(name)?;
+    if entries.is_empty() {
+        return None;
+    }
+    let then = entries
+        .iter()
+        .filter_map(|e| Some((parse_time(&e.timestamp)?, e.value.as_deref().unwrap_or(""))))
+        .filter(|(at, _)| *at <= t)
+        .max_by_key(|(at, _)| *at)
+        .map(|(_, v)| v.to_string());
+    Some(then.unwrap_or_default())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -572,20 +588,4 @@ mod tests {
         assert_eq!(body, "#recycle reason=no_budget ref=tdm1a2b\ncall in Q2");
         assert_eq!(NoteKind::parse(&body), kind);
     }
-}
-
-/// `name`'s value as of `t` by its history: the latest entry at or before `t` (`""` when it
-/// had none then). `None` when the history says nothing (not asked for, or not kept).
-fn value_as_of(o: &Object, name: &str, t: DateTime<Utc>) -> Option<String> {
-    let entries = o.properties_with_history.get(name)?;
-    if entries.is_empty() {
-        return None;
-    }
-    let then = entries
-        .iter()
-        .filter_map(|e| Some((parse_time(&e.timestamp)?, e.value.as_deref().unwrap_or(""))))
-        .filter(|(at, _)| *at <= t)
-        .max_by_key(|(at, _)| *at)
-        .map(|(_, v)| v.to_string());
-    Some(then.unwrap_or_default())
 }

@@ -83,8 +83,8 @@ async fn speed_to_lead_and_nurture_pickup_match_the_raw_history() {
             // The latest entry into nurture in the week, and a marketing email since.
             if let Some(&(entry, _)) = st
                 .iter()
-                .filter(|(at, s)| *s == "nurture" && *at >= start && *at < end)
-                .last()
+                .rev()
+                .find(|(at, s)| *s == "nurture" && *at >= start && *at < end)
             {
                 sent += 1;
                 if touches(c, "hs_email_last_send_date")

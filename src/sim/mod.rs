@@ -45,6 +45,8 @@ pub struct SimOptions {
     pub burst_limit: u32,
     /// Evolution step interval when not frozen.
     pub tick: Duration,
+    /// Keep every client request for `GET /_sim/requests` (tests of request shapes).
+    pub journal: bool,
 }
 
 impl SimOptions {
@@ -58,6 +60,7 @@ impl SimOptions {
             start: None,
             burst_limit: 190,
             tick: Duration::from_secs(3),
+            journal: false,
         }
     }
 }
@@ -113,6 +116,7 @@ pub async fn start(opts: SimOptions) -> std::io::Result<SimHandle> {
         limiter: Mutex::new(RateLimiter::new(opts.burst_limit)),
         faults: Mutex::new(FaultPlan::default()),
         stats: Stats::default(),
+        journal: opts.journal.then(|| Mutex::new(Vec::new())),
     });
     let (stop, stop_rx) = watch::channel(false);
     let mut tasks = Vec::new();

@@ -10,6 +10,7 @@ pub mod error;
 mod faults;
 mod filter;
 mod gate;
+pub mod journal;
 mod notes;
 mod objects;
 mod owners;
@@ -46,6 +47,8 @@ pub struct AppState {
     pub limiter: Mutex<RateLimiter>,
     pub faults: Mutex<FaultPlan>,
     pub stats: Stats,
+    /// Every client request, when the journal is on (`SimOptions::journal`).
+    pub journal: Option<Mutex<Vec<journal::Entry>>>,
 }
 
 pub type Shared = Arc<AppState>;
@@ -97,8 +100,10 @@ pub fn router(state: Shared) -> Router {
         .route("/crm/v3/pipelines/deals/{id}", get(pipelines::get_one))
         .route("/_sim/faults", post(faults::add).delete(faults::clear))
         .route("/_sim/stats", get(faults::stats))
+        .route("/_sim/requests", get(journal::list))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(from_fn_with_state(state.clone(), gate::gate))
+        .layer(from_fn_with_state(state.clone(), journal::record))
         .with_state(state)
 }

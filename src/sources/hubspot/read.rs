@@ -230,7 +230,7 @@ impl HubSpot {
             }],
             properties: vec![kind.modified_property().into()],
             limit: 1,
-            after: None,
+            after: "0".into(),
         };
         let page = self.search(kind, &req).await?;
         let mark = page.results.first().and_then(|o| modified(o, kind));
@@ -283,7 +283,7 @@ impl HubSpot {
                 }],
                 properties: kind.properties(&self.mapping),
                 limit: SEARCH_LIMIT as u32,
-                after: (offset > 0).then(|| offset.to_string()),
+                after: offset.to_string(),
             };
             let page = self.search(kind, &req).await?;
             let more = page.next_after().is_some();

@@ -83,8 +83,9 @@ pub struct SearchRequest {
     pub sorts: Vec<Sort>,
     pub properties: Vec<String>,
     pub limit: u32,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub after: Option<String>,
+    /// The paging offset, `"0"` for the first page: HubSpot's OpenAPI file lists `after`
+    /// among the search request's required fields.
+    pub after: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -475,8 +475,10 @@ impl HubSpot {
         let ids = links.get(contact_id).cloned().unwrap_or_default();
         let marker = format!("ref={key}");
         for chunk in ids.chunks(100) {
+            // HubSpot's OpenAPI file requires `propertiesWithHistory`, if only empty.
             let body = json!({
                 "properties": ["hs_note_body"],
+                "propertiesWithHistory": [],
                 "inputs": chunk.iter().map(|id| json!({ "id": id })).collect::<Vec<_>>(),
             });
             let page: Page<Object> = self

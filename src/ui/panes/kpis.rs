@@ -11,7 +11,7 @@ use crate::domain::Team;
 use crate::domain::kpi::{Kpi, KpiValue};
 
 use crate::domain::sla::pro_rated;
-use crate::ui::widgets::format::{count, fit, fit_right, money, truncate};
+use crate::ui::widgets::format::{count, fit, fit_right, money, wrap_words};
 use crate::ui::widgets::theme::Theme;
 use crate::ui::{UiState, ViewCtx};
 
@@ -26,6 +26,9 @@ pub struct KpiView {
     pub model_chosen: bool,
     /// `#`: a line under each figure saying what it rests on.
     pub show_n: bool,
+    /// The pane's inner width as last drawn: `#`'s lines wrap to it, so scrolling counts
+    /// the lines as shown.
+    pub width: std::cell::Cell<u16>,
 }
 
 impl KpiView {
@@ -253,10 +256,14 @@ fn lines(state: &UiState, ctx: &ViewCtx, width: usize) -> Vec<Line<'static>> {
                 && loaded
                 && let Some(text) = n_text(kpi, ctx)
             {
-                lines.push(Line::styled(
-                    format!("   {}", truncate(&text, width.saturating_sub(4))),
-                    theme.dim(),
-                ));
+                // Wrapped, never cut: the pending and exited counts are the point.
+                for (i, part) in wrap_words(&text, width.saturating_sub(6))
+                    .iter()
+                    .enumerate()
+                {
+                    let indent = if i == 0 { "   " } else { "     " };
+                    lines.push(Line::styled(format!("{indent}{part}"), theme.dim()));
+                }
             }
         }
     }
@@ -312,26 +319,13 @@ fn lines(state: &UiState, ctx: &ViewCtx, width: usize) -> Vec<Line<'static>> {
     lines
 }
 
-/// How many lines the pane has, for scrolling.
+/// How many lines the pane has at its last drawn width, for scrolling.
 pub(crate) fn line_count(state: &UiState, ctx: &ViewCtx) -> usize {
-    let groups = 3;
-    let n_lines = if state.kpis.show_n && ctx.loaded() {
-        ctx.snapshot
-            .kpis
-            .iter()
-            .filter(|k| n_text(k, ctx).is_some())
-            .count()
-    } else {
-        0
+    let width = match state.kpis.width.get() {
+        0 => 80,
+        w => usize::from(w),
     };
-    ctx.snapshot.kpis.len()
-        + n_lines
-        + groups
-        + ctx
-            .snapshot
-            .attribution
-            .get(state.kpis.model)
-            .map_or(0, |a| 2 + a.campaigns.len().max(1))
+    lines(state, ctx, width).len()
 }
 
 pub(crate) fn draw(frame: &mut Frame, area: Rect, state: &UiState, ctx: &ViewCtx, focused: bool) {
@@ -361,6 +355,7 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, state: &UiState, ctx: &ViewCtx
     if inner.width == 0 || inner.height == 0 {
         return;
     }
+    state.kpis.width.set(inner.width);
     let all = lines(state, ctx, usize::from(inner.width));
     let height = usize::from(inner.height);
     let top = state.kpis.scroll.min(all.len().saturating_sub(height));

@@ -63,27 +63,7 @@ async fn each_planted_case_counts_in_its_own_flows_only() {
     assert!(owners.iter().all(|o| o["sourceType"] == "INTEGRATION"));
 
     let now = frozen_now().to_rfc3339();
-    let out = common::tandem_with(
-        &sim,
-        &[
-            "report",
-            "--format",
-            "json",
-            "--now",
-            &now,
-            "--since",
-            "24h",
-            "--hubspot-url",
-            &sim.base_url,
-        ],
-    )
-    .await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = common::report_json(&sim, &["--now", &now, "--since", "24h"]).await;
     let changes = &report["changes"];
     let expect: [(&str, &[&str]); 6] = [
         // Handed off, accepted and recycled on the day: once in each of its flows.

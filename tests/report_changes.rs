@@ -103,22 +103,7 @@ fn flows(c: &Value, sales: &BTreeSet<String>, start: DateTime<Utc>, end: DateTim
 }
 
 async fn report_json(sim: &SimHandle, since: &str, now: &str) -> Value {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tandem"));
-    cmd.args(["report", "--format", "json", "--now", now, "--since", since])
-        .arg("--hubspot-url")
-        .arg(&sim.base_url)
-        .env("HUBSPOT_TOKEN", &sim.token)
-        .env_remove("TANDEM_CONFIG")
-        .env("XDG_CONFIG_HOME", "/nonexistent-tandem-test");
-    let out = tokio::task::spawn_blocking(move || cmd.output().expect("run tandem"))
-        .await
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("JSON")
+    common::report_json(sim, &["--now", now, "--since", since]).await
 }
 
 fn ids(v: &Value) -> BTreeSet<String> {

@@ -12,7 +12,7 @@ use std::process::Command;
 use chrono::{DateTime, Datelike, NaiveTime, TimeZone, Utc, Weekday};
 use serde_json::Value;
 
-use common::{frozen_sim_with, get_json, list_all};
+use common::{frozen_sim_with, get_json, kpi, list_all};
 use tandem::sim::{SimHandle, SimOptions};
 
 const NOW: &str = "2026-11-20T15:02:00Z";
@@ -157,15 +157,6 @@ async fn report(w: &World, args: &[&str]) -> Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).expect("JSON")
-}
-
-fn kpi<'a>(r: &'a Value, id: &str) -> &'a Value {
-    r["kpis"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|k| k["id"] == id)
-        .unwrap_or_else(|| panic!("{id}"))
 }
 
 fn parts(k: &Value) -> (f64, f64) {

@@ -5,10 +5,9 @@
 mod common;
 
 use chrono::{DateTime, Datelike, NaiveTime, TimeZone, Utc, Weekday};
-use serde_json::Value;
 
 use common::oracle::{contacts_with_history, stages, touches};
-use common::{frozen_now, frozen_sim};
+use common::{frozen_now, frozen_sim, kpi};
 
 /// Week 47 of 2026, Monday to Monday.
 fn week() -> (DateTime<Utc>, DateTime<Utc>) {
@@ -46,15 +45,6 @@ fn median(mut xs: Vec<i64>) -> Option<f64> {
         n if n % 2 == 1 => Some(xs[m] as f64),
         _ => Some((xs[m - 1] + xs[m]) as f64 / 2.0),
     }
-}
-
-fn kpi<'a>(r: &'a Value, id: &str) -> &'a Value {
-    r["kpis"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|k| k["id"] == id)
-        .unwrap_or_else(|| panic!("{id}"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -101,25 +91,7 @@ async fn speed_to_lead_and_nurture_pickup_match_the_raw_history() {
         );
 
         let now = frozen_now().to_rfc3339();
-        let out = common::tandem_with(
-            &sim,
-            &[
-                "report",
-                "--format",
-                "json",
-                "--now",
-                &now,
-                "--hubspot-url",
-                &sim.base_url,
-            ],
-        )
-        .await;
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let r = common::report_json(&sim, &["--now", &now]).await;
         let speed = kpi(&r, "speed_to_lead");
         assert_eq!(speed["unit"], "seconds");
         assert_eq!(

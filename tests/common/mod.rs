@@ -207,3 +207,26 @@ pub async fn tandem_with(sim: &SimHandle, args: &[&str]) -> std::process::Output
         .await
         .unwrap()
 }
+
+/// `tandem report --format json` against the sim with `args`; it must succeed.
+pub async fn report_json(sim: &SimHandle, args: &[&str]) -> Value {
+    let mut all = vec!["report", "--format", "json", "--hubspot-url", &sim.base_url];
+    all.extend_from_slice(args);
+    let out = tandem_with(sim, &all).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+/// One KPI of a JSON report, by id.
+pub fn kpi<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["kpis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["id"] == id)
+        .unwrap_or_else(|| panic!("no KPI {id}"))
+}

@@ -24,30 +24,15 @@ pub fn stage(lifecycle: &str, status: &str) -> Option<&'static str> {
     }
 }
 
-/// Every contact with the history of the properties the rules read and the owner, paged as
-/// HubSpot pages it with history (50 a page).
-pub async fn contacts_with_history(sim: &SimHandle) -> Vec<Value> {
+/// Every record of a list endpoint, paged with `query` (50 a page: HubSpot's page with
+/// history).
+async fn paged(sim: &SimHandle, path: &str, query: &[(&str, &str)]) -> Vec<Value> {
     let mut out = Vec::new();
     let mut after = String::new();
     loop {
-        let page = super::get_json(
-            sim,
-            "/crm/v3/objects/contacts",
-            &[
-                ("limit", "50"),
-                (
-                    "properties",
-                    "lifecyclestage,hs_lead_status,hubspot_owner_id,createdate",
-                ),
-                (
-                    "propertiesWithHistory",
-                    "lifecyclestage,hs_lead_status,hubspot_owner_id,\
-                     notes_last_contacted,hs_email_last_send_date",
-                ),
-                ("after", after.as_str()),
-            ],
-        )
-        .await;
+        let mut q = vec![("limit", "50"), ("after", after.as_str())];
+        q.extend_from_slice(query);
+        let page = super::get_json(sim, path, &q).await;
         out.extend(page["results"].as_array().unwrap().iter().cloned());
         match page["paging"]["next"]["after"].as_str() {
             Some(next) => after = next.to_string(),
@@ -56,29 +41,24 @@ pub async fn contacts_with_history(sim: &SimHandle) -> Vec<Value> {
     }
 }
 
-/// Every deal with its contacts and the history of its stage, 50 a page.
+/// Every contact with the history of the properties the rules read, the owner and the
+/// activity dates.
+pub async fn contacts_with_history(sim: &SimHandle) -> Vec<Value> {
+    let with = "lifecyclestage,hs_lead_status,hubspot_owner_id,\
+                notes_last_contacted,hs_email_last_send_date";
+    let props = "lifecyclestage,hs_lead_status,hubspot_owner_id,createdate";
+    let query = [("properties", props), ("propertiesWithHistory", with)];
+    paged(sim, "/crm/v3/objects/contacts", &query).await
+}
+
+/// Every deal with its contacts and the history of its stage.
 pub async fn deals_with_history(sim: &SimHandle) -> Vec<Value> {
-    let mut out = Vec::new();
-    let mut after = String::new();
-    loop {
-        let page = super::get_json(
-            sim,
-            "/crm/v3/objects/deals",
-            &[
-                ("limit", "50"),
-                ("properties", "dealstage,closedate"),
-                ("propertiesWithHistory", "dealstage"),
-                ("associations", "contacts"),
-                ("after", after.as_str()),
-            ],
-        )
-        .await;
-        out.extend(page["results"].as_array().unwrap().iter().cloned());
-        match page["paging"]["next"]["after"].as_str() {
-            Some(next) => after = next.to_string(),
-            None => return out,
-        }
-    }
+    let query = [
+        ("properties", "dealstage,closedate"),
+        ("propertiesWithHistory", "dealstage"),
+        ("associations", "contacts"),
+    ];
+    paged(sim, "/crm/v3/objects/deals", &query).await
 }
 
 /// When a deal entered `stage` (`closedwon`, `closedlost`), by its stage history, oldest

@@ -2,6 +2,7 @@
 #![allow(dead_code)] // each test crate uses its own subset
 
 pub mod actions;
+pub mod figures;
 pub mod oracle;
 
 use chrono::{DateTime, Utc};

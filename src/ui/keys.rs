@@ -318,9 +318,12 @@ impl UiState {
         if let Some(dialog) = self.dialog.as_mut()
             && let Some(draft) =
                 (dialog.as_mut() as &mut dyn std::any::Any).downcast_mut::<NoteDraft>()
-            && let Some(i) = draft.campaigns.iter().position(|c| *c == rollup.campaign)
         {
-            draft.campaign = i;
+            if let Some(i) = draft.campaigns.iter().position(|c| *c == rollup.campaign) {
+                draft.campaign = i;
+            }
+            // The campaign's other leads, to switch to with ←/→ on the lead field.
+            draft.add_leads(leads.iter().map(|l| (l.id.clone(), l.name.clone())));
         }
     }
 

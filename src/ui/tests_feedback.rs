@@ -76,3 +76,45 @@ fn n_in_the_feedback_pane_writes_on_the_selected_campaign() {
     assert_eq!(draft.lead_id, "sql-1");
     assert_eq!(draft.campaigns[draft.campaign], "Q4 security whitepaper");
 }
+
+/// From a campaign, the note can go on any of the leads that discussed it: ←/→ on the lead
+/// field switch, and the note is written on the lead shown.
+#[test]
+fn a_note_from_a_campaign_can_switch_to_another_of_its_leads() {
+    let fx = Fixture::new();
+    let mut ui = on_feedback(&fx);
+    let ctx = fx.ctx();
+    ui.handle_key(key(KeyCode::Char('j')), &ctx);
+    ui.handle_key(key(KeyCode::Char('n')), &ctx);
+    // From the text box back past the verdict and the campaign to the lead.
+    for _ in 0..3 {
+        ui.handle_key(key(KeyCode::BackTab), &ctx);
+    }
+    let shown = screen(&ui, &fx, 120, 40);
+    assert!(shown.contains("▸ lead"), "{shown}");
+    assert!(shown.contains("1 of 2"), "{shown}");
+    ui.handle_key(key(KeyCode::Right), &ctx);
+    let draft = ui.dialog_as::<NoteDraft>().expect("still writing");
+    assert_eq!(draft.lead_id, "cust-1");
+    let shown = screen(&ui, &fx, 120, 40);
+    assert!(shown.contains("2 of 2"), "{shown}");
+    // Written, reviewed and sent: on the lead now shown.
+    for _ in 0..3 {
+        ui.handle_key(key(KeyCode::Tab), &ctx);
+    }
+    for c in "they asked for the short version".chars() {
+        ui.handle_key(key(KeyCode::Char(c)), &ctx);
+    }
+    ui.handle_key(
+        KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL),
+        &ctx,
+    );
+    let commands = ui.handle_key(key(KeyCode::Char('y')), &ctx);
+    assert!(
+        commands.iter().any(|c| matches!(
+            c,
+            crate::ui::Command::Submit { lead_id, .. } if lead_id == "cust-1"
+        )),
+        "{commands:?}"
+    );
+}

@@ -1,6 +1,7 @@
 //! Messaging feedback for marketing: which campaign, whether it works, what the buyer said.
 //!
-//! Focus model: three fields, Tab/Shift-Tab cycle them, the text box has focus first.
+//! Focus model: the lead (when there is more than one to choose from), the campaign, the
+//! verdict and the text; Tab/Shift-Tab cycle them, the text box has focus first.
 //! In the text box every key types and ⏎ starts a new line; Ctrl-S asks "send?" (y/n).
 //! On the campaign or verdict field ←/→ change the value, `y` sends and `n` cancels.
 //! Esc cancels, asking first when text was typed. An empty note is refused with a message.
@@ -30,22 +31,32 @@ pub(crate) const EMPTY_REFUSAL: &str = "the note is empty: write what the buyer 
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NoteField {
+    Lead,
     Campaign,
     Verdict,
     Text,
 }
 
 impl NoteField {
-    fn next(self) -> Self {
+    /// The next field; the lead field only when there is a lead to switch to.
+    fn next(self, with_lead: bool) -> Self {
         match self {
+            NoteField::Lead => NoteField::Campaign,
             NoteField::Campaign => NoteField::Verdict,
             NoteField::Verdict => NoteField::Text,
+            NoteField::Text if with_lead => NoteField::Lead,
             NoteField::Text => NoteField::Campaign,
         }
     }
 
-    fn prev(self) -> Self {
-        self.next().next()
+    fn prev(self, with_lead: bool) -> Self {
+        match self {
+            NoteField::Lead => NoteField::Text,
+            NoteField::Campaign if with_lead => NoteField::Lead,
+            NoteField::Campaign => NoteField::Text,
+            NoteField::Verdict => NoteField::Campaign,
+            NoteField::Text => NoteField::Verdict,
+        }
     }
 }
 
@@ -53,6 +64,9 @@ impl NoteField {
 pub struct NoteDraft {
     pub lead_id: String,
     pub lead_name: String,
+    /// The leads the note can be written on, `(id, name)`: the one it opened on first. More
+    /// than one when it opened from a campaign (`n` in the feedback pane): ←/→ switch.
+    pub leads: Vec<(String, String)>,
     /// The lead's own campaigns first, then every campaign with feedback.
     pub campaigns: Vec<String>,
     pub campaign: usize,
@@ -89,6 +103,7 @@ impl NoteDraft {
         Self {
             lead_id: lead.id.clone(),
             lead_name: lead.name.clone(),
+            leads: vec![(lead.id.clone(), lead.name.clone())],
             campaigns,
             campaign: 0,
             verdict: Verdict::Works,
@@ -114,8 +129,35 @@ impl NoteDraft {
         })
     }
 
+    /// Offer `others` too (after the lead it opened on, without repeats).
+    pub fn add_leads(&mut self, others: impl IntoIterator<Item = (String, String)>) {
+        for l in others {
+            if !self.leads.iter().any(|(id, _)| *id == l.0) {
+                self.leads.push(l);
+            }
+        }
+    }
+
+    fn switching(&self) -> bool {
+        self.leads.len() > 1
+    }
+
     fn change(&mut self, forward: bool) {
         match self.focus {
+            NoteField::Lead if self.switching() => {
+                let n = self.leads.len();
+                let i = self
+                    .leads
+                    .iter()
+                    .position(|(id, _)| *id == self.lead_id)
+                    .unwrap_or(0);
+                let next = if forward {
+                    (i + 1) % n
+                } else {
+                    (i + n - 1) % n
+                };
+                (self.lead_id, self.lead_name) = self.leads[next].clone();
+            }
             NoteField::Campaign if !self.campaigns.is_empty() => {
                 let n = self.campaigns.len();
                 self.campaign = if forward {
@@ -211,9 +253,10 @@ fn on_key(d: &mut NoteDraft, key: KeyEvent) -> Outcome {
         d.confirming = true;
         return Outcome::Stay;
     }
+    let with_lead = d.switching();
     match key.code {
-        KeyCode::Tab => d.focus = d.focus.next(),
-        KeyCode::BackTab => d.focus = d.focus.prev(),
+        KeyCode::Tab => d.focus = d.focus.next(with_lead),
+        KeyCode::BackTab => d.focus = d.focus.prev(with_lead),
         _ if d.focus == NoteField::Text => match key.code {
             KeyCode::Enter => push(&mut d.text, '\n'),
             KeyCode::Backspace => {
@@ -227,15 +270,15 @@ fn on_key(d: &mut NoteDraft, key: KeyEvent) -> Outcome {
         },
         KeyCode::Left => d.change(false),
         KeyCode::Right => d.change(true),
-        KeyCode::Up => d.focus = d.focus.prev(),
-        KeyCode::Down | KeyCode::Enter => d.focus = d.focus.next(),
+        KeyCode::Up => d.focus = d.focus.prev(with_lead),
+        KeyCode::Down | KeyCode::Enter => d.focus = d.focus.next(with_lead),
         _ => match plain_char(key) {
             Some('y' | 'Y') => return d.submit(),
             Some('n' | 'N') => return cancel(d),
             Some('h') => d.change(false),
             Some('l' | ' ') => d.change(true),
-            Some('k') => d.focus = d.focus.prev(),
-            Some('j') => d.focus = d.focus.next(),
+            Some('k') => d.focus = d.focus.prev(with_lead),
+            Some('j') => d.focus = d.focus.next(with_lead),
             _ => {}
         },
     }
@@ -273,7 +316,21 @@ fn draw_body(frame: &mut Frame, inner: Rect, theme: Theme, ctx: &ViewCtx, d: &No
     .areas(inner);
 
     let max = usize::from(inner.width).saturating_sub(11 + 4 + 12);
-    let mut lead = vec![Span::styled(d.lead_name.clone(), theme.bold())];
+    let mut lead = if d.switching() {
+        let mut spans = chooser(theme, &d.lead_name, d.focus == NoteField::Lead, max);
+        let i = d
+            .leads
+            .iter()
+            .position(|(id, _)| *id == d.lead_id)
+            .unwrap_or(0);
+        spans.push(Span::styled(
+            format!("  {} of {}", i + 1, d.leads.len()),
+            theme.dim(),
+        ));
+        spans
+    } else {
+        vec![Span::styled(d.lead_name.clone(), theme.bold())]
+    };
     if let Some(l) = ctx.store.lead(&d.lead_id) {
         lead.push(Span::raw(format!(" · {}", l.company)));
         // Whose lead it is, when it is not the user's own.
@@ -312,7 +369,7 @@ fn draw_body(frame: &mut Frame, inner: Rect, theme: Theme, ctx: &ViewCtx, d: &No
         format!("{marked:<11}")
     };
     let mut lines = vec![
-        field(theme, &format!("{:<11}", "  lead"), lead),
+        field(theme, &mark(NoteField::Lead, "lead"), lead),
         field(
             theme,
             &mark(NoteField::Campaign, "campaign"),

@@ -90,6 +90,35 @@ fn action(store: &Store, id: u64, lead_id: &str, kind: ActionKind) -> Action {
     a
 }
 
+/// Send `action` through the saga runner the cockpit uses (`sync::saga::send`), as a claimed
+/// outbox entry; `maybe_sent`: an earlier attempt may have applied some of it unseen.
+async fn send(hs: &mut HubSpot, action: &Action, maybe_sent: bool) {
+    use tandem::sync::ActionStatus;
+    use tandem::sync::saga::Sent;
+    match try_send(hs, action, maybe_sent).await {
+        Sent::Settled(ActionStatus::Done) => {}
+        other => panic!("{:?} not done: {other:?}", action.kind),
+    }
+}
+
+/// [`send`], returning how sending ended.
+async fn try_send(hs: &mut HubSpot, action: &Action, maybe_sent: bool) -> tandem::sync::saga::Sent {
+    use tandem::sync::{ActionStatus, OutboxEntry};
+    let claimed = tandem::store::outbox::Claimed {
+        entry: OutboxEntry {
+            action: action.clone(),
+            status: ActionStatus::Queued,
+            updated_at: chrono::Utc::now(),
+        },
+        steps_done: 0,
+        steps_total: tandem::sources::hubspot::step_count(&action.kind),
+        tried_before: maybe_sent,
+    };
+    let outbox = common::outbox();
+    let owners = std::collections::HashMap::new();
+    tandem::sync::saga::send(hs, &outbox, "connector-test", &claimed, &owners).await
+}
+
 fn first_in(store: &Store, stage: Stage) -> String {
     store
         .leads()
@@ -206,19 +235,15 @@ async fn a_hand_off_routes_the_mql_and_only_the_reps_accept_moves_it_to_sal() {
     let status = server_contact(&sim, &id).await["properties"]["hs_lead_status"].clone();
     let owner = common::sales_owner(&store);
 
-    hs.apply(
-        &action(
-            &store,
-            1,
-            &id,
-            ActionKind::HandOff {
-                owner_id: owner.clone(),
-            },
-        ),
-        false,
-    )
-    .await
-    .expect("hand-off written");
+    let hand_off = action(
+        &store,
+        1,
+        &id,
+        ActionKind::HandOff {
+            owner_id: owner.clone(),
+        },
+    );
+    send(&mut hs, &hand_off, false).await;
 
     let server = server_contact(&sim, &id).await;
     assert_eq!(
@@ -237,19 +262,15 @@ async fn a_hand_off_routes_the_mql_and_only_the_reps_accept_moves_it_to_sal() {
     store.upsert_leads(delta.leads);
 
     // The rep accepts: now it is theirs, in SAL.
-    hs.apply(
-        &action(
-            &store,
-            2,
-            &id,
-            ActionKind::Accept {
-                owner_id: owner.clone(),
-            },
-        ),
-        false,
-    )
-    .await
-    .expect("accept written");
+    let accept = action(
+        &store,
+        2,
+        &id,
+        ActionKind::Accept {
+            owner_id: owner.clone(),
+        },
+    );
+    send(&mut hs, &accept, false).await;
     let delta = hs.poll(&mut cursor).await.unwrap();
     let lead = delta.leads.iter().find(|l| l.id == id).unwrap();
     assert_eq!(lead.stage, Some(Stage::Sal));
@@ -274,7 +295,7 @@ async fn recycle_moves_the_lifecycle_backward_and_writes_the_reason() {
             revisit: None,
         },
     );
-    hs.apply(&recycle, false).await.expect("recycle written");
+    send(&mut hs, &recycle, false).await;
 
     let server = server_contact(&sim, &id).await;
     assert_eq!(server["properties"]["lifecyclestage"], "lead");
@@ -289,7 +310,7 @@ async fn recycle_moves_the_lifecycle_backward_and_writes_the_reason() {
     assert!(ours[0].contains("budget frozen until Q2"));
 
     // Applying the same action again (a retry after an ambiguous failure) adds nothing.
-    hs.apply(&recycle, true).await.expect("retry is harmless");
+    send(&mut hs, &recycle, true).await;
     let again = server_notes(&sim, &id).await;
     assert_eq!(
         again.iter().filter(|b| b.contains("ref=tdmtest2")).count(),
@@ -328,7 +349,7 @@ async fn feedback_note_reaches_the_crm_and_comes_back_parsed() {
             text: "too long\nprospects drop at minute 20".into(),
         },
     );
-    hs.apply(&note, false).await.expect("note written");
+    send(&mut hs, &note, false).await;
     let notes = server_notes(&sim, &id).await;
     assert!(notes.iter().any(|b| b.starts_with(
         "#feedback campaign=\"ROI calculator webinar\" verdict=does_not_work ref=tdmtest3"

@@ -6,6 +6,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use tandem::sources::hubspot::RetryPolicy;
+use tandem::sync::saga::Sent;
 use tandem::sync::{self, ActionStatus, SourceCommand, SourceHealth, SyncEvent};
 
 use super::*;
@@ -164,25 +165,23 @@ async fn server_errors_and_garbage_are_typed_and_transient() {
 async fn a_refused_write_is_reported_not_swallowed() {
     let sim = frozen_sim(50).await;
     let mut hs = client(&sim);
-    let err = hs
-        .apply(
-            &action(
-                &Store::default(),
-                9,
-                "999999999",
-                ActionKind::HandOff {
-                    owner_id: "1".into(),
-                },
-            ),
-            false,
-        )
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, SourceError::Api { status: 404, .. }),
-        "{err:?}"
+    let refused = action(
+        &Store::default(),
+        9,
+        "999999999",
+        ActionKind::HandOff {
+            owner_id: "1".into(),
+        },
     );
-    assert!(!err.is_transient());
+    // Settled as failed (never retried as if transient), with the vendor's answer.
+    match try_send(&mut hs, &refused, false).await {
+        Sent::Settled(ActionStatus::Failed {
+            reason, done: 0, ..
+        }) => {
+            assert!(reason.contains("404"), "{reason}")
+        }
+        other => panic!("{other:?}"),
+    }
     sim.shutdown().await;
 }
 
@@ -273,24 +272,20 @@ async fn a_refused_backward_move_leaves_the_stage_as_it_was() {
     patch_status(&sim, &id, "BAD_TIMING").await;
     // Seen after the change (a poll later), so the write is tried and refused.
     let (store, _) = loaded_store(&mut hs).await;
-    let err = hs
-        .apply(
-            &action(
-                &store,
-                11,
-                &id,
-                ActionKind::HandOff {
-                    owner_id: "999999".into(),
-                },
-            ),
-            false,
-        )
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, SourceError::Api { status: 400, .. }),
-        "{err:?}"
+    let backward = action(
+        &store,
+        11,
+        &id,
+        ActionKind::HandOff {
+            owner_id: "999999".into(),
+        },
     );
+    match try_send(&mut hs, &backward, false).await {
+        Sent::Settled(ActionStatus::Failed { reason, .. }) => {
+            assert!(reason.contains("400"), "{reason}")
+        }
+        other => panic!("{other:?}"),
+    }
     let server = server_contact(&sim, &id).await;
     assert_eq!(server["properties"]["lifecyclestage"], "salesqualifiedlead");
     assert_eq!(server["properties"]["hs_lead_status"], "BAD_TIMING");

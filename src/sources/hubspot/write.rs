@@ -9,7 +9,7 @@ use super::HubSpot;
 use super::mapping::parse_time;
 use super::read::Kind;
 use super::wire::{Object, Page};
-use crate::domain::action::{Action, ActionKind, Seen, conflict};
+use crate::domain::action::{Action, ActionKind, Seen};
 use crate::domain::feedback::NoteKind;
 use crate::sources::SourceError;
 
@@ -56,36 +56,72 @@ pub fn is_backward(current: &str, target: &str) -> bool {
 /// - reject: as a recycle (then the `#reject` note) when the reason recycles, else PATCH
 ///   status `UNQUALIFIED` and the `#reject` note.
 pub fn step_count(kind: &ActionKind) -> u8 {
-    match kind {
-        ActionKind::HandOff { .. } | ActionKind::Feedback { .. } | ActionKind::Accept { .. } => 1,
-        ActionKind::Recycle { .. } | ActionKind::Reject { recycle: true, .. } => 3,
-        ActionKind::Reject { recycle: false, .. } => 2,
-        ActionKind::Restore { withdraw_note, .. } => 2 + u8::from(*withdraw_note),
+    u8::try_from(plan(kind).len()).unwrap_or(u8::MAX)
+}
+
+/// What each step does, in words, so a refusal can name the steps already applied.
+pub fn step_names(kind: &ActionKind) -> Vec<&'static str> {
+    plan(kind).into_iter().map(Step::name).collect()
+}
+
+/// One write of an action's saga. [`plan`] lists an action's steps in order; each has its
+/// name, its check ("already applied?", [`HubSpot::step_applied`]) and its request
+/// ([`HubSpot::run_step`]): the one place that says what an action sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// PATCH the owner (and the stage forward to MQL).
+    HandOff,
+    /// PATCH the owner and status `OPEN`.
+    Accept,
+    /// PATCH status `BAD_TIMING` with the stage cleared, the nurture owner and revisit day.
+    NurtureStatus,
+    /// PATCH the stage `lead`.
+    NurtureStage,
+    /// PATCH status `UNQUALIFIED`.
+    Disqualify,
+    /// POST the action's note, carrying its key.
+    Note,
+    /// PATCH status, owner and assignment date back.
+    RestoreStatus,
+    /// PATCH the stage back with every stage date and the revisit day as they were.
+    RestoreStage,
+    /// Archive the undone action's note.
+    WithdrawNote,
+}
+
+impl Step {
+    pub fn name(self) -> &'static str {
+        match self {
+            Step::HandOff => "owner set, the lead waiting in mql for the rep",
+            Step::Accept => "owner and status OPEN set",
+            Step::NurtureStatus => "status BAD_TIMING set and stage cleared",
+            Step::NurtureStage => "stage set to lead",
+            Step::Disqualify => "status UNQUALIFIED set",
+            Step::Note => "note posted",
+            Step::RestoreStatus => "status and owner put back",
+            Step::RestoreStage => "stage put back",
+            Step::WithdrawNote => "note withdrawn",
+        }
     }
 }
 
-/// What each step did, in words, so a refusal can name the steps already applied.
-pub fn step_names(kind: &ActionKind) -> &'static [&'static str] {
+/// The steps of `kind`, in the order they are sent.
+pub fn plan(kind: &ActionKind) -> Vec<Step> {
     match kind {
-        ActionKind::HandOff { .. } => &["owner set, the lead waiting in mql for the rep"],
-        ActionKind::Recycle { .. } => &[
-            "status BAD_TIMING set and stage cleared",
-            "stage set to lead",
-            "note posted",
-        ],
-        ActionKind::Feedback { .. } => &["note posted"],
-        ActionKind::Accept { .. } => &["owner and status OPEN set"],
-        ActionKind::Reject { recycle: true, .. } => &[
-            "status BAD_TIMING set and stage cleared",
-            "stage set to lead",
-            "note posted",
-        ],
-        ActionKind::Reject { recycle: false, .. } => &["status UNQUALIFIED set", "note posted"],
-        ActionKind::Restore { .. } => &[
-            "status and owner put back",
-            "stage put back",
-            "note withdrawn",
-        ],
+        ActionKind::HandOff { .. } => vec![Step::HandOff],
+        ActionKind::Accept { .. } => vec![Step::Accept],
+        ActionKind::Feedback { .. } => vec![Step::Note],
+        ActionKind::Recycle { .. } | ActionKind::Reject { recycle: true, .. } => {
+            vec![Step::NurtureStatus, Step::NurtureStage, Step::Note]
+        }
+        ActionKind::Reject { recycle: false, .. } => vec![Step::Disqualify, Step::Note],
+        ActionKind::Restore { withdraw_note, .. } => {
+            let mut steps = vec![Step::RestoreStatus, Step::RestoreStage];
+            if *withdraw_note {
+                steps.push(Step::WithdrawNote);
+            }
+            steps
+        }
     }
 }
 
@@ -191,43 +227,40 @@ impl HubSpot {
         fresh: &Seen,
         maybe_sent: bool,
     ) -> Result<bool, SourceError> {
-        match (&action.kind, step) {
-            (ActionKind::HandOff { owner_id }, 0) => Ok(fresh.owner_id.as_deref()
+        let Some(&step) = plan(&action.kind).get(usize::from(step)) else {
+            return Ok(true);
+        };
+        match (step, &action.kind) {
+            (Step::HandOff, ActionKind::HandOff { owner_id }) => Ok(fresh.owner_id.as_deref()
                 == Some(owner_id.as_str())
                 && (fresh.lifecycle == MQL || is_backward(&fresh.lifecycle, MQL))),
-            (ActionKind::Accept { owner_id }, 0) => Ok(fresh.owner_id.as_deref()
+            (Step::Accept, ActionKind::Accept { owner_id }) => Ok(fresh.owner_id.as_deref()
                 == Some(owner_id.as_str())
                 && fresh.lead_status == "OPEN"),
-            (ActionKind::Recycle { .. } | ActionKind::Reject { recycle: true, .. }, 0) => {
-                Ok(fresh.lead_status == RECYCLED_STATUS
-                    && (fresh.lifecycle.is_empty() || fresh.lifecycle == RECYCLED_TO))
-            }
-            (ActionKind::Recycle { .. } | ActionKind::Reject { recycle: true, .. }, 1) => {
-                Ok(fresh.lifecycle == RECYCLED_TO)
-            }
-            (ActionKind::Reject { recycle: false, .. }, 0) => {
-                Ok(fresh.lead_status == DISQUALIFIED_STATUS)
-            }
-            (ActionKind::Recycle { .. } | ActionKind::Reject { recycle: true, .. }, 2)
-            | (ActionKind::Reject { recycle: false, .. }, 1)
-            | (ActionKind::Feedback { .. }, 0) => {
+            (Step::NurtureStatus, _) => Ok(fresh.lead_status == RECYCLED_STATUS
+                && (fresh.lifecycle.is_empty() || fresh.lifecycle == RECYCLED_TO)),
+            (Step::NurtureStage, _) => Ok(fresh.lifecycle == RECYCLED_TO),
+            (Step::Disqualify, _) => Ok(fresh.lead_status == DISQUALIFIED_STATUS),
+            (Step::Note, _) => {
                 Ok(maybe_sent && self.note_exists(&action.lead_id, &action.key).await?)
             }
             (
+                Step::RestoreStatus,
                 ActionKind::Restore {
                     lifecycle,
                     lead_status,
                     owner_id,
                     ..
                 },
-                0,
             ) => Ok(fresh.lead_status == *lead_status
                 && fresh.owner_id == *owner_id
                 && (fresh.lifecycle.is_empty()
                     || fresh.lifecycle == *lifecycle
                     || !is_backward(&fresh.lifecycle, lifecycle))),
-            (ActionKind::Restore { lifecycle, .. }, 1) => Ok(fresh.lifecycle == *lifecycle),
-            (ActionKind::Restore { undoes, .. }, 2) => {
+            (Step::RestoreStage, ActionKind::Restore { lifecycle, .. }) => {
+                Ok(fresh.lifecycle == *lifecycle)
+            }
+            (Step::WithdrawNote, ActionKind::Restore { undoes, .. }) => {
                 Ok(self.note_id(&action.lead_id, undoes).await?.is_none())
             }
             _ => Ok(true),
@@ -243,8 +276,11 @@ impl HubSpot {
     ) -> Result<Option<DateTime<Utc>>, SourceError> {
         let id = action.lead_id.as_str();
         let author = action.actor.owner_id.as_deref();
-        match (&action.kind, step) {
-            (ActionKind::HandOff { owner_id }, _) => {
+        let Some(&step) = plan(&action.kind).get(usize::from(step)) else {
+            return Ok(None);
+        };
+        match (step, &action.kind) {
+            (Step::HandOff, ActionKind::HandOff { owner_id }) => {
                 // The owner only (and the stage forward to MQL): the lead stays an MQL,
                 // waiting on the rep, whose `a` or `x` answers it (metrics.md §2).
                 let mut props = Map::new();
@@ -255,13 +291,13 @@ impl HubSpot {
                 }
                 self.patch_contact(id, props).await
             }
-            (ActionKind::Accept { owner_id }, _) => {
+            (Step::Accept, ActionKind::Accept { owner_id }) => {
                 let mut props = Map::new();
                 props.insert("hs_lead_status".into(), json!("OPEN"));
                 props.insert("hubspot_owner_id".into(), json!(owner_id));
                 self.patch_contact(id, props).await
             }
-            (ActionKind::Recycle { .. } | ActionKind::Reject { recycle: true, .. }, 0) => {
+            (Step::NurtureStatus, _) => {
                 let mut props = Map::new();
                 props.insert("hs_lead_status".into(), json!(RECYCLED_STATUS));
                 props.insert("lifecyclestage".into(), json!(""));
@@ -282,22 +318,20 @@ impl HubSpot {
                 }
                 self.patch_contact(id, props).await
             }
-            (ActionKind::Recycle { .. } | ActionKind::Reject { recycle: true, .. }, 1) => {
-                self.patch_contact(id, stage_only(RECYCLED_TO)).await
-            }
-            (ActionKind::Reject { recycle: false, .. }, 0) => {
+            (Step::NurtureStage, _) => self.patch_contact(id, stage_only(RECYCLED_TO)).await,
+            (Step::Disqualify, _) => {
                 let mut props = Map::new();
                 props.insert("hs_lead_status".into(), json!(DISQUALIFIED_STATUS));
                 self.patch_contact(id, props).await
             }
-            (ActionKind::Reject { reason, note, .. }, _) => {
+            (Step::Note, ActionKind::Reject { reason, note, .. }) => {
                 let kind = NoteKind::Reject {
                     reason: Some(reason.clone()),
                     text: note.clone(),
                 };
                 self.post_note(id, &kind, &action.key, author).await
             }
-            (ActionKind::Recycle { reason, note, .. }, _) => {
+            (Step::Note, ActionKind::Recycle { reason, note, .. }) => {
                 let kind = NoteKind::Recycle {
                     reason: Some(reason.clone()),
                     text: note.clone(),
@@ -305,6 +339,7 @@ impl HubSpot {
                 self.post_note(id, &kind, &action.key, author).await
             }
             (
+                Step::RestoreStatus,
                 ActionKind::Restore {
                     lifecycle,
                     lead_status,
@@ -313,7 +348,6 @@ impl HubSpot {
                     clear,
                     ..
                 },
-                0,
             ) => {
                 let mut props = Map::new();
                 props.insert("hs_lead_status".into(), json!(lead_status));
@@ -338,10 +372,10 @@ impl HubSpot {
                 self.patch_contact(id, props).await
             }
             (
+                Step::RestoreStage,
                 ActionKind::Restore {
                     lifecycle, clear, ..
                 },
-                1,
             ) => {
                 if lifecycle.is_empty() {
                     return Ok(None);
@@ -371,7 +405,7 @@ impl HubSpot {
                 }
                 self.patch_contact(id, props).await
             }
-            (ActionKind::Restore { undoes, .. }, _) => {
+            (Step::WithdrawNote, ActionKind::Restore { undoes, .. }) => {
                 if let Some(note) = self.note_id(id, undoes).await? {
                     let path = format!("/crm/v3/objects/notes/{note}");
                     self.call::<()>(|s| s.request(Method::DELETE, &path))
@@ -380,12 +414,12 @@ impl HubSpot {
                 Ok(None)
             }
             (
+                Step::Note,
                 ActionKind::Feedback {
                     campaign,
                     verdict,
                     text,
                 },
-                _,
             ) => {
                 let kind = NoteKind::Feedback {
                     campaign: campaign.clone(),
@@ -394,29 +428,9 @@ impl HubSpot {
                 };
                 self.post_note(id, &kind, &action.key, author).await
             }
+            // A plan never pairs a step with another action's kind.
+            _ => Ok(None),
         }
-    }
-
-    /// The whole saga at once, outside any outbox (for `tandem`'s connector tests and
-    /// one-off tools): resumes past steps already applied, refuses to write over a record
-    /// that moved since `action.seen` (a [`SourceError::Conflict`]).
-    pub async fn apply(&mut self, action: &Action, maybe_sent: bool) -> Result<(), SourceError> {
-        let fresh = self.fresh(&action.lead_id).await?;
-        let total = step_count(&action.kind);
-        let mut done = 0;
-        while done < total && self.step_applied(action, done, &fresh, maybe_sent).await? {
-            done += 1;
-        }
-        if done == 0
-            && action.changes_record()
-            && let Some(what) = conflict(&action.seen, &fresh, None, &|id| id.to_string())
-        {
-            return Err(SourceError::Conflict(what));
-        }
-        for step in done..total {
-            self.run_step(action, step, &fresh).await?;
-        }
-        Ok(())
     }
 
     async fn contact(&mut self, id: &str, props: &[&str]) -> Result<Object, SourceError> {

@@ -4,6 +4,7 @@
 //! than one request in flight against a portal.
 
 mod mapping;
+mod plan;
 mod read;
 mod retry;
 pub mod wire;
@@ -17,10 +18,11 @@ use tokio::time::Instant;
 
 use super::{Secret, SourceError};
 pub use mapping::Mapping;
+pub use plan::{Step, plan, step_count, step_names};
 pub use read::{Cursor, Delta, Edge, Kind, ids_at, map_page};
 pub use retry::{MAX_HONOURED_WAIT, RetryPolicy};
 use wire::ErrorBody;
-pub use write::{expected_after, inverse, step_count, step_names};
+pub use write::{expected_after, inverse};
 
 /// What the last response told us about the rate-limit window.
 #[derive(Debug, Clone, Copy)]

@@ -14,8 +14,7 @@ use tandem::app::App;
 use tandem::config::Config;
 use tandem::domain::kpi::PeriodKind;
 use tandem::sim::{self, SimHandle, SimOptions};
-use tandem::sources::Secret;
-use tandem::sources::hubspot::{HubSpot, Mapping};
+use tandem::sources::{Connector, Secret, Vendor};
 use tandem::store::Store;
 use tandem::sync::{SyncEvent, load_all, load_store};
 
@@ -27,12 +26,11 @@ fn now() -> DateTime<Utc> {
         .to_utc()
 }
 
-fn client(sim: &SimHandle, config: &Config) -> HubSpot {
-    let mapping = Mapping::new(
-        Arc::new(config.stages.clone()),
-        config.extra_contact_properties(),
-    );
-    HubSpot::new(&sim.base_url, Secret::new(sim.token.clone()), mapping).unwrap()
+fn client(sim: &SimHandle, config: &Config) -> Connector {
+    let stages = Arc::new(config.stages.clone());
+    let token = Secret::new(sim.token.clone());
+    let extra = config.extra_contact_properties();
+    Connector::new(Vendor::HubSpot, &sim.base_url, token, stages, extra).unwrap()
 }
 
 async fn frozen_sim() -> SimHandle {
@@ -82,6 +80,7 @@ fn benches(c: &mut Criterion) {
         tandem::app::Outgoing {
             outbox: Arc::new(tandem::store::outbox::Outbox::in_memory().unwrap()),
             key: "hubspot@bench".into(),
+            vendor: Vendor::HubSpot,
             user: "bench".into(),
             outbox_path: None,
         },

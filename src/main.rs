@@ -129,7 +129,7 @@ async fn outbox(cli: &Cli, args: &OutboxArgs) -> ExitCode {
         Err(e) => return fail(&e.message, e.code),
     };
     let timeout = Duration::from_secs(args.timeout);
-    match app::outbox_list(Some(source.hubspot), data_dir, timeout).await {
+    match app::outbox_list(Some(source.connector), data_dir, timeout).await {
         Ok((text, code)) => emit(&text, ExitCode::from(code)),
         Err((message, code)) => fail(&message, code),
     }
@@ -302,7 +302,7 @@ async fn cockpit(cli: &Cli, config: Config) -> ExitCode {
         locked: cli.locked,
         now: cli.now,
         config: Arc::new(config),
-        hubspot: source.hubspot,
+        connector: source.connector,
         source_name: source.name,
         interval: source.interval,
         simulated: source.simulated,

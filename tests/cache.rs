@@ -31,6 +31,7 @@ fn app_with(source: mpsc::UnboundedSender<SourceCommand>) -> App {
         tandem::app::Outgoing {
             outbox: common::outbox(),
             key: "hubspot@test".into(),
+            vendor: tandem::sources::Vendor::HubSpot,
             user: "tester".into(),
             outbox_path: None,
         },

@@ -9,7 +9,7 @@ use tandem::domain::Stage;
 use tandem::domain::action::{Action, ActionKind};
 use tandem::domain::feedback::{NoteKind, Verdict};
 use tandem::sim::SimHandle;
-use tandem::sources::hubspot::HubSpot;
+use tandem::sources::Connector;
 use tandem::sources::{Secret, SourceError};
 use tandem::store::Store;
 
@@ -69,7 +69,7 @@ async fn server_notes(sim: &SimHandle, contact_id: &str) -> Vec<String> {
         .collect()
 }
 
-async fn loaded_store(client: &mut HubSpot) -> (Store, tandem::sources::hubspot::Cursor) {
+async fn loaded_store(client: &mut Connector) -> (Store, tandem::sources::Cursor) {
     load_store(client).await.expect("first load")
 }
 
@@ -92,7 +92,7 @@ fn action(store: &Store, id: u64, lead_id: &str, kind: ActionKind) -> Action {
 
 /// Send `action` through the saga runner the cockpit uses (`sync::saga::send`), as a claimed
 /// outbox entry; `maybe_sent`: an earlier attempt may have applied some of it unseen.
-async fn send(hs: &mut HubSpot, action: &Action, maybe_sent: bool) {
+async fn send(hs: &mut Connector, action: &Action, maybe_sent: bool) {
     use tandem::sync::ActionStatus;
     use tandem::sync::saga::Sent;
     match try_send(hs, action, maybe_sent).await {
@@ -102,7 +102,11 @@ async fn send(hs: &mut HubSpot, action: &Action, maybe_sent: bool) {
 }
 
 /// [`send`], returning how sending ended.
-async fn try_send(hs: &mut HubSpot, action: &Action, maybe_sent: bool) -> tandem::sync::saga::Sent {
+async fn try_send(
+    hs: &mut Connector,
+    action: &Action,
+    maybe_sent: bool,
+) -> tandem::sync::saga::Sent {
     use tandem::sync::{ActionStatus, OutboxEntry};
     let claimed = tandem::store::outbox::Claimed {
         entry: OutboxEntry {
@@ -173,6 +177,7 @@ async fn first_load_reads_every_record() {
     }
     // The cursor starts at the newest change the server had before the listing began.
     let newest = newest_modified(&sim, "contacts", "lastmodifieddate").await;
+    let tandem::sources::Cursor::HubSpot(cursor) = cursor;
     assert_eq!(cursor.contacts, Some(newest));
     assert_eq!(
         cursor.deals,

@@ -478,6 +478,7 @@ async fn a_note_queued_in_an_outage_lands_once_after_the_cache_is_truncated() {
         tandem::app::Outgoing {
             outbox: opened.outbox.clone(),
             key: key(&sim),
+            vendor: tandem::sources::Vendor::HubSpot,
             user: store.owners()[0].email.clone(),
             outbox_path: opened.outbox_path.clone(),
         },

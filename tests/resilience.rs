@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use tandem::sim::{SimHandle, SimOptions};
-use tandem::sources::hubspot::{HubSpot, RetryPolicy};
+use tandem::sources::{Connector, RetryPolicy};
 use tandem::store::Store;
 use tandem::sync::{
     self, ActionStatus, LoadProgress, SourceCommand, SourceHealth, SyncEvent, full_load, load_store,
@@ -27,8 +27,9 @@ async fn small_world(seed: u64) -> SimHandle {
 }
 
 /// Retries fast enough for a test; the budget and the logic are the real ones.
-fn fast(hs: HubSpot) -> HubSpot {
-    hs.with_page_size(20).with_retry(RetryPolicy {
+fn fast(sim: &tandem::sim::SimHandle) -> Connector {
+    let hs = common::hubspot_with(sim, &tandem::config::Config::builtin());
+    Connector::from(hs.with_page_size(20)).with_retry(RetryPolicy {
         base: Duration::from_millis(1),
         max_backoff: Duration::from_millis(20),
         ..RetryPolicy::default()
@@ -86,7 +87,7 @@ fn health(event: SyncEvent) -> SourceHealth {
 }
 
 /// The worker's first load, collected as the app would, until it says it is done.
-async fn worker_first_load(hs: HubSpot) -> (Store, SourceHealth) {
+async fn worker_first_load(hs: Connector) -> (Store, SourceHealth) {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let source = sync::spawn(
         0,
@@ -123,19 +124,17 @@ async fn worker_first_load(hs: HubSpot) -> (Store, SourceHealth) {
 async fn the_first_load_and_the_report_load_finish_with_exact_counts_under_the_full_mix() {
     for seed in [1, 2, 3] {
         let sim = small_world(seed).await;
-        let (clean, _) = load_store(&mut fast(client(&sim)))
-            .await
-            .expect("clean load");
+        let (clean, _) = load_store(&mut fast(&sim)).await.expect("clean load");
         let expected = counts(&clean);
         assert!(expected.0.values().sum::<usize>() == 300 && expected.2 > 0);
 
         inject(&sim, full_mix(seed)).await;
-        let (store, _) = load_store(&mut fast(client(&sim)))
+        let (store, _) = load_store(&mut fast(&sim))
             .await
             .unwrap_or_else(|e| panic!("seed {seed}: the report's load gave up: {e}"));
         assert_eq!(counts(&store), expected, "seed {seed}: report load");
 
-        let (store, health) = worker_first_load(fast(client(&sim))).await;
+        let (store, health) = worker_first_load(fast(&sim)).await;
         assert_eq!(counts(&store), expected, "seed {seed}: worker's first load");
         assert_eq!(
             (health.loaded_leads, health.loading_total),
@@ -154,7 +153,7 @@ async fn a_failed_page_resumes_the_load_where_it_stood() {
     let sim = small_world(5).await;
     let before = stat(&sim, "requests").await;
     let mut progress = LoadProgress::default();
-    let mut once = fast(client(&sim)).with_retry(RetryPolicy::once());
+    let mut once = fast(&sim).with_retry(RetryPolicy::once());
     full_load(&mut once, &mut progress, |_, _| {})
         .await
         .unwrap();
@@ -307,7 +306,7 @@ async fn exhausted_rate_limits_do_not_promise_a_retry_as_the_report_exits() {
 async fn the_health_line_tells_slow_from_failing_from_healthy() {
     let sim = small_world(8).await;
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let source = sync::spawn(0, "HubSpot", fast(client(&sim)), None, tx, common::outbox());
+    let source = sync::spawn(0, "HubSpot", fast(&sim), None, tx, common::outbox());
     let loaded = health(
         until_event(
             &mut rx,

@@ -37,11 +37,12 @@ impl App {
             ));
             return;
         }
-        let Some(kind) = crate::sources::hubspot::inverse(action) else {
+        let vendor = self.outgoing.vendor;
+        let Some(kind) = vendor.inverse(action) else {
             return;
         };
-        let seen = crate::sources::hubspot::expected_after(action);
-        let steps = crate::sources::hubspot::step_count(&kind);
+        let seen = vendor.expected_after(action);
+        let steps = vendor.step_count(&kind);
         let what = self.describe(&kind);
         let restore = Action::new(
             &action.lead_id,
@@ -130,7 +131,7 @@ impl App {
         let now = self.model.now;
         let kind = self.follow_through(kind, now);
         let what = self.describe(&kind);
-        let steps = crate::sources::hubspot::step_count(&kind);
+        let steps = self.outgoing.vendor.step_count(&kind);
         let action = Action::new(&lead_id, &lead_name, kind, seen, self.actor(), now);
         let turn = turn.as_ref().map(|(r, t)| (r.as_str(), *t));
         let queued = self

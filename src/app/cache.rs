@@ -31,7 +31,7 @@ pub enum Write {
     /// The source's first complete load finished: the cache now holds the whole pipeline.
     Loaded(DateTime<Utc>),
     /// Where incremental sync resumes.
-    Cursor(crate::sources::hubspot::Cursor),
+    Cursor(crate::sources::Cursor),
     /// Each lead's state today (the standup's "since yesterday" reads these back).
     Day(chrono::NaiveDate, Vec<DayRow>),
 }
@@ -48,7 +48,7 @@ pub struct Opened {
     pub cached: Cached,
     /// Where polling can resume, when the cache holds a complete load: a warm start costs
     /// one incremental request per object type instead of a full load.
-    pub cursor: Option<crate::sources::hubspot::Cursor>,
+    pub cursor: Option<crate::sources::Cursor>,
     /// Where an unreadable file was moved before starting afresh; worth telling the user.
     pub moved_aside: Option<PathBuf>,
 }
@@ -128,7 +128,7 @@ fn read(
     (
         Disk,
         Cached,
-        Option<crate::sources::hubspot::Cursor>,
+        Option<crate::sources::Cursor>,
         Option<PathBuf>,
     ),
     DiskError,

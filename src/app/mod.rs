@@ -44,6 +44,8 @@ pub(crate) const OUTBOX_HISTORY: usize = 200;
 pub struct Outgoing {
     pub outbox: Arc<Outbox>,
     pub key: String,
+    /// The vendor the outbox's entries go to: what an action's writes and undo are.
+    pub vendor: crate::sources::Vendor,
     /// The OS user or `user` from the config; mapped to a CRM owner by email.
     pub user: String,
     /// The file the outbox lives in: entries left at quit are sent at the next start, and

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use crate::config::Config;
 use crate::domain::text::clean;
-use crate::sources::hubspot::HubSpot;
+use crate::sources::Connector;
 use crate::store::outbox::{AuditRow, Outbox, file};
 
 /// Who is acting: `--user`, else `user` in the config, else the OS user.
@@ -134,7 +134,7 @@ fn audit_markdown(rows: &[AuditRow], since: DateTime<Utc>) -> String {
 /// List the outbox (offline, every source), or with `send` send what it holds for that
 /// source first.
 pub async fn outbox(
-    send: Option<HubSpot>,
+    send: Option<Connector>,
     data_dir: Option<&Path>,
     timeout: Duration,
 ) -> Result<(String, u8), (String, u8)> {
@@ -142,11 +142,11 @@ pub async fn outbox(
     let outbox = open(&dir)?;
     let mut text = String::new();
     let mut code = 0;
-    if let Some(mut hubspot) = send {
-        let key = crate::store::source_key("hubspot", hubspot.base_url());
+    if let Some(mut connector) = send {
+        let key = connector.source_key();
         let deadline = crate::sources::wait::instant_after(tokio::time::Instant::now(), timeout);
-        hubspot.set_deadline(Some(deadline));
-        let tally = crate::sync::saga::send_all(&mut hubspot, &outbox, &key, deadline)
+        connector.set_deadline(Some(deadline));
+        let tally = crate::sync::saga::send_all(&mut connector, &outbox, &key, deadline)
             .await
             .map_err(|e| (format!("local outbox: {e}"), 2))?;
         text.push_str(&format!(

@@ -33,10 +33,10 @@ pub async fn load_report(
         .await
         .map_err(|e| (e.message, e.code))?;
     source
-        .hubspot
+        .connector
         .set_deadline(Some(tokio::time::Instant::now() + timeout));
     // The deadline stops retries; this also stops one request that hangs past it.
-    let loaded = tokio::time::timeout(timeout, load_store(&mut source.hubspot)).await;
+    let loaded = tokio::time::timeout(timeout, load_store(&mut source.connector)).await;
     if let Some(sim) = source.embedded.take() {
         sim.shutdown().await;
     }
@@ -109,14 +109,18 @@ pub fn load_cached_report(
             ));
         }
     };
-    let base = crate::sources::hubspot::check_base_url(&base).map_err(|e| (e, 2))?;
+    let vendor = match (hubspot_url, config.sources.first()) {
+        (None, Some(s)) => s.kind,
+        _ => crate::sources::Vendor::HubSpot,
+    };
+    let base = vendor.check_base_url(&base).map_err(|e| (e, 2))?;
     let path = super::cache::cache_path(data_dir).ok_or_else(|| {
         (
             "no data directory for the local cache; pass --data-dir".to_string(),
             2,
         )
     })?;
-    let key = super::cache::source_key("hubspot", &base);
+    let key = vendor.source_key(&base);
     if let Some(dir) = path.parent() {
         // The outbox first: an older tandem's is moved out of the cache before the cache is
         // touched (and a damaged one is refused here as everywhere).

@@ -10,12 +10,12 @@ use tokio::sync::mpsc;
 
 use super::App;
 use crate::config::Config;
-use crate::sources::hubspot::HubSpot;
+use crate::sources::Connector;
 use crate::sync::{self, SyncEvent};
 
 pub struct RunOptions {
     pub config: Arc<Config>,
-    pub hubspot: HubSpot,
+    pub connector: Connector,
     pub source_name: String,
     /// `None`: poll only on `r`.
     pub interval: Option<Duration>,
@@ -51,11 +51,12 @@ pub async fn run(terminal: &mut DefaultTerminal, opts: RunOptions) -> std::io::R
         cache,
     } = opts.data;
     let cursor = cache.as_ref().and_then(|c| c.cursor.clone());
-    let key = crate::store::source_key("hubspot", opts.hubspot.base_url());
+    let key = opts.connector.source_key();
+    let vendor = opts.connector.vendor();
     let source = sync::spawn_resuming(
         0,
         &opts.source_name,
-        opts.hubspot,
+        opts.connector,
         opts.interval,
         sync_tx,
         outbox.clone(),
@@ -64,6 +65,7 @@ pub async fn run(terminal: &mut DefaultTerminal, opts: RunOptions) -> std::io::R
     let outgoing = super::Outgoing {
         outbox,
         key,
+        vendor,
         user: opts.user,
         outbox_path,
     };

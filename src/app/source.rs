@@ -6,11 +6,10 @@ use std::time::Duration;
 
 use crate::config::Config;
 use crate::sim::{self, SimHandle, SimOptions};
-use crate::sources::Secret;
-use crate::sources::hubspot::{HubSpot, Mapping, check_base_url};
+use crate::sources::{Connector, Secret, Vendor};
 
 pub struct Connected {
-    pub hubspot: HubSpot,
+    pub connector: Connector,
     pub name: String,
     /// `None`: poll only on refresh.
     pub interval: Option<Duration>,
@@ -37,45 +36,50 @@ pub async fn connect(
     let configured = config.sources.first();
     let remote = match (hubspot_url, configured) {
         (Some(url), _) => Some((
+            Vendor::HubSpot,
             url.to_string(),
             "HUBSPOT_TOKEN".to_string(),
-            "HubSpot".to_string(),
+            Vendor::HubSpot.name().to_string(),
         )),
-        (None, Some(s)) => Some((s.base_url.clone(), s.token_env.clone(), s.name.clone())),
+        (None, Some(s)) => Some((
+            s.kind,
+            s.base_url.clone(),
+            s.token_env.clone(),
+            s.name.clone(),
+        )),
         (None, None) => None,
     };
     let interval = match (configured, hubspot_url) {
         (Some(s), None) => s.poll_interval,
         _ => (!flag_interval.is_zero()).then_some(flag_interval),
     };
-    let mapping = Mapping::new(
-        Arc::new(config.stages.clone()),
-        config.extra_contact_properties(),
-    );
+    let stages = Arc::new(config.stages.clone());
+    let extra = config.extra_contact_properties();
     let usage = |message: String| ConnectError { message, code: 2 };
     match remote {
-        Some((url, token_env, name)) => {
+        Some((vendor, url, token_env, name)) => {
             // The URL first: a bad one is wrong whatever the environment holds.
-            check_base_url(&url).map_err(usage)?;
+            vendor.check_base_url(&url).map_err(usage)?;
             let token = std::env::var(&token_env)
                 .ok()
                 .filter(|t| !t.trim().is_empty())
                 .ok_or_else(|| {
                     usage(format!(
-                        "{token_env} is not set: export a HubSpot private-app token \
-                         (it is read from the environment only, never from flags or files)"
+                        "{token_env} is not set: export a {} API token \
+                         (it is read from the environment only, never from flags or files)",
+                        vendor.name()
                     ))
                 })?;
-            let hubspot = HubSpot::new(&url, Secret::new(token), mapping)
+            let connector = Connector::new(vendor, &url, Secret::new(token), stages, extra)
                 .map_err(|e| usage(e.to_string()))?
                 .with_token_env(&token_env);
             Ok(Connected {
-                hubspot,
+                cache_key: Some(connector.source_key()),
+                connector,
                 name,
                 interval,
                 simulated: false,
                 embedded: None,
-                cache_key: Some(super::cache::source_key("hubspot", &url)),
             })
         }
         None => {
@@ -83,12 +87,12 @@ pub async fn connect(
                 message: format!("cannot start the simulated HubSpot: {e}"),
                 code: 1,
             })?;
-            let hubspot =
-                HubSpot::new(&handle.base_url, Secret::new(handle.token.clone()), mapping)
-                    .map_err(|e| usage(e.to_string()))?;
+            let token = Secret::new(handle.token.clone());
+            let connector = Connector::new(Vendor::HubSpot, &handle.base_url, token, stages, extra)
+                .map_err(|e| usage(e.to_string()))?;
             Ok(Connected {
-                hubspot,
-                name: "HubSpot".into(),
+                connector,
+                name: Vendor::HubSpot.name().into(),
                 interval,
                 simulated: true,
                 embedded: Some(handle),

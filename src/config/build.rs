@@ -323,7 +323,11 @@ fn model(name: schema::ModelName, half_life: chrono::Duration) -> Model {
 fn source(s: &schema::Source) -> Result<SourceConfig, String> {
     // The same rule the connector applies, so `config validate` refuses what connecting
     // would (credentials in the URL, other schemes) and never echoes a password.
-    let url = crate::sources::hubspot::check_base_url(&s.base_url)
+    let vendor = match s.kind {
+        schema::SourceKind::Hubspot => SourceKind::HubSpot,
+    };
+    let url = vendor
+        .check_base_url(&s.base_url)
         .map_err(|why| format!("source {:?}: base_url: {why}", s.name))?;
     let env_ok = !s.token_env.is_empty()
         && s.token_env

@@ -33,10 +33,8 @@ pub const EXAMPLE: &str = include_str!("../../assets/config.example.toml");
 /// The environment variable that names a config file.
 pub const ENV_VAR: &str = "TANDEM_CONFIG";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SourceKind {
-    HubSpot,
-}
+/// Which vendor a source speaks (the port's own list).
+pub use crate::sources::Vendor as SourceKind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SourceRole {

@@ -4,8 +4,12 @@
 pub mod backoff;
 pub mod error;
 pub mod hubspot;
+pub mod port;
+pub mod retry;
 mod secret;
 pub mod wait;
 
 pub use error::SourceError;
+pub use port::{Connector, Cursor, Deleted, LoadProgress, Reference, Vendor};
+pub use retry::{RetryHook, RetryPolicy};
 pub use secret::Secret;

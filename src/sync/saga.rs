@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use chrono::Utc;
 
 use crate::domain::action::{ActionStatus, Seen, conflict};
+use crate::sources::Connector;
 use crate::sources::SourceError;
-use crate::sources::hubspot::{HubSpot, step_names};
 use crate::store::outbox::{Claimed, Outbox};
 
 /// How sending ended this time.
@@ -23,13 +23,14 @@ pub enum Sent {
 }
 
 pub async fn send(
-    client: &mut HubSpot,
+    client: &mut Connector,
     outbox: &Outbox,
     source: &str,
     claimed: &Claimed,
     owners: &HashMap<String, String>,
 ) -> Sent {
     let action = &claimed.entry.action;
+    let vendor = client.vendor();
     let total = claimed.steps_total;
     let mut done = claimed.steps_done;
     let settle = |error: SourceError, done: u8| {
@@ -37,7 +38,8 @@ pub async fn send(
             Sent::Retry { error, done }
         } else {
             // Name what stays applied: nothing is rolled back.
-            let applied: Vec<&str> = step_names(&action.kind)
+            let applied: Vec<&str> = vendor
+                .step_names(&action.kind)
                 .iter()
                 .take(usize::from(done))
                 .copied()
@@ -118,7 +120,7 @@ pub struct Tally {
 /// Send every open entry of `source` until none is left or `deadline` passes, retrying
 /// transient failures with backoff (`tandem outbox --send`).
 pub async fn send_all(
-    client: &mut HubSpot,
+    client: &mut Connector,
     outbox: &Outbox,
     source: &str,
     deadline: tokio::time::Instant,

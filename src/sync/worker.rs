@@ -16,7 +16,8 @@ use crate::domain::action::ActionId;
 use crate::domain::{DealStage, Owner};
 use crate::sources::SourceError;
 use crate::sources::backoff::Backoff;
-use crate::sources::hubspot::{Cursor, Delta, HubSpot, Kind};
+use crate::sources::port::Delta;
+use crate::sources::{Connector, Cursor};
 use crate::store::outbox::Outbox;
 
 /// What a source tells the app loop.
@@ -63,7 +64,7 @@ const MAX_POLL_BACKOFF: Duration = Duration::from_secs(60);
 
 pub struct Worker {
     index: usize,
-    client: HubSpot,
+    client: Connector,
     interval: Option<Duration>,
     events: mpsc::UnboundedSender<SyncEvent>,
     health: SourceHealth,
@@ -94,7 +95,7 @@ pub struct Worker {
 pub fn spawn(
     index: usize,
     name: &str,
-    client: HubSpot,
+    client: Connector,
     interval: Option<Duration>,
     events: mpsc::UnboundedSender<SyncEvent>,
     outbox: Arc<Outbox>,
@@ -107,7 +108,7 @@ pub fn spawn(
 pub fn spawn_resuming(
     index: usize,
     name: &str,
-    client: HubSpot,
+    client: Connector,
     interval: Option<Duration>,
     events: mpsc::UnboundedSender<SyncEvent>,
     outbox: Arc<Outbox>,
@@ -130,12 +131,12 @@ impl Worker {
     fn new(
         index: usize,
         name: &str,
-        client: HubSpot,
+        client: Connector,
         interval: Option<Duration>,
         events: mpsc::UnboundedSender<SyncEvent>,
         outbox: Arc<Outbox>,
     ) -> Self {
-        let outbox_key = crate::store::source_key("hubspot", client.base_url());
+        let outbox_key = client.source_key();
         let cap = interval
             .unwrap_or(MAX_POLL_BACKOFF)
             .clamp(Duration::from_secs(1), MAX_POLL_BACKOFF);
@@ -143,7 +144,7 @@ impl Worker {
         let mut retry = client.retry_policy().clone();
         retry.max_backoff = retry.max_backoff.min(cap);
         let trouble = events.clone();
-        let hook: crate::sources::hubspot::RetryHook = Arc::new(move |err, waited| {
+        let hook: crate::sources::RetryHook = Arc::new(move |err, waited| {
             let _ = trouble.send(SyncEvent::Trouble(
                 index,
                 super::status::trouble(err, waited),
@@ -308,16 +309,14 @@ impl Worker {
     /// Deleted contacts, deals and notes (an undone recycle's) leave the panes (search
     /// never reports them).
     async fn reconcile_deletions(&mut self) -> Result<(), SourceError> {
-        let leads = self.client.archived_ids(Kind::Contacts).await?;
-        let deals = self.client.archived_ids(Kind::Deals).await?;
-        let notes = self.client.archived_ids(Kind::Notes).await?;
+        let deleted = self.client.deleted().await?;
         self.deletions_at = Some(Instant::now());
-        if !leads.is_empty() || !deals.is_empty() || !notes.is_empty() {
+        if !deleted.is_empty() {
             self.send(SyncEvent::Removed {
                 source: self.index,
-                leads,
-                deals,
-                notes,
+                leads: deleted.leads,
+                deals: deleted.deals,
+                notes: deleted.notes,
             });
         }
         Ok(())

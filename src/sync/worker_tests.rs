@@ -5,8 +5,7 @@ use std::sync::Arc;
 use super::*;
 use crate::config::Config;
 use crate::sim::{self, SimHandle, SimOptions};
-use crate::sources::Secret;
-use crate::sources::hubspot::Mapping;
+use crate::sources::{Connector, Secret, Vendor};
 
 async fn frozen_sim() -> SimHandle {
     let mut opts = SimOptions::new(7, 20);
@@ -15,8 +14,15 @@ async fn frozen_sim() -> SimHandle {
 }
 
 fn worker(sim: &SimHandle, token: &str) -> Worker {
-    let mapping = Mapping::new(Arc::new(Config::builtin().stages), Vec::new());
-    let client = HubSpot::new(&sim.base_url, Secret::new(token), mapping).unwrap();
+    let stages = Arc::new(Config::builtin().stages);
+    let client = Connector::new(
+        Vendor::HubSpot,
+        &sim.base_url,
+        Secret::new(token),
+        stages,
+        Vec::new(),
+    )
+    .unwrap();
     let (events, _) = mpsc::unbounded_channel();
     Worker::new(
         0,
@@ -61,8 +67,15 @@ async fn an_unreachable_server_is_retried_later() {
 
 #[tokio::test]
 async fn a_failing_poll_backs_off_no_longer_than_the_interval() {
-    let mapping = Mapping::new(Arc::new(Config::builtin().stages), Vec::new());
-    let client = HubSpot::new("http://127.0.0.1:9", Secret::new("t"), mapping).unwrap();
+    let stages = Arc::new(Config::builtin().stages);
+    let client = Connector::new(
+        Vendor::HubSpot,
+        "http://127.0.0.1:9",
+        Secret::new("t"),
+        stages,
+        Vec::new(),
+    )
+    .unwrap();
     let (events, _) = mpsc::unbounded_channel();
     let interval = Duration::from_secs(2);
     let mut w = Worker::new(0, "HubSpot", client, Some(interval), events, outbox());
@@ -134,10 +147,11 @@ fn queue_hand_off(outbox: &Outbox, key: &str) {
 #[tokio::test]
 async fn a_new_action_or_refresh_does_not_cut_a_failing_actions_wait_short() {
     let sim = frozen_sim().await;
-    let mapping = Mapping::new(Arc::new(Config::builtin().stages), Vec::new());
-    let client = HubSpot::new(&sim.base_url, Secret::new(sim.token.clone()), mapping)
+    let stages = Arc::new(Config::builtin().stages);
+    let token = Secret::new(sim.token.clone());
+    let client = Connector::new(Vendor::HubSpot, &sim.base_url, token, stages, Vec::new())
         .unwrap()
-        .with_retry(crate::sources::hubspot::RetryPolicy::once());
+        .with_retry(crate::sources::RetryPolicy::once());
     let (events, mut rx) = mpsc::unbounded_channel();
     let queue = outbox();
     let mut w = Worker::new(0, "HubSpot", client, None, events, queue.clone());

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use std::sync::Arc;
 use tandem::sim::{self, SimHandle, SimOptions};
-use tandem::sources::Secret;
+use tandem::sources::{Connector, Secret};
 
 use tandem::config::Config;
 use tandem::sources::hubspot::{HubSpot, Mapping};
@@ -32,12 +32,17 @@ pub async fn frozen_sim_with(mut opts: SimOptions) -> SimHandle {
     sim::start(opts).await.expect("sim starts")
 }
 
-/// A connector with the built-in stage mapping.
-pub fn client(sim: &SimHandle) -> HubSpot {
+/// A connector to the sim through the source port, with the built-in stage mapping.
+pub fn client(sim: &SimHandle) -> Connector {
     client_with(sim, &Config::builtin())
 }
 
-pub fn client_with(sim: &SimHandle, config: &Config) -> HubSpot {
+pub fn client_with(sim: &SimHandle, config: &Config) -> Connector {
+    hubspot_with(sim, config).into()
+}
+
+/// The HubSpot connector itself, for tests of its own knobs.
+pub fn hubspot_with(sim: &SimHandle, config: &Config) -> HubSpot {
     let mapping = Mapping::new(
         Arc::new(config.stages.clone()),
         config.extra_contact_properties(),
@@ -179,7 +184,8 @@ pub fn outgoing(
 ) -> tandem::app::Outgoing {
     tandem::app::Outgoing {
         outbox,
-        key: tandem::store::source_key("hubspot", &sim.base_url),
+        key: tandem::sources::Vendor::HubSpot.source_key(&sim.base_url),
+        vendor: tandem::sources::Vendor::HubSpot,
         user: user.into(),
         outbox_path: None,
     }

@@ -11,15 +11,24 @@ use tandem::sync::{self, ActionStatus, SourceCommand, SourceHealth, SyncEvent};
 
 use super::*;
 
+/// A connector to the sim with a token it refuses.
+fn wrong_token(sim: &SimHandle) -> Connector {
+    let stages = std::sync::Arc::new(tandem::config::Config::builtin().stages);
+    let token = Secret::new("pat-wrong-secret");
+    Connector::new(
+        tandem::sources::Vendor::HubSpot,
+        &sim.base_url,
+        token,
+        stages,
+        Vec::new(),
+    )
+    .unwrap()
+}
+
 #[tokio::test]
 async fn a_wrong_token_is_a_typed_error_without_the_token() {
     let sim = frozen_sim(50).await;
-    let mut hs = HubSpot::new(
-        &sim.base_url,
-        Secret::new("pat-wrong-secret"),
-        client(&sim).mapping().clone(),
-    )
-    .unwrap();
+    let mut hs = wrong_token(&sim);
     let err = load_all(&mut hs).await.unwrap_err();
     assert!(matches!(err, SourceError::Unauthorized { .. }), "{err:?}");
     let message = err.to_string();
@@ -67,12 +76,7 @@ async fn next_health(rx: &mut mpsc::UnboundedReceiver<SyncEvent>) -> SourceHealt
 #[tokio::test]
 async fn a_refused_token_stops_the_worker_until_the_user_asks_again() {
     let sim = frozen_sim(50).await;
-    let hs = HubSpot::new(
-        &sim.base_url,
-        Secret::new("pat-wrong-secret"),
-        client(&sim).mapping().clone(),
-    )
-    .unwrap();
+    let hs = wrong_token(&sim);
     let (tx, mut rx) = mpsc::unbounded_channel();
     let queue = common::outbox();
     let source = sync::spawn(

@@ -3,10 +3,10 @@
 //! One `HubSpot` value per source, owned by that source's sync task, so there is never more
 //! than one request in flight against a portal.
 
+mod load;
 mod mapping;
 mod plan;
 mod read;
-mod retry;
 pub mod wire;
 mod write;
 
@@ -17,10 +17,11 @@ use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 
 use super::{Secret, SourceError};
+pub use crate::sources::retry::{MAX_HONOURED_WAIT, RetryHook, RetryPolicy};
+pub use load::{Archived, LoadState};
 pub use mapping::Mapping;
 pub use plan::{Step, plan, step_count, step_names};
 pub use read::{Cursor, Delta, Edge, Kind, ids_at, map_page};
-pub use retry::{MAX_HONOURED_WAIT, RetryPolicy};
 use wire::ErrorBody;
 pub use write::{expected_after, inverse};
 
@@ -49,9 +50,6 @@ pub struct HubSpot {
     /// retries run out ("no answer for 20s").
     on_retry: Option<RetryHook>,
 }
-
-/// Called with the error of a try about to be retried and how long the call has taken.
-pub type RetryHook = std::sync::Arc<dyn Fn(&SourceError, Duration) + Send + Sync>;
 
 impl std::fmt::Debug for HubSpot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -9,6 +9,9 @@ use tokio::time::Instant;
 use crate::sources::SourceError;
 use crate::sources::backoff::Backoff;
 
+/// Called before each retry with the error and how long the request has waited so far.
+pub type RetryHook = std::sync::Arc<dyn Fn(&SourceError, Duration) + Send + Sync>;
+
 /// The longest a vendor may make one request wait before we hand the wait back.
 pub const MAX_HONOURED_WAIT: Duration = Duration::from_secs(60);
 

@@ -148,7 +148,10 @@ async fn hand_off_from_the_keyboard_reaches_the_crm_and_comes_back() {
         server["properties"]["hs_lead_status"]
             .as_str()
             .unwrap_or(""),
-        lead.lead_status,
+        lead.props
+            .get("hs_lead_status")
+            .map(String::as_str)
+            .unwrap_or(""),
         "a hand-off leaves the status: the rep's accept sets it"
     );
     let owner = server["properties"]["hubspot_owner_id"]

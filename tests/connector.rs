@@ -76,7 +76,10 @@ async fn loaded_store(client: &mut Connector) -> (Store, tandem::sources::Cursor
 /// An action on `lead_id` as a user looking at `store` would send it (a lead not in the
 /// store was never seen: its `seen` is empty).
 fn action(store: &Store, id: u64, lead_id: &str, kind: ActionKind) -> Action {
-    let seen = store.lead(lead_id).map(|l| l.seen()).unwrap_or_default();
+    let seen = store
+        .lead(lead_id)
+        .map(|l| tandem::sources::Vendor::HubSpot.seen(l))
+        .unwrap_or_default();
     let mut a = Action::new(
         lead_id,
         "test lead",

@@ -91,7 +91,7 @@ fn queue(outbox: &Outbox, sim: &SimHandle, store: &Store, lead: &str, kind: Acti
         lead,
         &l.name,
         kind.clone(),
-        l.seen(),
+        tandem::sources::Vendor::HubSpot.seen(l),
         Actor {
             user: "ana".into(),
             owner_id: store.owners().first().map(|o| o.id.clone()),

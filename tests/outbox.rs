@@ -334,7 +334,7 @@ async fn a_step_refused_midway_names_the_steps_already_applied_and_undoes_nothin
             owner_id: None,
             revisit: None,
         },
-        lead.seen(),
+        tandem::sources::Vendor::HubSpot.seen(lead),
         Actor {
             user: "ghost".into(),
             owner_id: Some("999999".into()),

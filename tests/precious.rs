@@ -48,7 +48,7 @@ fn queue_note(outbox: &Outbox, sim: &SimHandle, store: &Store, lead: &str, text:
         lead,
         &l.name,
         kind.clone(),
-        l.seen(),
+        tandem::sources::Vendor::HubSpot.seen(l),
         Actor {
             user: "ana".into(),
             owner_id: None,

@@ -127,7 +127,7 @@ impl App {
             self.ui.message = Some("not sent: this lead is no longer in the data".into());
             return;
         };
-        let seen = lead.seen();
+        let seen = self.outgoing.vendor.seen(lead);
         let now = self.model.now;
         let kind = self.follow_through(kind, now);
         let what = self.describe(&kind);

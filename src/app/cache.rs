@@ -207,12 +207,10 @@ fn apply(disk: &mut Disk, key: &str, write: Write) -> Result<(), DiskError> {
 pub fn reclassify(leads: &mut [Lead], stages: &crate::domain::catalog::StageCatalog) {
     for lead in leads {
         let stage = stages.classify(|name| {
-            match name {
-                "lifecyclestage" => Some(lead.lifecycle.as_str()),
-                "hs_lead_status" => Some(lead.lead_status.as_str()),
-                other => lead.extra.get(other).map(String::as_str),
-            }
-            .filter(|v| !v.is_empty())
+            lead.props
+                .get(name)
+                .map(String::as_str)
+                .filter(|v| !v.is_empty())
         });
         lead.stage = stage;
     }

@@ -40,7 +40,7 @@ impl SegmentBy {
             SegmentBy::Country => lead.country.to_ascii_uppercase(),
             SegmentBy::CompanySize => size_band(&lead.company_size).to_string(),
             SegmentBy::RegionSize => lead.segment(),
-            SegmentBy::Property(p) => lead.extra.get(p).cloned().unwrap_or_default(),
+            SegmentBy::Property(p) => lead.props.get(p).cloned().unwrap_or_default(),
         }
     }
 }
@@ -175,7 +175,7 @@ mod tests {
     #[test]
     fn segment_by_a_property() {
         let mut lead = lead_in(Stage::Mql);
-        lead.extra.insert("industry".into(), "Robotics".into());
+        lead.props.insert("industry".into(), "Robotics".into());
         assert_eq!(SegmentBy::parse("industry").segment_of(&lead), "Robotics");
         assert_eq!(
             SegmentBy::parse("region_size").segment_of(&lead),

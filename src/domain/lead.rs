@@ -40,9 +40,7 @@ pub struct Lead {
     pub title: String,
     pub country: String,
     pub company_size: String,
-    /// The vendor's raw stage and status; `stage` is derived from them by the mapping.
-    pub lifecycle: String,
-    pub lead_status: String,
+    /// Derived by the config's stage rules from the raw properties in `props`.
     pub stage: Option<Stage>,
     pub owner_id: Option<String>,
     /// Original source channel (e.g. `PAID_SEARCH`), for sourced pipeline.
@@ -51,8 +49,9 @@ pub struct Lead {
     pub last_campaign: Option<String>,
     pub recent_conversion: Option<String>,
     pub dates: LeadDates,
-    /// Further vendor properties the config reads (stage rules, coverage segments).
-    pub extra: BTreeMap<String, String>,
+    /// The raw vendor properties the config reads, by the vendor's own names: those the
+    /// stage rules classify `stage` from, and those coverage segments and lenses read.
+    pub props: BTreeMap<String, String>,
     pub updated_at: DateTime<Utc>,
     /// The vendor's own history of the properties the stage rules read and of the owner;
     /// empty when the vendor gave none (then only the stage dates above tell the past).
@@ -99,17 +98,6 @@ pub struct OwnerChange {
 }
 
 impl Lead {
-    /// The vendor state an action checks before writing: what the user is looking at.
-    pub fn seen(&self) -> super::action::Seen {
-        super::action::Seen {
-            lifecycle: self.lifecycle.clone(),
-            lead_status: self.lead_status.clone(),
-            owner_id: self.owner_id.clone(),
-            updated_at: self.updated_at,
-            owner_assigned_at: self.dates.accepted,
-        }
-    }
-
     /// A short segment label used for coverage ("EMEA ent").
     pub fn segment(&self) -> String {
         format!(
@@ -275,8 +263,6 @@ pub(crate) mod tests_support {
             title: String::new(),
             country: "DE".into(),
             company_size: "1000-5000".into(),
-            lifecycle: String::new(),
-            lead_status: String::new(),
             stage: Some(stage),
             owner_id: None,
             source_channel: String::new(),
@@ -284,7 +270,7 @@ pub(crate) mod tests_support {
             last_campaign: None,
             recent_conversion: None,
             dates: LeadDates::default(),
-            extra: BTreeMap::new(),
+            props: BTreeMap::new(),
             updated_at: DateTime::<Utc>::MIN_UTC,
             history: Default::default(),
         }

@@ -74,6 +74,13 @@ impl Vendor {
         }
     }
 
+    /// The lead as the user sees it, in the terms an action's conflict check compares.
+    pub fn seen(self, lead: &crate::domain::Lead) -> Seen {
+        match self {
+            Vendor::HubSpot => hubspot::seen(lead),
+        }
+    }
+
     /// The action that puts back what `action` changed, if it can be undone.
     pub fn inverse(self, action: &Action) -> Option<ActionKind> {
         match self {

@@ -59,7 +59,8 @@ pub fn queue(
         lead_id,
         lead.map_or("someone", |l| l.name.as_str()),
         kind.clone(),
-        lead.map(|l| l.seen()).unwrap_or_default(),
+        lead.map(|l| tandem::sources::Vendor::HubSpot.seen(l))
+            .unwrap_or_default(),
         Actor {
             user: "ana".into(),
             owner_id: None,

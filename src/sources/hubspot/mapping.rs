@@ -214,8 +214,6 @@ pub fn lead(o: &Object, mapping: &Mapping) -> Lead {
         title: text(o, "jobtitle"),
         country: text(o, "country"),
         company_size: text(o, "numemployees"),
-        lifecycle: text(o, "lifecyclestage"),
-        lead_status: text(o, "hs_lead_status"),
         stage: None,
         owner_id: opt_text(o, "hubspot_owner_id"),
         source_channel: text(o, "hs_analytics_source"),
@@ -237,10 +235,14 @@ pub fn lead(o: &Object, mapping: &Mapping) -> Lead {
             first_conversion: time(o, "first_conversion_date"),
             recent_conversion: time(o, "recent_conversion_date"),
         },
-        extra: mapping
-            .extra_properties
-            .iter()
-            .filter_map(|p| Some((p.clone(), field(o.prop(p)?))))
+        // What the stage rules read (so a cached lead can be classified again) and what
+        // coverage segments and lenses read.
+        props: mapping
+            .stages
+            .properties()
+            .into_iter()
+            .chain(mapping.extra_properties.iter().cloned())
+            .filter_map(|p| Some((p.clone(), field(o.prop(&p)?))))
             .collect::<BTreeMap<_, _>>(),
         updated_at: updated(o, "lastmodifieddate"),
         history: history(o),

@@ -23,7 +23,7 @@ pub use mapping::Mapping;
 pub use plan::{Step, plan, step_count, step_names};
 pub use read::{Cursor, Delta, Edge, Kind, ids_at, map_page};
 use wire::ErrorBody;
-pub use write::{expected_after, inverse};
+pub use write::{expected_after, inverse, seen};
 
 /// What the last response told us about the rate-limit window.
 #[derive(Debug, Clone, Copy)]

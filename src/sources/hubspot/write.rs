@@ -41,6 +41,19 @@ pub fn is_backward(current: &str, target: &str) -> bool {
     }
 }
 
+/// The lead as the user sees it: the stage and status properties, owner and modification
+/// time an action's conflict check compares with the record as it is.
+pub fn seen(lead: &crate::domain::Lead) -> Seen {
+    let prop = |name: &str| lead.props.get(name).cloned().unwrap_or_default();
+    Seen {
+        lifecycle: prop("lifecyclestage"),
+        lead_status: prop("hs_lead_status"),
+        owner_id: lead.owner_id.clone(),
+        updated_at: lead.updated_at,
+        owner_assigned_at: lead.dates.accepted,
+    }
+}
+
 /// The record as a sent action leaves it: what its undo expects to find.
 pub fn expected_after(action: &Action) -> Seen {
     let seen = &action.seen;

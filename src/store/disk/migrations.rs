@@ -88,13 +88,21 @@ CREATE TABLE rotation (
 ) WITHOUT ROWID;
 ";
 
+/// Version 3: a lead carries its raw vendor properties in one map (no vendor fields): the
+/// cached leads and load marks are dropped, so the next start loads afresh. The cache is
+/// disposable; the outbox lives apart.
+const V3: &str = "
+DELETE FROM record WHERE kind = 'lead';
+UPDATE sync_state SET cursor = NULL, loaded_at_ms = NULL;
+";
+
 pub fn all() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up(V2)])
+    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3)])
 }
 
 /// The newest schema this binary knows.
 pub fn latest() -> usize {
-    2
+    3
 }
 
 #[cfg(test)]

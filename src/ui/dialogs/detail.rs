@@ -265,7 +265,7 @@ fn lines<'a>(theme: Theme, ctx: &ViewCtx, lead_id: &str, w: usize) -> Vec<Line<'
             theme,
             "stage",
             vec![Span::styled(
-                format!("unmapped (CRM: {} / {})", lead.lifecycle, lead.lead_status),
+                format!("unmapped (CRM: {})", rule_values(lead, ctx)),
                 theme.warning(),
             )],
         )),
@@ -374,4 +374,23 @@ fn lines<'a>(theme: Theme, ctx: &ViewCtx, lead_id: &str, w: usize) -> Vec<Line<'
         out.extend(note_lines(theme, ctx, note, w));
     }
     out
+}
+
+/// The values the stage rules read, as the vendor has them: `lifecyclestage=other ·
+/// hs_lead_status=—`, so an unmapped lead says what no rule matched.
+fn rule_values(lead: &crate::domain::Lead, ctx: &ViewCtx) -> String {
+    ctx.config
+        .stages
+        .properties()
+        .iter()
+        .map(|p| {
+            let v = lead
+                .props
+                .get(p)
+                .map(String::as_str)
+                .filter(|v| !v.is_empty());
+            format!("{p}={}", v.unwrap_or("—"))
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
 }

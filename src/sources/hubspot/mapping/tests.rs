@@ -139,7 +139,7 @@ fn huge_remote_text_is_capped_with_an_ellipsis() {
         })),
         &mapping(),
     );
-    for text in [&lead.name, &lead.company, &lead.extra["industry"]] {
+    for text in [&lead.name, &lead.company, &lead.props["industry"]] {
         assert_eq!(text.chars().count(), FIELD_MAX);
         assert!(text.ends_with('…'));
     }
@@ -353,12 +353,12 @@ proptest! {
         for (what, s) in [
             ("id", &lead.id), ("name", &lead.name), ("email", &lead.email),
             ("company", &lead.company), ("title", &lead.title), ("country", &lead.country),
-            ("lifecycle", &lead.lifecycle), ("source", &lead.source_channel),
+            ("source", &lead.source_channel),
         ] {
             assert_field(what, s)?;
         }
-        for s in lead.extra.values().chain(lead.owner_id.iter()).chain(lead.first_campaign.iter()) {
-            assert_field("extra", s)?;
+        for s in lead.props.values().chain(lead.owner_id.iter()).chain(lead.first_campaign.iter()) {
+            assert_field("props", s)?;
         }
         let d = &lead.dates;
         for t in [d.created, d.inquiry, d.mql, d.accepted, d.sql, d.opportunity, d.customer] {

@@ -528,3 +528,43 @@ fn config_text_is_cleaned_and_capped_like_remote_text() {
         "{label}"
     );
 }
+
+/// Stage rules are tagged by vendor: a source classifies by its own vendor's rules only.
+#[test]
+fn stage_rules_are_tagged_by_vendor() {
+    let text = r#"
+[[stage]]
+id = "sal"
+[[stage.hubspot]]
+when = { lifecyclestage = ["marketingqualifiedlead"], hs_lead_status = ["OPEN"] }
+[[stage.salesforce]]
+when = { Status = ["Working - Contacted"] }
+[[stage.marketo]]
+when = { leadStatus = ["Sales Accepted"] }
+"#;
+    let c = tandem::config::Config::parse("vendors.toml", text).expect("valid");
+    let vendors: std::collections::BTreeSet<&str> = c
+        .stages
+        .rules()
+        .iter()
+        .filter(|r| r.stage == Stage::Sal)
+        .map(|r| r.vendor.as_str())
+        .collect();
+    assert_eq!(
+        vendors,
+        std::collections::BTreeSet::from(["hubspot", "marketo", "salesforce"])
+    );
+    let salesforce = |p: &str| (p == "Status").then_some("Working - Contacted");
+    assert_eq!(
+        c.stages.for_vendor("salesforce").classify(salesforce),
+        Some(Stage::Sal)
+    );
+    // HubSpot's own rules never read Salesforce's `Status`.
+    assert_eq!(c.stages.for_vendor("hubspot").classify(salesforce), None);
+    assert!(
+        !c.stages
+            .for_vendor("hubspot")
+            .properties()
+            .contains("Status")
+    );
+}

@@ -418,11 +418,20 @@ fn stage_catalog(
     // then sorts by priority, keeping that order among equals); others keep the base's.
     for w in &file.stage {
         let stage = w.id.get_ref().0;
-        for r in &w.hubspot {
+        let tagged = [
+            ("hubspot", &w.hubspot),
+            ("salesforce", &w.salesforce),
+            ("marketo", &w.marketo),
+        ];
+        for (vendor, r) in tagged
+            .iter()
+            .flat_map(|(v, rs)| rs.iter().map(move |r| (*v, r)))
+        {
             if let Some(why) = super::sense::rule_problem(r.when.get_ref()) {
                 return Err(err(r.when.span(), why));
             }
             rules.push(MatchRule {
+                vendor: vendor.to_string(),
                 stage,
                 priority: r.priority,
                 when: r

@@ -141,6 +141,10 @@ pub struct Stage {
     pub definition: Option<String>,
     #[serde(default)]
     pub hubspot: Vec<Rule>,
+    #[serde(default)]
+    pub salesforce: Vec<Rule>,
+    #[serde(default)]
+    pub marketo: Vec<Rule>,
 }
 
 #[derive(Debug, Deserialize)]

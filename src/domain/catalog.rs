@@ -17,6 +17,9 @@ pub struct StageInfo {
 /// (`""` matches an empty or missing value). Case-insensitive.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MatchRule {
+    /// The vendor whose properties the rule reads, by its config id (`hubspot`,
+    /// `salesforce`, `marketo`): `[[stage.<vendor>]]`.
+    pub vendor: String,
     pub stage: Stage,
     pub priority: i32,
     pub when: Vec<(String, Vec<String>)>,
@@ -68,6 +71,19 @@ impl StageCatalog {
         &self.rules
     }
 
+    /// The same stages with only `vendor`'s rules: what one source classifies by.
+    pub fn for_vendor(&self, vendor: &str) -> StageCatalog {
+        StageCatalog {
+            info: self.info.clone(),
+            rules: self
+                .rules
+                .iter()
+                .filter(|r| r.vendor == vendor)
+                .cloned()
+                .collect(),
+        }
+    }
+
     /// Every vendor property some rule reads, so the connector can ask for it.
     pub fn properties(&self) -> BTreeSet<String> {
         self.rules
@@ -94,6 +110,7 @@ mod tests {
 
     fn rule(stage: Stage, priority: i32, when: &[(&str, &[&str])]) -> MatchRule {
         MatchRule {
+            vendor: "hubspot".into(),
             stage,
             priority,
             when: when

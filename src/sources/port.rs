@@ -174,6 +174,8 @@ impl Connector {
     ) -> Result<Self, SourceError> {
         match vendor {
             Vendor::HubSpot => {
+                // A source classifies by its own vendor's rules only.
+                let stages = std::sync::Arc::new(stages.for_vendor(vendor.id()));
                 let mapping = hubspot::Mapping::new(stages, extra_properties);
                 Ok(Connector::HubSpot(HubSpot::new(base_url, token, mapping)?))
             }

@@ -188,5 +188,6 @@ async fn first_with_stage(api: &Api, stage: &str) -> Value {
 mod faults;
 mod history;
 mod reading;
+mod salesforce;
 mod world;
 mod writes;

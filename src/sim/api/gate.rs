@@ -21,6 +21,10 @@ pub async fn gate(State(st): State<Shared>, req: Request, next: Next) -> Respons
         st.stats.requests.fetch_add(1, Ordering::Relaxed);
     }
     if let Err(e) = auth::check(req.headers(), &st.token) {
+        // Each vendor refuses a session in its own words.
+        if req.uri().path().starts_with("/services/") {
+            return super::salesforce::invalid_session();
+        }
         return e.into_response();
     }
     if sim_control {

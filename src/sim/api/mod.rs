@@ -17,6 +17,7 @@ mod owners;
 mod pipelines;
 mod ratelimit;
 mod render;
+pub mod salesforce;
 mod search;
 
 use std::sync::atomic::AtomicU64;
@@ -98,6 +99,11 @@ pub fn router(state: Shared) -> Router {
         .route("/crm/v3/owners/{id}", get(owners::get_one))
         .route("/crm/v3/pipelines/deals", get(pipelines::list))
         .route("/crm/v3/pipelines/deals/{id}", get(pipelines::get_one))
+        .route("/services/data/{version}/query", get(salesforce::query))
+        .route(
+            "/services/data/{version}/query/{locator}",
+            get(salesforce::query_more),
+        )
         .route("/_sim/faults", post(faults::add).delete(faults::clear))
         .route("/_sim/stats", get(faults::stats))
         .route("/_sim/requests", get(journal::list))

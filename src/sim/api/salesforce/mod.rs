@@ -1,0 +1,362 @@
+//! The simulated Salesforce REST API over the same world: the one funnel, expressed in
+//! Salesforce's objects. This first slice serves `GET /services/data/vXX.X/query?q=SOQL` and
+//! its `nextRecordsUrl` pages for `Lead`, `User` and the org's `LeadStatus` picklist, with
+//! Salesforce's error array (`[{message, errorCode}]`) and `Sforce-Limit-Info`.
+//!
+//! A contact is a Lead; its HubSpot stage and status become the org's lead statuses
+//! ([`STATUSES`]), and from `salesqualifiedlead` on it is converted (`IsConverted`, with its
+//! deal as `ConvertedOpportunityId`).
+
+mod soql;
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value, json};
+
+use super::Shared;
+use crate::sim::world::{ObjType, Record, Team, World};
+
+/// Rows a query page holds (Salesforce's default batch size).
+pub const BATCH: usize = 2000;
+
+/// The org's daily API allowance, for `Sforce-Limit-Info`.
+pub const DAILY_LIMIT: u64 = 15_000;
+
+/// The org's lead statuses: (label, sort order, converted). The first is the default.
+pub const STATUSES: [(&str, i64, bool); 6] = [
+    ("Open - Not Contacted", 1, false),
+    ("Marketing Qualified", 2, false),
+    ("Working - Contacted", 3, false),
+    ("Nurture", 4, false),
+    ("Closed - Not Converted", 5, false),
+    ("Closed - Converted", 6, true),
+];
+
+/// A Salesforce error answer: its status and `[{message, errorCode}]` body.
+pub fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
+    let body = json!([{ "message": message.into(), "errorCode": code }]);
+    (status, Json(body)).into_response()
+}
+
+/// `Authorization` refused: Salesforce's answer for a missing or expired session.
+pub fn invalid_session() -> Response {
+    error(
+        StatusCode::UNAUTHORIZED,
+        "INVALID_SESSION_ID",
+        "Session expired or invalid",
+    )
+}
+
+/// Salesforce's date-time as its REST API writes it: `2026-11-20T15:02:00.000+0000`.
+fn sf_time(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.3f+0000").to_string()
+}
+
+/// An 18-character record id with the object's key prefix.
+fn sf_id(prefix: &str, id: u64) -> String {
+    format!("{prefix}{id:015}")
+}
+
+/// The lead status a contact's HubSpot stage and status stand for.
+fn status_of(c: &Record) -> &'static str {
+    let stage = c.get("lifecyclestage").unwrap_or("");
+    match (stage, c.get("hs_lead_status").unwrap_or("")) {
+        (_, "UNQUALIFIED") => STATUSES[4].0,
+        (_, "BAD_TIMING") => STATUSES[3].0,
+        ("salesqualifiedlead" | "opportunity" | "customer" | "evangelist", _) => STATUSES[5].0,
+        ("marketingqualifiedlead", "" | "NEW") => STATUSES[1].0,
+        ("marketingqualifiedlead", _) => STATUSES[2].0,
+        _ => STATUSES[0].0,
+    }
+}
+
+/// One object's fields, by name (`None`: null).
+type Row = BTreeMap<&'static str, Option<String>>;
+
+fn lead_row(w: &World, c: &Record) -> Row {
+    let text = |name: &str| c.get(name).filter(|v| !v.is_empty()).map(str::to_string);
+    let converted = status_of(c) == STATUSES[5].0;
+    let deal = c
+        .assoc
+        .get(&ObjType::Deals)
+        .and_then(|d| d.iter().next().copied());
+    let first = text("firstname");
+    let last = text("lastname");
+    let name = [first.clone(), last.clone()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let modified = sf_time(c.updated_at);
+    Row::from([
+        ("Id", Some(sf_id("00Q", c.id))),
+        ("FirstName", first),
+        ("LastName", last),
+        ("Name", Some(name)),
+        ("Company", text("company")),
+        ("Email", text("email")),
+        ("Title", text("jobtitle")),
+        ("Country", text("country")),
+        ("LeadSource", text("hs_analytics_source")),
+        ("Status", Some(status_of(c).to_string())),
+        (
+            "OwnerId",
+            text("hubspot_owner_id")
+                .and_then(|o| o.parse::<u64>().ok())
+                .filter(|o| w.owner(*o).is_some())
+                .map(|o| sf_id("005", o)),
+        ),
+        ("IsConverted", Some(converted.to_string())),
+        (
+            "ConvertedDate",
+            c.ts("hs_lifecyclestage_salesqualifiedlead_date")
+                .filter(|_| converted)
+                .map(|t| t.format("%Y-%m-%d").to_string()),
+        ),
+        ("ConvertedContactId", converted.then(|| sf_id("003", c.id))),
+        (
+            "ConvertedOpportunityId",
+            deal.filter(|_| converted).map(|d| sf_id("006", d)),
+        ),
+        ("CreatedDate", Some(sf_time(c.created_at))),
+        ("LastModifiedDate", Some(modified.clone())),
+        ("SystemModstamp", Some(modified)),
+    ])
+}
+
+fn user_rows(w: &World) -> Vec<Row> {
+    w.owners
+        .iter()
+        .map(|o| {
+            let team = match o.team {
+                Team::Sales => "Sales",
+                Team::Marketing => "Marketing",
+            };
+            Row::from([
+                ("Id", Some(sf_id("005", o.id))),
+                ("FirstName", Some(o.first.clone())),
+                ("LastName", Some(o.last.clone())),
+                ("Name", Some(format!("{} {}", o.first, o.last))),
+                ("Email", Some(o.email.clone())),
+                ("Department", Some(team.to_string())),
+                ("IsActive", Some("true".to_string())),
+                ("CreatedDate", Some(sf_time(o.created_at))),
+                ("SystemModstamp", Some(sf_time(o.created_at))),
+            ])
+        })
+        .collect()
+}
+
+fn status_rows(w: &World) -> Vec<Row> {
+    STATUSES
+        .iter()
+        .enumerate()
+        .map(|(i, (label, order, converted))| {
+            Row::from([
+                ("Id", Some(sf_id("01J", i as u64 + 1))),
+                ("MasterLabel", Some(label.to_string())),
+                ("ApiName", Some(label.to_string())),
+                ("SortOrder", Some(order.to_string())),
+                ("IsConverted", Some(converted.to_string())),
+                ("IsDefault", Some((i == 0).to_string())),
+                ("SystemModstamp", Some(sf_time(w.portal_created))),
+            ])
+        })
+        .collect()
+}
+
+/// Every row of `object` (`None`: no such object).
+fn rows(w: &World, object: &str) -> Option<(&'static str, Vec<Row>)> {
+    match object.to_ascii_lowercase().as_str() {
+        "lead" => Some((
+            "Lead",
+            w.table(ObjType::Contacts)
+                .values()
+                .filter(|c| !c.archived)
+                .map(|c| lead_row(w, c))
+                .collect(),
+        )),
+        "user" => Some(("User", user_rows(w))),
+        "leadstatus" => Some(("LeadStatus", status_rows(w))),
+        _ => None,
+    }
+}
+
+/// A field's value compared as SOQL does: dates in Salesforce's own format read as dates.
+fn normalised(v: &str) -> String {
+    match DateTime::parse_from_str(v, "%Y-%m-%dT%H:%M:%S%.3f%z") {
+        Ok(t) => crate::sim::world::time::fmt_ts(t.to_utc()),
+        Err(_) => v.to_string(),
+    }
+}
+
+/// `Sforce-Limit-Info: api-usage=N/15000` on every answer.
+fn with_usage(st: &Shared, mut resp: Response) -> Response {
+    let used = st.stats.requests.load(std::sync::atomic::Ordering::Relaxed);
+    if let Ok(v) = HeaderValue::from_str(&format!("api-usage={used}/{DAILY_LIMIT}")) {
+        resp.headers_mut().insert("Sforce-Limit-Info", v);
+    }
+    resp
+}
+
+fn version_ok(version: &str) -> bool {
+    version
+        .strip_prefix('v')
+        .and_then(|v| v.parse::<f64>().ok())
+        .is_some_and(|v| (20.0..=99.0).contains(&v))
+}
+
+/// Run `q` and answer the page starting at `offset`.
+fn answer(st: &Shared, version: &str, q: &str, offset: usize) -> Response {
+    if !version_ok(version) {
+        return error(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "The requested resource does not exist",
+        );
+    }
+    let query = match soql::parse(q) {
+        Ok(query) => query,
+        Err(why) => return error(StatusCode::BAD_REQUEST, "MALFORMED_QUERY", why),
+    };
+    let w = st.world();
+    let Some((object, all)) = rows(&w, &query.object) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_TYPE",
+            format!("sObject type '{}' is not supported.", query.object),
+        );
+    };
+    let known =
+        |f: &str| all.first().is_none_or(|r| r.contains_key(f)) || f.eq_ignore_ascii_case("Id");
+    let named = query
+        .fields
+        .iter()
+        .map(String::as_str)
+        .chain(query.filter.iter().flat_map(|c| c.fields()))
+        .chain(query.order.iter().map(|(f, _)| f.as_str()));
+    for f in named {
+        if !known(f) {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "INVALID_FIELD",
+                format!("No such column '{f}' on entity '{object}'."),
+            );
+        }
+    }
+    let mut hits: Vec<Row> = all
+        .into_iter()
+        .filter(|r| {
+            let normal: BTreeMap<&str, String> = r
+                .iter()
+                .filter_map(|(k, v)| Some((*k, normalised(v.as_deref()?))))
+                .collect();
+            query
+                .filter
+                .as_ref()
+                .is_none_or(|c| c.matches(&|f| normal.get(f).map(String::as_str)))
+        })
+        .collect();
+    if let Some((field, asc)) = &query.order {
+        let key = |r: &Row| {
+            r.get(field.as_str())
+                .cloned()
+                .flatten()
+                .map(|v| normalised(&v))
+        };
+        hits.sort_by(|a, b| {
+            let o = key(a).cmp(&key(b));
+            if *asc { o } else { o.reverse() }
+        });
+    }
+    if let Some(limit) = query.limit {
+        hits.truncate(limit);
+    }
+    let total = hits.len();
+    let end = (offset + BATCH).min(total);
+    let page: Vec<Value> = hits[offset.min(total)..end]
+        .iter()
+        .map(|r| {
+            let mut o = Map::new();
+            let id = r.get("Id").cloned().flatten().unwrap_or_default();
+            o.insert(
+                "attributes".into(),
+                json!({ "type": object, "url": format!("/services/data/{version}/sobjects/{object}/{id}") }),
+            );
+            for f in &query.fields {
+                let v = r.get(f.as_str()).cloned().flatten();
+                let value = match (v, *f == "IsConverted" || f.starts_with("Is")) {
+                    (Some(v), true) => json!(v == "true"),
+                    (Some(v), false) if *f == "SortOrder" => json!(v.parse::<i64>().unwrap_or(0)),
+                    (Some(v), false) => json!(v),
+                    (None, _) => Value::Null,
+                };
+                o.insert(f.clone(), value);
+            }
+            Value::Object(o)
+        })
+        .collect();
+    let done = end >= total;
+    let mut body = json!({ "totalSize": total, "done": done, "records": page });
+    if !done {
+        body["nextRecordsUrl"] = json!(format!(
+            "/services/data/{version}/query/{}",
+            locator(q, end)
+        ));
+    }
+    drop(w);
+    with_usage(st, (StatusCode::OK, Json(body)).into_response())
+}
+
+/// A query locator that carries the query and where the next page starts, so paging needs
+/// no server state (`01gSIM<hex of the query>-<offset>`).
+fn locator(q: &str, offset: usize) -> String {
+    let hex: String = q.bytes().map(|b| format!("{b:02x}")).collect();
+    format!("01gSIM{hex}-{offset}")
+}
+
+fn unlocate(raw: &str) -> Option<(String, usize)> {
+    let rest = raw.strip_prefix("01gSIM")?;
+    let (hex, offset) = rest.rsplit_once('-')?;
+    let bytes: Option<Vec<u8>> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect();
+    Some((String::from_utf8(bytes?).ok()?, offset.parse().ok()?))
+}
+
+/// `GET /services/data/{version}/query?q=SOQL`.
+pub async fn query(
+    State(st): State<Shared>,
+    Path(version): Path<String>,
+    Query(params): Query<BTreeMap<String, String>>,
+) -> Response {
+    match params.get("q") {
+        Some(q) => answer(&st, &version, q, 0),
+        None => error(
+            StatusCode::BAD_REQUEST,
+            "MALFORMED_QUERY",
+            "A query string must be given as q",
+        ),
+    }
+}
+
+/// `GET /services/data/{version}/query/{locator}`: the next page of a query.
+pub async fn query_more(
+    State(st): State<Shared>,
+    Path((version, locator)): Path<(String, String)>,
+) -> Response {
+    match unlocate(&locator) {
+        Some((q, offset)) => answer(&st, &version, &q, offset),
+        None => error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_QUERY_LOCATOR",
+            "invalid query locator",
+        ),
+    }
+}

@@ -1,0 +1,160 @@
+//! The simulated Salesforce REST API over the same world: SOQL, `nextRecordsUrl` paging,
+//! the org's lead statuses, Salesforce's error array and `Sforce-Limit-Info`.
+
+use super::*;
+
+fn soql_path(q: &str) -> String {
+    let url = reqwest::Url::parse_with_params("http://sim/services/data/v60.0/query", &[("q", q)])
+        .unwrap();
+    format!("{}?{}", url.path(), url.query().unwrap())
+}
+
+/// Every record of a query, following `nextRecordsUrl` until `done`.
+async fn query_all(api: &Api, q: &str) -> (u64, Vec<Value>, usize) {
+    let mut path = soql_path(q);
+    let mut out = Vec::new();
+    let mut pages = 0;
+    loop {
+        let r = api.get(&path).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let usage = r.headers["sforce-limit-info"].to_str().unwrap().to_string();
+        assert!(
+            usage.starts_with("api-usage=") && usage.ends_with("/15000"),
+            "{usage}"
+        );
+        let body = r.json();
+        pages += 1;
+        out.extend(body["records"].as_array().unwrap().iter().cloned());
+        if body["done"] == true {
+            assert!(body.get("nextRecordsUrl").is_none());
+            return (body["totalSize"].as_u64().unwrap(), out, pages);
+        }
+        path = body["nextRecordsUrl"].as_str().unwrap().to_string();
+    }
+}
+
+/// The org's status for a contact's HubSpot stage and status, written out again here.
+fn expected_status(lifecycle: &str, status: &str) -> &'static str {
+    match (lifecycle, status) {
+        (_, "UNQUALIFIED") => "Closed - Not Converted",
+        (_, "BAD_TIMING") => "Nurture",
+        ("salesqualifiedlead" | "opportunity" | "customer" | "evangelist", _) => {
+            "Closed - Converted"
+        }
+        ("marketingqualifiedlead", "" | "NEW") => "Marketing Qualified",
+        ("marketingqualifiedlead", _) => "Working - Contacted",
+        _ => "Open - Not Contacted",
+    }
+}
+
+#[tokio::test]
+async fn every_contact_is_a_lead_paged_by_next_records_url_with_its_status() {
+    let api = sim(2500).await;
+    let (total, leads, pages) =
+        query_all(&api, "SELECT Id, Status, IsConverted, OwnerId FROM Lead").await;
+    assert_eq!((total, leads.len(), pages), (2500, 2500, 2), "2,000 a page");
+    let contacts = api
+        .list_all("contacts", "lifecyclestage,hs_lead_status")
+        .await;
+    assert_eq!(contacts.len(), 2500);
+    let by_id: std::collections::HashMap<String, &Value> = leads
+        .iter()
+        .map(|l| (l["Id"].as_str().unwrap().to_string(), l))
+        .collect();
+    for c in &contacts {
+        let id: u64 = c["id"].as_str().unwrap().parse().unwrap();
+        let lead = by_id[&format!("00Q{id:015}")];
+        let want = expected_status(
+            prop(c, "lifecyclestage").unwrap_or(""),
+            prop(c, "hs_lead_status").unwrap_or(""),
+        );
+        assert_eq!(lead["Status"], want, "{c}");
+        assert_eq!(lead["IsConverted"], want == "Closed - Converted");
+        assert_eq!(lead["attributes"]["type"], "Lead");
+    }
+    api.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_incremental_query_returns_only_what_changed_since_in_order() {
+    let api = sim(400).await;
+    let (_, all, _) = query_all(&api, "SELECT Id, SystemModstamp FROM Lead").await;
+    let mut stamps: Vec<String> = all
+        .iter()
+        .map(|l| l["SystemModstamp"].as_str().unwrap().to_string())
+        .collect();
+    stamps.sort();
+    let since = &stamps[stamps.len() / 2];
+    let since_soql = DateTime::parse_from_str(since, "%Y-%m-%dT%H:%M:%S%.3f%z")
+        .unwrap()
+        .to_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let q = format!(
+        "SELECT Id, SystemModstamp FROM Lead WHERE SystemModstamp > {since_soql} \
+         ORDER BY SystemModstamp ASC"
+    );
+    let (_, newer, _) = query_all(&api, &q).await;
+    let got: Vec<&str> = newer
+        .iter()
+        .map(|l| l["SystemModstamp"].as_str().unwrap())
+        .collect();
+    let want: Vec<&str> = stamps
+        .iter()
+        .map(String::as_str)
+        .filter(|s| *s > since.as_str())
+        .collect();
+    assert_eq!(got, want);
+    assert!(!got.is_empty());
+    api.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_orgs_statuses_and_users_are_queryable() {
+    let api = sim(50).await;
+    let (_, statuses, _) = query_all(
+        &api,
+        "SELECT MasterLabel, SortOrder, IsConverted FROM LeadStatus ORDER BY SortOrder",
+    )
+    .await;
+    let labels: Vec<&str> = statuses
+        .iter()
+        .map(|s| s["MasterLabel"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels.first(), Some(&"Open - Not Contacted"));
+    assert_eq!(
+        statuses.iter().filter(|s| s["IsConverted"] == true).count(),
+        1
+    );
+    let (_, users, _) = query_all(&api, "SELECT Id, Name, Department FROM User").await;
+    let owners = api.get("/crm/v3/owners?limit=500").await.json();
+    assert_eq!(users.len(), owners["results"].as_array().unwrap().len());
+    assert!(users.iter().any(|u| u["Department"] == "Sales"));
+    api.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn errors_come_as_salesforces_array_with_its_codes() {
+    let api = sim(20).await;
+    let expired = api
+        .send(
+            reqwest::Method::GET,
+            &soql_path("SELECT Id FROM Lead"),
+            None,
+            Some("stale"),
+        )
+        .await;
+    assert_eq!(expired.status, 401);
+    assert_eq!(expired.json()[0]["errorCode"], "INVALID_SESSION_ID");
+    for (q, code) in [
+        ("SELECT FROM Lead", "MALFORMED_QUERY"),
+        ("SELECT Nope FROM Lead", "INVALID_FIELD"),
+        ("SELECT Id FROM Widget", "INVALID_TYPE"),
+    ] {
+        let r = api.get(&soql_path(q)).await;
+        assert_eq!(r.status, 400, "{q}: {}", r.text);
+        let body = r.json();
+        assert_eq!(body[0]["errorCode"], code, "{q}");
+        assert!(body[0]["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+    api.sim.shutdown().await;
+}

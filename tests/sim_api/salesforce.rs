@@ -158,3 +158,95 @@ async fn errors_come_as_salesforces_array_with_its_codes() {
     }
     api.sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn lead_history_dates_every_status_change_as_the_world_recorded_it() {
+    let api = sim(600).await;
+    let (_, rows, _) = query_all(
+        &api,
+        "SELECT LeadId, Field, OldValue, NewValue, CreatedDate FROM LeadHistory \
+         WHERE Field = 'Status' ORDER BY CreatedDate ASC",
+    )
+    .await;
+    assert!(!rows.is_empty());
+    // One contact's own history, read from the HubSpot side and turned into statuses here.
+    let lead = rows[rows.len() / 2]["LeadId"].as_str().unwrap().to_string();
+    let id: u64 = lead.trim_start_matches("00Q").parse().unwrap();
+    let c = api
+        .get(&format!(
+            "/crm/v3/objects/contacts/{id}?propertiesWithHistory=lifecyclestage,hs_lead_status"
+        ))
+        .await
+        .json();
+    let mut changes: Vec<(String, &str, String)> = Vec::new();
+    for p in ["lifecyclestage", "hs_lead_status"] {
+        for e in c["propertiesWithHistory"][p].as_array().unwrap() {
+            let at = e["timestamp"].as_str().unwrap().to_string();
+            changes.push((at, p, e["value"].as_str().unwrap_or("").to_string()));
+        }
+    }
+    changes.sort();
+    let (mut lifecycle, mut status) = (String::new(), String::new());
+    let mut statuses: Vec<&str> = Vec::new();
+    let mut i = 0;
+    while i < changes.len() {
+        let at = changes[i].0.clone();
+        while i < changes.len() && changes[i].0 == at {
+            match changes[i].1 {
+                "lifecyclestage" => lifecycle = changes[i].2.clone(),
+                _ => status = changes[i].2.clone(),
+            }
+            i += 1;
+        }
+        if !lifecycle.is_empty() {
+            let now = expected_status(&lifecycle, &status);
+            if statuses.last() != Some(&now) {
+                statuses.push(now);
+            }
+        }
+    }
+    let served: Vec<(&str, &str)> = rows
+        .iter()
+        .filter(|r| r["LeadId"] == lead.as_str())
+        .map(|r| {
+            (
+                r["OldValue"].as_str().unwrap(),
+                r["NewValue"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let expected: Vec<(&str, &str)> = statuses.windows(2).map(|w| (w[0], w[1])).collect();
+    assert_eq!(served, expected, "{lead}");
+    api.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn opportunities_carry_their_stage_history_to_the_close() {
+    let api = sim(1500).await;
+    let (_, won, _) = query_all(
+        &api,
+        "SELECT Id, StageName, IsWon, Amount FROM Opportunity WHERE IsWon = true",
+    )
+    .await;
+    assert!(!won.is_empty());
+    assert!(
+        won.iter()
+            .all(|o| o["StageName"] == "Closed Won" && o["Amount"].is_number())
+    );
+    let id = won[0]["Id"].as_str().unwrap();
+    let (_, history, _) = query_all(
+        &api,
+        &format!(
+            "SELECT OldValue, NewValue FROM OpportunityFieldHistory \
+             WHERE OpportunityId = '{id}' AND Field = 'StageName' ORDER BY CreatedDate ASC"
+        ),
+    )
+    .await;
+    assert_eq!(
+        history.last().unwrap()["NewValue"],
+        "Closed Won",
+        "{history:?}"
+    );
+    assert_eq!(history[0]["OldValue"], "Prospecting");
+    api.sim.shutdown().await;
+}

@@ -1,12 +1,14 @@
 //! The simulated Salesforce REST API over the same world: the one funnel, expressed in
-//! Salesforce's objects. This first slice serves `GET /services/data/vXX.X/query?q=SOQL` and
-//! its `nextRecordsUrl` pages for `Lead`, `User` and the org's `LeadStatus` picklist, with
+//! Salesforce's objects. It serves `GET /services/data/vXX.X/query?q=SOQL` and its
+//! `nextRecordsUrl` pages for `Lead`, `User`, the org's `LeadStatus` picklist and
+//! (`history.rs`) `Opportunity`, `Task`, `LeadHistory` and `OpportunityFieldHistory`, with
 //! Salesforce's error array (`[{message, errorCode}]`) and `Sforce-Limit-Info`.
 //!
 //! A contact is a Lead; its HubSpot stage and status become the org's lead statuses
 //! ([`STATUSES`]), and from `salesqualifiedlead` on it is converted (`IsConverted`, with its
 //! deal as `ConvertedOpportunityId`).
 
+mod history;
 mod soql;
 
 use std::collections::BTreeMap;
@@ -64,8 +66,15 @@ fn sf_id(prefix: &str, id: u64) -> String {
 
 /// The lead status a contact's HubSpot stage and status stand for.
 fn status_of(c: &Record) -> &'static str {
-    let stage = c.get("lifecyclestage").unwrap_or("");
-    match (stage, c.get("hs_lead_status").unwrap_or("")) {
+    status_from(
+        c.get("lifecyclestage").unwrap_or(""),
+        c.get("hs_lead_status").unwrap_or(""),
+    )
+}
+
+/// The lead status a HubSpot stage and status stand for.
+fn status_from(lifecycle: &str, status: &str) -> &'static str {
+    match (lifecycle, status) {
         (_, "UNQUALIFIED") => STATUSES[4].0,
         (_, "BAD_TIMING") => STATUSES[3].0,
         ("salesqualifiedlead" | "opportunity" | "customer" | "evangelist", _) => STATUSES[5].0,
@@ -183,7 +192,7 @@ fn rows(w: &World, object: &str) -> Option<(&'static str, Vec<Row>)> {
         )),
         "user" => Some(("User", user_rows(w))),
         "leadstatus" => Some(("LeadStatus", status_rows(w))),
-        _ => None,
+        other => history::rows(w, other),
     }
 }
 
@@ -292,7 +301,9 @@ fn answer(st: &Shared, version: &str, q: &str, offset: usize) -> Response {
                 let v = r.get(f.as_str()).cloned().flatten();
                 let value = match (v, *f == "IsConverted" || f.starts_with("Is")) {
                     (Some(v), true) => json!(v == "true"),
-                    (Some(v), false) if *f == "SortOrder" => json!(v.parse::<i64>().unwrap_or(0)),
+                    (Some(v), false) if *f == "SortOrder" || *f == "Amount" => {
+                        v.parse::<f64>().map_or(Value::Null, |n| json!(n))
+                    }
                     (Some(v), false) => json!(v),
                     (None, _) => Value::Null,
                 };

@@ -1,0 +1,215 @@
+//! Salesforce's opportunities, tasks and field history over the same world: a deal is an
+//! `Opportunity` (its HubSpot stage as Salesforce's standard stage names), a note is a
+//! `Task`, and the world's property history becomes `LeadHistory` (`Status`, `Owner`) and
+//! `OpportunityFieldHistory` (`StageName`) rows, dated as they happened (metrics.md §1).
+
+use crate::sim::world::{ObjType, Record, World};
+
+use super::{Row, sf_id, sf_time, status_from};
+
+/// HubSpot's default pipeline stages as Salesforce's standard opportunity stages.
+fn stage_name(dealstage: &str) -> &'static str {
+    match dealstage {
+        "appointmentscheduled" => "Prospecting",
+        "qualifiedtobuy" => "Qualification",
+        "presentationscheduled" => "Needs Analysis",
+        "decisionmakerboughtin" => "Proposal/Price Quote",
+        "contractsent" => "Negotiation/Review",
+        "closedwon" => "Closed Won",
+        "closedlost" => "Closed Lost",
+        _ => "Prospecting",
+    }
+}
+
+fn owner_user(w: &World, raw: Option<&str>) -> Option<String> {
+    raw.and_then(|o| o.parse::<u64>().ok())
+        .filter(|o| w.owner(*o).is_some())
+        .map(|o| sf_id("005", o))
+}
+
+fn opportunity_row(w: &World, d: &Record) -> Row {
+    let stage = stage_name(d.get("dealstage").unwrap_or(""));
+    let closed = stage.starts_with("Closed");
+    let contact = d
+        .assoc
+        .get(&ObjType::Contacts)
+        .and_then(|c| c.iter().next().copied());
+    Row::from([
+        ("Id", Some(sf_id("006", d.id))),
+        ("Name", d.get("dealname").map(str::to_string)),
+        ("Amount", d.get("amount").map(str::to_string)),
+        ("StageName", Some(stage.to_string())),
+        ("IsClosed", Some(closed.to_string())),
+        ("IsWon", Some((stage == "Closed Won").to_string())),
+        (
+            "CloseDate",
+            d.ts("closedate").map(|t| t.format("%Y-%m-%d").to_string()),
+        ),
+        ("OwnerId", owner_user(w, d.get("hubspot_owner_id"))),
+        ("ContactId", contact.map(|c| sf_id("003", c))),
+        ("CreatedDate", Some(sf_time(d.created_at))),
+        ("SystemModstamp", Some(sf_time(d.updated_at))),
+    ])
+}
+
+fn task_row(w: &World, n: &Record) -> Row {
+    let body = n.get("hs_note_body").unwrap_or("");
+    let subject: String = body
+        .lines()
+        .next()
+        .unwrap_or("")
+        .chars()
+        .take(255)
+        .collect();
+    let who = n
+        .assoc
+        .get(&ObjType::Contacts)
+        .and_then(|c| c.iter().next().copied());
+    let at = n.ts("hs_timestamp").unwrap_or(n.created_at);
+    Row::from([
+        ("Id", Some(sf_id("00T", n.id))),
+        ("Subject", Some(subject)),
+        ("Description", Some(body.to_string())),
+        ("ActivityDate", Some(at.format("%Y-%m-%d").to_string())),
+        ("WhoId", who.map(|c| sf_id("00Q", c))),
+        ("OwnerId", owner_user(w, n.get("hubspot_owner_id"))),
+        ("CreatedDate", Some(sf_time(at))),
+        ("SystemModstamp", Some(sf_time(n.updated_at))),
+    ])
+}
+
+/// A field history row: what changed, from what to what, when.
+fn history_row(prefix: &str, n: usize, parent: (&'static str, String), change: Change) -> Row {
+    Row::from([
+        ("Id", Some(sf_id(prefix, n as u64 + 1))),
+        (parent.0, Some(parent.1)),
+        ("Field", Some(change.field.to_string())),
+        ("OldValue", change.old),
+        ("NewValue", change.new),
+        ("CreatedDate", Some(sf_time(change.at))),
+    ])
+}
+
+struct Change {
+    field: &'static str,
+    old: Option<String>,
+    new: Option<String>,
+    at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A lead's `Status` and `Owner` changes, from the world's history of the properties they
+/// are made of, oldest first.
+fn lead_changes(w: &World, c: &Record) -> Vec<Change> {
+    let mut entries: Vec<&crate::sim::world::history::Change> = c
+        .history
+        .iter()
+        .filter(|h| {
+            matches!(
+                h.prop.as_str(),
+                "lifecyclestage" | "hs_lead_status" | "hubspot_owner_id"
+            )
+        })
+        .collect();
+    entries.sort_by_key(|h| h.at);
+    let (mut lifecycle, mut status, mut owner) = (String::new(), String::new(), None);
+    let mut shown: Option<&'static str> = None;
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < entries.len() {
+        let at = entries[i].at;
+        let owner_before = owner.clone();
+        while i < entries.len() && entries[i].at == at {
+            let h = entries[i];
+            match h.prop.as_str() {
+                "lifecyclestage" => lifecycle = h.value.clone(),
+                "hs_lead_status" => status = h.value.clone(),
+                _ => owner = owner_user(w, Some(&h.value)),
+            }
+            i += 1;
+        }
+        // A cleared stage is HubSpot's step on the way back: no status of its own.
+        if !lifecycle.is_empty() {
+            let now = status_from(&lifecycle, &status);
+            if shown != Some(now) {
+                if shown.is_some() {
+                    out.push(Change {
+                        field: "Status",
+                        old: shown.map(str::to_string),
+                        new: Some(now.to_string()),
+                        at,
+                    });
+                }
+                shown = Some(now);
+            }
+        }
+        if owner != owner_before {
+            out.push(Change {
+                field: "Owner",
+                old: owner_before,
+                new: owner.clone(),
+                at,
+            });
+        }
+    }
+    out
+}
+
+/// Every object this module serves, by name (`None`: not one of them).
+pub fn rows(w: &World, object: &str) -> Option<(&'static str, Vec<Row>)> {
+    let live = |t: ObjType| w.table(t).values().filter(|r| !r.archived);
+    match object {
+        "opportunity" => Some((
+            "Opportunity",
+            live(ObjType::Deals)
+                .map(|d| opportunity_row(w, d))
+                .collect(),
+        )),
+        "task" => Some((
+            "Task",
+            live(ObjType::Notes).map(|n| task_row(w, n)).collect(),
+        )),
+        "leadhistory" => {
+            let mut out = Vec::new();
+            for c in live(ObjType::Contacts) {
+                for change in lead_changes(w, c) {
+                    let n = out.len();
+                    out.push(history_row(
+                        "017",
+                        n,
+                        ("LeadId", sf_id("00Q", c.id)),
+                        change,
+                    ));
+                }
+            }
+            Some(("LeadHistory", out))
+        }
+        "opportunityfieldhistory" => {
+            let mut out = Vec::new();
+            for d in live(ObjType::Deals) {
+                let mut stages: Vec<_> =
+                    d.history.iter().filter(|h| h.prop == "dealstage").collect();
+                stages.sort_by_key(|h| h.at);
+                let mut before: Option<String> = None;
+                for h in stages {
+                    let now = stage_name(&h.value).to_string();
+                    if before.as_deref() != Some(now.as_str()) {
+                        if before.is_some() {
+                            let change = Change {
+                                field: "StageName",
+                                old: before.clone(),
+                                new: Some(now.clone()),
+                                at: h.at,
+                            };
+                            let n = out.len();
+                            let parent = ("OpportunityId", sf_id("006", d.id));
+                            out.push(history_row("00L", n, parent, change));
+                        }
+                        before = Some(now);
+                    }
+                }
+            }
+            Some(("OpportunityFieldHistory", out))
+        }
+        _ => None,
+    }
+}

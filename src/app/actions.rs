@@ -251,7 +251,9 @@ impl App {
                 campaign, verdict, ..
             } => format!("{campaign}: {}", verdict.label()),
             ActionKind::Restore {
-                lifecycle, undoes, ..
+                stage: lifecycle,
+                undoes,
+                ..
             } => format!("undo {undoes}: back to {lifecycle}"),
             ActionKind::Accept { owner_id } => format!("as owner {}", owner(owner_id)),
             ActionKind::Reject {

@@ -51,8 +51,11 @@ pub enum ActionKind {
     /// and owner it had, every stage date and the revisit day as they were before the
     /// action (from the vendor's history), and a recycle's or rejection's note withdrawn.
     Restore {
-        lifecycle: String,
-        lead_status: String,
+        /// The raw stage and status values to put back (see [`Seen`]).
+        #[serde(alias = "lifecycle")]
+        stage: String,
+        #[serde(alias = "lead_status")]
+        status: String,
         owner_id: Option<String>,
         /// When the owner was assigned before (`None`: never), written back explicitly.
         #[serde(default)]
@@ -72,9 +75,13 @@ pub enum ActionKind {
 /// the CRM has moved on since.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Seen {
-    /// The vendor's raw stage (`lifecyclestage`) and status, not the mapped stage.
-    pub lifecycle: String,
-    pub lead_status: String,
+    /// The record's raw stage and status values as its vendor names them (not the mapped
+    /// stage): what a conflict compares. Older outboxes wrote them as `lifecycle` and
+    /// `lead_status`.
+    #[serde(alias = "lifecycle")]
+    pub stage: String,
+    #[serde(alias = "lead_status")]
+    pub status: String,
     pub owner_id: Option<String>,
     /// The record's last-modified value.
     pub updated_at: DateTime<Utc>,
@@ -289,11 +296,11 @@ pub fn conflict(
     };
     let owner_of = |o: &Option<String>| o.as_deref().map_or("nobody".to_string(), owner);
     let mut moved = Vec::new();
-    if seen.lifecycle != now.lifecycle {
+    if seen.stage != now.stage {
         moved.push(format!(
             "stage {} → {}",
-            shown(&seen.lifecycle),
-            shown(&now.lifecycle)
+            shown(&seen.stage),
+            shown(&now.stage)
         ));
     }
     if seen.owner_id != now.owner_id {
@@ -303,11 +310,11 @@ pub fn conflict(
             owner_of(&now.owner_id)
         ));
     }
-    if seen.lead_status != now.lead_status {
+    if seen.status != now.status {
         moved.push(format!(
             "status {} → {}",
-            shown(&seen.lead_status),
-            shown(&now.lead_status)
+            shown(&seen.status),
+            shown(&now.status)
         ));
     }
     let allowed = ours.map_or(seen.updated_at, |t| t.max(seen.updated_at));
@@ -368,7 +375,7 @@ impl ActionKind {
             }
             ActionKind::Feedback { campaign, .. } => format!("a note on {campaign}"),
             ActionKind::Restore {
-                lifecycle,
+                stage: lifecycle,
                 owner_id,
                 ..
             } => format!(
@@ -389,8 +396,8 @@ mod tests {
 
     fn seen(lifecycle: &str, owner: Option<&str>, updated: &str) -> Seen {
         Seen {
-            lifecycle: lifecycle.into(),
-            lead_status: "OPEN".into(),
+            stage: lifecycle.into(),
+            status: "OPEN".into(),
             owner_id: owner.map(str::to_string),
             updated_at: at(updated),
             owner_assigned_at: None,
@@ -431,5 +438,28 @@ mod tests {
         );
         // Someone wrote after our note.
         assert!(conflict(&s, &now, Some(at("2026-11-20T10:04:00Z")), &name).is_some());
+    }
+
+    /// An outbox written before the fields were named for every vendor still reads.
+    #[test]
+    fn an_older_outboxs_seen_and_restore_still_read() {
+        let seen: Seen = serde_json::from_str(
+            r#"{"lifecycle":"marketingqualifiedlead","lead_status":"OPEN","owner_id":"7",
+                "updated_at":"2026-11-20T10:00:00Z"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (seen.stage.as_str(), seen.status.as_str()),
+            ("marketingqualifiedlead", "OPEN")
+        );
+        let kind: ActionKind = serde_json::from_str(
+            r#"{"kind":"restore","lifecycle":"lead","lead_status":"BAD_TIMING","owner_id":null,
+                "undoes":"k1","withdraw_note":true}"#,
+        )
+        .unwrap();
+        assert!(matches!(
+            kind,
+            ActionKind::Restore { ref stage, ref status, .. } if stage == "lead" && status == "BAD_TIMING"
+        ));
     }
 }

@@ -134,8 +134,8 @@ fn u_takes_back_the_last_hand_off_only_inside_the_undo_window() {
     let mut undone = fx.outbox[1].clone();
     undone.action.id = 9;
     undone.action.kind = crate::domain::action::ActionKind::Restore {
-        lifecycle: "marketingqualifiedlead".into(),
-        lead_status: "OPEN".into(),
+        stage: "marketingqualifiedlead".into(),
+        status: "OPEN".into(),
         owner_id: None,
         owner_assigned_at: None,
         undoes: fx.outbox[1].action.key.clone(),

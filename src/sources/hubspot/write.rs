@@ -46,8 +46,8 @@ pub fn is_backward(current: &str, target: &str) -> bool {
 pub fn seen(lead: &crate::domain::Lead) -> Seen {
     let prop = |name: &str| lead.props.get(name).cloned().unwrap_or_default();
     Seen {
-        lifecycle: prop("lifecyclestage"),
-        lead_status: prop("hs_lead_status"),
+        stage: prop("lifecyclestage"),
+        status: prop("hs_lead_status"),
         owner_id: lead.owner_id.clone(),
         updated_at: lead.updated_at,
         owner_assigned_at: lead.dates.accepted,
@@ -59,13 +59,13 @@ pub fn expected_after(action: &Action) -> Seen {
     let seen = &action.seen;
     match &action.kind {
         ActionKind::HandOff { owner_id } => Seen {
-            lifecycle: if is_backward(&seen.lifecycle, MQL) {
-                seen.lifecycle.clone()
+            stage: if is_backward(&seen.stage, MQL) {
+                seen.stage.clone()
             } else {
                 MQL.to_string()
             },
             // A hand-off routes the MQL; the rep's acceptance (`a`) is what moves it on.
-            lead_status: seen.lead_status.clone(),
+            status: seen.status.clone(),
             owner_id: Some(owner_id.clone()),
             updated_at: seen.updated_at,
             // Stamped by the hand-off itself; never compared.
@@ -77,17 +77,17 @@ pub fn expected_after(action: &Action) -> Seen {
             recycle: true,
             ..
         } => Seen {
-            lifecycle: RECYCLED_TO.into(),
-            lead_status: RECYCLED_STATUS.into(),
+            stage: RECYCLED_TO.into(),
+            status: RECYCLED_STATUS.into(),
             owner_id: owner_id.clone().or_else(|| seen.owner_id.clone()),
             ..seen.clone()
         },
         ActionKind::Reject { recycle: false, .. } => Seen {
-            lead_status: DISQUALIFIED_STATUS.into(),
+            status: DISQUALIFIED_STATUS.into(),
             ..seen.clone()
         },
         ActionKind::Accept { owner_id } => Seen {
-            lead_status: "OPEN".into(),
+            status: "OPEN".into(),
             owner_id: Some(owner_id.clone()),
             ..seen.clone()
         },
@@ -98,8 +98,8 @@ pub fn expected_after(action: &Action) -> Seen {
 /// The action that puts back what `action` changed, if it can be undone.
 pub fn inverse(action: &Action) -> Option<ActionKind> {
     action.undoable().then(|| ActionKind::Restore {
-        lifecycle: action.seen.lifecycle.clone(),
-        lead_status: action.seen.lead_status.clone(),
+        stage: action.seen.stage.clone(),
+        status: action.seen.status.clone(),
         owner_id: action.seen.owner_id.clone(),
         owner_assigned_at: action.seen.owner_assigned_at,
         undoes: action.key.clone(),
@@ -135,8 +135,8 @@ impl HubSpot {
     pub async fn fresh(&mut self, id: &str) -> Result<Seen, SourceError> {
         let o = self.contact(id, &FRESH_PROPS).await?;
         Ok(Seen {
-            lifecycle: o.prop("lifecyclestage").unwrap_or("").to_string(),
-            lead_status: o.prop("hs_lead_status").unwrap_or("").to_string(),
+            stage: o.prop("lifecyclestage").unwrap_or("").to_string(),
+            status: o.prop("hs_lead_status").unwrap_or("").to_string(),
             owner_id: o.prop("hubspot_owner_id").map(str::to_string),
             updated_at: o
                 .prop("lastmodifieddate")
@@ -162,33 +162,36 @@ impl HubSpot {
         match (step, &action.kind) {
             (Step::HandOff, ActionKind::HandOff { owner_id }) => Ok(fresh.owner_id.as_deref()
                 == Some(owner_id.as_str())
-                && (fresh.lifecycle == MQL || is_backward(&fresh.lifecycle, MQL))),
-            (Step::Accept, ActionKind::Accept { owner_id }) => Ok(fresh.owner_id.as_deref()
-                == Some(owner_id.as_str())
-                && fresh.lead_status == "OPEN"),
-            (Step::NurtureStatus, _) => Ok(fresh.lead_status == RECYCLED_STATUS
-                && (fresh.lifecycle.is_empty() || fresh.lifecycle == RECYCLED_TO)),
-            (Step::NurtureStage, _) => Ok(fresh.lifecycle == RECYCLED_TO),
-            (Step::Disqualify, _) => Ok(fresh.lead_status == DISQUALIFIED_STATUS),
+                && (fresh.stage == MQL || is_backward(&fresh.stage, MQL))),
+            (Step::Accept, ActionKind::Accept { owner_id }) => {
+                Ok(fresh.owner_id.as_deref() == Some(owner_id.as_str()) && fresh.status == "OPEN")
+            }
+            (Step::NurtureStatus, _) => Ok(fresh.status == RECYCLED_STATUS
+                && (fresh.stage.is_empty() || fresh.stage == RECYCLED_TO)),
+            (Step::NurtureStage, _) => Ok(fresh.stage == RECYCLED_TO),
+            (Step::Disqualify, _) => Ok(fresh.status == DISQUALIFIED_STATUS),
             (Step::Note, _) => {
                 Ok(maybe_sent && self.note_exists(&action.lead_id, &action.key).await?)
             }
             (
                 Step::RestoreStatus,
                 ActionKind::Restore {
-                    lifecycle,
-                    lead_status,
+                    stage: lifecycle,
+                    status: lead_status,
                     owner_id,
                     ..
                 },
-            ) => Ok(fresh.lead_status == *lead_status
+            ) => Ok(fresh.status == *lead_status
                 && fresh.owner_id == *owner_id
-                && (fresh.lifecycle.is_empty()
-                    || fresh.lifecycle == *lifecycle
-                    || !is_backward(&fresh.lifecycle, lifecycle))),
-            (Step::RestoreStage, ActionKind::Restore { lifecycle, .. }) => {
-                Ok(fresh.lifecycle == *lifecycle)
-            }
+                && (fresh.stage.is_empty()
+                    || fresh.stage == *lifecycle
+                    || !is_backward(&fresh.stage, lifecycle))),
+            (
+                Step::RestoreStage,
+                ActionKind::Restore {
+                    stage: lifecycle, ..
+                },
+            ) => Ok(fresh.stage == *lifecycle),
             (Step::WithdrawNote, ActionKind::Restore { undoes, .. }) => {
                 Ok(self.note_id(&action.lead_id, undoes).await?.is_none())
             }
@@ -215,7 +218,7 @@ impl HubSpot {
                 let mut props = Map::new();
                 props.insert("hubspot_owner_id".into(), json!(owner_id));
                 // Forward only: a hand-off never demotes a stage.
-                if !is_backward(&fresh.lifecycle, MQL) {
+                if !is_backward(&fresh.stage, MQL) {
                     props.insert("lifecyclestage".into(), json!(MQL));
                 }
                 self.patch_contact(id, props).await
@@ -270,8 +273,8 @@ impl HubSpot {
             (
                 Step::RestoreStatus,
                 ActionKind::Restore {
-                    lifecycle,
-                    lead_status,
+                    stage: lifecycle,
+                    status: lead_status,
                     owner_id,
                     owner_assigned_at,
                     clear,
@@ -295,7 +298,7 @@ impl HubSpot {
                     "hubspot_owner_assigneddate".into(),
                     json!(assigned.unwrap_or_default()),
                 );
-                if is_backward(&fresh.lifecycle, lifecycle) {
+                if is_backward(&fresh.stage, lifecycle) {
                     props.insert("lifecyclestage".into(), json!(""));
                 }
                 self.patch_contact(id, props).await
@@ -303,7 +306,9 @@ impl HubSpot {
             (
                 Step::RestoreStage,
                 ActionKind::Restore {
-                    lifecycle, clear, ..
+                    stage: lifecycle,
+                    clear,
+                    ..
                 },
             ) => {
                 if lifecycle.is_empty() {

@@ -19,8 +19,8 @@ fn note(lead: &str, key: &str) -> Action {
             text: "good".into(),
         },
         seen: Seen {
-            lifecycle: "marketingqualifiedlead".into(),
-            lead_status: "OPEN".into(),
+            stage: "marketingqualifiedlead".into(),
+            status: "OPEN".into(),
             owner_id: None,
             updated_at: at("2026-11-20T10:00:00Z"),
             owner_assigned_at: None,
@@ -155,14 +155,14 @@ fn cancel_drops_only_what_nobody_is_sending_and_a_conflict_requeues_with_the_new
     );
     assert!(outbox.cancel(b.id, now).unwrap());
     let mut seen = a.seen.clone();
-    seen.lifecycle = "opportunity".into();
+    seen.stage = "opportunity".into();
     outbox
         .conflict(a.id, "stage sql → opportunity", &seen, now)
         .unwrap();
     // Confirmed again: sent over the record as the conflict found it.
     assert!(outbox.requeue(a.id, now).unwrap());
     let again = outbox.claim(SRC, now).unwrap().unwrap();
-    assert_eq!(again.entry.action.seen.lifecycle, "opportunity");
+    assert_eq!(again.entry.action.seen.stage, "opportunity");
     let audit = outbox.audit_since(at("2026-11-20T00:00:00Z")).unwrap();
     let outcomes: Vec<_> = audit.iter().map(|r| r.outcome.as_str()).collect();
     assert_eq!(outcomes, ["queued", "cancelled"]);

@@ -250,3 +250,42 @@ async fn opportunities_carry_their_stage_history_to_the_close() {
     assert_eq!(history[0]["OldValue"], "Prospecting");
     api.sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_smaller_batch_size_pages_smaller_and_the_stages_say_what_closes() {
+    let api = sim(1200).await;
+    let first = api
+        .http
+        .get(format!(
+            "{}{}",
+            api.sim.base_url,
+            soql_path("SELECT Id FROM Lead")
+        ))
+        .bearer_auth(&api.sim.token)
+        .header("Sforce-Query-Options", "batchSize=500")
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(first["records"].as_array().unwrap().len(), 500);
+    // The locator keeps the batch size: the next page is 500 rows too.
+    let next = api
+        .get(first["nextRecordsUrl"].as_str().unwrap())
+        .await
+        .json();
+    assert_eq!(next["records"].as_array().unwrap().len(), 500);
+    let (_, stages, _) = query_all(
+        &api,
+        "SELECT MasterLabel, IsClosed, IsWon FROM OpportunityStage ORDER BY SortOrder",
+    )
+    .await;
+    let closed: Vec<(&str, bool)> = stages
+        .iter()
+        .filter(|s| s["IsClosed"] == true)
+        .map(|s| (s["MasterLabel"].as_str().unwrap(), s["IsWon"] == true))
+        .collect();
+    assert_eq!(closed, [("Closed Won", true), ("Closed Lost", false)]);
+    api.sim.shutdown().await;
+}

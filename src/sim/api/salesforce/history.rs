@@ -7,6 +7,17 @@ use crate::sim::world::{ObjType, Record, World};
 
 use super::{Row, sf_id, sf_time, status_from};
 
+/// Salesforce's standard opportunity stages, in order: (label, closed, won).
+const OPPORTUNITY_STAGES: [(&str, bool, bool); 7] = [
+    ("Prospecting", false, false),
+    ("Qualification", false, false),
+    ("Needs Analysis", false, false),
+    ("Proposal/Price Quote", false, false),
+    ("Negotiation/Review", false, false),
+    ("Closed Won", true, true),
+    ("Closed Lost", true, false),
+];
+
 /// HubSpot's default pipeline stages as Salesforce's standard opportunity stages.
 fn stage_name(dealstage: &str) -> &'static str {
     match dealstage {
@@ -167,6 +178,25 @@ pub fn rows(w: &World, object: &str) -> Option<(&'static str, Vec<Row>)> {
         "task" => Some((
             "Task",
             live(ObjType::Notes).map(|n| task_row(w, n)).collect(),
+        )),
+        "opportunitystage" => Some((
+            "OpportunityStage",
+            OPPORTUNITY_STAGES
+                .iter()
+                .enumerate()
+                .map(|(i, (label, closed, won))| {
+                    Row::from([
+                        ("Id", Some(sf_id("01J", 100 + i as u64))),
+                        ("MasterLabel", Some(label.to_string())),
+                        ("ApiName", Some(label.to_string())),
+                        ("SortOrder", Some((i + 1).to_string())),
+                        ("IsClosed", Some(closed.to_string())),
+                        ("IsWon", Some(won.to_string())),
+                        ("IsActive", Some("true".to_string())),
+                        ("SystemModstamp", Some(sf_time(w.portal_created))),
+                    ])
+                })
+                .collect(),
         )),
         "leadhistory" => {
             let mut out = Vec::new();

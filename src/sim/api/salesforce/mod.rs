@@ -220,8 +220,22 @@ fn version_ok(version: &str) -> bool {
         .is_some_and(|v| (20.0..=99.0).contains(&v))
 }
 
-/// Run `q` and answer the page starting at `offset`.
-fn answer(st: &Shared, version: &str, q: &str, offset: usize) -> Response {
+/// The page size a client asked for (`Sforce-Query-Options: batchSize=N`, 200 to 2,000),
+/// else 2,000.
+fn batch_size(headers: &axum::http::HeaderMap) -> usize {
+    headers
+        .get("sforce-query-options")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.split(',')
+                .find_map(|kv| kv.trim().strip_prefix("batchSize="))
+                .and_then(|n| n.trim().parse::<usize>().ok())
+        })
+        .map_or(BATCH, |n| n.clamp(200, BATCH))
+}
+
+/// Run `q` and answer the page of `batch` rows starting at `offset`.
+fn answer(st: &Shared, version: &str, q: &str, offset: usize, batch: usize) -> Response {
     if !version_ok(version) {
         return error(
             StatusCode::NOT_FOUND,
@@ -287,7 +301,7 @@ fn answer(st: &Shared, version: &str, q: &str, offset: usize) -> Response {
         hits.truncate(limit);
     }
     let total = hits.len();
-    let end = (offset + BATCH).min(total);
+    let end = (offset + batch).min(total);
     let page: Vec<Value> = hits[offset.min(total)..end]
         .iter()
         .map(|r| {
@@ -317,38 +331,44 @@ fn answer(st: &Shared, version: &str, q: &str, offset: usize) -> Response {
     if !done {
         body["nextRecordsUrl"] = json!(format!(
             "/services/data/{version}/query/{}",
-            locator(q, end)
+            locator(q, end, batch)
         ));
     }
     drop(w);
     with_usage(st, (StatusCode::OK, Json(body)).into_response())
 }
 
-/// A query locator that carries the query and where the next page starts, so paging needs
-/// no server state (`01gSIM<hex of the query>-<offset>`).
-fn locator(q: &str, offset: usize) -> String {
+/// A query locator that carries the query, the page size and where the next page starts,
+/// so paging needs no server state (`01gSIM<hex of the query>-<batch>-<offset>`).
+fn locator(q: &str, offset: usize, batch: usize) -> String {
     let hex: String = q.bytes().map(|b| format!("{b:02x}")).collect();
-    format!("01gSIM{hex}-{offset}")
+    format!("01gSIM{hex}-{batch}-{offset}")
 }
 
-fn unlocate(raw: &str) -> Option<(String, usize)> {
+fn unlocate(raw: &str) -> Option<(String, usize, usize)> {
     let rest = raw.strip_prefix("01gSIM")?;
-    let (hex, offset) = rest.rsplit_once('-')?;
+    let (rest, offset) = rest.rsplit_once('-')?;
+    let (hex, batch) = rest.rsplit_once('-')?;
     let bytes: Option<Vec<u8>> = (0..hex.len())
         .step_by(2)
         .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
         .collect();
-    Some((String::from_utf8(bytes?).ok()?, offset.parse().ok()?))
+    Some((
+        String::from_utf8(bytes?).ok()?,
+        offset.parse().ok()?,
+        batch.parse().ok()?,
+    ))
 }
 
 /// `GET /services/data/{version}/query?q=SOQL`.
 pub async fn query(
     State(st): State<Shared>,
     Path(version): Path<String>,
+    headers: axum::http::HeaderMap,
     Query(params): Query<BTreeMap<String, String>>,
 ) -> Response {
     match params.get("q") {
-        Some(q) => answer(&st, &version, q, 0),
+        Some(q) => answer(&st, &version, q, 0, batch_size(&headers)),
         None => error(
             StatusCode::BAD_REQUEST,
             "MALFORMED_QUERY",
@@ -363,7 +383,7 @@ pub async fn query_more(
     Path((version, locator)): Path<(String, String)>,
 ) -> Response {
     match unlocate(&locator) {
-        Some((q, offset)) => answer(&st, &version, &q, offset),
+        Some((q, offset, batch)) => answer(&st, &version, &q, offset, batch),
         None => error(
             StatusCode::BAD_REQUEST,
             "INVALID_QUERY_LOCATOR",

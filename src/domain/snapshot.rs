@@ -95,6 +95,13 @@ impl Snapshot {
             .map(|(i, l)| (l.id.as_str(), i))
             .collect();
 
+        // Every period's cohorts read the same timelines (and, without a lens, the clocks
+        // too): built once per snapshot.
+        let cohort_leads = input.by_owner.map_or(input.leads, |(all, _)| all);
+        let timelines: Vec<Timeline> = cohort_leads
+            .iter()
+            .map(|l| Timeline::of(l, input.stages))
+            .collect();
         for (i, lead) in input.leads.iter().enumerate() {
             match lead.stage {
                 Some(stage) => {
@@ -106,9 +113,16 @@ impl Snapshot {
             }
             // Only a lead in a watched stage needs its timeline, for its clocks' start.
             if input.slas.iter().any(|def| lead.stage == Some(def.stage)) {
-                let timeline = Timeline::of(lead, input.stages);
+                let own;
+                let timeline = match input.by_owner {
+                    None => &timelines[i],
+                    Some(_) => {
+                        own = Timeline::of(lead, input.stages);
+                        &own
+                    }
+                };
                 for (d, def) in input.slas.iter().enumerate() {
-                    if let Some(t) = timer_for(d, def, lead, &timeline, input.calendar) {
+                    if let Some(t) = timer_for(d, def, lead, timeline, input.calendar) {
                         snap.timers.push(t);
                     }
                 }
@@ -149,6 +163,7 @@ impl Snapshot {
             calendar: input.calendar,
             stages: input.stages,
             by_owner: input.by_owner,
+            timelines: Some(&timelines),
         };
         snap.kpis = kpi::compute(&kpi_input, period, input.targets);
         let mut history: HashMap<&'static str, Vec<Option<f64>>> = HashMap::new();

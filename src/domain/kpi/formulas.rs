@@ -217,10 +217,17 @@ fn figures(input: &KpiInput<'_>, period: Period, goal: Option<f64>) -> Vec<Figur
         Some((all, rule)) => (all, Some(rule)),
         None => (leads, None),
     };
-    let timelines: Vec<Timeline> = cohort_leads
-        .iter()
-        .map(|l| Timeline::of(l, input.stages))
-        .collect();
+    let built: Vec<Timeline>;
+    let timelines: &[Timeline] = match input.timelines {
+        Some(t) => t,
+        None => {
+            built = cohort_leads
+                .iter()
+                .map(|l| Timeline::of(l, input.stages))
+                .collect();
+            &built
+        }
+    };
     let member = |t: &Timeline, at: chrono::DateTime<Utc>| {
         by_owner.is_none_or(|r| {
             r.keeps(
@@ -229,7 +236,7 @@ fn figures(input: &KpiInput<'_>, period: Period, goal: Option<f64>) -> Vec<Figur
             )
         })
     };
-    let cohort = |from, to| cohort(&timelines, from, to, &period, &member);
+    let cohort = |from, to| cohort(timelines, from, to, &period, &member);
     let mql_cohort = cohort(Stage::Mql, Stage::Sal);
 
     // ── Marketing ──
@@ -299,7 +306,7 @@ fn figures(input: &KpiInput<'_>, period: Period, goal: Option<f64>) -> Vec<Figur
     // up by a marketing touch since.
     let recycled: Vec<(&Lead, chrono::DateTime<Utc>)> = cohort_leads
         .iter()
-        .zip(&timelines)
+        .zip(timelines)
         .filter_map(|(l, t)| {
             let at = t
                 .entries(Stage::Nurture)
@@ -330,7 +337,7 @@ fn figures(input: &KpiInput<'_>, period: Period, goal: Option<f64>) -> Vec<Figur
     // first sales touch after that entry; those not touched yet are pending, not dropped.
     let mut speed: Vec<Duration> = Vec::new();
     let mut untouched = 0;
-    for (l, t) in cohort_leads.iter().zip(&timelines) {
+    for (l, t) in cohort_leads.iter().zip(timelines) {
         let Some(entry) = t.entries(Stage::Mql).find(|at| period.contains(Some(*at))) else {
             continue;
         };

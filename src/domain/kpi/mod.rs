@@ -197,4 +197,8 @@ pub struct KpiInput<'a> {
     /// Under a person or team lens: every lead, and whose cohort entries count (the owner
     /// at the entry, metrics.md §6); `leads` then holds the lens's current leads.
     pub by_owner: Option<(&'a [Lead], &'a crate::domain::lens::ByOwner)>,
+    /// The timelines of the cohort leads (`by_owner`'s leads under a lens, else `leads`),
+    /// in their order, when the caller built them already: a snapshot computes seven
+    /// periods from the same timelines. `None`: built here.
+    pub timelines: Option<&'a [crate::domain::timeline::Timeline]>,
 }

@@ -154,6 +154,7 @@ fn compute_week(timers: &[SlaTimer], targets: &Targets) -> Vec<Kpi> {
         calendar: &cal,
         stages: &crate::config::Config::builtin().stages,
         by_owner: None,
+        timelines: None,
     };
     compute(
         &input,
@@ -288,6 +289,7 @@ fn an_empty_world_has_no_ratios() {
         calendar: &cal,
         stages: &crate::config::Config::builtin().stages,
         by_owner: None,
+        timelines: None,
     };
     let kpis = compute(
         &input,
@@ -334,6 +336,7 @@ fn an_overflowing_sum_is_no_value_and_never_on_target() {
         calendar: &cal,
         stages: &crate::config::Config::builtin().stages,
         by_owner: None,
+        timelines: None,
     };
     let kpis = compute(&input, Period::this_week(now), &targets);
     let get = |id: &str| kpis.iter().find(|k| k.id == id).unwrap();

@@ -67,6 +67,7 @@ fn compute_at(
         calendar: &cal,
         stages: &crate::config::Config::builtin().stages,
         by_owner: None,
+        timelines: None,
     };
     compute(&input, Period::current(kind, at(now)), t)
 }

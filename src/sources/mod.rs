@@ -3,6 +3,7 @@
 
 pub mod backoff;
 pub mod error;
+pub mod http;
 pub mod hubspot;
 pub mod port;
 pub mod retry;

@@ -164,28 +164,25 @@ impl HubSpot {
         after: Option<&str>,
     ) -> Result<Page<Object>, SourceError> {
         let path = format!("/crm/v3/objects/{}", kind.path());
-        self.call(|s| {
-            // A deal's stage history dates its wins and losses; HubSpot pages it 50 at most.
-            let limit = match kind {
-                Kind::Deals => s.page_size.min(HISTORY_BATCH),
-                _ => s.page_size,
-            };
-            let mut q = vec![
-                ("limit", limit.to_string()),
-                ("properties", kind.properties(&s.mapping).join(",")),
-            ];
-            if kind == Kind::Deals {
-                q.push(("propertiesWithHistory", mapping::DEAL_STAGE.to_string()));
-            }
-            if kind != Kind::Contacts {
-                q.push(("associations", "contacts".to_string()));
-            }
-            if let Some(a) = after {
-                q.push(("after", a.to_string()));
-            }
-            s.request(Method::GET, &path).query(&q)
-        })
-        .await
+        // A deal's stage history dates its wins and losses; HubSpot pages it 50 at most.
+        let limit = match kind {
+            Kind::Deals => self.page_size.min(HISTORY_BATCH),
+            _ => self.page_size,
+        };
+        let mut q = vec![
+            ("limit", limit.to_string()),
+            ("properties", kind.properties(&self.mapping).join(",")),
+        ];
+        if kind == Kind::Deals {
+            q.push(("propertiesWithHistory", mapping::DEAL_STAGE.to_string()));
+        }
+        if kind != Kind::Contacts {
+            q.push(("associations", "contacts".to_string()));
+        }
+        if let Some(a) = after {
+            q.push(("after", a.to_string()));
+        }
+        self.call(|s| s.request(Method::GET, &path).query(&q)).await
     }
 
     /// Ids of archived (deleted) records of `kind`: HubSpot's search never returns them, so

@@ -1,0 +1,242 @@
+//! Plain HTTP to a vendor through one long-lived `reqwest::Client`, shared by every vendor
+//! module: bearer auth, pacing by the vendor's rate-limit window, a timeout per request
+//! bounded by the run's deadline, retries of transient failures by the [`RetryPolicy`], and
+//! typed errors. What differs by vendor (its rate-limit headers, its error body) comes in a
+//! [`Wire`].
+
+use std::time::Duration;
+
+use reqwest::{Method, RequestBuilder, StatusCode, header::HeaderMap};
+use serde::de::DeserializeOwned;
+use tokio::time::Instant;
+
+use super::{RetryHook, RetryPolicy, Secret, SourceError};
+
+/// What one vendor's HTTP looks like.
+#[derive(Clone, Copy)]
+pub struct Wire {
+    /// The vendor's name, for logs.
+    pub vendor: &'static str,
+    /// The calls left in the current window and its length, from an answer's headers.
+    pub rate_window: fn(&HeaderMap) -> Option<(u64, Duration)>,
+    /// The error an unsuccessful answer (its status and body) stands for; `token_env` names
+    /// where the token came from, for a 401.
+    pub error: fn(StatusCode, &[u8], &str) -> SourceError,
+}
+
+/// What the last response told us about the rate-limit window.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RateWindow {
+    pub(crate) remaining: u64,
+    pub(crate) interval: Duration,
+    pub(crate) seen_at: Instant,
+}
+
+pub struct Http {
+    client: reqwest::Client,
+    base: String,
+    token: Secret,
+    /// Where the token came from, so a 401 can say what to fix.
+    pub(crate) token_env: String,
+    window: Option<RateWindow>,
+    pub(crate) retry: RetryPolicy,
+    /// The longest answer (send to last body byte) since [`take_slowest`](Self::take_slowest).
+    slowest: Duration,
+    /// Told of each failed try that will be retried, so a caller can show it before the
+    /// retries run out ("no answer for 20s").
+    pub(crate) on_retry: Option<RetryHook>,
+    wire: Wire,
+}
+
+impl Http {
+    /// A client for `base` (already checked) with `token`, read from `token_env`.
+    pub fn new(
+        base: String,
+        token: Secret,
+        token_env: &str,
+        wire: Wire,
+    ) -> Result<Self, SourceError> {
+        let client = reqwest::Client::builder()
+            .user_agent(concat!("tandem/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(5))
+            .build()
+            .map_err(|e| SourceError::Config(e.to_string()))?;
+        Ok(Http {
+            client,
+            base,
+            token,
+            token_env: token_env.to_string(),
+            window: None,
+            retry: RetryPolicy::default(),
+            slowest: Duration::ZERO,
+            on_retry: None,
+            wire,
+        })
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// The slowest successful answer since the last call, and start a new measure.
+    pub fn take_slowest(&mut self) -> Duration {
+        std::mem::take(&mut self.slowest)
+    }
+
+    /// A request to `path` under the base URL, with the bearer token.
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client
+            .request(method, format!("{}{}", self.base, path))
+            .bearer_auth(self.token.expose())
+    }
+
+    /// Wait out an exhausted rate-limit window before sending, so we rarely see a 429. The
+    /// window's length comes from a header, so the wait is capped like `Retry-After`.
+    async fn pace(&self) -> Result<(), SourceError> {
+        if let Some(w) = self.window
+            && w.remaining == 0
+        {
+            let until =
+                crate::sources::wait::instant_after(w.seen_at, w.interval.min(self.retry.max_wait));
+            let wait = until.saturating_duration_since(Instant::now());
+            if !self.retry.can_wait(wait) {
+                return Err(SourceError::RateLimited { retry_after: wait });
+            }
+            tokio::time::sleep_until(until).await;
+        }
+        Ok(())
+    }
+
+    fn note_window(&mut self, headers: &HeaderMap) {
+        if let Some((remaining, interval)) = (self.wire.rate_window)(headers) {
+            self.window = Some(RateWindow {
+                remaining,
+                interval,
+                seen_at: Instant::now(),
+            });
+        }
+    }
+
+    /// Send and decode the JSON body into `T`, retrying each transient failure (5xx, 429,
+    /// resets, timeouts, cut-off bodies) as the retry policy allows. For idempotent requests.
+    pub async fn call<T: DeserializeOwned>(
+        &mut self,
+        build: impl Fn(&Self) -> RequestBuilder,
+    ) -> Result<T, SourceError> {
+        self.call_retrying(build, true).await
+    }
+
+    /// Like [`call`](Self::call) for a request that must not run twice (creating a note):
+    /// only a 429 is retried, since the vendor did not act on it. Any other failure goes
+    /// back to the caller, which checks what landed before trying again.
+    pub async fn call_once<T: DeserializeOwned>(
+        &mut self,
+        build: impl Fn(&Self) -> RequestBuilder,
+    ) -> Result<T, SourceError> {
+        self.call_retrying(build, false).await
+    }
+
+    async fn call_retrying<T: DeserializeOwned>(
+        &mut self,
+        build: impl Fn(&Self) -> RequestBuilder,
+        idempotent: bool,
+    ) -> Result<T, SourceError> {
+        let mut backoff = self.retry.backoff();
+        let mut attempt = 1;
+        let started = Instant::now();
+        loop {
+            let err = match self.attempt(&build).await {
+                Ok(value) => return Ok(value),
+                Err(e) => e,
+            };
+            let retryable = idempotent || matches!(err, SourceError::RateLimited { .. });
+            match self.retry.wait_after(&err, attempt, &mut backoff) {
+                Some(wait) if retryable => {
+                    tracing::warn!(vendor = self.wire.vendor, attempt, ?wait, error = %err, "request failed; retrying");
+                    if let Some(hook) = &self.on_retry {
+                        hook(&err, started.elapsed());
+                    }
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                _ => return Err(err),
+            }
+        }
+    }
+
+    /// One try: send, then read and decode the whole body.
+    async fn attempt<T: DeserializeOwned>(
+        &mut self,
+        build: &impl Fn(&Self) -> RequestBuilder,
+    ) -> Result<T, SourceError> {
+        self.pace().await?;
+        // A headless run's deadline holds even against a server that never answers.
+        let budget = self.retry.request_budget().ok_or(SourceError::Timeout)?;
+        let request = build(self).timeout(budget);
+        let started = Instant::now();
+        let response = request.send().await.map_err(|e| transport(&self.base, e))?;
+        self.note_window(response.headers());
+        let status = response.status();
+        if !status.is_success() {
+            let retry_after = retry_after(response.headers(), self.window);
+            let body = response.bytes().await.unwrap_or_default();
+            return Err(match (self.wire.error)(status, &body, &self.token_env) {
+                SourceError::RateLimited { .. } => SourceError::RateLimited { retry_after },
+                other => other,
+            });
+        }
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| transport(&self.base, e))?;
+        self.slowest = self.slowest.max(started.elapsed());
+        // A 204 (an archive) has no body: it decodes as JSON null, i.e. into `()`.
+        let body: &[u8] = if bytes.is_empty() && status == StatusCode::NO_CONTENT {
+            b"null"
+        } else {
+            &bytes
+        };
+        serde_json::from_slice(body).map_err(|e| SourceError::Malformed(e.to_string()))
+    }
+}
+
+fn transport(base: &str, e: reqwest::Error) -> SourceError {
+    if e.is_timeout() {
+        SourceError::Timeout
+    } else if e.is_decode() || e.is_body() {
+        SourceError::Malformed(root_cause(&e))
+    } else {
+        SourceError::Connect {
+            url: base.to_string(),
+            reason: root_cause(&e),
+        }
+    }
+}
+
+/// reqwest's Display repeats the request URL; the innermost cause is the useful part, in
+/// plain words when it is a well-known socket error.
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    let plain = cur
+        .downcast_ref::<std::io::Error>()
+        .and_then(|io| match io.kind() {
+            std::io::ErrorKind::ConnectionRefused => Some("connection refused"),
+            std::io::ErrorKind::ConnectionReset => Some("connection reset by the server"),
+            _ => None,
+        });
+    plain.map_or_else(|| cur.to_string(), str::to_string)
+}
+
+/// The wait a 429 asks for: `Retry-After` (capped, see [`crate::sources::wait`]), else the
+/// rate-limit window's length, else ten seconds.
+pub(crate) fn retry_after(headers: &HeaderMap, window: Option<RateWindow>) -> Duration {
+    headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| crate::sources::wait::retry_after(v, chrono::Utc::now()))
+        .or(window.map(|w| w.interval))
+        .unwrap_or(Duration::from_secs(10))
+}

@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use tandem::app::App;
-use tandem::app::cache::{Cache, source_key};
+use tandem::app::cache::Cache;
 use tandem::config::Config;
 use tandem::sync::{self, SourceCommand};
 
@@ -42,7 +42,7 @@ fn app_with(source: mpsc::UnboundedSender<SourceCommand>) -> App {
 async fn the_next_start_opens_on_the_cached_pipeline_with_the_crm_down() {
     let path = scratch();
     let sim = frozen_sim(7, 600).await;
-    let key = source_key("hubspot", &sim.base_url);
+    let key = tandem::sources::Vendor::HubSpot.source_key(&sim.base_url);
     let sim_url = sim.base_url.clone();
 
     // First start: load from the CRM, writing through to the cache.

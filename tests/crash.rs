@@ -98,7 +98,7 @@ fn queue(outbox: &Outbox, sim: &SimHandle, store: &Store, lead: &str, kind: Acti
         },
         chrono::Utc::now(),
     );
-    let key = tandem::store::source_key("hubspot", &sim.base_url);
+    let key = tandem::sources::Vendor::HubSpot.source_key(&sim.base_url);
     let steps = tandem::sources::hubspot::step_count(&kind);
     outbox
         .enqueue(&key, action, steps, "", None)

@@ -170,7 +170,7 @@ async fn outbox_send_exits_2_on_an_endless_retry_after_and_keeps_the_action() {
         Default::default(),
         Utc::now(),
     );
-    let key = tandem::store::source_key("hubspot", &sim.base_url);
+    let key = tandem::sources::Vendor::HubSpot.source_key(&sim.base_url);
     let queued = outbox.enqueue(&key, action, 1, "", None).unwrap().unwrap();
     let data_dir = dir.to_string_lossy().to_string();
     for secs in EXTREME {

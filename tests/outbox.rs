@@ -172,7 +172,7 @@ async fn an_interrupted_recycle_resumes_and_never_restamps_a_stage_date() {
     };
     let action = queue(&sim, &outbox, &store, &id, kind);
     // The first attempt claimed it, wrote step 1, and died before recording it.
-    let key = tandem::store::source_key("hubspot", &sim.base_url);
+    let key = tandem::sources::Vendor::HubSpot.source_key(&sim.base_url);
     outbox.claim(&key, chrono::Utc::now()).unwrap().unwrap();
     patch_contact(
         &sim,
@@ -341,7 +341,7 @@ async fn a_step_refused_midway_names_the_steps_already_applied_and_undoes_nothin
         },
         chrono::Utc::now(),
     );
-    let key = tandem::store::source_key("hubspot", &sim.base_url);
+    let key = tandem::sources::Vendor::HubSpot.source_key(&sim.base_url);
     let action = outbox.enqueue(&key, action, 3, "", None).unwrap().unwrap();
     let (_source, mut rx) = worker(&sim, outbox.clone());
     match outcome(&mut rx, action.id).await {

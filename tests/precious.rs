@@ -33,7 +33,7 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 fn key(sim: &SimHandle) -> String {
-    tandem::store::source_key("hubspot", &sim.base_url)
+    tandem::sources::Vendor::HubSpot.source_key(&sim.base_url)
 }
 
 /// A note on `lead`, queued as the user confirmed it (it carries `text` to find it by).

@@ -224,7 +224,7 @@ async fn a_day_long_retry_after_is_shown_and_does_not_block_refresh_or_quit() {
         Default::default(),
         Utc::now(),
     );
-    let key = tandem::store::source_key("hubspot", &sim.base_url);
+    let key = tandem::sources::Vendor::HubSpot.source_key(&sim.base_url);
     let queued = queue.enqueue(&key, action, 1, "", None).unwrap().unwrap();
     source.send(SourceCommand::Send).unwrap();
     let answer = health(until_event(&mut rx, |e| matches!(e, SyncEvent::Health(..))).await);

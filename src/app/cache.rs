@@ -65,8 +65,6 @@ pub fn cache_path(data_dir: Option<&Path>) -> Option<PathBuf> {
     Some(dir.join("cache.db"))
 }
 
-pub use crate::store::source_key;
-
 impl Cache {
     /// Open the file, read what it holds for `key`, and start the writer.
     pub fn open(path: &Path, key: &str) -> Result<Opened, DiskError> {

@@ -48,7 +48,8 @@ impl Vendor {
         }
     }
 
-    /// The key a source's records, cursor and outbox entries are filed under.
+    /// The key a source's records, cursor and outbox entries are filed under: its vendor and
+    /// address, so two portals (or a portal and a simulation) never share records.
     pub fn source_key(self, base_url: &str) -> String {
         format!("{}@{}", self.id(), base_url.trim_end_matches('/'))
     }

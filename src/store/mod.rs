@@ -14,12 +14,6 @@ use crate::domain::kpi::PeriodKind;
 use crate::domain::snapshot::{Snapshot, SnapshotInput};
 use crate::domain::{Deal, DealStage, Lead, Note, Owner};
 
-/// The name a source's records are filed under: its vendor and address, so two portals (or a
-/// portal and a simulation) never share records.
-pub fn source_key(vendor: &str, base_url: &str) -> String {
-    format!("{vendor}@{}", base_url.trim_end_matches('/'))
-}
-
 /// Upsert-by-id storage that keeps a stable order for rendering.
 #[derive(Debug)]
 struct Table<T> {

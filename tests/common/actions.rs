@@ -67,7 +67,7 @@ pub fn queue(
         },
         chrono::Utc::now(),
     );
-    let key = tandem::store::source_key("hubspot", &sim.base_url);
+    let key = tandem::sources::Vendor::HubSpot.source_key(&sim.base_url);
     let steps = tandem::sources::hubspot::step_count(&kind);
     outbox
         .enqueue(&key, action, steps, "", None)
@@ -102,7 +102,7 @@ pub fn queue_undo(sim: &SimHandle, outbox: &Outbox, original: &Action) -> Action
         original.actor.clone(),
         chrono::Utc::now(),
     );
-    let key = tandem::store::source_key("hubspot", &sim.base_url);
+    let key = tandem::sources::Vendor::HubSpot.source_key(&sim.base_url);
     outbox
         .enqueue(&key, undo, steps, "", None)
         .unwrap()

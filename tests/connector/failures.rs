@@ -106,7 +106,7 @@ async fn a_refused_token_stops_the_worker_until_the_user_asks_again() {
     let hand_off = ActionKind::HandOff {
         owner_id: "1".into(),
     };
-    let key = tandem::store::source_key("hubspot", &sim.base_url);
+    let key = tandem::sources::Vendor::HubSpot.source_key(&sim.base_url);
     let queued = queue
         .enqueue(
             &key,

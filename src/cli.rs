@@ -25,6 +25,16 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "URL")]
     pub hubspot_url: Option<String>,
 
+    /// Read the embedded simulated world as these vendors (`hubspot`, `salesforce`).
+    #[arg(
+        long = "sim",
+        global = true,
+        value_enum,
+        value_name = "PROFILE",
+        default_value = "hubspot"
+    )]
+    pub sim: crate::sim::Profile,
+
     /// Seconds between polls; 0 polls only when you press `r`.
     #[arg(long, value_name = "SECS", default_value_t = 10)]
     pub interval: u64,
@@ -208,6 +218,9 @@ pub struct SimArgs {
     /// Requests allowed per 10-second window before answering 429.
     #[arg(long, default_value_t = 190)]
     pub burst: u32,
+    /// Which vendors' APIs to announce (every profile is served on the one base URL).
+    #[arg(long, value_enum, default_value = "hubspot")]
+    pub profile: crate::sim::Profile,
 }
 
 fn parse_instant(s: &str) -> Result<DateTime<Utc>, String> {

@@ -165,6 +165,7 @@ fn embedded_sim(cli: &Cli) -> SimOptions {
     let mut opts = SimOptions::new(cli.seed, cli.contacts);
     // A frozen cockpit reads a world frozen at the same instant.
     opts.now = cli.now;
+    opts.profile = cli.sim;
     opts
 }
 
@@ -188,8 +189,10 @@ async fn serve_sim(args: &SimArgs) -> ExitCode {
         Err(e) => return fail(&format!("cannot listen on {}: {e}", args.addr), 1),
     };
     let banner = format!(
-        "tandem sim serving HubSpot CRM v3 at {} token {}\n",
-        handle.base_url, handle.token
+        "tandem sim serving {} at {} token {}\n",
+        args.profile.serves(),
+        handle.base_url,
+        handle.token
     );
     let code = emit(&banner, ExitCode::SUCCESS);
     if code == ExitCode::SUCCESS {

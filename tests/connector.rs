@@ -180,7 +180,9 @@ async fn first_load_reads_every_record() {
     }
     // The cursor starts at the newest change the server had before the listing began.
     let newest = newest_modified(&sim, "contacts", "lastmodifieddate").await;
-    let tandem::sources::Cursor::HubSpot(cursor) = cursor;
+    let tandem::sources::Cursor::HubSpot(cursor) = cursor else {
+        panic!("a HubSpot source keeps a HubSpot cursor: {cursor:?}")
+    };
     assert_eq!(cursor.contacts, Some(newest));
     assert_eq!(
         cursor.deals,

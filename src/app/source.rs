@@ -1,5 +1,5 @@
 //! Which vendor to talk to: `--hubspot-url`, else the config's first source, else the
-//! embedded simulated HubSpot. Tokens come from the environment only.
+//! embedded simulation read as `--sim`'s profile. Tokens come from the environment only.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,12 +40,14 @@ pub async fn connect(
             url.to_string(),
             "HUBSPOT_TOKEN".to_string(),
             Vendor::HubSpot.name().to_string(),
+            None,
         )),
         (None, Some(s)) => Some((
             s.kind,
             s.base_url.clone(),
             s.token_env.clone(),
             s.name.clone(),
+            s.api_version.clone(),
         )),
         (None, None) => None,
     };
@@ -57,7 +59,7 @@ pub async fn connect(
     let extra = config.extra_contact_properties();
     let usage = |message: String| ConnectError { message, code: 2 };
     match remote {
-        Some((vendor, url, token_env, name)) => {
+        Some((vendor, url, token_env, name, api_version)) => {
             // The URL first: a bad one is wrong whatever the environment holds.
             vendor.check_base_url(&url).map_err(usage)?;
             let token = std::env::var(&token_env)
@@ -71,6 +73,7 @@ pub async fn connect(
                     ))
                 })?;
             let connector = Connector::new(vendor, &url, Secret::new(token), stages, extra)
+                .and_then(|c| c.with_api_version(api_version.as_deref()))
                 .map_err(|e| usage(e.to_string()))?
                 .with_token_env(&token_env);
             Ok(Connected {
@@ -83,16 +86,20 @@ pub async fn connect(
             })
         }
         None => {
+            let vendor = match embedded.profile {
+                sim::Profile::Hubspot => Vendor::HubSpot,
+                sim::Profile::Salesforce => Vendor::Salesforce,
+            };
             let handle = sim::start(embedded).await.map_err(|e| ConnectError {
-                message: format!("cannot start the simulated HubSpot: {e}"),
+                message: format!("cannot start the simulated {}: {e}", vendor.name()),
                 code: 1,
             })?;
             let token = Secret::new(handle.token.clone());
-            let connector = Connector::new(Vendor::HubSpot, &handle.base_url, token, stages, extra)
+            let connector = Connector::new(vendor, &handle.base_url, token, stages, extra)
                 .map_err(|e| usage(e.to_string()))?;
             Ok(Connected {
                 connector,
-                name: Vendor::HubSpot.name().into(),
+                name: vendor.name().into(),
                 interval,
                 simulated: true,
                 embedded: Some(handle),

@@ -325,7 +325,22 @@ fn source(s: &schema::Source) -> Result<SourceConfig, String> {
     // would (credentials in the URL, other schemes) and never echoes a password.
     let vendor = match s.kind {
         schema::SourceKind::Hubspot => SourceKind::HubSpot,
+        schema::SourceKind::Salesforce => SourceKind::Salesforce,
     };
+    if let Some(v) = &s.api_version {
+        let ok = v
+            .trim_start_matches('v')
+            .parse::<f64>()
+            .is_ok_and(|n| n >= 60.0)
+            && v.contains('.');
+        if !ok || vendor != SourceKind::Salesforce {
+            return Err(format!(
+                "source {:?}: api_version {v:?}: only a salesforce source takes one, 60.0 or \
+                 later, written like \"60.0\"",
+                s.name
+            ));
+        }
+    }
     let url = vendor
         .check_base_url(&s.base_url)
         .map_err(|why| format!("source {:?}: base_url: {why}", s.name))?;
@@ -345,9 +360,8 @@ fn source(s: &schema::Source) -> Result<SourceConfig, String> {
         .map_or(chrono::Duration::seconds(10), |d| d.0);
     Ok(SourceConfig {
         name: s.name.clone(),
-        kind: match s.kind {
-            schema::SourceKind::Hubspot => SourceKind::HubSpot,
-        },
+        kind: vendor,
+        api_version: s.api_version.clone(),
         base_url: url,
         token_env: s.token_env.clone(),
         poll_interval: (interval > chrono::Duration::zero())

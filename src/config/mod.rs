@@ -53,6 +53,8 @@ pub struct SourceConfig {
     /// `None`: poll only on refresh.
     pub poll_interval: Option<Duration>,
     pub role: SourceRole,
+    /// The vendor API version asked for (Salesforce), else the connector's default.
+    pub api_version: Option<String>,
 }
 
 /// Which attribution model the KPI pane opens with, and the time-decay half-life.

@@ -96,6 +96,7 @@ pub struct Attribution {
 #[serde(rename_all = "lowercase")]
 pub enum SourceKind {
     Hubspot,
+    Salesforce,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -118,6 +119,9 @@ pub struct Source {
     pub poll_interval: Option<Span>,
     #[serde(default)]
     pub role: Option<Role>,
+    /// Salesforce's REST API version (`60.0` or later).
+    #[serde(default)]
+    pub api_version: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -160,13 +160,19 @@ pub fn region_of(country: &str) -> &'static str {
     }
 }
 
-/// Company size band from HubSpot's `numemployees` options.
+/// Company size band from HubSpot's `numemployees` options, or from a head count.
 pub fn size_band(employees: &str) -> &'static str {
     match employees.trim() {
         "1-5" | "5-25" | "25-50" | "50-100" => "smb",
         "100-500" | "500-1000" => "mid",
         "1000-5000" | "5000-10000" | "10000+" => "ent",
-        _ => "—",
+        // A head count, as CRMs other than HubSpot keep it.
+        n => match n.parse::<u64>() {
+            Ok(1..100) => "smb",
+            Ok(100..1000) => "mid",
+            Ok(1000..) => "ent",
+            _ => "—",
+        },
     }
 }
 
@@ -274,5 +280,26 @@ pub(crate) mod tests_support {
             updated_at: DateTime::<Utc>::MIN_UTC,
             history: Default::default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::size_band;
+
+    #[test]
+    fn a_head_count_falls_in_the_band_its_hubspot_option_would() {
+        for (band, count, expected) in [
+            ("50-100", "50", "smb"),
+            ("100-500", "100", "mid"),
+            ("500-1000", "999", "mid"),
+            ("1000-5000", "1000", "ent"),
+            ("10000+", "10000", "ent"),
+        ] {
+            assert_eq!(size_band(band), expected);
+            assert_eq!(size_band(count), expected);
+        }
+        assert_eq!(size_band("0"), "—");
+        assert_eq!(size_band("many"), "—");
     }
 }

@@ -25,6 +25,27 @@ use tokio::task::JoinHandle;
 
 use api::{AppState, FaultPlan, RateLimiter, Stats};
 
+/// Which vendors' APIs a simulated world is spoken to as. The server answers every
+/// profile's endpoints on one base URL; the profile picks the connectors that read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Profile {
+    /// HubSpot as the CRM and the MAP.
+    #[default]
+    Hubspot,
+    /// Salesforce as the CRM (and, until Marketo is served, the only source).
+    Salesforce,
+}
+
+impl Profile {
+    /// What the first line of `tandem sim` says it serves.
+    pub fn serves(self) -> &'static str {
+        match self {
+            Profile::Hubspot => "HubSpot CRM v3",
+            Profile::Salesforce => "Salesforce REST (HubSpot CRM v3 alongside)",
+        }
+    }
+}
+
 /// How to build and serve a simulated portal.
 #[derive(Debug, Clone)]
 pub struct SimOptions {
@@ -47,6 +68,8 @@ pub struct SimOptions {
     pub tick: Duration,
     /// Keep every client request for `GET /_sim/requests` (tests of request shapes).
     pub journal: bool,
+    /// The vendors the embedded world is read as.
+    pub profile: Profile,
 }
 
 impl SimOptions {
@@ -61,6 +84,7 @@ impl SimOptions {
             burst_limit: 190,
             tick: Duration::from_secs(3),
             journal: false,
+            profile: Profile::default(),
         }
     }
 }

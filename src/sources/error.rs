@@ -12,11 +12,12 @@ pub const HUBSPOT_SCOPES: &str = "crm.objects.contacts.read, crm.objects.contact
 #[derive(Debug, Clone, Error, PartialEq)]
 pub enum SourceError {
     /// The vendor's own message is kept for the log; the user is told what to fix.
-    #[error(
-        "HubSpot refused the token (401): check {token_env} and that the private app has \
-         the scopes {HUBSPOT_SCOPES}"
-    )]
-    Unauthorized { token_env: String, message: String },
+    #[error("{}", unauthorized(vendor, token_env))]
+    Unauthorized {
+        vendor: &'static str,
+        token_env: String,
+        message: String,
+    },
     /// A rate limit that outlasted the retries, or asked for a longer wait than we honour.
     #[error("rate limited (429): HubSpot asked to wait {}", crate::sources::wait::words(*retry_after))]
     RateLimited { retry_after: Duration },
@@ -40,6 +41,21 @@ pub enum SourceError {
     /// The record moved since the user saw it; nothing was written.
     #[error("the record changed since it was shown: {0}")]
     Conflict(String),
+}
+
+/// What to fix when `vendor` refuses the token read from `token_env`.
+fn unauthorized(vendor: &str, token_env: &str) -> String {
+    match vendor {
+        "Salesforce" => format!(
+            "Salesforce refused the session (401 INVALID_SESSION_ID): the access token in \
+             {token_env} has expired or was revoked; get a new one and export it again"
+        ),
+        "HubSpot" => format!(
+            "HubSpot refused the token (401): check {token_env} and that the private app has \
+             the scopes {HUBSPOT_SCOPES}"
+        ),
+        other => format!("{other} refused the token (401): check {token_env}"),
+    }
 }
 
 impl SourceError {

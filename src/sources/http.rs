@@ -19,6 +19,9 @@ pub struct Wire {
     pub vendor: &'static str,
     /// The calls left in the current window and its length, from an answer's headers.
     pub rate_window: fn(&HeaderMap) -> Option<(u64, Duration)>,
+    /// A daily allowance (used, limit) some vendors report on every answer
+    /// (`Sforce-Limit-Info: api-usage=N/M`).
+    pub quota: fn(&HeaderMap) -> Option<(u64, u64)>,
     /// The error an unsuccessful answer (its status and body) stands for; `token_env` names
     /// where the token came from, for a 401.
     pub error: fn(StatusCode, &[u8], &str) -> SourceError,
@@ -39,6 +42,8 @@ pub struct Http {
     /// Where the token came from, so a 401 can say what to fix.
     pub(crate) token_env: String,
     window: Option<RateWindow>,
+    /// The last daily allowance reported (used, limit).
+    quota: Option<(u64, u64)>,
     pub(crate) retry: RetryPolicy,
     /// The longest answer (send to last body byte) since [`take_slowest`](Self::take_slowest).
     slowest: Duration,
@@ -67,6 +72,7 @@ impl Http {
             token,
             token_env: token_env.to_string(),
             window: None,
+            quota: None,
             retry: RetryPolicy::default(),
             slowest: Duration::ZERO,
             on_retry: None,
@@ -83,6 +89,11 @@ impl Http {
         std::mem::take(&mut self.slowest)
     }
 
+    /// The last daily allowance the vendor reported: (used, limit).
+    pub fn quota(&self) -> Option<(u64, u64)> {
+        self.quota
+    }
+
     /// A request to `path` under the base URL, with the bearer token.
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
         self.client
@@ -93,6 +104,22 @@ impl Http {
     /// Wait out an exhausted rate-limit window before sending, so we rarely see a 429. The
     /// window's length comes from a header, so the wait is capped like `Retry-After`.
     async fn pace(&self) -> Result<(), SourceError> {
+        // A daily allowance spent: stop rather than be cut off for the rest of the day; past
+        // nine tenths of it, one request a second so the allowance lasts.
+        if let Some((used, limit)) = self.quota.filter(|(_, limit)| *limit > 0) {
+            if used >= limit {
+                return Err(SourceError::RateLimited {
+                    retry_after: crate::sources::wait::MAX_VENDOR_WAIT,
+                });
+            }
+            if used * 10 >= limit * 9 {
+                let wait = Duration::from_secs(1);
+                if !self.retry.can_wait(wait) {
+                    return Err(SourceError::RateLimited { retry_after: wait });
+                }
+                tokio::time::sleep(wait).await;
+            }
+        }
         if let Some(w) = self.window
             && w.remaining == 0
         {
@@ -108,6 +135,9 @@ impl Http {
     }
 
     fn note_window(&mut self, headers: &HeaderMap) {
+        if let Some(q) = (self.wire.quota)(headers) {
+            self.quota = Some(q);
+        }
         if let Some((remaining, interval)) = (self.wire.rate_window)(headers) {
             self.window = Some(RateWindow {
                 remaining,
@@ -200,6 +230,40 @@ impl Http {
     }
 }
 
+/// Check a `vendor` API base URL; returns it without trailing slashes. Credentials in the URL
+/// are refused (reqwest would send them as a Basic header next to the Bearer token), and no
+/// error ever repeats them.
+pub fn check_base_url(vendor: &str, token_env: &str, raw: &str) -> Result<String, String> {
+    let base = raw.trim().trim_end_matches('/');
+    let shown = redact_userinfo(base);
+    let url = reqwest::Url::parse(base)
+        .map_err(|e| format!("{vendor} URL {shown:?} is not a valid URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!(
+            "{vendor} URL must start with http:// or https:// (got {shown:?})"
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!(
+            "{vendor} URL must not contain a user name or password (got {shown:?}): the token \
+             is read from the environment ({token_env}), never from the URL"
+        ));
+    }
+    Ok(base.to_string())
+}
+
+/// The URL with everything between the scheme and the last `@` masked: a password may hold
+/// `/`, `?` or `#`, so the mask errs on the side of hiding too much.
+fn redact_userinfo(raw: &str) -> String {
+    let (scheme, rest) = match raw.find("://") {
+        Some(i) => raw.split_at(i + 3),
+        None => ("", raw),
+    };
+    match rest.rfind('@') {
+        Some(at) => format!("{scheme}***{}", &rest[at..]),
+        None => raw.to_string(),
+    }
+}
 fn transport(base: &str, e: reqwest::Error) -> SourceError {
     if e.is_timeout() {
         SourceError::Timeout

@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::hubspot::{self, HubSpot};
+use super::salesforce::{self, Salesforce};
 use super::{RetryHook, RetryPolicy, SourceError};
 use crate::domain::action::{Action, ActionKind, Seen};
 use crate::domain::{DealStage, Owner};
@@ -23,6 +24,7 @@ pub use super::hubspot::Delta;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Vendor {
     HubSpot,
+    Salesforce,
 }
 
 impl Vendor {
@@ -30,6 +32,7 @@ impl Vendor {
     pub fn id(self) -> &'static str {
         match self {
             Vendor::HubSpot => "hubspot",
+            Vendor::Salesforce => "salesforce",
         }
     }
 
@@ -37,6 +40,7 @@ impl Vendor {
     pub fn name(self) -> &'static str {
         match self {
             Vendor::HubSpot => "HubSpot",
+            Vendor::Salesforce => "Salesforce",
         }
     }
 
@@ -44,6 +48,7 @@ impl Vendor {
     pub fn parse(kind: &str) -> Option<Vendor> {
         match kind {
             "hubspot" => Some(Vendor::HubSpot),
+            "salesforce" => Some(Vendor::Salesforce),
             _ => None,
         }
     }
@@ -58,6 +63,7 @@ impl Vendor {
     pub fn check_base_url(self, raw: &str) -> Result<String, String> {
         match self {
             Vendor::HubSpot => hubspot::check_base_url(raw),
+            Vendor::Salesforce => salesforce::check_base_url(raw),
         }
     }
 
@@ -65,6 +71,7 @@ impl Vendor {
     pub fn step_count(self, kind: &ActionKind) -> u8 {
         match self {
             Vendor::HubSpot => hubspot::step_count(kind),
+            Vendor::Salesforce => salesforce::step_count(kind),
         }
     }
 
@@ -72,6 +79,7 @@ impl Vendor {
     pub fn step_names(self, kind: &ActionKind) -> Vec<&'static str> {
         match self {
             Vendor::HubSpot => hubspot::step_names(kind),
+            Vendor::Salesforce => salesforce::step_names(kind),
         }
     }
 
@@ -79,6 +87,7 @@ impl Vendor {
     pub fn seen(self, lead: &crate::domain::Lead) -> Seen {
         match self {
             Vendor::HubSpot => hubspot::seen(lead),
+            Vendor::Salesforce => salesforce::seen(lead),
         }
     }
 
@@ -86,6 +95,7 @@ impl Vendor {
     pub fn inverse(self, action: &Action) -> Option<ActionKind> {
         match self {
             Vendor::HubSpot => hubspot::inverse(action),
+            Vendor::Salesforce => salesforce::inverse(action),
         }
     }
 
@@ -93,15 +103,18 @@ impl Vendor {
     pub fn expected_after(self, action: &Action) -> Seen {
         match self {
             Vendor::HubSpot => hubspot::expected_after(action),
+            Vendor::Salesforce => salesforce::expected_after(action),
         }
     }
 }
 
 /// Where a source's incremental sync resumes. Opaque outside its vendor module; stored as
-/// the vendor's own JSON (untagged, so caches written before the port still read).
+/// the vendor's own JSON (untagged, so caches written before the port still read; the
+/// Salesforce cursor's fields are all required, so it is tried first and never mistaken).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Cursor {
+    Salesforce(salesforce::Cursor),
     HubSpot(hubspot::Cursor),
 }
 
@@ -141,6 +154,7 @@ enum LoadState {
     #[default]
     Start,
     HubSpot(hubspot::LoadState),
+    Salesforce(Box<salesforce::LoadState>),
 }
 
 impl LoadProgress {
@@ -148,6 +162,7 @@ impl LoadProgress {
         match &self.state {
             LoadState::Start => false,
             LoadState::HubSpot(s) => s.is_done(),
+            LoadState::Salesforce(s) => s.is_done(),
         }
     }
 }
@@ -155,6 +170,7 @@ impl LoadProgress {
 /// One configured source's connection to its vendor.
 pub enum Connector {
     HubSpot(HubSpot),
+    Salesforce(Salesforce),
 }
 
 impl From<HubSpot> for Connector {
@@ -163,9 +179,30 @@ impl From<HubSpot> for Connector {
     }
 }
 
+/// Run the same expression on whichever vendor's connection this is.
+macro_rules! each {
+    ($self:expr, $c:ident => $e:expr) => {
+        match $self {
+            Connector::HubSpot($c) => $e,
+            Connector::Salesforce($c) => $e,
+        }
+    };
+}
+
+/// Wrap a builder call that returns the vendor's own type back into a `Connector`.
+macro_rules! rebuild {
+    ($self:expr, $c:ident => $e:expr) => {
+        match $self {
+            Connector::HubSpot($c) => Connector::HubSpot($e),
+            Connector::Salesforce($c) => Connector::Salesforce($e),
+        }
+    };
+}
+
 impl Connector {
     /// A connection to `vendor` at `base_url` with `token`; leads are classified by
-    /// `stages`, and `extra_properties` are read besides what tandem always reads.
+    /// `stages` (the vendor's own rules are picked out), and `extra_properties` are read
+    /// besides what tandem always reads.
     pub fn new(
         vendor: Vendor,
         base_url: &str,
@@ -173,33 +210,49 @@ impl Connector {
         stages: std::sync::Arc<crate::domain::catalog::StageCatalog>,
         extra_properties: Vec<String>,
     ) -> Result<Self, SourceError> {
+        // A source classifies by its own vendor's rules only, and reads only the extra
+        // properties no other vendor's rules name (a coverage segment, say).
+        let others = stages.properties();
+        let own = std::sync::Arc::new(stages.for_vendor(vendor.id()));
         match vendor {
             Vendor::HubSpot => {
-                // A source classifies by its own vendor's rules only.
-                let stages = std::sync::Arc::new(stages.for_vendor(vendor.id()));
-                let mapping = hubspot::Mapping::new(stages, extra_properties);
+                let mapping = hubspot::Mapping::new(own, extra_properties);
                 Ok(Connector::HubSpot(HubSpot::new(base_url, token, mapping)?))
             }
+            Vendor::Salesforce => {
+                let extra = extra_properties
+                    .into_iter()
+                    .filter(|p| !others.contains(p))
+                    .collect();
+                Ok(Connector::Salesforce(Salesforce::new(
+                    base_url, token, own, extra,
+                )?))
+            }
+        }
+    }
+
+    /// Ask for a vendor API version (Salesforce's `60.0`); vendors without one ignore it.
+    pub fn with_api_version(self, version: Option<&str>) -> Result<Self, SourceError> {
+        match (self, version) {
+            (Connector::Salesforce(s), Some(v)) => Ok(Connector::Salesforce(s.with_version(v)?)),
+            (other, _) => Ok(other),
         }
     }
 
     /// Name the environment variable the token came from, for messages about it.
     pub fn with_token_env(self, name: &str) -> Self {
-        match self {
-            Connector::HubSpot(h) => Connector::HubSpot(h.with_token_env(name)),
-        }
+        rebuild!(self, c => c.with_token_env(name))
     }
 
     pub fn vendor(&self) -> Vendor {
         match self {
             Connector::HubSpot(_) => Vendor::HubSpot,
+            Connector::Salesforce(_) => Vendor::Salesforce,
         }
     }
 
     pub fn base_url(&self) -> &str {
-        match self {
-            Connector::HubSpot(h) => h.base_url(),
-        }
+        each!(self, c => c.base_url())
     }
 
     /// The key this source's records, cursor and outbox entries are filed under.
@@ -208,34 +261,32 @@ impl Connector {
     }
 
     pub fn retry_policy(&self) -> &RetryPolicy {
-        match self {
-            Connector::HubSpot(h) => h.retry_policy(),
-        }
+        each!(self, c => c.retry_policy())
     }
 
     pub fn with_retry(self, retry: RetryPolicy) -> Self {
-        match self {
-            Connector::HubSpot(h) => Connector::HubSpot(h.with_retry(retry)),
-        }
+        rebuild!(self, c => c.with_retry(retry))
     }
 
     pub fn with_retry_hook(self, hook: RetryHook) -> Self {
-        match self {
-            Connector::HubSpot(h) => Connector::HubSpot(h.with_retry_hook(hook)),
-        }
+        rebuild!(self, c => c.with_retry_hook(hook))
     }
 
     /// Give up retrying (and waiting) at `deadline`.
     pub fn set_deadline(&mut self, deadline: Option<tokio::time::Instant>) {
-        match self {
-            Connector::HubSpot(h) => h.set_deadline(deadline),
-        }
+        each!(self, c => c.set_deadline(deadline))
     }
 
     /// The slowest request since the last call.
     pub fn take_slowest(&mut self) -> Duration {
+        each!(self, c => c.take_slowest())
+    }
+
+    /// The vendor's daily API allowance as last reported (used, limit), where it has one.
+    pub fn quota(&self) -> Option<(u64, u64)> {
         match self {
-            Connector::HubSpot(h) => h.take_slowest(),
+            Connector::HubSpot(_) => None,
+            Connector::Salesforce(s) => s.quota(),
         }
     }
 
@@ -247,6 +298,7 @@ impl Connector {
                 owners: h.owners().await?,
                 deal_stages: h.deal_stages().await?,
             }),
+            Connector::Salesforce(s) => s.reference().await,
         }
     }
 
@@ -258,31 +310,58 @@ impl Connector {
         progress: &mut LoadProgress,
         mut on_page: impl FnMut(Delta, &LoadProgress),
     ) -> Result<Cursor, SourceError> {
-        match self {
+        let mut counts = (progress.leads, progress.total_leads);
+        let mut seen = progress.clone();
+        let mut hand = |delta, (leads, total)| {
+            (seen.leads, seen.total_leads) = (leads, total);
+            on_page(delta, &seen)
+        };
+        let state = std::mem::take(&mut progress.state);
+        let (state, result) = match self {
             Connector::HubSpot(h) => {
-                let mut state = match std::mem::take(&mut progress.state) {
+                let mut state = match state {
                     LoadState::HubSpot(s) => s,
-                    LoadState::Start => hubspot::LoadState::default(),
+                    _ => hubspot::LoadState::default(),
                 };
-                let mut counts = (progress.leads, progress.total_leads);
-                let mut seen = progress.clone();
-                let result = h
-                    .load_pages(&mut state, &mut counts, |delta, (leads, total)| {
-                        (seen.leads, seen.total_leads) = (leads, total);
-                        on_page(delta, &seen)
-                    })
-                    .await;
-                (progress.leads, progress.total_leads) = counts;
-                progress.state = LoadState::HubSpot(state);
-                result.map(Cursor::HubSpot)
+                let r = h.load_pages(&mut state, &mut counts, &mut hand).await;
+                (LoadState::HubSpot(state), r.map(Cursor::HubSpot))
             }
-        }
+            Connector::Salesforce(sf) => {
+                let mut state = match state {
+                    LoadState::Salesforce(s) => s,
+                    _ => Box::default(),
+                };
+                let r = sf.load_pages(&mut state, &mut counts, &mut hand).await;
+                (LoadState::Salesforce(state), r.map(Cursor::Salesforce))
+            }
+        };
+        (progress.leads, progress.total_leads) = counts;
+        progress.state = state;
+        result
     }
 
     /// Everything changed since `cursor`; the cursor moves only when all of it was read.
+    /// A cursor of another vendor (a config that changed kind) starts over from nothing.
     pub async fn poll(&mut self, cursor: &mut Cursor) -> Result<Delta, SourceError> {
-        match (self, cursor) {
-            (Connector::HubSpot(h), Cursor::HubSpot(c)) => h.poll(c).await,
+        match self {
+            Connector::HubSpot(h) => {
+                if !matches!(cursor, Cursor::HubSpot(_)) {
+                    *cursor = Cursor::HubSpot(hubspot::Cursor::default());
+                }
+                let Cursor::HubSpot(c) = cursor else {
+                    unreachable!("set above")
+                };
+                h.poll(c).await
+            }
+            Connector::Salesforce(s) => {
+                if !matches!(cursor, Cursor::Salesforce(_)) {
+                    *cursor = Cursor::Salesforce(salesforce::Cursor::default());
+                }
+                let Cursor::Salesforce(c) = cursor else {
+                    unreachable!("set above")
+                };
+                s.poll(c).await
+            }
         }
     }
 
@@ -297,14 +376,13 @@ impl Connector {
                     notes: a.notes,
                 })
             }
+            Connector::Salesforce(s) => s.deleted().await,
         }
     }
 
     /// The lead as it is in the vendor now, in the terms the user saw it in.
     pub async fn fresh(&mut self, lead_id: &str) -> Result<Seen, SourceError> {
-        match self {
-            Connector::HubSpot(h) => h.fresh(lead_id).await,
-        }
+        each!(self, c => c.fresh(lead_id).await)
     }
 
     /// Whether step `step` of `action`'s plan is already applied to the record (`fresh`).
@@ -315,9 +393,7 @@ impl Connector {
         fresh: &Seen,
         maybe_sent: bool,
     ) -> Result<bool, SourceError> {
-        match self {
-            Connector::HubSpot(h) => h.step_applied(action, step, fresh, maybe_sent).await,
-        }
+        each!(self, c => c.step_applied(action, step, fresh, maybe_sent).await)
     }
 
     /// Send step `step` of `action`'s plan; returns the vendor's time of the write.
@@ -327,8 +403,6 @@ impl Connector {
         step: u8,
         fresh: &Seen,
     ) -> Result<Option<DateTime<Utc>>, SourceError> {
-        match self {
-            Connector::HubSpot(h) => h.run_step(action, step, fresh).await,
-        }
+        each!(self, c => c.run_step(action, step, fresh).await)
     }
 }

@@ -25,7 +25,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 
 use super::world::{ObjType, World};
 use error::ApiError;
@@ -103,6 +103,18 @@ pub fn router(state: Shared) -> Router {
         .route(
             "/services/data/{version}/query/{locator}",
             get(salesforce::query_more),
+        )
+        .route(
+            "/services/data/{version}/sobjects/{object}",
+            post(salesforce::write::create),
+        )
+        .route(
+            "/services/data/{version}/sobjects/{object}/{id}",
+            patch(salesforce::write::patch).delete(salesforce::write::delete),
+        )
+        .route(
+            "/services/data/{version}/sobjects/{object}/deleted/",
+            get(salesforce::write::deleted),
         )
         .route("/_sim/faults", post(faults::add).delete(faults::clear))
         .route("/_sim/stats", get(faults::stats))

@@ -45,6 +45,7 @@ impl std::fmt::Debug for HubSpot {
 const WIRE: Wire = Wire {
     vendor: "HubSpot",
     rate_window,
+    quota: |_| None,
     error: error_from,
 };
 
@@ -122,39 +123,9 @@ impl HubSpot {
     }
 }
 
-/// Check a HubSpot base URL; returns it without trailing slashes. Credentials in the URL
-/// are refused (reqwest would send them as a Basic header next to the Bearer token), and no
-/// error ever repeats them.
+/// Check a HubSpot base URL; see [`super::http::check_base_url`].
 pub fn check_base_url(raw: &str) -> Result<String, String> {
-    let base = raw.trim().trim_end_matches('/');
-    let shown = redact_userinfo(base);
-    let url = reqwest::Url::parse(base)
-        .map_err(|e| format!("HubSpot URL {shown:?} is not a valid URL ({e})"))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!(
-            "HubSpot URL must start with http:// or https:// (got {shown:?})"
-        ));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(format!(
-            "HubSpot URL must not contain a user name or password (got {shown:?}): the token \
-             is read from the environment (HUBSPOT_TOKEN), never from the URL"
-        ));
-    }
-    Ok(base.to_string())
-}
-
-/// The URL with everything between the scheme and the last `@` masked: a password may hold
-/// `/`, `?` or `#`, so the mask errs on the side of hiding too much.
-fn redact_userinfo(raw: &str) -> String {
-    let (scheme, rest) = match raw.find("://") {
-        Some(i) => raw.split_at(i + 3),
-        None => ("", raw),
-    };
-    match rest.rfind('@') {
-        Some(at) => format!("{scheme}***{}", &rest[at..]),
-        None => raw.to_string(),
-    }
+    super::http::check_base_url("HubSpot", "HUBSPOT_TOKEN", raw)
 }
 
 /// `X-HubSpot-RateLimit-Remaining` and `-Interval-Milliseconds`, when both are whole
@@ -179,6 +150,7 @@ fn error_from(status: StatusCode, body: &[u8], token_env: &str) -> SourceError {
         .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_string());
     match status {
         StatusCode::UNAUTHORIZED => SourceError::Unauthorized {
+            vendor: "HubSpot",
             token_env: token_env.to_string(),
             message,
         },

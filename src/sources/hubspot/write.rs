@@ -13,6 +13,7 @@ use super::wire::{Object, Page};
 use crate::domain::action::{Action, ActionKind, Seen};
 use crate::domain::feedback::NoteKind;
 use crate::sources::SourceError;
+use crate::sources::note_body;
 
 /// HubSpot's lifecycle order; moving to an earlier stage needs the value cleared first.
 const LIFECYCLE_ORDER: [&str; 8] = [
@@ -488,15 +489,6 @@ fn stage_only(value: &str) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("lifecyclestage".into(), json!(value));
     m
-}
-
-/// The note body with the action key on the tag line, where the parser ignores it.
-pub fn note_body(kind: &NoteKind, key: &str) -> String {
-    let body = kind.to_body();
-    match body.split_once('\n') {
-        Some((tags, rest)) => format!("{tags} ref={key}\n{rest}"),
-        None => format!("{body} ref={key}"),
-    }
 }
 
 /// `name`'s value as of `t` by its history: the latest entry at or before `t` (`""` when it

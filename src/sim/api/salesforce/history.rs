@@ -19,7 +19,7 @@ const OPPORTUNITY_STAGES: [(&str, bool, bool); 7] = [
 ];
 
 /// HubSpot's default pipeline stages as Salesforce's standard opportunity stages.
-fn stage_name(dealstage: &str) -> &'static str {
+pub(super) fn stage_name(dealstage: &str) -> &'static str {
     match dealstage {
         "appointmentscheduled" => "Prospecting",
         "qualifiedtobuy" => "Qualification",
@@ -81,12 +81,59 @@ fn task_row(w: &World, n: &Record) -> Row {
         ("Id", Some(sf_id("00T", n.id))),
         ("Subject", Some(subject)),
         ("Description", Some(body.to_string())),
+        ("TaskSubtype", Some("Task".to_string())),
+        ("Status", Some("Completed".to_string())),
         ("ActivityDate", Some(at.format("%Y-%m-%d").to_string())),
+        ("CompletedDateTime", Some(sf_time(at))),
         ("WhoId", who.map(|c| sf_id("00Q", c))),
         ("OwnerId", owner_user(w, n.get("hubspot_owner_id"))),
         ("CreatedDate", Some(sf_time(at))),
         ("SystemModstamp", Some(sf_time(n.updated_at))),
     ])
+}
+
+/// Task ids from here on are a contact's logged calls, not notes: `ACTIVITY_IDS + contact *
+/// 1000 + n` keeps them apart from every note's id.
+const ACTIVITY_IDS: u64 = 500_000_000_000_000;
+
+/// A contact's logged sales activities (each value `notes_last_contacted` took) as completed
+/// call Tasks, dated to the millisecond by `CompletedDateTime`.
+fn activity_rows(w: &World, c: &Record) -> Vec<Row> {
+    let mut times: Vec<_> = c
+        .history
+        .iter()
+        .filter(|h| h.prop == "notes_last_contacted")
+        .filter_map(|h| crate::sim::world::time::parse_ts(&h.value))
+        .collect();
+    if times.is_empty() {
+        times.extend(c.ts("notes_last_contacted"));
+    }
+    times.sort();
+    times.dedup();
+    let owner = owner_user(w, c.get("hubspot_owner_id"));
+    times
+        .into_iter()
+        .take(1000)
+        .enumerate()
+        .map(|(k, at)| {
+            Row::from([
+                (
+                    "Id",
+                    Some(sf_id("00T", ACTIVITY_IDS + c.id * 1000 + k as u64)),
+                ),
+                ("Subject", Some("Call".to_string())),
+                ("Description", None),
+                ("TaskSubtype", Some("Call".to_string())),
+                ("Status", Some("Completed".to_string())),
+                ("ActivityDate", Some(at.format("%Y-%m-%d").to_string())),
+                ("CompletedDateTime", Some(sf_time(at))),
+                ("WhoId", Some(sf_id("00Q", c.id))),
+                ("OwnerId", owner.clone()),
+                ("CreatedDate", Some(sf_time(at))),
+                ("SystemModstamp", Some(sf_time(at))),
+            ])
+        })
+        .collect()
 }
 
 /// A field history row: what changed, from what to what, when.
@@ -177,7 +224,10 @@ pub fn rows(w: &World, object: &str) -> Option<(&'static str, Vec<Row>)> {
         )),
         "task" => Some((
             "Task",
-            live(ObjType::Notes).map(|n| task_row(w, n)).collect(),
+            live(ObjType::Notes)
+                .map(|n| task_row(w, n))
+                .chain(live(ObjType::Contacts).flat_map(|c| activity_rows(w, c)))
+                .collect(),
         )),
         "opportunitystage" => Some((
             "OpportunityStage",

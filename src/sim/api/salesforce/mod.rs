@@ -10,6 +10,7 @@
 
 mod history;
 mod soql;
+pub mod write;
 
 use std::collections::BTreeMap;
 
@@ -89,7 +90,11 @@ type Row = BTreeMap<&'static str, Option<String>>;
 
 fn lead_row(w: &World, c: &Record) -> Row {
     let text = |name: &str| c.get(name).filter(|v| !v.is_empty()).map(str::to_string);
-    let converted = status_of(c) == STATUSES[5].0;
+    // Conversion is for good: a converted lead recycled later keeps its contact and
+    // opportunity.
+    let converted = status_of(c) == STATUSES[5].0
+        || c.get("hs_lifecyclestage_salesqualifiedlead_date").is_some()
+        || c.assoc.get(&ObjType::Deals).is_some_and(|d| !d.is_empty());
     let deal = c
         .assoc
         .get(&ObjType::Deals)
@@ -110,6 +115,14 @@ fn lead_row(w: &World, c: &Record) -> Row {
         ("Company", text("company")),
         ("Email", text("email")),
         ("Title", text("jobtitle")),
+        // A head count: the band's lower bound (HubSpot keeps bands).
+        (
+            "NumberOfEmployees",
+            text("numemployees").and_then(|b| {
+                let low = b.split(['-', '+']).next()?.trim().to_string();
+                low.parse::<u64>().is_ok().then_some(low)
+            }),
+        ),
         ("Country", text("country")),
         ("LeadSource", text("hs_analytics_source")),
         ("Status", Some(status_of(c).to_string())),
@@ -131,6 +144,13 @@ fn lead_row(w: &World, c: &Record) -> Row {
         (
             "ConvertedOpportunityId",
             deal.filter(|_| converted).map(|d| sf_id("006", d)),
+        ),
+        // A relationship field, answered nested as Salesforce does.
+        (
+            "ConvertedOpportunity.StageName",
+            deal.filter(|_| converted)
+                .and_then(|d| w.live(ObjType::Deals, d))
+                .map(|d| history::stage_name(d.get("dealstage").unwrap_or("")).to_string()),
         ),
         ("CreatedDate", Some(sf_time(c.created_at))),
         ("LastModifiedDate", Some(modified.clone())),
@@ -205,7 +225,7 @@ fn normalised(v: &str) -> String {
 }
 
 /// `Sforce-Limit-Info: api-usage=N/15000` on every answer.
-fn with_usage(st: &Shared, mut resp: Response) -> Response {
+pub(super) fn with_usage(st: &Shared, mut resp: Response) -> Response {
     let used = st.stats.requests.load(std::sync::atomic::Ordering::Relaxed);
     if let Ok(v) = HeaderValue::from_str(&format!("api-usage={used}/{DAILY_LIMIT}")) {
         resp.headers_mut().insert("Sforce-Limit-Info", v);
@@ -315,13 +335,13 @@ fn answer(st: &Shared, version: &str, q: &str, offset: usize, batch: usize) -> R
                 let v = r.get(f.as_str()).cloned().flatten();
                 let value = match (v, *f == "IsConverted" || f.starts_with("Is")) {
                     (Some(v), true) => json!(v == "true"),
-                    (Some(v), false) if *f == "SortOrder" || *f == "Amount" => {
+                    (Some(v), false) if NUMBERS.contains(&f.as_str()) => {
                         v.parse::<f64>().map_or(Value::Null, |n| json!(n))
                     }
                     (Some(v), false) => json!(v),
                     (None, _) => Value::Null,
                 };
-                o.insert(f.clone(), value);
+                insert_field(&mut o, f, value);
             }
             Value::Object(o)
         })
@@ -336,6 +356,28 @@ fn answer(st: &Shared, version: &str, q: &str, offset: usize, batch: usize) -> R
     }
     drop(w);
     with_usage(st, (StatusCode::OK, Json(body)).into_response())
+}
+
+/// Fields answered as JSON numbers.
+const NUMBERS: [&str; 3] = ["SortOrder", "Amount", "NumberOfEmployees"];
+
+/// `Parent.Field` answers as `{"Parent": {"attributes": …, "Field": v}}`, and a null parent
+/// as `"Parent": null`, as Salesforce nests relationship fields.
+fn insert_field(o: &mut Map<String, Value>, field: &str, value: Value) {
+    let Some((parent, child)) = field.split_once('.') else {
+        o.insert(field.to_string(), value);
+        return;
+    };
+    let slot = o.entry(parent.to_string()).or_insert(Value::Null);
+    if value.is_null() {
+        return;
+    }
+    if !slot.is_object() {
+        *slot = json!({ "attributes": { "type": parent.trim_start_matches("Converted") } });
+    }
+    if let Some(m) = slot.as_object_mut() {
+        m.insert(child.to_string(), value);
+    }
 }
 
 /// A query locator that carries the query, the page size and where the next page starts,

@@ -70,6 +70,8 @@ pub struct SimOptions {
     pub journal: bool,
     /// The vendors the embedded world is read as.
     pub profile: Profile,
+    /// How long a Marketo access token lives (Marketo: an hour).
+    pub token_ttl: Duration,
 }
 
 impl SimOptions {
@@ -85,6 +87,7 @@ impl SimOptions {
             tick: Duration::from_secs(3),
             journal: false,
             profile: Profile::default(),
+            token_ttl: Duration::from_secs(3600),
         }
     }
 }
@@ -141,6 +144,7 @@ pub async fn start(opts: SimOptions) -> std::io::Result<SimHandle> {
         faults: Mutex::new(FaultPlan::default()),
         stats: Stats::default(),
         journal: opts.journal.then(|| Mutex::new(Vec::new())),
+        marketo: api::marketo::gate::MarketoState::new(opts.burst_limit, opts.token_ttl),
     });
     let (stop, stop_rx) = watch::channel(false);
     let mut tasks = Vec::new();

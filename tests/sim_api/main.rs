@@ -187,6 +187,7 @@ async fn first_with_stage(api: &Api, stage: &str) -> Value {
 
 mod faults;
 mod history;
+mod marketo;
 mod reading;
 mod salesforce;
 mod world;

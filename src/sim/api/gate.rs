@@ -20,6 +20,28 @@ pub async fn gate(State(st): State<Shared>, req: Request, next: Next) -> Respons
     if !sim_control {
         st.stats.requests.fetch_add(1, Ordering::Relaxed);
     }
+    // Marketo authenticates and limits in its own way, inside its envelope (`marketo::gate`).
+    let marketo =
+        req.uri().path().starts_with("/rest/") || req.uri().path().starts_with("/identity/");
+    if marketo {
+        let fault = st.faults.lock().unwrap_or_else(|e| e.into_inner()).next();
+        return match fault {
+            Some(f) => {
+                st.stats.faults_injected.fetch_add(1, Ordering::Relaxed);
+                match f {
+                    Fault::Status(code) => faults::error_response(code),
+                    Fault::RateLimited(secs) => faults::rate_limited(secs),
+                    Fault::Reset => faults::reset(next.run(req).await).await,
+                    Fault::Delay(ms) => {
+                        tokio::time::sleep(Duration::from_millis(ms)).await;
+                        next.run(req).await
+                    }
+                    Fault::Malformed => faults::truncate(next.run(req).await).await,
+                }
+            }
+            None => next.run(req).await,
+        };
+    }
     if let Err(e) = auth::check(req.headers(), &st.token) {
         // Each vendor refuses a session in its own words.
         if req.uri().path().starts_with("/services/") {

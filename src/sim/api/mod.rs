@@ -11,6 +11,7 @@ mod faults;
 mod filter;
 mod gate;
 pub mod journal;
+pub mod marketo;
 mod notes;
 mod objects;
 mod owners;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub stats: Stats,
     /// Every client request, when the journal is on (`SimOptions::journal`).
     pub journal: Option<Mutex<Vec<journal::Entry>>>,
+    /// Marketo's tokens, limits and list memberships.
+    pub marketo: marketo::gate::MarketoState,
 }
 
 pub type Shared = Arc<AppState>;
@@ -115,6 +118,30 @@ pub fn router(state: Shared) -> Router {
         .route(
             "/services/data/{version}/sobjects/{object}/deleted/",
             get(salesforce::write::deleted),
+        )
+        .route("/identity/oauth/token", get(marketo::gate::token))
+        .route("/rest/v1/leads.json", get(marketo::leads))
+        .route(
+            "/rest/v1/activities/pagingtoken.json",
+            get(marketo::paging_token),
+        )
+        .route("/rest/v1/activities.json", get(marketo::activities))
+        .route(
+            "/rest/v1/activities/leadchanges.json",
+            get(marketo::lead_changes),
+        )
+        .route(
+            "/rest/v1/activities/types.json",
+            get(marketo::activity_types),
+        )
+        .route("/rest/asset/v1/programs.json", get(marketo::programs))
+        .route(
+            "/rest/v1/lists/{list_id}/leads.json",
+            post(marketo::add_to_list),
+        )
+        .route(
+            "/rest/v1/lists/{list_id}/leads/ismember.json",
+            get(marketo::is_member),
         )
         .route("/_sim/faults", post(faults::add).delete(faults::clear))
         .route("/_sim/stats", get(faults::stats))

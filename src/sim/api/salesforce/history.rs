@@ -148,16 +148,16 @@ fn history_row(prefix: &str, n: usize, parent: (&'static str, String), change: C
     ])
 }
 
-struct Change {
-    field: &'static str,
-    old: Option<String>,
-    new: Option<String>,
-    at: chrono::DateTime<chrono::Utc>,
+pub(in crate::sim::api) struct Change {
+    pub field: &'static str,
+    pub old: Option<String>,
+    pub new: Option<String>,
+    pub at: chrono::DateTime<chrono::Utc>,
 }
 
 /// A lead's `Status` and `Owner` changes, from the world's history of the properties they
 /// are made of, oldest first.
-fn lead_changes(w: &World, c: &Record) -> Vec<Change> {
+pub(in crate::sim::api) fn lead_changes(w: &World, c: &Record) -> Vec<Change> {
     let mut entries: Vec<&crate::sim::world::history::Change> = c
         .history
         .iter()

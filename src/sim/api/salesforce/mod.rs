@@ -8,7 +8,7 @@
 //! ([`STATUSES`]), and from `salesqualifiedlead` on it is converted (`IsConverted`, with its
 //! deal as `ConvertedOpportunityId`).
 
-mod history;
+pub(in crate::sim::api) mod history;
 mod soql;
 pub mod write;
 
@@ -61,12 +61,12 @@ fn sf_time(t: DateTime<Utc>) -> String {
 }
 
 /// An 18-character record id with the object's key prefix.
-fn sf_id(prefix: &str, id: u64) -> String {
+pub(in crate::sim::api) fn sf_id(prefix: &str, id: u64) -> String {
     format!("{prefix}{id:015}")
 }
 
 /// The lead status a contact's HubSpot stage and status stand for.
-fn status_of(c: &Record) -> &'static str {
+pub(in crate::sim::api) fn status_of(c: &Record) -> &'static str {
     status_from(
         c.get("lifecyclestage").unwrap_or(""),
         c.get("hs_lead_status").unwrap_or(""),

@@ -295,7 +295,7 @@ async fn exhausted_rate_limits_do_not_promise_a_retry_as_the_report_exits() {
     let out = tandem(&sim, &["report", "--timeout", "2"]).await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("rate limited (429)"), "{stderr}");
+    assert!(stderr.contains("rate limited: HubSpot asked"), "{stderr}");
     assert!(!stderr.contains("retrying in"), "{stderr}");
     sim.shutdown().await;
 }

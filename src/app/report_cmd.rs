@@ -97,7 +97,8 @@ pub fn load_cached_report(
     (period, lens): (PeriodKind, &LensAsked<'_>),
     (since, now): (Option<DateTime<Utc>>, DateTime<Utc>),
 ) -> Result<Report, (String, u8)> {
-    let base = match (hubspot_url, config.sources.first()) {
+    let crm = super::source::stack(config).ok().flatten().map(|s| s.crm);
+    let base = match (hubspot_url, crm) {
         (Some(url), _) => url.to_string(),
         (None, Some(s)) => s.base_url.clone(),
         (None, None) => {
@@ -109,9 +110,11 @@ pub fn load_cached_report(
             ));
         }
     };
-    let vendor = match (hubspot_url, config.sources.first()) {
-        (None, Some(s)) => s.kind,
-        _ => crate::sources::Vendor::HubSpot,
+    let vendor = match hubspot_url {
+        Some(_) => crate::sources::Vendor::HubSpot,
+        None => super::source::stack(config)
+            .map_err(|e| (e, 2))?
+            .map_or(crate::sources::Vendor::HubSpot, |s| s.vendor),
     };
     let base = vendor.check_base_url(&base).map_err(|e| (e, 2))?;
     let path = super::cache::cache_path(data_dir).ok_or_else(|| {

@@ -326,7 +326,36 @@ fn source(s: &schema::Source) -> Result<SourceConfig, String> {
     let vendor = match s.kind {
         schema::SourceKind::Hubspot => SourceKind::HubSpot,
         schema::SourceKind::Salesforce => SourceKind::Salesforce,
+        schema::SourceKind::Marketo => SourceKind::Marketo,
     };
+    let identity_url = match &s.identity_url {
+        Some(u) => Some(
+            vendor
+                .check_base_url(u)
+                .map_err(|why| format!("source {:?}: identity_url: {why}", s.name))?,
+        ),
+        None => None,
+    };
+    let marketo_only = [
+        ("identity_url", s.identity_url.is_some()),
+        ("client_id_env", s.client_id_env.is_some()),
+        ("nurture_list", s.nurture_list.is_some()),
+    ];
+    if vendor != SourceKind::Marketo
+        && let Some((field, _)) = marketo_only.iter().find(|(_, set)| *set)
+    {
+        return Err(format!(
+            "source {:?}: {field} is for a marketo source",
+            s.name
+        ));
+    }
+    if vendor == SourceKind::Marketo && s.client_id_env.is_none() {
+        return Err(format!(
+            "source {:?}: a marketo source needs client_id_env (the variable holding the \
+             client id; token_env holds the client secret)",
+            s.name
+        ));
+    }
     if let Some(v) = &s.api_version {
         let ok = v
             .trim_start_matches('v')
@@ -362,6 +391,9 @@ fn source(s: &schema::Source) -> Result<SourceConfig, String> {
         name: s.name.clone(),
         kind: vendor,
         api_version: s.api_version.clone(),
+        identity_url,
+        client_id_env: s.client_id_env.clone(),
+        nurture_list: s.nurture_list,
         base_url: url,
         token_env: s.token_env.clone(),
         poll_interval: (interval > chrono::Duration::zero())

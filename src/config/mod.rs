@@ -55,6 +55,11 @@ pub struct SourceConfig {
     pub role: SourceRole,
     /// The vendor API version asked for (Salesforce), else the connector's default.
     pub api_version: Option<String>,
+    /// Marketo: the identity service (else `base_url`), the variable holding the client id,
+    /// and the static list recycled leads join.
+    pub identity_url: Option<String>,
+    pub client_id_env: Option<String>,
+    pub nurture_list: Option<u64>,
 }
 
 /// Which attribution model the KPI pane opens with, and the time-decay half-life.

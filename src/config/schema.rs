@@ -97,6 +97,7 @@ pub struct Attribution {
 pub enum SourceKind {
     Hubspot,
     Salesforce,
+    Marketo,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -122,6 +123,16 @@ pub struct Source {
     /// Salesforce's REST API version (`60.0` or later).
     #[serde(default)]
     pub api_version: Option<String>,
+    /// Marketo: the identity service's URL (default: base_url).
+    #[serde(default)]
+    pub identity_url: Option<String>,
+    /// Marketo: the environment variable holding the client id (`token_env` holds the
+    /// client secret).
+    #[serde(default)]
+    pub client_id_env: Option<String>,
+    /// Marketo: the static list recycled leads are added to.
+    #[serde(default)]
+    pub nurture_list: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -71,6 +71,10 @@ pub struct History {
     /// Every marketing touch (a marketing email sent), oldest first.
     #[serde(default)]
     pub marketing_touches: Vec<DateTime<Utc>>,
+    /// Every campaign the lead converted on, oldest first, when the MAP keeps them all
+    /// (Marketo's program successes); empty when only the first and last are known.
+    #[serde(default)]
+    pub campaigns: Vec<(DateTime<Utc>, String)>,
 }
 
 impl History {
@@ -79,6 +83,7 @@ impl History {
             && self.owners.is_empty()
             && self.sales_touches.is_empty()
             && self.marketing_touches.is_empty()
+            && self.campaigns.is_empty()
     }
 }
 
@@ -107,9 +112,21 @@ impl Lead {
         )
     }
 
-    /// The campaign touches the CRM records: the first and the most recent converting
-    /// campaign, oldest first (one touch when they are the same conversion).
+    /// The campaign touches: every converting campaign when the MAP's history gives them,
+    /// else the first and the most recent the CRM records, oldest first (one touch when
+    /// they are the same conversion).
     pub fn touches(&self) -> Vec<Touch> {
+        if !self.history.campaigns.is_empty() {
+            return self
+                .history
+                .campaigns
+                .iter()
+                .map(|(at, campaign)| Touch {
+                    campaign: campaign.clone(),
+                    at: *at,
+                })
+                .collect();
+        }
         let d = &self.dates;
         let mut out = Vec::with_capacity(2);
         if let (Some(campaign), Some(at)) = (&self.first_campaign, d.first_conversion.or(d.created))

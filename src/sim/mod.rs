@@ -32,9 +32,16 @@ pub enum Profile {
     /// HubSpot as the CRM and the MAP.
     #[default]
     Hubspot,
-    /// Salesforce as the CRM (and, until Marketo is served, the only source).
+    /// Salesforce as the CRM alone.
     Salesforce,
+    /// Salesforce as the CRM, Marketo as the MAP, joined.
+    SalesforceMarketo,
 }
+
+/// The client id the simulated Marketo identity service knows (the secret is the token).
+pub const MARKETO_CLIENT_ID: &str = api::marketo::gate::CLIENT_ID;
+/// The simulated Marketo's nurture list.
+pub const MARKETO_NURTURE_LIST: u64 = api::marketo::NURTURE_LIST;
 
 impl Profile {
     /// What the first line of `tandem sim` says it serves.
@@ -42,6 +49,7 @@ impl Profile {
         match self {
             Profile::Hubspot => "HubSpot CRM v3",
             Profile::Salesforce => "Salesforce REST (HubSpot CRM v3 alongside)",
+            Profile::SalesforceMarketo => "Salesforce REST and Marketo REST",
         }
     }
 }
@@ -72,6 +80,8 @@ pub struct SimOptions {
     pub profile: Profile,
     /// How long a Marketo access token lives (Marketo: an hour).
     pub token_ttl: Duration,
+    /// Marketo calls per 20 s; `None`: 100, scaled with `burst_limit`.
+    pub marketo_calls: Option<u32>,
 }
 
 impl SimOptions {
@@ -88,6 +98,7 @@ impl SimOptions {
             journal: false,
             profile: Profile::default(),
             token_ttl: Duration::from_secs(3600),
+            marketo_calls: None,
         }
     }
 }
@@ -144,7 +155,11 @@ pub async fn start(opts: SimOptions) -> std::io::Result<SimHandle> {
         faults: Mutex::new(FaultPlan::default()),
         stats: Stats::default(),
         journal: opts.journal.then(|| Mutex::new(Vec::new())),
-        marketo: api::marketo::gate::MarketoState::new(opts.burst_limit, opts.token_ttl),
+        marketo: api::marketo::gate::MarketoState::new(
+            opts.burst_limit,
+            opts.marketo_calls,
+            opts.token_ttl,
+        ),
     });
     let (stop, stop_rx) = watch::channel(false);
     let mut tasks = Vec::new();

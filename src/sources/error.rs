@@ -19,8 +19,11 @@ pub enum SourceError {
         message: String,
     },
     /// A rate limit that outlasted the retries, or asked for a longer wait than we honour.
-    #[error("rate limited (429): HubSpot asked to wait {}", crate::sources::wait::words(*retry_after))]
-    RateLimited { retry_after: Duration },
+    #[error("rate limited: {vendor} asked to wait {}", crate::sources::wait::words(*retry_after))]
+    RateLimited {
+        vendor: &'static str,
+        retry_after: Duration,
+    },
     #[error("{status} {category}: {message}")]
     Api {
         status: u16,

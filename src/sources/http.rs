@@ -94,6 +94,17 @@ impl Http {
         self.quota
     }
 
+    /// Use `token` from now on (an access token that was refreshed).
+    pub fn set_token(&mut self, token: Secret) {
+        self.token = token;
+    }
+
+    /// A request to an absolute `url` with no credentials (an identity service's token
+    /// call authenticates by its own parameters).
+    pub fn plain(&self, method: Method, url: &str) -> RequestBuilder {
+        self.client.request(method, url)
+    }
+
     /// A request to `path` under the base URL, with the bearer token.
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
         self.client
@@ -109,13 +120,17 @@ impl Http {
         if let Some((used, limit)) = self.quota.filter(|(_, limit)| *limit > 0) {
             if used >= limit {
                 return Err(SourceError::RateLimited {
+                    vendor: self.wire.vendor,
                     retry_after: crate::sources::wait::MAX_VENDOR_WAIT,
                 });
             }
             if used * 10 >= limit * 9 {
                 let wait = Duration::from_secs(1);
                 if !self.retry.can_wait(wait) {
-                    return Err(SourceError::RateLimited { retry_after: wait });
+                    return Err(SourceError::RateLimited {
+                        vendor: self.wire.vendor,
+                        retry_after: wait,
+                    });
                 }
                 tokio::time::sleep(wait).await;
             }
@@ -127,7 +142,10 @@ impl Http {
                 crate::sources::wait::instant_after(w.seen_at, w.interval.min(self.retry.max_wait));
             let wait = until.saturating_duration_since(Instant::now());
             if !self.retry.can_wait(wait) {
-                return Err(SourceError::RateLimited { retry_after: wait });
+                return Err(SourceError::RateLimited {
+                    vendor: self.wire.vendor,
+                    retry_after: wait,
+                });
             }
             tokio::time::sleep_until(until).await;
         }
@@ -211,7 +229,10 @@ impl Http {
             let retry_after = retry_after(response.headers(), self.window);
             let body = response.bytes().await.unwrap_or_default();
             return Err(match (self.wire.error)(status, &body, &self.token_env) {
-                SourceError::RateLimited { .. } => SourceError::RateLimited { retry_after },
+                SourceError::RateLimited { .. } => SourceError::RateLimited {
+                    vendor: self.wire.vendor,
+                    retry_after,
+                },
                 other => other,
             });
         }

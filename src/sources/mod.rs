@@ -5,6 +5,8 @@ pub mod backoff;
 pub mod error;
 pub mod http;
 pub mod hubspot;
+pub mod joined;
+pub mod marketo;
 pub mod port;
 pub mod retry;
 pub mod salesforce;
@@ -24,4 +26,16 @@ pub fn note_body(kind: &crate::domain::feedback::NoteKind, key: &str) -> String 
         Some((tags, rest)) => format!("{tags} ref={key}\n{rest}"),
         None => format!("{body} ref={key}"),
     }
+}
+
+/// A Marketo client for the MAP beside a CRM ([`Connector::salesforce_marketo`]): the REST
+/// API at `base_url`, its identity service at `identity_url` (else the same host).
+pub fn marketo_client(
+    base_url: &str,
+    identity_url: Option<&str>,
+    client_id: &str,
+    secret: Secret,
+    secret_env: &str,
+) -> Result<marketo::Marketo, SourceError> {
+    marketo::Marketo::new(base_url, identity_url, client_id, secret, secret_env)
 }

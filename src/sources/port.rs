@@ -13,6 +13,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::hubspot::{self, HubSpot};
+use super::joined::{self, Joined};
+use super::marketo::Marketo;
 use super::salesforce::{self, Salesforce};
 use super::{RetryHook, RetryPolicy, SourceError};
 use crate::domain::action::{Action, ActionKind, Seen};
@@ -25,6 +27,10 @@ pub use super::hubspot::Delta;
 pub enum Vendor {
     HubSpot,
     Salesforce,
+    /// Marketo, as the MAP beside a Salesforce CRM (never a source by itself).
+    Marketo,
+    /// Salesforce as the CRM joined to Marketo as the MAP: one source of joined leads.
+    SalesforceMarketo,
 }
 
 impl Vendor {
@@ -33,6 +39,8 @@ impl Vendor {
         match self {
             Vendor::HubSpot => "hubspot",
             Vendor::Salesforce => "salesforce",
+            Vendor::Marketo => "marketo",
+            Vendor::SalesforceMarketo => "salesforce+marketo",
         }
     }
 
@@ -41,6 +49,8 @@ impl Vendor {
         match self {
             Vendor::HubSpot => "HubSpot",
             Vendor::Salesforce => "Salesforce",
+            Vendor::Marketo => "Marketo",
+            Vendor::SalesforceMarketo => "Salesforce + Marketo",
         }
     }
 
@@ -49,6 +59,7 @@ impl Vendor {
         match kind {
             "hubspot" => Some(Vendor::HubSpot),
             "salesforce" => Some(Vendor::Salesforce),
+            "marketo" => Some(Vendor::Marketo),
             _ => None,
         }
     }
@@ -63,7 +74,8 @@ impl Vendor {
     pub fn check_base_url(self, raw: &str) -> Result<String, String> {
         match self {
             Vendor::HubSpot => hubspot::check_base_url(raw),
-            Vendor::Salesforce => salesforce::check_base_url(raw),
+            Vendor::Salesforce | Vendor::SalesforceMarketo => salesforce::check_base_url(raw),
+            Vendor::Marketo => super::marketo::check_base_url(raw),
         }
     }
 
@@ -72,6 +84,8 @@ impl Vendor {
         match self {
             Vendor::HubSpot => hubspot::step_count(kind),
             Vendor::Salesforce => salesforce::step_count(kind),
+            Vendor::SalesforceMarketo => joined::step_count(kind),
+            Vendor::Marketo => 0,
         }
     }
 
@@ -80,6 +94,8 @@ impl Vendor {
         match self {
             Vendor::HubSpot => hubspot::step_names(kind),
             Vendor::Salesforce => salesforce::step_names(kind),
+            Vendor::SalesforceMarketo => joined::step_names(kind),
+            Vendor::Marketo => Vec::new(),
         }
     }
 
@@ -87,7 +103,9 @@ impl Vendor {
     pub fn seen(self, lead: &crate::domain::Lead) -> Seen {
         match self {
             Vendor::HubSpot => hubspot::seen(lead),
-            Vendor::Salesforce => salesforce::seen(lead),
+            Vendor::Salesforce | Vendor::SalesforceMarketo | Vendor::Marketo => {
+                salesforce::seen(lead)
+            }
         }
     }
 
@@ -95,7 +113,8 @@ impl Vendor {
     pub fn inverse(self, action: &Action) -> Option<ActionKind> {
         match self {
             Vendor::HubSpot => hubspot::inverse(action),
-            Vendor::Salesforce => salesforce::inverse(action),
+            Vendor::Salesforce | Vendor::SalesforceMarketo => salesforce::inverse(action),
+            Vendor::Marketo => None,
         }
     }
 
@@ -103,7 +122,9 @@ impl Vendor {
     pub fn expected_after(self, action: &Action) -> Seen {
         match self {
             Vendor::HubSpot => hubspot::expected_after(action),
-            Vendor::Salesforce => salesforce::expected_after(action),
+            Vendor::Salesforce | Vendor::SalesforceMarketo | Vendor::Marketo => {
+                salesforce::expected_after(action)
+            }
         }
     }
 }
@@ -114,6 +135,7 @@ impl Vendor {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Cursor {
+    Joined(joined::Cursor),
     Salesforce(salesforce::Cursor),
     HubSpot(hubspot::Cursor),
 }
@@ -155,6 +177,7 @@ enum LoadState {
     Start,
     HubSpot(hubspot::LoadState),
     Salesforce(Box<salesforce::LoadState>),
+    Joined(Box<joined::LoadState>),
 }
 
 impl LoadProgress {
@@ -163,6 +186,7 @@ impl LoadProgress {
             LoadState::Start => false,
             LoadState::HubSpot(s) => s.is_done(),
             LoadState::Salesforce(s) => s.is_done(),
+            LoadState::Joined(s) => s.is_done(),
         }
     }
 }
@@ -171,6 +195,7 @@ impl LoadProgress {
 pub enum Connector {
     HubSpot(HubSpot),
     Salesforce(Salesforce),
+    Joined(Box<Joined>),
 }
 
 impl From<HubSpot> for Connector {
@@ -185,6 +210,7 @@ macro_rules! each {
         match $self {
             Connector::HubSpot($c) => $e,
             Connector::Salesforce($c) => $e,
+            Connector::Joined($c) => $e,
         }
     };
 }
@@ -195,6 +221,7 @@ macro_rules! rebuild {
         match $self {
             Connector::HubSpot($c) => Connector::HubSpot($e),
             Connector::Salesforce($c) => Connector::Salesforce($e),
+            Connector::Joined($c) => Connector::Joined(Box::new($e)),
         }
     };
 }
@@ -213,13 +240,22 @@ impl Connector {
         // A source classifies by its own vendor's rules only, and reads only the extra
         // properties no other vendor's rules name (a coverage segment, say).
         let others = stages.properties();
-        let own = std::sync::Arc::new(stages.for_vendor(vendor.id()));
+        let rules = match vendor {
+            Vendor::SalesforceMarketo => Vendor::Salesforce.id(),
+            v => v.id(),
+        };
+        let own = std::sync::Arc::new(stages.for_vendor(rules));
         match vendor {
             Vendor::HubSpot => {
                 let mapping = hubspot::Mapping::new(own, extra_properties);
                 Ok(Connector::HubSpot(HubSpot::new(base_url, token, mapping)?))
             }
-            Vendor::Salesforce => {
+            Vendor::Marketo => Err(SourceError::Config(
+                "a marketo source is the MAP beside a salesforce source: add one with \
+                 kind = \"salesforce\" and role = \"crm\""
+                    .into(),
+            )),
+            Vendor::Salesforce | Vendor::SalesforceMarketo => {
                 let extra = extra_properties
                     .into_iter()
                     .filter(|p| !others.contains(p))
@@ -231,10 +267,33 @@ impl Connector {
         }
     }
 
+    /// Salesforce joined to Marketo: `crm` reads the leads, `map` adds what only Marketo
+    /// knows, and recycled leads join the static list `nurture_list`.
+    pub fn salesforce_marketo(crm: Connector, map: Marketo, nurture_list: Option<u64>) -> Self {
+        match crm {
+            Connector::Salesforce(sf) => {
+                Connector::Joined(Box::new(Joined::new(sf, map, nurture_list)))
+            }
+            other => other,
+        }
+    }
+
+    /// What the last join of CRM and MAP records could not match, in words.
+    pub fn join_conflicts(&self) -> &[String] {
+        match self {
+            Connector::Joined(j) => j.conflicts(),
+            _ => &[],
+        }
+    }
+
     /// Ask for a vendor API version (Salesforce's `60.0`); vendors without one ignore it.
     pub fn with_api_version(self, version: Option<&str>) -> Result<Self, SourceError> {
         match (self, version) {
             (Connector::Salesforce(s), Some(v)) => Ok(Connector::Salesforce(s.with_version(v)?)),
+            (Connector::Joined(mut j), Some(v)) => {
+                j.crm = j.crm.with_version(v)?;
+                Ok(Connector::Joined(j))
+            }
             (other, _) => Ok(other),
         }
     }
@@ -248,6 +307,7 @@ impl Connector {
         match self {
             Connector::HubSpot(_) => Vendor::HubSpot,
             Connector::Salesforce(_) => Vendor::Salesforce,
+            Connector::Joined(_) => Vendor::SalesforceMarketo,
         }
     }
 
@@ -287,6 +347,7 @@ impl Connector {
         match self {
             Connector::HubSpot(_) => None,
             Connector::Salesforce(s) => s.quota(),
+            Connector::Joined(j) => j.crm.quota(),
         }
     }
 
@@ -299,6 +360,7 @@ impl Connector {
                 deal_stages: h.deal_stages().await?,
             }),
             Connector::Salesforce(s) => s.reference().await,
+            Connector::Joined(j) => j.crm.reference().await,
         }
     }
 
@@ -334,6 +396,14 @@ impl Connector {
                 let r = sf.load_pages(&mut state, &mut counts, &mut hand).await;
                 (LoadState::Salesforce(state), r.map(Cursor::Salesforce))
             }
+            Connector::Joined(j) => {
+                let mut state = match state {
+                    LoadState::Joined(s) => s,
+                    _ => Box::default(),
+                };
+                let r = j.load_pages(&mut state, &mut counts, &mut hand).await;
+                (LoadState::Joined(state), r.map(Cursor::Joined))
+            }
         };
         (progress.leads, progress.total_leads) = counts;
         progress.state = state;
@@ -362,6 +432,15 @@ impl Connector {
                 };
                 s.poll(c).await
             }
+            Connector::Joined(j) => {
+                if !matches!(cursor, Cursor::Joined(_)) {
+                    *cursor = Cursor::Joined(joined::Cursor::default());
+                }
+                let Cursor::Joined(c) = cursor else {
+                    unreachable!("set above")
+                };
+                j.poll(c).await
+            }
         }
     }
 
@@ -377,6 +456,7 @@ impl Connector {
                 })
             }
             Connector::Salesforce(s) => s.deleted().await,
+            Connector::Joined(j) => j.deleted().await,
         }
     }
 

@@ -87,10 +87,10 @@ impl RetryPolicy {
             return None;
         }
         let wait = match err {
-            SourceError::RateLimited { retry_after } if *retry_after > self.max_wait => {
+            SourceError::RateLimited { retry_after, .. } if *retry_after > self.max_wait => {
                 return None;
             }
-            SourceError::RateLimited { retry_after } if !retry_after.is_zero() => *retry_after,
+            SourceError::RateLimited { retry_after, .. } if !retry_after.is_zero() => *retry_after,
             _ => backoff.next_delay(),
         };
         self.can_wait(wait).then_some(wait)
@@ -134,6 +134,7 @@ mod tests {
         let policy = RetryPolicy::default();
         let mut b = policy.backoff();
         let limited = |s| SourceError::RateLimited {
+            vendor: "HubSpot",
             retry_after: Duration::from_secs(s),
         };
         assert_eq!(
@@ -151,6 +152,7 @@ mod tests {
         };
         let mut b = policy.backoff();
         let limited = SourceError::RateLimited {
+            vendor: "HubSpot",
             retry_after: Duration::from_secs(30),
         };
         assert_eq!(policy.wait_after(&limited, 1, &mut b), None);
@@ -170,7 +172,10 @@ mod tests {
             };
             let wait = Duration::new(secs, nanos);
             let mut b = policy.backoff();
-            let limited = SourceError::RateLimited { retry_after: wait };
+            let limited = SourceError::RateLimited {
+                vendor: "HubSpot",
+                retry_after: wait,
+            };
             if let Some(w) = policy.wait_after(&limited, 1, &mut b) {
                 proptest::prop_assert!(w <= policy.max_wait);
             }

@@ -42,7 +42,7 @@ fn resume_after(
         return None;
     }
     let wait = match err {
-        SourceError::RateLimited { retry_after } => (*retry_after).max(backoff.next_delay()),
+        SourceError::RateLimited { retry_after, .. } => (*retry_after).max(backoff.next_delay()),
         _ => backoff.next_delay(),
     };
     policy.can_wait(wait).then_some(wait)

@@ -161,7 +161,7 @@ pub async fn send_all(
                     break;
                 }
                 let wait = match &error {
-                    SourceError::RateLimited { retry_after } => *retry_after,
+                    SourceError::RateLimited { retry_after, .. } => *retry_after,
                     _ => backoff.next_delay(),
                 };
                 tally.last_error = Some(error.to_string());

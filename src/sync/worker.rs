@@ -499,7 +499,7 @@ impl Worker {
     fn delay_after(&mut self, e: &SourceError, what: Failing) -> Option<Duration> {
         match (e, what) {
             (SourceError::Unauthorized { .. }, _) => None,
-            (SourceError::RateLimited { retry_after }, _) => {
+            (SourceError::RateLimited { retry_after, .. }, _) => {
                 Some((*retry_after).max(Duration::from_secs(1)))
             }
             (_, Failing::Poll) => Some(self.poll_backoff.next_delay()),

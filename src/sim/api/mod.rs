@@ -137,7 +137,7 @@ pub fn router(state: Shared) -> Router {
         .route("/rest/asset/v1/programs.json", get(marketo::programs))
         .route(
             "/rest/v1/lists/{list_id}/leads.json",
-            post(marketo::add_to_list),
+            post(marketo::add_to_list).delete(marketo::remove_from_list),
         )
         .route(
             "/rest/v1/lists/{list_id}/leads/ismember.json",

@@ -155,6 +155,7 @@ fn error_from(status: StatusCode, body: &[u8], token_env: &str) -> SourceError {
             message,
         },
         StatusCode::TOO_MANY_REQUESTS => SourceError::RateLimited {
+            vendor: "HubSpot",
             retry_after: Duration::ZERO,
         },
         _ => SourceError::Api {

@@ -181,10 +181,12 @@ fn error_from(status: StatusCode, body: &[u8], token_env: &str) -> SourceError {
             message,
         },
         (StatusCode::TOO_MANY_REQUESTS, _) => SourceError::RateLimited {
+            vendor: "Salesforce",
             retry_after: Duration::ZERO,
         },
         // The org's daily allowance is spent: nothing goes through until it recovers.
         (_, "REQUEST_LIMIT_EXCEEDED") => SourceError::RateLimited {
+            vendor: "Salesforce",
             retry_after: crate::sources::wait::MAX_VENDOR_WAIT,
         },
         _ => SourceError::Api {

@@ -242,6 +242,14 @@ impl Salesforce {
         self.query(&soql).await
     }
 
+    /// The leads `ids`, each with its whole history.
+    pub async fn leads_by_id(&mut self, ids: &[String]) -> Result<Vec<Lead>, SourceError> {
+        let fields = self.lead_fields();
+        let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+        let rows = self.query_in(&fields, "Lead", "Id", ids, "").await?;
+        Ok(self.leads_with_history(&rows).await?.0)
+    }
+
     /// `rows` as leads, with the history, converted opportunities and activities read for
     /// them.
     pub(super) async fn leads_with_history(

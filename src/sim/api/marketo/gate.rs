@@ -40,9 +40,10 @@ pub struct MarketoState {
 
 impl MarketoState {
     /// `burst` is the sim's HubSpot burst: Marketo's 100 calls scale with it, so `--burst`
-    /// lifts both limits alike.
-    pub fn new(burst: u32, token_ttl: Duration) -> Self {
-        let max_calls = (u64::from(burst) * u64::from(CALLS) / 190).clamp(1, u64::from(u32::MAX));
+    /// lifts both limits alike; `calls` sets them outright.
+    pub fn new(burst: u32, calls: Option<u32>, token_ttl: Duration) -> Self {
+        let scaled = (u64::from(burst) * u64::from(CALLS) / 190).clamp(1, u64::from(u32::MAX));
+        let max_calls = calls.map_or(scaled, u64::from);
         MarketoState {
             tokens: Mutex::new(HashMap::new()),
             issued: AtomicU64::new(0),

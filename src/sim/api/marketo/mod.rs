@@ -411,6 +411,42 @@ pub async fn add_to_list(
     envelope(json!({ "success": true, "result": result }))
 }
 
+/// `DELETE /rest/v1/lists/{listId}/leads.json?id=1,2`.
+pub async fn remove_from_list(
+    State(st): State<Shared>,
+    headers: HeaderMap,
+    Path(list): Path<String>,
+    Query(q): Params,
+) -> Response {
+    let _admitted = match admit(&st, &headers) {
+        Ok(a) => a,
+        Err(e) => return *e,
+    };
+    let Some(list) = list.parse::<u64>().ok().filter(|l| *l == NURTURE_LIST) else {
+        return failure(1013, &format!("List '{list}' not found"));
+    };
+    let mut lists = st.marketo.lists.lock().unwrap_or_else(|e| e.into_inner());
+    let members = lists.entry(list).or_default();
+    let result: Vec<Value> = q
+        .get("id")
+        .map(|v| {
+            v.split(',')
+                .filter_map(|i| i.trim().parse::<u64>().ok())
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default()
+        .into_iter()
+        .map(|id| match members.remove(&id) {
+            true => json!({ "id": id, "status": "removed" }),
+            false => json!({ "id": id, "status": "skipped",
+                             "reasons": [{ "code": "1015", "message": "Lead not in list" }] }),
+        })
+        .collect();
+    drop(lists);
+    st.count_write();
+    envelope(json!({ "success": true, "result": result }))
+}
+
 /// `GET /rest/v1/lists/{listId}/leads/ismember.json?id=1,2`.
 pub async fn is_member(
     State(st): State<Shared>,

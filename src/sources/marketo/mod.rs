@@ -243,18 +243,16 @@ impl Marketo {
     ) -> Result<Vec<LeadRow>, SourceError> {
         let mut out = Vec::new();
         for chunk in values.chunks(BATCH) {
-            let joined = chunk.join(",");
             let mut token: Option<String> = None;
             loop {
                 let t = token.clone();
                 let env: Envelope<LeadRow> = self
                     .call(|s| {
-                        let mut q = vec![
-                            ("filterType", field.to_string()),
-                            ("filterValues", joined.clone()),
-                            ("fields", "id,email,sfdcLeadId".to_string()),
-                            ("batchSize", BATCH.to_string()),
-                        ];
+                        // Arrays go as repeated parameters (the Swagger's `multi`).
+                        let mut q = vec![("filterType", field.to_string())];
+                        q.extend(chunk.iter().map(|v| ("filterValues", v.clone())));
+                        q.extend(["id", "email", "sfdcLeadId"].map(|f| ("fields", f.to_string())));
+                        q.push(("batchSize", BATCH.to_string()));
                         q.extend(t.clone().map(|t| ("nextPageToken", t)));
                         s.request(Method::GET, "/rest/v1/leads.json").query(&q)
                     })
@@ -289,20 +287,23 @@ impl Marketo {
         mut token: String,
         leads: Option<&[u64]>,
     ) -> Result<(Vec<Activity>, String), SourceError> {
-        let types = format!("{SEND_EMAIL},{PROGRAM_STATUS}");
-        let ids = leads.map(|l| l.iter().map(u64::to_string).collect::<Vec<_>>().join(","));
+        let ids: Vec<String> = leads
+            .unwrap_or_default()
+            .iter()
+            .map(u64::to_string)
+            .collect();
         let mut out = Vec::new();
         // A server that keeps saying `moreResult` cannot keep this going for ever.
         for _ in 0..100_000 {
             let t = token.clone();
             let env: Envelope<Activity> = self
                 .call(|s| {
-                    let mut q = vec![
-                        ("nextPageToken", t.clone()),
-                        ("activityTypeIds", types.clone()),
-                        ("batchSize", BATCH.to_string()),
-                    ];
-                    q.extend(ids.clone().map(|i| ("leadIds", i)));
+                    let mut q = vec![("nextPageToken", t.clone())];
+                    q.extend(
+                        [SEND_EMAIL, PROGRAM_STATUS].map(|k| ("activityTypeIds", k.to_string())),
+                    );
+                    q.push(("batchSize", BATCH.to_string()));
+                    q.extend(ids.iter().map(|i| ("leadIds", i.clone())));
                     s.request(Method::GET, "/rest/v1/activities.json").query(&q)
                 })
                 .await?;
@@ -333,8 +334,13 @@ impl Marketo {
     pub async fn add_to_list(&mut self, list: u64, lead: u64) -> Result<(), SourceError> {
         let path = format!("/rest/v1/lists/{list}/leads.json");
         let body = json!({ "input": [{ "id": lead }] });
+        let id = lead.to_string();
         let env: Envelope<Membership> = self
-            .call(|s| s.request(Method::POST, &path).json(&body))
+            .call(|s| {
+                s.request(Method::POST, &path)
+                    .query(&[("id", id.as_str())])
+                    .json(&body)
+            })
             .await?;
         refused_rows(&env.result)
     }
@@ -344,9 +350,11 @@ impl Marketo {
         let path = format!("/rest/v1/lists/{list}/leads.json");
         let id = lead.to_string();
         let env: Envelope<Membership> = self
+            // The Swagger asks for the lead both in the query and in the body.
             .call(|s| {
                 s.request(Method::DELETE, &path)
                     .query(&[("id", id.as_str())])
+                    .json(&json!({ "input": [{ "id": lead }] }))
             })
             .await?;
         refused_rows(&env.result)

@@ -31,7 +31,22 @@ pub const NURTURE_LIST: u64 = 1001;
 /// The engagement program that nurtures them.
 pub const NURTURE_PROGRAM: u64 = 2000;
 
-type Params = Query<HashMap<String, String>>;
+/// The query string as pairs: Adobe's Swagger sends arrays as repeated parameters
+/// (`collectionFormat: multi`), Marketo's docs as comma lists; both read the same.
+type Params = Query<Vec<(String, String)>>;
+
+fn params(Query(pairs): Params) -> HashMap<String, String> {
+    let mut out: HashMap<String, String> = HashMap::new();
+    for (k, v) in pairs {
+        out.entry(k)
+            .and_modify(|all| {
+                all.push(',');
+                all.push_str(&v);
+            })
+            .or_insert(v);
+    }
+    out
+}
 
 fn ts(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
@@ -98,7 +113,8 @@ fn batch_size(q: &HashMap<String, String>) -> Result<usize, Box<Response>> {
 }
 
 /// `GET /rest/v1/leads.json?filterType=&filterValues=&fields=&batchSize=&nextPageToken=`.
-pub async fn leads(State(st): State<Shared>, headers: HeaderMap, Query(q): Params) -> Response {
+pub async fn leads(State(st): State<Shared>, headers: HeaderMap, raw: Params) -> Response {
+    let q = params(raw);
     let _admitted = match admit(&st, &headers) {
         Ok(a) => a,
         Err(e) => return *e,
@@ -190,11 +206,8 @@ pub async fn leads(State(st): State<Shared>, headers: HeaderMap, Query(q): Param
 }
 
 /// `GET /rest/v1/activities/pagingtoken.json?sinceDatetime=`.
-pub async fn paging_token(
-    State(st): State<Shared>,
-    headers: HeaderMap,
-    Query(q): Params,
-) -> Response {
+pub async fn paging_token(State(st): State<Shared>, headers: HeaderMap, raw: Params) -> Response {
+    let q = params(raw);
     let _admitted = match admit(&st, &headers) {
         Ok(a) => a,
         Err(e) => return *e,
@@ -272,11 +285,8 @@ fn activity_page(
 }
 
 /// `GET /rest/v1/activities.json?nextPageToken=&activityTypeIds=&leadIds=&batchSize=`.
-pub async fn activities(
-    State(st): State<Shared>,
-    headers: HeaderMap,
-    Query(q): Params,
-) -> Response {
+pub async fn activities(State(st): State<Shared>, headers: HeaderMap, raw: Params) -> Response {
+    let q = params(raw);
     let _admitted = match admit(&st, &headers) {
         Ok(a) => a,
         Err(e) => return *e,
@@ -293,11 +303,8 @@ pub async fn activities(
 }
 
 /// `GET /rest/v1/activities/leadchanges.json?nextPageToken=&fields=`: data value changes.
-pub async fn lead_changes(
-    State(st): State<Shared>,
-    headers: HeaderMap,
-    Query(q): Params,
-) -> Response {
+pub async fn lead_changes(State(st): State<Shared>, headers: HeaderMap, raw: Params) -> Response {
+    let q = params(raw);
     let _admitted = match admit(&st, &headers) {
         Ok(a) => a,
         Err(e) => return *e,
@@ -329,7 +336,8 @@ pub async fn activity_types(State(st): State<Shared>, headers: HeaderMap) -> Res
 }
 
 /// `GET /rest/asset/v1/programs.json?maxReturn=&offset=`: the campaigns and the nurture.
-pub async fn programs(State(st): State<Shared>, headers: HeaderMap, Query(q): Params) -> Response {
+pub async fn programs(State(st): State<Shared>, headers: HeaderMap, raw: Params) -> Response {
+    let q = params(raw);
     let _admitted = match admit(&st, &headers) {
         Ok(a) => a,
         Err(e) => return *e,
@@ -416,8 +424,9 @@ pub async fn remove_from_list(
     State(st): State<Shared>,
     headers: HeaderMap,
     Path(list): Path<String>,
-    Query(q): Params,
+    raw: Params,
 ) -> Response {
+    let q = params(raw);
     let _admitted = match admit(&st, &headers) {
         Ok(a) => a,
         Err(e) => return *e,
@@ -452,8 +461,9 @@ pub async fn is_member(
     State(st): State<Shared>,
     headers: HeaderMap,
     Path(list): Path<String>,
-    Query(q): Params,
+    raw: Params,
 ) -> Response {
+    let q = params(raw);
     let _admitted = match admit(&st, &headers) {
         Ok(a) => a,
         Err(e) => return *e,

@@ -38,6 +38,11 @@ pub struct SourceHealth {
     /// A request is being retried right now, and what its last try met ("no answer for
     /// 20s"). Set by the app from [`super::SyncEvent::Trouble`]; the next report clears it.
     pub trouble: Option<String>,
+    /// The vendor's daily API allowance as last reported (used, limit), where it has one
+    /// (Salesforce's `Sforce-Limit-Info`).
+    pub quota: Option<(u64, u64)>,
+    /// Records of the CRM and the MAP the last join could not match.
+    pub join_conflicts: usize,
 }
 
 impl SourceHealth {
@@ -55,6 +60,8 @@ impl SourceHealth {
             rate_limited_until: None,
             retry_at: None,
             trouble: None,
+            quota: None,
+            join_conflicts: 0,
         }
     }
 }

@@ -311,6 +311,19 @@ fn breaches_count_down_as_now_moves() {
 }
 
 #[test]
+fn the_header_shows_a_daily_allowance_and_join_conflicts() {
+    let mut fx = Fixture::new();
+    let ui = ui_for(&fx);
+    let first_line = |s: String| s.lines().next().unwrap_or_default().to_string();
+    fx.health[0].quota = Some((1204, 15000));
+    fx.health[0].join_conflicts = 2;
+    let line = first_line(render(&ui, &fx, 160, 45));
+    assert!(line.contains("✓ 12s · api 1"), "{line}");
+    assert!(line.contains("204/15"), "{line}");
+    assert!(line.contains("· 2 join conflicts"), "{line}");
+}
+
+#[test]
 fn header_badges_freshness_loading_and_failure() {
     let mut fx = Fixture::new();
     let ui = ui_for(&fx);

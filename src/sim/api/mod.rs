@@ -103,6 +103,7 @@ pub fn router(state: Shared) -> Router {
         .route("/crm/v3/pipelines/deals", get(pipelines::list))
         .route("/crm/v3/pipelines/deals/{id}", get(pipelines::get_one))
         .route("/services/data/{version}/query", get(salesforce::query))
+        .route("/services/data/{version}/query/", get(salesforce::query))
         .route(
             "/services/data/{version}/query/{locator}",
             get(salesforce::query_more),
@@ -120,7 +121,10 @@ pub fn router(state: Shared) -> Router {
             get(salesforce::write::deleted),
         )
         .route("/identity/oauth/token", get(marketo::gate::token))
-        .route("/rest/v1/leads.json", get(marketo::leads))
+        .route(
+            "/rest/v1/leads.json",
+            get(marketo::leads).post(marketo::leads_post),
+        )
         .route(
             "/rest/v1/activities/pagingtoken.json",
             get(marketo::paging_token),

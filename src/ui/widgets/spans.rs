@@ -180,7 +180,25 @@ fn badge_state(theme: Theme, h: &SourceHealth, now: DateTime<Utc>) -> (String, S
             theme.warning(),
         );
     }
-    (format!("{} ✓{shown}", h.name), theme.good())
+    // The daily allowance, and what the join left unmatched: worth a glance, not an alarm
+    // until the allowance is nearly spent.
+    let mut extra = String::new();
+    let mut style = theme.good();
+    if let Some((used, limit)) = h.quota.filter(|(_, l)| *l > 0) {
+        extra.push_str(&format!(
+            " · api {}/{}",
+            count(used as usize),
+            count(limit as usize)
+        ));
+        if used * 10 >= limit * 9 {
+            style = theme.warning();
+        }
+    }
+    if h.join_conflicts > 0 {
+        let s = if h.join_conflicts == 1 { "" } else { "s" };
+        extra.push_str(&format!(" · {} join conflict{s}", count(h.join_conflicts)));
+    }
+    (format!("{} ✓{shown}{extra}", h.name), style)
 }
 
 /// ` 3,600 / 5,000`, ` 3,600` (total not known yet) or nothing.

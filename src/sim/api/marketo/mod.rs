@@ -114,8 +114,31 @@ fn batch_size(q: &HashMap<String, String>) -> Result<usize, Box<Response>> {
 
 /// `GET /rest/v1/leads.json?filterType=&filterValues=&fields=&batchSize=&nextPageToken=`.
 pub async fn leads(State(st): State<Shared>, headers: HeaderMap, raw: Params) -> Response {
-    let q = params(raw);
-    let _admitted = match admit(&st, &headers) {
+    leads_answer(&st, &headers, params(raw))
+}
+
+/// `POST /rest/v1/leads.json` with a form body and `_method=GET`: the same read, for filter
+/// values too long for a URL (as Marketo's docs advise, and client libraries do).
+pub async fn leads_post(
+    State(st): State<Shared>,
+    headers: HeaderMap,
+    raw: Params,
+    axum::Form(form): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    let Query(mut pairs) = raw;
+    pairs.extend(form);
+    let q = params(Query(pairs));
+    if q.get("_method").map(String::as_str) != Some("GET") {
+        return failure(
+            1003,
+            "Creating or updating leads is not simulated; send _method=GET to read",
+        );
+    }
+    leads_answer(&st, &headers, q)
+}
+
+fn leads_answer(st: &Shared, headers: &HeaderMap, q: HashMap<String, String>) -> Response {
+    let _admitted = match admit(st, headers) {
         Ok(a) => a,
         Err(e) => return *e,
     };

@@ -568,3 +568,44 @@ when = { leadStatus = ["Sales Accepted"] }
             .contains("Status")
     );
 }
+
+#[test]
+fn a_salesforce_crm_and_a_marketo_map_are_one_stack() {
+    use tandem::sources::Vendor;
+    let c = Config::load(&fixture("valid/salesforce_marketo.toml")).expect("valid");
+    let crm = &c.sources[0];
+    assert_eq!(
+        (crm.kind, crm.api_version.as_deref()),
+        (Vendor::Salesforce, Some("61.0"))
+    );
+    let map = &c.sources[1];
+    assert_eq!(map.kind, Vendor::Marketo);
+    assert_eq!(
+        map.base_url, "https://123-ABC-456.mktorest.com",
+        "trailing slash trimmed"
+    );
+    assert_eq!(map.client_id_env.as_deref(), Some("MARKETO_CLIENT_ID"));
+    assert_eq!(map.nurture_list, Some(1001));
+    let stack = tandem::app::stack(&c)
+        .expect("a stack")
+        .expect("configured");
+    assert_eq!(stack.vendor, Vendor::SalesforceMarketo);
+    assert_eq!(stack.crm.name, "Salesforce");
+    // A MAP needs a CRM beside it.
+    let mut alone = c.clone();
+    alone.sources.remove(0);
+    let err = tandem::app::stack(&alone).err().expect("refused");
+    assert!(err.contains("MAP beside a Salesforce CRM"), "{err}");
+    // Each vendor's settings belong to that vendor.
+    for (name, needle) in [
+        ("marketo_without_client_id.toml", "needs client_id_env"),
+        ("old_salesforce_api.toml", "60.0 or later"),
+        (
+            "nurture_list_on_salesforce.toml",
+            "nurture_list is for a marketo source",
+        ),
+    ] {
+        let err = Config::load(&fixture(&format!("invalid/{name}"))).expect_err(name);
+        assert!(err.message.contains(needle), "{name}: {err}");
+    }
+}

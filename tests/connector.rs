@@ -9,7 +9,10 @@ use tandem::domain::Stage;
 use tandem::domain::action::{Action, ActionKind};
 use tandem::domain::feedback::{NoteKind, Verdict};
 use tandem::sim::SimHandle;
-use tandem::sources::Connector;
+use tandem::sources::{Connector, Vendor};
+use tandem::sync::saga::Sent;
+
+use common::saga::first_in;
 use tandem::sources::{Secret, SourceError};
 use tandem::store::Store;
 
@@ -73,67 +76,16 @@ async fn loaded_store(client: &mut Connector) -> (Store, tandem::sources::Cursor
     load_store(client).await.expect("first load")
 }
 
-/// An action on `lead_id` as a user looking at `store` would send it (a lead not in the
-/// store was never seen: its `seen` is empty).
 fn action(store: &Store, id: u64, lead_id: &str, kind: ActionKind) -> Action {
-    let seen = store
-        .lead(lead_id)
-        .map(|l| tandem::sources::Vendor::HubSpot.seen(l))
-        .unwrap_or_default();
-    let mut a = Action::new(
-        lead_id,
-        "test lead",
-        kind,
-        seen,
-        Default::default(),
-        chrono::Utc::now(),
-    );
-    a.id = id;
-    a.key = format!("tdmtest{id}");
-    a
+    common::saga::action(Vendor::HubSpot, store, id, lead_id, kind, "tdmtest")
 }
 
-/// Send `action` through the saga runner the cockpit uses (`sync::saga::send`), as a claimed
-/// outbox entry; `maybe_sent`: an earlier attempt may have applied some of it unseen.
 async fn send(hs: &mut Connector, action: &Action, maybe_sent: bool) {
-    use tandem::sync::ActionStatus;
-    use tandem::sync::saga::Sent;
-    match try_send(hs, action, maybe_sent).await {
-        Sent::Settled(ActionStatus::Done) => {}
-        other => panic!("{:?} not done: {other:?}", action.kind),
-    }
+    common::saga::send(hs, action, maybe_sent).await
 }
 
-/// [`send`], returning how sending ended.
-async fn try_send(
-    hs: &mut Connector,
-    action: &Action,
-    maybe_sent: bool,
-) -> tandem::sync::saga::Sent {
-    use tandem::sync::{ActionStatus, OutboxEntry};
-    let claimed = tandem::store::outbox::Claimed {
-        entry: OutboxEntry {
-            action: action.clone(),
-            status: ActionStatus::Queued,
-            updated_at: chrono::Utc::now(),
-        },
-        steps_done: 0,
-        steps_total: tandem::sources::hubspot::step_count(&action.kind),
-        tried_before: maybe_sent,
-    };
-    let outbox = common::outbox();
-    let owners = std::collections::HashMap::new();
-    tandem::sync::saga::send(hs, &outbox, "connector-test", &claimed, &owners).await
-}
-
-fn first_in(store: &Store, stage: Stage) -> String {
-    store
-        .leads()
-        .iter()
-        .find(|l| l.stage == Some(stage))
-        .unwrap_or_else(|| panic!("the seeded world has a lead in {stage}"))
-        .id
-        .clone()
+async fn try_send(hs: &mut Connector, action: &Action, maybe_sent: bool) -> Sent {
+    common::saga::try_send(hs, action, 0, maybe_sent).await
 }
 
 #[tokio::test]

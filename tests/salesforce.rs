@@ -5,7 +5,6 @@
 
 mod common;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde_json::{Value, json};
@@ -17,9 +16,11 @@ use tandem::domain::timeline::Timeline;
 use tandem::sim::SimHandle;
 use tandem::sources::{Connector, Secret, SourceError, Vendor};
 use tandem::store::Store;
+use tandem::sync::ActionStatus;
 use tandem::sync::load_store;
 use tandem::sync::saga::Sent;
-use tandem::sync::{ActionStatus, OutboxEntry};
+
+use common::saga::first_in;
 
 const V: &str = "/services/data/v60.0";
 
@@ -58,54 +59,15 @@ async fn patch_lead(sim: &SimHandle, id: &str, body: Value) -> reqwest::StatusCo
 }
 
 fn action(store: &Store, id: u64, lead_id: &str, kind: ActionKind) -> Action {
-    let seen = store
-        .lead(lead_id)
-        .map(|l| Vendor::Salesforce.seen(l))
-        .unwrap_or_default();
-    let mut a = Action::new(
-        lead_id,
-        "test lead",
-        kind,
-        seen,
-        Default::default(),
-        chrono::Utc::now(),
-    );
-    a.id = id;
-    a.key = format!("tdmsf{id}");
-    a
+    common::saga::action(Vendor::Salesforce, store, id, lead_id, kind, "tdmsf")
 }
 
-/// Send through `sync::saga::send`, the cockpit's path.
 async fn try_send(sf: &mut Connector, action: &Action, maybe_sent: bool) -> Sent {
-    let claimed = tandem::store::outbox::Claimed {
-        entry: OutboxEntry {
-            action: action.clone(),
-            status: ActionStatus::Queued,
-            updated_at: chrono::Utc::now(),
-        },
-        steps_done: 0,
-        steps_total: Vendor::Salesforce.step_count(&action.kind),
-        tried_before: maybe_sent,
-    };
-    let outbox = common::outbox();
-    tandem::sync::saga::send(sf, &outbox, "sf-test", &claimed, &HashMap::new()).await
+    common::saga::try_send(sf, action, 0, maybe_sent).await
 }
 
 async fn send(sf: &mut Connector, action: &Action) {
-    match try_send(sf, action, false).await {
-        Sent::Settled(ActionStatus::Done) => {}
-        other => panic!("{:?} not done: {other:?}", action.kind),
-    }
-}
-
-fn first_in(store: &Store, stage: Stage) -> String {
-    store
-        .leads()
-        .iter()
-        .find(|l| l.stage == Some(stage))
-        .unwrap_or_else(|| panic!("the world has a lead in {stage}"))
-        .id
-        .clone()
+    common::saga::send(sf, action, false).await
 }
 
 #[tokio::test]

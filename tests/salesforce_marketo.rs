@@ -5,7 +5,6 @@
 
 mod common;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -16,9 +15,9 @@ use tandem::domain::action::{Action, ActionKind};
 use tandem::sim::{MARKETO_CLIENT_ID, MARKETO_NURTURE_LIST, SimHandle, SimOptions};
 use tandem::sources::{Connector, Secret, SourceError, Vendor, marketo_client};
 use tandem::store::Store;
+use tandem::sync::ActionStatus;
 use tandem::sync::load_store;
 use tandem::sync::saga::Sent;
-use tandem::sync::{ActionStatus, OutboxEntry};
 
 fn joined(sim: &SimHandle, list: u64) -> Connector {
     let config = Config::builtin();
@@ -74,36 +73,11 @@ async fn on_nurture_list(sim: &SimHandle, id: u64) -> bool {
 }
 
 fn action(store: &Store, id: u64, lead_id: &str, kind: ActionKind) -> Action {
-    let seen = store
-        .lead(lead_id)
-        .map(|l| Vendor::SalesforceMarketo.seen(l))
-        .unwrap_or_default();
-    let mut a = Action::new(
-        lead_id,
-        "test lead",
-        kind,
-        seen,
-        Default::default(),
-        chrono::Utc::now(),
-    );
-    a.id = id;
-    a.key = format!("tdmsm{id}");
-    a
+    common::saga::action(Vendor::SalesforceMarketo, store, id, lead_id, kind, "tdmsm")
 }
 
 async fn try_send(c: &mut Connector, action: &Action, done: u8) -> Sent {
-    let claimed = tandem::store::outbox::Claimed {
-        entry: OutboxEntry {
-            action: action.clone(),
-            status: ActionStatus::Queued,
-            updated_at: chrono::Utc::now(),
-        },
-        steps_done: done,
-        steps_total: Vendor::SalesforceMarketo.step_count(&action.kind),
-        tried_before: done > 0,
-    };
-    let outbox = common::outbox();
-    tandem::sync::saga::send(c, &outbox, "sm-test", &claimed, &HashMap::new()).await
+    common::saga::try_send(c, action, done, done > 0).await
 }
 
 fn recycle(store: &Store, id: u64, lead: &str) -> Action {

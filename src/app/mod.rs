@@ -22,7 +22,7 @@ pub use report_cmd::{
     Format, LensAsked, check, load_cached_report, load_report, render, report_since,
 };
 pub use run::{Ended, RunOptions, run};
-pub use source::{ConnectError, Connected, connect};
+pub use source::{ConnectError, Connected, Stack, connect, stack};
 
 use crate::domain::handoff::Turns;
 use crate::domain::lens::{self, Lens};

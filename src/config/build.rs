@@ -1,11 +1,10 @@
 //! From the file's shape to the domain's types, checking what serde alone cannot.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use super::schema::{self, File};
 use super::values::{Amount, Count, Ratio, Span};
-use super::{AttributionConfig, Config, ConfigError, SourceConfig, SourceKind, SourceRole};
+use super::{AttributionConfig, Config, ConfigError};
 use crate::domain::Stage;
 use crate::domain::attribution::Model;
 use crate::domain::business_hours::BusinessCalendar;
@@ -49,7 +48,7 @@ pub fn parse(path: &str, text: &str, base: Option<&Config>) -> Result<Config, Co
     let sources = file
         .source
         .iter()
-        .map(|s| source(s).map_err(|m| ConfigError::whole_file(path, m)))
+        .map(|s| super::source::check(s).map_err(|m| ConfigError::whole_file(path, m)))
         .collect::<Result<Vec<_>, _>>()?;
 
     let calendar = match &file.business_hours {
@@ -318,92 +317,6 @@ fn model(name: schema::ModelName, half_life: chrono::Duration) -> Model {
         FullPath => Model::FullPath,
         TimeDecay => Model::TimeDecay { half_life },
     }
-}
-
-fn source(s: &schema::Source) -> Result<SourceConfig, String> {
-    // The same rule the connector applies, so `config validate` refuses what connecting
-    // would (credentials in the URL, other schemes) and never echoes a password.
-    let vendor = match s.kind {
-        schema::SourceKind::Hubspot => SourceKind::HubSpot,
-        schema::SourceKind::Salesforce => SourceKind::Salesforce,
-        schema::SourceKind::Marketo => SourceKind::Marketo,
-    };
-    let identity_url = match &s.identity_url {
-        Some(u) => Some(
-            vendor
-                .check_base_url(u)
-                .map_err(|why| format!("source {:?}: identity_url: {why}", s.name))?,
-        ),
-        None => None,
-    };
-    let marketo_only = [
-        ("identity_url", s.identity_url.is_some()),
-        ("client_id_env", s.client_id_env.is_some()),
-        ("nurture_list", s.nurture_list.is_some()),
-    ];
-    if vendor != SourceKind::Marketo
-        && let Some((field, _)) = marketo_only.iter().find(|(_, set)| *set)
-    {
-        return Err(format!(
-            "source {:?}: {field} is for a marketo source",
-            s.name
-        ));
-    }
-    if vendor == SourceKind::Marketo && s.client_id_env.is_none() {
-        return Err(format!(
-            "source {:?}: a marketo source needs client_id_env (the variable holding the \
-             client id; token_env holds the client secret)",
-            s.name
-        ));
-    }
-    if let Some(v) = &s.api_version {
-        let ok = v
-            .trim_start_matches('v')
-            .parse::<f64>()
-            .is_ok_and(|n| n >= 60.0)
-            && v.contains('.');
-        if !ok || vendor != SourceKind::Salesforce {
-            return Err(format!(
-                "source {:?}: api_version {v:?}: only a salesforce source takes one, 60.0 or \
-                 later, written like \"60.0\"",
-                s.name
-            ));
-        }
-    }
-    let url = vendor
-        .check_base_url(&s.base_url)
-        .map_err(|why| format!("source {:?}: base_url: {why}", s.name))?;
-    let env_ok = !s.token_env.is_empty()
-        && s.token_env
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
-    if !env_ok {
-        return Err(format!(
-            "source {:?}: token_env must name an environment variable like HUBSPOT_TOKEN \
-             (tokens never go in this file)",
-            s.name
-        ));
-    }
-    let interval = s
-        .poll_interval
-        .map_or(chrono::Duration::seconds(10), |d| d.0);
-    Ok(SourceConfig {
-        name: s.name.clone(),
-        kind: vendor,
-        api_version: s.api_version.clone(),
-        identity_url,
-        client_id_env: s.client_id_env.clone(),
-        nurture_list: s.nurture_list,
-        base_url: url,
-        token_env: s.token_env.clone(),
-        poll_interval: (interval > chrono::Duration::zero())
-            .then(|| Duration::from_secs(interval.num_seconds().max(1) as u64)),
-        role: match s.role {
-            Some(schema::Role::Crm) => SourceRole::Crm,
-            Some(schema::Role::Map) => SourceRole::Map,
-            Some(schema::Role::Both) | None => SourceRole::Both,
-        },
-    })
 }
 
 fn stage_catalog(

@@ -11,6 +11,7 @@ mod owners;
 mod props;
 mod schema;
 mod sense;
+mod source;
 mod values;
 
 use std::path::{Path, PathBuf};

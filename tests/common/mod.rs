@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod figures;
 pub mod oracle;
+pub mod saga;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;

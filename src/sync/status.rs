@@ -41,8 +41,8 @@ pub struct SourceHealth {
     /// The vendor's daily API allowance as last reported (used, limit), where it has one
     /// (Salesforce's `Sforce-Limit-Info`).
     pub quota: Option<(u64, u64)>,
-    /// Records of the CRM and the MAP the last join could not match.
-    pub join_conflicts: usize,
+    /// Records of the CRM and the MAP the last join could not match, in words.
+    pub join_conflicts: Vec<String>,
 }
 
 impl SourceHealth {
@@ -61,7 +61,7 @@ impl SourceHealth {
             retry_at: None,
             trouble: None,
             quota: None,
-            join_conflicts: 0,
+            join_conflicts: Vec::new(),
         }
     }
 }

@@ -461,7 +461,7 @@ impl Worker {
         self.health.failing_since = None;
         self.health.slow = Some(self.client.take_slowest()).filter(|d| *d >= SLOW_REQUEST);
         self.health.quota = self.client.quota();
-        self.health.join_conflicts = self.client.join_conflicts().len();
+        self.health.join_conflicts = self.client.join_conflicts().to_vec();
         self.health.unauthorised = false;
         self.health.rate_limited_until = None;
         self.health.retry_at = None;

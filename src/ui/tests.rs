@@ -316,11 +316,15 @@ fn the_header_shows_a_daily_allowance_and_join_conflicts() {
     let ui = ui_for(&fx);
     let first_line = |s: String| s.lines().next().unwrap_or_default().to_string();
     fx.health[0].quota = Some((1204, 15000));
-    fx.health[0].join_conflicts = 2;
+    fx.health[0].join_conflicts = vec![
+        "ada@example.com: 2 Salesforce lead(s) and 1 Marketo lead(s) share the email; not joined"
+            .into(),
+        "Marketo lead 77 has no Salesforce record".into(),
+    ];
     let line = first_line(render(&ui, &fx, 160, 45));
     assert!(line.contains("✓ 12s · api 1"), "{line}");
     assert!(line.contains("204/15"), "{line}");
-    assert!(line.contains("· 2 join conflicts"), "{line}");
+    assert!(line.contains("· 2 join conflicts (e)"), "{line}");
 }
 
 #[test]

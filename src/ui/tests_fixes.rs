@@ -167,3 +167,27 @@ fn a_rotation_too_long_for_one_line_wraps_and_a_cut_says_so() {
     let inside = line.trim_end().trim_end_matches('║').trim_end_matches('│');
     assert!(inside.trim_end().ends_with('…'), "{line}");
 }
+
+#[test]
+fn join_conflicts_are_listed_in_the_errors_view_not_dropped() {
+    let mut fx = Fixture::new();
+    fx.health[0].join_conflicts = vec![
+        "ada@example.com: 2 Salesforce lead(s) and 1 Marketo lead(s) share the email; not joined"
+            .into(),
+        "Marketo lead 77 has no Salesforce record".into(),
+    ];
+    let mut ui = ui_for(&fx);
+    ui.focus = Pane::Leads;
+    let footer = render(&ui, &fx, 160, 45)
+        .last()
+        .cloned()
+        .unwrap_or_default();
+    assert!(footer.contains("e errors"), "{footer}");
+    typed(&mut ui, &fx, "e");
+    let screen = render(&ui, &fx, 160, 45).join("\n");
+    assert!(screen.contains("records not joined (2)"), "{screen}");
+    assert!(
+        screen.contains("Marketo lead 77 has no Salesforce record"),
+        "{screen}"
+    );
+}

@@ -1,6 +1,7 @@
-//! What went wrong, in full: each failing source's last error, each refused action, and
-//! each owner the config names that the CRM lacks, with the message wrapped rather than cut
-//! (the footer only has room for its start). `e` opens it.
+//! What went wrong, in full: each failing source's last error, each refused action, the
+//! records of the CRM and the MAP that could not be joined, and each owner the config names
+//! that the CRM lacks, with the message wrapped rather than cut (the footer only has room
+//! for its start). `e` opens it.
 
 use ratatui::Frame;
 use ratatui::crossterm::event::KeyEvent;
@@ -28,7 +29,9 @@ pub struct Problems {
 
 /// Whether there is anything to show (the `e` key and its hint depend on it).
 pub fn any(ctx: &ViewCtx) -> bool {
-    ctx.health.iter().any(|h| h.last_error.is_some())
+    ctx.health
+        .iter()
+        .any(|h| h.last_error.is_some() || !h.join_conflicts.is_empty())
         || ctx.outbox.iter().any(|e| e.status.needs_attention())
         || !ctx.config.owner_warnings(ctx.store.owners()).is_empty()
 }
@@ -79,6 +82,20 @@ fn lines(theme: Theme, ctx: &ViewCtx, w: usize) -> Vec<Line<'static>> {
             ),
         ]));
         indent(&mut out, &msg);
+    }
+    for h in ctx.health.iter().filter(|h| !h.join_conflicts.is_empty()) {
+        out.push(Line::styled(
+            format!(
+                " {}: records not joined ({}), shown apart rather than guessed",
+                h.name,
+                h.join_conflicts.len()
+            ),
+            theme.bold(),
+        ));
+        for c in &h.join_conflicts {
+            indent(&mut out, c);
+        }
+        out.push(Line::raw(""));
     }
     let warnings = ctx.config.owner_warnings(ctx.store.owners());
     if !warnings.is_empty() {

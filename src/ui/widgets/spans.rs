@@ -194,9 +194,10 @@ fn badge_state(theme: Theme, h: &SourceHealth, now: DateTime<Utc>) -> (String, S
             style = theme.warning();
         }
     }
-    if h.join_conflicts > 0 {
-        let s = if h.join_conflicts == 1 { "" } else { "s" };
-        extra.push_str(&format!(" · {} join conflict{s}", count(h.join_conflicts)));
+    let conflicts = h.join_conflicts.len();
+    if conflicts > 0 {
+        let s = if conflicts == 1 { "" } else { "s" };
+        extra.push_str(&format!(" · {} join conflict{s} (e)", count(conflicts)));
     }
     (format!("{} ✓{shown}{extra}", h.name), style)
 }

@@ -596,6 +596,15 @@ fn a_salesforce_crm_and_a_marketo_map_are_one_stack() {
     alone.sources.remove(0);
     let err = tandem::app::stack(&alone).err().expect("refused");
     assert!(err.contains("MAP beside a Salesforce CRM"), "{err}");
+    // `role` says which facts a source gives: Marketo is never the CRM, a CRM never a MAP.
+    let mut swapped = c.clone();
+    swapped.sources[1].role = tandem::config::SourceRole::Crm;
+    let err = tandem::app::stack(&swapped).err().expect("refused");
+    assert!(err.contains("Marketo is a MAP"), "{err}");
+    let mut swapped = c.clone();
+    swapped.sources[0].role = tandem::config::SourceRole::Map;
+    let err = tandem::app::stack(&swapped).err().expect("refused");
+    assert!(err.contains("carries the pipeline"), "{err}");
     // Each vendor's settings belong to that vendor.
     for (name, needle) in [
         ("marketo_without_client_id.toml", "needs client_id_env"),

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::config::{Config, SourceConfig};
+use crate::config::{Config, SourceConfig, SourceRole};
 use crate::sim::{self, Profile, SimHandle, SimOptions};
 use crate::sources::{Connector, Secret, Vendor, marketo_client};
 
@@ -37,6 +37,27 @@ pub struct Stack<'a> {
 
 /// The config's stack, `None` without sources, or what is wrong with it.
 pub fn stack(config: &Config) -> Result<Option<Stack<'_>>, String> {
+    // `role` says which facts a source contributes: a MAP cannot carry the pipeline, and a
+    // CRM is never read as a MAP.
+    for s in &config.sources {
+        match (s.kind, s.role) {
+            (Vendor::Marketo, SourceRole::Crm) => {
+                return Err(format!(
+                    "source {:?}: Marketo is a MAP; give it role = \"map\"",
+                    s.name
+                ));
+            }
+            (Vendor::HubSpot | Vendor::Salesforce, SourceRole::Map) => {
+                return Err(format!(
+                    "source {:?}: a {} source carries the pipeline; give it role = \"crm\" \
+                     or \"both\"",
+                    s.name,
+                    s.kind.name()
+                ));
+            }
+            _ => {}
+        }
+    }
     let crm = config.sources.iter().find(|s| s.kind != Vendor::Marketo);
     let map = config.sources.iter().find(|s| s.kind == Vendor::Marketo);
     match (crm, map) {

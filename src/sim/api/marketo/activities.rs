@@ -33,37 +33,47 @@ pub fn program_id(campaign: &str) -> Option<u64> {
         .map(|i| 1001 + i as u64)
 }
 
-/// One activity: (when, id, type, its JSON).
-pub type Activity = (DateTime<Utc>, u64, u32, Value);
+/// One activity: (when, id, type, its JSON made on demand: a page builds 300 of the
+/// thousands it sorts).
+pub type Activity = (DateTime<Utc>, u64, u32, Box<dyn Fn() -> Value + Send>);
 
 fn ts(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
+/// A lead status change's old and new values (Change Data Value's `fields`).
+type Values = (Option<String>, Option<String>);
+
 fn activity(
-    id: u64,
-    lead: u64,
-    at: DateTime<Utc>,
-    kind: u32,
-    primary: (Option<u64>, &str),
-    attributes: Value,
+    (id, lead, at, kind): (u64, u64, DateTime<Utc>, u32),
+    primary: (Option<u64>, String),
+    attributes: fn(u64) -> Value,
+    change: Option<Values>,
 ) -> Activity {
-    let body = json!({
-        "id": id,
-        "marketoGUID": id.to_string(),
-        "leadId": lead,
-        "activityDate": ts(at),
-        "activityTypeId": kind,
-        "campaignId": primary.0,
-        "primaryAttributeValueId": primary.0,
-        "primaryAttributeValue": primary.1,
-        "attributes": attributes,
-    });
-    (at, id, kind, body)
+    let make = move || {
+        let mut body = json!({
+            "id": id,
+            "marketoGUID": id.to_string(),
+            "leadId": lead,
+            "activityDate": ts(at),
+            "activityTypeId": kind,
+            "campaignId": primary.0,
+            "primaryAttributeValueId": primary.0,
+            "primaryAttributeValue": primary.1,
+            "attributes": attributes(lead),
+        });
+        if let Some((old, new)) = &change {
+            body["fields"] =
+                json!([{ "id": 31, "name": "leadStatus", "newValue": new, "oldValue": old }]);
+        }
+        body
+    };
+    (at, id, kind, Box::new(make))
 }
 
-/// Every activity of contact `c`, oldest first.
-pub fn of_contact(w: &World, c: &Record) -> Vec<Activity> {
+/// Every activity of contact `c` (its lead status changes only when `with_changes`: they
+/// cost the most and come last, so leaving them out moves no other activity's id).
+pub fn of_contact(w: &World, c: &Record, with_changes: bool) -> Vec<Activity> {
     let mut out = Vec::new();
     let mut n = 0u64;
     let mut next_id = || {
@@ -71,12 +81,10 @@ pub fn of_contact(w: &World, c: &Record) -> Vec<Activity> {
         c.id * 1000 + n
     };
     out.push(activity(
-        next_id(),
-        c.id,
-        c.created_at,
-        NEW_LEAD,
-        (None, c.get("hs_analytics_source").unwrap_or("")),
-        json!([{ "name": "Source Type", "value": "New lead" }]),
+        (next_id(), c.id, c.created_at, NEW_LEAD),
+        (None, c.get("hs_analytics_source").unwrap_or("").to_string()),
+        |_| json!([{ "name": "Source Type", "value": "New lead" }]),
+        None,
     ));
     // The converting campaigns, dated as HubSpot dates its first and most recent ones.
     let first_at = c.ts("first_conversion_date").unwrap_or(c.created_at);
@@ -98,25 +106,23 @@ pub fn of_contact(w: &World, c: &Record) -> Vec<Activity> {
             .find(|(c, _)| *c == campaign)
             .map_or("Contact us", |(_, f)| *f);
         out.push(activity(
-            next_id(),
-            c.id,
-            at,
-            FILL_OUT_FORM,
-            (None, form),
-            json!([{ "name": "Webpage ID", "value": 1 }]),
+            (next_id(), c.id, at, FILL_OUT_FORM),
+            (None, form.to_string()),
+            |_| json!([{ "name": "Webpage ID", "value": 1 }]),
+            None,
         ));
         out.push(activity(
-            next_id(),
-            c.id,
-            at,
-            PROGRAM_STATUS,
-            (program_id(campaign), campaign),
-            json!([
-                { "name": "New Status", "value": "Filled-out Form" },
-                { "name": "Old Status", "value": "Not in Program" },
-                { "name": "Success", "value": true },
-                { "name": "Program Member ID", "value": c.id },
-            ]),
+            (next_id(), c.id, at, PROGRAM_STATUS),
+            (program_id(campaign), campaign.to_string()),
+            |lead| {
+                json!([
+                    { "name": "New Status", "value": "Filled-out Form" },
+                    { "name": "Old Status", "value": "Not in Program" },
+                    { "name": "Success", "value": true },
+                    { "name": "Program Member ID", "value": lead },
+                ])
+            },
+            None,
         ));
     }
     let mut sends: Vec<DateTime<Utc>> = c
@@ -132,33 +138,25 @@ pub fn of_contact(w: &World, c: &Record) -> Vec<Activity> {
     sends.dedup();
     for at in sends {
         out.push(activity(
-            next_id(),
-            c.id,
-            at,
-            SEND_EMAIL,
-            (Some(2000), "Nurture - recycled leads.Email"),
-            json!([{ "name": "Campaign Run ID", "value": 1 }]),
+            (next_id(), c.id, at, SEND_EMAIL),
+            (Some(2000), "Nurture - recycled leads.Email".to_string()),
+            |_| json!([{ "name": "Campaign Run ID", "value": 1 }]),
+            None,
         ));
     }
-    for ch in lead_changes(w, c)
-        .into_iter()
-        .filter(|ch| ch.field == "Status")
-    {
-        let mut a = activity(
-            next_id(),
-            c.id,
-            ch.at,
-            CHANGE_DATA_VALUE,
-            (None, "Lead Status"),
-            json!([{ "name": "Source", "value": "sfdc" }]),
-        );
-        a.3["fields"] = json!([{
-            "id": 31,
-            "name": "leadStatus",
-            "newValue": ch.new,
-            "oldValue": ch.old,
-        }]);
-        out.push(a);
+    // Status changes come last, so leaving them out moves no other activity's id.
+    let changes = if with_changes {
+        lead_changes(w, c)
+    } else {
+        Vec::new()
+    };
+    for ch in changes.into_iter().filter(|ch| ch.field == "Status") {
+        out.push(activity(
+            (next_id(), c.id, ch.at, CHANGE_DATA_VALUE),
+            (None, "Lead Status".to_string()),
+            |_| json!([{ "name": "Source", "value": "sfdc" }]),
+            Some((ch.old, ch.new)),
+        ));
     }
     out
 }
@@ -184,7 +182,7 @@ pub fn after(
     };
     let mut out: Vec<Activity> = contacts
         .into_iter()
-        .flat_map(|c| of_contact(w, c))
+        .flat_map(|c| of_contact(w, c, types.contains(&CHANGE_DATA_VALUE)))
         .filter(|(at, id, kind, _)| types.contains(kind) && (*at, *id) > from)
         .collect();
     out.sort_by_key(|(at, id, _, _)| (*at, *id));

@@ -302,7 +302,7 @@ fn activity_page(
     });
     // Marketo leaves `result` out of a page with nothing in it.
     if !page.is_empty() {
-        body["result"] = Value::Array(page.into_iter().map(|a| a.3.clone()).collect());
+        body["result"] = Value::Array(page.into_iter().map(|a| (a.3)()).collect());
     }
     Ok(body)
 }

@@ -190,6 +190,7 @@ impl Joined {
             return Ok(());
         }
         let rows = self.map.leads_by("email", &emails).await?;
+        let mut reported = BTreeSet::new();
         for lead in by_email {
             let email = lead.email.to_ascii_lowercase();
             let crm_same: Vec<&str> = leads
@@ -209,6 +210,8 @@ impl Joined {
             match (crm_same.len(), map_same.as_slice()) {
                 (1, [one]) => self.link(lead.id.clone(), *one),
                 (_, []) => {}
+                // One line per email, however many leads share it.
+                _ if !reported.insert(email.clone()) => {}
                 (n, many) => self.conflicts.push(format!(
                     "{email}: {n} Salesforce lead(s) and {} Marketo lead(s) share the email; \
                      not joined",

@@ -80,6 +80,22 @@ async fn main() -> std::process::ExitCode {
     report("add to list", m.add_to_list(1001, 1001).await);
     report("is member", m.is_member(1001, 1001).await.map(drop));
     report("remove from list", m.remove_from_list(1001, 1001).await);
+    // Programs live in the asset API, which Adobe specifies apart: ask its mock.
+    if let Some(asset) = arg("--asset") {
+        match marketo_client(
+            &asset,
+            Some(&identity),
+            "probe-client",
+            Secret::new("probe-secret"),
+            "MARKETO_CLIENT_SECRET",
+        ) {
+            Ok(a) => {
+                let mut a = a.with_retry(tandem::sources::RetryPolicy::once());
+                report("programs", a.programs().await.map(drop));
+            }
+            Err(e) => eprintln!("{e}"),
+        }
+    }
     if invalid > 0 {
         eprintln!("{invalid} request(s) did not match Adobe's Swagger");
         return std::process::ExitCode::from(1);

@@ -138,12 +138,21 @@ fn split_stack() -> Router {
             get(|| async { axum::Json(json!({ "success": true, "nextPageToken": "T0" })) }),
         )
         .route(
+            "/rest/asset/v1/programs.json",
+            get(|| async {
+                axum::Json(json!({ "success": true, "result": [{ "id": 7, "name": "Q4 Webinar" }] }))
+            }),
+        )
+        .route(
             "/rest/v1/activities.json",
             get(|| async {
                 axum::Json(json!({ "success": true, "moreResult": false, "nextPageToken": "T1",
                     "result": [
                         { "leadId": 10, "activityDate": "2026-11-03T10:00:00Z", "activityTypeId": 6,
                           "primaryAttributeValue": "Nurture.Email 1", "attributes": [] },
+                        { "leadId": 10, "activityDate": "2026-11-05T10:00:00Z", "activityTypeId": 104,
+                          "primaryAttributeValue": "Old name", "primaryAttributeValueId": 7,
+                          "attributes": [{ "name": "Success", "value": true }] },
                         { "leadId": 99, "activityDate": "2026-11-04T10:00:00Z", "activityTypeId": 104,
                           "primaryAttributeValue": "Webinar",
                           "attributes": [{ "name": "Success", "value": true }] }
@@ -190,6 +199,8 @@ async fn leads_join_by_email_and_what_cannot_be_joined_is_reported_not_guessed()
     );
     let ada = store.lead("00Q000000000000001").expect("ada");
     assert_eq!(ada.history.marketing_touches.len(), 1, "joined by email");
+    // A campaign goes by its program's name as the programs list has it now.
+    assert_eq!(ada.first_campaign.as_deref(), Some("Q4 Webinar"));
     let bob = store.lead("00Q000000000000002").expect("bob");
     assert!(
         bob.history.marketing_touches.is_empty(),

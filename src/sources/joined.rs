@@ -255,8 +255,9 @@ impl Joined {
         if state.facts.is_none() {
             let token = self.map.paging_token(origin()).await?;
             let (acts, next) = self.map.activities(token, None).await?;
+            let programs = self.map.programs().await?;
             let mut facts = HashMap::new();
-            marketo::fold(&mut facts, &acts);
+            marketo::fold(&mut facts, &acts, &programs);
             state.facts = Some((facts, next));
         }
         let pending = &mut state.pending;

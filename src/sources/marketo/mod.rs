@@ -20,7 +20,7 @@ use tokio::time::Instant;
 
 use super::http::{Http, Wire};
 use super::{RetryHook, RetryPolicy, Secret, SourceError};
-use wire::{Activity, Envelope, LeadRow, Membership, Token};
+use wire::{Activity, Envelope, LeadRow, Membership, Program, Token};
 
 /// Activity types tandem reads: Send Email, and Change Status in Progression (a program
 /// success is a campaign touch).
@@ -322,10 +322,39 @@ impl Marketo {
     pub async fn facts_of(&mut self, leads: &[u64]) -> Result<HashMap<u64, Facts>, SourceError> {
         let mut out = HashMap::new();
         let origin = DateTime::<Utc>::UNIX_EPOCH + chrono::Duration::days(365 * 30);
+        let programs = match leads.is_empty() {
+            true => HashMap::new(),
+            false => self.programs().await?,
+        };
         for chunk in leads.chunks(LEAD_IDS) {
             let token = self.paging_token(origin).await?;
             let (acts, _) = self.activities(token, Some(chunk)).await?;
-            fold(&mut out, &acts);
+            fold(&mut out, &acts, &programs);
+        }
+        Ok(out)
+    }
+
+    /// Every program (the campaigns), by id, 200 at a time.
+    pub async fn programs(&mut self) -> Result<HashMap<u64, String>, SourceError> {
+        let mut out = HashMap::new();
+        for page in 0..1000usize {
+            let offset = (page * 200).to_string();
+            let env: Envelope<Program> = self
+                .call(|s| {
+                    s.request(Method::GET, "/rest/asset/v1/programs.json")
+                        .query(&[("maxReturn", "200"), ("offset", offset.as_str())])
+                })
+                .await?;
+            let n = env.result.len();
+            out.extend(
+                env.result
+                    .into_iter()
+                    .map(|p| (p.id, crate::domain::text::clean_within(&p.name, 200))),
+            );
+            // The last page is short, or a warning with no result at all.
+            if n < 200 {
+                break;
+            }
         }
         Ok(out)
     }
@@ -393,8 +422,9 @@ fn refused_rows(rows: &[Membership]) -> Result<(), SourceError> {
     }
 }
 
-/// Add `acts` to each lead's facts, keeping them sorted.
-pub fn fold(facts: &mut HashMap<u64, Facts>, acts: &[Activity]) {
+/// Add `acts` to each lead's facts, keeping them sorted; a program success is named by its
+/// program as `programs` lists it (else as the activity names it).
+pub fn fold(facts: &mut HashMap<u64, Facts>, acts: &[Activity], programs: &HashMap<u64, String>) {
     for a in acts {
         let Some(at) = super::salesforce::wire::parse_time(&a.activity_date) else {
             continue;
@@ -406,8 +436,14 @@ pub fn fold(facts: &mut HashMap<u64, Facts>, acts: &[Activity]) {
                 let success = a
                     .attribute("Success")
                     .is_some_and(|v| v.as_bool() == Some(true) || v.as_str() == Some("true"));
-                if let (true, Some(program)) = (success, &a.primary_attribute_value) {
-                    let program = crate::domain::text::clean_within(program, 200);
+                let named = a
+                    .primary_attribute_value_id
+                    .and_then(|id| programs.get(&id).cloned())
+                    .or_else(|| {
+                        let raw = a.primary_attribute_value.as_deref()?;
+                        Some(crate::domain::text::clean_within(raw, 200))
+                    });
+                if let (true, Some(program)) = (success, named) {
                     f.campaigns.push((at, program));
                 }
             }
@@ -463,7 +499,7 @@ mod tests {
         ]))
         .expect("activities");
         let mut facts = HashMap::new();
-        fold(&mut facts, &acts);
+        fold(&mut facts, &acts, &HashMap::new());
         let f = &facts[&7];
         assert_eq!(f.campaigns.len(), 1);
         assert_eq!(f.campaigns[0].1, "Webinar");

@@ -75,6 +75,8 @@ pub struct Activity {
     #[serde(default)]
     pub primary_attribute_value: Option<String>,
     #[serde(default)]
+    pub primary_attribute_value_id: Option<u64>,
+    #[serde(default)]
     pub attributes: Vec<Attribute>,
 }
 
@@ -92,6 +94,14 @@ impl Activity {
             .find(|a| a.name == name)
             .map(|a| &a.value)
     }
+}
+
+/// A program (`/rest/asset/v1/programs.json`): a campaign, by its own name.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Program {
+    pub id: u64,
+    #[serde(default)]
+    pub name: String,
 }
 
 /// One row of a list-membership answer (`added`, `skipped` with `reasons`, `memberof`…).

@@ -80,6 +80,7 @@ async fn main() -> std::process::ExitCode {
     report("add to list", m.add_to_list(1001, 1001).await);
     report("is member", m.is_member(1001, 1001).await.map(drop));
     report("remove from list", m.remove_from_list(1001, 1001).await);
+    report("daily usage", m.read_usage().await);
     // Programs live in the asset API, which Adobe specifies apart: ask its mock.
     if let Some(asset) = arg("--asset") {
         match marketo_client(

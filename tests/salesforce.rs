@@ -316,7 +316,7 @@ async fn the_org_limit_header_is_read_for_the_health_line() {
     let sim = common::frozen_sim(7, 50).await;
     let mut sf = salesforce(&sim);
     sf.reference().await.expect("reference");
-    let (used, limit) = sf.quota().expect("Sforce-Limit-Info read");
+    let (used, limit) = sf.parts(None)[0].quota.expect("Sforce-Limit-Info read");
     assert!(used >= 3 && limit == 15_000, "{used}/{limit}");
     sim.shutdown().await;
 }

@@ -40,10 +40,9 @@ fn joined(sim: &SimHandle, list: u64) -> Connector {
     Connector::salesforce_marketo(crm, map, Some(list))
 }
 
-/// Whether Marketo lead `id` is on the nurture list, asked the way a curl user would.
-async fn on_nurture_list(sim: &SimHandle, id: u64) -> bool {
-    let http = reqwest::Client::new();
-    let token: Value = http
+/// An access token, asked for the way a curl user would.
+async fn access_token(sim: &SimHandle) -> String {
+    let token: Value = reqwest::Client::new()
         .get(format!("{}/identity/oauth/token", sim.base_url))
         .query(&[
             ("grant_type", "client_credentials"),
@@ -56,13 +55,32 @@ async fn on_nurture_list(sim: &SimHandle, id: u64) -> bool {
         .json()
         .await
         .unwrap();
-    let body: Value = http
+    token["access_token"].as_str().unwrap().to_string()
+}
+
+/// Calls the subscription has spent today, as Marketo's usage endpoint says.
+async fn marketo_usage(sim: &SimHandle) -> u64 {
+    let body: Value = reqwest::Client::new()
+        .get(format!("{}/rest/v1/stats/usage.json", sim.base_url))
+        .bearer_auth(access_token(sim).await)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["result"][0]["total"].as_u64().expect("total")
+}
+
+/// Whether Marketo lead `id` is on the nurture list, asked the way a curl user would.
+async fn on_nurture_list(sim: &SimHandle, id: u64) -> bool {
+    let body: Value = reqwest::Client::new()
         .get(format!(
             "{}/rest/v1/lists/{MARKETO_NURTURE_LIST}/leads/ismember.json",
             sim.base_url
         ))
         .query(&[("id", id.to_string())])
-        .bearer_auth(token["access_token"].as_str().unwrap())
+        .bearer_auth(access_token(sim).await)
         .send()
         .await
         .unwrap()
@@ -250,5 +268,30 @@ async fn past_the_call_limit_a_run_that_cannot_wait_says_marketo_is_rate_limitin
         "{err:?}"
     );
     assert!(err.to_string().contains("Marketo asked to wait"), "{err}");
+    // The health line blames the system that failed, not the pair.
+    let parts = c.parts(Some(&err.to_string()));
+    assert_eq!(parts[0].name, "Salesforce");
+    assert_eq!(parts[0].failing, None);
+    assert_eq!(parts[1].name, "Marketo");
+    assert!(parts[1].failing.is_some(), "{parts:?}");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn marketos_daily_allowance_is_the_subscriptions_own_usage() {
+    let sim = common::frozen_sim_with(SimOptions::new(7, 60)).await;
+    // Another integration spends calls first; the allowance counts them too.
+    assert!(!on_nurture_list(&sim, 1).await);
+    let mut c = joined(&sim, MARKETO_NURTURE_LIST);
+    c.reference().await.expect("reference");
+    let (used, limit) = c.parts(None)[1].quota.expect("Marketo usage read");
+    // Salesforce has no revisit field on the Lead: the recycle dialog names the Task.
+    assert_eq!(c.revisit_target(), Some("the recycle Task's due date"));
+    assert_eq!(limit, 50_000);
+    // What the vendor itself reports now, less the call asking.
+    let spent = marketo_usage(&sim).await - 1;
+    assert_eq!(used, spent);
+    // The other integration's call, and the usage call itself (Marketo counts it).
+    assert_eq!(used, 2);
     sim.shutdown().await;
 }

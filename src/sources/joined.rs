@@ -156,6 +156,31 @@ impl Joined {
         self.crm.take_slowest().max(self.map.take_slowest())
     }
 
+    pub async fn reference(&mut self) -> Result<super::port::Reference, SourceError> {
+        let reference = self.crm.reference().await?;
+        self.map.read_usage().await?;
+        Ok(reference)
+    }
+
+    /// Each system's own state: its daily allowance, and whether it is the one failing.
+    pub fn parts(&self, failing: Option<&str>) -> Vec<super::port::Part> {
+        let map_failing = self.map.failing().map(str::to_string);
+        vec![
+            super::port::Part {
+                name: "Salesforce".into(),
+                quota: self.crm.quota(),
+                failing: failing
+                    .filter(|_| map_failing.is_none())
+                    .map(str::to_string),
+            },
+            super::port::Part {
+                name: "Marketo".into(),
+                quota: self.map.quota(),
+                failing: map_failing,
+            },
+        ]
+    }
+
     /// What the last join could not match.
     pub fn conflicts(&self) -> &[String] {
         &self.conflicts

@@ -140,6 +140,16 @@ pub enum Cursor {
     HubSpot(hubspot::Cursor),
 }
 
+/// One system behind a source (a joined source has two), for its health line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    pub name: String,
+    /// The system's daily API allowance as last reported (used, limit), where it has one.
+    pub quota: Option<(u64, u64)>,
+    /// Why it is failing, when the source's last error came from it.
+    pub failing: Option<String>,
+}
+
 /// Reference data that changes rarely and is loaded whole.
 #[derive(Debug, Default)]
 pub struct Reference {
@@ -342,12 +352,30 @@ impl Connector {
         each!(self, c => c.take_slowest())
     }
 
-    /// The vendor's daily API allowance as last reported (used, limit), where it has one.
-    pub fn quota(&self) -> Option<(u64, u64)> {
+    /// Where a recycle's revisit day goes when not to the configured property itself:
+    /// Salesforce has no such field on the Lead, so it is the recycle Task's due date.
+    pub fn revisit_target(&self) -> Option<&'static str> {
         match self {
             Connector::HubSpot(_) => None,
-            Connector::Salesforce(s) => s.quota(),
-            Connector::Joined(j) => j.crm.quota(),
+            Connector::Salesforce(_) | Connector::Joined(_) => Some("the recycle Task's due date"),
+        }
+    }
+
+    /// Each system this source speaks to, with its daily allowance as last reported and,
+    /// for a joined source, which one the last `failing` error came from.
+    pub fn parts(&self, failing: Option<&str>) -> Vec<Part> {
+        match self {
+            Connector::HubSpot(_) => vec![Part {
+                name: Vendor::HubSpot.name().into(),
+                quota: None,
+                failing: failing.map(str::to_string),
+            }],
+            Connector::Salesforce(s) => vec![Part {
+                name: Vendor::Salesforce.name().into(),
+                quota: s.quota(),
+                failing: failing.map(str::to_string),
+            }],
+            Connector::Joined(j) => j.parts(failing),
         }
     }
 
@@ -360,7 +388,7 @@ impl Connector {
                 deal_stages: h.deal_stages().await?,
             }),
             Connector::Salesforce(s) => s.reference().await,
-            Connector::Joined(j) => j.crm.reference().await,
+            Connector::Joined(j) => j.reference().await,
         }
     }
 

@@ -6,5 +6,5 @@ pub mod status;
 pub mod worker;
 
 pub use load::{LoadProgress, Reference, full_load, load_all, load_reference, load_store};
-pub use status::{ActionStatus, OutboxEntry, SourceHealth};
+pub use status::{ActionStatus, OutboxEntry, Part, SourceHealth};
 pub use worker::{SourceCommand, SyncEvent, spawn, spawn_resuming};

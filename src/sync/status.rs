@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 
 pub use crate::domain::action::{ActionStatus, OutboxEntry};
+pub use crate::sources::port::Part;
 
 /// A request slower than this marks its source "slow" in the header (HubSpot usually
 /// answers in well under a second).
@@ -38,9 +39,13 @@ pub struct SourceHealth {
     /// A request is being retried right now, and what its last try met ("no answer for
     /// 20s"). Set by the app from [`super::SyncEvent::Trouble`]; the next report clears it.
     pub trouble: Option<String>,
-    /// The vendor's daily API allowance as last reported (used, limit), where it has one
-    /// (Salesforce's `Sforce-Limit-Info`).
-    pub quota: Option<(u64, u64)>,
+    /// Each system behind the source (Salesforce and Marketo for a joined one): its daily
+    /// API allowance (Salesforce's `Sforce-Limit-Info`, Marketo's usage) and whether it is
+    /// the one failing.
+    pub parts: Vec<Part>,
+    /// Where the source writes a recycle's revisit day when that is not the configured
+    /// property itself ("the #recycle Task's due date"), for the recycle dialog.
+    pub revisit_target: Option<String>,
     /// Records of the CRM and the MAP the last join could not match, in words.
     pub join_conflicts: Vec<String>,
 }
@@ -60,7 +65,8 @@ impl SourceHealth {
             rate_limited_until: None,
             retry_at: None,
             trouble: None,
-            quota: None,
+            parts: Vec::new(),
+            revisit_target: None,
             join_conflicts: Vec::new(),
         }
     }

@@ -137,6 +137,8 @@ impl Worker {
         outbox: Arc<Outbox>,
     ) -> Self {
         let outbox_key = client.source_key();
+        let mut health = SourceHealth::new(name);
+        health.revisit_target = client.revisit_target().map(str::to_string);
         let cap = interval
             .unwrap_or(MAX_POLL_BACKOFF)
             .clamp(Duration::from_secs(1), MAX_POLL_BACKOFF);
@@ -155,7 +157,7 @@ impl Worker {
             client: client.with_retry(retry).with_retry_hook(hook),
             interval,
             events,
-            health: SourceHealth::new(name),
+            health,
             cursor: None,
             load: LoadProgress::default(),
             outbox,
@@ -460,7 +462,7 @@ impl Worker {
         self.health.last_error = None;
         self.health.failing_since = None;
         self.health.slow = Some(self.client.take_slowest()).filter(|d| *d >= SLOW_REQUEST);
-        self.health.quota = self.client.quota();
+        self.health.parts = self.client.parts(None);
         self.health.join_conflicts = self.client.join_conflicts().to_vec();
         self.health.unauthorised = false;
         self.health.rate_limited_until = None;
@@ -493,6 +495,7 @@ impl Worker {
         self.health.retry_at = delay.map(until);
         self.health.unauthorised = delay.is_none();
         self.health.last_error = Some(e.to_string());
+        self.health.parts = self.client.parts(self.health.last_error.as_deref());
         self.publish();
         self.hold_until
     }

@@ -139,6 +139,7 @@ pub fn router(state: Shared) -> Router {
             get(marketo::activity_types),
         )
         .route("/rest/asset/v1/programs.json", get(marketo::programs))
+        .route("/rest/v1/stats/usage.json", get(marketo::usage))
         .route(
             "/rest/v1/lists/{list_id}/leads.json",
             post(marketo::add_to_list).delete(marketo::remove_from_list),

@@ -20,7 +20,7 @@ use tokio::time::Instant;
 
 use super::http::{Http, Wire};
 use super::{RetryHook, RetryPolicy, Secret, SourceError};
-use wire::{Activity, Envelope, LeadRow, Membership, Program, Token};
+use wire::{Activity, Envelope, LeadRow, Membership, Program, Token, Usage};
 
 /// Activity types tandem reads: Send Email, and Change Status in Progression (a program
 /// success is a campaign touch).
@@ -35,6 +35,9 @@ const LEAD_IDS: usize = 30;
 const RENEW_EARLY: Duration = Duration::from_secs(60);
 /// Marketo's rate window.
 const WINDOW: Duration = Duration::from_secs(20);
+/// Calls a subscription may make a day: Marketo's default allowance (Adobe raises it by
+/// contract; the usage endpoint reports what was spent, not the limit).
+pub const DAILY_QUOTA: u64 = 50_000;
 
 /// What Marketo knows of one lead: its marketing emails and its campaign successes.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -52,6 +55,12 @@ pub struct Marketo {
     renew_at: Option<Instant>,
     /// Where the secret came from, for messages.
     secret_env: String,
+    /// Calls spent today: as the usage endpoint last said, plus tandem's own since (the
+    /// UTC day they count for).
+    spent: Option<(chrono::NaiveDate, u64)>,
+    /// What Marketo's last call met, when it failed: the joined source's health says which
+    /// system is failing.
+    failing: Option<String>,
 }
 
 impl std::fmt::Debug for Marketo {
@@ -118,6 +127,8 @@ impl Marketo {
             secret,
             renew_at: None,
             secret_env: secret_env.to_string(),
+            spent: None,
+            failing: None,
         })
     }
 
@@ -169,6 +180,20 @@ impl Marketo {
         &mut self,
         build: impl Fn(&Http) -> RequestBuilder,
     ) -> Result<Envelope<T>, SourceError> {
+        let result = self.send(build).await;
+        self.failing = result.as_ref().err().map(ToString::to_string);
+        result
+    }
+
+    /// Why the last call failed, if it did.
+    pub fn failing(&self) -> Option<&str> {
+        self.failing.as_deref()
+    }
+
+    async fn send<T: DeserializeOwned>(
+        &mut self,
+        build: impl Fn(&Http) -> RequestBuilder,
+    ) -> Result<Envelope<T>, SourceError> {
         let mut refreshed = false;
         let mut busy = 0;
         let mut limited = 0;
@@ -177,6 +202,7 @@ impl Marketo {
                 self.authenticate().await?;
             }
             let env: Envelope<T> = self.http.call(&build).await?;
+            self.count_call(Utc::now());
             if env.success {
                 return Ok(env);
             }
@@ -233,6 +259,32 @@ impl Marketo {
                 }
             }
         }
+    }
+
+    fn count_call(&mut self, now: DateTime<Utc>) {
+        let today = now.date_naive();
+        match &mut self.spent {
+            Some((day, n)) if *day == today => *n += 1,
+            // A new day, or the usage not read yet: count from this call.
+            spent => *spent = Some((today, 1)),
+        }
+    }
+
+    /// Today's calls against the daily quota (used, limit), once known.
+    pub fn quota(&self) -> Option<(u64, u64)> {
+        self.spent.map(|(_, n)| (n, DAILY_QUOTA))
+    }
+
+    /// Read what the subscription has spent today (every integration's calls, not only
+    /// tandem's), so the header's allowance is the vendor's own figure.
+    pub async fn read_usage(&mut self) -> Result<(), SourceError> {
+        let env: Envelope<Usage> = self
+            .call(|s| s.request(Method::GET, "/rest/v1/stats/usage.json"))
+            .await?;
+        if let Some(total) = env.result.first().and_then(|u| u.total) {
+            self.spent = Some((Utc::now().date_naive(), total));
+        }
+        Ok(())
     }
 
     /// Marketo leads whose `field` (`sfdcLeadId`, `email`) is one of `values`.

@@ -96,6 +96,12 @@ impl Activity {
     }
 }
 
+/// One day's calls (`/rest/v1/stats/usage.json`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Usage {
+    pub total: Option<u64>,
+}
+
 /// A program (`/rest/asset/v1/programs.json`): a campaign, by its own name.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Program {

@@ -173,9 +173,11 @@ fn draw_body(frame: &mut Frame, inner: Rect, theme: Theme, ctx: &ViewCtx, d: &Re
         if let Some(t) =
             chosen.and_then(|r| policy.revisit_day(&r.code, ctx.now, &ctx.config.calendar))
         {
-            let written = match &policy.revisit_property {
-                Some(p) => format!("  (written to {p})"),
-                None => String::new(),
+            let target = ctx.health.first().and_then(|h| h.revisit_target.as_deref());
+            let written = match (&policy.revisit_property, target) {
+                (Some(_), Some(t)) => format!("  (written to {t})"),
+                (Some(p), None) => format!("  (written to {p})"),
+                (None, _) => String::new(),
             };
             lines.push(field(
                 theme,

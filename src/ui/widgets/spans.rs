@@ -141,7 +141,7 @@ fn badge_state(theme: Theme, h: &SourceHealth, now: DateTime<Utc>) -> (String, S
     if let Some(until) = h.rate_limited_until.filter(|u| *u > now) {
         let at = super::format::moment(until, now);
         return (
-            format!("{} ⏸ rate-limited until {at}", h.name),
+            format!("{} ⏸ rate-limited until {at}{}", h.name, joined_parts(h)),
             theme.warning(),
         );
     }
@@ -166,9 +166,10 @@ fn badge_state(theme: Theme, h: &SourceHealth, now: DateTime<Utc>) -> (String, S
             .failing_since
             .map(|t| format!(" since {}", super::format::moment(t, now)))
             .unwrap_or_default();
+        let which = joined_parts(h);
         let text = match data_age {
-            Some(a) => format!("{} ✖ failing{since} · data {} old", h.name, age(a)),
-            None => format!("{} ✖ failing{since} · no data", h.name),
+            Some(a) => format!("{} ✖ failing{since} · data {} old{which}", h.name, age(a)),
+            None => format!("{} ✖ failing{since} · no data{which}", h.name),
         };
         return (text, style);
     }
@@ -182,24 +183,56 @@ fn badge_state(theme: Theme, h: &SourceHealth, now: DateTime<Utc>) -> (String, S
     }
     // The daily allowance, and what the join left unmatched: worth a glance, not an alarm
     // until the allowance is nearly spent.
-    let mut extra = String::new();
-    let mut style = theme.good();
-    if let Some((used, limit)) = h.quota.filter(|(_, l)| *l > 0) {
-        extra.push_str(&format!(
-            " · api {}/{}",
-            count(used as usize),
-            count(limit as usize)
-        ));
-        if used * 10 >= limit * 9 {
-            style = theme.warning();
-        }
-    }
+    let (mut extra, nearly_spent) = parts(h);
+    let style = if nearly_spent {
+        theme.warning()
+    } else {
+        theme.good()
+    };
     let conflicts = h.join_conflicts.len();
     if conflicts > 0 {
         let s = if conflicts == 1 { "" } else { "s" };
         extra.push_str(&format!(" · {} join conflict{s} (e)", count(conflicts)));
     }
     (format!("{} ✓{shown}{extra}", h.name), style)
+}
+
+/// Behind a joined source, which system is failing; nothing for a single one.
+fn joined_parts(h: &SourceHealth) -> String {
+    if h.parts.len() > 1 {
+        parts(h).0
+    } else {
+        String::new()
+    }
+}
+
+/// Each system's allowance (` · api 1 204/15 000`) and, behind a joined source, which one
+/// is failing (` · Salesforce ✓ api 34/15 000 · Marketo ✖`); and whether any allowance is
+/// nine-tenths spent.
+fn parts(h: &SourceHealth) -> (String, bool) {
+    let mut out = String::new();
+    let mut nearly_spent = false;
+    let joined = h.parts.len() > 1;
+    for p in &h.parts {
+        let mut bits = Vec::new();
+        if joined {
+            let mark = if p.failing.is_some() { "✖" } else { "✓" };
+            bits.push(format!("{} {mark}", p.name));
+        }
+        if let Some((used, limit)) = p.quota.filter(|(_, l)| *l > 0) {
+            bits.push(format!(
+                "api {}/{}",
+                count(used as usize),
+                count(limit as usize)
+            ));
+            nearly_spent |= used * 10 >= limit * 9;
+        }
+        if !bits.is_empty() {
+            out.push_str(" · ");
+            out.push_str(&bits.join(" "));
+        }
+    }
+    (out, nearly_spent)
 }
 
 /// ` 3,600 / 5,000`, ` 3,600` (total not known yet) or nothing.

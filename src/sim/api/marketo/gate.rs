@@ -31,7 +31,7 @@ pub struct MarketoState {
     pub token_ttl: Duration,
     hits: Mutex<VecDeque<Instant>>,
     max_calls: u32,
-    daily: AtomicU64,
+    pub daily: AtomicU64,
     pub daily_quota: u64,
     in_flight: AtomicUsize,
     /// Static list memberships (list id → lead ids), written by `POST lists/{id}/leads`.

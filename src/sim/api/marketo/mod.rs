@@ -358,6 +358,20 @@ pub async fn activity_types(State(st): State<Shared>, headers: HeaderMap) -> Res
     envelope(json!({ "success": true, "result": result }))
 }
 
+/// `GET /rest/v1/stats/usage.json`: the calls spent today against the daily quota (this
+/// call included, as Marketo counts it).
+pub async fn usage(State(st): State<Shared>, headers: HeaderMap) -> Response {
+    let _admitted = match admit(&st, &headers) {
+        Ok(a) => a,
+        Err(e) => return *e,
+    };
+    let total = st.marketo.daily.load(std::sync::atomic::Ordering::Relaxed);
+    let day = st.world().now().date_naive();
+    envelope(json!({ "success": true, "result": [{
+        "date": format!("{day}T00:00:00Z"), "total": total,
+        "users": [{ "userId": "tandem-sim@api", "count": total }] }] }))
+}
+
 /// `GET /rest/asset/v1/programs.json?maxReturn=&offset=`: the campaigns and the nurture.
 pub async fn programs(State(st): State<Shared>, headers: HeaderMap, raw: Params) -> Response {
     let q = params(raw);

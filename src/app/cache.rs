@@ -245,11 +245,16 @@ pub fn day_rows(
         .collect()
 }
 
-/// A store holding what the cache had, classified by today's stage rules.
+/// A store holding what the cache had, classified by today's stage rules of the vendor
+/// the records came from (`key`, as filed): props are that vendor's own, so another
+/// vendor's rules never read them.
 pub fn store_from(
     cached: Cached,
     stages: &crate::domain::catalog::StageCatalog,
+    key: &str,
 ) -> crate::store::Store {
+    let own = crate::sources::Vendor::of_key(key).map(|v| stages.for_vendor(v.rules()));
+    let stages = own.as_ref().unwrap_or(stages);
     let mut leads = cached.leads;
     reclassify(&mut leads, stages);
     let mut store = crate::store::Store::default();
@@ -259,4 +264,40 @@ pub fn store_from(
     store.upsert_deals(cached.deals);
     store.upsert_notes(cached.notes);
     store
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A cached lead holding one vendor's status and, by some accident, another's.
+    fn cached(props: &[(&str, &str)]) -> Cached {
+        let mut lead = crate::domain::lead::tests_support::lead_in(crate::domain::Stage::Inquiry);
+        for (k, v) in props {
+            lead.props.insert((*k).into(), (*v).into());
+        }
+        Cached {
+            leads: vec![lead],
+            deals: Vec::new(),
+            notes: Vec::new(),
+            owners: Vec::new(),
+            deal_stages: Vec::new(),
+            loaded_at: None,
+        }
+    }
+
+    #[test]
+    fn cached_leads_are_classified_by_their_own_vendors_rules_only() {
+        use crate::domain::Stage;
+        let stages = crate::config::Config::builtin().stages;
+        let props = [
+            ("Status", "Working - Contacted"),
+            ("lifecyclestage", "lead"),
+        ];
+        let stage = |key: &str| store_from(cached(&props), &stages, key).leads()[0].stage;
+        // A Salesforce lead's stage is its Status; HubSpot's rules never read its props.
+        assert_eq!(stage("salesforce@http://sf"), Some(Stage::Sal));
+        assert_eq!(stage("salesforce+marketo@http://sf"), Some(Stage::Sal));
+        assert_eq!(stage("hubspot@http://hs"), Some(Stage::Inquiry));
+    }
 }

@@ -229,7 +229,8 @@ impl App {
     pub fn use_cache(&mut self, opened: cache::Opened) {
         let loaded_at = opened.cached.loaded_at;
         // Before any source answers, the store is exactly what the cache holds.
-        self.model.store = cache::store_from(opened.cached, &self.model.config.stages);
+        self.model.store =
+            cache::store_from(opened.cached, &self.model.config.stages, &self.outgoing.key);
         if let Some(health) = self.model.health.first_mut() {
             // The panes show data as of the last complete load until the source answers.
             health.last_success = loaded_at;

@@ -145,7 +145,7 @@ pub fn load_cached_report(
             2,
         ));
     };
-    let store = super::cache::store_from(cached, &config.stages);
+    let store = super::cache::store_from(cached, &config.stages, &key);
     let mut report = build(config, &store, (period, lens), (since, now), false)?;
     report.cached_at = Some(loaded_at);
     Ok(report)

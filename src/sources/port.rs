@@ -54,6 +54,28 @@ impl Vendor {
         }
     }
 
+    /// Whose `[[stage.<vendor>]]` rules classify this source's leads (a joined source's
+    /// stage lives in its CRM).
+    pub fn rules(self) -> &'static str {
+        match self {
+            Vendor::SalesforceMarketo => Vendor::Salesforce.id(),
+            v => v.id(),
+        }
+    }
+
+    /// The vendor a local key ([`Vendor::source_key`]) was filed under.
+    pub fn of_key(key: &str) -> Option<Vendor> {
+        let id = key.split('@').next()?;
+        [
+            Vendor::HubSpot,
+            Vendor::Salesforce,
+            Vendor::Marketo,
+            Vendor::SalesforceMarketo,
+        ]
+        .into_iter()
+        .find(|v| v.id() == id)
+    }
+
     /// The vendor from a config's `kind`.
     pub fn parse(kind: &str) -> Option<Vendor> {
         match kind {
@@ -250,11 +272,7 @@ impl Connector {
         // A source classifies by its own vendor's rules only, and reads only the extra
         // properties no other vendor's rules name (a coverage segment, say).
         let others = stages.properties();
-        let rules = match vendor {
-            Vendor::SalesforceMarketo => Vendor::Salesforce.id(),
-            v => v.id(),
-        };
-        let own = std::sync::Arc::new(stages.for_vendor(rules));
+        let own = std::sync::Arc::new(stages.for_vendor(vendor.rules()));
         match vendor {
             Vendor::HubSpot => {
                 let mapping = hubspot::Mapping::new(own, extra_properties);

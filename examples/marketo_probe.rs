@@ -26,7 +26,9 @@ async fn main() -> std::process::ExitCode {
         "MARKETO_CLIENT_SECRET",
     ) {
         // One try each: the mock's made-up answers are not worth retrying.
-        Ok(m) => m.with_retry(tandem::sources::RetryPolicy::once()),
+        Ok(m) => m
+            .with_retry(tandem::sources::RetryPolicy::once())
+            .with_fields(vec!["leadStatus".into()]),
         Err(e) => {
             eprintln!("{e}");
             return std::process::ExitCode::from(2);
@@ -76,6 +78,16 @@ async fn main() -> std::process::ExitCode {
         m.activities("GIYDAOBNGEYS2MBWKQ".into(), Some(&[1001, 1002]))
             .await
             .map(drop),
+    );
+    report(
+        "lead changes",
+        m.lead_changes(
+            "GIYDAOBNGEYS2MBWKQ".into(),
+            &["leadStatus".into(), "leadScore".into()],
+            Some(&[1001]),
+        )
+        .await
+        .map(drop),
     );
     report("add to list", m.add_to_list(1001, 1001).await);
     report("is member", m.is_member(1001, 1001).await.map(drop));

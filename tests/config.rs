@@ -556,14 +556,17 @@ when = { leadStatus = ["Sales Accepted"] }
     );
     let salesforce = |p: &str| (p == "Status").then_some("Working - Contacted");
     assert_eq!(
-        c.stages.for_vendor("salesforce").classify(salesforce),
+        c.stages.for_vendors(&["salesforce"]).classify(salesforce),
         Some(Stage::Sal)
     );
     // HubSpot's own rules never read Salesforce's `Status`.
-    assert_eq!(c.stages.for_vendor("hubspot").classify(salesforce), None);
+    assert_eq!(
+        c.stages.for_vendors(&["hubspot"]).classify(salesforce),
+        None
+    );
     assert!(
         !c.stages
-            .for_vendor("hubspot")
+            .for_vendors(&["hubspot"])
             .properties()
             .contains("Status")
     );

@@ -87,8 +87,8 @@ async fn the_first_load_reads_the_same_funnel_as_the_hubspot_profile() {
     );
     assert!(sf.deal_stages().iter().any(|s| s.is_won));
     let catalog = Config::builtin().stages;
-    let sf_rules = catalog.for_vendor("salesforce");
-    let hs_rules = catalog.for_vendor("hubspot");
+    let sf_rules = catalog.for_vendors(&["salesforce"]);
+    let hs_rules = catalog.for_vendors(&["hubspot"]);
     for h in hs.leads() {
         let id = lead_id(&h.id);
         let s = sf.lead(&id).unwrap_or_else(|| panic!("{id} loaded"));

@@ -20,7 +20,10 @@ use tandem::sync::load_store;
 use tandem::sync::saga::Sent;
 
 fn joined(sim: &SimHandle, list: u64) -> Connector {
-    let config = Config::builtin();
+    joined_under(sim, list, &Config::builtin())
+}
+
+fn joined_under(sim: &SimHandle, list: u64, config: &Config) -> Connector {
     let crm = Connector::new(
         Vendor::SalesforceMarketo,
         &sim.base_url,
@@ -37,7 +40,7 @@ fn joined(sim: &SimHandle, list: u64) -> Connector {
         "MARKETO_CLIENT_SECRET",
     )
     .expect("map");
-    Connector::salesforce_marketo(crm, map, Some(list))
+    Connector::salesforce_marketo(crm, map, Some(list), &config.stages)
 }
 
 /// An access token, asked for the way a curl user would.
@@ -163,6 +166,71 @@ async fn the_joined_lead_carries_marketos_emails_and_campaigns() {
     assert!(
         campaigns > 0,
         "the MAP's campaign successes reach the leads"
+    );
+    sim.shutdown().await;
+}
+
+/// The MQL stage defined on Marketo's lead status instead of Salesforce's.
+const MQL_IN_MARKETO: &str = r#"
+[[stage]]
+id = "mql"
+
+[[stage.marketo]]
+when = { leadStatus = ["Marketing Qualified"] }
+"#;
+
+#[tokio::test]
+async fn a_marketo_stage_rule_reads_marketos_field_and_its_change_history() {
+    let sim = common::frozen_sim(11, 300).await;
+    let builtin = Config::builtin();
+    let marketo = Config::parse("mql-in-marketo.toml", MQL_IN_MARKETO).expect("config");
+    assert_eq!(marketo.stages.fields_of("marketo"), ["leadStatus"]);
+    let (sf, _) = load_store(&mut joined(&sim, MARKETO_NURTURE_LIST))
+        .await
+        .expect("salesforce rules");
+    let mut c = joined_under(&sim, MARKETO_NURTURE_LIST, &marketo);
+    let (mk, mut cursor) = load_store(&mut c).await.expect("marketo rule");
+    let tandem::sources::Cursor::Joined(joined_cursor) = &cursor else {
+        panic!("a joined cursor");
+    };
+    assert!(
+        joined_cursor.changes.is_some(),
+        "the field changes are polled on"
+    );
+    // Nothing changed in the frozen world: a poll of both systems brings nothing.
+    let delta = c.poll(&mut cursor).await.expect("poll");
+    assert!(delta.leads.is_empty(), "{:?}", delta.leads.len());
+    let mut mqls = 0;
+    let mut entries = 0;
+    for s in sf.leads() {
+        let m = mk.lead(&s.id).expect("same leads");
+        // Marketo's lead status mirrors Salesforce's, so the stage and its dates agree
+        // (Marketo dates activities to the second).
+        let second = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| t.timestamp());
+        assert_eq!(m.stage, s.stage, "{}", s.id);
+        assert_eq!(second(m.dates.mql), second(s.dates.mql), "{}", s.id);
+        let timeline = |l: &tandem::domain::Lead, c: &Config| {
+            tandem::domain::timeline::Timeline::of(l, &c.stages)
+                .entries(Stage::Mql)
+                .map(|t| t.timestamp())
+                .collect::<Vec<_>>()
+        };
+        let from_marketo = timeline(m, &marketo);
+        assert_eq!(from_marketo, timeline(s, &builtin), "{}", s.id);
+        entries += from_marketo.len();
+        if m.stage == Some(Stage::Mql) {
+            mqls += 1;
+            assert_eq!(
+                m.props.get("marketo.leadStatus").map(String::as_str),
+                Some("Marketing Qualified"),
+                "{}",
+                s.id
+            );
+        }
+    }
+    assert!(
+        mqls > 0 && entries > mqls,
+        "{mqls} MQLs, {entries} MQL entries"
     );
     sim.shutdown().await;
 }

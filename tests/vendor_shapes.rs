@@ -190,7 +190,7 @@ async fn leads_join_by_email_and_what_cannot_be_joined_is_reported_not_guessed()
     .expect("crm");
     let map =
         marketo_client(&base, None, "id", Secret::new("s"), "MARKETO_CLIENT_SECRET").expect("map");
-    let mut joined = Connector::salesforce_marketo(crm, map, Some(1001));
+    let mut joined = Connector::salesforce_marketo(crm, map, Some(1001), &config.stages);
     let (store, _) = tandem::sync::load_store(&mut joined).await.expect("loads");
     assert_eq!(
         store.leads().len(),

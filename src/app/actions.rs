@@ -68,9 +68,7 @@ impl App {
                     status: ActionStatus::Queued,
                     updated_at: now,
                 });
-                if let Some(tx) = self.sources.first() {
-                    let _ = tx.send(SourceCommand::Send);
-                }
+                self.wake_senders();
             }
             Ok(None) => {}
             Err(e) => {
@@ -100,7 +98,12 @@ impl App {
         {
             *slot = fresh;
         }
-        if let Some(tx) = self.sources.first() {
+        self.wake_senders();
+    }
+
+    /// Tell the sources an action waits; each one sends the actions filed under its own key.
+    fn wake_senders(&self) {
+        for tx in &self.sources {
             let _ = tx.send(SourceCommand::Send);
         }
     }
@@ -155,9 +158,7 @@ impl App {
             }
         };
         tracing::info!(id = action.id, key = %action.key, verb = action.verb(), user = %action.actor.user, "action queued");
-        if let Some(tx) = self.sources.first() {
-            let _ = tx.send(SourceCommand::Send);
-        }
+        self.wake_senders();
         self.model.outbox.push(OutboxEntry {
             action,
             status: ActionStatus::Queued,

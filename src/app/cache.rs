@@ -253,7 +253,7 @@ pub fn store_from(
     stages: &crate::domain::catalog::StageCatalog,
     key: &str,
 ) -> crate::store::Store {
-    let own = crate::sources::Vendor::of_key(key).map(|v| stages.for_vendor(v.rules()));
+    let own = crate::sources::Vendor::of_key(key).map(|v| stages.for_vendors(v.rules()));
     let stages = own.as_ref().unwrap_or(stages);
     let mut leads = cached.leads;
     reclassify(&mut leads, stages);

@@ -141,7 +141,8 @@ pub async fn connect(
                 &map.token_env,
             )
             .map_err(|e| usage(e.to_string()))?;
-            connector = Connector::salesforce_marketo(connector, client, map.nurture_list);
+            connector =
+                Connector::salesforce_marketo(connector, client, map.nurture_list, &config.stages);
             name = format!("{} + {}", crm.name, map.name);
         }
         return Ok(Connected {
@@ -175,8 +176,12 @@ pub async fn connect(
             "the simulation's token",
         )
         .map_err(|e| usage(e.to_string()))?;
-        connector =
-            Connector::salesforce_marketo(connector, client, Some(sim::MARKETO_NURTURE_LIST));
+        connector = Connector::salesforce_marketo(
+            connector,
+            client,
+            Some(sim::MARKETO_NURTURE_LIST),
+            &config.stages,
+        );
     }
     Ok(Connected {
         connector,

@@ -38,6 +38,15 @@ fn words(raw: &str) -> String {
 
 /// Parse and check `text`; sections it leaves out come from `base` (required when there is
 /// no base, i.e. for the built-in file itself).
+/// A rule's field as the joined lead holds it: a MAP's fields sit beside the CRM's on one
+/// lead, so they carry the MAP's id (`marketo.leadStatus`); a CRM's are its own names.
+fn tagged_field(vendor: &str, field: &str) -> String {
+    match vendor {
+        "marketo" => format!("{vendor}.{field}"),
+        _ => field.to_string(),
+    }
+}
+
 pub fn parse(path: &str, text: &str, base: Option<&Config>) -> Result<Config, ConfigError> {
     let file: File = toml::from_str(text)
         .map_err(|e| ConfigError::at(path, text, e.span(), e.message().trim().to_string()))?;
@@ -397,7 +406,7 @@ fn stage_catalog(
                     .when
                     .get_ref()
                     .iter()
-                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .map(|(k, v)| (tagged_field(vendor, k), v.clone()))
                     .collect(),
             });
         }

@@ -71,17 +71,34 @@ impl StageCatalog {
         &self.rules
     }
 
-    /// The same stages with only `vendor`'s rules: what one source classifies by.
-    pub fn for_vendor(&self, vendor: &str) -> StageCatalog {
+    /// The same stages with only `vendors`' rules: what one source classifies by (a joined
+    /// source, by its CRM's and its MAP's).
+    pub fn for_vendors(&self, vendors: &[&str]) -> StageCatalog {
         StageCatalog {
             info: self.info.clone(),
             rules: self
                 .rules
                 .iter()
-                .filter(|r| r.vendor == vendor)
+                .filter(|r| vendors.contains(&r.vendor.as_str()))
                 .cloned()
                 .collect(),
         }
+    }
+
+    /// The fields `vendor`'s rules read, as written in its `[[stage.<vendor>]]` rules
+    /// (without the tag the catalog files them under).
+    pub fn fields_of(&self, vendor: &str) -> Vec<String> {
+        let tag = format!("{vendor}.");
+        let mut out: Vec<String> = self
+            .rules
+            .iter()
+            .filter(|r| r.vendor == vendor)
+            .flat_map(|r| r.when.iter())
+            .map(|(name, _)| name.strip_prefix(&tag).unwrap_or(name).to_string())
+            .collect();
+        out.sort();
+        out.dedup();
+        out
     }
 
     /// Every vendor property some rule reads, so the connector can ask for it.

@@ -56,6 +56,18 @@ pub struct Timeline {
     pub fallback: bool,
 }
 
+/// Set `lead`'s stage dates from the timeline its history gives (each stage's latest
+/// entry), for vendors whose records carry no such dates of their own.
+pub fn date_stages(lead: &mut Lead, stages: &StageCatalog) {
+    let timeline = Timeline::of(lead, stages);
+    let last = |s: Stage| timeline.entries(s).last();
+    lead.dates.inquiry = last(Stage::Nurture).max(last(Stage::Inquiry));
+    lead.dates.mql = last(Stage::Mql);
+    lead.dates.sql = last(Stage::Sql);
+    lead.dates.opportunity = last(Stage::Opportunity);
+    lead.dates.customer = last(Stage::Customer);
+}
+
 impl Timeline {
     /// The timeline of `lead` under `stages`' rules.
     pub fn of(lead: &Lead, stages: &StageCatalog) -> Timeline {

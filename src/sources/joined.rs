@@ -13,12 +13,16 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use std::sync::Arc;
+
 use super::SourceError;
 use super::marketo::{self, Facts, Marketo};
-use super::port::Deleted;
+use super::port::{Deleted, Vendor};
 use super::salesforce::{self, Salesforce};
 use crate::domain::Lead;
 use crate::domain::action::{Action, ActionKind, Seen};
+use crate::domain::catalog::StageCatalog;
+use crate::domain::lead::PropChange;
 
 pub use super::hubspot::Delta;
 
@@ -27,14 +31,18 @@ pub use super::hubspot::Delta;
 pub struct Cursor {
     pub crm: salesforce::Cursor,
     pub map: Option<String>,
+    /// Where the next read of the rule fields' changes starts (when rules read any).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes: Option<String>,
 }
 
 /// How far a first load has got.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LoadState {
     crm: salesforce::LoadState,
-    /// Marketo's facts by lead and the token after them, once read.
-    facts: Option<(HashMap<u64, Facts>, String)>,
+    /// Marketo's facts by lead and the tokens after them (activities, field changes), once
+    /// read.
+    facts: Option<(HashMap<u64, Facts>, String, Option<String>)>,
     /// CRM pages read, waiting to be joined.
     pending: Vec<(
         Vec<Lead>,
@@ -97,6 +105,10 @@ pub struct Joined {
     crm_ids: HashMap<u64, String>,
     /// What the last join could not match, in words.
     conflicts: Vec<String>,
+    /// The CRM's rules and then the MAP's: a joined lead's stage.
+    stages: Arc<StageCatalog>,
+    /// The MAP fields the rules read, as each lead had them when it was read.
+    map_values: HashMap<u64, Vec<(String, String)>>,
 }
 
 /// Where Marketo's history starts for tandem: before any real record.
@@ -105,14 +117,23 @@ fn origin() -> DateTime<Utc> {
 }
 
 impl Joined {
-    pub fn new(crm: Salesforce, map: Marketo, nurture_list: Option<u64>) -> Self {
+    /// `stages` holds every vendor's rules: the CRM's and the MAP's apply to a joined lead.
+    pub fn new(
+        crm: Salesforce,
+        map: Marketo,
+        nurture_list: Option<u64>,
+        stages: &StageCatalog,
+    ) -> Self {
+        let (crm_id, map_id) = (Vendor::Salesforce.id(), Vendor::Marketo.id());
         Joined {
             crm,
-            map,
+            map: map.with_fields(stages.fields_of(map_id)),
             nurture_list,
             map_ids: HashMap::new(),
             crm_ids: HashMap::new(),
             conflicts: Vec::new(),
+            stages: Arc::new(stages.for_vendors(&[crm_id, map_id])),
+            map_values: HashMap::new(),
         }
     }
 
@@ -197,7 +218,8 @@ impl Joined {
         }
         let ids: Vec<String> = unknown.iter().map(|l| l.id.clone()).collect();
         for row in self.map.leads_by("sfdcLeadId", &ids).await? {
-            if let Some(crm) = row.sfdc_lead_id.filter(|s| ids.contains(s)) {
+            self.remember(&row);
+            if let Some(crm) = row.sfdc_lead_id.clone().filter(|s| ids.contains(s)) {
                 self.link(crm, row.id);
             }
         }
@@ -215,6 +237,9 @@ impl Joined {
             return Ok(());
         }
         let rows = self.map.leads_by("email", &emails).await?;
+        for row in &rows {
+            self.remember(row);
+        }
         let mut reported = BTreeSet::new();
         for lead in by_email {
             let email = lead.email.to_ascii_lowercase();
@@ -247,6 +272,19 @@ impl Joined {
         Ok(())
     }
 
+    /// Keep the rule fields of a MAP lead as read (nothing when no rule reads any).
+    fn remember(&mut self, row: &marketo::wire::LeadRow) {
+        let values: Vec<(String, String)> = self
+            .map
+            .fields()
+            .iter()
+            .filter_map(|f| Some((f.clone(), row.text(f)?)))
+            .collect();
+        if !values.is_empty() {
+            self.map_values.insert(row.id, values);
+        }
+    }
+
     fn link(&mut self, crm: String, map: u64) {
         self.crm_ids.insert(map, crm.clone());
         self.map_ids.insert(crm, map);
@@ -255,7 +293,11 @@ impl Joined {
     /// Put what Marketo knows into each lead it has.
     fn enrich(&self, leads: &mut [Lead], facts: &HashMap<u64, Facts>) {
         for lead in leads {
-            let Some(f) = self.map_ids.get(&lead.id).and_then(|m| facts.get(m)) else {
+            let map_id = self.map_ids.get(&lead.id).copied();
+            if !self.map.fields().is_empty() {
+                self.classify(lead, map_id, map_id.and_then(|m| facts.get(&m)));
+            }
+            let Some(f) = map_id.and_then(|m| facts.get(&m)) else {
                 continue;
             };
             lead.history.marketing_touches = f.sends.clone();
@@ -271,6 +313,53 @@ impl Joined {
         }
     }
 
+    /// Give `lead` the MAP's rule fields, now and over time (tagged `marketo.`), and its
+    /// stage and stage dates under the CRM's rules and then the MAP's.
+    fn classify(&self, lead: &mut Lead, map_id: Option<u64>, facts: Option<&Facts>) {
+        let tag = |field: &str| format!("{}.{field}", Vendor::Marketo.id());
+        let created = lead.dates.created.unwrap_or(lead.updated_at);
+        lead.history.props.retain(|p| !p.prop.starts_with(&tag("")));
+        let read = map_id.and_then(|m| self.map_values.get(&m));
+        for field in self.map.fields() {
+            let changes: Vec<&marketo::Change> = facts
+                .into_iter()
+                .flat_map(|f| f.changes.iter())
+                .filter(|c| &c.field == field)
+                .collect();
+            let now = changes.last().map(|c| c.new.clone()).or_else(|| {
+                read.and_then(|r| r.iter().find(|(f, _)| f == field))
+                    .map(|(_, v)| v.clone())
+            });
+            let mut push = |value: &str, at| {
+                lead.history.props.push(PropChange {
+                    prop: tag(field),
+                    value: value.to_string(),
+                    at,
+                })
+            };
+            // The value before the first change held since the lead was created.
+            match changes.first() {
+                Some(first) => push(&first.old, created.min(first.at)),
+                None => push(now.as_deref().unwrap_or(""), created),
+            }
+            for c in &changes {
+                push(&c.new, c.at);
+            }
+            match now {
+                Some(v) => lead.props.insert(tag(field), v),
+                None => lead.props.remove(&tag(field)),
+            };
+        }
+        lead.history.props.sort_by_key(|p| p.at);
+        lead.stage = self.stages.classify(|f| {
+            lead.props
+                .get(f)
+                .map(String::as_str)
+                .filter(|v| !v.is_empty())
+        });
+        crate::domain::timeline::date_stages(lead, &self.stages);
+    }
+
     pub async fn load_pages(
         &mut self,
         state: &mut LoadState,
@@ -279,11 +368,20 @@ impl Joined {
     ) -> Result<Cursor, SourceError> {
         if state.facts.is_none() {
             let token = self.map.paging_token(origin()).await?;
-            let (acts, next) = self.map.activities(token, None).await?;
+            let (mut acts, next) = self.map.activities(token.clone(), None).await?;
+            let fields = self.map.fields().to_vec();
+            let changes = match fields.is_empty() {
+                true => None,
+                false => {
+                    let (more, after) = self.map.lead_changes(token, &fields, None).await?;
+                    acts.extend(more);
+                    Some(after)
+                }
+            };
             let programs = self.map.programs().await?;
             let mut facts = HashMap::new();
             marketo::fold(&mut facts, &acts, &programs);
-            state.facts = Some((facts, next));
+            state.facts = Some((facts, next, changes));
         }
         let pending = &mut state.pending;
         let crm_cursor = self
@@ -292,7 +390,7 @@ impl Joined {
                 pending.push((d.leads, d.deals, d.notes));
             })
             .await?;
-        let (facts, token) = state.facts.clone().unwrap_or_default();
+        let (facts, token, changes) = state.facts.clone().unwrap_or_default();
         self.conflicts.clear();
         let all: Vec<Lead> = state
             .pending
@@ -324,6 +422,7 @@ impl Joined {
         Ok(Cursor {
             crm: crm_cursor,
             map: Some(token),
+            changes,
         })
     }
 
@@ -336,13 +435,25 @@ impl Joined {
         };
         let (acts, next) = self.map.activities(token, None).await?;
         // Leads Marketo touched since: re-read from Salesforce too, so they come whole.
-        let touched: BTreeSet<u64> = acts.iter().map(|a| a.lead_id).collect();
+        let mut touched: BTreeSet<u64> = acts.iter().map(|a| a.lead_id).collect();
+        let fields = self.map.fields().to_vec();
+        let mut changes = None;
+        if !fields.is_empty() {
+            let token = match cursor.changes.clone() {
+                Some(t) => t,
+                None => self.map.paging_token(origin()).await?,
+            };
+            let (changed, after) = self.map.lead_changes(token, &fields, None).await?;
+            touched.extend(changed.iter().map(|a| a.lead_id));
+            changes = Some(after);
+        }
         let unknown: Vec<String> = touched
             .iter()
             .filter(|m| !self.crm_ids.contains_key(m))
             .map(u64::to_string)
             .collect();
         for row in self.map.leads_by("id", &unknown).await? {
+            self.remember(&row);
             if let Some(crm) = row.sfdc_lead_id {
                 self.link(crm, row.id);
             }
@@ -366,6 +477,7 @@ impl Joined {
         *cursor = Cursor {
             crm: crm_cursor,
             map: Some(next),
+            changes,
         };
         Ok(delta)
     }

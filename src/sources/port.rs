@@ -54,12 +54,14 @@ impl Vendor {
         }
     }
 
-    /// Whose `[[stage.<vendor>]]` rules classify this source's leads (a joined source's
-    /// stage lives in its CRM).
-    pub fn rules(self) -> &'static str {
+    /// Whose `[[stage.<vendor>]]` rules classify this source's leads: a joined lead's by
+    /// its CRM's rules and then its MAP's.
+    pub fn rules(self) -> &'static [&'static str] {
         match self {
-            Vendor::SalesforceMarketo => Vendor::Salesforce.id(),
-            v => v.id(),
+            Vendor::HubSpot => &["hubspot"],
+            Vendor::Salesforce => &["salesforce"],
+            Vendor::Marketo => &["marketo"],
+            Vendor::SalesforceMarketo => &["salesforce", "marketo"],
         }
     }
 
@@ -272,7 +274,9 @@ impl Connector {
         // A source classifies by its own vendor's rules only, and reads only the extra
         // properties no other vendor's rules name (a coverage segment, say).
         let others = stages.properties();
-        let own = std::sync::Arc::new(stages.for_vendor(vendor.rules()));
+        // A joined source's CRM reads its own fields; the MAP's rules apply once joined.
+        let crm_rules = &vendor.rules()[..1];
+        let own = std::sync::Arc::new(stages.for_vendors(crm_rules));
         match vendor {
             Vendor::HubSpot => {
                 let mapping = hubspot::Mapping::new(own, extra_properties);
@@ -296,11 +300,17 @@ impl Connector {
     }
 
     /// Salesforce joined to Marketo: `crm` reads the leads, `map` adds what only Marketo
-    /// knows, and recycled leads join the static list `nurture_list`.
-    pub fn salesforce_marketo(crm: Connector, map: Marketo, nurture_list: Option<u64>) -> Self {
+    /// knows, and recycled leads join the static list `nurture_list`. `stages` holds every
+    /// vendor's rules (the `[[stage.marketo]]` ones apply to the joined lead).
+    pub fn salesforce_marketo(
+        crm: Connector,
+        map: Marketo,
+        nurture_list: Option<u64>,
+        stages: &crate::domain::catalog::StageCatalog,
+    ) -> Self {
         match crm {
             Connector::Salesforce(sf) => {
-                Connector::Joined(Box::new(Joined::new(sf, map, nurture_list)))
+                Connector::Joined(Box::new(Joined::new(sf, map, nurture_list, stages)))
             }
             other => other,
         }

@@ -44,6 +44,17 @@ pub const DAILY_QUOTA: u64 = 50_000;
 pub struct Facts {
     pub sends: Vec<DateTime<Utc>>,
     pub campaigns: Vec<(DateTime<Utc>, String)>,
+    /// Data-value changes of the fields the stage rules read: when, which field, the value
+    /// before and after (oldest first).
+    pub changes: Vec<Change>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub at: DateTime<Utc>,
+    pub field: String,
+    pub old: String,
+    pub new: String,
 }
 
 pub struct Marketo {
@@ -61,6 +72,9 @@ pub struct Marketo {
     /// What Marketo's last call met, when it failed: the joined source's health says which
     /// system is failing.
     failing: Option<String>,
+    /// The fields the `[[stage.marketo]]` rules read: asked for with each lead, and their
+    /// changes read from `leadchanges.json`.
+    fields: Vec<String>,
 }
 
 impl std::fmt::Debug for Marketo {
@@ -129,7 +143,19 @@ impl Marketo {
             secret_env: secret_env.to_string(),
             spent: None,
             failing: None,
+            fields: Vec::new(),
         })
+    }
+
+    /// Read `fields` with each lead, and their changes (the stage rules read them).
+    pub fn with_fields(mut self, fields: Vec<String>) -> Self {
+        self.fields = fields;
+        self
+    }
+
+    /// The fields the stage rules read.
+    pub fn fields(&self) -> &[String] {
+        &self.fields
     }
 
     pub fn base_url(&self) -> &str {
@@ -294,6 +320,7 @@ impl Marketo {
         values: &[String],
     ) -> Result<Vec<LeadRow>, SourceError> {
         let mut out = Vec::new();
+        let self_fields = self.fields.clone();
         for chunk in values.chunks(BATCH) {
             let mut token: Option<String> = None;
             loop {
@@ -304,6 +331,7 @@ impl Marketo {
                         let mut q = vec![("filterType", field.to_string())];
                         q.extend(chunk.iter().map(|v| ("filterValues", v.clone())));
                         q.extend(["id", "email", "sfdcLeadId"].map(|f| ("fields", f.to_string())));
+                        q.extend(self_fields.iter().map(|f| ("fields", f.clone())));
                         q.push(("batchSize", BATCH.to_string()));
                         q.extend(t.clone().map(|t| ("nextPageToken", t)));
                         s.request(Method::GET, "/rest/v1/leads.json").query(&q)
@@ -336,7 +364,38 @@ impl Marketo {
     /// them and the token to resume from.
     pub async fn activities(
         &mut self,
+        token: String,
+        leads: Option<&[u64]>,
+    ) -> Result<(Vec<Activity>, String), SourceError> {
+        let types = [SEND_EMAIL, PROGRAM_STATUS].map(|k| ("activityTypeIds", k.to_string()));
+        self.pages("/rest/v1/activities.json", token, &types, leads)
+            .await
+    }
+
+    /// Every change of `fields` (Marketo's REST names) from `token` on (of `leads`, if
+    /// given); returns them and the token to resume from.
+    pub async fn lead_changes(
+        &mut self,
+        token: String,
+        fields: &[String],
+        leads: Option<&[u64]>,
+    ) -> Result<(Vec<Activity>, String), SourceError> {
+        let fields: Vec<(&str, String)> = fields.iter().map(|f| ("fields", f.clone())).collect();
+        self.pages(
+            "/rest/v1/activities/leadchanges.json",
+            token,
+            &fields,
+            leads,
+        )
+        .await
+    }
+
+    /// Follow `nextPageToken` on an activity endpoint while `moreResult` says so.
+    async fn pages(
+        &mut self,
+        path: &str,
         mut token: String,
+        params: &[(&str, String)],
         leads: Option<&[u64]>,
     ) -> Result<(Vec<Activity>, String), SourceError> {
         let ids: Vec<String> = leads
@@ -350,13 +409,12 @@ impl Marketo {
             let t = token.clone();
             let env: Envelope<Activity> = self
                 .call(|s| {
+                    // Arrays go as repeated parameters (the Swagger's `multi`).
                     let mut q = vec![("nextPageToken", t.clone())];
-                    q.extend(
-                        [SEND_EMAIL, PROGRAM_STATUS].map(|k| ("activityTypeIds", k.to_string())),
-                    );
+                    q.extend(params.iter().cloned());
                     q.push(("batchSize", BATCH.to_string()));
                     q.extend(ids.iter().map(|i| ("leadIds", i.clone())));
-                    s.request(Method::GET, "/rest/v1/activities.json").query(&q)
+                    s.request(Method::GET, path).query(&q)
                 })
                 .await?;
             let more = env.more_result;
@@ -370,8 +428,10 @@ impl Marketo {
         Ok((out, token))
     }
 
-    /// The full facts of `leads`, read from their whole activity history.
+    /// The full facts of `leads`, read from their whole activity history (and the changes
+    /// of the rule fields, when any).
     pub async fn facts_of(&mut self, leads: &[u64]) -> Result<HashMap<u64, Facts>, SourceError> {
+        let fields = self.fields.clone();
         let mut out = HashMap::new();
         let origin = DateTime::<Utc>::UNIX_EPOCH + chrono::Duration::days(365 * 30);
         let programs = match leads.is_empty() {
@@ -380,7 +440,10 @@ impl Marketo {
         };
         for chunk in leads.chunks(LEAD_IDS) {
             let token = self.paging_token(origin).await?;
-            let (acts, _) = self.activities(token, Some(chunk)).await?;
+            let (mut acts, _) = self.activities(token.clone(), Some(chunk)).await?;
+            if !fields.is_empty() {
+                acts.extend(self.lead_changes(token, &fields, Some(chunk)).await?.0);
+            }
             fold(&mut out, &acts, &programs);
         }
         Ok(out)
@@ -501,8 +564,20 @@ pub fn fold(facts: &mut HashMap<u64, Facts>, acts: &[Activity], programs: &HashM
             }
             _ => {}
         }
+        for c in &a.fields {
+            let text = |v: &Option<String>| {
+                crate::domain::text::clean_within(v.as_deref().unwrap_or(""), 200)
+            };
+            f.changes.push(Change {
+                at,
+                field: c.name.clone(),
+                old: text(&c.old_value),
+                new: text(&c.new_value),
+            });
+        }
     }
     for f in facts.values_mut() {
+        f.changes.sort_by_key(|c| c.at);
         f.sends.sort();
         f.sends.dedup();
         // Stable: two successes in one second keep the order Marketo logged them in.

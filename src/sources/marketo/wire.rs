@@ -63,6 +63,20 @@ pub struct LeadRow {
     pub email: Option<String>,
     #[serde(default)]
     pub sfdc_lead_id: Option<String>,
+    /// Any other field asked for (those the `[[stage.marketo]]` rules read), as sent.
+    #[serde(flatten)]
+    pub other: std::collections::HashMap<String, Value>,
+}
+
+impl LeadRow {
+    /// Field `name` as text (`None`: null or missing).
+    pub fn text(&self, name: &str) -> Option<String> {
+        match self.other.get(name)? {
+            Value::String(s) => Some(s.clone()),
+            Value::Null => None,
+            v => Some(v.to_string()),
+        }
+    }
 }
 
 /// One activity of `activities.json`.
@@ -78,6 +92,20 @@ pub struct Activity {
     pub primary_attribute_value_id: Option<u64>,
     #[serde(default)]
     pub attributes: Vec<Attribute>,
+    /// A `leadchanges.json` activity's changed fields.
+    #[serde(default)]
+    pub fields: Vec<FieldChange>,
+}
+
+/// One field a data-value change changed.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldChange {
+    pub name: String,
+    #[serde(default)]
+    pub new_value: Option<String>,
+    #[serde(default)]
+    pub old_value: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

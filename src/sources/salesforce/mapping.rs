@@ -7,8 +7,7 @@ use crate::domain::catalog::StageCatalog;
 use crate::domain::feedback::NoteKind;
 use crate::domain::lead::{History, OwnerChange, PropChange};
 use crate::domain::text::{clip, html_to_text};
-use crate::domain::timeline::Timeline;
-use crate::domain::{Deal, DealStage, Lead, LeadDates, Note, Owner, Stage, Team};
+use crate::domain::{Deal, DealStage, Lead, LeadDates, Note, Owner, Team};
 
 use super::history::{Side, values_over_time};
 use super::wire::Row;
@@ -197,14 +196,7 @@ pub fn lead(row: &Row, side: &Side, stages: &StageCatalog, extra: &[String]) -> 
         updated_at: updated,
         history,
     };
-    // The stage dates, from the timeline the history gives (each stage's latest entry).
-    let timeline = Timeline::of(&lead, stages);
-    let last = |s: Stage| timeline.entries(s).last();
-    lead.dates.inquiry = last(Stage::Nurture).max(last(Stage::Inquiry));
-    lead.dates.mql = last(Stage::Mql);
-    lead.dates.sql = last(Stage::Sql);
-    lead.dates.opportunity = last(Stage::Opportunity);
-    lead.dates.customer = last(Stage::Customer);
+    crate::domain::timeline::date_stages(&mut lead, stages);
     Some(lead)
 }
 

@@ -335,8 +335,17 @@ pub async fn lead_changes(State(st): State<Shared>, headers: HeaderMap, raw: Par
     if q.get("fields").is_none_or(|f| f.trim().is_empty()) {
         return failure(1003, "fields not specified");
     }
+    // Only the lead status changes over time in this world; other fields have no changes.
+    let status = q
+        .get("fields")
+        .is_some_and(|f| f.split(',').any(|f| f.trim() == "leadStatus"));
+    let types: &[u32] = if status {
+        &[activities::CHANGE_DATA_VALUE]
+    } else {
+        &[]
+    };
     let w = st.world();
-    match activity_page(&w, &q, &[activities::CHANGE_DATA_VALUE]) {
+    match activity_page(&w, &q, types) {
         Ok(body) => envelope(body),
         Err(e) => *e,
     }

@@ -33,8 +33,9 @@ const BATCH: usize = 300;
 const LEAD_IDS: usize = 30;
 /// Renew the access token this long before it expires.
 const RENEW_EARLY: Duration = Duration::from_secs(60);
-/// Marketo's rate window.
+/// Marketo's rate window, and the calls it allows.
 const WINDOW: Duration = Duration::from_secs(20);
+const CALLS_PER_WINDOW: usize = 100;
 /// Calls a subscription may make a day: Marketo's default allowance (Adobe raises it by
 /// contract; the usage endpoint reports what was spent, not the limit).
 pub const DAILY_QUOTA: u64 = 50_000;
@@ -75,6 +76,9 @@ pub struct Marketo {
     /// The fields the `[[stage.marketo]]` rules read: asked for with each lead, and their
     /// changes read from `leadchanges.json`.
     fields: Vec<String>,
+    /// When the calls of the current window went out: tandem paces itself to Marketo's
+    /// 100 calls per 20 s instead of learning the limit from 606 answers.
+    sent: std::collections::VecDeque<Instant>,
 }
 
 impl std::fmt::Debug for Marketo {
@@ -144,6 +148,7 @@ impl Marketo {
             spent: None,
             failing: None,
             fields: Vec::new(),
+            sent: std::collections::VecDeque::new(),
         })
     }
 
@@ -227,6 +232,7 @@ impl Marketo {
             if self.renew_at.is_none_or(|t| Instant::now() >= t) {
                 self.authenticate().await?;
             }
+            self.pace().await?;
             let env: Envelope<T> = self.http.call(&build).await?;
             self.count_call(Utc::now());
             if env.success {
@@ -285,6 +291,22 @@ impl Marketo {
                 }
             }
         }
+    }
+
+    /// Wait for a free slot in Marketo's window (or say how long, if this run cannot wait).
+    async fn pace(&mut self) -> Result<(), SourceError> {
+        if let Some(until) = next_slot(&mut self.sent, Instant::now()) {
+            let wait = until.saturating_duration_since(Instant::now());
+            if !self.http.retry.can_wait(wait) {
+                return Err(SourceError::RateLimited {
+                    vendor: "Marketo",
+                    retry_after: wait,
+                });
+            }
+            tokio::time::sleep_until(until).await;
+        }
+        self.sent.push_back(Instant::now());
+        Ok(())
     }
 
     fn count_call(&mut self, now: DateTime<Utc>) {
@@ -586,6 +608,21 @@ pub fn fold(facts: &mut HashMap<u64, Facts>, acts: &[Activity], programs: &HashM
     }
 }
 
+/// When the next call may go out under 100 calls per 20 s, given when the last ones went
+/// (`None`: now); forgets calls older than the window.
+fn next_slot(sent: &mut std::collections::VecDeque<Instant>, now: Instant) -> Option<Instant> {
+    while sent
+        .front()
+        .is_some_and(|t| now.saturating_duration_since(*t) >= WINDOW)
+    {
+        sent.pop_front();
+    }
+    if sent.len() < CALLS_PER_WINDOW {
+        return None;
+    }
+    sent.get(sent.len() - CALLS_PER_WINDOW).map(|t| *t + WINDOW)
+}
+
 /// Marketo's daily quota resets at midnight US Central time (06:00 UTC).
 fn until_quota_resets(now: DateTime<Utc>) -> Duration {
     let today = now.date_naive().and_hms_opt(6, 0, 0).map(|t| t.and_utc());
@@ -600,6 +637,23 @@ fn until_quota_resets(now: DateTime<Utc>) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn calls_are_paced_to_a_hundred_in_twenty_seconds() {
+        let start = Instant::now();
+        let mut sent: std::collections::VecDeque<Instant> = (0..100)
+            .map(|i| start + Duration::from_millis(i * 10))
+            .collect();
+        // The window is full: the 101st waits for the first call to leave it.
+        let at = start + Duration::from_secs(1);
+        assert_eq!(next_slot(&mut sent, at), Some(start + WINDOW));
+        // Once the first has left, there is room at once, and the old call is forgotten.
+        let later = start + WINDOW + Duration::from_millis(5);
+        assert_eq!(next_slot(&mut sent, later), None);
+        assert_eq!(sent.len(), 99);
+        // Fewer than a hundred: no wait.
+        assert_eq!(next_slot(&mut std::collections::VecDeque::new(), at), None);
+    }
 
     #[test]
     fn the_quota_resets_at_the_next_six_utc() {

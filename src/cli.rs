@@ -221,6 +221,10 @@ pub struct SimArgs {
     /// Which vendors' APIs to announce (every profile is served on the one base URL).
     #[arg(long, value_enum, default_value = "hubspot")]
     pub profile: crate::sim::Profile,
+    /// The most the search index trails a write, in milliseconds (HubSpot's lags by
+    /// seconds, unevenly): a record modified within it may be missing from search results.
+    #[arg(long, default_value_t = 0)]
+    pub index_lag_ms: u64,
 }
 
 fn parse_instant(s: &str) -> Result<DateTime<Utc>, String> {

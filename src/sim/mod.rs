@@ -82,6 +82,10 @@ pub struct SimOptions {
     pub token_ttl: Duration,
     /// Marketo calls per 20 s; `None`: 100, scaled with `burst_limit`.
     pub marketo_calls: Option<u32>,
+    /// The most HubSpot's search index trails a write: each modified record stays out of
+    /// search results for its own share of this (uneven, as the real index is), so search
+    /// can show a record after one modified later than it. Zero: search is current.
+    pub index_lag: Duration,
 }
 
 impl SimOptions {
@@ -99,6 +103,7 @@ impl SimOptions {
             profile: Profile::default(),
             token_ttl: Duration::from_secs(3600),
             marketo_calls: None,
+            index_lag: Duration::ZERO,
         }
     }
 }
@@ -160,6 +165,7 @@ pub async fn start(opts: SimOptions) -> std::io::Result<SimHandle> {
             opts.marketo_calls,
             opts.token_ttl,
         ),
+        index_lag: opts.index_lag,
     });
     let (stop, stop_rx) = watch::channel(false);
     let mut tasks = Vec::new();

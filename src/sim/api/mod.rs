@@ -53,6 +53,8 @@ pub struct AppState {
     pub journal: Option<Mutex<Vec<journal::Entry>>>,
     /// Marketo's tokens, limits and list memberships.
     pub marketo: marketo::gate::MarketoState,
+    /// How far the search index may trail a write (`SimOptions::index_lag`).
+    pub index_lag: std::time::Duration,
 }
 
 pub type Shared = Arc<AppState>;

@@ -96,6 +96,23 @@ fn offset(after: &Option<Value>) -> Result<u64, ApiError> {
         .map_err(|_| ApiError::validation(format!("Invalid paging cursor after={raw}")))
 }
 
+/// Whether the search index shows `r` yet: each write reaches it after its own delay of up
+/// to `lag` (a record not indexed yet is left out, where HubSpot would show its previous
+/// version; either way a poll must not lose it).
+fn indexed(
+    r: &crate::sim::world::Record,
+    now: chrono::DateTime<chrono::Utc>,
+    lag: std::time::Duration,
+) -> bool {
+    let max = i64::try_from(lag.as_millis()).unwrap_or(i64::MAX);
+    if max == 0 {
+        return true;
+    }
+    let spread = crate::sim::rng::mix(r.id ^ r.updated_at.timestamp_millis() as u64);
+    let delay = (spread % (max as u64 + 1)) as i64;
+    r.updated_at + chrono::Duration::milliseconds(delay) <= now
+}
+
 pub async fn search(
     State(st): State<Shared>,
     Path(kind): Path<String>,
@@ -145,10 +162,12 @@ pub async fn search(
     let query = body.query.filter(|q| !q.trim().is_empty());
 
     let w = st.world();
+    let now = w.now();
     let mut hits: Vec<_> = w
         .table(t)
         .values()
         .filter(|r| !r.archived)
+        .filter(|r| indexed(r, now, st.index_lag))
         .filter(|r| groups.is_empty() || groups.iter().any(|g| g.iter().all(|f| f.matches(r))))
         .filter(|r| {
             query

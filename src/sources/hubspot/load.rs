@@ -4,12 +4,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Cursor, Delta, HubSpot, Kind, ids_at, map_page};
+use super::{Cursor, Delta, HubSpot, Kind, map_page, versions};
 use crate::domain::Stage;
 use crate::sources::SourceError;
-
-/// Past this many records sharing one millisecond, the first poll just reads them again.
-const EDGE_CAP: usize = 1000;
 
 const KINDS: [Kind; 3] = [Kind::Contacts, Kind::Deals, Kind::Notes];
 
@@ -70,12 +67,11 @@ impl HubSpot {
                 .await?;
             counts.0 += delta.leads.len();
             state.after = page.next_after();
-            // What the first poll need not fetch again (see `Cursor::edge`).
-            let mut edge = state.cursor.edge.of(kind).to_vec();
-            if edge.len() < EDGE_CAP {
-                edge.extend(ids_at(&page.results, kind, mark));
-                state.cursor.edge.set(kind, edge);
-            }
+            // What the first poll need not fetch again (see `Cursor::recent`).
+            state
+                .cursor
+                .recent
+                .keep(kind, versions(&page.results, kind), mark);
             if state.after.is_none() {
                 match kind {
                     Kind::Contacts => state.cursor.contacts = Some(mark),

@@ -22,7 +22,7 @@ pub use crate::sources::retry::{MAX_HONOURED_WAIT, RetryHook, RetryPolicy};
 pub use load::{Archived, LoadState};
 pub use mapping::Mapping;
 pub use plan::{Step, plan, step_count, step_names};
-pub use read::{Cursor, Delta, Edge, Kind, ids_at, map_page};
+pub use read::{Cursor, Delta, INDEX_MARGIN, Kind, Recent, map_page, versions};
 use wire::ErrorBody;
 pub use write::{expected_after, inverse, seen};
 

@@ -23,6 +23,14 @@ const BATCH_LIMIT: usize = 100;
 /// Records per batch read when property history is asked for (HubSpot's limit with history).
 pub(super) const HISTORY_BATCH: usize = 50;
 
+/// How far each poll reaches back before its cursor. HubSpot's search index trails writes,
+/// and not evenly: a record can surface in search seconds after another one modified later
+/// than it. A window that starts at the cursor would skip it for good; one that overlaps the
+/// last poll by this margin finds it, and drops the versions it already holds.
+pub const INDEX_MARGIN: chrono::Duration = chrono::Duration::minutes(2);
+/// Versions kept per kind for that: far more than change within the margin on any portal.
+const RECENT_CAP: usize = 20_000;
+
 /// Where incremental sync resumes, per object type: the newest modification time seen.
 /// Kept in the local cache, so a warm start polls from here instead of loading again.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -30,26 +38,25 @@ pub struct Cursor {
     pub contacts: Option<DateTime<Utc>>,
     pub deals: Option<DateTime<Utc>>,
     pub notes: Option<DateTime<Utc>>,
-    /// Ids already held at exactly each kind's time. The search window is `GTE`, so it
-    /// overlaps the last poll by a millisecond; a record seen there with the same
-    /// modification time is the same version and is neither mapped nor re-associated.
+    /// The versions already held from within [`INDEX_MARGIN`] of each kind's time: the
+    /// overlapping window finds them again and drops them, unmapped.
     #[serde(default)]
-    pub edge: Edge,
+    pub recent: Recent,
 }
 
-/// Per kind, the ids held at the cursor's exact modification time.
+/// Per kind, the versions held near the cursor: (id, modified in ms).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Edge {
+pub struct Recent {
     #[serde(default)]
-    pub contacts: Vec<String>,
+    pub contacts: Vec<(String, i64)>,
     #[serde(default)]
-    pub deals: Vec<String>,
+    pub deals: Vec<(String, i64)>,
     #[serde(default)]
-    pub notes: Vec<String>,
+    pub notes: Vec<(String, i64)>,
 }
 
-impl Edge {
-    pub fn of(&self, kind: Kind) -> &[String] {
+impl Recent {
+    pub fn of(&self, kind: Kind) -> &[(String, i64)] {
         match kind {
             Kind::Contacts => &self.contacts,
             Kind::Deals => &self.deals,
@@ -57,21 +64,33 @@ impl Edge {
         }
     }
 
-    pub fn set(&mut self, kind: Kind, ids: Vec<String>) {
+    /// Keep `more` beside what is held, forgetting versions older than the margin before
+    /// `newest`.
+    pub fn keep(&mut self, kind: Kind, more: Vec<(String, i64)>, newest: DateTime<Utc>) {
+        let floor = (newest - INDEX_MARGIN).timestamp_millis();
+        let mut all: Vec<(String, i64)> = self.of(kind).to_vec();
+        all.extend(more);
+        all.retain(|(_, at)| *at >= floor);
+        all.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        all.dedup();
+        all.truncate(RECENT_CAP);
+        self.set(kind, all);
+    }
+
+    fn set(&mut self, kind: Kind, versions: Vec<(String, i64)>) {
         match kind {
-            Kind::Contacts => self.contacts = ids,
-            Kind::Deals => self.deals = ids,
-            Kind::Notes => self.notes = ids,
+            Kind::Contacts => self.contacts = versions,
+            Kind::Deals => self.deals = versions,
+            Kind::Notes => self.notes = versions,
         }
     }
 }
 
-/// The ids among `objects` modified exactly at `at`.
-pub fn ids_at(objects: &[Object], kind: Kind, at: DateTime<Utc>) -> Vec<String> {
+/// Each of `objects` as a version: its id and modification time in ms.
+pub fn versions(objects: &[Object], kind: Kind) -> Vec<(String, i64)> {
     objects
         .iter()
-        .filter(|o| modified(o, kind) == Some(at))
-        .map(|o| o.id.clone())
+        .filter_map(|o| Some((o.id.clone(), modified(o, kind)?.timestamp_millis())))
         .collect()
 }
 
@@ -257,13 +276,14 @@ impl HubSpot {
         &mut self,
         kind: Kind,
         since: DateTime<Utc>,
-        held: &[String],
-    ) -> Result<(Vec<Object>, DateTime<Utc>, Vec<String>), SourceError> {
+        recent: &mut Recent,
+    ) -> Result<(Vec<Object>, DateTime<Utc>), SourceError> {
         let mut out = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
-        // Every record newer than `since`, and those at `since` we do not hold yet.
-        let mut at_edge: Vec<String> = Vec::new();
-        let mut from = since;
+        let held: HashSet<(String, i64)> = recent.of(kind).iter().cloned().collect();
+        // Back by the margin: records the index showed late are found now.
+        let mut from = since - INDEX_MARGIN;
+        let mut newest = since;
         let mut offset = 0usize;
         loop {
             let req = SearchRequest {
@@ -291,23 +311,28 @@ impl HubSpot {
                 .filter_map(|o| modified(o, kind))
                 .max()
                 .unwrap_or(from);
+            newest = newest.max(page_newest);
             for o in page.results {
                 if !seen.insert(o.id.clone()) {
                     continue;
                 }
-                if modified(&o, kind) == Some(since) && held.contains(&o.id) {
-                    at_edge.push(o.id);
-                } else {
-                    out.push(o);
+                // The same version as one already held: nothing to map again.
+                let version = modified(&o, kind).map(|m| (o.id.clone(), m.timestamp_millis()));
+                if version.is_some_and(|v| held.contains(&v)) {
+                    continue;
                 }
+                out.push(o);
             }
-            if !more || count == 0 {
-                let newest = page_newest.max(from);
-                let mut edge = ids_at(&out, kind, newest);
-                if newest == since {
-                    edge.extend(at_edge);
+            let capped = offset + count + SEARCH_LIMIT > SEARCH_CAP && page_newest <= from;
+            if !more || count == 0 || capped {
+                if capped {
+                    tracing::warn!(
+                        kind = kind.path(),
+                        "search cap reached within one timestamp"
+                    );
                 }
-                return Ok((out, newest, edge));
+                recent.keep(kind, versions(&out, kind), newest);
+                return Ok((out, newest));
             }
             if page_newest > from {
                 from = page_newest;
@@ -315,14 +340,6 @@ impl HubSpot {
             } else {
                 // A whole page within one millisecond: step through it by offset.
                 offset += count;
-                if offset + SEARCH_LIMIT > SEARCH_CAP {
-                    tracing::warn!(
-                        kind = kind.path(),
-                        "search cap reached within one timestamp"
-                    );
-                    let edge = ids_at(&out, kind, from);
-                    return Ok((out, from, edge));
-                }
             }
         }
     }
@@ -436,9 +453,9 @@ impl HubSpot {
     async fn poll_into(&mut self, cursor: &mut Cursor) -> Result<Delta, SourceError> {
         let mut delta = Delta::default();
         if let Some(since) = cursor.contacts {
-            let held = cursor.edge.contacts.clone();
-            let (objects, newest, edge) = self.modified_since(Kind::Contacts, since, &held).await?;
-            cursor.edge.contacts = edge;
+            let (objects, newest) = self
+                .modified_since(Kind::Contacts, since, &mut cursor.recent)
+                .await?;
             delta.leads = objects
                 .iter()
                 .map(|o| mapping::lead(o, &self.mapping))
@@ -448,9 +465,9 @@ impl HubSpot {
             cursor.contacts = Some(newest);
         }
         if let Some(since) = cursor.deals {
-            let held = cursor.edge.deals.clone();
-            let (objects, newest, edge) = self.modified_since(Kind::Deals, since, &held).await?;
-            cursor.edge.deals = edge;
+            let (objects, newest) = self
+                .modified_since(Kind::Deals, since, &mut cursor.recent)
+                .await?;
             let ids: Vec<String> = objects.iter().map(|o| o.id.clone()).collect();
             let links = self.associations(Kind::Deals, Kind::Contacts, &ids).await?;
             delta.deals = objects
@@ -466,9 +483,9 @@ impl HubSpot {
             cursor.deals = Some(newest);
         }
         if let Some(since) = cursor.notes {
-            let held = cursor.edge.notes.clone();
-            let (objects, newest, edge) = self.modified_since(Kind::Notes, since, &held).await?;
-            cursor.edge.notes = edge;
+            let (objects, newest) = self
+                .modified_since(Kind::Notes, since, &mut cursor.recent)
+                .await?;
             let ids: Vec<String> = objects.iter().map(|o| o.id.clone()).collect();
             let links = self.associations(Kind::Notes, Kind::Contacts, &ids).await?;
             delta.notes = objects

@@ -214,35 +214,47 @@ pub fn reclassify(leads: &mut [Lead], stages: &crate::domain::catalog::StageCata
     }
 }
 
-/// Every lead's stage, owner and SLA state, as one day's history rows.
+/// The leads whose stage, owner or SLA state changed since the last rows written, as one
+/// day's history rows. `written` holds a fingerprint of each lead's last written row, by
+/// its place in the store (a lead that moved place is written again, which changes nothing).
 pub fn day_rows(
     store: &crate::store::Store,
     snapshot: &crate::domain::snapshot::Snapshot,
     now: DateTime<Utc>,
+    written: &mut Vec<u64>,
 ) -> Vec<DayRow> {
     use crate::domain::sla::SlaState;
-    store
-        .leads()
-        .iter()
-        .enumerate()
-        .map(|(i, lead)| {
-            let sla = snapshot
-                .timer_of_lead
-                .get(&i)
-                .and_then(|&t| snapshot.timers.get(t))
-                .map(|t| match t.state(now) {
-                    SlaState::Running => "running",
-                    SlaState::Warning => "warning",
-                    SlaState::Breached => "breached",
-                });
-            DayRow {
-                lead_id: lead.id.clone(),
-                stage: lead.stage.map(|s| s.id().to_string()),
-                owner_id: lead.owner_id.clone(),
-                sla_state: sla.map(str::to_string),
-            }
-        })
-        .collect()
+    use std::hash::{Hash, Hasher};
+    let leads = store.leads();
+    written.resize(leads.len(), 0);
+    let mut out = Vec::new();
+    for (i, lead) in leads.iter().enumerate() {
+        let sla = snapshot
+            .timer_of_lead
+            .get(&i)
+            .and_then(|&t| snapshot.timers.get(t))
+            .map(|t| match t.state(now) {
+                SlaState::Running => "running",
+                SlaState::Warning => "warning",
+                SlaState::Breached => "breached",
+            });
+        let stage = lead.stage.map(|s| s.id());
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (&lead.id, stage, &lead.owner_id, sla).hash(&mut h);
+        // Never 0, so a fresh slot always differs.
+        let print = h.finish() | 1;
+        if written[i] == print {
+            continue;
+        }
+        written[i] = print;
+        out.push(DayRow {
+            lead_id: lead.id.clone(),
+            stage: stage.map(str::to_string),
+            owner_id: lead.owner_id.clone(),
+            sla_state: sla.map(str::to_string),
+        });
+    }
+    out
 }
 
 /// A store holding what the cache had, classified by today's stage rules of the vendor
@@ -299,5 +311,35 @@ mod tests {
         assert_eq!(stage("salesforce@http://sf"), Some(Stage::Sal));
         assert_eq!(stage("salesforce+marketo@http://sf"), Some(Stage::Sal));
         assert_eq!(stage("hubspot@http://hs"), Some(Stage::Inquiry));
+    }
+
+    #[test]
+    fn day_history_gets_only_the_leads_that_changed() {
+        use crate::domain::Stage;
+        use crate::domain::lead::tests_support::lead_in;
+        let lead = |id: &str, stage| {
+            let mut l = lead_in(stage);
+            l.id = id.into();
+            l
+        };
+        let mut store = crate::store::Store::default();
+        store.upsert_leads(vec![lead("1", Stage::Inquiry), lead("2", Stage::Mql)]);
+        let snapshot = crate::domain::snapshot::Snapshot::default();
+        let now = chrono::Utc::now();
+        let mut written = Vec::new();
+        let ids = |rows: Vec<DayRow>| rows.into_iter().map(|r| r.lead_id).collect::<Vec<_>>();
+        assert_eq!(
+            ids(day_rows(&store, &snapshot, now, &mut written)),
+            ["1", "2"]
+        );
+        // Nothing moved: nothing to write.
+        assert!(day_rows(&store, &snapshot, now, &mut written).is_empty());
+        store.upsert_leads(vec![lead("2", Stage::Sal)]);
+        let rows = day_rows(&store, &snapshot, now, &mut written);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(
+            (rows[0].lead_id.as_str(), rows[0].stage.as_deref()),
+            ("2", Some("sal"))
+        );
     }
 }

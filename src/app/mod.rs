@@ -112,6 +112,8 @@ pub struct App {
     cache: Option<cache::Cache>,
     /// When today's history rows were last written.
     history_at: Option<DateTime<Utc>>,
+    /// What the day history last got of each lead (see `cache::day_rows`).
+    history_written: Vec<u64>,
 }
 
 impl App {
@@ -159,6 +161,7 @@ impl App {
             quit: false,
             cache: None,
             history_at: None,
+            history_written: Vec::new(),
         };
         app.reload_turns();
         app
@@ -417,9 +420,11 @@ impl App {
         if self.cache.is_none() || !complete || !due {
             return;
         }
-        let rows = cache::day_rows(&m.store, &m.snapshot, m.now);
-        self.write_through(|| cache::Write::Day(m.now.date_naive(), rows));
+        let rows = cache::day_rows(&m.store, &m.snapshot, m.now, &mut self.history_written);
         self.history_at = Some(m.now);
+        if !rows.is_empty() {
+            self.write_through(|| cache::Write::Day(m.now.date_naive(), rows));
+        }
     }
 
     /// Advance the clock; KPI periods roll over with it, and once a minute the snapshot is

@@ -96,13 +96,19 @@ DELETE FROM record WHERE kind = 'lead';
 UPDATE sync_state SET cursor = NULL, loaded_at_ms = NULL;
 ";
 
+/// Version 4: `lead_day` holds a row only when a lead's stage, owner or SLA state changed
+/// (its state on a day is its latest row up to that day), so it is read by lead.
+const V4: &str = "
+CREATE INDEX lead_day_by_lead ON lead_day (source, lead_id, day);
+";
+
 pub fn all() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3)])
+    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4)])
 }
 
 /// The newest schema this binary knows.
 pub fn latest() -> usize {
-    3
+    4
 }
 
 #[cfg(test)]

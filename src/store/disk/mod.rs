@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags};
 
-pub use records::{Cached, DayRow, Kind};
+pub use records::{Cached, DAY_HISTORY_DAYS, DayRow, Kind};
 
 /// The cache, open and migrated.
 #[derive(Debug)]

@@ -201,7 +201,9 @@ impl Disk {
         Ok(ms.flatten().and_then(DateTime::from_timestamp_millis))
     }
 
-    /// Write (or overwrite) one day's rows for a source.
+    /// Write (or overwrite) one day's rows for a source: the leads whose state changed. Rows
+    /// older than [`DAY_HISTORY_DAYS`] are pruned, except each lead's latest one before then
+    /// (it is still the lead's state on the days after it).
     pub fn record_day(
         &mut self,
         day: NaiveDate,
@@ -228,16 +230,27 @@ impl Disk {
                     r.sla_state
                 ])?;
             }
+            let cutoff = (day_before(&day, DAY_HISTORY_DAYS)).to_string();
+            tx.execute(
+                "DELETE FROM lead_day WHERE source = ?1 AND day < ?2 AND EXISTS (
+                   SELECT 1 FROM lead_day n WHERE n.source = lead_day.source
+                     AND n.lead_id = lead_day.lead_id
+                     AND n.day > lead_day.day AND n.day <= ?2)",
+                params![source, cutoff],
+            )?;
         }
         tx.commit()?;
         Ok(())
     }
 
-    /// One day's rows for a source, by lead id.
+    /// Each lead's state on `day` for a source (its latest row up to that day), by lead id.
     pub fn day(&self, day: NaiveDate, source: &str) -> Result<Vec<DayRow>, DiskError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT lead_id, stage, owner_id, sla_state FROM lead_day
-             WHERE day = ?1 AND source = ?2 ORDER BY lead_id",
+            "SELECT lead_id, stage, owner_id, sla_state FROM lead_day d
+             WHERE source = ?2 AND day = (
+               SELECT MAX(day) FROM lead_day l
+               WHERE l.source = ?2 AND l.lead_id = d.lead_id AND l.day <= ?1)
+             ORDER BY lead_id",
         )?;
         let rows = stmt.query_map(params![day.to_string(), source], |r| {
             Ok(DayRow {
@@ -249,4 +262,25 @@ impl Disk {
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+
+    /// How many rows the day history holds for a source (what pruning keeps small).
+    pub fn day_rows_held(&self, source: &str) -> Result<usize, DiskError> {
+        let n: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM lead_day WHERE source = ?1",
+            params![source],
+            |r| r.get(0),
+        )?;
+        Ok(usize::try_from(n).unwrap_or(0))
+    }
+}
+
+/// Days of day history kept in full: the standup looks back a working day, a monthly review
+/// five weeks.
+pub const DAY_HISTORY_DAYS: u64 = 35;
+
+fn day_before(day: &str, days: u64) -> NaiveDate {
+    day.parse::<NaiveDate>()
+        .ok()
+        .and_then(|d| d.checked_sub_days(chrono::Days::new(days)))
+        .unwrap_or(NaiveDate::MIN)
 }

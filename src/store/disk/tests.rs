@@ -111,6 +111,56 @@ fn cursor_first_load_mark_and_history_survive_a_reopen() {
     assert_eq!(disk.load("marketo").unwrap(), Cached::default());
 }
 
+/// The day history holds changes: a lead's state on a day is its latest row up to that day,
+/// and rows past the kept window go, except each lead's last one before it.
+#[test]
+fn day_history_is_read_as_of_a_day_and_pruned_to_the_kept_window() {
+    let path = scratch("day_history");
+    let mut disk = Disk::open(&path).unwrap().disk;
+    let row = |id: &str, stage: &str| DayRow {
+        lead_id: id.into(),
+        stage: Some(stage.into()),
+        owner_id: None,
+        sla_state: None,
+    };
+    let d = |n: u64| {
+        NaiveDate::from_ymd_opt(2026, 9, 1)
+            .unwrap()
+            .checked_add_days(chrono::Days::new(n))
+            .unwrap()
+    };
+    disk.record_day(d(0), "hubspot", &[row("1", "inquiry"), row("2", "mql")])
+        .unwrap();
+    // Day 3: only lead 1 moved.
+    disk.record_day(d(3), "hubspot", &[row("1", "mql")])
+        .unwrap();
+    let stages = |rows: Vec<DayRow>| {
+        rows.into_iter()
+            .map(|r| (r.lead_id, r.stage.unwrap_or_default()))
+            .collect::<Vec<_>>()
+    };
+    let on = |disk: &Disk, n| stages(disk.day(d(n), "hubspot").unwrap());
+    assert_eq!(
+        on(&disk, 2),
+        [("1".into(), "inquiry".into()), ("2".into(), "mql".into())]
+    );
+    assert_eq!(
+        on(&disk, 5),
+        [("1".into(), "mql".into()), ("2".into(), "mql".into())]
+    );
+    assert_eq!(disk.day_rows_held("hubspot").unwrap(), 3);
+    // Far later: lead 1's first row is superseded within the pruned past and goes; each
+    // lead's state as of then stays answerable.
+    let later = 3 + DAY_HISTORY_DAYS + 1;
+    disk.record_day(d(later), "hubspot", &[row("2", "sal")])
+        .unwrap();
+    assert_eq!(disk.day_rows_held("hubspot").unwrap(), 3);
+    assert_eq!(
+        on(&disk, later),
+        [("1".into(), "mql".into()), ("2".into(), "sal".into())]
+    );
+}
+
 #[test]
 fn a_cache_from_a_newer_tandem_is_refused_and_left_alone() {
     let path = scratch("newer.db");

@@ -225,6 +225,9 @@ pub struct SimArgs {
     /// seconds, unevenly): a record modified within it may be missing from search results.
     #[arg(long, default_value_t = 0)]
     pub index_lag_ms: u64,
+    /// Keep every request for `GET /_sim/requests` (what a client sent, to check or replay).
+    #[arg(long)]
+    pub journal: bool,
 }
 
 fn parse_instant(s: &str) -> Result<DateTime<Utc>, String> {

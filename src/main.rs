@@ -185,6 +185,7 @@ async fn serve_sim(args: &SimArgs) -> ExitCode {
     opts.start = args.start;
     opts.burst_limit = args.burst;
     opts.index_lag = std::time::Duration::from_millis(args.index_lag_ms);
+    opts.journal = args.journal;
     let handle = match sim::start(opts).await {
         Ok(h) => h,
         Err(e) => return fail(&format!("cannot listen on {}: {e}", args.addr), 1),

@@ -48,9 +48,13 @@ fn resume_after(
     policy.can_wait(wait).then_some(wait)
 }
 
-/// Load everything into one delta (headless use: tests, reports). A failed request resumes
-/// the load where it stood, until the client's deadline (or a fixed number of resumes).
-pub async fn load_all(client: &mut Connector) -> Result<(Reference, Delta, Cursor), SourceError> {
+/// Load everything, handing each page to `sink` as it arrives (headless use: tests,
+/// reports). A failed request resumes the load where it stood, until the client's deadline
+/// (or a fixed number of resumes).
+pub async fn load_each(
+    client: &mut Connector,
+    mut sink: impl FnMut(Delta),
+) -> Result<(Reference, Cursor), SourceError> {
     let mut backoff = client.retry_policy().backoff();
     let mut resumes = 0;
     let reference = loop {
@@ -66,14 +70,9 @@ pub async fn load_all(client: &mut Connector) -> Result<(Reference, Delta, Curso
             },
         }
     };
-    let mut all = Delta::default();
     let mut progress = LoadProgress::default();
     let cursor = loop {
-        let pages = full_load(client, &mut progress, |d, _| {
-            all.leads.extend(d.leads);
-            all.deals.extend(d.deals);
-            all.notes.extend(d.notes);
-        });
+        let pages = full_load(client, &mut progress, |d, _| sink(d));
         match pages.await {
             Ok(cursor) => break cursor,
             Err(e) => match resume_after(client, &e, resumes, &mut backoff) {
@@ -86,17 +85,32 @@ pub async fn load_all(client: &mut Connector) -> Result<(Reference, Delta, Curso
             },
         }
     };
+    Ok((reference, cursor))
+}
+
+/// Load everything into one delta (headless use: tests).
+pub async fn load_all(client: &mut Connector) -> Result<(Reference, Delta, Cursor), SourceError> {
+    let mut all = Delta::default();
+    let (reference, cursor) = load_each(client, |d| {
+        all.leads.extend(d.leads);
+        all.deals.extend(d.deals);
+        all.notes.extend(d.notes);
+    })
+    .await?;
     Ok((reference, all, cursor))
 }
 
-/// Load everything into a fresh store (headless use: reports, benchmarks, tests).
+/// Load everything into a fresh store (headless use: reports, benchmarks, tests). Each page
+/// goes into the store as it arrives, so the load is never held twice.
 pub async fn load_store(client: &mut Connector) -> Result<(Store, Cursor), SourceError> {
-    let (reference, delta, cursor) = load_all(client).await?;
     let mut store = Store::default();
+    let (reference, cursor) = load_each(client, |d| {
+        store.upsert_leads(d.leads);
+        store.upsert_deals(d.deals);
+        store.upsert_notes(d.notes);
+    })
+    .await?;
     store.set_owners(reference.owners);
     store.set_deal_stages(reference.deal_stages);
-    store.upsert_leads(delta.leads);
-    store.upsert_deals(delta.deals);
-    store.upsert_notes(delta.notes);
     Ok((store, cursor))
 }

@@ -35,7 +35,7 @@ start_sim() {
 }
 
 rss_mb() { awk -v k="$2:" '$1 == k { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
-stat() { curl -s "$SIM_URL/_sim/stats" | python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
+stat() { curl -s -H "Authorization: Bearer $TOKEN" "$SIM_URL/_sim/stats" | python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
 row() { printf "  %-44s %14s   goal %s\n" "$1" "$2" "$3"; }
 
 for N in $SIZES; do
@@ -48,7 +48,7 @@ for N in $SIZES; do
     "$BIN" report --hubspot-url "$SIM_URL" --now "$NOW" > "$WORK/report.txt"
   read -r secs kb < "$WORK/time"
   requests=$(( $(stat requests) - before ))
-  curl -s "$SIM_URL/_sim/requests" | python3 -c \
+  curl -s -H "Authorization: Bearer $TOKEN" "$SIM_URL/_sim/requests" | python3 -c \
     "import json,sys; json.dump(json.load(sys.stdin)['requests'], open('$WORK/journal.json','w'))"
   read -r bare sent < <(python3 benches/replay.py "$SIM_URL" "$TOKEN" "$WORK/journal.json")
   row "report, rate limit lifted" "$secs s" "≤ 1.3 × bare loop"

@@ -27,6 +27,16 @@ pub struct Wire {
     pub error: fn(StatusCode, &[u8], &str) -> SourceError,
 }
 
+/// What the vendor's answers told us, for pacing and the header.
+#[derive(Debug, Default)]
+struct Seen {
+    window: Option<RateWindow>,
+    /// The last daily allowance reported (used, limit).
+    quota: Option<(u64, u64)>,
+    /// The longest answer (send to last body byte) since [`Http::take_slowest`].
+    slowest: Duration,
+}
+
 /// What the last response told us about the rate-limit window.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RateWindow {
@@ -41,12 +51,10 @@ pub struct Http {
     token: Secret,
     /// Where the token came from, so a 401 can say what to fix.
     pub(crate) token_env: String,
-    window: Option<RateWindow>,
-    /// The last daily allowance reported (used, limit).
-    quota: Option<(u64, u64)>,
+    /// What the answers said: shared by the requests in flight at once (a load reads the
+    /// next page while the last one's history is fetched), so they pace as one.
+    seen: std::sync::Mutex<Seen>,
     pub(crate) retry: RetryPolicy,
-    /// The longest answer (send to last body byte) since [`take_slowest`](Self::take_slowest).
-    slowest: Duration,
     /// Told of each failed try that will be retried, so a caller can show it before the
     /// retries run out ("no answer for 20s").
     pub(crate) on_retry: Option<RetryHook>,
@@ -71,10 +79,8 @@ impl Http {
             base,
             token,
             token_env: token_env.to_string(),
-            window: None,
-            quota: None,
+            seen: std::sync::Mutex::new(Seen::default()),
             retry: RetryPolicy::default(),
-            slowest: Duration::ZERO,
             on_retry: None,
             wire,
         })
@@ -84,14 +90,18 @@ impl Http {
         &self.base
     }
 
+    fn seen(&self) -> std::sync::MutexGuard<'_, Seen> {
+        self.seen.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// The slowest successful answer since the last call, and start a new measure.
     pub fn take_slowest(&mut self) -> Duration {
-        std::mem::take(&mut self.slowest)
+        std::mem::take(&mut self.seen().slowest)
     }
 
     /// The last daily allowance the vendor reported: (used, limit).
     pub fn quota(&self) -> Option<(u64, u64)> {
-        self.quota
+        self.seen().quota
     }
 
     /// Use `token` from now on (an access token that was refreshed).
@@ -117,7 +127,11 @@ impl Http {
     async fn pace(&self) -> Result<(), SourceError> {
         // A daily allowance spent: stop rather than be cut off for the rest of the day; past
         // nine tenths of it, one request a second so the allowance lasts.
-        if let Some((used, limit)) = self.quota.filter(|(_, limit)| *limit > 0) {
+        let (quota, window) = {
+            let seen = self.seen();
+            (seen.quota, seen.window)
+        };
+        if let Some((used, limit)) = quota.filter(|(_, limit)| *limit > 0) {
             if used >= limit {
                 return Err(SourceError::RateLimited {
                     vendor: self.wire.vendor,
@@ -135,7 +149,7 @@ impl Http {
                 tokio::time::sleep(wait).await;
             }
         }
-        if let Some(w) = self.window
+        if let Some(w) = window
             && w.remaining == 0
         {
             let until =
@@ -152,12 +166,13 @@ impl Http {
         Ok(())
     }
 
-    fn note_window(&mut self, headers: &HeaderMap) {
+    fn note_window(&self, headers: &HeaderMap) {
+        let mut seen = self.seen();
         if let Some(q) = (self.wire.quota)(headers) {
-            self.quota = Some(q);
+            seen.quota = Some(q);
         }
         if let Some((remaining, interval)) = (self.wire.rate_window)(headers) {
-            self.window = Some(RateWindow {
+            seen.window = Some(RateWindow {
                 remaining,
                 interval,
                 seen_at: Instant::now(),
@@ -168,7 +183,7 @@ impl Http {
     /// Send and decode the JSON body into `T`, retrying each transient failure (5xx, 429,
     /// resets, timeouts, cut-off bodies) as the retry policy allows. For idempotent requests.
     pub async fn call<T: DeserializeOwned>(
-        &mut self,
+        &self,
         build: impl Fn(&Self) -> RequestBuilder,
     ) -> Result<T, SourceError> {
         self.call_retrying(build, true).await
@@ -178,14 +193,14 @@ impl Http {
     /// only a 429 is retried, since the vendor did not act on it. Any other failure goes
     /// back to the caller, which checks what landed before trying again.
     pub async fn call_once<T: DeserializeOwned>(
-        &mut self,
+        &self,
         build: impl Fn(&Self) -> RequestBuilder,
     ) -> Result<T, SourceError> {
         self.call_retrying(build, false).await
     }
 
     async fn call_retrying<T: DeserializeOwned>(
-        &mut self,
+        &self,
         build: impl Fn(&Self) -> RequestBuilder,
         idempotent: bool,
     ) -> Result<T, SourceError> {
@@ -214,7 +229,7 @@ impl Http {
 
     /// One try: send, then read and decode the whole body.
     async fn attempt<T: DeserializeOwned>(
-        &mut self,
+        &self,
         build: &impl Fn(&Self) -> RequestBuilder,
     ) -> Result<T, SourceError> {
         self.pace().await?;
@@ -226,7 +241,8 @@ impl Http {
         self.note_window(response.headers());
         let status = response.status();
         if !status.is_success() {
-            let retry_after = retry_after(response.headers(), self.window);
+            let window = self.seen().window;
+            let retry_after = retry_after(response.headers(), window);
             let body = response.bytes().await.unwrap_or_default();
             return Err(match (self.wire.error)(status, &body, &self.token_env) {
                 SourceError::RateLimited { .. } => SourceError::RateLimited {
@@ -240,7 +256,10 @@ impl Http {
             .bytes()
             .await
             .map_err(|e| transport(&self.base, e))?;
-        self.slowest = self.slowest.max(started.elapsed());
+        {
+            let mut seen = self.seen();
+            seen.slowest = seen.slowest.max(started.elapsed());
+        }
         // A 204 (an archive) has no body: it decodes as JSON null, i.e. into `()`.
         let body: &[u8] = if bytes.is_empty() && status == StatusCode::NO_CONTENT {
             b"null"

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::wire::{Object, Page};
 use super::{Cursor, Delta, HubSpot, Kind, map_page, versions};
 use crate::domain::Stage;
 use crate::sources::SourceError;
@@ -21,6 +22,22 @@ pub struct LoadState {
     after: Option<String>,
     /// Where incremental polls start, filled in as each kind finishes.
     cursor: Cursor,
+    /// Pages read but not handed over yet (the page `after` names, whose leads' history
+    /// failed, and the one after it, read meanwhile): a resumed load does not ask again.
+    current: Option<Held>,
+    next: Option<Held>,
+}
+
+/// A page read ahead. Two are the same when they hold the same records and lead on to the
+/// same page.
+#[derive(Debug, Clone)]
+struct Held(Box<Page<Object>>);
+
+impl PartialEq for Held {
+    fn eq(&self, other: &Self) -> bool {
+        let ids = |p: &Page<Object>| p.results.iter().map(|o| o.id.clone()).collect::<Vec<_>>();
+        ids(&self.0) == ids(&other.0) && self.0.next_after() == other.0.next_after()
+    }
 }
 
 impl LoadState {
@@ -42,7 +59,7 @@ impl HubSpot {
     /// `on_page` with the leads handed over so far and the total the vendor reports. On an
     /// error `state` keeps the last page handed over; calling again resumes after it.
     pub async fn load_pages(
-        &mut self,
+        &self,
         state: &mut LoadState,
         counts: &mut (usize, Option<usize>),
         mut on_page: impl FnMut(Delta, (usize, Option<usize>)),
@@ -58,15 +75,35 @@ impl HubSpot {
                     *state.mark.insert(mark.unwrap_or(DateTime::UNIX_EPOCH))
                 }
             };
-            let page = self.list_page(kind, state.after.as_deref()).await?;
+            let page = match state.current.take().or_else(|| state.next.take()) {
+                Some(Held(page)) => *page,
+                None => self.list_page(kind, state.after.as_deref()).await?,
+            };
             let mut delta = map_page(kind, &page, self.mapping());
             // Past inquiry a lead's history dates its stages and owners; a plain inquiry's
             // creation date says all there is. Fetched before the page counts as loaded,
-            // so a failure asks for the same page again.
-            self.fill_history(&mut delta.leads, |l| l.stage != Some(Stage::Inquiry))
-                .await?;
+            // so a failure asks for the same page again. Meanwhile the next page is on its
+            // way: two requests in flight, paced as one by the shared rate window.
+            let next_after = page.next_after();
+            let ahead = state.next.take();
+            let (history, next) = tokio::join!(
+                self.fill_history(&mut delta.leads, |l| l.stage != Some(Stage::Inquiry)),
+                async {
+                    match (ahead, next_after.as_deref()) {
+                        (Some(held), _) => Some(Ok(*held.0)),
+                        (None, Some(after)) => Some(self.list_page(kind, Some(after)).await),
+                        (None, None) => None,
+                    }
+                }
+            );
+            if let Err(e) = history {
+                // Keep both pages: the resumed load asks again only for what failed.
+                state.current = Some(Held(Box::new(page)));
+                state.next = next.and_then(Result::ok).map(|p| Held(Box::new(p)));
+                return Err(e);
+            }
             counts.0 += delta.leads.len();
-            state.after = page.next_after();
+            state.after = next_after;
             // What the first poll need not fetch again (see `Cursor::recent`).
             state
                 .cursor
@@ -82,12 +119,15 @@ impl HubSpot {
                 state.mark = None;
             }
             on_page(delta, *counts);
+            // A next page that failed is asked for again when the load resumes; the one
+            // just handed over stays loaded.
+            state.next = next.transpose()?.map(|p| Held(Box::new(p)));
         }
         Ok(state.cursor.clone())
     }
 
     /// Every archived contact, deal and note id.
-    pub async fn archived(&mut self) -> Result<Archived, SourceError> {
+    pub async fn archived(&self) -> Result<Archived, SourceError> {
         Ok(Archived {
             leads: self.archived_ids(Kind::Contacts).await?,
             deals: self.archived_ids(Kind::Deals).await?,

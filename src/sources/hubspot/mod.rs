@@ -108,7 +108,7 @@ impl HubSpot {
 
     /// See [`Http::call`].
     async fn call<T: DeserializeOwned>(
-        &mut self,
+        &self,
         build: impl Fn(&Http) -> RequestBuilder,
     ) -> Result<T, SourceError> {
         self.http.call(build).await
@@ -116,7 +116,7 @@ impl HubSpot {
 
     /// See [`Http::call_once`].
     async fn call_once<T: DeserializeOwned>(
-        &mut self,
+        &self,
         build: impl Fn(&Http) -> RequestBuilder,
     ) -> Result<T, SourceError> {
         self.http.call_once(build).await

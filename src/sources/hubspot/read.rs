@@ -147,7 +147,7 @@ fn modified(o: &Object, kind: Kind) -> Option<DateTime<Utc>> {
 }
 
 impl HubSpot {
-    pub async fn owners(&mut self) -> Result<Vec<Owner>, SourceError> {
+    pub async fn owners(&self) -> Result<Vec<Owner>, SourceError> {
         let mut owners = Vec::new();
         let mut after: Option<String> = None;
         loop {
@@ -169,7 +169,7 @@ impl HubSpot {
         Ok(owners)
     }
 
-    pub async fn deal_stages(&mut self) -> Result<Vec<DealStage>, SourceError> {
+    pub async fn deal_stages(&self) -> Result<Vec<DealStage>, SourceError> {
         let page: Page<PipelineWire> = self
             .call(|s| s.request(Method::GET, "/crm/v3/pipelines/deals"))
             .await?;
@@ -178,7 +178,7 @@ impl HubSpot {
 
     /// One page of the list endpoint, for the first load.
     pub async fn list_page(
-        &mut self,
+        &self,
         kind: Kind,
         after: Option<&str>,
     ) -> Result<Page<Object>, SourceError> {
@@ -206,7 +206,7 @@ impl HubSpot {
 
     /// Ids of archived (deleted) records of `kind`: HubSpot's search never returns them, so
     /// this is how a deletion in the CRM reaches the cockpit.
-    pub async fn archived_ids(&mut self, kind: Kind) -> Result<Vec<String>, SourceError> {
+    pub async fn archived_ids(&self, kind: Kind) -> Result<Vec<String>, SourceError> {
         let path = format!("/crm/v3/objects/{}", kind.path());
         let mut ids = Vec::new();
         let mut after: Option<String> = None;
@@ -235,7 +235,7 @@ impl HubSpot {
     /// The newest modification time now, so changes made during the first load are not
     /// missed, and how many records there are (list pages carry no total; search does).
     pub async fn high_water_mark(
-        &mut self,
+        &self,
         kind: Kind,
     ) -> Result<(Option<DateTime<Utc>>, Option<u64>), SourceError> {
         let req = SearchRequest {
@@ -253,11 +253,7 @@ impl HubSpot {
         Ok((mark, page.total))
     }
 
-    async fn search(
-        &mut self,
-        kind: Kind,
-        req: &SearchRequest,
-    ) -> Result<Page<Object>, SourceError> {
+    async fn search(&self, kind: Kind, req: &SearchRequest) -> Result<Page<Object>, SourceError> {
         let path = format!("/crm/v3/objects/{}/search", kind.path());
         self.call(|s| s.request(Method::POST, &path).json(req))
             .await
@@ -273,7 +269,7 @@ impl HubSpot {
     /// unread record into a page already read. This also keeps every search far below
     /// HubSpot's 10,000-result paging cap; offsets are only used inside one millisecond.
     pub async fn modified_since(
-        &mut self,
+        &self,
         kind: Kind,
         since: DateTime<Utc>,
         recent: &mut Recent,
@@ -349,7 +345,7 @@ impl HubSpot {
     /// Search cannot return history, and asking for it on the list endpoint halves its
     /// pages, so only the leads whose past matters pay for it.
     pub async fn fill_history(
-        &mut self,
+        &self,
         leads: &mut [Lead],
         wanted: impl Fn(&Lead) -> bool,
     ) -> Result<usize, SourceError> {
@@ -384,7 +380,7 @@ impl HubSpot {
     }
 
     /// Fill in `deals`' stage history by batch read (`propertiesWithHistory`, 50 a request).
-    pub async fn fill_deal_history(&mut self, deals: &mut [Deal]) -> Result<(), SourceError> {
+    pub async fn fill_deal_history(&self, deals: &mut [Deal]) -> Result<(), SourceError> {
         let mut found: HashMap<String, Vec<(DateTime<Utc>, String)>> = HashMap::new();
         for chunk in deals.chunks(HISTORY_BATCH) {
             let body = json!({
@@ -412,7 +408,7 @@ impl HubSpot {
 
     /// `from` → `to` associations for `ids`, via the v4 batch endpoint.
     pub async fn associations(
-        &mut self,
+        &self,
         from: Kind,
         to: Kind,
         ids: &[String],
@@ -443,14 +439,14 @@ impl HubSpot {
     /// One incremental poll: every contact, deal and note modified since the cursor.
     /// The cursor moves only when every kind was read: a failure halfway leaves it where it
     /// was, so the next poll reads those changes again instead of skipping them.
-    pub async fn poll(&mut self, cursor: &mut Cursor) -> Result<Delta, SourceError> {
+    pub async fn poll(&self, cursor: &mut Cursor) -> Result<Delta, SourceError> {
         let mut next = cursor.clone();
         let delta = self.poll_into(&mut next).await?;
         *cursor = next;
         Ok(delta)
     }
 
-    async fn poll_into(&mut self, cursor: &mut Cursor) -> Result<Delta, SourceError> {
+    async fn poll_into(&self, cursor: &mut Cursor) -> Result<Delta, SourceError> {
         let mut delta = Delta::default();
         if let Some(since) = cursor.contacts {
             let (objects, newest) = self

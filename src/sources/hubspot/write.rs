@@ -133,7 +133,7 @@ const FRESH_PROPS: [&str; 5] = [
 
 impl HubSpot {
     /// The contact as it is on the server now, in the terms the user saw it in.
-    pub async fn fresh(&mut self, id: &str) -> Result<Seen, SourceError> {
+    pub async fn fresh(&self, id: &str) -> Result<Seen, SourceError> {
         let o = self.contact(id, &FRESH_PROPS).await?;
         Ok(Seen {
             stage: o.prop("lifecyclestage").unwrap_or("").to_string(),
@@ -151,7 +151,7 @@ impl HubSpot {
     /// Whether step `step` of `action` is already applied to the record (`fresh`). A note
     /// is looked for on the server only when an earlier attempt may have posted it.
     pub async fn step_applied(
-        &mut self,
+        &self,
         action: &Action,
         step: u8,
         fresh: &Seen,
@@ -202,7 +202,7 @@ impl HubSpot {
 
     /// Send step `step`; returns the vendor's timestamp of the write.
     pub async fn run_step(
-        &mut self,
+        &self,
         action: &Action,
         step: u8,
         fresh: &Seen,
@@ -368,7 +368,7 @@ impl HubSpot {
         }
     }
 
-    async fn contact(&mut self, id: &str, props: &[&str]) -> Result<Object, SourceError> {
+    async fn contact(&self, id: &str, props: &[&str]) -> Result<Object, SourceError> {
         let path = format!("/crm/v3/objects/contacts/{id}");
         let props = props.join(",");
         self.call(|s| {
@@ -380,7 +380,7 @@ impl HubSpot {
 
     /// The contact's `props` with their history.
     async fn contact_with_history(
-        &mut self,
+        &self,
         id: &str,
         props: &[String],
     ) -> Result<Object, SourceError> {
@@ -394,7 +394,7 @@ impl HubSpot {
     }
 
     async fn patch_contact(
-        &mut self,
+        &self,
         id: &str,
         props: Map<String, Value>,
     ) -> Result<Option<DateTime<Utc>>, SourceError> {
@@ -407,17 +407,13 @@ impl HubSpot {
     }
 
     /// Whether the contact already has a note carrying `key`.
-    async fn note_exists(&mut self, contact_id: &str, key: &str) -> Result<bool, SourceError> {
+    async fn note_exists(&self, contact_id: &str, key: &str) -> Result<bool, SourceError> {
         Ok(self.note_id(contact_id, key).await?.is_some())
     }
 
     /// The contact's note carrying `key`, if any. Read through the contact's associations
     /// rather than search, which HubSpot indexes with a delay.
-    async fn note_id(
-        &mut self,
-        contact_id: &str,
-        key: &str,
-    ) -> Result<Option<String>, SourceError> {
+    async fn note_id(&self, contact_id: &str, key: &str) -> Result<Option<String>, SourceError> {
         let links = self
             .associations(Kind::Contacts, Kind::Notes, &[contact_id.to_string()])
             .await?;
@@ -450,7 +446,7 @@ impl HubSpot {
     /// Post a note (never retried blindly: a lost answer is resolved by looking for the
     /// key on the next attempt), written by `author` when the user maps to an owner.
     async fn post_note(
-        &mut self,
+        &self,
         contact_id: &str,
         kind: &NoteKind,
         key: &str,

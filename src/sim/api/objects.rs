@@ -187,8 +187,8 @@ pub async fn patch(
     touched.extend(
         rec.props
             .iter()
-            .filter(|(k, v)| before.get(*k) != Some(*v))
-            .map(|(k, _)| k.clone()),
+            .filter(|(k, v)| before.get(k) != Some(*v))
+            .map(|(k, _)| k.to_string()),
     );
     let props = render::selection(t, Some(touched.into_iter().collect()));
     tracing::debug!(object = t.singular(), id, "sim: patched");

@@ -116,7 +116,7 @@ pub fn render(
 
 /// Every property that has a value (for create responses).
 pub fn all_set(rec: &Record) -> Vec<String> {
-    rec.props.keys().cloned().collect()
+    rec.props.keys().map(str::to_string).collect()
 }
 
 /// The properties whose history the client asked for, as [`selection`] filters names: ones
@@ -144,7 +144,7 @@ pub fn with_history(mut out: ObjectOut, rec: &Record, names: Option<&[String]>) 
             .history
             .iter()
             .rev()
-            .filter(|c| &c.prop == name)
+            .filter(|c| c.prop == name)
             .map(|c| HistoryOut {
                 value: c.value.clone(),
                 timestamp: fmt_ts(c.at),

@@ -41,7 +41,8 @@ impl Source {
 /// One value a property took. A cleared property has the value `""`, as HubSpot shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Change {
-    pub prop: String,
+    /// Interned (`props::intern`): history repeats a few names millions of times.
+    pub prop: &'static str,
     pub value: String,
     pub at: DateTime<Utc>,
     pub source: Source,
@@ -127,7 +128,7 @@ pub const DEAL_REPLAYED: [&str; 2] = ["dealstage", "closedate"];
 pub fn ending_on(replayed: Vec<Change>, props: &[&str], current: &super::Record) -> Vec<Change> {
     let mut out: Vec<Change> = replayed
         .into_iter()
-        .filter(|c| props.contains(&c.prop.as_str()))
+        .filter(|c| props.contains(&c.prop))
         .collect();
     for prop in props {
         let want = current.get(prop).unwrap_or("");
@@ -135,7 +136,7 @@ pub fn ending_on(replayed: Vec<Change>, props: &[&str], current: &super::Record)
             Some(last) if last.value != want => last.value = want.to_string(),
             Some(_) => {}
             None if !want.is_empty() => out.push(Change {
-                prop: prop.to_string(),
+                prop: super::props::intern(prop),
                 value: want.to_string(),
                 at: current.created_at,
                 source: Source::Form,

@@ -14,6 +14,7 @@ pub mod history;
 mod journey;
 pub mod names;
 mod plan;
+pub mod props;
 pub mod schema;
 mod seed_notes;
 pub mod time;
@@ -83,7 +84,7 @@ impl ObjType {
 #[derive(Debug, Clone)]
 pub struct Record {
     pub id: u64,
-    pub props: BTreeMap<String, String>,
+    pub props: props::Props,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub archived: bool,
@@ -94,7 +95,7 @@ pub struct Record {
 
 impl Record {
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.props.get(name).map(String::as_str)
+        self.props.get(name)
     }
 
     pub fn ts(&self, name: &str) -> Option<DateTime<Utc>> {
@@ -102,7 +103,7 @@ impl Record {
     }
 
     pub fn set(&mut self, name: &str, value: impl Into<String>) {
-        self.props.insert(name.to_string(), value.into());
+        self.props.insert(name, value.into());
     }
 
     pub fn set_ts(&mut self, name: &str, t: DateTime<Utc>) {
@@ -254,7 +255,7 @@ impl World {
         self.next_id[t.idx()] += 1;
         let mut rec = Record {
             id,
-            props: BTreeMap::new(),
+            props: props::Props::default(),
             created_at: at,
             updated_at: at,
             archived: false,

@@ -106,7 +106,7 @@ fn activity(w: &World) -> Vec<(String, DateTime<Utc>)> {
         let dated = c.props.keys().filter(|k| {
             k.starts_with("hs_lifecyclestage_")
                 || matches!(
-                    k.as_str(),
+                    *k,
                     "createdate"
                         | "hubspot_owner_assigneddate"
                         | "notes_last_contacted"

@@ -177,7 +177,7 @@ pub fn commit(
         let changed = before.as_deref() != value.as_deref();
         if changed {
             rec.history.push(Change {
-                prop: name.clone(),
+                prop: super::props::intern(name),
                 value: value.clone().unwrap_or_default(),
                 at: ts,
                 source,
@@ -215,7 +215,7 @@ pub fn commit(
         remember_origin(rec, &prop);
         rec.set(&prop, value.clone());
         rec.history.push(Change {
-            prop,
+            prop: super::props::intern(&prop),
             value,
             at: ts,
             source: Source::Calculated,
@@ -226,7 +226,7 @@ pub fn commit(
         rec.set_ts(&prop, ts);
         rec.history.push(Change {
             value: super::time::fmt_ts(ts),
-            prop,
+            prop: super::props::intern(&prop),
             at: ts,
             source: Source::Calculated,
         });
@@ -242,7 +242,7 @@ fn remember_origin(rec: &mut super::Record, name: &str) {
         return;
     }
     let origin = Change {
-        prop: name.to_string(),
+        prop: super::props::intern(name),
         value: v.to_string(),
         at: rec.created_at,
         source: Source::Import,

@@ -163,7 +163,7 @@ pub(in crate::sim::api) fn lead_changes(w: &World, c: &Record) -> Vec<Change> {
         .iter()
         .filter(|h| {
             matches!(
-                h.prop.as_str(),
+                h.prop,
                 "lifecyclestage" | "hs_lead_status" | "hubspot_owner_id"
             )
         })
@@ -178,7 +178,7 @@ pub(in crate::sim::api) fn lead_changes(w: &World, c: &Record) -> Vec<Change> {
         let owner_before = owner.clone();
         while i < entries.len() && entries[i].at == at {
             let h = entries[i];
-            match h.prop.as_str() {
+            match h.prop {
                 "lifecyclestage" => lifecycle = h.value.clone(),
                 "hs_lead_status" => status = h.value.clone(),
                 _ => owner = owner_user(w, Some(&h.value)),

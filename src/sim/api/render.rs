@@ -146,7 +146,7 @@ pub fn with_history(mut out: ObjectOut, rec: &Record, names: Option<&[String]>) 
             .rev()
             .filter(|c| c.prop == name)
             .map(|c| HistoryOut {
-                value: c.value.clone(),
+                value: c.value.to_string(),
                 timestamp: fmt_ts(c.at),
                 source_type: c.source.source_type(),
             })

@@ -43,7 +43,8 @@ impl Source {
 pub struct Change {
     /// Interned (`props::intern`): history repeats a few names millions of times.
     pub prop: &'static str,
-    pub value: String,
+    /// Inline up to 24 bytes (a timestamp, a stage): no allocation of its own.
+    pub value: compact_str::CompactString,
     pub at: DateTime<Utc>,
     pub source: Source,
 }
@@ -133,11 +134,11 @@ pub fn ending_on(replayed: Vec<Change>, props: &[&str], current: &super::Record)
     for prop in props {
         let want = current.get(prop).unwrap_or("");
         match out.iter_mut().rev().find(|c| c.prop == *prop) {
-            Some(last) if last.value != want => last.value = want.to_string(),
+            Some(last) if last.value != want => last.value = want.into(),
             Some(_) => {}
             None if !want.is_empty() => out.push(Change {
                 prop: super::props::intern(prop),
-                value: want.to_string(),
+                value: want.into(),
                 at: current.created_at,
                 source: Source::Form,
             }),

@@ -1,8 +1,11 @@
 //! A record's properties, compact: a million contacts name the same few dozen properties,
-//! so each name is interned once for the process (`&'static str`) and a record keeps a
-//! sorted vector of (name, value) instead of a map of owned strings.
+//! so each name is interned once for the process (`&'static str`), and a record keeps a
+//! sorted vector of (name, value), sized to fit, with values of up to 24 bytes (enums,
+//! timestamps, most names) held inline instead of each in an allocation of its own.
 
 use std::collections::HashSet;
+
+use compact_str::CompactString;
 use std::sync::{Mutex, OnceLock};
 
 /// The one copy of property name `name`. Names come from the schema and the generator, a
@@ -23,7 +26,7 @@ pub fn intern(name: &str) -> &'static str {
 
 /// Property values by name, in name order. An absent name is a property with no value.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Props(Vec<(&'static str, Box<str>)>);
+pub struct Props(Vec<(&'static str, CompactString)>);
 
 impl Props {
     fn find(&self, name: &str) -> Result<usize, usize> {
@@ -36,8 +39,14 @@ impl Props {
 
     pub fn insert(&mut self, name: &str, value: String) {
         match self.find(name) {
-            Ok(i) => self.0[i].1 = value.into_boxed_str(),
-            Err(i) => self.0.insert(i, (intern(name), value.into_boxed_str())),
+            Ok(i) => self.0[i].1 = CompactString::from(value),
+            Err(i) => {
+                // Grown a little at a time: a record's few dozen properties, no slack.
+                if self.0.len() == self.0.capacity() {
+                    self.0.reserve_exact(4);
+                }
+                self.0.insert(i, (intern(name), CompactString::from(value)));
+            }
         }
     }
 
@@ -73,6 +82,9 @@ mod tests {
         assert_eq!(p.get("email"), None);
         assert_eq!(p.iter().count(), 1);
         // One copy of each name, however many records use it.
-        assert!(std::ptr::eq(intern("email"), intern(&String::from("email"))));
+        assert!(std::ptr::eq(
+            intern("email"),
+            intern(&String::from("email"))
+        ));
     }
 }

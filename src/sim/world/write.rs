@@ -178,7 +178,7 @@ pub fn commit(
         if changed {
             rec.history.push(Change {
                 prop: super::props::intern(name),
-                value: value.clone().unwrap_or_default(),
+                value: value.clone().unwrap_or_default().into(),
                 at: ts,
                 source,
             });
@@ -216,7 +216,7 @@ pub fn commit(
         rec.set(&prop, value.clone());
         rec.history.push(Change {
             prop: super::props::intern(&prop),
-            value,
+            value: value.into(),
             at: ts,
             source: Source::Calculated,
         });
@@ -225,7 +225,7 @@ pub fn commit(
         remember_origin(rec, &prop);
         rec.set_ts(&prop, ts);
         rec.history.push(Change {
-            value: super::time::fmt_ts(ts),
+            value: super::time::fmt_ts(ts).into(),
             prop: super::props::intern(&prop),
             at: ts,
             source: Source::Calculated,
@@ -243,7 +243,7 @@ fn remember_origin(rec: &mut super::Record, name: &str) {
     }
     let origin = Change {
         prop: super::props::intern(name),
-        value: v.to_string(),
+        value: v.into(),
         at: rec.created_at,
         source: Source::Import,
     };

@@ -179,8 +179,8 @@ pub(in crate::sim::api) fn lead_changes(w: &World, c: &Record) -> Vec<Change> {
         while i < entries.len() && entries[i].at == at {
             let h = entries[i];
             match h.prop {
-                "lifecyclestage" => lifecycle = h.value.clone(),
-                "hs_lead_status" => status = h.value.clone(),
+                "lifecyclestage" => lifecycle = h.value.to_string(),
+                "hs_lead_status" => status = h.value.to_string(),
                 _ => owner = owner_user(w, Some(&h.value)),
             }
             i += 1;

@@ -153,6 +153,25 @@ pub fn compile(t: ObjType, f: &FilterIn) -> Result<Filter, ApiError> {
     })
 }
 
+impl FilterIn {
+    /// The instants this filter bounds `prop` to, when it is a plain bound on it in
+    /// milliseconds (`GTE`, `GT`, `LTE`, `LT`, `EQ`, `BETWEEN`): what a time index can
+    /// narrow a search by. Bounds are inclusive; the filter itself still decides.
+    pub fn time_bounds(&self, prop: &str) -> Option<(Option<i64>, Option<i64>)> {
+        if self.property_name != prop {
+            return None;
+        }
+        let ms = |v: &Option<Value>| v.as_ref().map(text)?.trim().parse::<i64>().ok();
+        match self.operator.to_ascii_uppercase().as_str() {
+            "GTE" | "GT" => Some((Some(ms(&self.value)?), None)),
+            "LTE" | "LT" => Some((None, Some(ms(&self.value)?))),
+            "EQ" => ms(&self.value).map(|v| (Some(v), Some(v))),
+            "BETWEEN" => Some((Some(ms(&self.value)?), Some(ms(&self.high_value)?))),
+            _ => None,
+        }
+    }
+}
+
 impl Filter {
     pub fn matches(&self, rec: &Record) -> bool {
         let raw = rec.get(&self.prop);

@@ -96,6 +96,43 @@ fn offset(after: &Option<Value>) -> Result<u64, ApiError> {
         .map_err(|_| ApiError::validation(format!("Invalid paging cursor after={raw}")))
 }
 
+/// Modified from, modified to (either open), newest first.
+type Window = (
+    Option<chrono::DateTime<chrono::Utc>>,
+    Option<chrono::DateTime<chrono::Utc>>,
+    bool,
+);
+
+/// The window and order of a search the modification index answers: at most one group of
+/// bounds on the modified date, sorted on it alone, with no free-text query. `None`: scan.
+fn by_modified(
+    body: &SearchBody,
+    t: crate::sim::world::ObjType,
+) -> Option<Window> {
+    let prop = crate::sim::world::schema::modified_prop(t);
+    if body.query.as_deref().is_some_and(|q| !q.trim().is_empty()) {
+        return None;
+    }
+    let [sort] = body.sorts.as_slice() else {
+        return None;
+    };
+    let (sorted_on, newest_first) = sort.spec();
+    if sorted_on != prop || body.filter_groups.len() > 1 {
+        return None;
+    }
+    let (mut from, mut to): (Option<i64>, Option<i64>) = (None, None);
+    for f in body.filter_groups.iter().flat_map(|g| g.filters.iter()) {
+        let (lo, hi) = f.time_bounds(prop)?;
+        from = from.max(lo);
+        to = match (to, hi) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+    let at = |ms: Option<i64>| ms.and_then(chrono::DateTime::from_timestamp_millis);
+    Some((at(from), at(to), newest_first))
+}
+
 /// Whether the search index shows `r` yet: each write reaches it after its own delay of up
 /// to `lag` (a record not indexed yet is left out, where HubSpot would show its previous
 /// version; either way a poll must not lose it).
@@ -158,23 +195,48 @@ pub async fn search(
         })
         .collect::<Result<Vec<_>, _>>()?;
     let sorts: Vec<(String, bool)> = body.sorts.iter().map(SortIn::spec).collect();
+    let window = by_modified(&body, t);
     let props = render::selection(t, Some(body.properties));
-    let query = body.query.filter(|q| !q.trim().is_empty());
+    let query = body.query.clone().filter(|q| !q.trim().is_empty());
 
-    let w = st.world();
+    let mut w = st.world();
     let now = w.now();
-    let mut hits: Vec<_> = w
-        .table(t)
-        .values()
-        .filter(|r| !r.archived)
-        .filter(|r| indexed(r, now, st.index_lag))
-        .filter(|r| groups.is_empty() || groups.iter().any(|g| g.iter().all(|f| f.matches(r))))
-        .filter(|r| {
-            query
+    let keep = |r: &&crate::sim::world::Record| {
+        !r.archived
+            && indexed(r, now, st.index_lag)
+            && (groups.is_empty() || groups.iter().any(|g| g.iter().all(|f| f.matches(r))))
+            && query
                 .as_deref()
                 .is_none_or(|q| filter::query_matches(t, r, q))
-        })
-        .collect();
+    };
+    if let Some((from, to, newest_first)) = window {
+        // A poll's window or a load's high-water mark: walk the index, no scan, no sort.
+        w.refresh_modified(t);
+        let table = w.table(t);
+        let mut total = 0u64;
+        let mut page = Vec::new();
+        for id in w.modified(t).ordered(from, to, newest_first) {
+            let Some(r) = table.get(&id).filter(|r| keep(r)) else {
+                continue;
+            };
+            if total >= after && total < after + limit {
+                page.push(r);
+            }
+            total += 1;
+        }
+        let results = page
+            .into_iter()
+            .map(|r| render::render(&w, t, r, &props, &[]))
+            .collect();
+        let paging = (after + limit < total && limit > 0)
+            .then(|| json!({"next": {"after": (after + limit).to_string()}}));
+        return Ok(Json(SearchOut {
+            total,
+            results,
+            paging,
+        }));
+    }
+    let mut hits: Vec<_> = w.table(t).values().filter(keep).collect();
     if !sorts.is_empty() {
         let keyed: Vec<_> = hits
             .iter()

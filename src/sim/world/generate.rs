@@ -117,6 +117,8 @@ pub fn generate(seed: u64, contacts: usize, now: DateTime<Utc>, frozen: bool) ->
         for r in w.table_mut(t).values_mut() {
             r.history.shrink_to_fit();
         }
+        // Filed now, not on the first search.
+        w.refresh_modified(t);
     }
     w
 }

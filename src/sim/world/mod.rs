@@ -12,6 +12,7 @@ mod evolve_deals;
 mod generate;
 pub mod history;
 mod journey;
+pub mod modified;
 pub mod names;
 mod plan;
 pub mod props;
@@ -159,6 +160,8 @@ pub(super) enum Clock {
 
 pub struct World {
     tables: [BTreeMap<u64, Record>; 3],
+    /// Each table by modification time, for searches on it.
+    modified: [modified::ModifiedIndex; 3],
     next_id: [u64; 3],
     pub owners: Vec<Owner>,
     pub(super) clock: Clock,
@@ -175,6 +178,7 @@ impl World {
         let now = time::trunc_ms(now);
         World {
             tables: Default::default(),
+            modified: Default::default(),
             next_id: ObjType::ALL.map(ObjType::first_id),
             owners: Vec::new(),
             clock: if frozen {
@@ -232,8 +236,21 @@ impl World {
         &self.tables[t.idx()]
     }
 
+    /// The whole table, to change at will: its modification index is rebuilt before the
+    /// next search.
     pub fn table_mut(&mut self, t: ObjType) -> &mut BTreeMap<u64, Record> {
+        self.modified[t.idx()].invalidate();
         &mut self.tables[t.idx()]
+    }
+
+    /// Bring table `t`'s modification index up to date (before [`Self::modified`]).
+    pub fn refresh_modified(&mut self, t: ObjType) {
+        self.modified[t.idx()].refresh(&self.tables[t.idx()]);
+    }
+
+    /// Table `t`'s records by modification time, as of the last refresh.
+    pub fn modified(&self, t: ObjType) -> &modified::ModifiedIndex {
+        &self.modified[t.idx()]
     }
 
     pub fn get(&self, t: ObjType, id: u64) -> Option<&Record> {
@@ -241,7 +258,8 @@ impl World {
     }
 
     pub fn get_mut(&mut self, t: ObjType, id: u64) -> Option<&mut Record> {
-        self.table_mut(t).get_mut(&id)
+        self.modified[t.idx()].touched(id);
+        self.tables[t.idx()].get_mut(&id)
     }
 
     /// A live (not archived) record.
@@ -265,7 +283,8 @@ impl World {
         rec.set("hs_object_id", id.to_string());
         rec.set_ts(schema::created_prop(t), at);
         rec.set_ts(schema::modified_prop(t), at);
-        self.table_mut(t).insert(id, rec);
+        self.modified[t.idx()].touched(id);
+        self.tables[t.idx()].insert(id, rec);
         id
     }
 

@@ -17,6 +17,20 @@ pub fn clean(raw: &str) -> String {
 /// Like [`clean`], but at most `max` characters: longer text ends in an ellipsis. Stops
 /// reading once past `max`, so a huge field costs no more than a short one.
 pub fn clean_within(raw: &str, max: usize) -> String {
+    // Most vendor text is plain printable ASCII with single spaces: nothing to clean.
+    let b = raw.as_bytes();
+    let plain = b.len() <= max
+        && b.first().is_none_or(|c| *c != b' ')
+        && b.last().is_none_or(|c| *c != b' ')
+        && b.iter().all(|c| (0x20..0x7f).contains(c))
+        && !b.windows(2).any(|w| w == b"  ");
+    if plain {
+        return raw.to_string();
+    }
+    clean_char_by_char(raw, max)
+}
+
+fn clean_char_by_char(raw: &str, max: usize) -> String {
     let mut out = String::new();
     let mut len = 0;
     let mut pending_space = false;
@@ -136,6 +150,17 @@ pub fn html_to_text(html: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    proptest::proptest! {
+        /// The shortcut for plain text gives what the full cleaning gives.
+        #[test]
+        fn plain_text_is_cleaned_the_same_either_way(s in "[ -~]{0,40}", max in 0usize..50) {
+            proptest::prop_assert_eq!(
+                super::clean_within(&s, max),
+                super::clean_char_by_char(&s, max)
+            );
+        }
+    }
+
     use super::*;
 
     #[test]

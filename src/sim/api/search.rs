@@ -105,10 +105,7 @@ type Window = (
 
 /// The window and order of a search the modification index answers: at most one group of
 /// bounds on the modified date, sorted on it alone, with no free-text query. `None`: scan.
-fn by_modified(
-    body: &SearchBody,
-    t: crate::sim::world::ObjType,
-) -> Option<Window> {
+fn by_modified(body: &SearchBody, t: crate::sim::world::ObjType) -> Option<Window> {
     let prop = crate::sim::world::schema::modified_prop(t);
     if body.query.as_deref().is_some_and(|q| !q.trim().is_empty()) {
         return None;

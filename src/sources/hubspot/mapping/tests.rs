@@ -268,7 +268,7 @@ fn hostile_object() -> impl Strategy<Value = Object> {
     )
         .prop_map(|(id, properties, updated_at, contacts, history)| Object {
             id,
-            properties,
+            properties: properties.into_iter().collect(),
             updated_at,
             properties_with_history: history
                 .into_iter()
@@ -289,7 +289,8 @@ fn hostile_object() -> impl Strategy<Value = Object> {
                         .collect(),
                 },
             )]
-            .into(),
+            .into_iter()
+            .collect(),
         })
 }
 

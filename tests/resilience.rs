@@ -368,3 +368,23 @@ async fn the_health_line_tells_slow_from_failing_from_healthy() {
     drop(source);
     sim.shutdown().await;
 }
+
+/// With two requests in flight (a page and the last page's history), the load still spends
+/// the rate window's last call once: the window is paced, never overrun into 429s.
+#[tokio::test]
+async fn a_load_with_requests_in_flight_never_overruns_the_rate_window() {
+    let mut opts = SimOptions::new(8, 200);
+    // Twenty calls per ten seconds; the load needs more, so it must wait for the window.
+    opts.burst_limit = 20;
+    let sim = common::frozen_sim_with(opts).await;
+    let mut load = fast(&sim);
+    let (store, _) = load_store(&mut load).await.expect("loads");
+    assert_eq!(store.leads().len(), 200);
+    let sent = stat(&sim, "requests").await;
+    assert!(
+        sent > 20,
+        "the load needed more than one window: {sent} requests"
+    );
+    assert_eq!(stat(&sim, "rate_limited").await, 0, "no 429 answers");
+    sim.shutdown().await;
+}

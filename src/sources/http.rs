@@ -35,6 +35,34 @@ struct Seen {
     quota: Option<(u64, u64)>,
     /// The longest answer (send to last body byte) since [`Http::take_slowest`].
     slowest: Duration,
+    /// Requests sent and not answered yet.
+    in_flight: u64,
+}
+
+/// A request holding a slot of the rate window until its answer arrives.
+struct InFlight<'a>(&'a Http);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        let mut seen = self.0.seen();
+        seen.in_flight = seen.in_flight.saturating_sub(1);
+    }
+}
+
+/// When the next request may go (`None`: now): once the window as last reported has a
+/// call left beyond those in flight, or once that window has run out (capped at `max_wait`).
+fn next_slot(
+    window: Option<RateWindow>,
+    in_flight: u64,
+    now: Instant,
+    max_wait: Duration,
+) -> Option<Instant> {
+    let w = window?;
+    if w.remaining > in_flight {
+        return None;
+    }
+    let until = crate::sources::wait::instant_after(w.seen_at, w.interval.min(max_wait));
+    (now < until).then_some(until)
 }
 
 /// What the last response told us about the rate-limit window.
@@ -124,13 +152,10 @@ impl Http {
 
     /// Wait out an exhausted rate-limit window before sending, so we rarely see a 429. The
     /// window's length comes from a header, so the wait is capped like `Retry-After`.
-    async fn pace(&self) -> Result<(), SourceError> {
+    async fn pace(&self) -> Result<InFlight<'_>, SourceError> {
         // A daily allowance spent: stop rather than be cut off for the rest of the day; past
         // nine tenths of it, one request a second so the allowance lasts.
-        let (quota, window) = {
-            let seen = self.seen();
-            (seen.quota, seen.window)
-        };
+        let quota = self.seen().quota;
         if let Some((used, limit)) = quota.filter(|(_, limit)| *limit > 0) {
             if used >= limit {
                 return Err(SourceError::RateLimited {
@@ -149,21 +174,34 @@ impl Http {
                 tokio::time::sleep(wait).await;
             }
         }
-        if let Some(w) = window
-            && w.remaining == 0
-        {
-            let until =
-                crate::sources::wait::instant_after(w.seen_at, w.interval.min(self.retry.max_wait));
-            let wait = until.saturating_duration_since(Instant::now());
+        // A slot in the rate window: the calls it has left as last reported, less the
+        // requests in flight that it does not count yet. Taken under the lock, so two
+        // requests never both take the last one.
+        loop {
+            let wait_until = {
+                let mut seen = self.seen();
+                match next_slot(
+                    seen.window,
+                    seen.in_flight,
+                    Instant::now(),
+                    self.retry.max_wait,
+                ) {
+                    None => {
+                        seen.in_flight += 1;
+                        return Ok(InFlight(self));
+                    }
+                    Some(until) => until,
+                }
+            };
+            let wait = wait_until.saturating_duration_since(Instant::now());
             if !self.retry.can_wait(wait) {
                 return Err(SourceError::RateLimited {
                     vendor: self.wire.vendor,
                     retry_after: wait,
                 });
             }
-            tokio::time::sleep_until(until).await;
+            tokio::time::sleep_until(wait_until).await;
         }
-        Ok(())
     }
 
     fn note_window(&self, headers: &HeaderMap) {
@@ -232,13 +270,15 @@ impl Http {
         &self,
         build: &impl Fn(&Self) -> RequestBuilder,
     ) -> Result<T, SourceError> {
-        self.pace().await?;
+        let slot = self.pace().await?;
         // A headless run's deadline holds even against a server that never answers.
         let budget = self.retry.request_budget().ok_or(SourceError::Timeout)?;
         let request = build(self).timeout(budget);
         let started = Instant::now();
         let response = request.send().await.map_err(|e| transport(&self.base, e))?;
         self.note_window(response.headers());
+        // Answered: the window just reported counts this request.
+        drop(slot);
         let status = response.status();
         if !status.is_success() {
             let window = self.seen().window;
@@ -343,4 +383,31 @@ pub(crate) fn retry_after(headers: &HeaderMap, window: Option<RateWindow>) -> Du
         .and_then(|v| crate::sources::wait::retry_after(v, chrono::Utc::now()))
         .or(window.map(|w| w.interval))
         .unwrap_or(Duration::from_secs(10))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_call_of_a_window_goes_to_one_request_only() {
+        let now = Instant::now();
+        let window = |remaining| {
+            Some(RateWindow {
+                remaining,
+                interval: Duration::from_secs(10),
+                seen_at: now,
+            })
+        };
+        let max = Duration::from_secs(60);
+        // Nothing known, or calls to spare: go.
+        assert_eq!(next_slot(None, 5, now, max), None);
+        assert_eq!(next_slot(window(2), 1, now, max), None);
+        // One call left and one request already on its way: wait for the window to turn.
+        let turn = now + Duration::from_secs(10);
+        assert_eq!(next_slot(window(1), 1, now, max), Some(turn));
+        assert_eq!(next_slot(window(0), 0, now, max), Some(turn));
+        // Once it has turned, the window as reported is out of date: go.
+        assert_eq!(next_slot(window(0), 1, turn, max), None);
+    }
 }

@@ -37,10 +37,15 @@ struct Seen {
     slowest: Duration,
     /// Requests sent and not answered yet.
     in_flight: u64,
+    /// Requests sent so far, and which one's answer the window and quota are from.
+    sent: u64,
+    window_of: u64,
 }
 
 /// A request holding a slot of the rate window until its answer arrives.
-struct InFlight<'a>(&'a Http);
+/// It carries its place in the order of sending: answers can arrive out of order, and only a
+/// later-sent request's answer may replace the window a newer one reported.
+struct InFlight<'a>(&'a Http, u64);
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
@@ -188,7 +193,8 @@ impl Http {
                 ) {
                     None => {
                         seen.in_flight += 1;
-                        return Ok(InFlight(self));
+                        seen.sent += 1;
+                        return Ok(InFlight(self, seen.sent));
                     }
                     Some(until) => until,
                 }
@@ -204,8 +210,14 @@ impl Http {
         }
     }
 
-    fn note_window(&self, headers: &HeaderMap) {
+    /// What the answer to the `sent`-th request says of the limits.
+    fn note_window(&self, headers: &HeaderMap, sent: u64) {
         let mut seen = self.seen();
+        if sent < seen.window_of {
+            // A later request's answer came first and is newer.
+            return;
+        }
+        seen.window_of = sent;
         if let Some(q) = (self.wire.quota)(headers) {
             seen.quota = Some(q);
         }
@@ -276,7 +288,7 @@ impl Http {
         let request = build(self).timeout(budget);
         let started = Instant::now();
         let response = request.send().await.map_err(|e| transport(&self.base, e))?;
-        self.note_window(response.headers());
+        self.note_window(response.headers(), slot.1);
         // Answered: the window just reported counts this request.
         drop(slot);
         let status = response.status();
@@ -388,6 +400,31 @@ pub(crate) fn retry_after(headers: &HeaderMap, window: Option<RateWindow>) -> Du
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_answer_overtaken_by_a_later_requests_answer_does_not_replace_its_window() {
+        let wire = Wire {
+            vendor: "Test",
+            rate_window: |h| {
+                let n = h.get("remaining")?.to_str().ok()?.parse().ok()?;
+                Some((n, Duration::from_secs(10)))
+            },
+            quota: |_| None,
+            error: |_, _, _| SourceError::Malformed(String::new()),
+        };
+        let http = Http::new("http://x".into(), Secret::new("t"), "T", wire).unwrap();
+        let answer = |n: u64| {
+            let mut h = HeaderMap::new();
+            h.insert("remaining", n.to_string().parse().unwrap());
+            h
+        };
+        // The second request's answer (5 left) arrives before the first's (6 left).
+        http.note_window(&answer(5), 2);
+        http.note_window(&answer(6), 1);
+        assert_eq!(http.seen().window.map(|w| w.remaining), Some(5));
+        http.note_window(&answer(4), 3);
+        assert_eq!(http.seen().window.map(|w| w.remaining), Some(4));
+    }
 
     #[test]
     fn the_last_call_of_a_window_goes_to_one_request_only() {

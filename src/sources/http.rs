@@ -214,7 +214,12 @@ impl Http {
     fn note_window(&self, headers: &HeaderMap, sent: u64) {
         let mut seen = self.seen();
         if sent < seen.window_of {
-            // A later request's answer came first and is newer.
+            // A later-sent request's answer came first. The server may still have admitted
+            // this one after it (two connections), so its count can only lower ours.
+            let older = (self.wire.rate_window)(headers).map(|(remaining, _)| remaining);
+            if let (Some(w), Some(r)) = (seen.window.as_mut(), older) {
+                w.remaining = w.remaining.min(r);
+            }
             return;
         }
         seen.window_of = sent;
@@ -402,7 +407,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_answer_overtaken_by_a_later_requests_answer_does_not_replace_its_window() {
+    fn answers_arriving_out_of_order_never_raise_the_calls_left() {
         let wire = Wire {
             vendor: "Test",
             rate_window: |h| {
@@ -418,12 +423,15 @@ mod tests {
             h.insert("remaining", n.to_string().parse().unwrap());
             h
         };
-        // The second request's answer (5 left) arrives before the first's (6 left).
+        // The second request's answer (5 left) arrives before the first's (6 left): the
+        // older, higher count does not replace it.
         http.note_window(&answer(5), 2);
         http.note_window(&answer(6), 1);
         assert_eq!(http.seen().window.map(|w| w.remaining), Some(5));
-        http.note_window(&answer(4), 3);
-        assert_eq!(http.seen().window.map(|w| w.remaining), Some(4));
+        // But the server admitted the third after the fourth: its lower count stands.
+        http.note_window(&answer(3), 4);
+        http.note_window(&answer(2), 3);
+        assert_eq!(http.seen().window.map(|w| w.remaining), Some(2));
     }
 
     #[test]

@@ -55,7 +55,8 @@ impl Drop for InFlight<'_> {
 }
 
 /// When the next request may go (`None`: now): once the window as last reported has a
-/// call left beyond those in flight, or once that window has run out (capped at `max_wait`).
+/// call left beyond those in flight (and a margin, while any are), or once that window has
+/// run out (capped at `max_wait`).
 fn next_slot(
     window: Option<RateWindow>,
     in_flight: u64,
@@ -63,12 +64,29 @@ fn next_slot(
     max_wait: Duration,
 ) -> Option<Instant> {
     let w = window?;
-    if w.remaining > in_flight {
+    // Concurrent answers arrive, and are counted by the server, in either order, so the
+    // count as last reported may be one or two too high: near the end of a window requests
+    // go one at a time, each answer then exact.
+    let spare = match in_flight {
+        0 => 0,
+        n => n + 2,
+    };
+    if w.remaining > spare {
         return None;
     }
     let until = crate::sources::wait::instant_after(w.seen_at, w.interval.min(max_wait));
-    (now < until).then_some(until)
+    if now >= until {
+        return None;
+    }
+    // Calls left, but not enough to share: look again soon, once the answer in flight is in.
+    Some(match w.remaining {
+        0 => until,
+        _ => until.min(now + RECHECK),
+    })
 }
+
+/// How soon a request held back near the end of a window looks again.
+const RECHECK: Duration = Duration::from_millis(20);
 
 /// What the last response told us about the rate-limit window.
 #[derive(Debug, Clone, Copy)]
@@ -447,10 +465,16 @@ mod tests {
         let max = Duration::from_secs(60);
         // Nothing known, or calls to spare: go.
         assert_eq!(next_slot(None, 5, now, max), None);
-        assert_eq!(next_slot(window(2), 1, now, max), None);
-        // One call left and one request already on its way: wait for the window to turn.
+        assert_eq!(next_slot(window(4), 1, now, max), None);
+        // The last call, and nothing in flight: it goes alone.
+        assert_eq!(next_slot(window(1), 0, now, max), None);
+        // Near the end with a request on its way, wait for its exact answer; with none left,
+        // wait for the window to turn.
         let turn = now + Duration::from_secs(10);
-        assert_eq!(next_slot(window(1), 1, now, max), Some(turn));
+        let soon = now + RECHECK;
+        assert_eq!(next_slot(window(3), 1, now, max), Some(soon));
+        assert_eq!(next_slot(window(1), 1, now, max), Some(soon));
+        assert_eq!(next_slot(window(0), 1, now, max), Some(turn));
         assert_eq!(next_slot(window(0), 0, now, max), Some(turn));
         // Once it has turned, the window as reported is out of date: go.
         assert_eq!(next_slot(window(0), 1, turn, max), None);

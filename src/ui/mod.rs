@@ -36,6 +36,8 @@ mod tests_outbox;
 #[cfg(test)]
 mod tests_respond;
 #[cfg(test)]
+mod tests_sources;
+#[cfg(test)]
 mod tests_standup;
 
 use chrono::{DateTime, Utc};

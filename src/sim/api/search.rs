@@ -210,17 +210,26 @@ pub async fn search(
         // A poll's window or a load's high-water mark: walk the index, no scan, no sort.
         w.refresh_modified(t);
         let table = w.table(t);
-        let mut total = 0u64;
-        let mut page = Vec::new();
-        for id in w.modified(t).ordered(from, to, newest_first) {
-            let Some(r) = table.get(&id).filter(|r| keep(r)) else {
-                continue;
-            };
-            if total >= after && total < after + limit {
-                page.push(r);
+        let in_order = w
+            .modified(t)
+            .ordered(from, to, newest_first)
+            .filter_map(|id| table.get(&id).filter(|r| keep(r)));
+        let (total, page): (u64, Vec<_>) = if from.is_none() && to.is_none() {
+            // A high-water mark: the page is the first few in order; the total, every live
+            // record, is a plain walk of the table (no lookups by id).
+            let page = in_order.skip(after as usize).take(limit as usize).collect();
+            (table.values().filter(|r| keep(r)).count() as u64, page)
+        } else {
+            let mut total = 0u64;
+            let mut page = Vec::new();
+            for r in in_order {
+                if total >= after && total < after + limit {
+                    page.push(r);
+                }
+                total += 1;
             }
-            total += 1;
-        }
+            (total, page)
+        };
         let results = page
             .into_iter()
             .map(|r| render::render(&w, t, r, &props, &[]))

@@ -61,35 +61,30 @@ async fn access_token(sim: &SimHandle) -> String {
     token["access_token"].as_str().unwrap().to_string()
 }
 
-/// Calls the subscription has spent today, as Marketo's usage endpoint says.
-async fn marketo_usage(sim: &SimHandle) -> u64 {
-    let body: Value = reqwest::Client::new()
-        .get(format!("{}/rest/v1/stats/usage.json", sim.base_url))
+/// `GET path?query` on Marketo's REST API with a fresh access token, as a curl user would.
+async fn marketo_get(sim: &SimHandle, path: &str, query: &[(&str, String)]) -> Value {
+    reqwest::Client::new()
+        .get(format!("{}{path}", sim.base_url))
+        .query(query)
         .bearer_auth(access_token(sim).await)
         .send()
         .await
         .unwrap()
         .json()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// Calls the subscription has spent today, as Marketo's usage endpoint says.
+async fn marketo_usage(sim: &SimHandle) -> u64 {
+    let body = marketo_get(sim, "/rest/v1/stats/usage.json", &[]).await;
     body["result"][0]["total"].as_u64().expect("total")
 }
 
-/// Whether Marketo lead `id` is on the nurture list, asked the way a curl user would.
+/// Whether Marketo lead `id` is on the nurture list.
 async fn on_nurture_list(sim: &SimHandle, id: u64) -> bool {
-    let body: Value = reqwest::Client::new()
-        .get(format!(
-            "{}/rest/v1/lists/{MARKETO_NURTURE_LIST}/leads/ismember.json",
-            sim.base_url
-        ))
-        .query(&[("id", id.to_string())])
-        .bearer_auth(access_token(sim).await)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let path = format!("/rest/v1/lists/{MARKETO_NURTURE_LIST}/leads/ismember.json");
+    let body = marketo_get(sim, &path, &[("id", id.to_string())]).await;
     body["result"][0]["status"] == "memberof"
 }
 

@@ -162,7 +162,10 @@ async fn the_next_start_opens_on_the_cached_pipeline_with_the_crm_down() {
         interval,
         tx,
         common::outbox(),
-        Some(cursor),
+        Some((
+            cursor,
+            sync::Ledger::of(&opened.cached.leads, &opened.cached.deals),
+        )),
     );
     let mut app = app_with(source);
     app.use_cache(opened);
@@ -196,6 +199,18 @@ async fn the_next_start_opens_on_the_cached_pipeline_with_the_crm_down() {
     })
     .await
     .expect("the next round reconciles deletions");
+    // That round also checks the held records against the portal's counts, and the
+    // header says so: nothing drifted while the cockpit was closed.
+    tokio::time::timeout(Duration::from_secs(60), async {
+        while app.model.health[0].reconciled.is_none() {
+            let event = rx.recv().await.expect("worker alive");
+            app.on_sync(event);
+        }
+    })
+    .await
+    .expect("the second round reconciles");
+    let reconciled = app.model.health[0].reconciled.clone().unwrap();
+    assert_eq!(reconciled.repaired, 0, "{reconciled:?}");
     drop(app);
     sim.shutdown().await;
 

@@ -482,3 +482,6 @@ async fn the_first_load_reads_each_leads_history_as_the_api_serves_it() {
 
 #[path = "connector/failures.rs"]
 mod failures;
+
+#[path = "connector/reconcile.rs"]
+mod reconcile;

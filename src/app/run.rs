@@ -50,7 +50,11 @@ pub async fn run(terminal: &mut DefaultTerminal, opts: RunOptions) -> std::io::R
         outbox_path,
         cache,
     } = opts.data;
-    let cursor = cache.as_ref().and_then(|c| c.cursor.clone());
+    // A warm start polls on from the cached cursor, its ledger holding what the cache holds.
+    let resume = cache.as_ref().and_then(|c| {
+        let ledger = sync::Ledger::of(&c.cached.leads, &c.cached.deals);
+        Some((c.cursor.clone()?, ledger))
+    });
     let key = opts.connector.source_key();
     let vendor = opts.connector.vendor();
     let source = sync::spawn_resuming(
@@ -60,7 +64,7 @@ pub async fn run(terminal: &mut DefaultTerminal, opts: RunOptions) -> std::io::R
         opts.interval,
         sync_tx,
         outbox.clone(),
-        cursor,
+        resume,
     );
     let outgoing = super::Outgoing {
         outbox,

@@ -8,6 +8,7 @@ pub mod hubspot;
 pub mod joined;
 pub mod marketo;
 pub mod port;
+pub mod ranges;
 pub mod retry;
 pub mod salesforce;
 mod secret;

@@ -48,6 +48,16 @@ pub struct SourceHealth {
     pub revisit_target: Option<String>,
     /// Records of the CRM and the MAP the last join could not match, in words.
     pub join_conflicts: Vec<String>,
+    /// The last check of the held records against the vendor's own counts.
+    pub reconciled: Option<Reconciled>,
+}
+
+/// A reconciliation's result, for the header.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reconciled {
+    pub at: DateTime<Utc>,
+    /// Records it found in a newer version than the polls had delivered.
+    pub repaired: usize,
 }
 
 impl SourceHealth {
@@ -68,6 +78,7 @@ impl SourceHealth {
             parts: Vec::new(),
             revisit_target: None,
             join_conflicts: Vec::new(),
+            reconciled: None,
         }
     }
 }

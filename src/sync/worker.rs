@@ -10,6 +10,7 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
 use super::load::{LoadProgress, full_load, load_reference};
+use super::reconcile::Ledger;
 use super::saga::{self, Sent};
 use super::status::{ActionStatus, SLOW_REQUEST, SourceHealth};
 use crate::domain::action::ActionId;
@@ -58,6 +59,10 @@ pub enum SourceCommand {
 /// this often (and on every manual refresh) so the cockpit catches up without a restart.
 const REFERENCE_EVERY: Duration = Duration::from_secs(600);
 
+/// How often the held records are checked against the vendor's counts (a few dozen
+/// requests at any portal size).
+pub const RECONCILE_EVERY: Duration = Duration::from_secs(3600);
+
 /// The longest wait between polls of a failing source (and between a request's retries):
 /// polling resumes within about one interval of the vendor answering again.
 const MAX_POLL_BACKOFF: Duration = Duration::from_secs(60);
@@ -89,6 +94,10 @@ pub struct Worker {
     /// restart costs one search per object type (plus owners and pipelines), and the
     /// archived-id lists follow on the next round.
     deletions_at: Option<Instant>,
+    /// The version of every record delivered, and when it was last checked against the
+    /// vendor (see [`super::reconcile`]).
+    ledger: Ledger,
+    reconciled_at: Option<Instant>,
 }
 
 /// Start the source's task. Dropping every sender of the returned channel stops it.
@@ -104,7 +113,8 @@ pub fn spawn(
 }
 
 /// Like [`spawn`], but for a source whose complete data the app already has (from the
-/// cache): no first load, just polls from `cursor`.
+/// cache): no first load, just polls from the cursor, and the ledger of what the cache
+/// holds for reconciliation.
 pub fn spawn_resuming(
     index: usize,
     name: &str,
@@ -112,16 +122,20 @@ pub fn spawn_resuming(
     interval: Option<Duration>,
     events: mpsc::UnboundedSender<SyncEvent>,
     outbox: Arc<Outbox>,
-    cursor: Option<Cursor>,
+    resume: Option<(Cursor, Ledger)>,
 ) -> mpsc::UnboundedSender<SourceCommand> {
     let (tx, rx) = mpsc::unbounded_channel();
     let mut worker = Worker::new(index, name, client, interval, events, outbox);
-    if cursor.is_some() {
-        worker.cursor = cursor;
+    if let Some((cursor, ledger)) = resume {
+        worker.cursor = Some(cursor);
+        worker.ledger = ledger;
         worker.health.loaded = true;
         // Due on the round after the first poll: `REFERENCE_EVERY` ago, less one interval.
         let defer = REFERENCE_EVERY.saturating_sub(interval.unwrap_or(REFERENCE_EVERY));
         worker.deletions_at = Instant::now().checked_sub(defer).or(Some(Instant::now()));
+        // What happened while tandem was closed is checked soon, but not on the first poll.
+        let defer = RECONCILE_EVERY.saturating_sub(interval.unwrap_or(RECONCILE_EVERY));
+        worker.reconciled_at = Instant::now().checked_sub(defer).or(Some(Instant::now()));
     }
     tokio::spawn(worker.run(rx));
     tx
@@ -169,6 +183,8 @@ impl Worker {
             hold_until: None,
             reference_at: None,
             deletions_at: None,
+            ledger: Ledger::default(),
+            reconciled_at: None,
         }
     }
 
@@ -300,10 +316,41 @@ impl Worker {
         let delta = self.client.poll(cursor).await?;
         let moved = (*cursor != before).then(|| cursor.clone());
         if !delta.is_empty() {
+            self.ledger.hold(&delta);
             self.send(SyncEvent::Data(self.index, delta));
         }
         if let Some(cursor) = moved {
             self.send(SyncEvent::Cursor(self.index, cursor));
+        }
+        if self
+            .reconciled_at
+            .is_none_or(|t| t.elapsed() >= RECONCILE_EVERY)
+        {
+            self.reconcile().await?;
+        }
+        Ok(())
+    }
+
+    /// Check the held records against the vendor's counts and deliver what drifted.
+    async fn reconcile(&mut self) -> Result<(), SourceError> {
+        let Some(cursor) = self.cursor.as_ref() else {
+            return Ok(());
+        };
+        let outcome = super::reconcile::reconcile(&mut self.client, &self.ledger, cursor).await?;
+        self.reconciled_at = Some(Instant::now());
+        let Some(outcome) = outcome else {
+            return Ok(());
+        };
+        let repaired = outcome.repaired_count();
+        tracing::info!(source = %self.health.name, ranges = outcome.ranges,
+            requests = outcome.requests, repaired, "reconciled with the vendor");
+        self.health.reconciled = Some(super::status::Reconciled {
+            at: Utc::now(),
+            repaired,
+        });
+        if repaired > 0 {
+            self.ledger.hold(&outcome.repaired);
+            self.send(SyncEvent::Data(self.index, outcome.repaired));
         }
         Ok(())
     }
@@ -314,6 +361,7 @@ impl Worker {
         let deleted = self.client.deleted().await?;
         self.deletions_at = Some(Instant::now());
         if !deleted.is_empty() {
+            self.ledger.forget(&deleted.leads, &deleted.deals);
             self.send(SyncEvent::Removed {
                 source: self.index,
                 leads: deleted.leads,
@@ -349,7 +397,9 @@ impl Worker {
         }
         let (index, events) = (self.index, self.events.clone());
         let mut health = self.health.clone();
+        let ledger = &mut self.ledger;
         let result = full_load(&mut self.client, &mut self.load, |delta, progress| {
+            ledger.hold(&delta);
             let seen = (progress.leads, progress.total_leads);
             if (health.loaded_leads, health.loading_total) != seen {
                 (health.loaded_leads, health.loading_total) = seen;
@@ -366,6 +416,7 @@ impl Worker {
         self.health.loaded = true;
         // The full load saw exactly the live records: nothing to reconcile yet.
         self.deletions_at = Some(Instant::now());
+        self.reconciled_at = Some(Instant::now());
         Ok(())
     }
 

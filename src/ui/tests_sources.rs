@@ -1,5 +1,6 @@
 //! What the cockpit says about its sources: each system's allowance and which one fails
-//! behind a joined source, join conflicts, and where a source writes a recycle's revisit day.
+//! behind a joined source, join conflicts, the last reconciliation, and where a source
+//! writes a recycle's revisit day.
 
 use chrono::Duration;
 
@@ -71,4 +72,27 @@ fn a_joined_source_shows_each_systems_allowance_and_which_one_fails() {
     assert!(limited.contains("⏸ rate-limited until"), "{limited}");
     assert!(limited.contains("Salesforce ✓"), "{limited}");
     assert!(limited.contains("Marketo ✖"), "{limited}");
+}
+
+#[test]
+fn the_header_says_when_the_records_were_last_reconciled_and_what_it_repaired() {
+    let mut fx = Fixture::new();
+    let ui = ui_for(&fx);
+    let first_line = |s: String| s.lines().next().unwrap_or_default().to_string();
+    let before = first_line(render(&ui, &fx, 160, 45));
+    assert!(!before.contains("reconciled"), "{before}");
+    fx.health[0].reconciled = Some(crate::sync::Reconciled {
+        at: fx.now - Duration::minutes(20),
+        repaired: 0,
+    });
+    let clean = first_line(render(&ui, &fx, 160, 45));
+    let at = (fx.now - Duration::minutes(20)).format("%H:%M").to_string();
+    assert!(clean.contains(&format!("· reconciled {at}")), "{clean}");
+    assert!(!clean.contains("repaired"), "{clean}");
+    fx.health[0].reconciled = Some(crate::sync::Reconciled {
+        at: fx.now,
+        repaired: 3,
+    });
+    let repaired = first_line(render(&ui, &fx, 160, 45));
+    assert!(repaired.contains(", 3 repaired"), "{repaired}");
 }

@@ -7,6 +7,7 @@ mod load;
 mod mapping;
 mod plan;
 mod read;
+mod reconcile;
 pub mod wire;
 mod write;
 
@@ -31,6 +32,8 @@ pub struct HubSpot {
     mapping: Mapping,
     /// Records per list page during the first load (HubSpot allows up to 100).
     page_size: usize,
+    /// How far each poll reaches back for records the search index showed late.
+    index_margin: chrono::Duration,
 }
 
 impl std::fmt::Debug for HubSpot {
@@ -61,6 +64,7 @@ impl HubSpot {
             http: Http::new(base, token, "HUBSPOT_TOKEN", WIRE)?,
             mapping,
             page_size: read::LIST_LIMIT,
+            index_margin: INDEX_MARGIN,
         })
     }
 
@@ -94,6 +98,19 @@ impl HubSpot {
     pub fn with_page_size(mut self, size: usize) -> Self {
         self.page_size = size.clamp(1, read::LIST_LIMIT);
         self
+    }
+
+    /// Overlap polls by `margin` instead of [`INDEX_MARGIN`]. Tests use a margin shorter
+    /// than the simulated index lag to make polls miss updates, as a real portal's rare
+    /// longer lag would.
+    pub fn with_index_margin(mut self, margin: chrono::Duration) -> Self {
+        self.index_margin = margin;
+        self
+    }
+
+    /// How far polls reach back for records the index showed late.
+    pub fn index_margin(&self) -> chrono::Duration {
+        self.index_margin
     }
 
     /// Name the environment variable the token was read from (HUBSPOT_TOKEN by default).

@@ -16,8 +16,8 @@ use crate::domain::{Deal, DealStage, Lead, Note, Owner};
 use crate::sources::SourceError;
 
 /// HubSpot's search refuses to page past 10,000 results.
-const SEARCH_CAP: usize = 10_000;
-const SEARCH_LIMIT: usize = 200;
+pub(super) const SEARCH_CAP: usize = 10_000;
+pub(super) const SEARCH_LIMIT: usize = 200;
 pub(super) const LIST_LIMIT: usize = 100;
 const BATCH_LIMIT: usize = 100;
 /// Records per batch read when property history is asked for (HubSpot's limit with history).
@@ -106,6 +106,13 @@ impl Delta {
     pub fn is_empty(&self) -> bool {
         self.leads.is_empty() && self.deals.is_empty() && self.notes.is_empty()
     }
+
+    /// Add `other`'s records to these.
+    pub fn absorb(&mut self, other: Delta) {
+        self.leads.extend(other.leads);
+        self.deals.extend(other.deals);
+        self.notes.extend(other.notes);
+    }
 }
 
 /// The object types tandem syncs, with their modification-time property.
@@ -117,7 +124,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn path(self) -> &'static str {
+    pub(super) fn path(self) -> &'static str {
         match self {
             Kind::Contacts => "contacts",
             Kind::Deals => "deals",
@@ -125,14 +132,14 @@ impl Kind {
         }
     }
 
-    fn modified_property(self) -> &'static str {
+    pub(super) fn modified_property(self) -> &'static str {
         match self {
             Kind::Contacts => "lastmodifieddate",
             Kind::Deals | Kind::Notes => "hs_lastmodifieddate",
         }
     }
 
-    fn properties(self, mapping: &Mapping) -> Vec<String> {
+    pub(super) fn properties(self, mapping: &Mapping) -> Vec<String> {
         match self {
             Kind::Contacts => mapping.contact_properties(),
             Kind::Deals => DEAL_PROPERTIES.iter().map(|p| p.to_string()).collect(),
@@ -141,7 +148,7 @@ impl Kind {
     }
 }
 
-fn modified(o: &Object, kind: Kind) -> Option<DateTime<Utc>> {
+pub(super) fn modified(o: &Object, kind: Kind) -> Option<DateTime<Utc>> {
     o.prop(kind.modified_property())
         .and_then(mapping::parse_time)
 }
@@ -253,7 +260,11 @@ impl HubSpot {
         Ok((mark, page.total))
     }
 
-    async fn search(&self, kind: Kind, req: &SearchRequest) -> Result<Page<Object>, SourceError> {
+    pub(super) async fn search(
+        &self,
+        kind: Kind,
+        req: &SearchRequest,
+    ) -> Result<Page<Object>, SourceError> {
         let path = format!("/crm/v3/objects/{}/search", kind.path());
         self.call(|s| s.request(Method::POST, &path).json(req))
             .await
@@ -278,7 +289,7 @@ impl HubSpot {
         let mut seen: HashSet<String> = HashSet::new();
         let held: HashSet<(String, i64)> = recent.of(kind).iter().cloned().collect();
         // Back by the margin: records the index showed late are found now.
-        let mut from = since - INDEX_MARGIN;
+        let mut from = since - self.index_margin;
         let mut newest = since;
         let mut offset = 0usize;
         loop {
@@ -448,49 +459,80 @@ impl HubSpot {
 
     async fn poll_into(&self, cursor: &mut Cursor) -> Result<Delta, SourceError> {
         let mut delta = Delta::default();
-        if let Some(since) = cursor.contacts {
-            let (objects, newest) = self
-                .modified_since(Kind::Contacts, since, &mut cursor.recent)
-                .await?;
-            delta.leads = objects
-                .iter()
-                .map(|o| mapping::lead(o, &self.mapping))
-                .collect();
-            // A change may be a stage or owner move: its history is what dates it.
-            self.fill_history(&mut delta.leads, |_| true).await?;
-            cursor.contacts = Some(newest);
-        }
-        if let Some(since) = cursor.deals {
-            let (objects, newest) = self
-                .modified_since(Kind::Deals, since, &mut cursor.recent)
-                .await?;
-            let ids: Vec<String> = objects.iter().map(|o| o.id.clone()).collect();
-            let links = self.associations(Kind::Deals, Kind::Contacts, &ids).await?;
-            delta.deals = objects
-                .iter()
-                .map(|o| {
-                    let mut d = mapping::deal(o);
-                    d.contact_ids = links.get(&o.id).cloned().unwrap_or_default();
-                    d
-                })
-                .collect();
-            // Search returns no history: a changed deal's stage history is read in batches.
-            self.fill_deal_history(&mut delta.deals).await?;
-            cursor.deals = Some(newest);
-        }
-        if let Some(since) = cursor.notes {
-            let (objects, newest) = self
-                .modified_since(Kind::Notes, since, &mut cursor.recent)
-                .await?;
-            let ids: Vec<String> = objects.iter().map(|o| o.id.clone()).collect();
-            let links = self.associations(Kind::Notes, Kind::Contacts, &ids).await?;
-            delta.notes = objects
-                .iter()
-                .map(|o| mapping::note(o, links.get(&o.id).cloned().unwrap_or_default()))
-                .collect();
-            cursor.notes = Some(newest);
+        for kind in [Kind::Contacts, Kind::Deals, Kind::Notes] {
+            let Some(since) = cursor.since(kind) else {
+                continue;
+            };
+            let (objects, newest) = self.modified_since(kind, since, &mut cursor.recent).await?;
+            delta.absorb(self.delta_of(kind, &objects).await?);
+            cursor.set_since(kind, newest);
         }
         Ok(delta)
+    }
+
+    /// Searched `objects` of `kind` as the panes need them: a contact with its history (a
+    /// change may be a stage or owner move, and its history is what dates it), a deal with
+    /// its contacts and stage history, a note with its contacts. Search returns neither
+    /// history nor associations, so both are read in batches.
+    pub(super) async fn delta_of(
+        &self,
+        kind: Kind,
+        objects: &[Object],
+    ) -> Result<Delta, SourceError> {
+        let mut delta = Delta::default();
+        let ids = || objects.iter().map(|o| o.id.clone()).collect::<Vec<_>>();
+        match kind {
+            Kind::Contacts => {
+                delta.leads = objects
+                    .iter()
+                    .map(|o| mapping::lead(o, &self.mapping))
+                    .collect();
+                self.fill_history(&mut delta.leads, |_| true).await?;
+            }
+            Kind::Deals => {
+                let links = self
+                    .associations(Kind::Deals, Kind::Contacts, &ids())
+                    .await?;
+                delta.deals = objects
+                    .iter()
+                    .map(|o| {
+                        let mut d = mapping::deal(o);
+                        d.contact_ids = links.get(&o.id).cloned().unwrap_or_default();
+                        d
+                    })
+                    .collect();
+                self.fill_deal_history(&mut delta.deals).await?;
+            }
+            Kind::Notes => {
+                let links = self
+                    .associations(Kind::Notes, Kind::Contacts, &ids())
+                    .await?;
+                delta.notes = objects
+                    .iter()
+                    .map(|o| mapping::note(o, links.get(&o.id).cloned().unwrap_or_default()))
+                    .collect();
+            }
+        }
+        Ok(delta)
+    }
+}
+
+impl Cursor {
+    /// Where `kind`'s polls resume; `None` until the first load set it.
+    pub fn since(&self, kind: Kind) -> Option<DateTime<Utc>> {
+        match kind {
+            Kind::Contacts => self.contacts,
+            Kind::Deals => self.deals,
+            Kind::Notes => self.notes,
+        }
+    }
+
+    fn set_since(&mut self, kind: Kind, at: DateTime<Utc>) {
+        match kind {
+            Kind::Contacts => self.contacts = Some(at),
+            Kind::Deals => self.deals = Some(at),
+            Kind::Notes => self.notes = Some(at),
+        }
     }
 }
 

@@ -189,6 +189,14 @@ fn badge_state(theme: Theme, h: &SourceHealth, now: DateTime<Utc>) -> (String, S
     } else {
         theme.good()
     };
+    if let Some(r) = &h.reconciled {
+        // When the held records were last checked against the vendor's own counts.
+        let at = super::format::moment(r.at, now);
+        extra.push_str(&match r.repaired {
+            0 => format!(" · reconciled {at}"),
+            n => format!(" · reconciled {at}, {} repaired", count(n)),
+        });
+    }
     let conflicts = h.join_conflicts.len();
     if conflicts > 0 {
         let s = if conflicts == 1 { "" } else { "s" };

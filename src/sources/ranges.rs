@@ -1,0 +1,72 @@
+//! The port's reconciliation reads: records counted and read by modification time, so a
+//! source's cache can be checked against the vendor range by range (`sync::reconcile`).
+//! A vendor without a cheap count answers `None`, and its sources skip reconciliation.
+
+use super::port::{Connector, Cursor, Delta};
+use super::{SourceError, hubspot};
+
+/// The kinds of record reconciliation checks: the ones every figure is computed from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordKind {
+    Leads,
+    Deals,
+}
+
+impl RecordKind {
+    pub const ALL: [RecordKind; 2] = [RecordKind::Leads, RecordKind::Deals];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            RecordKind::Leads => "leads",
+            RecordKind::Deals => "deals",
+        }
+    }
+
+    fn hubspot(self) -> hubspot::Kind {
+        match self {
+            RecordKind::Leads => hubspot::Kind::Contacts,
+            RecordKind::Deals => hubspot::Kind::Deals,
+        }
+    }
+}
+
+impl Connector {
+    /// The instant (ms) before which every write of `kind` is surely visible to
+    /// [`count_modified`](Self::count_modified): where the cursor's polls resume, less the
+    /// vendor's index margin. `None`: this source cannot reconcile, or has not loaded yet.
+    pub fn settled(&self, cursor: &Cursor, kind: RecordKind) -> Option<i64> {
+        match (self, cursor) {
+            (Connector::HubSpot(h), Cursor::HubSpot(c)) => {
+                let since = c.since(kind.hubspot())?;
+                Some((since - h.index_margin()).timestamp_millis())
+            }
+            _ => None,
+        }
+    }
+
+    /// How many records of `kind` the vendor holds modified in `[from, to)` (ms).
+    pub async fn count_modified(
+        &mut self,
+        kind: RecordKind,
+        from: i64,
+        to: i64,
+    ) -> Result<Option<u64>, SourceError> {
+        match self {
+            Connector::HubSpot(h) => Ok(Some(h.count_between(kind.hubspot(), from, to).await?)),
+            _ => Ok(None),
+        }
+    }
+
+    /// Every record of `kind` modified in `[from, to)` (ms), as a poll delivers it.
+    pub async fn read_modified(
+        &mut self,
+        kind: RecordKind,
+        from: i64,
+        to: i64,
+    ) -> Result<Delta, SourceError> {
+        match self {
+            Connector::HubSpot(h) => h.read_between(kind.hubspot(), from, to).await,
+            _ => Ok(Delta::default()),
+        }
+    }
+}

@@ -459,3 +459,59 @@ async fn a_rejection_to_nurture_follows_the_recycle_path_and_an_undo_clears_the_
     assert_eq!(undone["hs_lead_status"], before["hs_lead_status"]);
     sim.shutdown().await;
 }
+
+/// Time alone moves leakage: when the clock reaches a running SLA clock's due time, the
+/// figure moves in place, exactly as a rebuild at that instant would have it, and nothing is
+/// rebuilt; a new week is a rebuild.
+#[tokio::test]
+async fn time_alone_moves_leakage_in_place_and_a_new_week_rebuilds() {
+    let (sim, mut app, mut rx) = start(300).await;
+    pump_until(&mut app, &mut rx, |a| {
+        a.model.health.iter().all(|h| h.loaded)
+    })
+    .await;
+    let builds = app.snapshot_builds();
+    let leakage = |a: &App| {
+        a.model
+            .snapshot
+            .kpis
+            .iter()
+            .find(|k| k.id == "funnel_leakage")
+            .map(|k| k.value)
+            .unwrap()
+    };
+    let before = leakage(&app);
+    let now = app.model.now;
+    let period = app.model.snapshot.period.unwrap();
+    let due = app
+        .model
+        .snapshot
+        .timers
+        .iter()
+        .map(|t| t.due_at)
+        .filter(|d| *d > now)
+        .min()
+        .expect("a clock still running");
+    assert!(due < period.end, "due within the week");
+
+    app.set_now(due - chrono::Duration::seconds(1));
+    app.refresh_snapshot();
+    assert_eq!(leakage(&app), before);
+    app.set_now(due);
+    app.refresh_snapshot();
+    let config = tandem::config::Config::builtin();
+    let fresh = app.model.store.snapshot(&config, app.model.period, due);
+    assert_eq!(app.model.snapshot, fresh, "as a rebuild at {due}");
+    assert_ne!(leakage(&app), before, "a lead started leaking at {due}");
+    assert_eq!(app.snapshot_builds(), builds, "moved in place");
+
+    app.set_now(period.end + chrono::Duration::hours(1));
+    app.refresh_snapshot();
+    assert_eq!(
+        app.snapshot_builds(),
+        builds + 1,
+        "a new week is counted afresh"
+    );
+    assert_ne!(app.model.snapshot.period, Some(period));
+    sim.shutdown().await;
+}

@@ -107,6 +107,10 @@ pub struct App {
     lens_chosen: bool,
     /// The store changed since the snapshot was built.
     stale_snapshot: bool,
+    /// When time alone next moves a figure (see [`crate::domain::schedule`]).
+    next_change: Option<DateTime<Utc>>,
+    /// Full snapshot builds so far: what a change costs is worth watching at scale.
+    snapshot_builds: u64,
     quit: bool,
     /// Where every change from the sources is also written, for the next start.
     cache: Option<cache::Cache>,
@@ -158,6 +162,8 @@ impl App {
             outgoing,
             lens_chosen: false,
             stale_snapshot: true,
+            next_change: None,
+            snapshot_builds: 0,
             quit: false,
             cache: None,
             history_at: None,
@@ -257,6 +263,11 @@ impl App {
 
     pub fn draw(&self, frame: &mut ratatui::Frame) {
         crate::ui::draw(frame, &self.ui, &self.model.view());
+    }
+
+    /// How many times the snapshot was built in full.
+    pub fn snapshot_builds(&self) -> u64 {
+        self.snapshot_builds
     }
 
     pub fn should_quit(&self) -> bool {
@@ -403,7 +414,10 @@ impl App {
         // A person or team lens lists its current leads but counts cohorts by the owner at
         // each entry, over every lead (metrics.md §6).
         let by_owner = m.by_owner.as_ref().map(|r| (m.store.leads(), r));
-        self.model.snapshot = shown.snapshot_with(config, m.period, m.now, by_owner);
+        let snapshot = shown.snapshot_with(config, m.period, m.now, by_owner);
+        self.snapshot_builds += 1;
+        self.next_change = snapshot.next_change(&config.calendar, m.now);
+        self.model.snapshot = snapshot;
         self.ui.on_data_changed(&self.model.view());
         self.record_history();
     }
@@ -427,15 +441,31 @@ impl App {
         }
     }
 
-    /// Advance the clock; KPI periods roll over with it, and once a minute the snapshot is
-    /// rebuilt so figures that move with time alone (the pro-rated target, leakage) do too.
+    /// Advance the clock. Figures that move with time alone (leakage as clocks run out, a
+    /// pro-rated target) move in place at the instants the snapshot scheduled; a new
+    /// period rebuilds.
     pub fn set_now(&mut self, now: DateTime<Utc>) {
-        let period = |t: DateTime<Utc>| self.model.period.start_of(t);
-        let minute = |t: DateTime<Utc>| t.timestamp().div_euclid(60);
-        if period(now) != period(self.model.now) || minute(now) != minute(self.model.now) {
+        let went_back = now < self.model.now;
+        self.model.now = now;
+        if went_back || self.next_change.is_some_and(|t| now >= t) {
+            self.on_time_passed();
+        }
+    }
+
+    fn on_time_passed(&mut self) {
+        if self.stale_snapshot {
+            // A rebuild is due anyway.
+            return;
+        }
+        let m = &mut self.model;
+        let calendar = &m.lens_config.as_deref().unwrap_or(&m.config).calendar;
+        if m.snapshot.advance(calendar, m.now) {
+            self.next_change = m.snapshot.next_change(calendar, m.now);
+            self.ui.on_data_changed(&self.model.view());
+            self.record_history();
+        } else {
             self.stale_snapshot = true;
         }
-        self.model.now = now;
     }
 
     pub fn on_key(&mut self, key: ratatui::crossterm::event::KeyEvent) {

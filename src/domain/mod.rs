@@ -17,6 +17,7 @@ pub mod lead;
 pub mod lens;
 pub mod recycle;
 pub mod reject;
+pub mod schedule;
 pub mod sla;
 pub mod snapshot;
 pub mod stage;

@@ -7,7 +7,7 @@ use chrono::{Duration, Utc};
 use super::cohort::{Cohort, cohort};
 use super::{Better, Kpi, KpiInput, KpiValue, MARKETING_CHANNELS, Parts, Period, Targets};
 use crate::domain::lead::{Deal, DealStage, Lead};
-use crate::domain::sla::{SlaState, pro_rated};
+use crate::domain::sla::{SlaState, SlaTimer, pro_rated};
 use crate::domain::stage::{Stage, Team};
 use crate::domain::timeline::Timeline;
 
@@ -160,6 +160,37 @@ impl Figure {
     }
 }
 
+/// The id of funnel leakage, the one figure that moves as clocks run out.
+pub const LEAKAGE: &str = "funnel_leakage";
+
+/// Leads with a clock breached at `at` (metrics.md: funnel leakage), each counted once.
+pub fn leaking(timers: &[SlaTimer], at: chrono::DateTime<Utc>) -> usize {
+    timers
+        .iter()
+        .filter(|t| t.state(at) == SlaState::Breached)
+        .map(|t| t.lead_id.as_str())
+        .collect::<std::collections::HashSet<_>>()
+        .len()
+}
+
+/// For a figure that accrues over the period, its count target pro-rated to the business
+/// time elapsed by `now`, rounded up to a whole count.
+pub fn target_by_now(
+    target: Option<KpiValue>,
+    accrues: bool,
+    cal: &crate::domain::business_hours::BusinessCalendar,
+    period: Period,
+    now: chrono::DateTime<Utc>,
+) -> Option<KpiValue> {
+    match target {
+        Some(KpiValue::Count(t)) if accrues => {
+            let expected = pro_rated(t as f64, cal, period.start, period.end, now);
+            Some(KpiValue::Count(expected.ceil() as u64))
+        }
+        _ => None,
+    }
+}
+
 /// Compute every KPI over `period`, with targets from the config.
 pub fn compute(input: &KpiInput<'_>, period: Period, targets: &Targets) -> Vec<Kpi> {
     let cal = input.calendar;
@@ -171,13 +202,7 @@ pub fn compute(input: &KpiInput<'_>, period: Period, targets: &Targets) -> Vec<K
         .into_iter()
         .map(|f| {
             let target = targets.get(period.kind, f.id);
-            let target_by_now = match target {
-                Some(KpiValue::Count(t)) if f.accrues => {
-                    let expected = pro_rated(t as f64, cal, period.start, period.end, input.now);
-                    Some(KpiValue::Count(expected.ceil() as u64))
-                }
-                _ => None,
-            };
+            let target_by_now = target_by_now(target, f.accrues, cal, period, input.now);
             Kpi {
                 id: f.id,
                 team: f.team,
@@ -191,6 +216,7 @@ pub fn compute(input: &KpiInput<'_>, period: Period, targets: &Targets) -> Vec<K
                 n_is: f.n_is,
                 pending: f.pending,
                 min_sample: targets.min_sample,
+                accrues: f.accrues,
             }
         })
         .collect()
@@ -492,15 +518,9 @@ fn figures(input: &KpiInput<'_>, period: Period, goal: Option<f64>) -> Vec<Figur
         .sample(closed, "closed deals"),
     );
 
-    let leaking = input
-        .timers
-        .iter()
-        .filter(|t| t.state(period.end.min(input.now)) == SlaState::Breached)
-        .map(|t| t.lead_id.as_str())
-        .collect::<std::collections::HashSet<_>>()
-        .len();
+    let leaking = leaking(input.timers, period.end.min(input.now));
     out.push(Figure::new(
-        "funnel_leakage",
+        LEAKAGE,
         None,
         "funnel leakage",
         KpiValue::Count(leaking as u64),

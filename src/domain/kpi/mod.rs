@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use chrono::Duration;
 
-pub use formulas::compute;
+pub use formulas::{LEAKAGE, compute, leaking, target_by_now};
 pub use period::{Period, PeriodKind};
 
 use super::business_hours::BusinessCalendar;
@@ -82,6 +82,8 @@ pub struct Kpi {
     pub pending: Option<usize>,
     /// Below this `n` the figure is "n too small" and never judged.
     pub min_sample: usize,
+    /// Accrues over the period: judged on [`target_by_now`](Self::target_by_now).
+    pub accrues: bool,
 }
 
 impl Kpi {

@@ -1,6 +1,6 @@
 //! What a standup feels: how fast the first load fills the cockpit, how long a data change
-//! takes to re-derive every pane, and how long one frame takes to draw — on the 5,000-contact
-//! simulated world over real loopback HTTP.
+//! takes to re-derive every pane, and how long one frame takes to draw — on the simulated
+//! world (5,000 contacts unless `TANDEM_BENCH_CONTACTS` says) over real loopback HTTP.
 
 use std::sync::Arc;
 
@@ -18,7 +18,14 @@ use tandem::sources::{Connector, Secret, Vendor};
 use tandem::store::Store;
 use tandem::sync::{SyncEvent, load_all, load_store};
 
-const CONTACTS: usize = 5000;
+/// `TANDEM_BENCH_CONTACTS` sizes the world (5,000 by default; `benches/scale.sh` runs 100k
+/// and 1M).
+fn contacts() -> usize {
+    std::env::var("TANDEM_BENCH_CONTACTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5000)
+}
 
 fn now() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-11-20T15:02:00Z")
@@ -34,7 +41,7 @@ fn client(sim: &SimHandle, config: &Config) -> Connector {
 }
 
 async fn frozen_sim() -> SimHandle {
-    let mut opts = SimOptions::new(42, CONTACTS);
+    let mut opts = SimOptions::new(42, contacts());
     opts.now = Some(now());
     // The bench loads many times over; don't let the simulated rate limit pace it.
     opts.burst_limit = 1_000_000;
@@ -52,7 +59,7 @@ fn benches(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("cockpit");
     group.sample_size(10);
-    group.bench_function("first load, 5k contacts over HTTP", |b| {
+    group.bench_function("first load over HTTP", |b| {
         b.to_async(&rt).iter(|| loaded_store(&sim, &config));
     });
 

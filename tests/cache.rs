@@ -60,7 +60,7 @@ async fn the_next_start_opens_on_the_cached_pipeline_with_the_crm_down() {
     .await
     .expect("first load finishes");
     app.refresh_snapshot();
-    let counts = app.model.snapshot.counts;
+    let counts = app.model.snapshot.board.counts;
     let leads = app.model.store.leads().len();
     let owners = app.model.store.owners().len();
     assert!(leads >= 600 && counts.iter().sum::<usize>() > 0);
@@ -93,7 +93,7 @@ async fn the_next_start_opens_on_the_cached_pipeline_with_the_crm_down() {
     app.refresh_snapshot();
     assert_eq!(app.model.store.leads().len(), leads);
     assert_eq!(app.model.store.owners().len(), owners);
-    assert_eq!(app.model.snapshot.counts, counts);
+    assert_eq!(app.model.snapshot.board.counts, counts);
     assert!(app.model.health[0].last_success.is_some());
 
     let cached_at = app.model.health[0].last_success;
@@ -179,7 +179,7 @@ async fn the_next_start_opens_on_the_cached_pipeline_with_the_crm_down() {
     .expect("the warm poll finishes");
     app.refresh_snapshot();
     assert_eq!(app.model.store.leads().len(), leads);
-    assert_eq!(app.model.snapshot.counts, counts);
+    assert_eq!(app.model.snapshot.board.counts, counts);
     let requests = common::get_json(&sim, "/_sim/stats", &[]).await["requests"]
         .as_u64()
         .unwrap();

@@ -120,7 +120,7 @@ async fn hand_off_from_the_keyboard_reaches_the_crm_and_comes_back() {
     );
     let mql = stage_index(Stage::Mql);
     assert_eq!(
-        app.model.store.leads()[app.model.snapshot.stage_leads[mql][0]].id,
+        app.model.store.leads()[app.model.snapshot.board.stage_leads[mql][0]].id,
         lead.id,
         "the most urgent MQL is highlighted"
     );
@@ -197,14 +197,14 @@ async fn a_refused_action_is_shown_as_failed() {
     assert!(screen.contains("failed"), "{screen}");
     // `r` also reconciles deletions: the archived lead leaves the panes.
     let mql = stage_index(Stage::Mql);
-    let before = app.model.snapshot.counts[mql];
+    let before = app.model.snapshot.board.counts[mql];
     assert!(app.model.store.lead(&lead.id).is_some());
     press(&mut app, KeyCode::Char('r'));
     pump_until(&mut app, &mut rx, |a| {
         a.model.store.lead(&lead.id).is_none()
     })
     .await;
-    assert_eq!(app.model.snapshot.counts[mql], before - 1);
+    assert_eq!(app.model.snapshot.board.counts[mql], before - 1);
     sim.shutdown().await;
 }
 
@@ -486,6 +486,7 @@ async fn time_alone_moves_leakage_in_place_and_a_new_week_rebuilds() {
     let due = app
         .model
         .snapshot
+        .board
         .timers
         .iter()
         .map(|t| t.due_at)
@@ -513,5 +514,53 @@ async fn time_alone_moves_leakage_in_place_and_a_new_week_rebuilds() {
         "a new week is counted afresh"
     );
     assert_ne!(app.model.snapshot.period, Some(period));
+    sim.shutdown().await;
+}
+
+/// A poll that changes a few leads moves them in the board lead by lead, with no rebuild,
+/// and leaves the snapshot exactly as a rebuild from the store would.
+#[tokio::test]
+async fn a_poll_moves_the_changed_leads_without_a_rebuild() {
+    let (sim, mut app, mut rx) = start(300).await;
+    pump_until(&mut app, &mut rx, |a| {
+        a.model.health.iter().all(|h| h.loaded)
+    })
+    .await;
+    let builds = app.snapshot_builds();
+    let mql = stage_index(Stage::Mql);
+    let mqls: Vec<String> = app.model.snapshot.board.stage_leads[mql]
+        .iter()
+        .take(3)
+        .map(|&i| app.model.store.leads()[i].id.clone())
+        .collect();
+    assert_eq!(mqls.len(), 3);
+    for id in &mqls {
+        common::patch_contact(
+            &sim,
+            id,
+            serde_json::json!({ "lifecyclestage": "salesqualifiedlead" }),
+        )
+        .await;
+    }
+    let before = app.model.snapshot.board.counts[mql];
+    press(&mut app, KeyCode::Char('r'));
+    pump_until(&mut app, &mut rx, |a| {
+        mqls.iter().all(|id| {
+            a.model
+                .store
+                .lead(id)
+                .is_some_and(|l| l.stage != Some(Stage::Mql))
+        })
+    })
+    .await;
+    app.refresh_snapshot();
+    assert_eq!(app.model.snapshot.board.counts[mql], before - 3);
+    let config = tandem::config::Config::builtin();
+    let fresh = app
+        .model
+        .store
+        .snapshot(&config, app.model.period, app.model.now);
+    assert_eq!(app.model.snapshot, fresh);
+    assert_eq!(app.snapshot_builds(), builds, "followed lead by lead");
     sim.shutdown().await;
 }

@@ -130,11 +130,12 @@ async fn a_rep_starts_on_their_own_leads_and_every_pane_follows() {
         "all of the rep's leads are there"
     );
     // The pipeline counts and the breaches follow the same leads.
-    let counted: usize = view.snapshot.counts.iter().sum();
-    assert_eq!(counted + view.snapshot.unmapped, leads.len());
+    let counted: usize = view.snapshot.board.counts.iter().sum();
+    assert_eq!(counted + view.snapshot.board.unmapped, leads.len());
     let ids: HashSet<&str> = leads.iter().map(|l| l.id.as_str()).collect();
     assert!(
         view.snapshot
+            .board
             .timers
             .iter()
             .all(|t| ids.contains(t.lead_id.as_str()))

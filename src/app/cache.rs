@@ -230,9 +230,8 @@ pub fn day_rows(
     let mut out = Vec::new();
     for (i, lead) in leads.iter().enumerate() {
         let sla = snapshot
-            .timer_of_lead
-            .get(&i)
-            .and_then(|&t| snapshot.timers.get(t))
+            .board
+            .timer_of(i, lead)
             .map(|t| match t.state(now) {
                 SlaState::Running => "running",
                 SlaState::Warning => "warning",

@@ -105,8 +105,12 @@ pub struct App {
     outgoing: Outgoing,
     /// The user picked a lens (or the default was set once owners were known).
     lens_chosen: bool,
-    /// The store changed since the snapshot was built.
+    /// The snapshot must be built afresh (a lens, a deletion, new reference data).
     stale_snapshot: bool,
+    /// Leads that changed or arrived since the snapshot was built, for it to follow lead
+    /// by lead; `changed_records` says whether any record changed at all.
+    changed_leads: Vec<usize>,
+    changed_records: bool,
     /// When time alone next moves a figure (see [`crate::domain::schedule`]).
     next_change: Option<DateTime<Utc>>,
     /// Full snapshot builds so far: what a change costs is worth watching at scale.
@@ -162,6 +166,8 @@ impl App {
             outgoing,
             lens_chosen: false,
             stale_snapshot: true,
+            changed_leads: Vec::new(),
+            changed_records: false,
             next_change: None,
             snapshot_builds: 0,
             quit: false,
@@ -319,10 +325,12 @@ impl App {
                     deals: delta.deals.clone(),
                     notes: delta.notes.clone(),
                 });
-                let changed = self.model.store.upsert_leads(delta.leads)
+                let leads = self.model.store.upsert_leads_at(delta.leads);
+                let changed = !leads.is_empty()
                     | self.model.store.upsert_deals(delta.deals)
                     | self.model.store.upsert_notes(delta.notes);
-                self.stale_snapshot |= changed;
+                self.changed_leads.extend(leads);
+                self.changed_records |= changed;
                 changed
             }
             SyncEvent::Removed {
@@ -374,9 +382,19 @@ impl App {
         }
     }
 
-    /// Rebuild derived data if the store changed. Call once per batch of events.
+    /// Bring derived data up to date if the store changed. Call once per batch of events.
     pub fn refresh_snapshot(&mut self) {
-        if !self.stale_snapshot {
+        let changed = std::mem::take(&mut self.changed_leads);
+        let records = std::mem::take(&mut self.changed_records);
+        if !self.stale_snapshot && records && matches!(self.model.lens, Lens::All) {
+            // Only records changed, under no lens: the board follows the changed leads.
+            let m = &mut self.model;
+            m.store
+                .update_snapshot(&mut m.snapshot, &changed, &m.config, m.period, m.now);
+            self.after_snapshot();
+            return;
+        }
+        if !self.stale_snapshot && !records {
             return;
         }
         self.stale_snapshot = false;
@@ -414,10 +432,15 @@ impl App {
         // A person or team lens lists its current leads but counts cohorts by the owner at
         // each entry, over every lead (metrics.md §6).
         let by_owner = m.by_owner.as_ref().map(|r| (m.store.leads(), r));
-        let snapshot = shown.snapshot_with(config, m.period, m.now, by_owner);
+        self.model.snapshot = shown.snapshot_with(config, m.period, m.now, by_owner);
         self.snapshot_builds += 1;
-        self.next_change = snapshot.next_change(&config.calendar, m.now);
-        self.model.snapshot = snapshot;
+        self.after_snapshot();
+    }
+
+    fn after_snapshot(&mut self) {
+        let m = &self.model;
+        let calendar = &m.lens_config.as_deref().unwrap_or(&m.config).calendar;
+        self.next_change = m.snapshot.next_change(calendar, m.now);
         self.ui.on_data_changed(&self.model.view());
         self.record_history();
     }
@@ -453,7 +476,7 @@ impl App {
     }
 
     fn on_time_passed(&mut self) {
-        if self.stale_snapshot {
+        if self.stale_snapshot || self.changed_records {
             // A rebuild is due anyway.
             return;
         }

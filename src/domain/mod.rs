@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod action;
 pub mod attribution;
+pub mod board;
 pub mod breach;
 pub mod business_hours;
 pub mod catalog;

@@ -24,7 +24,7 @@ impl Snapshot {
         }
         for k in &mut self.kpis {
             if k.id == kpi::LEAKAGE {
-                let leaking = kpi::leaking(&self.timers, period.end.min(now));
+                let leaking = kpi::leaking(&self.board.timers, period.end.min(now));
                 k.value = KpiValue::Count(leaking as u64);
             }
             k.target_by_now = kpi::target_by_now(k.target, k.accrues, cal, period, now);
@@ -45,8 +45,8 @@ impl Snapshot {
         let period = self.period?;
         let mut next = period.end;
         // Timers are held soonest due first.
-        let due = self.timers.partition_point(|t| t.due_at <= now);
-        if let Some(t) = self.timers.get(due) {
+        let due = self.board.timers.partition_point(|t| t.due_at <= now);
+        if let Some(t) = self.board.timers.get(due) {
             next = next.min(t.due_at);
         }
         for k in &self.kpis {

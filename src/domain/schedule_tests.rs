@@ -151,7 +151,7 @@ fn a_clock_running_out_moves_leakage_without_a_rebuild() {
             .map(|k| k.value)
     };
     assert_eq!(leakage(&snap), Some(KpiValue::Count(0)));
-    let due = snap.timers[0].due_at;
+    let due = snap.board.timers[0].due_at;
     // Pro-rated targets step first; leakage moves exactly when the clock is due.
     let mut now = base();
     while let Some(next) = snap.next_change(&cal, now).filter(|t| *t <= due) {

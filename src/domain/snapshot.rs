@@ -5,15 +5,18 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use super::attribution::{self, Milestones, Model};
+pub use super::board::stage_index;
+use super::board::{Board, BoardInput};
 use super::business_hours::BusinessCalendar;
 use super::feedback::{NoteKind, Verdict};
 use super::kpi::{self, Kpi, KpiInput, Period, PeriodKind, Targets};
 use super::lead::{Deal, DealStage, Lead, Note, Owner};
-use super::sla::{SlaDef, SlaTimer, timer_for};
-use super::stage::Stage;
+use super::sla::SlaDef;
+
 use super::timeline::Timeline;
 
 /// The records a snapshot is built from.
+#[derive(Clone, Copy)]
 pub struct SnapshotInput<'a> {
     pub leads: &'a [Lead],
     pub deals: &'a [Deal],
@@ -57,16 +60,9 @@ pub struct FeedbackRollup {
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Snapshot {
-    /// Leads per stage, in [`Stage::ALL`] order.
-    pub counts: [usize; 8],
-    /// Leads whose vendor stage maps to no shared stage.
-    pub unmapped: usize,
-    /// Indices into the lead slice, per stage, most urgent first.
-    pub stage_leads: [Vec<usize>; 8],
-    /// Running SLA clocks, earliest due first.
-    pub timers: Vec<SlaTimer>,
-    /// Lead index → its most urgent timer.
-    pub timer_of_lead: HashMap<usize, usize>,
+    /// Stage counts, each stage's leads most urgent first, and the running SLA clocks:
+    /// kept lead by lead as data changes.
+    pub board: Board,
     pub kpis: Vec<Kpi>,
     /// Per KPI id, its value over the last [`HISTORY`] periods, oldest first (none where the
     /// sample was too small).
@@ -78,85 +74,42 @@ pub struct Snapshot {
     pub feedback: Vec<FeedbackRollup>,
 }
 
-pub fn stage_index(stage: Stage) -> usize {
-    Stage::ALL
-        .iter()
-        .position(|s| *s == stage)
-        .expect("every stage is listed")
-}
-
 impl Snapshot {
     pub fn build(input: &SnapshotInput<'_>, now: DateTime<Utc>) -> Snapshot {
-        let mut snap = Snapshot::default();
+        let board = Board::build(&input.board());
+        Snapshot::with_board(board, input, now)
+    }
+
+    /// After the leads at `changed` were replaced or appended: the board moves lead by
+    /// lead, the figures are counted again.
+    pub fn update(&mut self, input: &SnapshotInput<'_>, changed: &[usize], now: DateTime<Utc>) {
+        let mut board = std::mem::take(&mut self.board);
+        board.update(&input.board(), changed);
+        *self = Snapshot::with_board(board, input, now);
+    }
+
+    fn with_board(board: Board, input: &SnapshotInput<'_>, now: DateTime<Utc>) -> Snapshot {
+        let mut snap = Snapshot {
+            board,
+            ..Snapshot::default()
+        };
         let lead_index: HashMap<&str, usize> = input
             .leads
             .iter()
             .enumerate()
             .map(|(i, l)| (l.id.as_str(), i))
             .collect();
-
-        // Every period's cohorts read the same timelines (and, without a lens, the clocks
-        // too): built once per snapshot.
+        // Every period's cohorts read the same timelines: built once per snapshot.
         let cohort_leads = input.by_owner.map_or(input.leads, |(all, _)| all);
         let timelines: Vec<Timeline> = cohort_leads
             .iter()
             .map(|l| Timeline::of(l, input.stages))
             .collect();
-        for (i, lead) in input.leads.iter().enumerate() {
-            match lead.stage {
-                Some(stage) => {
-                    let s = stage_index(stage);
-                    snap.counts[s] += 1;
-                    snap.stage_leads[s].push(i);
-                }
-                None => snap.unmapped += 1,
-            }
-            // Only a lead in a watched stage needs its timeline, for its clocks' start.
-            if input.slas.iter().any(|def| lead.stage == Some(def.stage)) {
-                let own;
-                let timeline = match input.by_owner {
-                    None => &timelines[i],
-                    Some(_) => {
-                        own = Timeline::of(lead, input.stages);
-                        &own
-                    }
-                };
-                for (d, def) in input.slas.iter().enumerate() {
-                    if let Some(t) = timer_for(d, def, lead, timeline, input.calendar) {
-                        snap.timers.push(t);
-                    }
-                }
-            }
-        }
-        snap.timers
-            .sort_by(|a, b| a.due_at.cmp(&b.due_at).then(a.lead_id.cmp(&b.lead_id)));
-        for (t, timer) in snap.timers.iter().enumerate() {
-            if let Some(&i) = lead_index.get(timer.lead_id.as_str()) {
-                snap.timer_of_lead.entry(i).or_insert(t);
-            }
-        }
-
-        // Most urgent first: running clocks by due time, then the newest arrivals.
-        let leads = input.leads;
-        for list in &mut snap.stage_leads {
-            list.sort_by(|&a, &b| {
-                let due = |i: usize| snap.timer_of_lead.get(&i).map(|&t| snap.timers[t].due_at);
-                match (due(a), due(b)) {
-                    (Some(x), Some(y)) => x.cmp(&y),
-                    (Some(_), None) => std::cmp::Ordering::Less,
-                    (None, Some(_)) => std::cmp::Ordering::Greater,
-                    (None, None) => leads[b]
-                        .entered_current_stage()
-                        .cmp(&leads[a].entered_current_stage()),
-                }
-                .then_with(|| leads[a].id.cmp(&leads[b].id))
-            });
-        }
 
         let period = Period::current(input.period, now);
         let kpi_input = KpiInput {
             leads: input.leads,
-            timers: &snap.timers,
+            timers: &snap.board.timers,
             now,
             deals: input.deals,
             deal_stages: input.deal_stages,
@@ -181,6 +134,17 @@ impl Snapshot {
         snap.period = Some(period);
         snap.feedback = rollup_feedback(input.notes, input.owners);
         snap
+    }
+}
+
+impl<'a> SnapshotInput<'a> {
+    fn board(&self) -> BoardInput<'a> {
+        BoardInput {
+            leads: self.leads,
+            slas: self.slas,
+            calendar: self.calendar,
+            stages: self.stages,
+        }
     }
 }
 
@@ -280,6 +244,7 @@ fn rollup_feedback(notes: &[Note], owners: &[Owner]) -> Vec<FeedbackRollup> {
 mod tests {
     use super::*;
     use crate::domain::lead::tests_support::lead_in;
+    use crate::domain::stage::Stage;
 
     fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
@@ -319,13 +284,13 @@ mod tests {
             },
             now,
         );
-        assert_eq!(snap.counts[stage_index(Stage::Mql)], 2);
-        assert_eq!(snap.counts[stage_index(Stage::Customer)], 1);
-        assert_eq!(snap.unmapped, 1);
+        assert_eq!(snap.board.counts[stage_index(Stage::Mql)], 2);
+        assert_eq!(snap.board.counts[stage_index(Stage::Customer)], 1);
+        assert_eq!(snap.board.unmapped, 1);
         // b entered MQL a day earlier, so it is more overdue and listed first.
-        assert_eq!(snap.stage_leads[stage_index(Stage::Mql)], vec![1, 0]);
-        assert_eq!(snap.timers.len(), 2);
-        assert_eq!(snap.timers[0].lead_id, "b");
+        assert_eq!(snap.board.stage_leads[stage_index(Stage::Mql)], vec![1, 0]);
+        assert_eq!(snap.board.timers.len(), 2);
+        assert_eq!(snap.board.timers[0].lead_id, "b");
     }
 
     #[test]

@@ -250,7 +250,7 @@ impl Report {
                     id: s.id(),
                     label: info.label.clone(),
                     team: info.team.map(|t| t.label()),
-                    count: snap.counts[stage_index(s)],
+                    count: snap.board.counts[stage_index(s)],
                 }
             })
             .collect();
@@ -278,7 +278,7 @@ impl Report {
             })
             .collect();
         let groups = board(
-            &snap.timers,
+            &snap.board.timers,
             &config.slas,
             &config.calendar,
             now,
@@ -288,7 +288,7 @@ impl Report {
             .iter()
             .flat_map(|g| g.timers.iter().map(move |&t| (g.sla, t)))
             .filter_map(|(sla, t)| {
-                let (t, def) = (&snap.timers[t], config.slas.get(sla)?);
+                let (t, def) = (&snap.board.timers[t], config.slas.get(sla)?);
                 let lead = store.lead(&t.lead_id)?;
                 let owner = lead.owner_id.as_deref().and_then(|id| store.owner(id));
                 let remaining = t.remaining(def, &config.calendar, now);
@@ -349,7 +349,7 @@ impl Report {
                 end: p.end,
             },
             stages,
-            unmapped: snap.unmapped,
+            unmapped: snap.board.unmapped,
             min_sample: config.targets.min_sample,
             kpis,
             breaches,

@@ -33,16 +33,22 @@ impl<T> Default for Table<T> {
 impl<T: PartialEq> Table<T> {
     /// Insert or replace; returns whether anything changed.
     fn upsert(&mut self, id: &str, row: T) -> bool {
+        self.upsert_at(id, row).is_some()
+    }
+
+    /// Insert or replace; returns the row's index if anything changed.
+    fn upsert_at(&mut self, id: &str, row: T) -> Option<usize> {
         match self.index.get(id) {
-            Some(&i) if self.rows[i] == row => false,
+            Some(&i) if self.rows[i] == row => None,
             Some(&i) => {
                 self.rows[i] = row;
-                true
+                Some(i)
             }
             None => {
-                self.index.insert(id.to_string(), self.rows.len());
+                let i = self.rows.len();
+                self.index.insert(id.to_string(), i);
                 self.rows.push(row);
-                true
+                Some(i)
             }
         }
     }
@@ -147,10 +153,16 @@ impl Store {
 
     /// Returns whether anything changed, so the loop can skip rebuilding and redrawing.
     pub fn upsert_leads(&mut self, leads: Vec<Lead>) -> bool {
-        let mut changed = false;
+        !self.upsert_leads_at(leads).is_empty()
+    }
+
+    /// Like [`upsert_leads`](Self::upsert_leads), returning the indices of the leads that
+    /// changed or arrived (the others keep theirs), for the snapshot to follow lead by lead.
+    pub fn upsert_leads_at(&mut self, leads: Vec<Lead>) -> Vec<usize> {
+        let mut changed = Vec::new();
         for lead in leads {
             let id = lead.id.clone();
-            changed |= self.leads.upsert(&id, lead);
+            changed.extend(self.leads.upsert_at(&id, lead));
         }
         changed
     }
@@ -201,6 +213,19 @@ impl Store {
     /// Like [`snapshot`](Self::snapshot) for a person or team lens: this store holds the
     /// lens's current leads (lists, breaches), `by_owner` every lead and the lens's rule,
     /// which the cohorts are counted by (the owner at each entry).
+    /// Bring `snapshot` up to date after the leads at `changed` were replaced or appended
+    /// (no lead removed since it was built): what [`snapshot`](Self::snapshot) would give.
+    pub fn update_snapshot(
+        &self,
+        snapshot: &mut Snapshot,
+        changed: &[usize],
+        config: &Config,
+        period: PeriodKind,
+        now: DateTime<Utc>,
+    ) {
+        snapshot.update(&self.snapshot_input(config, period, None), changed, now);
+    }
+
     pub fn snapshot_with(
         &self,
         config: &Config,
@@ -208,23 +233,29 @@ impl Store {
         now: DateTime<Utc>,
         by_owner: Option<(&[Lead], &crate::domain::lens::ByOwner)>,
     ) -> Snapshot {
-        Snapshot::build(
-            &SnapshotInput {
-                leads: self.leads(),
-                deals: self.deals(),
-                deal_stages: self.deal_stages(),
-                notes: self.notes(),
-                owners: self.owners(),
-                slas: &config.slas,
-                calendar: &config.calendar,
-                targets: &config.targets,
-                period,
-                half_life: config.attribution.half_life,
-                stages: &config.stages,
-                by_owner,
-            },
-            now,
-        )
+        Snapshot::build(&self.snapshot_input(config, period, by_owner), now)
+    }
+
+    fn snapshot_input<'a>(
+        &'a self,
+        config: &'a Config,
+        period: PeriodKind,
+        by_owner: Option<(&'a [Lead], &'a crate::domain::lens::ByOwner)>,
+    ) -> SnapshotInput<'a> {
+        SnapshotInput {
+            leads: self.leads(),
+            deals: self.deals(),
+            deal_stages: self.deal_stages(),
+            notes: self.notes(),
+            owners: self.owners(),
+            slas: &config.slas,
+            calendar: &config.calendar,
+            targets: &config.targets,
+            period,
+            half_life: config.attribution.half_life,
+            stages: &config.stages,
+            by_owner,
+        }
     }
 
     pub fn set_owners(&mut self, owners: Vec<Owner>) -> bool {

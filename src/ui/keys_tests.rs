@@ -308,7 +308,7 @@ fn selection_clamps_when_the_selected_lead_leaves_the_stage() {
     let mut ui = UiState::new(true);
     ui.on_data_changed(&ctx);
     let mql = stage_index(Stage::Mql);
-    let n = fx.snapshot.stage_leads[mql].len();
+    let n = fx.snapshot.board.stage_leads[mql].len();
     ui.leads.select(n - 1, &ctx);
     let last_id = ui.leads.cursor.id().map(str::to_string).unwrap();
     fx.move_lead(&last_id, Stage::Sal);
@@ -325,7 +325,7 @@ fn selection_follows_the_lead_by_id_when_the_order_changes() {
     let mut ui = on_lead(&fx, "Maria Lopez");
     let before = ui.leads.cursor.pos();
     // The lead ahead of her leaves; she is still selected at her new position.
-    let first = fx.snapshot.stage_leads[stage_index(Stage::Mql)][0];
+    let first = fx.snapshot.board.stage_leads[stage_index(Stage::Mql)][0];
     let first_id = fx.store.leads()[first].id.clone();
     fx.move_lead(&first_id, Stage::Sal);
     ui.on_data_changed(&fx.ctx());
@@ -348,7 +348,7 @@ fn filter_narrows_and_esc_clears() {
     // After ⏎ the filter stays and keys act again: `q` quits rather than typing.
     assert_eq!(press(&mut ui, &fx, &[ch('q')]), vec![Command::Quit]);
     press(&mut ui, &fx, &[key(KeyCode::Esc)]);
-    let all = fx.snapshot.stage_leads[stage_index(Stage::Mql)].len();
+    let all = fx.snapshot.board.stage_leads[stage_index(Stage::Mql)].len();
     assert_eq!(ui.leads.visible(&fx.ctx()).len(), all);
 }
 
@@ -357,7 +357,7 @@ fn movement_keys_and_stage_switching() {
     let fx = Fixture::new();
     let mut ui = UiState::new(true);
     ui.on_data_changed(&fx.ctx());
-    let mql_len = fx.snapshot.stage_leads[stage_index(Stage::Mql)].len();
+    let mql_len = fx.snapshot.board.stage_leads[stage_index(Stage::Mql)].len();
     press(&mut ui, &fx, &[ch('G')]);
     assert_eq!(ui.leads.cursor.pos(), mql_len - 1);
     press(

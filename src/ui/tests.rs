@@ -484,7 +484,7 @@ fn unmapped_leads_show_in_the_pipeline_title_and_filter_in_the_leads_title() {
     assert!(screen.contains("search \"acme\" → 1"), "{screen}");
     let mql = stage_index(Stage::Mql);
     assert_eq!(ui.leads.visible(&fx.ctx()).len(), 1);
-    assert!(fx.snapshot.stage_leads[mql].len() > 1);
+    assert!(fx.snapshot.board.stage_leads[mql].len() > 1);
 }
 
 /// A lead recycled more often than the teams agreed is flagged in its detail.

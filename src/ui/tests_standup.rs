@@ -96,7 +96,7 @@ fn a_reps_own_breaches_lead_the_board() {
     // leads of one owner that does not come first.
     let owner_of = |t: usize| {
         fx.store
-            .lead(&fx.snapshot.timers[t].lead_id)
+            .lead(&fx.snapshot.board.timers[t].lead_id)
             .and_then(|l| l.owner_id.clone())
     };
     let (pos, owner) = board

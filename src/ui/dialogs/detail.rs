@@ -272,6 +272,7 @@ fn lines<'a>(theme: Theme, ctx: &ViewCtx, lead_id: &str, w: usize) -> Vec<Line<'
     }
     let timers: Vec<_> = ctx
         .snapshot
+        .board
         .timers
         .iter()
         .filter(|t| t.lead_id == lead.id)

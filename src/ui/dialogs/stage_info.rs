@@ -90,7 +90,9 @@ pub(crate) fn lines(theme: Theme, ctx: &ViewCtx, stage: Stage, w: usize) -> Vec<
     out.push(field(
         theme,
         "leads",
-        vec![Span::raw(count(ctx.snapshot.counts[stage_index(stage)]))],
+        vec![Span::raw(count(
+            ctx.snapshot.board.counts[stage_index(stage)],
+        ))],
     ));
     for (i, line) in wrap_words(&info.definition, w.saturating_sub(12).max(10))
         .into_iter()
@@ -148,7 +150,7 @@ pub(crate) fn lines(theme: Theme, ctx: &ViewCtx, stage: Stage, w: usize) -> Vec<
             )],
         ));
         let (mut breached, mut warning) = (0, 0);
-        for t in ctx.snapshot.timers.iter().filter(|t| t.sla == i) {
+        for t in ctx.snapshot.board.timers.iter().filter(|t| t.sla == i) {
             match t.state(ctx.now) {
                 SlaState::Breached => breached += 1,
                 SlaState::Warning => warning += 1,

@@ -27,7 +27,7 @@ pub(crate) struct Breaches {
 impl Breaches {
     pub fn collect(ctx: &ViewCtx, filter: Filter) -> Self {
         let groups = breach::board(
-            &ctx.snapshot.timers,
+            &ctx.snapshot.board.timers,
             &ctx.config.slas,
             &ctx.config.calendar,
             ctx.now,
@@ -36,7 +36,7 @@ impl Breaches {
         let groups = match ctx.me {
             Some(me) => breach::mine_first(
                 groups,
-                &ctx.snapshot.timers,
+                &ctx.snapshot.board.timers,
                 |id| ctx.store.lead(id).and_then(|l| l.owner_id.clone()),
                 me,
             ),
@@ -58,7 +58,7 @@ impl Breaches {
         self.groups
             .iter()
             .flat_map(|g| &g.timers)
-            .filter_map(|&t| ctx.snapshot.timers.get(t))
+            .filter_map(|&t| ctx.snapshot.board.timers.get(t))
             .map(|t| t.lead_id.as_str())
             .collect()
     }
@@ -66,7 +66,7 @@ impl Breaches {
     /// The lead id of row `pos`.
     pub fn lead_at<'a>(&self, ctx: &ViewCtx<'a>, pos: usize) -> Option<&'a str> {
         let (_, t) = breach::at(&self.groups, pos)?;
-        ctx.snapshot.timers.get(t).map(|t| t.lead_id.as_str())
+        ctx.snapshot.board.timers.get(t).map(|t| t.lead_id.as_str())
     }
 }
 
@@ -201,7 +201,10 @@ fn row(
     w: usize,
     selected: bool,
 ) -> Line<'static> {
-    let (Some(t), Some(def)) = (ctx.snapshot.timers.get(timer), ctx.config.slas.get(g.sla)) else {
+    let (Some(t), Some(def)) = (
+        ctx.snapshot.board.timers.get(timer),
+        ctx.config.slas.get(g.sla),
+    ) else {
         return Line::raw("");
     };
     let state = t.state(ctx.now);
@@ -410,6 +413,7 @@ mod tests {
             let ctx = fx.ctx();
             let rows: Vec<(usize, SlaState, f64)> = ctx
                 .snapshot
+                .board
                 .timers
                 .iter()
                 .enumerate()
@@ -438,7 +442,7 @@ mod tests {
                 assert!(
                     g.timers
                         .iter()
-                        .all(|&i| ctx.snapshot.timers[i].sla == g.sla)
+                        .all(|&i| ctx.snapshot.board.timers[i].sla == g.sla)
                 );
             }
             // The first team is the one with the single most urgent clock.
@@ -446,7 +450,7 @@ mod tests {
                 .iter()
                 .max_by(|a, b| a.1.cmp(&b.1).then(a.2.total_cmp(&b.2)))
                 .unwrap();
-            let top_team = ctx.config.slas[ctx.snapshot.timers[top.0].sla].team;
+            let top_team = ctx.config.slas[ctx.snapshot.board.timers[top.0].sla].team;
             assert_eq!(all.groups[0].team, top_team, "at {now}");
             assert_eq!(listed.len(), rows.len());
         }

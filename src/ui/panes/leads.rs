@@ -59,6 +59,7 @@ impl LeadsView {
             Some(list) => list,
             None => ctx
                 .snapshot
+                .board
                 .stage_leads
                 .get(self.stage)
                 .map_or(&[][..], Vec::as_slice),
@@ -138,6 +139,7 @@ impl LeadsView {
         let leads = ctx.store.leads();
         self.matches = Some(
             ctx.snapshot
+                .board
                 .stage_leads
                 .iter()
                 .flatten()
@@ -245,10 +247,8 @@ impl Cols {
 
 /// The SLA cell of a lead, if a clock runs for it.
 fn lead_sla(theme: Theme, ctx: &ViewCtx, index: usize) -> Option<Span<'static>> {
-    let timer = ctx
-        .snapshot
-        .timers
-        .get(*ctx.snapshot.timer_of_lead.get(&index)?)?;
+    let lead = ctx.store.leads().get(index)?;
+    let timer = ctx.snapshot.board.timer_of(index, lead)?;
     let def = ctx.config.slas.get(timer.sla)?;
     Some(sla_span(
         theme,
@@ -326,6 +326,7 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, state: &UiState, ctx: &ViewCtx
     let list = view.visible(ctx);
     let total = ctx
         .snapshot
+        .board
         .counts
         .get(stage_index(stage))
         .copied()

@@ -34,7 +34,7 @@ pub(crate) fn bar(frac: f64, cells: usize) -> String {
 /// Breached and warning clocks per stage, in [`Stage::ALL`] order.
 fn sla_counts(ctx: &ViewCtx) -> [(usize, usize); 8] {
     let mut out = [(0, 0); 8];
-    for t in &ctx.snapshot.timers {
+    for t in &ctx.snapshot.board.timers {
         let Some(def) = ctx.config.slas.get(t.sla) else {
             continue;
         };
@@ -51,7 +51,7 @@ fn sla_counts(ctx: &ViewCtx) -> [(usize, usize); 8] {
 pub(crate) fn draw(frame: &mut Frame, area: Rect, state: &UiState, ctx: &ViewCtx, focused: bool) {
     let theme = state.theme;
     let snap = ctx.snapshot;
-    let total: usize = snap.counts.iter().sum();
+    let total: usize = snap.board.counts.iter().sum();
     // Part of a first load would read as a pipeline that shrank: no counts until it is whole.
     let loaded = ctx.loaded();
     let mut title = vec![
@@ -62,9 +62,9 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, state: &UiState, ctx: &ViewCtx
             Span::styled("· loading ", theme.dim())
         },
     ];
-    if loaded && snap.unmapped > 0 {
+    if loaded && snap.board.unmapped > 0 {
         title.push(Span::styled(
-            format!("· {} unmapped ", count(snap.unmapped)),
+            format!("· {} unmapped ", count(snap.board.unmapped)),
             theme.warning(),
         ));
     }
@@ -85,8 +85,9 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, state: &UiState, ctx: &ViewCtx
             (b, w) => format!("✖{b} ⚠{w}"),
         })
         .collect();
-    let max = snap.counts.iter().copied().max().unwrap_or(0);
+    let max = snap.board.counts.iter().copied().max().unwrap_or(0);
     let count_w = snap
+        .board
         .counts
         .iter()
         .map(|&c| count(c).len())
@@ -115,7 +116,7 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, state: &UiState, ctx: &ViewCtx
         let frac = if max == 0 {
             0.0
         } else {
-            snap.counts[i] as f64 / max as f64
+            snap.board.counts[i] as f64 / max as f64
         };
         let (breached, _) = slas[i];
         let sla_style = if breached > 0 {
@@ -124,7 +125,7 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, state: &UiState, ctx: &ViewCtx
             theme.warning()
         };
         let (n, frac) = if loaded {
-            (count(snap.counts[i]), frac)
+            (count(snap.board.counts[i]), frac)
         } else {
             ("—".to_string(), 0.0)
         };

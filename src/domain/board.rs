@@ -1,0 +1,218 @@
+//! The lead-level part of a snapshot: how many leads each stage holds, each stage's leads
+//! most urgent first, and every running SLA clock soonest due first. Kept up to date lead by
+//! lead: a poll that changes k leads costs O(k log n) plus one pass over the running clocks,
+//! never a pass over every lead.
+
+use std::cmp::Ordering;
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+
+use super::business_hours::BusinessCalendar;
+use super::catalog::StageCatalog;
+use super::lead::Lead;
+use super::sla::{SlaDef, SlaTimer, timer_for};
+use super::stage::Stage;
+use super::timeline::Timeline;
+
+/// What the board is derived from.
+#[derive(Clone, Copy)]
+pub struct BoardInput<'a> {
+    pub leads: &'a [Lead],
+    pub slas: &'a [SlaDef],
+    pub calendar: &'a BusinessCalendar,
+    pub stages: &'a StageCatalog,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Board {
+    /// Leads per stage, in [`Stage::ALL`] order.
+    pub counts: [usize; 8],
+    /// Leads whose vendor stage maps to no shared stage.
+    pub unmapped: usize,
+    /// Indices into the lead slice, per stage, most urgent first.
+    pub stage_leads: [Vec<usize>; 8],
+    /// Running SLA clocks, earliest due first (then by lead id and SLA).
+    pub timers: Vec<SlaTimer>,
+    /// Per lead index, what orders it in its stage's list.
+    keys: Vec<Key>,
+}
+
+/// Where a lead sits: its stage, its most urgent clock's due time, and when it entered
+/// the stage (the newest arrivals first among leads without a clock).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Key {
+    stage: Option<u8>,
+    due: Option<DateTime<Utc>>,
+    entered: Option<DateTime<Utc>>,
+}
+
+pub fn stage_index(stage: Stage) -> usize {
+    Stage::ALL
+        .iter()
+        .position(|s| *s == stage)
+        .expect("every stage is listed")
+}
+
+/// Soonest due first, then by lead and by SLA: one order, however the list was built.
+fn timer_order(a: &SlaTimer, b: &SlaTimer) -> Ordering {
+    a.due_at
+        .cmp(&b.due_at)
+        .then_with(|| a.lead_id.cmp(&b.lead_id))
+        .then(a.sla.cmp(&b.sla))
+}
+
+/// `lead`'s running clocks, one per SLA watching its stage.
+fn clocks(input: &BoardInput<'_>, lead: &Lead) -> Vec<SlaTimer> {
+    if !input.slas.iter().any(|def| lead.stage == Some(def.stage)) {
+        return Vec::new();
+    }
+    // Only a lead in a watched stage needs its timeline, for its clocks' start.
+    let timeline = Timeline::of(lead, input.stages);
+    input
+        .slas
+        .iter()
+        .enumerate()
+        .filter_map(|(d, def)| timer_for(d, def, lead, &timeline, input.calendar))
+        .collect()
+}
+
+fn key_of(lead: &Lead, clocks: &[SlaTimer]) -> Key {
+    Key {
+        stage: lead.stage.map(|s| stage_index(s) as u8),
+        due: clocks.iter().map(|t| t.due_at).min(),
+        entered: lead.entered_current_stage(),
+    }
+}
+
+impl Board {
+    /// The board of every lead, from scratch.
+    pub fn build(input: &BoardInput<'_>) -> Board {
+        let mut board = Board::default();
+        board.keys.reserve(input.leads.len());
+        for (i, lead) in input.leads.iter().enumerate() {
+            let clocks = clocks(input, lead);
+            let key = key_of(lead, &clocks);
+            board.keys.push(key);
+            board.timers.extend(clocks);
+            match key.stage {
+                Some(s) => {
+                    board.counts[usize::from(s)] += 1;
+                    board.stage_leads[usize::from(s)].push(i);
+                }
+                None => board.unmapped += 1,
+            }
+        }
+        board.timers.sort_by(timer_order);
+        let (keys, leads) = (&board.keys, input.leads);
+        for list in &mut board.stage_leads {
+            list.sort_by(|&a, &b| urgency(keys, leads, a, b));
+        }
+        board
+    }
+
+    /// Bring the board up to date after the leads at `changed` were replaced or appended
+    /// (indices into `input.leads`; the others are as the board last saw them).
+    pub fn update(&mut self, input: &BoardInput<'_>, changed: &[usize]) {
+        let mut changed: Vec<usize> = changed.to_vec();
+        changed.sort_unstable();
+        changed.dedup();
+        let leads = input.leads;
+        // Out of their lists first, by the keys they were placed with.
+        for &i in changed.iter().filter(|&&i| i < self.keys.len()) {
+            let key = self.keys[i];
+            match key.stage {
+                Some(s) => {
+                    let list = &mut self.stage_leads[usize::from(s)];
+                    let keys = &self.keys;
+                    if let Ok(at) = list.binary_search_by(|&j| urgency(keys, leads, j, i)) {
+                        list.remove(at);
+                    }
+                    self.counts[usize::from(s)] -= 1;
+                }
+                None => self.unmapped -= 1,
+            }
+        }
+        let ids: HashSet<&str> = changed
+            .iter()
+            .filter_map(|&i| leads.get(i))
+            .map(|l| l.id.as_str())
+            .collect();
+        self.timers.retain(|t| !ids.contains(t.lead_id.as_str()));
+        let mut fresh = Vec::new();
+        for &i in &changed {
+            let Some(lead) = leads.get(i) else { continue };
+            let clocks = clocks(input, lead);
+            let key = key_of(lead, &clocks);
+            if i >= self.keys.len() {
+                self.keys.resize(i + 1, Key::default());
+            }
+            self.keys[i] = key;
+            fresh.extend(clocks);
+        }
+        // Then back in, by their new keys.
+        for &i in changed.iter().filter(|&&i| i < leads.len()) {
+            match self.keys[i].stage {
+                Some(s) => {
+                    let list = &mut self.stage_leads[usize::from(s)];
+                    let keys = &self.keys;
+                    let at = list
+                        .binary_search_by(|&j| urgency(keys, leads, j, i))
+                        .unwrap_or_else(|at| at);
+                    list.insert(at, i);
+                    self.counts[usize::from(s)] += 1;
+                }
+                None => self.unmapped += 1,
+            }
+        }
+        fresh.sort_by(timer_order);
+        self.timers = merge(std::mem::take(&mut self.timers), fresh);
+    }
+
+    /// The most urgent running clock of the lead at `index`.
+    pub fn timer_of(&self, index: usize, lead: &Lead) -> Option<&SlaTimer> {
+        let due = self.keys.get(index)?.due?;
+        let from = self
+            .timers
+            .partition_point(|t| (t.due_at, t.lead_id.as_str()) < (due, lead.id.as_str()));
+        self.timers
+            .get(from)
+            .filter(|t| t.due_at == due && t.lead_id == lead.id)
+    }
+}
+
+/// Most urgent first: running clocks by due time, then the newest arrivals, then by id.
+fn urgency(keys: &[Key], leads: &[Lead], a: usize, b: usize) -> Ordering {
+    let (ka, kb) = (&keys[a], &keys[b]);
+    match (ka.due, kb.due) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => kb.entered.cmp(&ka.entered),
+    }
+    .then_with(|| leads[a].id.cmp(&leads[b].id))
+}
+
+/// Two lists each in [`timer_order`], as one.
+fn merge(a: Vec<SlaTimer>, b: Vec<SlaTimer>) -> Vec<SlaTimer> {
+    if b.is_empty() {
+        return a;
+    }
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    loop {
+        let next = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) if timer_order(x, y) != Ordering::Greater => a.next(),
+            (Some(_), Some(_)) => b.next(),
+            (Some(_), None) => a.next(),
+            (None, Some(_)) => b.next(),
+            (None, None) => break,
+        };
+        out.extend(next);
+    }
+    out
+}
+
+#[cfg(test)]
+#[path = "board_tests.rs"]
+mod tests;

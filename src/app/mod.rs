@@ -27,6 +27,7 @@ pub use source::{ConnectError, Connected, Stack, connect, stack};
 use crate::domain::handoff::Turns;
 use crate::domain::lens::{self, Lens};
 use crate::store::outbox::Outbox;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::config::Config;
@@ -108,8 +109,9 @@ pub struct App {
     /// The snapshot must be built afresh (a lens, a deletion, new reference data).
     stale_snapshot: bool,
     /// Leads that changed or arrived since the snapshot was built, for it to follow lead
-    /// by lead; `changed_records` says whether any record changed at all.
-    changed_leads: Vec<usize>,
+    /// by lead: index → the version the snapshot counted (the first replaced in a batch).
+    /// `changed_records` says whether any record changed at all.
+    changed_leads: HashMap<usize, Option<crate::domain::Lead>>,
     changed_records: bool,
     /// When time alone next moves a figure (see [`crate::domain::schedule`]).
     next_change: Option<DateTime<Utc>>,
@@ -166,7 +168,7 @@ impl App {
             outgoing,
             lens_chosen: false,
             stale_snapshot: true,
-            changed_leads: Vec::new(),
+            changed_leads: HashMap::new(),
             changed_records: false,
             next_change: None,
             snapshot_builds: 0,
@@ -329,7 +331,9 @@ impl App {
                 let changed = !leads.is_empty()
                     | self.model.store.upsert_deals(delta.deals)
                     | self.model.store.upsert_notes(delta.notes);
-                self.changed_leads.extend(leads);
+                for (i, old) in leads {
+                    self.changed_leads.entry(i).or_insert(old);
+                }
                 self.changed_records |= changed;
                 changed
             }
@@ -384,7 +388,10 @@ impl App {
 
     /// Bring derived data up to date if the store changed. Call once per batch of events.
     pub fn refresh_snapshot(&mut self) {
-        let changed = std::mem::take(&mut self.changed_leads);
+        let mut changed: Vec<_> = std::mem::take(&mut self.changed_leads)
+            .into_iter()
+            .collect();
+        changed.sort_unstable_by_key(|(i, _)| *i);
         let records = std::mem::take(&mut self.changed_records);
         if !self.stale_snapshot && records && matches!(self.model.lens, Lens::All) {
             // Only records changed, under no lens: the board follows the changed leads.

@@ -44,6 +44,7 @@ fn build(leads: &[Lead], period: PeriodKind, now: DateTime<Utc>) -> Snapshot {
             half_life: Duration::days(7),
             stages: &config.stages,
             by_owner: None,
+            lead_index: None,
         },
         now,
     )

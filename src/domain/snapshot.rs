@@ -9,6 +9,7 @@ pub use super::board::stage_index;
 use super::board::{Board, BoardInput};
 use super::business_hours::BusinessCalendar;
 use super::feedback::{NoteKind, Verdict};
+use super::kpi::tally::{LeadPart, LeadTally};
 use super::kpi::{self, Kpi, KpiInput, Period, PeriodKind, Targets};
 use super::lead::{Deal, DealStage, Lead, Note, Owner};
 use super::sla::SlaDef;
@@ -33,6 +34,8 @@ pub struct SnapshotInput<'a> {
     pub stages: &'a crate::domain::catalog::StageCatalog,
     /// Under a person or team lens: every lead and the lens's rule, for the cohorts.
     pub by_owner: Option<(&'a [Lead], &'a crate::domain::lens::ByOwner)>,
+    /// Lead id → index into `leads`, where the caller keeps one; else built per snapshot.
+    pub lead_index: Option<&'a HashMap<String, usize>>,
 }
 
 /// How many periods the KPI sparklines look back, the current one included.
@@ -72,72 +75,146 @@ pub struct Snapshot {
     pub period: Option<Period>,
     /// Campaigns with feedback, most recently discussed first.
     pub feedback: Vec<FeedbackRollup>,
+    /// The lead-counted sums of each period of the history, oldest first: a change of k
+    /// leads moves them by k parts out and k in.
+    tallies: Vec<(Period, LeadTally)>,
+}
+
+/// A lead that changed since a snapshot was built: its index and, if it was held before,
+/// the version that snapshot counted.
+pub type Changed = (usize, Option<Lead>);
+
+/// The periods of the KPI history, oldest first, the current one last.
+fn periods(kind: PeriodKind, now: DateTime<Utc>) -> Vec<Period> {
+    let mut out: Vec<Period> = (1..HISTORY)
+        .rev()
+        .map(|back| Period::previous(kind, now, back))
+        .collect();
+    out.push(Period::current(kind, now));
+    out
 }
 
 impl Snapshot {
     pub fn build(input: &SnapshotInput<'_>, now: DateTime<Utc>) -> Snapshot {
         let board = Board::build(&input.board());
-        Snapshot::with_board(board, input, now)
-    }
-
-    /// After the leads at `changed` were replaced or appended: the board moves lead by
-    /// lead, the figures are counted again.
-    pub fn update(&mut self, input: &SnapshotInput<'_>, changed: &[usize], now: DateTime<Utc>) {
-        let mut board = std::mem::take(&mut self.board);
-        board.update(&input.board(), changed);
-        *self = Snapshot::with_board(board, input, now);
-    }
-
-    fn with_board(board: Board, input: &SnapshotInput<'_>, now: DateTime<Utc>) -> Snapshot {
-        let mut snap = Snapshot {
-            board,
-            ..Snapshot::default()
-        };
-        let lead_index: HashMap<&str, usize> = input
-            .leads
-            .iter()
-            .enumerate()
-            .map(|(i, l)| (l.id.as_str(), i))
-            .collect();
         // Every period's cohorts read the same timelines: built once per snapshot.
         let cohort_leads = input.by_owner.map_or(input.leads, |(all, _)| all);
         let timelines: Vec<Timeline> = cohort_leads
             .iter()
             .map(|l| Timeline::of(l, input.stages))
             .collect();
-
-        let period = Period::current(input.period, now);
         let kpi_input = KpiInput {
-            leads: input.leads,
-            timers: &snap.board.timers,
-            now,
-            deals: input.deals,
-            deal_stages: input.deal_stages,
-            calendar: input.calendar,
-            stages: input.stages,
-            by_owner: input.by_owner,
             timelines: Some(&timelines),
+            ..input.kpis(&board.timers, now, None)
         };
-        snap.kpis = kpi::compute(&kpi_input, period, input.targets);
+        let tallies = periods(input.period, now)
+            .into_iter()
+            .map(|p| (p, kpi::tally(&kpi_input, &p)))
+            .collect();
+        Snapshot::assemble(board, tallies, input, now)
+    }
+
+    /// Bring the snapshot up to date after the leads in `changed` were replaced or
+    /// appended (each index once; no lead removed): the board and the lead-counted sums
+    /// move by the changed leads alone, the figures are assembled from them again. Under a
+    /// lens, or in another period, it is built afresh.
+    pub fn update(&mut self, input: &SnapshotInput<'_>, changed: &[Changed], now: DateTime<Utc>) {
+        let current = Period::current(input.period, now);
+        if input.by_owner.is_some()
+            || self.period != Some(current)
+            || self.tallies.len() != HISTORY as usize
+        {
+            *self = Snapshot::build(input, now);
+            return;
+        }
+        let mut board = std::mem::take(&mut self.board);
+        let indices: Vec<usize> = changed.iter().map(|(i, _)| *i).collect();
+        board.update(&input.board(), &indices);
+        let mut tallies = std::mem::take(&mut self.tallies);
+        let everyone = |_: &Timeline, _: DateTime<Utc>| true;
+        let part =
+            |l: &Lead, t: &Timeline, p: &Period| LeadPart::of(l, t, p, &everyone, input.calendar);
+        for (i, old) in changed {
+            let was = old.as_ref().map(|l| (l, Timeline::of(l, input.stages)));
+            let is = input
+                .leads
+                .get(*i)
+                .map(|l| (l, Timeline::of(l, input.stages)));
+            for (p, tally) in &mut tallies {
+                if let Some((l, t)) = &was {
+                    tally.remove(&part(l, t, p));
+                }
+                if let Some((l, t)) = &is {
+                    tally.add(&part(l, t, p));
+                }
+            }
+        }
+        *self = Snapshot::assemble(board, tallies, input, now);
+    }
+
+    /// The figures from the board and each period's lead-counted sums.
+    fn assemble(
+        board: Board,
+        tallies: Vec<(Period, LeadTally)>,
+        input: &SnapshotInput<'_>,
+        now: DateTime<Utc>,
+    ) -> Snapshot {
+        let built: HashMap<&str, usize> = match input.lead_index {
+            Some(_) => HashMap::new(),
+            None => (input.leads.iter().enumerate())
+                .map(|(i, l)| (l.id.as_str(), i))
+                .collect(),
+        };
+        let lead_at = |id: &str| -> Option<usize> {
+            match input.lead_index {
+                Some(index) => index.get(id).copied(),
+                None => built.get(id).copied(),
+            }
+        };
+        let lead_of = |id: &str| lead_at(id).map(|i| &input.leads[i]);
+        let kpi_input = input.kpis(&board.timers, now, Some(&lead_of));
         let mut history: HashMap<&'static str, Vec<Option<f64>>> = HashMap::new();
-        for back in (1..HISTORY).rev() {
-            let past = Period::previous(input.period, now, back);
-            for k in kpi::compute(&kpi_input, past, input.targets) {
+        let mut kpis = Vec::new();
+        for (p, tally) in &tallies {
+            kpis = kpi::compute_tallied(&kpi_input, *p, input.targets, tally);
+            for k in &kpis {
                 history.entry(k.id).or_default().push(k.shown());
             }
         }
-        for k in &snap.kpis {
-            history.entry(k.id).or_default().push(k.shown());
+        let period = tallies.last().map(|(p, _)| *p);
+        Snapshot {
+            attribution: attribute(input, &lead_of),
+            feedback: rollup_feedback(input.notes, input.owners),
+            board,
+            kpis,
+            kpi_history: history,
+            period,
+            tallies,
         }
-        snap.kpi_history = history;
-        snap.attribution = attribute(input, &lead_index);
-        snap.period = Some(period);
-        snap.feedback = rollup_feedback(input.notes, input.owners);
-        snap
     }
 }
 
 impl<'a> SnapshotInput<'a> {
+    fn kpis(
+        &self,
+        timers: &'a [crate::domain::sla::SlaTimer],
+        now: DateTime<Utc>,
+        lead_of: Option<kpi::LeadOf<'a>>,
+    ) -> KpiInput<'a> {
+        KpiInput {
+            leads: self.leads,
+            timers,
+            now,
+            deals: self.deals,
+            deal_stages: self.deal_stages,
+            calendar: self.calendar,
+            stages: self.stages,
+            by_owner: self.by_owner,
+            timelines: None,
+            lead_of,
+        }
+    }
+
     fn board(&self) -> BoardInput<'a> {
         BoardInput {
             leads: self.leads,
@@ -149,7 +226,10 @@ impl<'a> SnapshotInput<'a> {
 }
 
 /// Credit every open deal's amount to its contacts' campaign touches, under every model.
-fn attribute(input: &SnapshotInput<'_>, lead_index: &HashMap<&str, usize>) -> Vec<Attributed> {
+fn attribute<'a>(
+    input: &SnapshotInput<'a>,
+    lead_of: &dyn Fn(&str) -> Option<&'a Lead>,
+) -> Vec<Attributed> {
     let open_stage = |id: &str| {
         input
             .deal_stages
@@ -164,7 +244,7 @@ fn attribute(input: &SnapshotInput<'_>, lead_index: &HashMap<&str, usize>) -> Ve
         let Some(lead) = deal
             .contact_ids
             .iter()
-            .filter_map(|id| lead_index.get(id.as_str()).map(|&i| &input.leads[i]))
+            .filter_map(|id| lead_of(id.as_str()))
             .find(|l| !l.touches().is_empty())
         else {
             continue;
@@ -281,6 +361,7 @@ mod tests {
                 half_life: chrono::Duration::days(7),
                 stages: &crate::config::Config::builtin().stages,
                 by_owner: None,
+                lead_index: None,
             },
             now,
         );
@@ -344,3 +425,7 @@ mod tests {
         assert_eq!(roll[0].last_owner.as_deref(), Some("Sam Ortiz"));
     }
 }
+
+#[cfg(test)]
+#[path = "update_tests.rs"]
+mod update_tests;

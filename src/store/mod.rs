@@ -36,19 +36,16 @@ impl<T: PartialEq> Table<T> {
         self.upsert_at(id, row).is_some()
     }
 
-    /// Insert or replace; returns the row's index if anything changed.
-    fn upsert_at(&mut self, id: &str, row: T) -> Option<usize> {
+    /// Insert or replace; if anything changed, the row's index and the row it replaced.
+    fn upsert_at(&mut self, id: &str, row: T) -> Option<(usize, Option<T>)> {
         match self.index.get(id) {
             Some(&i) if self.rows[i] == row => None,
-            Some(&i) => {
-                self.rows[i] = row;
-                Some(i)
-            }
+            Some(&i) => Some((i, Some(std::mem::replace(&mut self.rows[i], row)))),
             None => {
                 let i = self.rows.len();
                 self.index.insert(id.to_string(), i);
                 self.rows.push(row);
-                Some(i)
+                Some((i, None))
             }
         }
     }
@@ -156,9 +153,10 @@ impl Store {
         !self.upsert_leads_at(leads).is_empty()
     }
 
-    /// Like [`upsert_leads`](Self::upsert_leads), returning the indices of the leads that
-    /// changed or arrived (the others keep theirs), for the snapshot to follow lead by lead.
-    pub fn upsert_leads_at(&mut self, leads: Vec<Lead>) -> Vec<usize> {
+    /// Like [`upsert_leads`](Self::upsert_leads), returning each lead that changed or
+    /// arrived: its index (the others keep theirs) and the version it replaced, for the
+    /// snapshot to follow lead by lead.
+    pub fn upsert_leads_at(&mut self, leads: Vec<Lead>) -> Vec<crate::domain::snapshot::Changed> {
         let mut changed = Vec::new();
         for lead in leads {
             let id = lead.id.clone();
@@ -218,7 +216,7 @@ impl Store {
     pub fn update_snapshot(
         &self,
         snapshot: &mut Snapshot,
-        changed: &[usize],
+        changed: &[crate::domain::snapshot::Changed],
         config: &Config,
         period: PeriodKind,
         now: DateTime<Utc>,
@@ -255,6 +253,7 @@ impl Store {
             half_life: config.attribution.half_life,
             stages: &config.stages,
             by_owner,
+            lead_index: Some(&self.leads.index),
         }
     }
 

@@ -38,7 +38,7 @@ pub fn outcome(t: &Timeline, from: Stage, to: Stage, period: &Period) -> Option<
     outcome_of(t, from, to, period, &|_, _| true)
 }
 
-fn outcome_of(
+pub(super) fn outcome_of(
     t: &Timeline,
     from: Stage,
     to: Stage,

@@ -4,7 +4,8 @@ use std::collections::HashMap;
 
 use chrono::{Duration, Utc};
 
-use super::cohort::{Cohort, cohort};
+use super::cohort::Cohort;
+use super::tally::LeadTally;
 use super::{Better, Kpi, KpiInput, KpiValue, MARKETING_CHANNELS, Parts, Period, Targets};
 use crate::domain::lead::{Deal, DealStage, Lead};
 use crate::domain::sla::{SlaState, SlaTimer, pro_rated};
@@ -193,12 +194,22 @@ pub fn target_by_now(
 
 /// Compute every KPI over `period`, with targets from the config.
 pub fn compute(input: &KpiInput<'_>, period: Period, targets: &Targets) -> Vec<Kpi> {
+    compute_tallied(input, period, targets, &tally(input, &period))
+}
+
+/// [`compute`] with the period's lead-counted sums already at hand.
+pub fn compute_tallied(
+    input: &KpiInput<'_>,
+    period: Period,
+    targets: &Targets,
+    tally: &LeadTally,
+) -> Vec<Kpi> {
     let cal = input.calendar;
     let goal = match targets.get(period.kind, "revenue") {
         Some(KpiValue::Money(m)) => Some(m),
         _ => None,
     };
-    figures(input, period, goal)
+    figures(input, period, goal, tally)
         .into_iter()
         .map(|f| {
             let target = targets.get(period.kind, f.id);
@@ -222,26 +233,13 @@ pub fn compute(input: &KpiInput<'_>, period: Period, targets: &Targets) -> Vec<K
         .collect()
 }
 
-/// `goal`: the period's revenue target, for pipeline coverage.
-fn figures(input: &KpiInput<'_>, period: Period, goal: Option<f64>) -> Vec<Figure> {
-    let leads = input.leads;
-    let by_id: HashMap<&str, &Lead> = leads.iter().map(|l| (l.id.as_str(), l)).collect();
-    let deals = Deals::new(input.deals, input.deal_stages);
-    let contacts = |d: &Deal| -> Vec<&Lead> {
-        d.contact_ids
-            .iter()
-            .filter_map(|id| by_id.get(id.as_str()).copied())
-            .collect()
-    };
-    let cal = input.calendar;
-    let mut out = Vec::new();
-    use Better::*;
-
-    // Every figure below that counts leads reads their timelines (metrics.md §1). Under a
-    // person or team lens the cohorts are every lead's, kept by the owner at their entry.
+/// The lead-counted tally of `period` over the input's cohort leads, from scratch.
+pub fn tally(input: &KpiInput<'_>, period: &Period) -> LeadTally {
+    // Every figure that counts leads reads their timelines (metrics.md §1). Under a person
+    // or team lens the cohorts are every lead's, kept by the owner at their entry.
     let (cohort_leads, by_owner) = match input.by_owner {
         Some((all, rule)) => (all, Some(rule)),
-        None => (leads, None),
+        None => (input.leads, None),
     };
     let built: Vec<Timeline>;
     let timelines: &[Timeline] = match input.timelines {
@@ -262,8 +260,38 @@ fn figures(input: &KpiInput<'_>, period: Period, goal: Option<f64>) -> Vec<Figur
             )
         })
     };
-    let cohort = |from, to| cohort(timelines, from, to, &period, &member);
-    let mql_cohort = cohort(Stage::Mql, Stage::Sal);
+    LeadTally::of(cohort_leads, timelines, period, &member, input.calendar)
+}
+
+/// `goal`: the period's revenue target, for pipeline coverage; `tally`: the period's
+/// lead-counted sums.
+fn figures<'a>(
+    input: &KpiInput<'a>,
+    period: Period,
+    goal: Option<f64>,
+    tally: &LeadTally,
+) -> Vec<Figure> {
+    let leads = input.leads;
+    // Without a lookup at hand, an index of the leads built once here.
+    let by_id: HashMap<&'a str, &'a Lead> = match input.lead_of {
+        Some(_) => HashMap::new(),
+        None => leads.iter().map(|l| (l.id.as_str(), l)).collect(),
+    };
+    let index = |id: &str| by_id.get(id).copied();
+    let lead_of: &dyn Fn(&str) -> Option<&'a Lead> = match input.lead_of {
+        Some(f) => f,
+        None => &index,
+    };
+    let deals = Deals::new(input.deals, input.deal_stages);
+    let contacts = |d: &Deal| -> Vec<&'a Lead> {
+        d.contact_ids
+            .iter()
+            .filter_map(|id| lead_of(id.as_str()))
+            .collect()
+    };
+    let mut out = Vec::new();
+    use Better::*;
+    let mql_cohort = tally.cohort(Stage::Mql);
 
     // ── Marketing ──
     let mkt = Some(Team::Marketing);
@@ -330,28 +358,13 @@ fn figures(input: &KpiInput<'_>, period: Period, goal: Option<f64>) -> Vec<Figur
 
     // Sent to nurture in the period (recycled or rejected; the latest entry there), picked
     // up by a marketing touch since.
-    let recycled: Vec<(&Lead, chrono::DateTime<Utc>)> = cohort_leads
-        .iter()
-        .zip(timelines)
-        .filter_map(|(l, t)| {
-            let at = t
-                .entries(Stage::Nurture)
-                .filter(|at| period.contains(Some(*at)))
-                .last()?;
-            member(t, at).then_some((l, at))
-        })
-        .collect();
-    let picked_up = recycled
-        .iter()
-        .filter(|(l, at)| marketing_touch_after(l, *at))
-        .count();
     out.push(Figure::share(
         "nurture_pickup",
         mkt,
         "nurture pickup",
         share(
-            picked_up,
-            recycled.len(),
+            tally.picked_up,
+            tally.recycled,
             "touched",
             "leads sent to nurture",
         ),
@@ -361,31 +374,17 @@ fn figures(input: &KpiInput<'_>, period: Period, goal: Option<f64>) -> Vec<Figur
     let sls = Some(Team::Sales);
     // The period's MQLs (each at its first MQL entry in the period), each timed to the
     // first sales touch after that entry; those not touched yet are pending, not dropped.
-    let mut speed: Vec<Duration> = Vec::new();
-    let mut untouched = 0;
-    for (l, t) in cohort_leads.iter().zip(timelines) {
-        let Some(entry) = t.entries(Stage::Mql).find(|at| period.contains(Some(*at))) else {
-            continue;
-        };
-        if !member(t, entry) {
-            continue;
-        }
-        match first_touch_after(l, entry) {
-            Some(touch) => speed.push(cal.between(entry, touch)),
-            None => untouched += 1,
-        }
-    }
-    let n = speed.len();
+    let n = tally.speed.len();
     out.push(
         Figure::new(
             "speed_to_lead",
             sls,
             "speed to lead (med)",
-            KpiValue::Duration(median(speed)),
+            KpiValue::Duration(tally.median_speed()),
             Lower,
         )
         .sample(n, "MQLs touched")
-        .waiting(untouched),
+        .waiting(tally.untouched),
     );
 
     // Every SAL of the period, recycled ones too: only a cohort that all converted is 100 %.
@@ -393,7 +392,7 @@ fn figures(input: &KpiInput<'_>, period: Period, goal: Option<f64>) -> Vec<Figur
         "sal_to_sql",
         sls,
         "SAL→SQL",
-        cohort_share(cohort(Stage::Sal, Stage::Sql), "reached SQL", "SALs"),
+        cohort_share(tally.cohort(Stage::Sal), "reached SQL", "SALs"),
     ));
 
     let (won, lost) = deals.closed_in(&period);
@@ -456,7 +455,6 @@ fn figures(input: &KpiInput<'_>, period: Period, goal: Option<f64>) -> Vec<Figur
     });
 
     // ── Shared ──
-    let funnel = Stage::FUNNEL;
     let conv_ids = [
         (
             "conv_inquiry_mql",
@@ -479,8 +477,7 @@ fn figures(input: &KpiInput<'_>, period: Period, goal: Option<f64>) -> Vec<Figur
             "opportunities",
         ),
     ];
-    for (pair, (id, label, num_is, den_is)) in funnel.windows(2).zip(conv_ids) {
-        let c = cohort(pair[0], pair[1]);
+    for (c, (id, label, num_is, den_is)) in tally.cohorts.iter().copied().zip(conv_ids) {
         out.push(Figure::share(
             id,
             None,
@@ -527,29 +524,4 @@ fn figures(input: &KpiInput<'_>, period: Period, goal: Option<f64>) -> Vec<Figur
         Lower,
     ));
     out
-}
-
-/// The first sales touch after `entry`: from the vendor's history of every touch, or for
-/// want of it the first and latest touches the lead's dates give.
-fn first_touch_after(l: &Lead, entry: chrono::DateTime<Utc>) -> Option<chrono::DateTime<Utc>> {
-    let after = |t: &chrono::DateTime<Utc>| *t > entry;
-    if l.history.sales_touches.is_empty() {
-        [l.dates.first_sales_activity, l.dates.last_sales_activity]
-            .into_iter()
-            .flatten()
-            .filter(after)
-            .min()
-    } else {
-        l.history.sales_touches.iter().copied().find(after)
-    }
-}
-
-/// Whether marketing touched the lead after `at`: any marketing email in the vendor's
-/// history of them, or for want of it the latest one its dates give.
-fn marketing_touch_after(l: &Lead, at: chrono::DateTime<Utc>) -> bool {
-    if l.history.marketing_touches.is_empty() {
-        l.dates.last_marketing_touch.is_some_and(|t| t > at)
-    } else {
-        l.history.marketing_touches.iter().any(|t| *t > at)
-    }
 }

@@ -3,6 +3,7 @@
 pub mod cohort;
 mod formulas;
 mod period;
+pub mod tally;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
@@ -12,7 +13,7 @@ use std::collections::BTreeMap;
 
 use chrono::Duration;
 
-pub use formulas::{LEAKAGE, compute, leaking, target_by_now};
+pub use formulas::{LEAKAGE, compute, compute_tallied, leaking, tally, target_by_now};
 pub use period::{Period, PeriodKind};
 
 use super::business_hours::BusinessCalendar;
@@ -184,6 +185,9 @@ impl Targets {
     }
 }
 
+/// Finds a lead by its id.
+pub type LeadOf<'a> = &'a dyn Fn(&str) -> Option<&'a Lead>;
+
 /// The records a KPI computation reads.
 pub struct KpiInput<'a> {
     pub leads: &'a [Lead],
@@ -203,4 +207,6 @@ pub struct KpiInput<'a> {
     /// in their order, when the caller built them already: a snapshot computes seven
     /// periods from the same timelines. `None`: built here.
     pub timelines: Option<&'a [crate::domain::timeline::Timeline]>,
+    /// Finds a lead by id (a deal's contacts); `None`: an index of `leads` is built here.
+    pub lead_of: Option<LeadOf<'a>>,
 }

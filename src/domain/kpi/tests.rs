@@ -155,6 +155,7 @@ fn compute_week(timers: &[SlaTimer], targets: &Targets) -> Vec<Kpi> {
         stages: &crate::config::Config::builtin().stages,
         by_owner: None,
         timelines: None,
+        lead_of: None,
     };
     compute(
         &input,
@@ -290,6 +291,7 @@ fn an_empty_world_has_no_ratios() {
         stages: &crate::config::Config::builtin().stages,
         by_owner: None,
         timelines: None,
+        lead_of: None,
     };
     let kpis = compute(
         &input,
@@ -337,6 +339,7 @@ fn an_overflowing_sum_is_no_value_and_never_on_target() {
         stages: &crate::config::Config::builtin().stages,
         by_owner: None,
         timelines: None,
+        lead_of: None,
     };
     let kpis = compute(&input, Period::this_week(now), &targets);
     let get = |id: &str| kpis.iter().find(|k| k.id == id).unwrap();

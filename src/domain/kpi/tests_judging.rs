@@ -68,6 +68,7 @@ fn compute_at(
         stages: &crate::config::Config::builtin().stages,
         by_owner: None,
         timelines: None,
+        lead_of: None,
     };
     compute(&input, Period::current(kind, at(now)), t)
 }

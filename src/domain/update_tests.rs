@@ -1,0 +1,180 @@
+//! A snapshot kept up to date change by change against one built from scratch: random
+//! leads and deals, random sequences of replaced and new leads, the clock moving between
+//! them (across periods too). Every figure, list and sum must be equal.
+
+use chrono::{DateTime, Duration, Utc};
+use proptest::prelude::*;
+
+use super::*;
+use crate::config::Config;
+use crate::domain::lead::tests_support::lead_in;
+use crate::domain::stage::Stage;
+
+fn base() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-20T13:00:00Z")
+        .unwrap()
+        .to_utc()
+}
+
+/// A lead as numbers: stage (8 = unmapped), days back of its first date, which later
+/// dates it has (bits), touch offsets in hours, owner.
+type Spec = (u8, i64, u8, Vec<i64>, u8);
+
+fn spec() -> impl Strategy<Value = Spec> {
+    (
+        0u8..9,
+        0i64..70,
+        any::<u8>(),
+        prop::collection::vec(-48i64..400, 0..3),
+        0u8..3,
+    )
+}
+
+fn lead_of(id: usize, (stage, back, bits, touches, owner): &Spec) -> Lead {
+    let stage_at = Stage::ALL.get(usize::from(*stage)).copied();
+    let mut l = lead_in(stage_at.unwrap_or(Stage::Inquiry));
+    l.stage = stage_at;
+    l.id = format!("{id:03}");
+    l.owner_id = Some(format!("{owner}"));
+    let first = base() - Duration::days(*back) - Duration::hours(i64::from(bits % 7));
+    let step = |n: i64| Some(first + Duration::hours(n * 20));
+    l.dates.created = Some(first);
+    let has = |bit: u8| bits & (1 << bit) != 0;
+    l.dates.mql = has(0).then(|| step(1)).flatten();
+    l.dates.accepted = has(1).then(|| step(2)).flatten();
+    l.dates.sql = has(2).then(|| step(3)).flatten();
+    l.dates.opportunity = has(3).then(|| step(4)).flatten();
+    l.dates.customer = (has(4) && has(3)).then(|| step(5)).flatten();
+    let mql = l.dates.mql.unwrap_or(first);
+    for (k, h) in touches.iter().enumerate() {
+        let at = mql + Duration::hours(*h);
+        if has(5) {
+            l.history.sales_touches.push(at);
+        } else {
+            l.dates.first_sales_activity.get_or_insert(at);
+        }
+        l.history.marketing_touches.push(at + Duration::hours(3));
+        l.history
+            .campaigns
+            .push((at, format!("campaign {}", k % 2)));
+    }
+    l.history.sales_touches.sort();
+    l.history.marketing_touches.sort();
+    if has(6) {
+        l.source_channel = "paid_search".into();
+    }
+    l
+}
+
+fn deals(leads: usize, amounts: &[(u16, u8, usize)]) -> Vec<Deal> {
+    amounts
+        .iter()
+        .enumerate()
+        .filter(|_| leads > 0)
+        .map(|(i, (amount, stage, contact))| Deal {
+            id: format!("d{i}"),
+            name: format!("deal {i}"),
+            amount: f64::from(*amount),
+            stage_id: ["open", "won", "lost"][usize::from(*stage % 3)].into(),
+            created_at: Some(base() - Duration::days(i64::from(*amount % 40))),
+            close_date: Some(base() - Duration::days(i64::from(*amount % 30)) + Duration::days(9)),
+            owner_id: None,
+            contact_ids: vec![format!("{:03}", contact % leads)],
+            updated_at: base(),
+            stage_history: Vec::new(),
+        })
+        .collect()
+}
+
+fn deal_stages() -> Vec<DealStage> {
+    let stage = |id: &str, order, is_closed, is_won| DealStage {
+        id: id.into(),
+        label: id.into(),
+        order,
+        is_closed,
+        is_won,
+    };
+    vec![
+        stage("open", 0, false, false),
+        stage("won", 1, true, true),
+        stage("lost", 2, true, false),
+    ]
+}
+
+fn input<'a>(
+    leads: &'a [Lead],
+    deals: &'a [Deal],
+    stages: &'a [DealStage],
+    config: &'a Config,
+    period: PeriodKind,
+) -> SnapshotInput<'a> {
+    SnapshotInput {
+        leads,
+        deals,
+        deal_stages: stages,
+        notes: &[],
+        owners: &[],
+        slas: &config.slas,
+        calendar: &config.calendar,
+        targets: &config.targets,
+        period,
+        half_life: chrono::Duration::days(7),
+        stages: &config.stages,
+        by_owner: None,
+        lead_index: None,
+    }
+}
+
+/// A round: some leads replaced (index modulo the count) or added, then the clock moves.
+type Round = (Vec<(Option<usize>, Spec)>, i64);
+
+fn round() -> impl Strategy<Value = Round> {
+    (
+        prop::collection::vec((prop::option::weighted(0.8, 0usize..1000), spec()), 1..5),
+        0i64..(4 * 24),
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn updating_change_by_change_equals_building_from_scratch(
+        start in prop::collection::vec(spec(), 0..30),
+        amounts in prop::collection::vec((any::<u16>(), any::<u8>(), any::<usize>()), 0..6),
+        period in prop_oneof![Just(PeriodKind::Week), Just(PeriodKind::Month)],
+        rounds in prop::collection::vec(round(), 1..5),
+    ) {
+        let config = Config::builtin();
+        let stages = deal_stages();
+        let mut leads: Vec<Lead> = start.iter().enumerate().map(|(i, s)| lead_of(i, s)).collect();
+        let deals = deals(leads.len(), &amounts);
+        let mut now = base();
+        let mut snap = Snapshot::build(&input(&leads, &deals, &stages, &config, period), now);
+        for (changes, hours) in rounds {
+            let mut changed: Vec<Changed> = Vec::new();
+            for (at, spec) in changes {
+                let i = match at {
+                    Some(at) if !leads.is_empty() => at % leads.len(),
+                    _ => leads.len(),
+                };
+                let lead = lead_of(i, &spec);
+                let old = if i < leads.len() {
+                    Some(std::mem::replace(&mut leads[i], lead))
+                } else {
+                    leads.push(lead);
+                    None
+                };
+                // A lead changed twice counts out the version the snapshot held.
+                if !changed.iter().any(|(j, _)| *j == i) {
+                    changed.push((i, old));
+                }
+            }
+            now += Duration::hours(hours);
+            let shown = input(&leads, &deals, &stages, &config, period);
+            snap.update(&shown, &changed, now);
+            let fresh = Snapshot::build(&shown, now);
+            prop_assert_eq!(&snap, &fresh);
+        }
+    }
+}

@@ -13,6 +13,7 @@ use tokio::runtime::Runtime;
 use tandem::app::App;
 use tandem::config::Config;
 use tandem::domain::kpi::PeriodKind;
+use tandem::domain::snapshot::Changes;
 use tandem::sim::{self, SimHandle, SimOptions};
 use tandem::sources::{Connector, Secret, Vendor};
 use tandem::store::Store;
@@ -71,9 +72,44 @@ fn benches(c: &mut Criterion) {
         b.iter(|| config.calendar.between(since_1970, now()));
     });
 
-    let store = rt.block_on(loaded_store(&sim, &config));
+    let mut store = rt.block_on(loaded_store(&sim, &config));
     group.bench_function("snapshot rebuild after a data change", |b| {
         b.iter(|| store.snapshot(&config, PeriodKind::Week, now()));
+    });
+
+    // A poll that changed 100 leads: upserted, and the snapshot follows them. Two versions
+    // of the same 100 leads take turns, so every round is a real change.
+    let mut snapshot = store.snapshot(&config, PeriodKind::Week, now());
+    let step = (store.leads().len() / 100).max(1);
+    let before: Vec<_> = store
+        .leads()
+        .iter()
+        .step_by(step)
+        .take(100)
+        .cloned()
+        .collect();
+    let after: Vec<_> = before
+        .iter()
+        .map(|l| {
+            let mut l = l.clone();
+            l.dates.last_sales_activity = Some(now());
+            l.title.push_str(" (changed)");
+            l
+        })
+        .collect();
+    let mut turn = false;
+    group.bench_function("snapshot update after a poll changing 100 leads", |b| {
+        b.iter(|| {
+            turn = !turn;
+            let leads = if turn { after.clone() } else { before.clone() };
+            let changed = store.upsert_leads_at(leads);
+            let changes = Changes {
+                leads: &changed,
+                ..Changes::default()
+            };
+            store.update_snapshot(&mut snapshot, &changes, &config, PeriodKind::Week, now());
+            snapshot.board.counts
+        });
     });
 
     // A frame of the wide cockpit with every pane full.

@@ -110,9 +110,12 @@ pub struct App {
     stale_snapshot: bool,
     /// Leads that changed or arrived since the snapshot was built, for it to follow lead
     /// by lead: index → the version the snapshot counted (the first replaced in a batch).
-    /// `changed_records` says whether any record changed at all.
+    /// `changed_records` says whether any record changed at all, `changed_deals` and
+    /// `changed_notes` whether deals or notes did.
     changed_leads: HashMap<usize, Option<crate::domain::Lead>>,
     changed_records: bool,
+    changed_deals: bool,
+    changed_notes: bool,
     /// When time alone next moves a figure (see [`crate::domain::schedule`]).
     next_change: Option<DateTime<Utc>>,
     /// Full snapshot builds so far: what a change costs is worth watching at scale.
@@ -170,6 +173,8 @@ impl App {
             stale_snapshot: true,
             changed_leads: HashMap::new(),
             changed_records: false,
+            changed_deals: false,
+            changed_notes: false,
             next_change: None,
             snapshot_builds: 0,
             quit: false,
@@ -328,13 +333,15 @@ impl App {
                     notes: delta.notes.clone(),
                 });
                 let leads = self.model.store.upsert_leads_at(delta.leads);
-                let changed = !leads.is_empty()
-                    | self.model.store.upsert_deals(delta.deals)
-                    | self.model.store.upsert_notes(delta.notes);
+                let deals = self.model.store.upsert_deals(delta.deals);
+                let notes = self.model.store.upsert_notes(delta.notes);
+                let changed = !leads.is_empty() | deals | notes;
                 for (i, old) in leads {
                     self.changed_leads.entry(i).or_insert(old);
                 }
                 self.changed_records |= changed;
+                self.changed_deals |= deals;
+                self.changed_notes |= notes;
                 changed
             }
             SyncEvent::Removed {
@@ -393,11 +400,16 @@ impl App {
             .collect();
         changed.sort_unstable_by_key(|(i, _)| *i);
         let records = std::mem::take(&mut self.changed_records);
+        let changes = crate::domain::snapshot::Changes {
+            leads: &changed,
+            deals: std::mem::take(&mut self.changed_deals),
+            notes: std::mem::take(&mut self.changed_notes),
+        };
         if !self.stale_snapshot && records && matches!(self.model.lens, Lens::All) {
             // Only records changed, under no lens: the board follows the changed leads.
             let m = &mut self.model;
             m.store
-                .update_snapshot(&mut m.snapshot, &changed, &m.config, m.period, m.now);
+                .update_snapshot(&mut m.snapshot, &changes, &m.config, m.period, m.now);
             self.after_snapshot();
             return;
         }

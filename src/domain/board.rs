@@ -36,6 +36,9 @@ pub struct Board {
     pub timers: Vec<SlaTimer>,
     /// Per lead index, what orders it in its stage's list.
     keys: Vec<Key>,
+    /// Each lead's most urgent clock's due time, soonest first: leads leaking at any
+    /// instant are a binary search away.
+    urgent: Vec<DateTime<Utc>>,
 }
 
 /// Where a lead sits: its stage, its most urgent clock's due time, and when it entered
@@ -104,6 +107,8 @@ impl Board {
             }
         }
         board.timers.sort_by(timer_order);
+        board.urgent = board.keys.iter().filter_map(|k| k.due).collect();
+        board.urgent.sort_unstable();
         let (keys, leads) = (&board.keys, input.leads);
         for list in &mut board.stage_leads {
             list.sort_by(|&a, &b| urgency(keys, leads, a, b));
@@ -121,6 +126,11 @@ impl Board {
         // Out of their lists first, by the keys they were placed with.
         for &i in changed.iter().filter(|&&i| i < self.keys.len()) {
             let key = self.keys[i];
+            if let Some(due) = key.due
+                && let Ok(at) = self.urgent.binary_search(&due)
+            {
+                self.urgent.remove(at);
+            }
             match key.stage {
                 Some(s) => {
                     let list = &mut self.stage_leads[usize::from(s)];
@@ -152,6 +162,10 @@ impl Board {
         }
         // Then back in, by their new keys.
         for &i in changed.iter().filter(|&&i| i < leads.len()) {
+            if let Some(due) = self.keys[i].due {
+                let at = self.urgent.partition_point(|d| *d < due);
+                self.urgent.insert(at, due);
+            }
             match self.keys[i].stage {
                 Some(s) => {
                     let list = &mut self.stage_leads[usize::from(s)];
@@ -167,6 +181,11 @@ impl Board {
         }
         fresh.sort_by(timer_order);
         self.timers = merge(std::mem::take(&mut self.timers), fresh);
+    }
+
+    /// Each lead's most urgent clock's due time, soonest first.
+    pub fn urgent(&self) -> &[DateTime<Utc>] {
+        &self.urgent
     }
 
     /// The most urgent running clock of the lead at `index`.

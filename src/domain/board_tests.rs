@@ -88,6 +88,12 @@ proptest! {
             board.update(&input(&leads, &config), &changed);
             let fresh = Board::build(&input(&leads, &config));
             prop_assert_eq!(&board, &fresh);
+            // Leakage read from the most urgent clocks equals the count over every clock.
+            for hours in [-50i64, 0, 2, 30, 100] {
+                let at = base() + Duration::hours(hours);
+                let leaking = board.urgent().partition_point(|due| *due <= at);
+                prop_assert_eq!(leaking, crate::domain::kpi::leaking(&fresh.timers, at));
+            }
             for (i, lead) in leads.iter().enumerate() {
                 let soonest = fresh.timers.iter().filter(|t| t.lead_id == lead.id).min_by_key(|t| t.due_at);
                 prop_assert_eq!(board.timer_of(i, lead).map(|t| t.due_at), soonest.map(|t| t.due_at));

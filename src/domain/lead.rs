@@ -112,6 +112,23 @@ impl Lead {
         )
     }
 
+    /// The earliest of [`touches`](Self::touches), without building them.
+    pub fn earliest_touch(&self) -> Option<DateTime<Utc>> {
+        if !self.history.campaigns.is_empty() {
+            return self.history.campaigns.iter().map(|(at, _)| *at).min();
+        }
+        let d = &self.dates;
+        let first = self
+            .first_campaign
+            .as_ref()
+            .and(d.first_conversion.or(d.created));
+        let recent = self
+            .last_campaign
+            .as_ref()
+            .and(d.recent_conversion.or(d.first_conversion).or(d.created));
+        first.into_iter().chain(recent).min()
+    }
+
     /// The campaign touches: every converting campaign when the MAP's history gives them,
     /// else the first and the most recent the CRM records, oldest first (one touch when
     /// they are the same conversion).

@@ -24,7 +24,8 @@ impl Snapshot {
         }
         for k in &mut self.kpis {
             if k.id == kpi::LEAKAGE {
-                let leaking = kpi::leaking(&self.board.timers, period.end.min(now));
+                let at = period.end.min(now);
+                let leaking = self.board.urgent().partition_point(|due| *due <= at);
                 k.value = KpiValue::Count(leaking as u64);
             }
             k.target_by_now = kpi::target_by_now(k.target, k.accrues, cal, period, now);

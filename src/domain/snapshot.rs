@@ -1,6 +1,6 @@
 //! Everything the panes show, derived once per data change from the store's records.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
@@ -78,6 +78,24 @@ pub struct Snapshot {
     /// The lead-counted sums of each period of the history, oldest first: a change of k
     /// leads moves them by k parts out and k in.
     tallies: Vec<(Period, LeadTally)>,
+    /// The contacts of open deals: attribution is counted again only when one of them (or
+    /// a deal) changes.
+    credited: HashSet<String>,
+}
+
+/// What changed since a snapshot was built.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Changes<'c> {
+    pub leads: &'c [Changed],
+    pub deals: bool,
+    pub notes: bool,
+}
+
+/// Parts of the last snapshot still true after a change.
+#[derive(Default)]
+struct Reuse {
+    attribution: Option<(Vec<Attributed>, HashSet<String>)>,
+    feedback: Option<Vec<FeedbackRollup>>,
 }
 
 /// A lead that changed since a snapshot was built: its index and, if it was held before,
@@ -111,14 +129,15 @@ impl Snapshot {
             .into_iter()
             .map(|p| (p, kpi::tally(&kpi_input, &p)))
             .collect();
-        Snapshot::assemble(board, tallies, input, now)
+        Snapshot::assemble(board, tallies, input, now, Reuse::default())
     }
 
-    /// Bring the snapshot up to date after the leads in `changed` were replaced or
-    /// appended (each index once; no lead removed): the board and the lead-counted sums
-    /// move by the changed leads alone, the figures are assembled from them again. Under a
-    /// lens, or in another period, it is built afresh.
-    pub fn update(&mut self, input: &SnapshotInput<'_>, changed: &[Changed], now: DateTime<Utc>) {
+    /// Bring the snapshot up to date after `changes` (each lead once; no record removed):
+    /// the board and the lead-counted sums move by the changed leads alone, and the
+    /// figures are assembled from them again; attribution and feedback are kept unless what
+    /// they read changed. Under a lens, or in another period, it is built afresh.
+    pub fn update(&mut self, input: &SnapshotInput<'_>, changes: &Changes<'_>, now: DateTime<Utc>) {
+        let changed = changes.leads;
         let current = Period::current(input.period, now);
         if input.by_owner.is_some()
             || self.period != Some(current)
@@ -149,7 +168,23 @@ impl Snapshot {
                 }
             }
         }
-        *self = Snapshot::assemble(board, tallies, input, now);
+        // Attribution reads open deals and their contacts' touches; feedback reads notes.
+        let credited = |(i, _): &Changed| {
+            input
+                .leads
+                .get(*i)
+                .is_some_and(|l| self.credited.contains(&l.id))
+        };
+        let reuse = Reuse {
+            attribution: (!changes.deals && !changed.iter().any(credited)).then(|| {
+                (
+                    std::mem::take(&mut self.attribution),
+                    std::mem::take(&mut self.credited),
+                )
+            }),
+            feedback: (!changes.notes).then(|| std::mem::take(&mut self.feedback)),
+        };
+        *self = Snapshot::assemble(board, tallies, input, now, reuse);
     }
 
     /// The figures from the board and each period's lead-counted sums.
@@ -158,6 +193,7 @@ impl Snapshot {
         tallies: Vec<(Period, LeadTally)>,
         input: &SnapshotInput<'_>,
         now: DateTime<Utc>,
+        reuse: Reuse,
     ) -> Snapshot {
         let built: HashMap<&str, usize> = match input.lead_index {
             Some(_) => HashMap::new(),
@@ -172,19 +208,29 @@ impl Snapshot {
             }
         };
         let lead_of = |id: &str| lead_at(id).map(|i| &input.leads[i]);
-        let kpi_input = input.kpis(&board.timers, now, Some(&lead_of));
+        let kpi_input = KpiInput {
+            urgent: Some(board.urgent()),
+            ..input.kpis(&board.timers, now, Some(&lead_of))
+        };
+        let per_period: Vec<(Period, &LeadTally)> = tallies.iter().map(|(p, t)| (*p, t)).collect();
         let mut history: HashMap<&'static str, Vec<Option<f64>>> = HashMap::new();
         let mut kpis = Vec::new();
-        for (p, tally) in &tallies {
-            kpis = kpi::compute_tallied(&kpi_input, *p, input.targets, tally);
-            for k in &kpis {
+        for figures in kpi::compute_periods(&kpi_input, &per_period, input.targets) {
+            for k in &figures {
                 history.entry(k.id).or_default().push(k.shown());
             }
+            kpis = figures;
         }
         let period = tallies.last().map(|(p, _)| *p);
+        let (attribution, credited) = reuse
+            .attribution
+            .unwrap_or_else(|| (attribute(input, &lead_of), credited(input)));
         Snapshot {
-            attribution: attribute(input, &lead_of),
-            feedback: rollup_feedback(input.notes, input.owners),
+            attribution,
+            credited,
+            feedback: reuse
+                .feedback
+                .unwrap_or_else(|| rollup_feedback(input.notes, input.owners)),
             board,
             kpis,
             kpi_history: history,
@@ -212,6 +258,7 @@ impl<'a> SnapshotInput<'a> {
             by_owner: self.by_owner,
             timelines: None,
             lead_of,
+            urgent: None,
         }
     }
 
@@ -225,18 +272,30 @@ impl<'a> SnapshotInput<'a> {
     }
 }
 
+/// Every contact of an open deal.
+fn credited(input: &SnapshotInput<'_>) -> HashSet<String> {
+    input
+        .deals
+        .iter()
+        .filter(|d| deal_is_open(input.deal_stages, &d.stage_id))
+        .flat_map(|d| d.contact_ids.iter().cloned())
+        .collect()
+}
+
+/// A deal in `stage` is open: its stage is not a closed one (or is unknown).
+fn deal_is_open(stages: &[DealStage], stage: &str) -> bool {
+    stages
+        .iter()
+        .find(|s| s.id == stage)
+        .is_none_or(|s| !s.is_closed)
+}
+
 /// Credit every open deal's amount to its contacts' campaign touches, under every model.
 fn attribute<'a>(
     input: &SnapshotInput<'a>,
     lead_of: &dyn Fn(&str) -> Option<&'a Lead>,
 ) -> Vec<Attributed> {
-    let open_stage = |id: &str| {
-        input
-            .deal_stages
-            .iter()
-            .find(|s| s.id == id)
-            .is_none_or(|s| !s.is_closed)
-    };
+    let open_stage = |id: &str| deal_is_open(input.deal_stages, id);
     let models = Model::all(input.half_life);
     let mut totals: Vec<HashMap<String, f64>> = vec![HashMap::new(); models.len()];
     for deal in input.deals.iter().filter(|d| open_stage(&d.stage_id)) {

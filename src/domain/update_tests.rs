@@ -102,8 +102,7 @@ fn deal_stages() -> Vec<DealStage> {
 }
 
 fn input<'a>(
-    leads: &'a [Lead],
-    deals: &'a [Deal],
+    (leads, deals, notes): (&'a [Lead], &'a [Deal], &'a [Note]),
     stages: &'a [DealStage],
     config: &'a Config,
     period: PeriodKind,
@@ -112,7 +111,7 @@ fn input<'a>(
         leads,
         deals,
         deal_stages: stages,
-        notes: &[],
+        notes,
         owners: &[],
         slas: &config.slas,
         calendar: &config.calendar,
@@ -125,14 +124,41 @@ fn input<'a>(
     }
 }
 
-/// A round: some leads replaced (index modulo the count) or added, then the clock moves.
-type Round = (Vec<(Option<usize>, Spec)>, i64);
+/// A round: some leads replaced (index modulo the count) or added, maybe a deal changed
+/// (index, amount, stage) and a feedback note added (campaign), then the clock moves.
+type Round = (
+    Vec<(Option<usize>, Spec)>,
+    Option<(usize, u16, u8)>,
+    Option<u8>,
+    i64,
+);
 
 fn round() -> impl Strategy<Value = Round> {
     (
-        prop::collection::vec((prop::option::weighted(0.8, 0usize..1000), spec()), 1..5),
+        prop::collection::vec((prop::option::weighted(0.8, 0usize..1000), spec()), 0..5),
+        prop::option::weighted(0.3, (any::<usize>(), any::<u16>(), any::<u8>())),
+        prop::option::weighted(0.3, 0u8..3),
         0i64..(4 * 24),
     )
+}
+
+fn feedback(n: usize, campaign: u8, at: DateTime<Utc>) -> Note {
+    use crate::domain::feedback::{NoteKind, Verdict};
+    Note {
+        id: format!("n{n}"),
+        lead_ids: vec![],
+        owner_id: None,
+        at,
+        kind: NoteKind::Feedback {
+            campaign: format!("campaign {campaign}"),
+            verdict: if n.is_multiple_of(2) {
+                Verdict::Works
+            } else {
+                Verdict::DoesNotWork
+            },
+            text: format!("note {n}"),
+        },
+    }
 }
 
 proptest! {
@@ -148,10 +174,11 @@ proptest! {
         let config = Config::builtin();
         let stages = deal_stages();
         let mut leads: Vec<Lead> = start.iter().enumerate().map(|(i, s)| lead_of(i, s)).collect();
-        let deals = deals(leads.len(), &amounts);
+        let mut deals = deals(leads.len(), &amounts);
+        let mut notes: Vec<Note> = Vec::new();
         let mut now = base();
-        let mut snap = Snapshot::build(&input(&leads, &deals, &stages, &config, period), now);
-        for (changes, hours) in rounds {
+        let mut snap = Snapshot::build(&input((&leads, &deals, &notes), &stages, &config, period), now);
+        for (changes, deal, note, hours) in rounds {
             let mut changed: Vec<Changed> = Vec::new();
             for (at, spec) in changes {
                 let i = match at {
@@ -170,9 +197,27 @@ proptest! {
                     changed.push((i, old));
                 }
             }
+            let deal_changed = match (deal, deals.is_empty()) {
+                (Some((i, amount, stage)), false) => {
+                    let n = deals.len();
+                    let d = &mut deals[i % n];
+                    d.amount = f64::from(amount);
+                    d.stage_id = ["open", "won", "lost"][usize::from(stage % 3)].into();
+                    true
+                }
+                _ => false,
+            };
+            if let Some(campaign) = note {
+                notes.push(feedback(notes.len(), campaign, now));
+            }
             now += Duration::hours(hours);
-            let shown = input(&leads, &deals, &stages, &config, period);
-            snap.update(&shown, &changed, now);
+            let shown = input((&leads, &deals, &notes), &stages, &config, period);
+            let what = Changes {
+                leads: &changed,
+                deals: deal_changed,
+                notes: note.is_some(),
+            };
+            snap.update(&shown, &what, now);
             let fresh = Snapshot::build(&shown, now);
             prop_assert_eq!(&snap, &fresh);
         }

@@ -211,17 +211,17 @@ impl Store {
     /// Like [`snapshot`](Self::snapshot) for a person or team lens: this store holds the
     /// lens's current leads (lists, breaches), `by_owner` every lead and the lens's rule,
     /// which the cohorts are counted by (the owner at each entry).
-    /// Bring `snapshot` up to date after the leads at `changed` were replaced or appended
-    /// (no lead removed since it was built): what [`snapshot`](Self::snapshot) would give.
+    /// Bring `snapshot` up to date after `changes` (no record removed since it was built):
+    /// what [`snapshot`](Self::snapshot) would give.
     pub fn update_snapshot(
         &self,
         snapshot: &mut Snapshot,
-        changed: &[crate::domain::snapshot::Changed],
+        changes: &crate::domain::snapshot::Changes<'_>,
         config: &Config,
         period: PeriodKind,
         now: DateTime<Utc>,
     ) {
-        snapshot.update(&self.snapshot_input(config, period, None), changed, now);
+        snapshot.update(&self.snapshot_input(config, period, None), changes, now);
     }
 
     pub fn snapshot_with(

@@ -59,7 +59,8 @@ fn median(mut xs: Vec<Duration>) -> Option<Duration> {
 /// The deals tandem counts, with their stage looked up once.
 struct Deals<'a> {
     all: Vec<(&'a Deal, Option<&'a DealStage>)>,
-    stages: &'a [DealStage],
+    /// Each deal's closings (when, won), dated once for every period.
+    closings: Vec<Vec<(chrono::DateTime<Utc>, bool)>>,
 }
 
 impl<'a> Deals<'a> {
@@ -70,7 +71,7 @@ impl<'a> Deals<'a> {
                 .iter()
                 .map(|d| (d, by_id.get(d.stage_id.as_str()).copied()))
                 .collect(),
-            stages,
+            closings: deals.iter().map(|d| d.closings(stages)).collect(),
         }
     }
 
@@ -86,10 +87,9 @@ impl<'a> Deals<'a> {
     fn closed_in(&self, period: &Period) -> (Vec<&'a Deal>, Vec<&'a Deal>) {
         let mut won = Vec::new();
         let mut lost = Vec::new();
-        for (d, _) in &self.all {
-            let last = d
-                .closings(self.stages)
-                .into_iter()
+        for ((d, _), closings) in self.all.iter().zip(&self.closings) {
+            let last = closings
+                .iter()
                 .filter(|(at, _)| period.contains(Some(*at)))
                 .max_by_key(|(at, _)| *at);
             match last {
@@ -99,6 +99,49 @@ impl<'a> Deals<'a> {
             }
         }
         (won, lost)
+    }
+}
+
+/// What every period's figures share: the deals with their closings dated, and the open
+/// pipeline marketing sourced (a contact from a marketing channel) or touched (a contact
+/// with a campaign touch before the deal was created).
+struct DealFacts<'a> {
+    deals: Deals<'a>,
+    sourced: f64,
+    touched: f64,
+}
+
+impl<'a> DealFacts<'a> {
+    fn new(input: &KpiInput<'a>) -> Self {
+        // Without a lookup at hand, an index of the leads built once here.
+        let by_id: HashMap<&'a str, &'a Lead> = match input.lead_of {
+            Some(_) => HashMap::new(),
+            None => input.leads.iter().map(|l| (l.id.as_str(), l)).collect(),
+        };
+        let lead_of = |id: &str| match input.lead_of {
+            Some(f) => f(id),
+            None => by_id.get(id).copied(),
+        };
+        let deals = Deals::new(input.deals, input.deal_stages);
+        let (mut sourced, mut touched) = (0.0, 0.0);
+        for deal in deals.open() {
+            let people = || deal.contact_ids.iter().filter_map(|id| lead_of(id));
+            if people().any(|l| MARKETING_CHANNELS.contains(&l.source_channel.as_str())) {
+                sourced += deal.amount;
+            }
+            let touched_before = |l: &Lead| {
+                l.earliest_touch()
+                    .is_some_and(|t| deal.created_at.is_none_or(|c| t <= c))
+            };
+            if people().any(touched_before) {
+                touched += deal.amount;
+            }
+        }
+        DealFacts {
+            deals,
+            sourced,
+            touched,
+        }
     }
 }
 
@@ -204,12 +247,38 @@ pub fn compute_tallied(
     targets: &Targets,
     tally: &LeadTally,
 ) -> Vec<Kpi> {
+    compute_periods(input, &[(period, tally)], targets)
+        .pop()
+        .unwrap_or_default()
+}
+
+/// Every KPI over each of `periods`, each with its lead-counted sums: the deals are dated,
+/// and the open pipeline credited, once for all of them.
+pub fn compute_periods(
+    input: &KpiInput<'_>,
+    periods: &[(Period, &LeadTally)],
+    targets: &Targets,
+) -> Vec<Vec<Kpi>> {
+    let facts = DealFacts::new(input);
+    periods
+        .iter()
+        .map(|(period, tally)| assemble(input, *period, targets, tally, &facts))
+        .collect()
+}
+
+fn assemble(
+    input: &KpiInput<'_>,
+    period: Period,
+    targets: &Targets,
+    tally: &LeadTally,
+    facts: &DealFacts<'_>,
+) -> Vec<Kpi> {
     let cal = input.calendar;
     let goal = match targets.get(period.kind, "revenue") {
         Some(KpiValue::Money(m)) => Some(m),
         _ => None,
     };
-    figures(input, period, goal, tally)
+    figures(input, period, goal, tally, facts)
         .into_iter()
         .map(|f| {
             let target = targets.get(period.kind, f.id);
@@ -265,30 +334,14 @@ pub fn tally(input: &KpiInput<'_>, period: &Period) -> LeadTally {
 
 /// `goal`: the period's revenue target, for pipeline coverage; `tally`: the period's
 /// lead-counted sums.
-fn figures<'a>(
-    input: &KpiInput<'a>,
+fn figures(
+    input: &KpiInput<'_>,
     period: Period,
     goal: Option<f64>,
     tally: &LeadTally,
+    facts: &DealFacts<'_>,
 ) -> Vec<Figure> {
-    let leads = input.leads;
-    // Without a lookup at hand, an index of the leads built once here.
-    let by_id: HashMap<&'a str, &'a Lead> = match input.lead_of {
-        Some(_) => HashMap::new(),
-        None => leads.iter().map(|l| (l.id.as_str(), l)).collect(),
-    };
-    let index = |id: &str| by_id.get(id).copied();
-    let lead_of: &dyn Fn(&str) -> Option<&'a Lead> = match input.lead_of {
-        Some(f) => f,
-        None => &index,
-    };
-    let deals = Deals::new(input.deals, input.deal_stages);
-    let contacts = |d: &Deal| -> Vec<&'a Lead> {
-        d.contact_ids
-            .iter()
-            .filter_map(|id| lead_of(id.as_str()))
-            .collect()
-    };
+    let deals = &facts.deals;
     let mut out = Vec::new();
     use Better::*;
     let mql_cohort = tally.cohort(Stage::Mql);
@@ -323,24 +376,7 @@ fn figures<'a>(
         decided,
     ));
 
-    let (mut sourced, mut touched) = (0.0, 0.0);
-    for deal in deals.open() {
-        let people = contacts(deal);
-        if people
-            .iter()
-            .any(|l| MARKETING_CHANNELS.contains(&l.source_channel.as_str()))
-        {
-            sourced += deal.amount;
-        }
-        let touched_before = |l: &&Lead| {
-            l.touches()
-                .iter()
-                .any(|t| deal.created_at.is_none_or(|c| t.at <= c))
-        };
-        if people.iter().any(touched_before) {
-            touched += deal.amount;
-        }
-    }
+    let (sourced, touched) = (facts.sourced, facts.touched);
     out.push(Figure::new(
         "sourced_pipeline",
         mkt,
@@ -515,7 +551,12 @@ fn figures<'a>(
         .sample(closed, "closed deals"),
     );
 
-    let leaking = leaking(input.timers, period.end.min(input.now));
+    let at = period.end.min(input.now);
+    let leaking = match input.urgent {
+        // A lead leaks once its most urgent clock is due.
+        Some(urgent) => urgent.partition_point(|due| *due <= at),
+        None => leaking(input.timers, at),
+    };
     out.push(Figure::new(
         LEAKAGE,
         None,

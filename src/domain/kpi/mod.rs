@@ -13,7 +13,9 @@ use std::collections::BTreeMap;
 
 use chrono::Duration;
 
-pub use formulas::{LEAKAGE, compute, compute_tallied, leaking, tally, target_by_now};
+pub use formulas::{
+    LEAKAGE, compute, compute_periods, compute_tallied, leaking, tally, target_by_now,
+};
 pub use period::{Period, PeriodKind};
 
 use super::business_hours::BusinessCalendar;
@@ -209,4 +211,7 @@ pub struct KpiInput<'a> {
     pub timelines: Option<&'a [crate::domain::timeline::Timeline]>,
     /// Finds a lead by id (a deal's contacts); `None`: an index of `leads` is built here.
     pub lead_of: Option<LeadOf<'a>>,
+    /// Each lead's most urgent clock's due time, soonest first, where the caller keeps it:
+    /// leakage is then a binary search instead of a pass over `timers`.
+    pub urgent: Option<&'a [chrono::DateTime<chrono::Utc>]>,
 }

@@ -156,6 +156,7 @@ fn compute_week(timers: &[SlaTimer], targets: &Targets) -> Vec<Kpi> {
         by_owner: None,
         timelines: None,
         lead_of: None,
+        urgent: None,
     };
     compute(
         &input,
@@ -292,6 +293,7 @@ fn an_empty_world_has_no_ratios() {
         by_owner: None,
         timelines: None,
         lead_of: None,
+        urgent: None,
     };
     let kpis = compute(
         &input,
@@ -340,6 +342,7 @@ fn an_overflowing_sum_is_no_value_and_never_on_target() {
         by_owner: None,
         timelines: None,
         lead_of: None,
+        urgent: None,
     };
     let kpis = compute(&input, Period::this_week(now), &targets);
     let get = |id: &str| kpis.iter().find(|k| k.id == id).unwrap();

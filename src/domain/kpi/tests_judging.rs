@@ -69,6 +69,7 @@ fn compute_at(
         by_owner: None,
         timelines: None,
         lead_of: None,
+        urgent: None,
     };
     compute(&input, Period::current(kind, at(now)), t)
 }

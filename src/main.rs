@@ -23,6 +23,8 @@ const EXIT_WRITE: u8 = 2;
 const EXIT_PANIC: u8 = 101;
 
 fn main() -> ExitCode {
+    // The cockpit logs how long its first full frame took from here.
+    let started = std::time::Instant::now();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
@@ -70,7 +72,7 @@ fn main() -> ExitCode {
         Some(Command::Audit(args)) => audit(&cli, args),
         Some(Command::Outbox(args)) => runtime.block_on(outbox(&cli, args)),
         None => match load_config(&cli) {
-            Ok(config) => runtime.block_on(cockpit(&cli, config)),
+            Ok(config) => runtime.block_on(cockpit(&cli, config, started)),
             Err(code) => code,
         },
     }
@@ -261,7 +263,7 @@ async fn report(
     }
 }
 
-async fn cockpit(cli: &Cli, config: Config) -> ExitCode {
+async fn cockpit(cli: &Cli, config: Config, started: std::time::Instant) -> ExitCode {
     let log = cli.log_file.clone().unwrap_or_else(app::default_log_path);
     if let Err(e) = app::init_logging(&log) {
         return fail(
@@ -312,6 +314,7 @@ async fn cockpit(cli: &Cli, config: Config) -> ExitCode {
         interval: source.interval,
         simulated: source.simulated,
         color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        started,
     };
     let guard = app::panic::TerminalGuard {
         epilogue: epilogue.clone(),

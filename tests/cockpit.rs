@@ -120,7 +120,7 @@ async fn hand_off_from_the_keyboard_reaches_the_crm_and_comes_back() {
     );
     let mql = stage_index(Stage::Mql);
     assert_eq!(
-        app.model.store.leads()[app.model.snapshot.board.stage_leads[mql][0]].id,
+        app.model.store.leads()[app.model.snapshot.board.stage_leads[mql].get(0).unwrap()].id,
         lead.id,
         "the most urgent MQL is highlighted"
     );
@@ -531,7 +531,7 @@ async fn a_poll_moves_the_changed_leads_without_a_rebuild() {
     let mqls: Vec<String> = app.model.snapshot.board.stage_leads[mql]
         .iter()
         .take(3)
-        .map(|&i| app.model.store.leads()[i].id.clone())
+        .map(|i| app.model.store.leads()[i].id.clone())
         .collect();
     assert_eq!(mqls.len(), 3);
     for id in &mqls {

@@ -11,6 +11,7 @@ pub mod panic;
 mod report_cmd;
 mod run;
 mod source;
+mod timing;
 
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::UnboundedSender;

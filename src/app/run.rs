@@ -30,6 +30,8 @@ pub struct RunOptions {
     pub locked: bool,
     /// A clock frozen at this instant (`--now`); `None`: the wall clock.
     pub now: Option<chrono::DateTime<Utc>>,
+    /// When the process started, for the log's "first full frame after".
+    pub started: std::time::Instant,
 }
 
 /// How the cockpit ended.
@@ -94,14 +96,22 @@ pub async fn run(terminal: &mut DefaultTerminal, opts: RunOptions) -> std::io::R
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
     let mut dirty = true;
+    let mut timing = super::timing::FrameTiming::new(opts.started);
     loop {
         if dirty {
             app.refresh_snapshot();
             terminal.draw(|frame| app.draw(frame))?;
+            timing.drawn(
+                app.model.health.iter().all(|h| h.loaded),
+                app.model.store.leads().len(),
+            );
             dirty = false;
         }
         tokio::select! {
-            Some(ev) = input_rx.recv() => dirty |= on_input(&mut app, ev, opts.now),
+            Some((at, ev)) = input_rx.recv() => {
+                timing.input(at, &ev);
+                dirty |= on_input(&mut app, ev, opts.now);
+            }
             Some(ev) = sync_rx.recv() => dirty |= app.on_sync(ev),
             // A frozen clock does not tick.
             _ = clock.tick(), if opts.now.is_none() => {
@@ -115,13 +125,15 @@ pub async fn run(terminal: &mut DefaultTerminal, opts: RunOptions) -> std::io::R
         while let Ok(ev) = sync_rx.try_recv() {
             dirty |= app.on_sync(ev);
         }
-        while let Ok(ev) = input_rx.try_recv() {
+        while let Ok((at, ev)) = input_rx.try_recv() {
+            timing.input(at, &ev);
             dirty |= on_input(&mut app, ev, opts.now);
         }
         if app.should_quit() {
             break;
         }
     }
+    timing.report();
     Ok(Ended::Quit(app.farewell()))
 }
 
@@ -137,14 +149,15 @@ fn on_input(app: &mut App, ev: Event, frozen: Option<chrono::DateTime<Utc>>) -> 
     }
 }
 
-/// crossterm's blocking reader on its own thread, feeding the async loop.
-fn spawn_input_thread() -> mpsc::UnboundedReceiver<Event> {
+/// crossterm's blocking reader on its own thread, feeding the async loop. Each event is
+/// stamped when read, so a key's wait for a busy loop counts in its latency.
+fn spawn_input_thread() -> mpsc::UnboundedReceiver<(std::time::Instant, Event)> {
     let (tx, rx) = mpsc::unbounded_channel();
     std::thread::Builder::new()
         .name("tandem-input".into())
         .spawn(move || {
             while let Ok(ev) = event::read() {
-                if tx.send(ev).is_err() {
+                if tx.send((std::time::Instant::now(), ev)).is_err() {
                     break;
                 }
             }

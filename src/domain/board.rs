@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use super::business_hours::BusinessCalendar;
 use super::catalog::StageCatalog;
 use super::lead::Lead;
+use super::ranked::Ranked;
 use super::sla::{SlaDef, SlaTimer, timer_for};
 use super::stage::Stage;
 use super::timeline::Timeline;
@@ -31,7 +32,7 @@ pub struct Board {
     /// Leads whose vendor stage maps to no shared stage.
     pub unmapped: usize,
     /// Indices into the lead slice, per stage, most urgent first.
-    pub stage_leads: [Vec<usize>; 8],
+    pub stage_leads: [Ranked; 8],
     /// Running SLA clocks, earliest due first (then by lead id and SLA).
     pub timers: Vec<SlaTimer>,
     /// Per lead index, what orders it in its stage's list.
@@ -92,6 +93,7 @@ impl Board {
     /// The board of every lead, from scratch.
     pub fn build(input: &BoardInput<'_>) -> Board {
         let mut board = Board::default();
+        let mut members: [Vec<usize>; 8] = Default::default();
         board.keys.reserve(input.leads.len());
         for (i, lead) in input.leads.iter().enumerate() {
             let clocks = clocks(input, lead);
@@ -101,7 +103,7 @@ impl Board {
             match key.stage {
                 Some(s) => {
                     board.counts[usize::from(s)] += 1;
-                    board.stage_leads[usize::from(s)].push(i);
+                    members[usize::from(s)].push(i);
                 }
                 None => board.unmapped += 1,
             }
@@ -110,8 +112,9 @@ impl Board {
         board.urgent = board.keys.iter().filter_map(|k| k.due).collect();
         board.urgent.sort_unstable();
         let (keys, leads) = (&board.keys, input.leads);
-        for list in &mut board.stage_leads {
-            list.sort_by(|&a, &b| urgency(keys, leads, a, b));
+        for (list, mut members) in board.stage_leads.iter_mut().zip(members) {
+            members.sort_by(|&a, &b| urgency(keys, leads, a, b));
+            *list = Ranked::from_sorted(members);
         }
         board
     }
@@ -133,11 +136,8 @@ impl Board {
             }
             match key.stage {
                 Some(s) => {
-                    let list = &mut self.stage_leads[usize::from(s)];
                     let keys = &self.keys;
-                    if let Ok(at) = list.binary_search_by(|&j| urgency(keys, leads, j, i)) {
-                        list.remove(at);
-                    }
+                    self.stage_leads[usize::from(s)].remove_by(|j| urgency(keys, leads, j, i));
                     self.counts[usize::from(s)] -= 1;
                 }
                 None => self.unmapped -= 1,
@@ -168,12 +168,8 @@ impl Board {
             }
             match self.keys[i].stage {
                 Some(s) => {
-                    let list = &mut self.stage_leads[usize::from(s)];
                     let keys = &self.keys;
-                    let at = list
-                        .binary_search_by(|&j| urgency(keys, leads, j, i))
-                        .unwrap_or_else(|at| at);
-                    list.insert(at, i);
+                    self.stage_leads[usize::from(s)].insert_by(i, |j| urgency(keys, leads, j, i));
                     self.counts[usize::from(s)] += 1;
                 }
                 None => self.unmapped += 1,
@@ -186,6 +182,12 @@ impl Board {
     /// Each lead's most urgent clock's due time, soonest first.
     pub fn urgent(&self) -> &[DateTime<Utc>] {
         &self.urgent
+    }
+
+    /// Where the lead at `index` is listed in its stage.
+    pub fn position(&self, index: usize, leads: &[Lead]) -> Option<usize> {
+        let s = usize::from(self.keys.get(index)?.stage?);
+        self.stage_leads[s].position_by(|j| urgency(&self.keys, leads, j, index))
     }
 
     /// The most urgent running clock of the lead at `index`.

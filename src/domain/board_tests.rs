@@ -95,6 +95,12 @@ proptest! {
                 prop_assert_eq!(leaking, crate::domain::kpi::leaking(&fresh.timers, at));
             }
             for (i, lead) in leads.iter().enumerate() {
+                // Each lead is found at its place in its stage's list.
+                if let Some(stage) = lead.stage {
+                    let list = &board.stage_leads[stage_index(stage)];
+                    let at = board.position(i, &leads).expect("listed");
+                    prop_assert_eq!(list.get(at), Some(i));
+                }
                 let soonest = fresh.timers.iter().filter(|t| t.lead_id == lead.id).min_by_key(|t| t.due_at);
                 prop_assert_eq!(board.timer_of(i, lead).map(|t| t.due_at), soonest.map(|t| t.due_at));
             }
@@ -113,14 +119,14 @@ fn a_lead_moving_on_leaves_its_stage_list_and_its_clock() {
     let mut board = Board::build(&input(&leads, &config));
     let mql = stage_index(Stage::Mql);
     assert_eq!(
-        board.stage_leads[mql],
+        board.stage_leads[mql].iter().collect::<Vec<_>>(),
         vec![0, 1],
         "the older MQL is more overdue"
     );
     assert_eq!(board.timers.len(), 2);
     leads[0] = lead_of(0, (sal_at, 0, false));
     board.update(&input(&leads, &config), &[0]);
-    assert_eq!(board.stage_leads[mql], vec![1]);
+    assert_eq!(board.stage_leads[mql].iter().collect::<Vec<_>>(), vec![1]);
     assert_eq!(board.counts[stage_index(Stage::Sal)], 1);
     let mql_sla = config
         .slas

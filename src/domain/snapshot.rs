@@ -428,7 +428,10 @@ mod tests {
         assert_eq!(snap.board.counts[stage_index(Stage::Customer)], 1);
         assert_eq!(snap.board.unmapped, 1);
         // b entered MQL a day earlier, so it is more overdue and listed first.
-        assert_eq!(snap.board.stage_leads[stage_index(Stage::Mql)], vec![1, 0]);
+        let mqls: Vec<usize> = snap.board.stage_leads[stage_index(Stage::Mql)]
+            .iter()
+            .collect();
+        assert_eq!(mqls, vec![1, 0]);
         assert_eq!(snap.board.timers.len(), 2);
         assert_eq!(snap.board.timers[0].lead_id, "b");
     }

@@ -85,6 +85,11 @@ impl Store {
         self.leads.get(id)
     }
 
+    /// Where the lead with `id` sits in [`leads`](Self::leads).
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.leads.index.get(id).copied()
+    }
+
     pub fn deals(&self) -> &[Deal] {
         &self.deals.rows
     }

@@ -325,7 +325,9 @@ fn selection_follows_the_lead_by_id_when_the_order_changes() {
     let mut ui = on_lead(&fx, "Maria Lopez");
     let before = ui.leads.cursor.pos();
     // The lead ahead of her leaves; she is still selected at her new position.
-    let first = fx.snapshot.board.stage_leads[stage_index(Stage::Mql)][0];
+    let first = fx.snapshot.board.stage_leads[stage_index(Stage::Mql)]
+        .get(0)
+        .unwrap();
     let first_id = fx.store.leads()[first].id.clone();
     fx.move_lead(&first_id, Stage::Sal);
     ui.on_data_changed(&fx.ctx());

@@ -33,7 +33,7 @@ pub fn on_lead(fx: &Fixture, name: &str) -> super::UiState {
         .leads
         .visible(&ctx)
         .iter()
-        .position(|&i| fx.store.leads()[i].name == name)
+        .position(|i| fx.store.leads()[i].name == name)
         .expect("listed in its stage");
     ui.leads.select(pos, &ctx);
     ui

@@ -7,6 +7,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, HighlightSpacing, Paragraph, Row, Table, TableState};
 
+use crate::domain::ranked::Ranked;
 use crate::domain::snapshot::stage_index;
 use crate::domain::{Lead, Stage};
 use crate::ui::widgets::cursor::{ListCursor, Move};
@@ -29,7 +30,7 @@ pub struct LeadsView {
     /// The search line has the keyboard.
     pub typing: bool,
     /// Lead indices matching the search, stage by stage; `None` without a search.
-    matches: Option<Vec<usize>>,
+    matches: Option<Ranked>,
 }
 
 impl Default for LeadsView {
@@ -54,7 +55,8 @@ impl LeadsView {
     }
 
     /// Lead indices shown in the table, in order.
-    pub fn visible<'a>(&'a self, ctx: &ViewCtx<'a>) -> &'a [usize] {
+    pub fn visible<'a>(&'a self, ctx: &ViewCtx<'a>) -> &'a Ranked {
+        static NONE: Ranked = Ranked::new();
         match &self.matches {
             Some(list) => list,
             None => ctx
@@ -62,17 +64,17 @@ impl LeadsView {
                 .board
                 .stage_leads
                 .get(self.stage)
-                .map_or(&[][..], Vec::as_slice),
+                .unwrap_or(&NONE),
         }
     }
 
     pub fn selected<'a>(&self, ctx: &ViewCtx<'a>) -> Option<&'a Lead> {
-        let i = *self.visible(ctx).get(self.cursor.pos())?;
+        let i = self.visible(ctx).get(self.cursor.pos())?;
         ctx.store.leads().get(i)
     }
 
     fn id_at(&self, ctx: &ViewCtx, pos: usize) -> Option<String> {
-        let i = *self.visible(ctx).get(pos)?;
+        let i = self.visible(ctx).get(pos)?;
         ctx.store.leads().get(i).map(|l| l.id.clone())
     }
 
@@ -92,11 +94,17 @@ impl LeadsView {
     /// After a data change: search again, then back onto the same lead if it is still listed.
     pub fn refresh(&mut self, ctx: &ViewCtx) {
         self.research(ctx);
-        let list = self.visible(ctx);
         let leads = ctx.store.leads();
-        let found = self.cursor.id().and_then(|id| {
-            list.iter()
-                .position(|&i| leads.get(i).is_some_and(|l| l.id == id))
+        // Found by its place in the order, not by reading the whole stage.
+        let found = self.cursor.id().and_then(|id| match &self.matches {
+            Some(list) => list
+                .iter()
+                .position(|i| leads.get(i).is_some_and(|l| l.id == id)),
+            None => {
+                let index = ctx.store.index_of(id)?;
+                let pos = ctx.snapshot.board.position(index, leads)?;
+                (ctx.snapshot.board.stage_leads[self.stage].get(pos) == Some(index)).then_some(pos)
+            }
         });
         let pos = found.unwrap_or(self.cursor.pos());
         self.select(pos, ctx);
@@ -137,16 +145,15 @@ impl LeadsView {
         }
         let needle = self.search.to_lowercase();
         let leads = ctx.store.leads();
-        self.matches = Some(
+        self.matches = Some(Ranked::from_sorted(
             ctx.snapshot
                 .board
                 .stage_leads
                 .iter()
-                .flatten()
-                .copied()
+                .flat_map(Ranked::iter)
                 .filter(|&i| leads.get(i).is_some_and(|l| matches_search(l, &needle)))
                 .collect(),
-        );
+        ));
     }
 }
 
@@ -403,7 +410,7 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, state: &UiState, ctx: &ViewCtx
     let sel = view.cursor.pos().min(list.len() - 1);
     let end = (off + body_h).min(list.len());
     let leads = ctx.store.leads();
-    let shown = &list[off..end];
+    let shown = list.range(off, end);
     // The sync column earns its width only while a shown lead has an action in the outbox.
     let sync = shown.iter().any(|&i| {
         leads

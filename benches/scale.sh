@@ -7,6 +7,12 @@
 #   benches/scale.sh                 # 100k contacts
 #   SIZES="100000 1000000" benches/scale.sh
 #   LIMITED=1 benches/scale.sh       # also a cold sync at HubSpot's 190 requests / 10 s
+#   COCKPIT=0 benches/scale.sh       # skip the cockpit in tmux
+#
+# The cockpit runs in tmux at 160x45 against an evolving sim: a first run loads and fills
+# its local store, a second starts warm from it. The second's log gives the first full
+# frame; keys are sent while polls (every 2 s) apply the sim's changes, and the log's
+# key-to-frame line at quit gives p50/p99; idle CPU is read from /proc over 30 s.
 #
 # Release build, this machine; nothing here runs in CI (the figures take minutes).
 set -euo pipefail
@@ -19,12 +25,15 @@ WORK=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 cargo build --release --quiet
 
-# Start `tandem sim` with "$@"; sets SIM_PID, SIM_URL and SIM_SECS (to its first line).
+# Start `tandem sim` with "$@" (frozen at $NOW unless EVOLVING=1); sets SIM_PID, SIM_URL
+# and SIM_SECS (to its first line).
 start_sim() {
   local out="$WORK/sim.out"
   : > "$out"
   local t0; t0=$(date +%s.%N)
-  "$BIN" sim --addr 127.0.0.1:0 --token "$TOKEN" --now "$NOW" "$@" > "$out" 2>"$WORK/sim.err" &
+  local clock=(--now "$NOW")
+  [ "${EVOLVING:-0}" = 1 ] && clock=()
+  "$BIN" sim --addr 127.0.0.1:0 --token "$TOKEN" "${clock[@]}" "$@" > "$out" 2>"$WORK/sim.err" &
   SIM_PID=$!
   until grep -q "token" "$out"; do
     kill -0 "$SIM_PID" 2>/dev/null || { cat "$WORK/sim.err"; exit 1; }
@@ -71,6 +80,44 @@ for N in $SIZES; do
     row "  429 answers" "$(stat rate_limited)" "0"
     kill "$SIM_PID"; wait "$SIM_PID" 2>/dev/null || true
   fi
+
+  if [ "${COCKPIT:-1}" = 1 ]; then
+    EVOLVING=1 start_sim --contacts "$N" --burst 100000000
+    data="$WORK/data-$N"
+    cockpit() { # $1: log file
+      tmux kill-session -t tandem-scale 2>/dev/null || true
+      tmux new-session -d -s tandem-scale -x 160 -y 45 \
+        "env HUBSPOT_TOKEN=$TOKEN $BIN --hubspot-url $SIM_URL --data-dir $data --interval 2 --log-file $1"
+      until grep -q "first full frame" "$1" 2>/dev/null; do sleep 0.5; done
+      COCKPIT_PID=$(pgrep -f -- "--log-file $1" | head -1)
+    }
+    quit() { # waits for the cockpit to end
+      tmux send-keys -t tandem-scale q
+      while kill -0 "$COCKPIT_PID" 2>/dev/null; do sleep 0.2; done
+      tmux kill-session -t tandem-scale 2>/dev/null || true
+    }
+    field() { grep "$2" "$1" | tail -1 | grep -o "$3=[^ ]*" | cut -d= -f2 | tr -d '"'; }
+    cockpit "$WORK/cold.log"
+    row "cockpit cold load, first full frame" "$(( $(field "$WORK/cold.log" "first full frame" ms) / 1000 )) s" "—"
+    quit
+    cockpit "$WORK/warm.log"
+    row "cockpit warm start, first full frame" "$(field "$WORK/warm.log" "first full frame" ms) ms" "≤ 1000 ms at 1M (150 ms at 100k)"
+    row "cockpit memory, loaded" "$(rss_mb "$COCKPIT_PID" VmRSS) MB" "≤ 300 MB"
+    # Keys while polls apply the sim's changes: down the list, across panes, back.
+    for i in $(seq 1 300); do
+      case $((i % 10)) in 0) k=Tab ;; 5) k=k ;; *) k=j ;; esac
+      tmux send-keys -t tandem-scale "$k"
+      sleep 0.05
+    done
+    ticks=$(getconf CLK_TCK)
+    cpu() { awk '{ print $14 + $15 }' "/proc/$COCKPIT_PID/stat"; }
+    c0=$(cpu); sleep 30; c1=$(cpu)
+    row "cockpit idle CPU (30 s, polls every 2 s)" "$(echo "scale=2; ($c1 - $c0) * 100 / $ticks / 30" | bc) %" "≤ 0.5 % of a core"
+    row "cockpit peak memory" "$(rss_mb "$COCKPIT_PID" VmHWM) MB" "≤ 300 MB"
+    quit
+    row "key to frame p50 / p99 (300 keys)" "$(field "$WORK/warm.log" "key to frame" p50_ms) / $(field "$WORK/warm.log" "key to frame" p99_ms) ms" "p99 ≤ 16 ms"
+    kill "$SIM_PID"; wait "$SIM_PID" 2>/dev/null || true
+  fi
 done
-echo "not measured by this script yet: the cockpit's first frame, key-to-frame p99 and idle"
-echo "CPU at 1M (see benches/cockpit.rs for one frame and the snapshot at 5k)."
+echo "one 160x45 frame, the snapshot's rebuild and a 100-lead update: TANDEM_BENCH_CONTACTS=$N"
+echo "cargo bench --bench cockpit (criterion)."

@@ -16,6 +16,7 @@ pub mod handoff;
 pub mod kpi;
 pub mod lead;
 pub mod lens;
+pub mod pipeline;
 pub mod ranked;
 pub mod recycle;
 pub mod reject;

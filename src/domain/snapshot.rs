@@ -1,10 +1,10 @@
 //! Everything the panes show, derived once per data change from the store's records.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use super::attribution::{self, Milestones, Model};
+use super::attribution::Model;
 pub use super::board::stage_index;
 use super::board::{Board, BoardInput};
 use super::business_hours::BusinessCalendar;
@@ -12,6 +12,7 @@ use super::feedback::{NoteKind, Verdict};
 use super::kpi::tally::{LeadPart, LeadTally};
 use super::kpi::{self, Kpi, KpiInput, Period, PeriodKind, Targets};
 use super::lead::{Deal, DealStage, Lead, Note, Owner};
+use super::pipeline::{Pipeline, PipelineInput};
 use super::sla::SlaDef;
 
 use super::timeline::Timeline;
@@ -78,9 +79,9 @@ pub struct Snapshot {
     /// The lead-counted sums of each period of the history, oldest first: a change of k
     /// leads moves them by k parts out and k in.
     tallies: Vec<(Period, LeadTally)>,
-    /// The contacts of open deals: attribution is counted again only when one of them (or
-    /// a deal) changes.
-    credited: HashSet<String>,
+    /// The open pipeline deal by deal: what a changed lead's deals credit is recounted
+    /// for those deals alone.
+    pipeline: Pipeline,
 }
 
 /// What changed since a snapshot was built.
@@ -91,10 +92,11 @@ pub struct Changes<'c> {
     pub notes: bool,
 }
 
-/// Parts of the last snapshot still true after a change.
+/// Parts of the last snapshot still true (or brought up to date) after a change.
 #[derive(Default)]
 struct Reuse {
-    attribution: Option<(Vec<Attributed>, HashSet<String>)>,
+    pipeline: Option<Pipeline>,
+    attribution: Option<Vec<Attributed>>,
     feedback: Option<Vec<FeedbackRollup>>,
 }
 
@@ -129,7 +131,11 @@ impl Snapshot {
             .into_iter()
             .map(|p| (p, kpi::tally(&kpi_input, &p)))
             .collect();
-        Snapshot::assemble(board, tallies, input, now, Reuse::default())
+        let reuse = Reuse {
+            pipeline: Some(input.pipeline(Pipeline::build)),
+            ..Reuse::default()
+        };
+        Snapshot::assemble(board, tallies, input, now, reuse)
     }
 
     /// Bring the snapshot up to date after `changes` (each lead once; no record removed):
@@ -168,20 +174,26 @@ impl Snapshot {
                 }
             }
         }
-        // Attribution reads open deals and their contacts' touches; feedback reads notes.
-        let credited = |(i, _): &Changed| {
-            input
-                .leads
-                .get(*i)
-                .is_some_and(|l| self.credited.contains(&l.id))
+        // The pipeline reads deals and their contacts; feedback reads notes.
+        let mut pipeline = std::mem::take(&mut self.pipeline);
+        let ids = || {
+            changed
+                .iter()
+                .filter_map(|(i, _)| input.leads.get(*i))
+                .map(|l| l.id.as_str())
+        };
+        let attribution = if changes.deals {
+            pipeline = input.pipeline(Pipeline::build);
+            None
+        } else if pipeline.has_contact(ids()) {
+            input.pipeline(|p| pipeline.update(p, ids()));
+            None
+        } else {
+            Some(std::mem::take(&mut self.attribution))
         };
         let reuse = Reuse {
-            attribution: (!changes.deals && !changed.iter().any(credited)).then(|| {
-                (
-                    std::mem::take(&mut self.attribution),
-                    std::mem::take(&mut self.credited),
-                )
-            }),
+            pipeline: Some(pipeline),
+            attribution,
             feedback: (!changes.notes).then(|| std::mem::take(&mut self.feedback)),
         };
         *self = Snapshot::assemble(board, tallies, input, now, reuse);
@@ -215,19 +227,23 @@ impl Snapshot {
         let per_period: Vec<(Period, &LeadTally)> = tallies.iter().map(|(p, t)| (*p, t)).collect();
         let mut history: HashMap<&'static str, Vec<Option<f64>>> = HashMap::new();
         let mut kpis = Vec::new();
-        for figures in kpi::compute_periods(&kpi_input, &per_period, input.targets) {
+        let pipeline = reuse
+            .pipeline
+            .unwrap_or_else(|| input.pipeline(Pipeline::build));
+        let marketing = Some(pipeline.marketing(input.deals));
+        for figures in kpi::compute_periods(&kpi_input, &per_period, input.targets, marketing) {
             for k in &figures {
                 history.entry(k.id).or_default().push(k.shown());
             }
             kpis = figures;
         }
         let period = tallies.last().map(|(p, _)| *p);
-        let (attribution, credited) = reuse
+        let attribution = reuse
             .attribution
-            .unwrap_or_else(|| (attribute(input, &lead_of), credited(input)));
+            .unwrap_or_else(|| pipeline.attribution(input.half_life));
         Snapshot {
             attribution,
-            credited,
+            pipeline,
             feedback: reuse
                 .feedback
                 .unwrap_or_else(|| rollup_feedback(input.notes, input.owners)),
@@ -241,6 +257,29 @@ impl Snapshot {
 }
 
 impl<'a> SnapshotInput<'a> {
+    /// Run `f` on the pipeline's input: this input's deals, looking leads up by id.
+    fn pipeline<T>(&self, f: impl FnOnce(&PipelineInput<'_>) -> T) -> T {
+        let built: HashMap<&str, usize> = match self.lead_index {
+            Some(_) => HashMap::new(),
+            None => (self.leads.iter().enumerate())
+                .map(|(i, l)| (l.id.as_str(), i))
+                .collect(),
+        };
+        let lead_of = |id: &str| {
+            let i = match self.lead_index {
+                Some(index) => index.get(id).copied(),
+                None => built.get(id).copied(),
+            };
+            i.map(|i| &self.leads[i])
+        };
+        f(&PipelineInput {
+            deals: self.deals,
+            deal_stages: self.deal_stages,
+            lead_of: &lead_of,
+            half_life: self.half_life,
+        })
+    }
+
     fn kpis(
         &self,
         timers: &'a [crate::domain::sla::SlaTimer],
@@ -270,71 +309,6 @@ impl<'a> SnapshotInput<'a> {
             stages: self.stages,
         }
     }
-}
-
-/// Every contact of an open deal.
-fn credited(input: &SnapshotInput<'_>) -> HashSet<String> {
-    input
-        .deals
-        .iter()
-        .filter(|d| deal_is_open(input.deal_stages, &d.stage_id))
-        .flat_map(|d| d.contact_ids.iter().cloned())
-        .collect()
-}
-
-/// A deal in `stage` is open: its stage is not a closed one (or is unknown).
-fn deal_is_open(stages: &[DealStage], stage: &str) -> bool {
-    stages
-        .iter()
-        .find(|s| s.id == stage)
-        .is_none_or(|s| !s.is_closed)
-}
-
-/// Credit every open deal's amount to its contacts' campaign touches, under every model.
-fn attribute<'a>(
-    input: &SnapshotInput<'a>,
-    lead_of: &dyn Fn(&str) -> Option<&'a Lead>,
-) -> Vec<Attributed> {
-    let open_stage = |id: &str| deal_is_open(input.deal_stages, id);
-    let models = Model::all(input.half_life);
-    let mut totals: Vec<HashMap<String, f64>> = vec![HashMap::new(); models.len()];
-    for deal in input.deals.iter().filter(|d| open_stage(&d.stage_id)) {
-        // The deal's first contact with touches carries the path.
-        let Some(lead) = deal
-            .contact_ids
-            .iter()
-            .filter_map(|id| lead_of(id.as_str()))
-            .find(|l| !l.touches().is_empty())
-        else {
-            continue;
-        };
-        let touches: Vec<_> = lead
-            .touches()
-            .into_iter()
-            .filter(|t| deal.created_at.is_none_or(|c| t.at <= c))
-            .collect();
-        let milestones = Milestones {
-            lead_created: lead.dates.mql,
-            opportunity_created: deal.created_at,
-            closed: None,
-        };
-        for (m, model) in models.iter().enumerate() {
-            for (campaign, amount) in
-                attribution::credit(*model, deal.amount, &touches, &milestones)
-            {
-                *totals[m].entry(campaign).or_default() += amount;
-            }
-        }
-    }
-    models
-        .into_iter()
-        .zip(totals)
-        .map(|(model, totals)| {
-            let mut campaigns: Vec<(String, f64)> = totals.into_iter().collect();
-            campaigns.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-            Attributed { model, campaigns }
-        })
-        .collect()
 }
 
 fn rollup_feedback(notes: &[Note], owners: &[Owner]) -> Vec<FeedbackRollup> {

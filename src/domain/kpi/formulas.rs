@@ -6,8 +6,9 @@ use chrono::{Duration, Utc};
 
 use super::cohort::Cohort;
 use super::tally::LeadTally;
-use super::{Better, Kpi, KpiInput, KpiValue, MARKETING_CHANNELS, Parts, Period, Targets};
+use super::{Better, Kpi, KpiInput, KpiValue, Parts, Period, Targets};
 use crate::domain::lead::{Deal, DealStage, Lead};
+use crate::domain::pipeline::{Pipeline, PipelineInput};
 use crate::domain::sla::{SlaState, SlaTimer, pro_rated};
 use crate::domain::stage::{Stage, Team};
 use crate::domain::timeline::Timeline;
@@ -112,33 +113,29 @@ struct DealFacts<'a> {
 }
 
 impl<'a> DealFacts<'a> {
-    fn new(input: &KpiInput<'a>) -> Self {
-        // Without a lookup at hand, an index of the leads built once here.
-        let by_id: HashMap<&'a str, &'a Lead> = match input.lead_of {
-            Some(_) => HashMap::new(),
-            None => input.leads.iter().map(|l| (l.id.as_str(), l)).collect(),
-        };
-        let lead_of = |id: &str| match input.lead_of {
-            Some(f) => f(id),
-            None => by_id.get(id).copied(),
-        };
-        let deals = Deals::new(input.deals, input.deal_stages);
-        let (mut sourced, mut touched) = (0.0, 0.0);
-        for deal in deals.open() {
-            let people = || deal.contact_ids.iter().filter_map(|id| lead_of(id));
-            if people().any(|l| MARKETING_CHANNELS.contains(&l.source_channel.as_str())) {
-                sourced += deal.amount;
-            }
-            let touched_before = |l: &Lead| {
-                l.earliest_touch()
-                    .is_some_and(|t| deal.created_at.is_none_or(|c| t <= c))
+    /// `marketing`: the open pipeline marketing (sourced, touched), where the caller
+    /// counted it already; else it is counted here.
+    fn new(input: &KpiInput<'a>, marketing: Option<(f64, f64)>) -> Self {
+        let (sourced, touched) = marketing.unwrap_or_else(|| {
+            // Without a lookup at hand, an index of the leads built once here.
+            let by_id: HashMap<&'a str, &'a Lead> = match input.lead_of {
+                Some(_) => HashMap::new(),
+                None => input.leads.iter().map(|l| (l.id.as_str(), l)).collect(),
             };
-            if people().any(touched_before) {
-                touched += deal.amount;
-            }
-        }
+            let lead_of = |id: &str| match input.lead_of {
+                Some(f) => f(id),
+                None => by_id.get(id).copied(),
+            };
+            let pipeline = Pipeline::build(&PipelineInput {
+                deals: input.deals,
+                deal_stages: input.deal_stages,
+                lead_of: &lead_of,
+                half_life: chrono::Duration::days(7),
+            });
+            pipeline.marketing(input.deals)
+        });
         DealFacts {
-            deals,
+            deals: Deals::new(input.deals, input.deal_stages),
             sourced,
             touched,
         }
@@ -247,19 +244,21 @@ pub fn compute_tallied(
     targets: &Targets,
     tally: &LeadTally,
 ) -> Vec<Kpi> {
-    compute_periods(input, &[(period, tally)], targets)
+    compute_periods(input, &[(period, tally)], targets, None)
         .pop()
         .unwrap_or_default()
 }
 
-/// Every KPI over each of `periods`, each with its lead-counted sums: the deals are dated,
-/// and the open pipeline credited, once for all of them.
+/// Every KPI over each of `periods`, each with its lead-counted sums: the deals are dated
+/// once for all of them. `marketing`: the open pipeline marketing sourced and touched, if
+/// the caller keeps it (see [`Pipeline`]).
 pub fn compute_periods(
     input: &KpiInput<'_>,
     periods: &[(Period, &LeadTally)],
     targets: &Targets,
+    marketing: Option<(f64, f64)>,
 ) -> Vec<Vec<Kpi>> {
-    let facts = DealFacts::new(input);
+    let facts = DealFacts::new(input, marketing);
     periods
         .iter()
         .map(|(period, tally)| assemble(input, *period, targets, tally, &facts))

@@ -10,7 +10,7 @@ use super::board::{Board, BoardInput};
 use super::business_hours::BusinessCalendar;
 use super::feedback::{NoteKind, Verdict};
 use super::kpi::tally::{LeadPart, LeadTally};
-use super::kpi::{self, Kpi, KpiInput, Period, PeriodKind, Targets};
+use super::kpi::{self, DealDates, Kpi, KpiInput, Period, PeriodKind, Targets};
 use super::lead::{Deal, DealStage, Lead, Note, Owner};
 use super::pipeline::{Pipeline, PipelineInput};
 use super::sla::SlaDef;
@@ -82,6 +82,8 @@ pub struct Snapshot {
     /// The open pipeline deal by deal: what a changed lead's deals credit is recounted
     /// for those deals alone.
     pipeline: Pipeline,
+    /// Each deal's stage dated, kept until a deal changes.
+    deal_dates: DealDates,
 }
 
 /// What changed since a snapshot was built.
@@ -96,6 +98,7 @@ pub struct Changes<'c> {
 #[derive(Default)]
 struct Reuse {
     pipeline: Option<Pipeline>,
+    deal_dates: Option<DealDates>,
     attribution: Option<Vec<Attributed>>,
     feedback: Option<Vec<FeedbackRollup>>,
 }
@@ -193,6 +196,7 @@ impl Snapshot {
         };
         let reuse = Reuse {
             pipeline: Some(pipeline),
+            deal_dates: (!changes.deals).then(|| std::mem::take(&mut self.deal_dates)),
             attribution,
             feedback: (!changes.notes).then(|| std::mem::take(&mut self.feedback)),
         };
@@ -231,7 +235,17 @@ impl Snapshot {
             .pipeline
             .unwrap_or_else(|| input.pipeline(Pipeline::build));
         let marketing = Some(pipeline.marketing(input.deals));
-        for figures in kpi::compute_periods(&kpi_input, &per_period, input.targets, marketing) {
+        let dates = reuse
+            .deal_dates
+            .unwrap_or_else(|| DealDates::of(input.deals, input.deal_stages));
+        let figures = kpi::compute_periods(
+            &kpi_input,
+            &per_period,
+            input.targets,
+            marketing,
+            Some(&dates),
+        );
+        for figures in figures {
             for k in &figures {
                 history.entry(k.id).or_default().push(k.shown());
             }
@@ -244,6 +258,7 @@ impl Snapshot {
         Snapshot {
             attribution,
             pipeline,
+            deal_dates: dates,
             feedback: reuse
                 .feedback
                 .unwrap_or_else(|| rollup_feedback(input.notes, input.owners)),

@@ -57,30 +57,41 @@ fn median(mut xs: Vec<Duration>) -> Option<Duration> {
     })
 }
 
-/// The deals tandem counts, with their stage looked up once.
-struct Deals<'a> {
-    all: Vec<(&'a Deal, Option<&'a DealStage>)>,
-    /// Each deal's closings (when, won), dated once for every period.
+/// What each deal's stage says, dated once: whether it is open, and every time it closed
+/// (when, won). Depends on the deals and the pipeline's stages alone, so it is kept while
+/// only leads change.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DealDates {
+    open: Vec<bool>,
     closings: Vec<Vec<(chrono::DateTime<Utc>, bool)>>,
 }
 
-impl<'a> Deals<'a> {
-    fn new(deals: &'a [Deal], stages: &'a [DealStage]) -> Self {
+impl DealDates {
+    pub fn of(deals: &[Deal], stages: &[DealStage]) -> Self {
         let by_id: HashMap<&str, &DealStage> = stages.iter().map(|s| (s.id.as_str(), s)).collect();
-        Self {
-            all: deals
+        DealDates {
+            open: deals
                 .iter()
-                .map(|d| (d, by_id.get(d.stage_id.as_str()).copied()))
+                .map(|d| by_id.get(d.stage_id.as_str()).is_none_or(|s| !s.is_closed))
                 .collect(),
             closings: deals.iter().map(|d| d.closings(stages)).collect(),
         }
     }
+}
 
+/// The deals tandem counts, with what their stages say.
+struct Deals<'a> {
+    all: &'a [Deal],
+    dates: std::borrow::Cow<'a, DealDates>,
+}
+
+impl<'a> Deals<'a> {
     fn open(&self) -> impl Iterator<Item = &'a Deal> + '_ {
         self.all
             .iter()
-            .filter(|(_, s)| s.is_none_or(|s| !s.is_closed))
-            .map(|(d, _)| *d)
+            .zip(&self.dates.open)
+            .filter(|(_, open)| **open)
+            .map(|(d, _)| d)
     }
 
     /// Deals closed in the period: (won, lost), each by its latest close in the period as
@@ -88,14 +99,14 @@ impl<'a> Deals<'a> {
     fn closed_in(&self, period: &Period) -> (Vec<&'a Deal>, Vec<&'a Deal>) {
         let mut won = Vec::new();
         let mut lost = Vec::new();
-        for ((d, _), closings) in self.all.iter().zip(&self.closings) {
+        for (d, closings) in self.all.iter().zip(&self.dates.closings) {
             let last = closings
                 .iter()
                 .filter(|(at, _)| period.contains(Some(*at)))
                 .max_by_key(|(at, _)| *at);
             match last {
-                Some((_, true)) => won.push(*d),
-                Some((_, false)) => lost.push(*d),
+                Some((_, true)) => won.push(d),
+                Some((_, false)) => lost.push(d),
                 None => {}
             }
         }
@@ -112,10 +123,14 @@ struct DealFacts<'a> {
     touched: f64,
 }
 
-impl<'a> DealFacts<'a> {
-    /// `marketing`: the open pipeline marketing (sourced, touched), where the caller
-    /// counted it already; else it is counted here.
-    fn new(input: &KpiInput<'a>, marketing: Option<(f64, f64)>) -> Self {
+impl<'d> DealFacts<'d> {
+    /// `marketing`: the open pipeline marketing (sourced, touched), and `dates`, the deals'
+    /// stages dated, where the caller keeps them; else they are counted here.
+    fn new<'a: 'd>(
+        input: &KpiInput<'a>,
+        marketing: Option<(f64, f64)>,
+        dates: Option<&'d DealDates>,
+    ) -> Self {
         let (sourced, touched) = marketing.unwrap_or_else(|| {
             // Without a lookup at hand, an index of the leads built once here.
             let by_id: HashMap<&'a str, &'a Lead> = match input.lead_of {
@@ -135,7 +150,13 @@ impl<'a> DealFacts<'a> {
             pipeline.marketing(input.deals)
         });
         DealFacts {
-            deals: Deals::new(input.deals, input.deal_stages),
+            deals: Deals {
+                all: input.deals,
+                dates: match dates {
+                    Some(d) => std::borrow::Cow::Borrowed(d),
+                    None => std::borrow::Cow::Owned(DealDates::of(input.deals, input.deal_stages)),
+                },
+            },
             sourced,
             touched,
         }
@@ -244,21 +265,22 @@ pub fn compute_tallied(
     targets: &Targets,
     tally: &LeadTally,
 ) -> Vec<Kpi> {
-    compute_periods(input, &[(period, tally)], targets, None)
+    compute_periods(input, &[(period, tally)], targets, None, None)
         .pop()
         .unwrap_or_default()
 }
 
 /// Every KPI over each of `periods`, each with its lead-counted sums: the deals are dated
-/// once for all of them. `marketing`: the open pipeline marketing sourced and touched, if
-/// the caller keeps it (see [`Pipeline`]).
+/// once for all of them. `marketing` (the open pipeline marketing sourced and touched, see
+/// [`Pipeline`]) and `dates` where the caller keeps them.
 pub fn compute_periods(
     input: &KpiInput<'_>,
     periods: &[(Period, &LeadTally)],
     targets: &Targets,
     marketing: Option<(f64, f64)>,
+    dates: Option<&DealDates>,
 ) -> Vec<Vec<Kpi>> {
-    let facts = DealFacts::new(input, marketing);
+    let facts = DealFacts::new(input, marketing, dates);
     periods
         .iter()
         .map(|(period, tally)| assemble(input, *period, targets, tally, &facts))

@@ -89,7 +89,7 @@ for N in $SIZES; do
       tmux new-session -d -s tandem-scale -x 160 -y 45 \
         "env HUBSPOT_TOKEN=$TOKEN $BIN --hubspot-url $SIM_URL --data-dir $data --interval 2 --log-file $1"
       until grep -q "first full frame" "$1" 2>/dev/null; do sleep 0.5; done
-      COCKPIT_PID=$(pgrep -f -- "--log-file $1" | head -1)
+      COCKPIT_PID=$(pgrep -f "^$BIN .*--log-file $1" | head -1)
     }
     quit() { # waits for the cockpit to end
       tmux send-keys -t tandem-scale q

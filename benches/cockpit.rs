@@ -112,6 +112,52 @@ fn benches(c: &mut Criterion) {
         });
     });
 
+    // A warm start's work before its first frame: read the cache, classify, fill the store,
+    // build the snapshot.
+    let dir = std::env::temp_dir().join(format!("tandem-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("cache.db");
+    let key = "hubspot@bench";
+    {
+        let opened = tandem::app::cache::Cache::open(&path, key).unwrap();
+        let (reference, delta, cursor) =
+            rt.block_on(async { load_all(&mut client(&sim, &config)).await.unwrap() });
+        use tandem::app::cache::Write;
+        opened.cache.send(Write::Reference {
+            owners: reference.owners,
+            deal_stages: reference.deal_stages,
+        });
+        opened.cache.send(Write::Records {
+            leads: delta.leads,
+            deals: delta.deals,
+            notes: delta.notes,
+        });
+        opened.cache.send(Write::Cursor(cursor));
+        opened.cache.send(Write::Loaded(now()));
+    }
+    group.bench_function(
+        "warm start: cache read into the store, snapshot built",
+        |b| {
+            b.iter(|| {
+                let opened = tandem::app::cache::Cache::open(&path, key).unwrap();
+                let store = tandem::app::cache::store_from(opened.cached, &config.stages, key);
+                store
+                    .snapshot(&config, PeriodKind::Week, now())
+                    .board
+                    .counts
+            });
+        },
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+
+    // `tandem report`'s computation once the records are in.
+    group.bench_function("report computed from a loaded store", |b| {
+        b.iter(|| {
+            tandem::report::Report::build(&config, &store, PeriodKind::Week, (None, now()), true)
+                .breached()
+        });
+    });
+
     // A frame of the wide cockpit with every pane full.
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
     let mut app = App::new(

@@ -474,7 +474,10 @@ impl App {
         let due = self
             .history_at
             .is_none_or(|t| m.now - t >= EVERY || t.date_naive() != m.now.date_naive());
-        if self.cache.is_none() || !complete || !due {
+        // Under a lens the snapshot counts the lens's leads, by their places in its own
+        // store: the history waits for the whole pipeline's.
+        let lensed = m.lensed.is_some();
+        if self.cache.is_none() || !complete || !due || lensed {
             return;
         }
         let rows = cache::day_rows(&m.store, &m.snapshot, m.now, &mut self.history_written);

@@ -188,6 +188,28 @@ async fn incremental_poll_sees_a_change_made_elsewhere() {
     sim.shutdown().await;
 }
 
+/// Twelve rounds of six new job titles on `ids`, each round followed by a poll whose delta
+/// goes to `take`; the titles last written, by lead.
+async fn titles_written_between_polls(
+    sim: &SimHandle,
+    hs: &mut Connector,
+    cursor: &mut tandem::sources::Cursor,
+    ids: &[String],
+    mut take: impl FnMut(tandem::sources::port::Delta),
+) -> std::collections::BTreeMap<String, String> {
+    let mut written = std::collections::BTreeMap::new();
+    for round in 0..12 {
+        for k in 0..6 {
+            let id = &ids[(round * 37 + k * 11) % ids.len()];
+            let title = format!("title {round}.{k}");
+            common::patch_contact(sim, id, json!({ "jobtitle": title })).await;
+            written.insert(id.clone(), title);
+        }
+        take(hs.poll(cursor).await.unwrap());
+    }
+    written
+}
+
 /// HubSpot's search index trails writes unevenly, so search can show a record after one
 /// modified later than it. Polls overlap their window by a margin and drop the versions they
 /// hold: with the lag injected, no update is ever missed, and none is delivered twice.
@@ -201,19 +223,12 @@ async fn with_the_search_index_lagging_no_update_is_missed() {
     let mut hs = client(&sim);
     let (mut store, mut cursor) = loaded_store(&mut hs).await;
     let ids: Vec<String> = store.leads().iter().map(|l| l.id.clone()).collect();
-    let mut written = std::collections::BTreeMap::new();
     let mut delivered = 0;
-    for round in 0..12 {
-        for k in 0..6 {
-            let id = &ids[(round * 37 + k * 11) % ids.len()];
-            let title = format!("title {round}.{k}");
-            common::patch_contact(&sim, id, json!({ "jobtitle": title })).await;
-            written.insert(id.clone(), title);
-        }
-        let delta = hs.poll(&mut cursor).await.unwrap();
+    let written = titles_written_between_polls(&sim, &mut hs, &mut cursor, &ids, |delta| {
         delivered += delta.leads.len();
         store.upsert_leads(delta.leads);
-    }
+    })
+    .await;
     // Time passes (other writes) until every write is in the index; one more poll.
     let quiet = &ids[ids.len() - 1];
     for _ in 0..45 {

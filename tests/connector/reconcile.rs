@@ -26,18 +26,11 @@ async fn reconciliation_repairs_the_updates_polls_missed() {
     let (mut store, mut cursor) = tandem::sync::load_store(&mut hs).await.unwrap();
     let mut ledger = Ledger::of(store.leads(), store.deals());
     let ids: Vec<String> = store.leads().iter().map(|l| l.id.clone()).collect();
-    let mut written = std::collections::BTreeMap::new();
-    for round in 0..12 {
-        for k in 0..6 {
-            let id = &ids[(round * 37 + k * 11) % ids.len()];
-            let title = format!("title {round}.{k}");
-            common::patch_contact(&sim, id, json!({ "jobtitle": title })).await;
-            written.insert(id.clone(), title);
-        }
-        let delta = hs.poll(&mut cursor).await.unwrap();
+    let written = super::titles_written_between_polls(&sim, &mut hs, &mut cursor, &ids, |delta| {
         ledger.hold(&delta);
         store.upsert_leads(delta.leads);
-    }
+    })
+    .await;
     // Time passes until every write is in the index; the polls go on and still miss them.
     let quiet = &ids[ids.len() - 1];
     for _ in 0..45 {

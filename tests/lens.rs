@@ -207,3 +207,61 @@ fn screen_at(app: &App, w: u16, h: u16) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+/// The day history ("since yesterday") is everyone's: under a rep's lens the snapshot counts
+/// only their leads, by their places in the lens's own store, so nothing is written until the
+/// whole pipeline is shown; then every lead's row carries its own clock's state.
+#[tokio::test]
+async fn the_day_history_waits_for_everyone_and_reads_each_leads_own_clock() {
+    let sim = frozen_sim(42, 600).await;
+    let (_, email, _, _) = busiest_rep(&sim).await;
+    let (mut app, mut rx) = cockpit(&sim, &email).await;
+    let dir = std::env::temp_dir().join(format!("tandem-lens-day-{}", std::process::id()));
+    let path = dir.join("cache.db");
+    let key = tandem::sources::Vendor::HubSpot.source_key(&sim.base_url);
+    app.use_cache(tandem::app::cache::Cache::open(&path, &key).unwrap());
+    loaded(&mut app, &mut rx).await;
+    assert_ne!(
+        app.model.lens_label, "everyone",
+        "a rep starts on their own leads"
+    );
+    for _ in 0..40 {
+        if app.model.lens_label == "everyone" {
+            break;
+        }
+        app.on_key(KeyEvent::new(KeyCode::Char('L'), KeyModifiers::NONE));
+        app.refresh_snapshot();
+    }
+    assert_eq!(app.model.lens_label, "everyone");
+    let now = app.model.now;
+    let expected: HashMap<String, Option<&str>> = (app.model.store.leads().iter().enumerate())
+        .map(|(i, lead)| {
+            let state = app
+                .model
+                .snapshot
+                .board
+                .timer_of(i, lead)
+                .map(|t| match t.state(now) {
+                    tandem::domain::sla::SlaState::Running => "running",
+                    tandem::domain::sla::SlaState::Warning => "warning",
+                    tandem::domain::sla::SlaState::Breached => "breached",
+                });
+            (lead.id.clone(), state)
+        })
+        .collect();
+    drop(app);
+    let disk = tandem::store::disk::Disk::open(&path).unwrap().disk;
+    let rows = disk.day(now.date_naive(), &key).unwrap();
+    assert_eq!(rows.len(), expected.len(), "a row for every lead");
+    for row in rows {
+        assert_eq!(
+            row.sla_state.as_deref(),
+            expected[&row.lead_id],
+            "lead {}",
+            row.lead_id
+        );
+    }
+    assert!(expected.values().any(Option::is_some), "some clocks run");
+    let _ = std::fs::remove_dir_all(&dir);
+    sim.shutdown().await;
+}

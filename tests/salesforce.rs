@@ -162,6 +162,55 @@ async fn a_poll_sees_a_status_change_made_elsewhere_once() {
     sim.shutdown().await;
 }
 
+/// A poll's answer lost before it reached the cache (a crash between the two): the cursor
+/// moved on, so polls never bring the change again. Reconciliation counts leads by
+/// `SystemModstamp` range with `SELECT COUNT()`, finds the range that differs and brings
+/// back exactly that lead; a second run finds nothing.
+#[tokio::test]
+async fn reconciliation_brings_back_a_change_whose_poll_was_lost() {
+    let sim = common::frozen_sim(7, 300).await;
+    let mut sf = salesforce(&sim);
+    let (store, mut cursor) = load_store(&mut sf).await.expect("load");
+    let ledger = tandem::sync::Ledger::of(store.leads(), store.deals());
+    let id = first_in(&store, Stage::Mql);
+    let status = patch_lead(&sim, &id, json!({ "Status": "Closed - Not Converted" })).await;
+    assert_eq!(status, reqwest::StatusCode::NO_CONTENT);
+    let lost = sf.poll(&mut cursor).await.expect("poll");
+    assert_eq!(
+        lost.leads.len(),
+        1,
+        "the poll saw it, and its answer is dropped"
+    );
+    assert!(sf.poll(&mut cursor).await.expect("poll").is_empty());
+
+    let outcome = tandem::sync::reconcile::reconcile(&mut sf, &ledger, &cursor)
+        .await
+        .expect("reconcile")
+        .expect("Salesforce counts leads");
+    let ids: Vec<&str> = outcome
+        .repaired
+        .leads
+        .iter()
+        .map(|l| l.id.as_str())
+        .collect();
+    assert_eq!(ids, vec![id.as_str()]);
+    assert_eq!(outcome.repaired.leads[0].stage, Some(Stage::Disqualified));
+    assert!(outcome.repaired.deals.is_empty());
+    assert!(
+        outcome.requests <= 2 * tandem::sync::reconcile::PARTS,
+        "{}",
+        outcome.requests
+    );
+    let mut ledger = ledger;
+    ledger.hold(&outcome.repaired);
+    let again = tandem::sync::reconcile::reconcile(&mut sf, &ledger, &cursor)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.repaired_count(), 0);
+    sim.shutdown().await;
+}
+
 #[tokio::test]
 async fn a_hand_off_then_the_reps_accept_move_the_lead_to_mql_then_sal() {
     let sim = common::frozen_sim(7, 300).await;

@@ -1,6 +1,7 @@
 //! The port's reconciliation reads: records counted and read by modification time, so a
 //! source's cache can be checked against the vendor range by range (`sync::reconcile`).
-//! A vendor without a cheap count answers `None`, and its sources skip reconciliation.
+//! A kind a vendor cannot count cheaply answers `None` and is skipped: HubSpot counts leads
+//! and deals by search totals, Salesforce leads by `SELECT COUNT()`.
 
 use super::port::{Connector, Cursor, Delta};
 use super::{SourceError, hubspot};
@@ -40,6 +41,10 @@ impl Connector {
                 let since = c.since(kind.hubspot())?;
                 Some((since - h.index_margin()).timestamp_millis())
             }
+            // SOQL reads what is committed: no index to trail.
+            (Connector::Salesforce(_), Cursor::Salesforce(c)) if kind == RecordKind::Leads => {
+                c.leads_settled()
+            }
             _ => None,
         }
     }
@@ -53,6 +58,9 @@ impl Connector {
     ) -> Result<Option<u64>, SourceError> {
         match self {
             Connector::HubSpot(h) => Ok(Some(h.count_between(kind.hubspot(), from, to).await?)),
+            Connector::Salesforce(s) if kind == RecordKind::Leads => {
+                Ok(Some(s.count_leads_between(from, to).await?))
+            }
             _ => Ok(None),
         }
     }
@@ -66,6 +74,10 @@ impl Connector {
     ) -> Result<Delta, SourceError> {
         match self {
             Connector::HubSpot(h) => h.read_between(kind.hubspot(), from, to).await,
+            Connector::Salesforce(s) if kind == RecordKind::Leads => Ok(Delta {
+                leads: s.leads_between(from, to).await?,
+                ..Delta::default()
+            }),
             _ => Ok(Delta::default()),
         }
     }

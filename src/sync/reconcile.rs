@@ -141,14 +141,15 @@ fn count_in(times: &[i64], (from, to): (i64, i64)) -> u64 {
     (times.partition_point(|&t| t < to) - times.partition_point(|&t| t < from)) as u64
 }
 
-/// Compare `ledger` with the vendor over the settled past of each kind, and read back what
-/// differs. `Ok(None)`: this source cannot count records by time.
+/// Compare `ledger` with the vendor over the settled past of each kind it can count, and
+/// read back what differs. `Ok(None)`: this source can count no kind by time.
 pub async fn reconcile(
     client: &mut Connector,
     ledger: &Ledger,
     cursor: &Cursor,
 ) -> Result<Option<Outcome>, SourceError> {
     let mut outcome = Outcome::default();
+    let mut counted = false;
     for kind in RecordKind::ALL {
         let Some(upto) = client.settled(cursor, kind) else {
             continue;
@@ -157,11 +158,12 @@ pub async fn reconcile(
         let mut todo = ranges(&times, upto, PARTS);
         todo.reverse();
         while let Some(range @ (from, to)) = todo.pop() {
+            let Some(remote) = client.count_modified(kind, from, to).await? else {
+                break;
+            };
+            counted = true;
             outcome.ranges += 1;
             outcome.requests += 1;
-            let Some(remote) = client.count_modified(kind, from, to).await? else {
-                return Ok(None);
-            };
             if remote == count_in(&times, range) {
                 continue;
             }
@@ -176,7 +178,7 @@ pub async fn reconcile(
             keep_new(&mut outcome.repaired, delta, ledger, kind);
         }
     }
-    Ok(Some(outcome))
+    Ok(counted.then_some(outcome))
 }
 
 /// Add to `into` the records of `delta` whose version `ledger` does not hold.

@@ -10,6 +10,7 @@ mod load;
 mod mapping;
 mod plan;
 mod read;
+mod reconcile;
 pub mod wire;
 mod write;
 

@@ -321,6 +321,12 @@ fn answer(st: &Shared, version: &str, q: &str, offset: usize, batch: usize) -> R
         hits.truncate(limit);
     }
     let total = hits.len();
+    if query.count {
+        // Salesforce answers `SELECT COUNT()` with the count alone.
+        drop(w);
+        let body = json!({ "totalSize": total, "done": true, "records": [] });
+        return with_usage(st, (StatusCode::OK, Json(body)).into_response());
+    }
     let end = (offset + batch).min(total);
     let page: Vec<Value> = hits[offset.min(total)..end]
         .iter()

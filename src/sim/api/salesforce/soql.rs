@@ -1,4 +1,4 @@
-//! The subset of SOQL the simulated Salesforce answers: `SELECT fields FROM object [WHERE
+//! The subset of SOQL the simulated Salesforce answers: `SELECT fields | COUNT() FROM object [WHERE
 //! comparisons joined by AND / OR, with parentheses] [ORDER BY field [ASC|DESC] [NULLS
 //! FIRST|LAST]] [LIMIT n]`. Comparisons: `= != < <= > >= LIKE IN (…) NOT IN (…)` against
 //! 'strings', numbers, `true` / `false` / `null` and unquoted date-times
@@ -9,6 +9,8 @@ use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Query {
+    /// `SELECT COUNT()`: the answer is `totalSize` alone, with no records.
+    pub count: bool,
     pub fields: Vec<String>,
     pub object: String,
     pub filter: Option<Cond>,
@@ -242,9 +244,18 @@ pub fn parse(q: &str) -> Result<Query, String> {
         at: 0,
     };
     p.kw("SELECT")?;
-    let mut fields = vec![p.ident()?];
-    while p.sym(",") {
+    let count = p.peek_kw("COUNT") && p.toks.get(p.at + 1) == Some(&Tok::Sym("("));
+    let mut fields = Vec::new();
+    if count {
+        p.at += 2;
+        if !p.sym(")") {
+            return Err("COUNT() takes no field here".into());
+        }
+    } else {
         fields.push(p.ident()?);
+        while p.sym(",") {
+            fields.push(p.ident()?);
+        }
     }
     p.kw("FROM")?;
     let object = p.ident()?;
@@ -285,6 +296,7 @@ pub fn parse(q: &str) -> Result<Query, String> {
         return Err(format!("unexpected token {} at the end", p.at + 1));
     }
     Ok(Query {
+        count,
         fields,
         object,
         filter,
@@ -425,6 +437,16 @@ mod tests {
             ("Status", "A")
         ])));
         assert!(!f.matches(&rec(&[("IsConverted", "false"), ("Status", "A")])));
+    }
+
+    #[test]
+    fn count_takes_no_fields() {
+        let q =
+            parse("SELECT COUNT() FROM Lead WHERE SystemModstamp >= 2026-11-20T00:00:00Z").unwrap();
+        assert!(q.count);
+        assert!(q.fields.is_empty());
+        assert!(parse("SELECT COUNT(Id) FROM Lead").is_err());
+        assert!(!parse("SELECT Id FROM Lead").unwrap().count);
     }
 
     #[test]

@@ -94,6 +94,19 @@ pub struct Changes<'c> {
     pub notes: bool,
 }
 
+struct LeadFinder<'a> {
+    leads: &'a [Lead],
+    index: Option<&'a HashMap<String, usize>>,
+    built: HashMap<String, usize>,
+}
+
+impl<'a> LeadFinder<'a> {
+    fn find(&self, id: &str) -> Option<&'a Lead> {
+        let i = self.index.unwrap_or(&self.built).get(id)?;
+        self.leads.get(*i)
+    }
+}
+
 /// Parts of the last snapshot still true (or brought up to date) after a change.
 #[derive(Default)]
 struct Reuse {
@@ -211,19 +224,8 @@ impl Snapshot {
         now: DateTime<Utc>,
         reuse: Reuse,
     ) -> Snapshot {
-        let built: HashMap<&str, usize> = match input.lead_index {
-            Some(_) => HashMap::new(),
-            None => (input.leads.iter().enumerate())
-                .map(|(i, l)| (l.id.as_str(), i))
-                .collect(),
-        };
-        let lead_at = |id: &str| -> Option<usize> {
-            match input.lead_index {
-                Some(index) => index.get(id).copied(),
-                None => built.get(id).copied(),
-            }
-        };
-        let lead_of = |id: &str| lead_at(id).map(|i| &input.leads[i]);
+        let index = input.lead_finder();
+        let lead_of = |id: &str| index.find(id);
         let kpi_input = KpiInput {
             urgent: Some(board.urgent()),
             ..input.kpis(&board.timers, now, Some(&lead_of))
@@ -272,21 +274,25 @@ impl Snapshot {
 }
 
 impl<'a> SnapshotInput<'a> {
+    /// Finds this input's leads by id: through the caller's index where it keeps one, else
+    /// through one built here.
+    fn lead_finder(&self) -> LeadFinder<'a> {
+        LeadFinder {
+            leads: self.leads,
+            index: self.lead_index,
+            built: match self.lead_index {
+                Some(_) => HashMap::new(),
+                None => (self.leads.iter().enumerate())
+                    .map(|(i, l)| (l.id.clone(), i))
+                    .collect(),
+            },
+        }
+    }
+
     /// Run `f` on the pipeline's input: this input's deals, looking leads up by id.
     fn pipeline<T>(&self, f: impl FnOnce(&PipelineInput<'_>) -> T) -> T {
-        let built: HashMap<&str, usize> = match self.lead_index {
-            Some(_) => HashMap::new(),
-            None => (self.leads.iter().enumerate())
-                .map(|(i, l)| (l.id.as_str(), i))
-                .collect(),
-        };
-        let lead_of = |id: &str| {
-            let i = match self.lead_index {
-                Some(index) => index.get(id).copied(),
-                None => built.get(id).copied(),
-            };
-            i.map(|i| &self.leads[i])
-        };
+        let index = self.lead_finder();
+        let lead_of = |id: &str| index.find(id);
         f(&PipelineInput {
             deals: self.deals,
             deal_stages: self.deal_stages,

@@ -16,13 +16,6 @@ pub enum RecordKind {
 impl RecordKind {
     pub const ALL: [RecordKind; 2] = [RecordKind::Leads, RecordKind::Deals];
 
-    pub fn name(self) -> &'static str {
-        match self {
-            RecordKind::Leads => "leads",
-            RecordKind::Deals => "deals",
-        }
-    }
-
     fn hubspot(self) -> hubspot::Kind {
         match self {
             RecordKind::Leads => hubspot::Kind::Contacts,

@@ -150,7 +150,7 @@ async fn hand_off_from_the_keyboard_reaches_the_crm_and_comes_back() {
             .unwrap_or(""),
         lead.props
             .get("hs_lead_status")
-            .map(String::as_str)
+            .map(|v| v.as_str())
             .unwrap_or(""),
         "a hand-off leaves the status: the rep's accept sets it"
     );
@@ -164,8 +164,8 @@ async fn hand_off_from_the_keyboard_reaches_the_crm_and_comes_back() {
         a.model
             .store
             .lead(&lead.id)
-            .and_then(|l| l.owner_id.clone())
-            == Some(owner.clone())
+            .and_then(|l| l.owner_id)
+            .is_some_and(|o| o == owner)
     })
     .await;
     assert_eq!(

@@ -461,7 +461,7 @@ async fn the_first_load_reads_each_leads_history_as_the_api_serves_it() {
                 .filter(|c| c.prop == prop)
                 .map(|c| {
                     (
-                        c.value.clone(),
+                        c.value.to_string(),
                         c.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
                     )
                 })
@@ -486,7 +486,7 @@ async fn the_first_load_reads_each_leads_history_as_the_api_serves_it() {
             .history
             .owners
             .iter()
-            .map(|c| c.owner_id.clone())
+            .map(|c| c.owner_id.map(String::from))
             .collect();
         assert_eq!(mapped, owners, "{} owners", lead.id);
         checked += 1;

@@ -311,7 +311,7 @@ async fn an_action_over_a_lead_changed_since_it_was_seen_is_refused() {
         ActionKind::Accept {
             owner_id: store
                 .lead(&id)
-                .and_then(|l| l.owner_id.clone())
+                .and_then(|l| l.owner_id.map(String::from))
                 .unwrap_or_default(),
         },
     );

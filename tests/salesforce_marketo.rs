@@ -216,7 +216,7 @@ async fn a_marketo_stage_rule_reads_marketos_field_and_its_change_history() {
         if m.stage == Some(Stage::Mql) {
             mqls += 1;
             assert_eq!(
-                m.props.get("marketo.leadStatus").map(String::as_str),
+                m.props.get("marketo.leadStatus").map(|v| v.as_str()),
                 Some("Marketing Qualified"),
                 "{}",
                 s.id

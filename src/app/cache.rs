@@ -207,7 +207,7 @@ pub fn reclassify(leads: &mut [Lead], stages: &crate::domain::catalog::StageCata
         let stage = stages.classify(|name| {
             lead.props
                 .get(name)
-                .map(String::as_str)
+                .map(|v| v.as_str())
                 .filter(|v| !v.is_empty())
         });
         lead.stage = stage;
@@ -249,7 +249,7 @@ pub fn day_rows(
         out.push(DayRow {
             lead_id: lead.id.clone(),
             stage: stage.map(str::to_string),
-            owner_id: lead.owner_id.clone(),
+            owner_id: lead.owner_id.map(String::from),
             sla_state: sla.map(str::to_string),
         });
     }

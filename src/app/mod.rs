@@ -302,6 +302,7 @@ impl App {
                     let changed = *slot != health;
                     *slot = health;
                     if finished {
+                        self.model.store.shrink_to_fit();
                         self.write_through(|| cache::Write::Loaded(at));
                     }
                     changed

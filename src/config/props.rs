@@ -95,7 +95,7 @@ fn engine_can_compute(c: &Config) -> Result<(), TestCaseError> {
     // Touches a season and a year before the deal still earn some time-decay credit.
     let touches: Vec<Touch> = [365, 60]
         .map(|days| Touch {
-            campaign: format!("{days}d"),
+            campaign: format!("{days}d").into(),
             at: now - Duration::days(days),
         })
         .into();

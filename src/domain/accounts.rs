@@ -44,7 +44,7 @@ pub fn accounts(leads: &[Lead], deals: &[Deal], stages: &[DealStage]) -> Vec<Acc
     let mut by: HashMap<&str, Account> = HashMap::new();
     for l in leads.iter().filter(|l| !l.company.trim().is_empty()) {
         let a = by.entry(l.company.as_str()).or_insert_with(|| Account {
-            company: l.company.clone(),
+            company: l.company.to_string(),
             leads: 0,
             furthest: None,
             open_deals: 0,

@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 /// One campaign interaction of a contact.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Touch {
-    pub campaign: String,
+    pub campaign: super::sym::Sym,
     pub at: DateTime<Utc>,
 }
 
@@ -176,7 +176,7 @@ pub fn credit(model: Model, amount: f64, touches: &[Touch], m: &Milestones) -> V
             amount * weight
         };
         given += share;
-        out.push((touch.campaign.clone(), share));
+        out.push((touch.campaign.to_string(), share));
     }
     out
 }
@@ -197,7 +197,7 @@ mod tests {
         days.iter()
             .enumerate()
             .map(|(i, d)| Touch {
-                campaign: format!("c{i}"),
+                campaign: format!("c{i}").into(),
                 at: t(*d),
             })
             .collect()

@@ -1,5 +1,6 @@
 use super::*;
 use crate::domain::lead::tests_support::lead_in;
+use crate::domain::sym::Sym;
 
 fn at(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()
@@ -33,24 +34,24 @@ fn with_history(id: &str, props: &[(&str, &str, &str)], owned: &[(&str, Option<&
     let mut l = lead(id, Stage::Inquiry);
     for (when, prop, value) in props {
         l.history.props.push(PropChange {
-            prop: prop.to_string(),
-            value: value.to_string(),
+            prop: (*prop).into(),
+            value: (*value).into(),
             at: at(when),
         });
     }
     for (when, owner) in owned {
         l.history.owners.push(OwnerChange {
-            owner_id: owner.map(str::to_string),
+            owner_id: owner.map(Sym::from),
             at: at(when),
         });
     }
     let mut now = std::collections::BTreeMap::new();
     for c in &l.history.props {
-        now.insert(c.prop.clone(), c.value.clone());
+        now.insert(c.prop, c.value);
     }
     l.stage = crate::config::Config::builtin()
         .stages
-        .classify(|n| now.get(n).map(String::as_str).filter(|v| !v.is_empty()));
+        .classify(|n| now.get(n).map(|v| v.as_str()).filter(|v| !v.is_empty()));
     l.updated_at = l.history.props.last().map(|c| c.at).unwrap_or_default();
     l
 }

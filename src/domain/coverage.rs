@@ -40,7 +40,7 @@ impl SegmentBy {
             SegmentBy::Country => lead.country.to_ascii_uppercase(),
             SegmentBy::CompanySize => size_band(&lead.company_size).to_string(),
             SegmentBy::RegionSize => lead.segment(),
-            SegmentBy::Property(p) => lead.props.get(p).cloned().unwrap_or_default(),
+            SegmentBy::Property(p) => lead.props.get(p).map(String::from).unwrap_or_default(),
         }
     }
 }

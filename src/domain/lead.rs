@@ -1,13 +1,12 @@
 //! Vendor-neutral records: what the store holds and every domain function reads.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::attribution::Touch;
 use super::feedback::NoteKind;
 use super::stage::{Stage, Team};
+pub use super::sym::{Props, Sym};
 
 /// When a lead entered each point of the funnel, as far as the vendor tells us.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -36,22 +35,22 @@ pub struct Lead {
     pub id: String,
     pub name: String,
     pub email: String,
-    pub company: String,
+    pub company: Sym,
     pub title: String,
-    pub country: String,
-    pub company_size: String,
+    pub country: Sym,
+    pub company_size: Sym,
     /// Derived by the config's stage rules from the raw properties in `props`.
     pub stage: Option<Stage>,
-    pub owner_id: Option<String>,
+    pub owner_id: Option<Sym>,
     /// Original source channel (e.g. `PAID_SEARCH`), for sourced pipeline.
-    pub source_channel: String,
-    pub first_campaign: Option<String>,
-    pub last_campaign: Option<String>,
-    pub recent_conversion: Option<String>,
+    pub source_channel: Sym,
+    pub first_campaign: Option<Sym>,
+    pub last_campaign: Option<Sym>,
+    pub recent_conversion: Option<Sym>,
     pub dates: LeadDates,
     /// The raw vendor properties the config reads, by the vendor's own names: those the
     /// stage rules classify `stage` from, and those coverage segments and lenses read.
-    pub props: BTreeMap<String, String>,
+    pub props: Props,
     pub updated_at: DateTime<Utc>,
     /// The vendor's own history of the properties the stage rules read and of the owner;
     /// empty when the vendor gave none (then only the stage dates above tell the past).
@@ -74,10 +73,19 @@ pub struct History {
     /// Every campaign the lead converted on, oldest first, when the MAP keeps them all
     /// (Marketo's program successes); empty when only the first and last are known.
     #[serde(default)]
-    pub campaigns: Vec<(DateTime<Utc>, String)>,
+    pub campaigns: Vec<(DateTime<Utc>, Sym)>,
 }
 
 impl History {
+    /// Drop the spare room growing the lists left, for a lead held for the session.
+    pub fn shrink_to_fit(&mut self) {
+        self.props.shrink_to_fit();
+        self.owners.shrink_to_fit();
+        self.sales_touches.shrink_to_fit();
+        self.marketing_touches.shrink_to_fit();
+        self.campaigns.shrink_to_fit();
+    }
+
     pub fn is_empty(&self) -> bool {
         self.props.is_empty()
             && self.owners.is_empty()
@@ -90,15 +98,15 @@ impl History {
 /// A property took `value` (`""`: cleared) at `at`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PropChange {
-    pub prop: String,
-    pub value: String,
+    pub prop: Sym,
+    pub value: Sym,
     pub at: DateTime<Utc>,
 }
 
 /// The lead passed to `owner_id` (`None`: no owner) at `at`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OwnerChange {
-    pub owner_id: Option<String>,
+    pub owner_id: Option<Sym>,
     pub at: DateTime<Utc>,
 }
 
@@ -139,7 +147,7 @@ impl Lead {
                 .campaigns
                 .iter()
                 .map(|(at, campaign)| Touch {
-                    campaign: campaign.clone(),
+                    campaign: *campaign,
                     at: *at,
                 })
                 .collect();
@@ -149,7 +157,7 @@ impl Lead {
         if let (Some(campaign), Some(at)) = (&self.first_campaign, d.first_conversion.or(d.created))
         {
             out.push(Touch {
-                campaign: campaign.clone(),
+                campaign: *campaign,
                 at,
             });
         }
@@ -160,7 +168,7 @@ impl Lead {
                 .is_some_and(|f| f.campaign == *campaign && f.at == at);
             if !same {
                 out.push(Touch {
-                    campaign: campaign.clone(),
+                    campaign: *campaign,
                     at,
                 });
             }
@@ -305,12 +313,12 @@ pub(crate) mod tests_support {
             company_size: "1000-5000".into(),
             stage: Some(stage),
             owner_id: None,
-            source_channel: String::new(),
+            source_channel: Sym::default(),
             first_campaign: None,
             last_campaign: None,
             recent_conversion: None,
             dates: LeadDates::default(),
-            props: BTreeMap::new(),
+            props: Props::default(),
             updated_at: DateTime::<Utc>::MIN_UTC,
             history: Default::default(),
         }

@@ -218,8 +218,7 @@ pub fn keep(lens: &Lens, input: &LensInput<'_>) -> Kept {
     } = *input;
     let team_of: HashMap<&str, Option<Team>> =
         owners.iter().map(|o| (o.id.as_str(), o.team)).collect();
-    let owned_by =
-        |owner: &Option<String>, f: &dyn Fn(&str) -> bool| owner.as_deref().is_some_and(f);
+    let owned_by = |owner: Option<&str>, f: &dyn Fn(&str) -> bool| owner.is_some_and(f);
     let lead_keeps: Box<dyn Fn(&Lead) -> bool> = match lens {
         Lens::All => Box::new(|_| true),
         Lens::Owner { id, .. } => {
@@ -233,7 +232,7 @@ pub fn keep(lens: &Lens, input: &LensInput<'_>) -> Kept {
             })
         }
         Lens::Team(t) => Box::new(|l| {
-            owned_by(&l.owner_id, &|o| team_of.get(o).copied().flatten() == Some(*t))
+            owned_by(l.owner_id.as_deref(), &|o| team_of.get(o).copied().flatten() == Some(*t))
                 // An unowned lead sits in its stage team's queue.
                 || (l.owner_id.is_none() && l.stage.and_then(stage_team) == Some(*t))
         }),
@@ -257,7 +256,7 @@ pub fn keep(lens: &Lens, input: &LensInput<'_>) -> Kept {
         .filter(|d| match lens {
             Lens::All => true,
             Lens::Owner { id, .. } => d.owner_id.as_deref() == Some(id),
-            Lens::Team(t) => owned_by(&d.owner_id, &|o| {
+            Lens::Team(t) => owned_by(d.owner_id.as_deref(), &|o| {
                 team_of.get(o).copied().flatten() == Some(*t)
             }),
             _ => d.contact_ids.iter().any(|c| kept.contains(c)),

@@ -1,6 +1,7 @@
 use super::*;
 use crate::domain::Stage;
 use crate::domain::lead::tests_support::lead_in;
+use crate::domain::sym::Sym;
 
 fn owner(id: &str, team: Team) -> Owner {
     Owner {
@@ -14,7 +15,7 @@ fn owner(id: &str, team: Team) -> Owner {
 fn lead(id: &str, stage: Stage, owner: Option<&str>, company: &str, country: &str) -> Lead {
     let mut l = lead_in(stage);
     l.id = id.into();
-    l.owner_id = owner.map(str::to_string);
+    l.owner_id = owner.map(Sym::from);
     l.company = company.into();
     l.country = country.into();
     l

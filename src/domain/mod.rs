@@ -24,6 +24,7 @@ pub mod schedule;
 pub mod sla;
 pub mod snapshot;
 pub mod stage;
+pub mod sym;
 pub mod text;
 pub mod timeline;
 

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 
 use super::catalog::StageCatalog;
-use super::lead::Lead;
+use super::lead::{Lead, Sym};
 use super::stage::Stage;
 
 /// A stage that lasts less than this between two others is a vendor artefact (HubSpot
@@ -41,7 +41,7 @@ pub struct Event {
     pub kind: EventKind,
     pub at: DateTime<Utc>,
     /// The owner right after the event ("accepted by me").
-    pub owner: Option<String>,
+    pub owner: Option<Sym>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -50,7 +50,7 @@ pub struct Timeline {
     /// first, each a change from the one before.
     pub stages: Vec<(DateTime<Utc>, Option<Stage>)>,
     /// From each instant on, the lead had that owner, oldest first.
-    pub owners: Vec<(DateTime<Utc>, Option<String>)>,
+    pub owners: Vec<(DateTime<Utc>, Option<Sym>)>,
     /// Built from the stage dates, for want of history: only the latest entry into each
     /// stage is known.
     pub fallback: bool,
@@ -95,7 +95,7 @@ impl Timeline {
             .history
             .owners
             .iter()
-            .map(|c| (c.at, c.owner_id.clone()))
+            .map(|c| (c.at, c.owner_id))
             .collect();
         if t.owners.is_empty()
             && let Some(owner) = &lead.owner_id
@@ -105,7 +105,7 @@ impl Timeline {
                     .accepted
                     .or(lead.dates.created)
                     .unwrap_or(lead.updated_at),
-                Some(owner.clone()),
+                Some(*owner),
             ));
         }
         t
@@ -155,7 +155,7 @@ impl Timeline {
     /// The dated events, oldest first. `is_sales` tells whether an owner id is a sales
     /// owner (hand-offs are to sales).
     pub fn events(&self, is_sales: impl Fn(&str) -> bool) -> Vec<Event> {
-        let owner = |at| self.owner_at(at).map(str::to_string);
+        let owner = |at| self.owner_at(at).map(Sym::from);
         let mut out = Vec::new();
         let mut prev: Option<Stage> = None;
         // Since the latest entry into `mql`: whether it has been accepted.
@@ -214,7 +214,7 @@ impl Timeline {
                     out.push(Event {
                         kind: EventKind::HandedOff,
                         at: *at,
-                        owner: Some(to.clone()),
+                        owner: Some(*to),
                     });
                 }
             }
@@ -298,8 +298,7 @@ fn from_dates(lead: &Lead) -> Timeline {
         t.push_stage(lead.updated_at, lead.stage);
     }
     if let Some(owner) = &lead.owner_id {
-        t.owners
-            .push((d.accepted.unwrap_or(created), Some(owner.clone())));
+        t.owners.push((d.accepted.unwrap_or(created), Some(*owner)));
     }
     t
 }

@@ -32,8 +32,8 @@ impl Built {
     fn set(&mut self, when: &str, props: &[(&str, &str)]) -> &mut Self {
         for (prop, value) in props {
             self.lead.history.props.push(PropChange {
-                prop: prop.to_string(),
-                value: value.to_string(),
+                prop: (*prop).into(),
+                value: (*value).into(),
                 at: at(when),
             });
         }
@@ -42,7 +42,7 @@ impl Built {
 
     fn owner(&mut self, when: &str, owner: Option<&str>) -> &mut Self {
         self.lead.history.owners.push(OwnerChange {
-            owner_id: owner.map(str::to_string),
+            owner_id: owner.map(Sym::from),
             at: at(when),
         });
         self
@@ -54,10 +54,10 @@ impl Built {
         // The lead as the vendor has it now: its history's last values, classified.
         let mut now = std::collections::BTreeMap::new();
         for c in &h.props {
-            now.insert(c.prop.clone(), c.value.clone());
+            now.insert(c.prop, c.value);
         }
         self.lead.stage =
-            catalog().classify(|name| now.get(name).map(String::as_str).filter(|v| !v.is_empty()));
+            catalog().classify(|name| now.get(name).map(|v| v.as_str()).filter(|v| !v.is_empty()));
         Timeline::of(&self.lead, &catalog())
     }
 }
@@ -286,13 +286,13 @@ mod props {
             let mut lead = lead_in(Stage::Mql);
             let mut props: Vec<PropChange> = props
                 .into_iter()
-                .map(|(at, prop, value)| PropChange { prop: prop.into(), value, at })
+                .map(|(at, prop, value)| PropChange { prop: (*prop).into(), value: (*value).into(), at })
                 .collect();
             props.sort_by_key(|c| c.at);
             lead.history.props = props;
             let mut owners: Vec<OwnerChange> = owners
                 .into_iter()
-                .map(|(at, o)| OwnerChange { owner_id: o.map(str::to_string), at })
+                .map(|(at, o)| OwnerChange { owner_id: o.map(Sym::from), at })
                 .collect();
             owners.sort_by_key(|c| c.at);
             lead.history.owners = owners;

@@ -35,7 +35,7 @@ fn lead_of(id: usize, (stage, back, bits, touches, owner): &Spec) -> Lead {
     let mut l = lead_in(stage_at.unwrap_or(Stage::Inquiry));
     l.stage = stage_at;
     l.id = format!("{id:03}");
-    l.owner_id = Some(format!("{owner}"));
+    l.owner_id = Some(format!("{owner}").into());
     let first = base() - Duration::days(*back) - Duration::hours(i64::from(bits % 7));
     let step = |n: i64| Some(first + Duration::hours(n * 20));
     l.dates.created = Some(first);
@@ -56,7 +56,7 @@ fn lead_of(id: usize, (stage, back, bits, touches, owner): &Spec) -> Lead {
         l.history.marketing_touches.push(at + Duration::hours(3));
         l.history
             .campaigns
-            .push((at, format!("campaign {}", k % 2)));
+            .push((at, format!("campaign {}", k % 2).into()));
     }
     l.history.sales_touches.sort();
     l.history.marketing_touches.sort();

@@ -301,7 +301,7 @@ impl Report {
                     state: state_id(t.state(now)),
                     lead_id: lead.id.clone(),
                     lead: lead.name.clone(),
-                    company: lead.company.clone(),
+                    company: lead.company.to_string(),
                     owner: owner.map(|o| o.name.clone()),
                     acts: who_acts(def, owner).to_string(),
                     stage: lead.stage.map_or("unmapped", Stage::id),

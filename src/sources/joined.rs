@@ -305,13 +305,13 @@ impl Joined {
             };
             lead.history.marketing_touches = f.sends.clone();
             lead.dates.last_marketing_touch = f.sends.last().copied();
-            lead.history.campaigns = f.campaigns.clone();
+            lead.history.campaigns = f.campaigns.iter().map(|(at, c)| (*at, c.into())).collect();
             if let (Some(first), Some(last)) = (f.campaigns.first(), f.campaigns.last()) {
-                lead.first_campaign = Some(first.1.clone());
-                lead.last_campaign = Some(last.1.clone());
+                lead.first_campaign = Some(first.1.as_str().into());
+                lead.last_campaign = Some(last.1.as_str().into());
                 lead.dates.first_conversion = Some(first.0);
                 lead.dates.recent_conversion = Some(last.0);
-                lead.recent_conversion = Some(last.1.clone());
+                lead.recent_conversion = Some(last.1.as_str().into());
             }
         }
     }
@@ -335,8 +335,8 @@ impl Joined {
             });
             let mut push = |value: &str, at| {
                 lead.history.props.push(PropChange {
-                    prop: tag(field),
-                    value: value.to_string(),
+                    prop: tag(field).into(),
+                    value: value.into(),
                     at,
                 })
             };
@@ -349,7 +349,7 @@ impl Joined {
                 push(&c.new, c.at);
             }
             match now {
-                Some(v) => lead.props.insert(tag(field), v),
+                Some(v) => lead.props.insert(tag(field).into(), v.into()),
                 None => lead.props.remove(&tag(field)),
             };
         }
@@ -357,7 +357,7 @@ impl Joined {
         lead.stage = self.stages.classify(|f| {
             lead.props
                 .get(f)
-                .map(String::as_str)
+                .map(|v| v.as_str())
                 .filter(|v| !v.is_empty())
         });
         crate::domain::timeline::date_stages(lead, &self.stages);

@@ -50,6 +50,17 @@ impl<T: PartialEq> Table<T> {
         }
     }
 
+    /// Room for `more` rows; on an empty table, exactly that many.
+    fn reserve(&mut self, more: usize) {
+        self.rows.reserve(more);
+        self.index.reserve(more);
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.rows.shrink_to_fit();
+        self.index.shrink_to_fit();
+    }
+
     fn get(&self, id: &str) -> Option<&T> {
         self.index.get(id).map(|&i| &self.rows[i])
     }
@@ -153,6 +164,14 @@ impl Store {
         &self.deal_stages
     }
 
+    /// Give back the room a load's page-by-page growth left spare (up to half of each
+    /// table), once the load is complete.
+    pub fn shrink_to_fit(&mut self) {
+        self.leads.shrink_to_fit();
+        self.deals.shrink_to_fit();
+        self.notes.shrink_to_fit();
+    }
+
     /// Returns whether anything changed, so the loop can skip rebuilding and redrawing.
     pub fn upsert_leads(&mut self, leads: Vec<Lead>) -> bool {
         !self.upsert_leads_at(leads).is_empty()
@@ -162,8 +181,11 @@ impl Store {
     /// arrived: its index (the others keep theirs) and the version it replaced, for the
     /// snapshot to follow lead by lead.
     pub fn upsert_leads_at(&mut self, leads: Vec<Lead>) -> Vec<crate::domain::snapshot::Changed> {
+        // A start from the cache brings every lead at once: room for exactly them.
+        self.leads.reserve(leads.len());
         let mut changed = Vec::new();
-        for lead in leads {
+        for mut lead in leads {
+            lead.history.shrink_to_fit();
             let id = lead.id.clone();
             changed.extend(self.leads.upsert_at(&id, lead));
         }

@@ -112,5 +112,6 @@ pub async fn load_store(client: &mut Connector) -> Result<(Store, Cursor), Sourc
     .await?;
     store.set_owners(reference.owners);
     store.set_deal_stages(reference.deal_stages);
+    store.shrink_to_fit();
     Ok((store, cursor))
 }

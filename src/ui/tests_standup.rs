@@ -97,7 +97,7 @@ fn a_reps_own_breaches_lead_the_board() {
     let owner_of = |t: usize| {
         fx.store
             .lead(&fx.snapshot.board.timers[t].lead_id)
-            .and_then(|l| l.owner_id.clone())
+            .and_then(|l| l.owner_id)
     };
     let (pos, owner) = board
         .groups
@@ -107,7 +107,7 @@ fn a_reps_own_breaches_lead_the_board() {
         .find_map(|(i, g)| g.timers.iter().find_map(|&t| owner_of(t)).map(|o| (i, o)))
         .expect("a later group with an owned lead");
     let sla = board.groups[pos].sla;
-    let leaked: &'static str = Box::leak(owner.into_boxed_str());
+    let leaked: &'static str = owner.as_str();
     fx.me = Some(leaked);
     let ctx = fx.ctx();
     let mine = Breaches::collect(&ctx, Default::default());

@@ -1,6 +1,5 @@
 //! HubSpot objects → vendor-neutral records. Every string is cleaned here, at the border.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -9,7 +8,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use super::wire::{Object, OwnerWire, PipelineWire};
 use crate::domain::catalog::StageCatalog;
 use crate::domain::feedback::NoteKind;
-use crate::domain::lead::{History, OwnerChange, PropChange};
+use crate::domain::lead::{History, OwnerChange, PropChange, Sym};
 use crate::domain::text::{clean_within, clip, html_to_text};
 use crate::domain::{Deal, DealStage, Lead, LeadDates, Note, Owner, Team};
 
@@ -210,16 +209,16 @@ pub fn lead(o: &Object, mapping: &Mapping) -> Lead {
         id: record_id(&o.id),
         name,
         email,
-        company: text(o, "company"),
+        company: text(o, "company").into(),
         title: text(o, "jobtitle"),
-        country: text(o, "country"),
-        company_size: text(o, "numemployees"),
+        country: text(o, "country").into(),
+        company_size: text(o, "numemployees").into(),
         stage: None,
-        owner_id: opt_text(o, "hubspot_owner_id"),
-        source_channel: text(o, "hs_analytics_source"),
-        first_campaign: opt_text(o, "hs_analytics_first_touch_converting_campaign"),
-        last_campaign: opt_text(o, "hs_analytics_last_touch_converting_campaign"),
-        recent_conversion: opt_text(o, "recent_conversion_event_name"),
+        owner_id: opt_text(o, "hubspot_owner_id").map(Sym::from),
+        source_channel: text(o, "hs_analytics_source").into(),
+        first_campaign: opt_text(o, "hs_analytics_first_touch_converting_campaign").map(Sym::from),
+        last_campaign: opt_text(o, "hs_analytics_last_touch_converting_campaign").map(Sym::from),
+        recent_conversion: opt_text(o, "recent_conversion_event_name").map(Sym::from),
         dates: LeadDates {
             created: time(o, "createdate"),
             inquiry: time(o, "hs_lifecyclestage_lead_date")
@@ -242,8 +241,8 @@ pub fn lead(o: &Object, mapping: &Mapping) -> Lead {
             .properties()
             .into_iter()
             .chain(mapping.extra_properties.iter().cloned())
-            .filter_map(|p| Some((p.clone(), field(o.prop(&p)?))))
-            .collect::<BTreeMap<_, _>>(),
+            .filter_map(|p| Some((Sym::from(p.as_str()), field(o.prop(&p)?))))
+            .collect(),
         updated_at: updated(o, "lastmodifieddate"),
         history: history(o),
     };
@@ -282,13 +281,13 @@ pub fn history(o: &Object) -> History {
                 touches.extend(parse_time(&value));
             } else if name == OWNER {
                 out.owners.push(OwnerChange {
-                    owner_id: Some(value).filter(|v| !v.is_empty()),
+                    owner_id: Some(value).filter(|v| !v.is_empty()).map(Sym::from),
                     at,
                 });
             } else {
                 out.props.push(PropChange {
-                    prop: name.clone(),
-                    value,
+                    prop: name.into(),
+                    value: value.into(),
                     at,
                 });
             }

@@ -45,11 +45,11 @@ pub fn is_backward(current: &str, target: &str) -> bool {
 /// The lead as the user sees it: the stage and status properties, owner and modification
 /// time an action's conflict check compares with the record as it is.
 pub fn seen(lead: &crate::domain::Lead) -> Seen {
-    let prop = |name: &str| lead.props.get(name).cloned().unwrap_or_default();
+    let prop = |name: &str| lead.props.get(name).map(String::from).unwrap_or_default();
     Seen {
         stage: prop("lifecyclestage"),
         status: prop("hs_lead_status"),
-        owner_id: lead.owner_id.clone(),
+        owner_id: lead.owner_id.map(String::from),
         updated_at: lead.updated_at,
         owner_assigned_at: lead.dates.accepted,
     }

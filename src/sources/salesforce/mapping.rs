@@ -1,11 +1,9 @@
 //! Salesforce records → vendor-neutral ones. Every string is cleaned at the border
 //! ([`super::wire::Row::text`]).
 
-use std::collections::BTreeMap;
-
 use crate::domain::catalog::StageCatalog;
 use crate::domain::feedback::NoteKind;
-use crate::domain::lead::{History, OwnerChange, PropChange};
+use crate::domain::lead::{History, OwnerChange, PropChange, Props, Sym};
 use crate::domain::text::{clip, html_to_text};
 use crate::domain::{Deal, DealStage, Lead, LeadDates, Note, Owner, Team};
 
@@ -106,12 +104,12 @@ pub fn lead(row: &Row, side: &Side, stages: &StageCatalog, extra: &[String]) -> 
         _ => row.text("Email").unwrap_or_else(|| NO_NAME.into()),
     };
     let rule_fields = stages.properties();
-    let props: BTreeMap<String, String> = rule_fields
+    let props: Props = rule_fields
         .iter()
         .chain(extra.iter())
-        .filter_map(|f| Some((f.clone(), row.text(f)?)))
+        .filter_map(|f| Some((f.as_str(), row.text(f)?)))
         .collect();
-    let stage = stages.classify(|f| props.get(f).map(String::as_str));
+    let stage = stages.classify(|f| props.get(f).map(Sym::as_str));
     let since = created.unwrap_or(updated);
     let mut history = History::default();
     let changes = side.lead_changes.get(&id);
@@ -138,8 +136,8 @@ pub fn lead(row: &Row, side: &Side, stages: &StageCatalog, extra: &[String]) -> 
         history
             .props
             .extend(values.into_iter().map(|(at, value)| PropChange {
-                prop: field.clone(),
-                value,
+                prop: field.as_str().into(),
+                value: value.into(),
                 at,
             }));
     }
@@ -157,14 +155,14 @@ pub fn lead(row: &Row, side: &Side, stages: &StageCatalog, extra: &[String]) -> 
         && let Some(before) = first.old.as_deref().filter(|o| is_user_id(o))
     {
         history.owners.push(OwnerChange {
-            owner_id: Some(before.to_string()),
+            owner_id: Some(before.into()),
             at: since,
         });
     }
     history
         .owners
         .extend(owner_changes.iter().map(|c| OwnerChange {
-            owner_id: c.new.clone(),
+            owner_id: c.new.as_deref().map(Sym::from),
             at: c.at,
         }));
     let mut touches = side.touches.get(&id).cloned().unwrap_or_default();
@@ -175,13 +173,13 @@ pub fn lead(row: &Row, side: &Side, stages: &StageCatalog, extra: &[String]) -> 
         id,
         name,
         email: text("Email"),
-        company: text("Company"),
+        company: text("Company").into(),
         title: text("Title"),
-        country: text("Country"),
-        company_size: text("NumberOfEmployees"),
+        country: text("Country").into(),
+        company_size: text("NumberOfEmployees").into(),
         stage,
-        owner_id: row.id_at("OwnerId"),
-        source_channel: text("LeadSource"),
+        owner_id: row.id_at("OwnerId").map(Sym::from),
+        source_channel: text("LeadSource").into(),
         first_campaign: None,
         last_campaign: None,
         recent_conversion: None,

@@ -26,9 +26,13 @@ const CONVERTED: &str = "Closed - Converted";
 /// modification time.
 pub fn seen(lead: &crate::domain::Lead) -> Seen {
     Seen {
-        stage: lead.props.get("Status").cloned().unwrap_or_default(),
+        stage: lead
+            .props
+            .get("Status")
+            .map(String::from)
+            .unwrap_or_default(),
         status: String::new(),
-        owner_id: lead.owner_id.clone(),
+        owner_id: lead.owner_id.map(String::from),
         updated_at: lead.updated_at,
         owner_assigned_at: None,
     }

@@ -190,7 +190,7 @@ fn lines<'a>(theme: Theme, ctx: &ViewCtx, lead_id: &str, w: usize) -> Vec<Line<'
     out.push(field(
         theme,
         "company",
-        vec![Span::raw(lead.company.clone())],
+        vec![Span::raw(lead.company.as_str())],
     ));
     out.push(field(theme, "email", vec![Span::raw(lead.email.clone())]));
     out.push(field(
@@ -388,7 +388,7 @@ fn rule_values(lead: &crate::domain::Lead, ctx: &ViewCtx) -> String {
             let v = lead
                 .props
                 .get(p)
-                .map(String::as_str)
+                .map(|v| v.as_str())
                 .filter(|v| !v.is_empty());
             format!("{p}={}", v.unwrap_or("—"))
         })

@@ -88,8 +88,8 @@ pub(crate) fn campaign_choices(lead: &Lead, snapshot: &Snapshot) -> Vec<String> 
         &lead.first_campaign,
         &lead.recent_conversion,
     ];
-    let seen = snapshot.feedback.iter().map(|f| &f.campaign);
-    for c in own.into_iter().flatten().chain(seen) {
+    let seen = snapshot.feedback.iter().map(|f| f.campaign.as_str());
+    for c in own.into_iter().flatten().map(|c| c.as_str()).chain(seen) {
         let c = c.trim();
         if !c.is_empty() && !out.iter().any(|o| o == c) {
             out.push(c.to_string());

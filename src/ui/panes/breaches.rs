@@ -37,7 +37,11 @@ impl Breaches {
             Some(me) => breach::mine_first(
                 groups,
                 &ctx.snapshot.board.timers,
-                |id| ctx.store.lead(id).and_then(|l| l.owner_id.clone()),
+                |id| {
+                    ctx.store
+                        .lead(id)
+                        .and_then(|l| l.owner_id.map(String::from))
+                },
                 me,
             ),
             None => groups,

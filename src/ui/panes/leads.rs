@@ -159,9 +159,13 @@ impl LeadsView {
 
 /// Whether `needle` (already lowercase) occurs in the lead's name, company or email.
 fn matches_search(lead: &Lead, needle: &str) -> bool {
-    [&lead.name, &lead.company, &lead.email]
-        .iter()
-        .any(|field| field.to_lowercase().contains(needle))
+    [
+        lead.name.as_str(),
+        lead.company.as_str(),
+        lead.email.as_str(),
+    ]
+    .iter()
+    .any(|field| field.to_lowercase().contains(needle))
 }
 
 /// Column widths for the table; 0 hides a column. The name comes first: narrow panes drop

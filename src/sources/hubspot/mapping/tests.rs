@@ -139,7 +139,11 @@ fn huge_remote_text_is_capped_with_an_ellipsis() {
         })),
         &mapping(),
     );
-    for text in [&lead.name, &lead.company, &lead.props["industry"]] {
+    for text in [
+        lead.name.as_str(),
+        lead.company.as_str(),
+        lead.props["industry"].as_str(),
+    ] {
         assert_eq!(text.chars().count(), FIELD_MAX);
         assert!(text.ends_with('…'));
     }
@@ -352,7 +356,7 @@ proptest! {
         let lead = lead(&o, &mapping());
         prop_assert!(!lead.name.is_empty());
         for (what, s) in [
-            ("id", &lead.id), ("name", &lead.name), ("email", &lead.email),
+            ("id", lead.id.as_str()), ("name", &lead.name), ("email", &lead.email),
             ("company", &lead.company), ("title", &lead.title), ("country", &lead.country),
             ("source", &lead.source_channel),
         ] {

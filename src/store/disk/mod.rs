@@ -7,6 +7,7 @@
 //! and the cache starts empty, to be refilled from the sources. Nothing precious lives here:
 //! the outbox, the audit log and the rotation have a file of their own (`store::outbox`).
 
+mod lead_codec;
 pub(crate) mod migrations;
 mod records;
 
@@ -14,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags};
 
-pub use records::{Cached, DAY_HISTORY_DAYS, DayRow, Kind};
+pub use records::{Cached, DAY_HISTORY_DAYS, DayRow, Kind, Record};
 
 /// The cache, open and migrated.
 #[derive(Debug)]

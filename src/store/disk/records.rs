@@ -1,7 +1,9 @@
-//! Records in and out of the cache. Each is stored as JSON under (source, kind, id), so a
-//! second vendor pair sits beside the first, and a page of changes is one transaction.
+//! Records in and out of the cache, under (source, kind, id), so a second vendor pair sits
+//! beside the first, and a page of changes is one transaction. Leads, a million of them at
+//! a start, are stored in a compact binary form (`lead_codec`); the rest as JSON.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::types::{Value, ValueRef};
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -53,6 +55,48 @@ pub struct DayRow {
     pub sla_state: Option<String>,
 }
 
+/// How a kind of record is written to and read from the `body` column.
+pub trait Record: Sized {
+    fn body(&self) -> Result<Value, DiskError>;
+    /// `None` for a body this binary cannot read (an older shape): the row is skipped and
+    /// the next poll or load brings it back from the source.
+    fn read(body: ValueRef<'_>) -> Option<Self>;
+}
+
+impl Record for Lead {
+    fn body(&self) -> Result<Value, DiskError> {
+        Ok(Value::Blob(super::lead_codec::encode(self)))
+    }
+
+    fn read(body: ValueRef<'_>) -> Option<Self> {
+        match body {
+            ValueRef::Blob(b) => super::lead_codec::decode(b),
+            // Written as JSON before the binary form: still readable.
+            ValueRef::Text(t) => serde_json::from_slice(t).ok(),
+            _ => None,
+        }
+    }
+}
+
+macro_rules! json_record {
+    ($($t:ty),*) => {$(
+        impl Record for $t {
+            fn body(&self) -> Result<Value, DiskError> {
+                Ok(Value::Text(encode(self)?))
+            }
+
+            fn read(body: ValueRef<'_>) -> Option<Self> {
+                match body {
+                    ValueRef::Text(t) => serde_json::from_slice(t).ok(),
+                    _ => None,
+                }
+            }
+        }
+    )*};
+}
+
+json_record!(Deal, Note, Owner, DealStage);
+
 fn encode<T: Serialize>(row: &T) -> Result<String, DiskError> {
     serde_json::to_string(row).map_err(|e| DiskError::Unusable {
         path: "cache".into(),
@@ -62,7 +106,7 @@ fn encode<T: Serialize>(row: &T) -> Result<String, DiskError> {
 
 impl Disk {
     /// Upsert records of one kind in one transaction.
-    pub fn put<'a, T: Serialize + 'a>(
+    pub fn put<'a, T: Record + 'a>(
         &mut self,
         source: &str,
         kind: Kind,
@@ -82,7 +126,7 @@ impl Disk {
                     kind.id(),
                     id,
                     updated.timestamp_millis(),
-                    encode(row)?
+                    row.body()?
                 ])?;
                 n += 1;
             }
@@ -92,7 +136,7 @@ impl Disk {
     }
 
     /// Replace every record of one kind (reference data read whole: owners, deal stages).
-    pub fn replace<'a, T: Serialize + 'a>(
+    pub fn replace<'a, T: Record + 'a>(
         &mut self,
         source: &str,
         kind: Kind,
@@ -108,7 +152,7 @@ impl Disk {
                 "INSERT INTO record (source, kind, id, updated_ms, body) VALUES (?1, ?2, ?3, 0, ?4)",
             )?;
             for (id, row) in rows {
-                stmt.execute(params![source, kind.id(), id, encode(row)?])?;
+                stmt.execute(params![source, kind.id(), id, row.body()?])?;
             }
         }
         tx.commit()?;
@@ -129,18 +173,14 @@ impl Disk {
         Ok(())
     }
 
-    fn all<T: DeserializeOwned>(&self, source: &str, kind: Kind) -> Result<Vec<T>, DiskError> {
+    fn all<T: Record>(&self, source: &str, kind: Kind) -> Result<Vec<T>, DiskError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT body FROM record WHERE source = ?1 AND kind = ?2 ORDER BY id",
         )?;
-        let rows = stmt.query_map(params![source, kind.id()], |r| r.get::<_, String>(0))?;
+        let mut rows = stmt.query(params![source, kind.id()])?;
         let mut out = Vec::new();
-        for body in rows {
-            // A row this binary cannot read (an older shape) is skipped: the next poll or
-            // load brings it back from the source.
-            if let Ok(row) = serde_json::from_str(&body?) {
-                out.push(row);
-            }
+        while let Some(row) = rows.next()? {
+            out.extend(T::read(row.get_ref(0)?));
         }
         Ok(out)
     }

@@ -41,6 +41,33 @@ fn put_leads(disk: &mut Disk, source: &str, rows: &[Lead]) {
 }
 
 #[test]
+fn leads_are_stored_compact_and_a_json_lead_from_before_still_reads() {
+    let mut disk = Disk::in_memory().unwrap();
+    let rows = leads();
+    put_leads(&mut disk, "hubspot", &rows[..1]);
+    let (kind, bytes): (String, i64) = disk
+        .conn
+        .query_row(
+            "SELECT typeof(body), length(body) FROM record WHERE id = '501'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let json = serde_json::to_string(&rows[1]).unwrap();
+    assert_eq!(kind, "blob");
+    assert!((bytes as usize) * 3 < json.len(), "{bytes} bytes");
+    // A cache written before the binary form holds JSON text: it still loads.
+    disk.conn
+        .execute(
+            "INSERT INTO record (source, kind, id, updated_ms, body)
+             VALUES ('hubspot', 'lead', '502', 0, ?1)",
+            [&json],
+        )
+        .unwrap();
+    assert_eq!(disk.load("hubspot").unwrap().leads, rows);
+}
+
+#[test]
 fn records_round_trip_per_source_and_upsert_by_id() {
     let mut disk = Disk::in_memory().unwrap();
     let rows = leads();

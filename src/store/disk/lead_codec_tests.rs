@@ -1,0 +1,131 @@
+use chrono::{DateTime, Utc};
+use proptest::prelude::*;
+
+use super::{decode, encode};
+use crate::domain::lead::{History, LeadDates, OwnerChange, PropChange, Props, Sym};
+use crate::domain::{Lead, Stage};
+
+fn time() -> impl Strategy<Value = DateTime<Utc>> {
+    // Before and after 1970, with and without sub-millisecond parts.
+    (-2_000_000_000i64..4_000_000_000, 0u32..1_000_000_000)
+        .prop_map(|(s, ns)| DateTime::from_timestamp(s, ns).unwrap())
+}
+
+fn text() -> impl Strategy<Value = String> {
+    prop_oneof![Just(String::new()), "[a-zA-Z0-9 .@é—\u{1F600}-]{1,40}"]
+}
+
+fn sym() -> impl Strategy<Value = Sym> {
+    text().prop_map(Sym::from)
+}
+
+fn dates() -> impl Strategy<Value = LeadDates> {
+    proptest::collection::vec(proptest::option::of(time()), 12).prop_map(|d| LeadDates {
+        created: d[0],
+        inquiry: d[1],
+        mql: d[2],
+        accepted: d[3],
+        sql: d[4],
+        opportunity: d[5],
+        customer: d[6],
+        first_sales_activity: d[7],
+        last_sales_activity: d[8],
+        last_marketing_touch: d[9],
+        first_conversion: d[10],
+        recent_conversion: d[11],
+    })
+}
+
+fn history() -> impl Strategy<Value = History> {
+    use proptest::collection::vec;
+    (
+        vec((sym(), sym(), time()), 0..6),
+        vec((proptest::option::of(sym()), time()), 0..4),
+        vec(time(), 0..5),
+        vec(time(), 0..5),
+        vec((time(), sym()), 0..4),
+    )
+        .prop_map(|(props, owners, sales, marketing, campaigns)| History {
+            props: props
+                .into_iter()
+                .map(|(prop, value, at)| PropChange { prop, value, at })
+                .collect(),
+            owners: owners
+                .into_iter()
+                .map(|(owner_id, at)| OwnerChange { owner_id, at })
+                .collect(),
+            sales_touches: sales,
+            marketing_touches: marketing,
+            campaigns,
+        })
+}
+
+fn lead() -> impl Strategy<Value = Lead> {
+    let texts = proptest::collection::vec(text(), 4);
+    let syms = proptest::collection::vec(sym(), 4);
+    let opts = proptest::collection::vec(proptest::option::of(sym()), 4);
+    let stage = proptest::option::of(proptest::sample::select(Stage::ALL.to_vec()));
+    let props = proptest::collection::vec((sym(), sym()), 0..4);
+    (texts, syms, opts, stage, dates(), props, time(), history()).prop_map(
+        |(t, s, o, stage, dates, props, updated_at, history)| Lead {
+            id: t[0].clone(),
+            name: t[1].clone(),
+            email: t[2].clone(),
+            title: t[3].clone(),
+            company: s[0],
+            country: s[1],
+            company_size: s[2],
+            source_channel: s[3],
+            stage,
+            owner_id: o[0],
+            first_campaign: o[1],
+            last_campaign: o[2],
+            recent_conversion: o[3],
+            dates,
+            props: props.into_iter().collect::<Props>(),
+            updated_at,
+            history,
+        },
+    )
+}
+
+proptest! {
+    #[test]
+    fn a_lead_decodes_to_itself(lead in lead()) {
+        prop_assert_eq!(decode(&encode(&lead)), Some(lead));
+    }
+
+    #[test]
+    fn a_cut_or_damaged_body_is_refused_not_misread(lead in lead(), cut in 0.0f64..1.0, flip in any::<u8>()) {
+        let body = encode(&lead);
+        let at = (body.len() as f64 * cut) as usize;
+        prop_assert_eq!(decode(&body[..at]), None);
+        // A damaged byte must not panic; whatever it decodes to is a complete lead.
+        let mut damaged = body.clone();
+        damaged[at.min(body.len() - 1)] ^= flip | 1;
+        if let Some(l) = decode(&damaged) {
+            prop_assert_eq!(decode(&encode(&l)), Some(l));
+        }
+    }
+
+    #[test]
+    fn noise_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+        if let Some(l) = decode(&bytes) {
+            prop_assert_eq!(decode(&encode(&l)), Some(l));
+        }
+    }
+}
+
+#[test]
+fn a_body_is_much_smaller_than_its_json() {
+    let lead = crate::domain::lead::tests_support::lead_in(Stage::Mql);
+    let json = serde_json::to_string(&lead).unwrap();
+    let body = encode(&lead);
+    assert!(
+        body.len() * 3 < json.len(),
+        "{} vs {}",
+        body.len(),
+        json.len()
+    );
+    assert_eq!(body[0], 1, "the version leads");
+}

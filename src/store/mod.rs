@@ -50,6 +50,33 @@ impl<T: PartialEq> Table<T> {
         }
     }
 
+    /// Fill an empty table with `rows` in place; a later row with an id already seen
+    /// replaces the earlier one, as upserting them in turn would.
+    fn adopt(
+        &mut self,
+        mut rows: Vec<T>,
+        id_of: impl Fn(&T) -> &str,
+        mut tidy: impl FnMut(&mut T),
+    ) {
+        debug_assert!(self.rows.is_empty());
+        self.index.reserve(rows.len());
+        let mut repeated = false;
+        for (i, row) in rows.iter_mut().enumerate() {
+            tidy(row);
+            repeated |= self.index.insert(id_of(row).to_string(), i).is_some();
+        }
+        if repeated {
+            // Rare (ids are unique per source in the cache): fall back to one by one.
+            self.index.clear();
+            for row in rows {
+                let id = id_of(&row).to_string();
+                self.upsert(&id, row);
+            }
+            return;
+        }
+        self.rows = rows;
+    }
+
     /// Room for `more` rows; on an empty table, exactly that many.
     fn reserve(&mut self, more: usize) {
         self.rows.reserve(more);
@@ -174,7 +201,21 @@ impl Store {
 
     /// Returns whether anything changed, so the loop can skip rebuilding and redrawing.
     pub fn upsert_leads(&mut self, leads: Vec<Lead>) -> bool {
-        !self.upsert_leads_at(leads).is_empty()
+        if self.leads.rows.is_empty() {
+            // A start from the cache: the vector becomes the table as it is, so a million
+            // leads are never held twice.
+            let any = !leads.is_empty();
+            self.leads
+                .adopt(leads, |l| &l.id, |l| l.history.shrink_to_fit());
+            return any;
+        }
+        let mut changed = false;
+        for mut lead in leads {
+            lead.history.shrink_to_fit();
+            let id = lead.id.clone();
+            changed |= self.leads.upsert(&id, lead);
+        }
+        changed
     }
 
     /// Like [`upsert_leads`](Self::upsert_leads), returning each lead that changed or
@@ -314,6 +355,29 @@ mod tests {
         assert!(store.upsert_leads(vec![moved]));
         assert_eq!(store.leads().len(), 1);
         assert_eq!(store.lead("1").unwrap().stage, Some(Stage::Sal));
+    }
+
+    #[test]
+    fn a_first_batch_is_taken_whole_and_a_repeated_id_keeps_its_last_version() {
+        let lead = |id: &str, stage| {
+            let mut l = lead_in(stage);
+            l.id = id.to_string();
+            l
+        };
+        let mut store = Store::default();
+        assert!(store.upsert_leads(vec![lead("a", Stage::Mql), lead("b", Stage::Sal)]));
+        assert_eq!(store.index_of("b"), Some(1));
+        assert_eq!(store.lead("a").unwrap().stage, Some(Stage::Mql));
+        let mut store = Store::default();
+        store.upsert_leads(vec![
+            lead("a", Stage::Mql),
+            lead("b", Stage::Sal),
+            lead("a", Stage::Sql),
+        ]);
+        assert_eq!(store.leads().len(), 2);
+        assert_eq!(store.lead("a").unwrap().stage, Some(Stage::Sql));
+        assert_eq!(store.lead("b").unwrap().stage, Some(Stage::Sal));
+        assert!(!Store::default().upsert_leads(Vec::new()));
     }
 
     #[test]

@@ -99,6 +99,26 @@ async fn the_next_start_opens_on_the_cached_pipeline_with_the_crm_down() {
     let cached_at = app.model.health[0].last_success;
     drop(app);
 
+    // A start the next day writes day rows only for the leads whose state moved since the
+    // last row written (each record keeps its row's fingerprint), not for every lead.
+    let held = || {
+        let disk = tandem::store::disk::Disk::open(&path).unwrap().disk;
+        disk.day_rows_held(&key).unwrap()
+    };
+    let before = held();
+    assert_eq!(before, leads);
+    let (dead, _) = mpsc::unbounded_channel();
+    let mut app = app_with(dead);
+    app.use_cache(Cache::open(&path, &key).unwrap());
+    app.set_now(frozen_now() + chrono::Duration::days(1));
+    app.refresh_snapshot();
+    drop(app);
+    let written = held() - before;
+    assert!(
+        written > 0 && written < leads / 2,
+        "{written} of {leads} leads written again"
+    );
+
     // `report --offline` reads the same cache, makes no request, and says how old it is.
     let data_dir = path.parent().unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_tandem"))

@@ -251,6 +251,7 @@ pub fn day_rows(
             stage: stage.map(str::to_string),
             owner_id: lead.owner_id.map(String::from),
             sla_state: sla.map(str::to_string),
+            print,
         });
     }
     out
@@ -289,6 +290,7 @@ mod tests {
         }
         Cached {
             leads: vec![lead],
+            day_prints: vec![0],
             deals: Vec::new(),
             notes: Vec::new(),
             owners: Vec::new(),
@@ -340,5 +342,59 @@ mod tests {
             (rows[0].lead_id.as_str(), rows[0].stage.as_deref()),
             ("2", Some("sal"))
         );
+    }
+
+    /// A restart does not write every lead's day row again: each record keeps what its last
+    /// row was, and the new session starts from that.
+    #[test]
+    fn a_restart_writes_day_rows_only_for_leads_that_changed_since() {
+        use crate::domain::Stage;
+        use crate::domain::lead::tests_support::lead_in;
+        let lead = |id: &str, stage| {
+            let mut l = lead_in(stage);
+            l.id = id.into();
+            l
+        };
+        let leads = vec![
+            lead("3", Stage::Customer),
+            lead("1", Stage::Inquiry),
+            lead("2", Stage::Mql),
+        ];
+        let mut disk = Disk::in_memory().unwrap();
+        let key = "hubspot@http://hs";
+        let records = |leads: Vec<crate::domain::Lead>| Write::Records {
+            leads,
+            deals: Vec::new(),
+            notes: Vec::new(),
+        };
+        apply(&mut disk, key, records(leads)).unwrap();
+        let stages = crate::config::Config::builtin().stages;
+        let store = store_from(disk.load(key).unwrap(), &stages, key);
+        let snapshot = crate::domain::snapshot::Snapshot::default();
+        let now = chrono::Utc::now();
+        let day = now.date_naive();
+        let rows = day_rows(&store, &snapshot, now, &mut Vec::new());
+        assert_eq!(rows.len(), 3);
+        apply(&mut disk, key, Write::Day(day, rows)).unwrap();
+
+        // The next start, a day later: the cache's order, with each lead's fingerprint.
+        let mut cached = disk.load(key).unwrap();
+        let mut written = std::mem::take(&mut cached.day_prints);
+        let store = store_from(cached, &stages, key);
+        let later = now + chrono::Duration::days(1);
+        assert!(day_rows(&store, &snapshot, later, &mut written).is_empty());
+        // Without them, every lead would be written again.
+        assert_eq!(day_rows(&store, &snapshot, later, &mut Vec::new()).len(), 3);
+
+        // A lead that passed to an owner while tandem was closed is written, alone.
+        let mut owned = lead("2", Stage::Mql);
+        owned.owner_id = Some("61".into());
+        apply(&mut disk, key, records(vec![owned])).unwrap();
+        let mut cached = disk.load(key).unwrap();
+        let mut written = std::mem::take(&mut cached.day_prints);
+        let store = store_from(cached, &stages, key);
+        let rows = day_rows(&store, &snapshot, later, &mut written);
+        let ids: Vec<&str> = rows.iter().map(|r| r.lead_id.as_str()).collect();
+        assert_eq!(ids, ["2"]);
     }
 }

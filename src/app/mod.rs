@@ -6,6 +6,7 @@ mod config_cmd;
 pub mod data_dir;
 mod lens_view;
 mod logging;
+pub mod memory;
 mod outbox_cmd;
 pub mod panic;
 mod report_cmd;
@@ -128,6 +129,9 @@ pub struct App {
     history_at: Option<DateTime<Utc>>,
     /// What the day history last got of each lead (see `cache::day_rows`).
     history_written: Vec<u64>,
+    /// A start or a full load just built and dropped large temporaries: once the next
+    /// frame is drawn, give the freed memory back (see [`memory`]).
+    give_back_due: bool,
 }
 
 impl App {
@@ -182,6 +186,7 @@ impl App {
             cache: None,
             history_at: None,
             history_written: Vec::new(),
+            give_back_due: true,
         };
         app.reload_turns();
         app
@@ -251,9 +256,11 @@ impl App {
     /// change from then on is written back to it.
     pub fn use_cache(&mut self, opened: cache::Opened) {
         let loaded_at = opened.cached.loaded_at;
+        let mut cached = opened.cached;
+        // The store keeps the cache's order, so each fingerprint is at its lead's place.
+        self.history_written = std::mem::take(&mut cached.day_prints);
         // Before any source answers, the store is exactly what the cache holds.
-        self.model.store =
-            cache::store_from(opened.cached, &self.model.config.stages, &self.outgoing.key);
+        self.model.store = cache::store_from(cached, &self.model.config.stages, &self.outgoing.key);
         if let Some(health) = self.model.health.first_mut() {
             // The panes show data as of the last complete load until the source answers.
             health.last_success = loaded_at;
@@ -303,6 +310,7 @@ impl App {
                     *slot = health;
                     if finished {
                         self.model.store.shrink_to_fit();
+                        self.give_back_due = true;
                         self.write_through(|| cache::Write::Loaded(at));
                     }
                     changed
@@ -486,6 +494,11 @@ impl App {
         if !rows.is_empty() {
             self.write_through(|| cache::Write::Day(m.now.date_naive(), rows));
         }
+    }
+
+    /// Whether freed memory is due back to the system now (once per start or full load).
+    pub fn take_give_back_due(&mut self) -> bool {
+        std::mem::take(&mut self.give_back_due)
     }
 
     /// Advance the clock. Figures that move with time alone (leakage as clocks run out, a

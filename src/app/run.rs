@@ -106,6 +106,9 @@ pub async fn run(terminal: &mut DefaultTerminal, opts: RunOptions) -> std::io::R
                 app.model.store.leads().len(),
             );
             dirty = false;
+            if app.take_give_back_due() {
+                super::memory::give_back();
+            }
         }
         tokio::select! {
             Some((at, ev)) = input_rx.recv() => {

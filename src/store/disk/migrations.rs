@@ -102,13 +102,19 @@ const V4: &str = "
 CREATE INDEX lead_day_by_lead ON lead_day (source, lead_id, day);
 ";
 
+/// Version 5: each lead's record keeps the fingerprint of its last day-history row, so a
+/// start knows what the history already holds instead of writing every lead again.
+const V5: &str = "
+ALTER TABLE record ADD COLUMN day_print INTEGER;
+";
+
 pub fn all() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4)])
+    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4), M::up(V5)])
 }
 
 /// The newest schema this binary knows.
 pub fn latest() -> usize {
-    4
+    5
 }
 
 #[cfg(test)]

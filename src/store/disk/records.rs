@@ -38,6 +38,8 @@ impl Kind {
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Cached {
     pub leads: Vec<Lead>,
+    /// Each lead's last day-history fingerprint (see [`DayRow::print`]), 0 for none.
+    pub day_prints: Vec<u64>,
     pub deals: Vec<Deal>,
     pub notes: Vec<Note>,
     pub owners: Vec<Owner>,
@@ -53,6 +55,9 @@ pub struct DayRow {
     pub stage: Option<String>,
     pub owner_id: Option<String>,
     pub sla_state: Option<String>,
+    /// The cockpit's fingerprint of this row, kept on the lead's record so the next start
+    /// writes only leads whose row would differ; 0 when read back from the history.
+    pub print: u64,
 }
 
 /// How a kind of record is written to and read from the `body` column.
@@ -192,10 +197,34 @@ impl Disk {
         Ok(out)
     }
 
+    /// The cached leads, with each one's last day-history fingerprint beside it.
+    fn leads(&self, source: &str) -> Result<(Vec<Lead>, Vec<u64>), DiskError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT body, day_print FROM record WHERE source = ?1 AND kind = 'lead' ORDER BY id",
+        )?;
+        let held: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM record WHERE source = ?1 AND kind = 'lead'",
+            params![source],
+            |r| r.get(0),
+        )?;
+        let held = usize::try_from(held).unwrap_or(0);
+        let (mut leads, mut prints) = (Vec::with_capacity(held), Vec::with_capacity(held));
+        let mut rows = stmt.query(params![source])?;
+        while let Some(row) = rows.next()? {
+            if let Some(lead) = Lead::read(row.get_ref(0)?) {
+                leads.push(lead);
+                prints.push(row.get::<_, Option<i64>>(1)?.unwrap_or(0) as u64);
+            }
+        }
+        Ok((leads, prints))
+    }
+
     /// Everything cached for `source`.
     pub fn load(&self, source: &str) -> Result<Cached, DiskError> {
+        let (leads, day_prints) = self.leads(source)?;
         Ok(Cached {
-            leads: self.all(source, Kind::Lead)?,
+            leads,
+            day_prints,
             deals: self.all(source, Kind::Deal)?,
             notes: self.all(source, Kind::Note)?,
             owners: self.all(source, Kind::Owner)?,
@@ -266,6 +295,9 @@ impl Disk {
                    stage = excluded.stage, owner_id = excluded.owner_id,
                    sla_state = excluded.sla_state",
             )?;
+            let mut printed = tx.prepare_cached(
+                "UPDATE record SET day_print = ?3 WHERE source = ?1 AND kind = 'lead' AND id = ?2",
+            )?;
             let day = day.to_string();
             for r in rows {
                 stmt.execute(params![
@@ -276,6 +308,7 @@ impl Disk {
                     r.owner_id,
                     r.sla_state
                 ])?;
+                printed.execute(params![source, r.lead_id, r.print as i64])?;
             }
             let cutoff = (day_before(&day, DAY_HISTORY_DAYS)).to_string();
             tx.execute(
@@ -305,6 +338,7 @@ impl Disk {
                 stage: r.get(1)?,
                 owner_id: r.get(2)?,
                 sla_state: r.get(3)?,
+                print: 0,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

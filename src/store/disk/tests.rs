@@ -115,6 +115,7 @@ fn cursor_first_load_mark_and_history_survive_a_reopen() {
             stage: Some("mql".into()),
             owner_id: None,
             sla_state: Some("breached".into()),
+            print: 0,
         };
         disk.record_day(day, "hubspot", std::slice::from_ref(&row))
             .unwrap();
@@ -149,6 +150,7 @@ fn day_history_is_read_as_of_a_day_and_pruned_to_the_kept_window() {
         stage: Some(stage.into()),
         owner_id: None,
         sla_state: None,
+        print: 0,
     };
     let d = |n: u64| {
         NaiveDate::from_ymd_opt(2026, 9, 1)

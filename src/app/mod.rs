@@ -305,6 +305,8 @@ impl App {
                         health.last_success = slot.last_success;
                     }
                     let finished = health.loaded && !slot.loaded;
+                    // A reconciliation read every id's modified time: its tables are gone.
+                    self.give_back_due |= health.reconciled != slot.reconciled;
                     let at = health.last_success.unwrap_or(self.model.now);
                     let changed = *slot != health;
                     *slot = health;
@@ -463,6 +465,8 @@ impl App {
         let by_owner = m.by_owner.as_ref().map(|r| (m.store.leads(), r));
         self.model.snapshot = shown.snapshot_with(config, m.period, m.now, by_owner);
         self.snapshot_builds += 1;
+        // The snapshot it replaced was as large as this one.
+        self.give_back_due = true;
         self.after_snapshot();
     }
 

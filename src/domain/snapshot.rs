@@ -36,7 +36,7 @@ pub struct SnapshotInput<'a> {
     /// Under a person or team lens: every lead and the lens's rule, for the cohorts.
     pub by_owner: Option<(&'a [Lead], &'a crate::domain::lens::ByOwner)>,
     /// Lead id → index into `leads`, where the caller keeps one; else built per snapshot.
-    pub lead_index: Option<&'a HashMap<String, usize>>,
+    pub lead_index: Option<&'a LeadIndex>,
 }
 
 /// How many periods the KPI sparklines look back, the current one included.
@@ -94,10 +94,13 @@ pub struct Changes<'c> {
     pub notes: bool,
 }
 
+/// Where each lead sits in the store, by id (foldhash: seeded, and quick on short ids).
+pub type LeadIndex = HashMap<String, usize, foldhash::fast::RandomState>;
+
 struct LeadFinder<'a> {
     leads: &'a [Lead],
-    index: Option<&'a HashMap<String, usize>>,
-    built: HashMap<String, usize>,
+    index: Option<&'a LeadIndex>,
+    built: LeadIndex,
 }
 
 impl<'a> LeadFinder<'a> {
@@ -281,7 +284,7 @@ impl<'a> SnapshotInput<'a> {
             leads: self.leads,
             index: self.lead_index,
             built: match self.lead_index {
-                Some(_) => HashMap::new(),
+                Some(_) => LeadIndex::default(),
                 None => (self.leads.iter().enumerate())
                     .map(|(i, l)| (l.id.clone(), i))
                     .collect(),

@@ -18,14 +18,14 @@ use crate::domain::{Deal, DealStage, Lead, Note, Owner};
 #[derive(Debug)]
 struct Table<T> {
     rows: Vec<T>,
-    index: HashMap<String, usize>,
+    index: crate::domain::snapshot::LeadIndex,
 }
 
 impl<T> Default for Table<T> {
     fn default() -> Self {
         Self {
             rows: Vec::new(),
-            index: HashMap::new(),
+            index: HashMap::default(),
         }
     }
 }

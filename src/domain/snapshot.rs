@@ -36,7 +36,7 @@ pub struct SnapshotInput<'a> {
     /// Under a person or team lens: every lead and the lens's rule, for the cohorts.
     pub by_owner: Option<(&'a [Lead], &'a crate::domain::lens::ByOwner)>,
     /// Lead id → index into `leads`, where the caller keeps one; else built per snapshot.
-    pub lead_index: Option<&'a LeadIndex>,
+    pub lead_index: Option<&'a dyn LeadPlaces>,
 }
 
 /// How many periods the KPI sparklines look back, the current one included.
@@ -94,19 +94,33 @@ pub struct Changes<'c> {
     pub notes: bool,
 }
 
-/// Where each lead sits in the store, by id (foldhash: seeded, and quick on short ids).
-pub type LeadIndex = HashMap<String, usize, foldhash::fast::RandomState>;
+/// Where each lead sits in the leads a snapshot reads, by id.
+pub trait LeadPlaces {
+    fn place_of(&self, id: &str) -> Option<usize>;
+}
+
+/// Built per snapshot when the caller keeps no index (foldhash: seeded, quick on short ids).
+type LeadIndex = HashMap<String, usize, foldhash::fast::RandomState>;
+
+impl LeadPlaces for LeadIndex {
+    fn place_of(&self, id: &str) -> Option<usize> {
+        self.get(id).copied()
+    }
+}
 
 struct LeadFinder<'a> {
     leads: &'a [Lead],
-    index: Option<&'a LeadIndex>,
+    index: Option<&'a dyn LeadPlaces>,
     built: LeadIndex,
 }
 
 impl<'a> LeadFinder<'a> {
     fn find(&self, id: &str) -> Option<&'a Lead> {
-        let i = self.index.unwrap_or(&self.built).get(id)?;
-        self.leads.get(*i)
+        let i = match self.index {
+            Some(index) => index.place_of(id)?,
+            None => *self.built.get(id)?,
+        };
+        self.leads.get(i)
     }
 }
 

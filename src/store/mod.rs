@@ -5,8 +5,6 @@
 pub mod disk;
 pub mod outbox;
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 
 use crate::config::Config;
@@ -14,37 +12,96 @@ use crate::domain::kpi::PeriodKind;
 use crate::domain::snapshot::{Snapshot, SnapshotInput};
 use crate::domain::{Deal, DealStage, Lead, Note, Owner};
 
-/// Upsert-by-id storage that keeps a stable order for rendering.
-#[derive(Debug)]
+/// A record kept in a [`Table`], found by its id.
+pub trait Keyed {
+    fn key(&self) -> &str;
+}
+
+impl Keyed for Lead {
+    fn key(&self) -> &str {
+        &self.id
+    }
+}
+
+impl Keyed for Deal {
+    fn key(&self) -> &str {
+        &self.id
+    }
+}
+
+impl Keyed for Note {
+    fn key(&self) -> &str {
+        &self.id
+    }
+}
+
+/// Upsert-by-id storage that keeps a stable order for rendering. The index holds only each
+/// row's place (4 bytes, found by hashing the row's own id), not a second copy of every id:
+/// at a million leads that is ~6 MB instead of ~70.
 struct Table<T> {
     rows: Vec<T>,
-    index: crate::domain::snapshot::LeadIndex,
+    index: hashbrown::HashTable<u32>,
+    hasher: foldhash::fast::RandomState,
 }
 
 impl<T> Default for Table<T> {
     fn default() -> Self {
         Self {
             rows: Vec::new(),
-            index: HashMap::default(),
+            index: hashbrown::HashTable::new(),
+            hasher: foldhash::fast::RandomState::default(),
         }
     }
 }
 
-impl<T: PartialEq> Table<T> {
+impl<T: std::fmt::Debug> std::fmt::Debug for Table<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(&self.rows).finish()
+    }
+}
+
+fn place(i: usize) -> u32 {
+    u32::try_from(i).expect("fewer than four billion records of a kind")
+}
+
+impl<T: PartialEq + Keyed> Table<T> {
+    fn hash(&self, id: &str) -> u64 {
+        use std::hash::BuildHasher;
+        self.hasher.hash_one(id)
+    }
+
+    /// Where the row with `id` sits.
+    fn place_of(&self, id: &str) -> Option<usize> {
+        let rows = &self.rows;
+        self.index
+            .find(self.hash(id), |&i| rows[i as usize].key() == id)
+            .map(|&i| i as usize)
+    }
+
+    /// Index row `i` under its id (not yet indexed).
+    fn index_row(&mut self, i: usize) {
+        let hash = self.hash(self.rows[i].key());
+        let (rows, hasher) = (&self.rows, &self.hasher);
+        self.index.insert_unique(hash, place(i), |&j| {
+            use std::hash::BuildHasher;
+            hasher.hash_one(rows[j as usize].key())
+        });
+    }
+
     /// Insert or replace; returns whether anything changed.
-    fn upsert(&mut self, id: &str, row: T) -> bool {
-        self.upsert_at(id, row).is_some()
+    fn upsert(&mut self, row: T) -> bool {
+        self.upsert_at(row).is_some()
     }
 
     /// Insert or replace; if anything changed, the row's index and the row it replaced.
-    fn upsert_at(&mut self, id: &str, row: T) -> Option<(usize, Option<T>)> {
-        match self.index.get(id) {
-            Some(&i) if self.rows[i] == row => None,
-            Some(&i) => Some((i, Some(std::mem::replace(&mut self.rows[i], row)))),
+    fn upsert_at(&mut self, row: T) -> Option<(usize, Option<T>)> {
+        match self.place_of(row.key()) {
+            Some(i) if self.rows[i] == row => None,
+            Some(i) => Some((i, Some(std::mem::replace(&mut self.rows[i], row)))),
             None => {
                 let i = self.rows.len();
-                self.index.insert(id.to_string(), i);
                 self.rows.push(row);
+                self.index_row(i);
                 Some((i, None))
             }
         }
@@ -52,56 +109,79 @@ impl<T: PartialEq> Table<T> {
 
     /// Fill an empty table with `rows` in place; a later row with an id already seen
     /// replaces the earlier one, as upserting them in turn would.
-    fn adopt(
-        &mut self,
-        mut rows: Vec<T>,
-        id_of: impl Fn(&T) -> &str,
-        mut tidy: impl FnMut(&mut T),
-    ) {
+    fn adopt(&mut self, mut rows: Vec<T>, mut tidy: impl FnMut(&mut T)) {
         debug_assert!(self.rows.is_empty());
-        self.index.reserve(rows.len());
+        rows.iter_mut().for_each(&mut tidy);
+        self.rows = rows;
+        self.index = hashbrown::HashTable::with_capacity(self.rows.len());
         let mut repeated = false;
-        for (i, row) in rows.iter_mut().enumerate() {
-            tidy(row);
-            repeated |= self.index.insert(id_of(row).to_string(), i).is_some();
+        for i in 0..self.rows.len() {
+            if self.place_of(self.rows[i].key()).is_some() {
+                repeated = true;
+                break;
+            }
+            self.index_row(i);
         }
         if repeated {
             // Rare (ids are unique per source in the cache): fall back to one by one.
+            let rows = std::mem::take(&mut self.rows);
             self.index.clear();
             for row in rows {
-                let id = id_of(&row).to_string();
-                self.upsert(&id, row);
+                self.upsert(row);
             }
-            return;
         }
-        self.rows = rows;
     }
 
     /// Room for `more` rows; on an empty table, exactly that many.
     fn reserve(&mut self, more: usize) {
         self.rows.reserve(more);
-        self.index.reserve(more);
+        let (rows, hasher) = (&self.rows, &self.hasher);
+        self.index.reserve(more, |&j| {
+            use std::hash::BuildHasher;
+            hasher.hash_one(rows[j as usize].key())
+        });
     }
 
     fn shrink_to_fit(&mut self) {
         self.rows.shrink_to_fit();
-        self.index.shrink_to_fit();
+        let (rows, hasher) = (&self.rows, &self.hasher);
+        self.index.shrink_to_fit(|&j| {
+            use std::hash::BuildHasher;
+            hasher.hash_one(rows[j as usize].key())
+        });
     }
 
     fn get(&self, id: &str) -> Option<&T> {
-        self.index.get(id).map(|&i| &self.rows[i])
+        self.place_of(id).map(|i| &self.rows[i])
     }
 
     /// Remove a row; the last row takes its place, so only one index entry moves.
-    fn remove(&mut self, id: &str, id_of: impl Fn(&T) -> &str) -> bool {
-        let Some(i) = self.index.remove(id) else {
+    fn remove(&mut self, id: &str) -> bool {
+        let hash = self.hash(id);
+        let rows = &self.rows;
+        let Ok(entry) = self
+            .index
+            .find_entry(hash, |&i| rows[i as usize].key() == id)
+        else {
             return false;
         };
+        let (i, _) = entry.remove();
+        let (i, last) = (i as usize, self.rows.len() - 1);
         self.rows.swap_remove(i);
-        if let Some(moved) = self.rows.get(i) {
-            self.index.insert(id_of(moved).to_string(), i);
+        if i < last {
+            // The row that was last now sits at `i`: its entry points there.
+            let hash = self.hash(self.rows[i].key());
+            if let Some(slot) = self.index.find_mut(hash, |&j| j as usize == last) {
+                *slot = place(i);
+            }
         }
         true
+    }
+}
+
+impl crate::domain::snapshot::LeadPlaces for Table<Lead> {
+    fn place_of(&self, id: &str) -> Option<usize> {
+        Table::place_of(self, id)
     }
 }
 
@@ -125,7 +205,7 @@ impl Store {
 
     /// Where the lead with `id` sits in [`leads`](Self::leads).
     pub fn index_of(&self, id: &str) -> Option<usize> {
-        self.leads.index.get(id).copied()
+        self.leads.place_of(id)
     }
 
     pub fn deals(&self) -> &[Deal] {
@@ -205,15 +285,13 @@ impl Store {
             // A start from the cache: the vector becomes the table as it is, so a million
             // leads are never held twice.
             let any = !leads.is_empty();
-            self.leads
-                .adopt(leads, |l| &l.id, |l| l.history.shrink_to_fit());
+            self.leads.adopt(leads, |l| l.history.shrink_to_fit());
             return any;
         }
         let mut changed = false;
         for mut lead in leads {
             lead.history.shrink_to_fit();
-            let id = lead.id.clone();
-            changed |= self.leads.upsert(&id, lead);
+            changed |= self.leads.upsert(lead);
         }
         changed
     }
@@ -227,8 +305,7 @@ impl Store {
         let mut changed = Vec::new();
         for mut lead in leads {
             lead.history.shrink_to_fit();
-            let id = lead.id.clone();
-            changed.extend(self.leads.upsert_at(&id, lead));
+            changed.extend(self.leads.upsert_at(lead));
         }
         changed
     }
@@ -236,8 +313,7 @@ impl Store {
     pub fn upsert_deals(&mut self, deals: Vec<Deal>) -> bool {
         let mut changed = false;
         for deal in deals {
-            let id = deal.id.clone();
-            changed |= self.deals.upsert(&id, deal);
+            changed |= self.deals.upsert(deal);
         }
         changed
     }
@@ -245,8 +321,7 @@ impl Store {
     pub fn upsert_notes(&mut self, notes: Vec<Note>) -> bool {
         let mut changed = false;
         for note in notes {
-            let id = note.id.clone();
-            changed |= self.notes.upsert(&id, note);
+            changed |= self.notes.upsert(note);
         }
         changed
     }
@@ -260,13 +335,13 @@ impl Store {
     ) -> bool {
         let mut changed = false;
         for id in note_ids {
-            changed |= self.notes.remove(id, |n| &n.id);
+            changed |= self.notes.remove(id);
         }
         for id in lead_ids {
-            changed |= self.leads.remove(id, |l| &l.id);
+            changed |= self.leads.remove(id);
         }
         for id in deal_ids {
-            changed |= self.deals.remove(id, |d| &d.id);
+            changed |= self.deals.remove(id);
         }
         changed
     }
@@ -321,7 +396,7 @@ impl Store {
             half_life: config.attribution.half_life,
             stages: &config.stages,
             by_owner,
-            lead_index: Some(&self.leads.index),
+            lead_index: Some(&self.leads),
         }
     }
 
@@ -378,6 +453,56 @@ mod tests {
         assert_eq!(store.lead("a").unwrap().stage, Some(Stage::Sql));
         assert_eq!(store.lead("b").unwrap().stage, Some(Stage::Sal));
         assert!(!Store::default().upsert_leads(Vec::new()));
+    }
+
+    proptest::proptest! {
+        /// The table (rows in place, an index of places only) behaves like rows in a `Vec`
+        /// where a removal moves the last row into the gap, whatever the sequence.
+        #[test]
+        fn the_table_finds_every_row_after_any_upserts_and_removals(
+            start in proptest::collection::vec(0u8..40, 0..30),
+            steps in proptest::collection::vec((proptest::bool::ANY, 0u8..40, 0u8..3), 0..120),
+        ) {
+            let lead = |id: u8, v: u8| {
+                let mut l = lead_in(Stage::Mql);
+                l.id = format!("lead {id}");
+                l.name = format!("v{v}");
+                l
+            };
+            let mut table = Table::<Lead>::default();
+            let mut model: Vec<Lead> = Vec::new();
+            let put = |model: &mut Vec<Lead>, l: Lead| match model.iter().position(|m| m.id == l.id) {
+                Some(i) => model[i] = l,
+                None => model.push(l),
+            };
+            let first: Vec<Lead> = start.iter().map(|&id| lead(id, 0)).collect();
+            for l in &first {
+                put(&mut model, l.clone());
+            }
+            table.adopt(first, |_| {});
+            for (insert, id, v) in steps {
+                if insert {
+                    table.upsert(lead(id, v));
+                    put(&mut model, lead(id, v));
+                } else {
+                    let key = format!("lead {id}");
+                    let held = model.iter().position(|m| m.id == key);
+                    proptest::prop_assert_eq!(table.remove(&key), held.is_some());
+                    if let Some(i) = held {
+                        model.swap_remove(i);
+                    }
+                }
+                proptest::prop_assert_eq!(&table.rows, &model);
+            }
+            for (i, l) in model.iter().enumerate() {
+                proptest::prop_assert_eq!(table.place_of(&l.id), Some(i));
+            }
+            proptest::prop_assert_eq!(table.place_of("lead 99"), None);
+            table.shrink_to_fit();
+            for (i, l) in model.iter().enumerate() {
+                proptest::prop_assert_eq!(table.place_of(&l.id), Some(i));
+            }
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! and the cache starts empty, to be refilled from the sources. Nothing precious lives here:
 //! the outbox, the audit log and the rotation have a file of their own (`store::outbox`).
 
+mod lead_batches;
 mod lead_codec;
 pub(crate) mod migrations;
 mod records;

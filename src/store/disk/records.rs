@@ -208,15 +208,17 @@ impl Disk {
             |r| r.get(0),
         )?;
         let held = usize::try_from(held).unwrap_or(0);
-        let (mut leads, mut prints) = (Vec::with_capacity(held), Vec::with_capacity(held));
         let mut rows = stmt.query(params![source])?;
-        while let Some(row) = rows.next()? {
-            if let Some(lead) = Lead::read(row.get_ref(0)?) {
-                leads.push(lead);
-                prints.push(row.get::<_, Option<i64>>(1)?.unwrap_or(0) as u64);
+        super::lead_batches::read_all(held, |push| match rows.next()? {
+            Some(row) => {
+                push(
+                    row.get_ref(0)?,
+                    row.get::<_, Option<i64>>(1)?.unwrap_or(0) as u64,
+                );
+                Ok::<_, DiskError>(true)
             }
-        }
-        Ok((leads, prints))
+            None => Ok(false),
+        })
     }
 
     /// Everything cached for `source`.

@@ -102,11 +102,11 @@ for N in $SIZES; do
       tmux kill-session -t tandem-scale 2>/dev/null || true
     }
     field() { grep "$2" "$1" | tail -1 | grep -o "$3=[^ ]*" | cut -d= -f2 | tr -d '"'; }
-    cockpit "$WORK/cold.log" 2
-    row "cockpit cold load, first full frame" "$(( $(field "$WORK/cold.log" "first full frame" ms) / 1000 )) s" "—"
+    cockpit "$WORK/cold-$N.log" 2
+    row "cockpit cold load, first full frame" "$(( $(field "$WORK/cold-$N.log" "first full frame" ms) / 1000 )) s" "—"
     quit
-    cockpit "$WORK/warm.log" 2
-    row "cockpit warm start, first full frame" "$(field "$WORK/warm.log" "first full frame" ms) ms" "≤ 1000 ms at 1M (150 ms at 100k)"
+    cockpit "$WORK/warm-$N.log" 2
+    row "cockpit warm start, first full frame" "$(field "$WORK/warm-$N.log" "first full frame" ms) ms" "≤ 1000 ms at 1M (150 ms at 100k)"
     row "cockpit memory, loaded" "$(rss_mb "$COCKPIT_PID" VmRSS) MB" "≤ 300 MB"
     # Keys while polls apply the sim's changes: down the list, across panes, back.
     for i in $(seq 1 300); do
@@ -120,8 +120,8 @@ for N in $SIZES; do
     row "cockpit idle CPU (30 s, polls every 2 s)" "$(echo "scale=2; ($c1 - $c0) * 100 / $ticks / 30" | bc) %" "≤ 0.5 % of a core"
     row "cockpit peak memory" "$(rss_mb "$COCKPIT_PID" VmHWM) MB" "≤ 300 MB"
     quit
-    row "key to frame p50 / p99 (300 keys)" "$(field "$WORK/warm.log" "key to frame" p50_ms) / $(field "$WORK/warm.log" "key to frame" p99_ms) ms" "p99 ≤ 16 ms"
-    cockpit "$WORK/idle.log" 10
+    row "key to frame p50 / p99 (300 keys)" "$(field "$WORK/warm-$N.log" "key to frame" p50_ms) / $(field "$WORK/warm-$N.log" "key to frame" p99_ms) ms" "p99 ≤ 16 ms"
+    cockpit "$WORK/idle-$N.log" 10
     # Past the start's catch-up (the first poll's changes, the second round's deletion
     # check and reconciliation, the day history), then idle.
     sleep 25

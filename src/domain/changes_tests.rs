@@ -134,11 +134,11 @@ fn a_handed_off_mql_keeps_its_clock_running_until_the_rep_accepts() {
     );
     let mut touched = l.clone();
     touched.id = "touched".into();
-    touched.history.sales_touches = vec![at("2026-11-19T16:00:00Z")];
+    touched.history.sales_touches = vec![at("2026-11-19T16:00:00Z")].into();
     let mut untouched = l;
     untouched.id = "untouched".into();
     // The latest date says "touched" but the vendor's history dates it before acceptance.
-    untouched.history.sales_touches = vec![at("2026-11-19T14:00:00Z")];
+    untouched.history.sales_touches = vec![at("2026-11-19T14:00:00Z")].into();
     untouched.dates.last_sales_activity = Some(at("2026-11-20T11:00:00Z"));
     let c = changes(&[touched, untouched], &[], &[], &[]);
     assert_eq!(
@@ -171,7 +171,7 @@ fn a_sal_clock_at_an_earlier_instant_counts_only_touches_by_then() {
         ],
         &[("2026-11-16T10:00:00Z", Some("s1"))],
     );
-    l.history.sales_touches = vec![at("2026-11-16T09:00:00Z"), at("2026-11-19T13:00:00Z")];
+    l.history.sales_touches = vec![at("2026-11-16T09:00:00Z"), at("2026-11-19T13:00:00Z")].into();
     let c = changes(&[l.clone()], &[], &[], &[]);
     assert_eq!(c.breaches_cleared.lead_ids, ["sal"]);
     // Without the Thursday touch it stays breached: neither new nor cleared.

@@ -7,6 +7,9 @@ use super::attribution::Touch;
 use super::feedback::NoteKind;
 use super::stage::{Stage, Team};
 pub use super::sym::{Props, Sym};
+/// A list with its length and capacity on the heap: an empty one (most leads have no owner
+/// changes and no campaign list) costs 8 bytes, not 24.
+pub use thin_vec::ThinVec;
 
 /// When a lead entered each point of the funnel, as far as the vendor tells us.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -62,18 +65,18 @@ pub struct Lead {
 /// stage rules read, and the owner. Each list is oldest first.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct History {
-    pub props: Vec<PropChange>,
-    pub owners: Vec<OwnerChange>,
+    pub props: ThinVec<PropChange>,
+    pub owners: ThinVec<OwnerChange>,
     /// Every sales activity (call, email, meeting) the vendor dated, oldest first.
     #[serde(default)]
-    pub sales_touches: Vec<DateTime<Utc>>,
+    pub sales_touches: ThinVec<DateTime<Utc>>,
     /// Every marketing touch (a marketing email sent), oldest first.
     #[serde(default)]
-    pub marketing_touches: Vec<DateTime<Utc>>,
+    pub marketing_touches: ThinVec<DateTime<Utc>>,
     /// Every campaign the lead converted on, oldest first, when the MAP keeps them all
     /// (Marketo's program successes); empty when only the first and last are known.
     #[serde(default)]
-    pub campaigns: Vec<(DateTime<Utc>, Sym)>,
+    pub campaigns: ThinVec<(DateTime<Utc>, Sym)>,
 }
 
 impl History {

@@ -289,13 +289,13 @@ mod props {
                 .map(|(at, prop, value)| PropChange { prop: (*prop).into(), value: (*value).into(), at })
                 .collect();
             props.sort_by_key(|c| c.at);
-            lead.history.props = props;
+            lead.history.props = props.into();
             let mut owners: Vec<OwnerChange> = owners
                 .into_iter()
                 .map(|(at, o)| OwnerChange { owner_id: o.map(Sym::from), at })
                 .collect();
             owners.sort_by_key(|c| c.at);
-            lead.history.owners = owners;
+            lead.history.owners = owners.into();
             let t = Timeline::of(&lead, &catalog());
             prop_assert!(t.stages.windows(2).all(|w| w[0].1 != w[1].1));
             prop_assert_eq!(t.stages.last().map(|(_, s)| *s), Some(lead.stage));

@@ -303,7 +303,7 @@ impl Joined {
             let Some(f) = map_id.and_then(|m| facts.get(&m)) else {
                 continue;
             };
-            lead.history.marketing_touches = f.sends.clone();
+            lead.history.marketing_touches = f.sends.iter().copied().collect();
             lead.dates.last_marketing_touch = f.sends.last().copied();
             lead.history.campaigns = f.campaigns.iter().map(|(at, c)| (*at, c.into())).collect();
             if let (Some(first), Some(last)) = (f.campaigns.first(), f.campaigns.last()) {

@@ -168,7 +168,7 @@ pub fn lead(row: &Row, side: &Side, stages: &StageCatalog, extra: &[String]) -> 
     let mut touches = side.touches.get(&id).cloned().unwrap_or_default();
     touches.sort();
     touches.dedup();
-    history.sales_touches = touches;
+    history.sales_touches = touches.into();
     let mut lead = Lead {
         id,
         name,

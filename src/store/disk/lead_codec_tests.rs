@@ -54,9 +54,9 @@ fn history() -> impl Strategy<Value = History> {
                 .into_iter()
                 .map(|(owner_id, at)| OwnerChange { owner_id, at })
                 .collect(),
-            sales_touches: sales,
-            marketing_touches: marketing,
-            campaigns,
+            sales_touches: sales.into(),
+            marketing_touches: marketing.into(),
+            campaigns: campaigns.into(),
         })
 }
 

@@ -56,11 +56,10 @@ impl Batch {
 
 /// Read every row `next` gives (a body and its fingerprint), decoding on two threads.
 pub fn read_all<E>(
-    held: usize,
     mut next: impl FnMut(&mut dyn FnMut(ValueRef<'_>, u64)) -> Result<bool, E>,
 ) -> Result<(Vec<Lead>, Vec<u64>), E> {
-    let mut leads = Vec::with_capacity(held);
-    let mut prints = Vec::with_capacity(held);
+    let mut leads = Vec::new();
+    let mut prints = Vec::new();
     let mut take = |decoded: Vec<(Lead, u64)>| {
         for (lead, print) in decoded {
             leads.push(lead);
@@ -152,7 +151,7 @@ mod tests {
             })
             .collect();
         let mut at = 0;
-        let (leads, prints) = read_all::<()>(n, |push| {
+        let (leads, prints) = read_all::<()>(|push| {
             let Some(body) = bodies.get(at) else {
                 return Ok(false);
             };
@@ -173,7 +172,7 @@ mod tests {
         assert_eq!(prints, expected);
 
         let mut calls = 0;
-        let failed = read_all(10, |_| {
+        let failed = read_all(|_| {
             calls += 1;
             if calls > BATCH + 3 {
                 Err("disk gone")

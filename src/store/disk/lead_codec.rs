@@ -167,52 +167,34 @@ pub fn decode(body: &[u8]) -> Option<Lead> {
 
 const DATES: usize = 12;
 
-fn dates_of(d: &LeadDates) -> [Option<DateTime<Utc>>; DATES] {
+/// The funnel dates in their fixed order in the body; one list serves both directions.
+fn slots(d: &mut LeadDates) -> [&mut Option<DateTime<Utc>>; DATES] {
     [
-        d.created,
-        d.inquiry,
-        d.mql,
-        d.accepted,
-        d.sql,
-        d.opportunity,
-        d.customer,
-        d.first_sales_activity,
-        d.last_sales_activity,
-        d.last_marketing_touch,
-        d.first_conversion,
-        d.recent_conversion,
+        &mut d.created,
+        &mut d.inquiry,
+        &mut d.mql,
+        &mut d.accepted,
+        &mut d.sql,
+        &mut d.opportunity,
+        &mut d.customer,
+        &mut d.first_sales_activity,
+        &mut d.last_sales_activity,
+        &mut d.last_marketing_touch,
+        &mut d.first_conversion,
+        &mut d.recent_conversion,
     ]
 }
 
+fn dates_of(d: &LeadDates) -> [Option<DateTime<Utc>>; DATES] {
+    slots(&mut d.clone()).map(|slot| *slot)
+}
+
 fn dates_from(d: [Option<DateTime<Utc>>; DATES]) -> LeadDates {
-    let [
-        created,
-        inquiry,
-        mql,
-        accepted,
-        sql,
-        opportunity,
-        customer,
-        first_sales_activity,
-        last_sales_activity,
-        last_marketing_touch,
-        first_conversion,
-        recent_conversion,
-    ] = d;
-    LeadDates {
-        created,
-        inquiry,
-        mql,
-        accepted,
-        sql,
-        opportunity,
-        customer,
-        first_sales_activity,
-        last_sales_activity,
-        last_marketing_touch,
-        first_conversion,
-        recent_conversion,
+    let mut out = LeadDates::default();
+    for (slot, date) in slots(&mut out).into_iter().zip(d) {
+        *slot = date;
     }
+    out
 }
 
 /// A stage's code in the body: fixed by this table, not by the enum's order, so reordering

@@ -7,6 +7,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod memory;
 pub mod report;
 pub mod sim;
 pub mod sources;

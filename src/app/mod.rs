@@ -6,7 +6,6 @@ mod config_cmd;
 pub mod data_dir;
 mod lens_view;
 mod logging;
-pub mod memory;
 mod outbox_cmd;
 pub mod panic;
 mod report_cmd;

@@ -107,7 +107,7 @@ pub async fn run(terminal: &mut DefaultTerminal, opts: RunOptions) -> std::io::R
             );
             dirty = false;
             if app.take_give_back_due() {
-                super::memory::give_back();
+                crate::memory::give_back();
             }
         }
         tokio::select! {

@@ -139,6 +139,7 @@ pub async fn start(opts: SimOptions) -> std::io::Result<SimHandle> {
     let world = tokio::task::spawn_blocking(move || {
         let mut w = world::generate(seed, contacts, anchor, frozen);
         world::advance(&mut w, Utc::now());
+        crate::memory::give_back();
         w
     })
     .await
@@ -153,7 +154,7 @@ pub async fn start(opts: SimOptions) -> std::io::Result<SimHandle> {
         "sim: world generated"
     );
     let state = Arc::new(AppState {
-        world: Mutex::new(world),
+        world: std::sync::RwLock::new(world),
         token: token.clone(),
         base_url: base_url.clone(),
         limiter: Mutex::new(RateLimiter::new(opts.burst_limit)),
@@ -194,7 +195,7 @@ pub async fn start(opts: SimOptions) -> std::io::Result<SimHandle> {
             loop {
                 tokio::select! {
                     _ = every.tick() => {
-                        let mut w = state.world();
+                        let mut w = state.world_mut();
                         world::advance(&mut w, Utc::now());
                     }
                     _ = rx.wait_for(|s| *s) => break,

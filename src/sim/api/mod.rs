@@ -22,7 +22,7 @@ pub mod salesforce;
 mod search;
 
 use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;
@@ -43,7 +43,8 @@ pub struct Stats {
 }
 
 pub struct AppState {
-    pub world: Mutex<World>,
+    /// Readers (lists, reads, searches, queries) share it; writes and evolution take it alone.
+    pub world: RwLock<World>,
     pub token: String,
     pub base_url: String,
     pub limiter: Mutex<RateLimiter>,
@@ -60,9 +61,27 @@ pub struct AppState {
 pub type Shared = Arc<AppState>;
 
 impl AppState {
-    /// Lock the world; a panic elsewhere must not take the whole simulator down with it.
-    pub fn world(&self) -> MutexGuard<'_, World> {
-        self.world.lock().unwrap_or_else(|e| e.into_inner())
+    /// Read the world; a panic elsewhere must not take the whole simulator down with it.
+    pub fn world(&self) -> RwLockReadGuard<'_, World> {
+        self.world.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Change the world: waits for readers, and they for it.
+    pub fn world_mut(&self) -> RwLockWriteGuard<'_, World> {
+        self.world.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Read the world with type `t`'s modification index up to date. Filing what writes
+    /// touched needs the world alone, briefly; a search then reads alongside the others.
+    pub fn world_indexed(&self, t: ObjType) -> RwLockReadGuard<'_, World> {
+        loop {
+            let w = self.world();
+            if w.modified(t).is_fresh() {
+                return w;
+            }
+            drop(w);
+            self.world_mut().refresh_modified(t);
+        }
     }
 
     pub fn count_write(&self) {

@@ -73,7 +73,7 @@ pub async fn create(
     if !missing.is_empty() {
         return Err(ApiError::props(&missing));
     }
-    let mut w = st.world();
+    let mut w = st.world_mut();
     let mut changes =
         write::validate(&w, t, None, &body.properties).map_err(|e| ApiError::from_write(e, ""))?;
     if t == ObjType::Deals && !changes.iter().any(|(n, _)| n == "pipeline") {

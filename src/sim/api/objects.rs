@@ -99,8 +99,7 @@ pub async fn list(
     let w = st.world();
     let mut page = w
         .table(t)
-        .range(after..)
-        .map(|(_, r)| r)
+        .starting_at(after)
         .filter(|r| r.archived == archived);
     let results: Vec<ObjectOut> = page
         .by_ref()
@@ -165,7 +164,7 @@ pub async fn patch(
     HsJson(body): HsJson<PropsBody>,
 ) -> Result<Json<ObjectOut>, ApiError> {
     let t = object_type(&kind)?;
-    let mut w = st.world();
+    let mut w = st.world_mut();
     let id = resolve(&w, t, &raw, q.get("idProperty"))
         .ok_or_else(|| ApiError::object_not_found(&raw))?;
     let changes = write::validate(&w, t, Some(id), &body.properties)
@@ -200,7 +199,7 @@ pub async fn archive(
     Path((kind, raw)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let t = object_type(&kind)?;
-    let mut w = st.world();
+    let mut w = st.world_mut();
     let id = resolve(&w, t, &raw, None).ok_or_else(|| ApiError::object_not_found(&raw))?;
     let ts = w.stamp();
     if let Some(r) = w.get_mut(t, id).filter(|r| !r.archived) {

@@ -144,7 +144,7 @@ pub fn with_history(mut out: ObjectOut, rec: &Record, names: Option<&[String]>) 
             .history
             .iter()
             .rev()
-            .filter(|c| c.prop == name)
+            .filter(|c| *c.prop == **name)
             .map(|c| HistoryOut {
                 value: c.value.to_string(),
                 timestamp: fmt_ts(c.at),

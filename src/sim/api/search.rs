@@ -196,7 +196,7 @@ pub async fn search(
     let props = render::selection(t, Some(body.properties));
     let query = body.query.clone().filter(|q| !q.trim().is_empty());
 
-    let mut w = st.world();
+    let w = st.world_indexed(t);
     let now = w.now();
     let keep = |r: &&crate::sim::world::Record| {
         !r.archived
@@ -208,7 +208,6 @@ pub async fn search(
     };
     if let Some((from, to, newest_first)) = window {
         // A poll's window or a load's high-water mark: walk the index, no scan, no sort.
-        w.refresh_modified(t);
         let table = w.table(t);
         let in_order = w
             .modified(t)

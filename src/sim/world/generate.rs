@@ -114,9 +114,11 @@ pub fn generate(seed: u64, contacts: usize, now: DateTime<Utc>, frozen: bool) ->
     }
     // Histories grew an entry at a time; at a million contacts the slack is gigabytes.
     for t in ObjType::ALL {
-        for r in w.table_mut(t).values_mut() {
+        let table = w.table_mut(t);
+        for r in table.values_mut() {
             r.history.shrink_to_fit();
         }
+        table.shrink_to_fit();
         // Filed now, not on the first search.
         w.refresh_modified(t);
     }

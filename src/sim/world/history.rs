@@ -41,8 +41,8 @@ impl Source {
 /// One value a property took. A cleared property has the value `""`, as HubSpot shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Change {
-    /// Interned (`props::intern`): history repeats a few names millions of times.
-    pub prop: &'static str,
+    /// Numbered (`props::intern`): history repeats a few names millions of times.
+    pub prop: super::props::Name,
     /// Inline up to 24 bytes (a timestamp, a stage): no allocation of its own.
     pub value: compact_str::CompactString,
     pub at: DateTime<Utc>,
@@ -129,7 +129,7 @@ pub const DEAL_REPLAYED: [&str; 2] = ["dealstage", "closedate"];
 pub fn ending_on(replayed: Vec<Change>, props: &[&str], current: &super::Record) -> Vec<Change> {
     let mut out: Vec<Change> = replayed
         .into_iter()
-        .filter(|c| props.contains(&c.prop))
+        .filter(|c| props.contains(&c.prop.as_str()))
         .collect();
     for prop in props {
         let want = current.get(prop).unwrap_or("");

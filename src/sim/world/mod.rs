@@ -18,11 +18,10 @@ mod plan;
 pub mod props;
 pub mod schema;
 mod seed_notes;
+pub mod table;
 pub mod time;
 mod timeline;
 pub mod write;
-
-use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -89,7 +88,7 @@ pub struct Record {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub archived: bool,
-    pub assoc: BTreeMap<ObjType, BTreeSet<u64>>,
+    pub assoc: assoc::Links,
     /// Every change written since the record was created, oldest first (see `history.rs`).
     pub history: Vec<history::Change>,
 }
@@ -112,7 +111,7 @@ impl Record {
     }
 
     pub fn linked(&self, t: ObjType) -> impl Iterator<Item = u64> + '_ {
-        self.assoc.get(&t).into_iter().flatten().copied()
+        self.assoc.of(t)
     }
 }
 
@@ -159,7 +158,7 @@ pub(super) enum Clock {
 }
 
 pub struct World {
-    tables: [BTreeMap<u64, Record>; 3],
+    tables: [table::Table; 3],
     /// Each table by modification time, for searches on it.
     modified: [modified::ModifiedIndex; 3],
     next_id: [u64; 3],
@@ -232,13 +231,13 @@ impl World {
         }
     }
 
-    pub fn table(&self, t: ObjType) -> &BTreeMap<u64, Record> {
+    pub fn table(&self, t: ObjType) -> &table::Table {
         &self.tables[t.idx()]
     }
 
     /// The whole table, to change at will: its modification index is rebuilt before the
     /// next search.
-    pub fn table_mut(&mut self, t: ObjType) -> &mut BTreeMap<u64, Record> {
+    pub fn table_mut(&mut self, t: ObjType) -> &mut table::Table {
         self.modified[t.idx()].invalidate();
         &mut self.tables[t.idx()]
     }
@@ -277,24 +276,24 @@ impl World {
             created_at: at,
             updated_at: at,
             archived: false,
-            assoc: BTreeMap::new(),
+            assoc: assoc::Links::default(),
             history: Vec::new(),
         };
         rec.set("hs_object_id", id.to_string());
         rec.set_ts(schema::created_prop(t), at);
         rec.set_ts(schema::modified_prop(t), at);
         self.modified[t.idx()].touched(id);
-        self.tables[t.idx()].insert(id, rec);
+        self.tables[t.idx()].push(rec);
         id
     }
 
     /// Link two records both ways (HubSpot associations are always bidirectional).
     pub fn associate(&mut self, a: ObjType, a_id: u64, b: ObjType, b_id: u64) {
         if let Some(r) = self.get_mut(a, a_id) {
-            r.assoc.entry(b).or_default().insert(b_id);
+            r.assoc.insert(b, b_id);
         }
         if let Some(r) = self.get_mut(b, b_id) {
-            r.assoc.entry(a).or_default().insert(a_id);
+            r.assoc.insert(a, a_id);
         }
     }
 

@@ -3,11 +3,9 @@
 //! scanning and sorting the whole table. Kept up to date lazily: every mutable access to a
 //! record notes its id, and the next search files the noted ones again.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
-
-use super::Record;
 
 #[derive(Debug, Default)]
 pub struct ModifiedIndex {
@@ -32,13 +30,18 @@ impl ModifiedIndex {
         }
     }
 
+    /// Nothing touched since the last refresh: searches may walk it as it is.
+    pub fn is_fresh(&self) -> bool {
+        !self.stale && self.touched.is_empty()
+    }
+
     pub fn invalidate(&mut self) {
         self.stale = true;
         self.touched.clear();
     }
 
     /// File what changed since the last call (everything, after [`Self::invalidate`]).
-    pub fn refresh(&mut self, table: &BTreeMap<u64, Record>) {
+    pub fn refresh(&mut self, table: &super::table::Table) {
         if self.stale {
             self.by_time = table.values().map(|r| (r.updated_at, r.id)).collect();
             self.filed = table.values().map(|r| (r.id, r.updated_at)).collect();

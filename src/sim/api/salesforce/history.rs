@@ -41,10 +41,7 @@ fn owner_user(w: &World, raw: Option<&str>) -> Option<String> {
 fn opportunity_row(w: &World, d: &Record) -> Row {
     let stage = stage_name(d.get("dealstage").unwrap_or(""));
     let closed = stage.starts_with("Closed");
-    let contact = d
-        .assoc
-        .get(&ObjType::Contacts)
-        .and_then(|c| c.iter().next().copied());
+    let contact = d.assoc.first(ObjType::Contacts);
     Row::from([
         ("Id", Some(sf_id("006", d.id))),
         ("Name", d.get("dealname").map(str::to_string)),
@@ -72,10 +69,7 @@ fn task_row(w: &World, n: &Record) -> Row {
         .chars()
         .take(255)
         .collect();
-    let who = n
-        .assoc
-        .get(&ObjType::Contacts)
-        .and_then(|c| c.iter().next().copied());
+    let who = n.assoc.first(ObjType::Contacts);
     let at = n.ts("hs_timestamp").unwrap_or(n.created_at);
     Row::from([
         ("Id", Some(sf_id("00T", n.id))),
@@ -163,7 +157,7 @@ pub(in crate::sim::api) fn lead_changes(w: &World, c: &Record) -> Vec<Change> {
         .iter()
         .filter(|h| {
             matches!(
-                h.prop,
+                h.prop.as_str(),
                 "lifecyclestage" | "hs_lead_status" | "hubspot_owner_id"
             )
         })
@@ -178,7 +172,7 @@ pub(in crate::sim::api) fn lead_changes(w: &World, c: &Record) -> Vec<Change> {
         let owner_before = owner.clone();
         while i < entries.len() && entries[i].at == at {
             let h = entries[i];
-            match h.prop {
+            match h.prop.as_str() {
                 "lifecyclestage" => lifecycle = h.value.to_string(),
                 "hs_lead_status" => status = h.value.to_string(),
                 _ => owner = owner_user(w, Some(&h.value)),

@@ -94,11 +94,8 @@ fn lead_row(w: &World, c: &Record) -> Row {
     // opportunity.
     let converted = status_of(c) == STATUSES[5].0
         || c.get("hs_lifecyclestage_salesqualifiedlead_date").is_some()
-        || c.assoc.get(&ObjType::Deals).is_some_and(|d| !d.is_empty());
-    let deal = c
-        .assoc
-        .get(&ObjType::Deals)
-        .and_then(|d| d.iter().next().copied());
+        || c.assoc.first(ObjType::Deals).is_some();
+    let deal = c.assoc.first(ObjType::Deals);
     let first = text("firstname");
     let last = text("lastname");
     let name = [first.clone(), last.clone()]

@@ -146,7 +146,7 @@ pub async fn patch(
         Ok(b) => b,
         Err(e) => return *e,
     };
-    let mut w = st.world();
+    let mut w = st.world_mut();
     let Some(contact) = number(&id, "00Q").filter(|c| w.live(ObjType::Contacts, *c).is_some())
     else {
         return not_found();
@@ -192,7 +192,7 @@ pub async fn create(
             .unwrap_or("")
             .to_string()
     };
-    let mut w = st.world();
+    let mut w = st.world_mut();
     let who = text("WhoId");
     let Some(contact) = number(&who, "00Q").filter(|c| w.live(ObjType::Contacts, *c).is_some())
     else {
@@ -262,7 +262,7 @@ pub async fn delete(
             );
         }
     };
-    let mut w = st.world();
+    let mut w = st.world_mut();
     let Some(n) = number(&id, "00T").filter(|n| w.live(t, *n).is_some()) else {
         return error(
             StatusCode::NOT_FOUND,

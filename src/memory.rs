@@ -1,8 +1,10 @@
 //! Handing freed memory back to the system. A start from the cache or a first load builds
-//! and drops large temporaries (decoded pages, the previous snapshot, change lists); glibc
-//! keeps the freed pages resident inside its heap, about 200 MB at a million leads, unless
+//! and drops large temporaries (decoded pages, the previous snapshot, change lists), and the
+//! simulated portal's generation replays every journey on scratch records; glibc keeps the
+//! freed pages resident inside its heap, hundreds of megabytes at a million leads, unless
 //! asked to give them back. The cockpit asks once such a phase is over and a frame is on the
-//! screen, so the pause (tens of milliseconds) never delays a key.
+//! screen, so the pause (tens of milliseconds) never delays a key; the sim asks once its
+//! world is generated.
 
 use std::time::Instant;
 

@@ -161,6 +161,7 @@ pub async fn start(opts: SimOptions) -> std::io::Result<SimHandle> {
         faults: Mutex::new(FaultPlan::default()),
         stats: Stats::default(),
         journal: opts.journal.then(|| Mutex::new(Vec::new())),
+        soql_cursors: Default::default(),
         marketo: api::marketo::gate::MarketoState::new(
             opts.burst_limit,
             opts.marketo_calls,

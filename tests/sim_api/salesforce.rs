@@ -298,3 +298,172 @@ async fn a_smaller_batch_size_pages_smaller_and_the_stages_say_what_closes() {
     assert_eq!(closed, [("Closed Won", true), ("Closed Lost", false)]);
     api.sim.shutdown().await;
 }
+
+/// Rows `q` selects, keyed by their `Id`, in answer order.
+async fn ids(api: &Api, q: &str) -> Vec<String> {
+    let (total, rows, _) = query_all(api, q).await;
+    assert_eq!(total as usize, rows.len(), "{q}");
+    rows.iter()
+        .map(|r| r["Id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_query_naming_ids_or_a_window_answers_what_the_whole_query_would() {
+    // Such queries read just the records named or modified since (the sim's index), so
+    // they are checked here against the whole query, filtered in the test.
+    let api = sim(900).await;
+    let (_, leads, _) = query_all(&api, "SELECT Id, SystemModstamp FROM Lead").await;
+    let some: Vec<&str> = leads
+        .iter()
+        .step_by(97)
+        .map(|l| l["Id"].as_str().unwrap())
+        .collect();
+    let list = some
+        .iter()
+        .map(|id| format!("'{id}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+
+    let named = ids(
+        &api,
+        &format!("SELECT Id FROM Lead WHERE Id IN ({list}, '006000000000001')"),
+    )
+    .await;
+    assert_eq!(
+        named, some,
+        "named leads, in id order; a deal's id names no lead"
+    );
+
+    let (_, history, _) = query_all(
+        &api,
+        "SELECT Id, LeadId, Field, NewValue, CreatedDate FROM LeadHistory ORDER BY CreatedDate ASC",
+    )
+    .await;
+    let want: Vec<&Value> = history
+        .iter()
+        .filter(|h| some.contains(&h["LeadId"].as_str().unwrap()))
+        .collect();
+    let (_, got, _) = query_all(
+        &api,
+        &format!(
+            "SELECT Id, LeadId, Field, NewValue, CreatedDate FROM LeadHistory \
+             WHERE LeadId IN ({list}) ORDER BY CreatedDate ASC"
+        ),
+    )
+    .await;
+    assert!(!want.is_empty());
+    assert_eq!(
+        got.iter().collect::<Vec<_>>(),
+        want,
+        "same rows, same ids, same order"
+    );
+
+    let (_, tasks, _) = query_all(&api, "SELECT Id, WhoId, SystemModstamp FROM Task").await;
+    let who = tasks
+        .iter()
+        .find_map(|t| t["WhoId"].as_str())
+        .unwrap()
+        .to_string();
+    let theirs: Vec<String> = tasks
+        .iter()
+        .filter(|t| t["WhoId"] == who.as_str())
+        .map(|t| t["Id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        ids(&api, &format!("SELECT Id FROM Task WHERE WhoId = '{who}'")).await,
+        theirs
+    );
+
+    // A window: every stamp at or after the median, whatever object.
+    for object in ["Lead", "Opportunity", "Task"] {
+        let (_, all, _) =
+            query_all(&api, &format!("SELECT Id, SystemModstamp FROM {object}")).await;
+        let mut stamps: Vec<&str> = all
+            .iter()
+            .map(|r| r["SystemModstamp"].as_str().unwrap())
+            .collect();
+        stamps.sort();
+        let since = stamps[stamps.len() / 2];
+        let soql_since = DateTime::parse_from_str(since, "%Y-%m-%dT%H:%M:%S%.3f%z")
+            .unwrap()
+            .to_utc()
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let mut want: Vec<(String, String)> = all
+            .iter()
+            .filter(|r| r["SystemModstamp"].as_str().unwrap() >= since)
+            .map(|r| {
+                (
+                    r["SystemModstamp"].as_str().unwrap().to_string(),
+                    r["Id"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        want.sort_by(|a, b| a.0.cmp(&b.0));
+        let got = ids(
+            &api,
+            &format!(
+                "SELECT Id FROM {object} WHERE SystemModstamp >= {soql_since} \
+                 ORDER BY SystemModstamp ASC"
+            ),
+        )
+        .await;
+        assert_eq!(
+            got,
+            want.into_iter().map(|(_, id)| id).collect::<Vec<_>>(),
+            "{object}"
+        );
+    }
+    api.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn later_pages_come_from_the_query_locator_not_a_new_query() {
+    let api = sim(2500).await;
+    let q = "SELECT Id, Status FROM Lead ORDER BY SystemModstamp ASC";
+    let first = api.get(&soql_path(q)).await.json();
+    let page1: Vec<String> = first["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["Id"].as_str().unwrap().to_string())
+        .collect();
+    // The first lead on page one is worked now: its new stamp would put it last in a new
+    // query, and on page two as well.
+    let moved = page1[0].clone();
+    let r = api
+        .patch(
+            &format!("/services/data/v60.0/sobjects/Lead/{moved}"),
+            json!({ "Status": "Working - Contacted" }),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.text);
+    let next = api
+        .get(first["nextRecordsUrl"].as_str().unwrap())
+        .await
+        .json();
+    let page2: Vec<&str> = next["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["Id"].as_str().unwrap())
+        .collect();
+    assert_eq!(page1.len() + page2.len(), 2500);
+    assert!(!page2.contains(&moved.as_str()), "no lead is read twice");
+    let all: HashSet<&str> = page1
+        .iter()
+        .map(String::as_str)
+        .chain(page2.iter().copied())
+        .collect();
+    assert_eq!(all.len(), 2500, "and none is missed");
+
+    // Ten more queries open: the first one's locator is released, as Salesforce does.
+    for _ in 0..10 {
+        let r = api.get(&soql_path("SELECT Id FROM Lead")).await.json();
+        assert!(r["nextRecordsUrl"].is_string());
+    }
+    let stale = api.get(first["nextRecordsUrl"].as_str().unwrap()).await;
+    assert_eq!(stale.status, 400);
+    assert_eq!(stale.json()[0]["errorCode"], "INVALID_QUERY_LOCATOR");
+    api.sim.shutdown().await;
+}

@@ -54,6 +54,8 @@ pub struct AppState {
     pub journal: Option<Mutex<Vec<journal::Entry>>>,
     /// Marketo's tokens, limits and list memberships.
     pub marketo: marketo::gate::MarketoState,
+    /// Salesforce's open query locators.
+    pub soql_cursors: salesforce::cursor::Cursors,
     /// How far the search index may trail a write (`SimOptions::index_lag`).
     pub index_lag: std::time::Duration,
 }
@@ -71,16 +73,19 @@ impl AppState {
         self.world.write().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Read the world with type `t`'s modification index up to date. Filing what writes
-    /// touched needs the world alone, briefly; a search then reads alongside the others.
-    pub fn world_indexed(&self, t: ObjType) -> RwLockReadGuard<'_, World> {
+    /// Read the world with the modification indexes of `types` up to date. Filing what
+    /// writes touched needs the world alone, briefly; a search then reads alongside others.
+    pub fn world_indexed(&self, types: &[ObjType]) -> RwLockReadGuard<'_, World> {
         loop {
             let w = self.world();
-            if w.modified(t).is_fresh() {
+            if types.iter().all(|t| w.modified(*t).is_fresh()) {
                 return w;
             }
             drop(w);
-            self.world_mut().refresh_modified(t);
+            let mut w = self.world_mut();
+            for t in types {
+                w.refresh_modified(*t);
+            }
         }
     }
 

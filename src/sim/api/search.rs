@@ -196,7 +196,7 @@ pub async fn search(
     let props = render::selection(t, Some(body.properties));
     let query = body.query.clone().filter(|q| !q.trim().is_empty());
 
-    let w = st.world_indexed(t);
+    let w = st.world_indexed(&[t]);
     let now = w.now();
     let keep = |r: &&crate::sim::world::Record| {
         !r.archived

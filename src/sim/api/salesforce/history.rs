@@ -38,7 +38,7 @@ fn owner_user(w: &World, raw: Option<&str>) -> Option<String> {
         .map(|o| sf_id("005", o))
 }
 
-fn opportunity_row(w: &World, d: &Record) -> Row {
+pub(super) fn opportunity_row(w: &World, d: &Record) -> Row {
     let stage = stage_name(d.get("dealstage").unwrap_or(""));
     let closed = stage.starts_with("Closed");
     let contact = d.assoc.first(ObjType::Contacts);
@@ -60,7 +60,7 @@ fn opportunity_row(w: &World, d: &Record) -> Row {
     ])
 }
 
-fn task_row(w: &World, n: &Record) -> Row {
+pub(super) fn task_row(w: &World, n: &Record) -> Row {
     let body = n.get("hs_note_body").unwrap_or("");
     let subject: String = body
         .lines()
@@ -92,22 +92,10 @@ const ACTIVITY_IDS: u64 = 500_000_000_000_000;
 
 /// A contact's logged sales activities (each value `notes_last_contacted` took) as completed
 /// call Tasks, dated to the millisecond by `CompletedDateTime`.
-fn activity_rows(w: &World, c: &Record) -> Vec<Row> {
-    let mut times: Vec<_> = c
-        .history
-        .iter()
-        .filter(|h| h.prop == "notes_last_contacted")
-        .filter_map(|h| crate::sim::world::time::parse_ts(&h.value))
-        .collect();
-    if times.is_empty() {
-        times.extend(c.ts("notes_last_contacted"));
-    }
-    times.sort();
-    times.dedup();
+pub(super) fn activity_rows(w: &World, c: &Record) -> Vec<Row> {
     let owner = owner_user(w, c.get("hubspot_owner_id"));
-    times
+    call_times(c)
         .into_iter()
-        .take(1000)
         .enumerate()
         .map(|(k, at)| {
             Row::from([
@@ -130,11 +118,35 @@ fn activity_rows(w: &World, c: &Record) -> Vec<Row> {
         .collect()
 }
 
-/// A field history row: what changed, from what to what, when.
-fn history_row(prefix: &str, n: usize, parent: (&'static str, String), change: Change) -> Row {
+/// When a contact's logged calls happened, oldest first (at most 1,000).
+pub(super) fn call_times(c: &Record) -> Vec<chrono::DateTime<chrono::Utc>> {
+    let mut times: Vec<_> = c
+        .history
+        .iter()
+        .filter(|h| h.prop == "notes_last_contacted")
+        .filter_map(|h| crate::sim::world::time::parse_ts(&h.value))
+        .collect();
+    if times.is_empty() {
+        times.extend(c.ts("notes_last_contacted"));
+    }
+    times.sort();
+    times.dedup();
+    times.truncate(1000);
+    times
+}
+
+/// A field history row: what changed, from what to what, when. Its id is its parent's
+/// number and the change's place among the parent's, so it never shifts as others are added.
+pub(super) fn history_row(
+    prefix: &str,
+    (parent, k): (u64, u32),
+    field: &'static str,
+    parent_id: String,
+    change: Change,
+) -> Row {
     Row::from([
-        ("Id", Some(sf_id(prefix, n as u64 + 1))),
-        (parent.0, Some(parent.1)),
+        ("Id", Some(sf_id(prefix, parent * 1000 + k as u64))),
+        (field, Some(parent_id)),
         ("Field", Some(change.field.to_string())),
         ("OldValue", change.old),
         ("NewValue", change.new),
@@ -206,84 +218,45 @@ pub(in crate::sim::api) fn lead_changes(w: &World, c: &Record) -> Vec<Change> {
     out
 }
 
-/// Every object this module serves, by name (`None`: not one of them).
-pub fn rows(w: &World, object: &str) -> Option<(&'static str, Vec<Row>)> {
-    let live = |t: ObjType| w.table(t).values().filter(|r| !r.archived);
-    match object {
-        "opportunity" => Some((
-            "Opportunity",
-            live(ObjType::Deals)
-                .map(|d| opportunity_row(w, d))
-                .collect(),
-        )),
-        "task" => Some((
-            "Task",
-            live(ObjType::Notes)
-                .map(|n| task_row(w, n))
-                .chain(live(ObjType::Contacts).flat_map(|c| activity_rows(w, c)))
-                .collect(),
-        )),
-        "opportunitystage" => Some((
-            "OpportunityStage",
-            OPPORTUNITY_STAGES
-                .iter()
-                .enumerate()
-                .map(|(i, (label, closed, won))| {
-                    Row::from([
-                        ("Id", Some(sf_id("01J", 100 + i as u64))),
-                        ("MasterLabel", Some(label.to_string())),
-                        ("ApiName", Some(label.to_string())),
-                        ("SortOrder", Some((i + 1).to_string())),
-                        ("IsClosed", Some(closed.to_string())),
-                        ("IsWon", Some(won.to_string())),
-                        ("IsActive", Some("true".to_string())),
-                        ("SystemModstamp", Some(sf_time(w.portal_created))),
-                    ])
-                })
-                .collect(),
-        )),
-        "leadhistory" => {
-            let mut out = Vec::new();
-            for c in live(ObjType::Contacts) {
-                for change in lead_changes(w, c) {
-                    let n = out.len();
-                    out.push(history_row(
-                        "017",
-                        n,
-                        ("LeadId", sf_id("00Q", c.id)),
-                        change,
-                    ));
-                }
+/// Salesforce's standard opportunity stages as `OpportunityStage` rows.
+pub(super) fn stage_rows(w: &World) -> Vec<Row> {
+    OPPORTUNITY_STAGES
+        .iter()
+        .enumerate()
+        .map(|(i, (label, closed, won))| {
+            Row::from([
+                ("Id", Some(sf_id("01J", 100 + i as u64))),
+                ("MasterLabel", Some(label.to_string())),
+                ("ApiName", Some(label.to_string())),
+                ("SortOrder", Some((i + 1).to_string())),
+                ("IsClosed", Some(closed.to_string())),
+                ("IsWon", Some(won.to_string())),
+                ("IsActive", Some("true".to_string())),
+                ("SystemModstamp", Some(sf_time(w.portal_created))),
+            ])
+        })
+        .collect()
+}
+
+/// A deal's `StageName` changes, oldest first.
+pub(super) fn stage_changes(d: &Record) -> Vec<Change> {
+    let mut stages: Vec<_> = d.history.iter().filter(|h| h.prop == "dealstage").collect();
+    stages.sort_by_key(|h| h.at);
+    let mut before: Option<String> = None;
+    let mut out = Vec::new();
+    for h in stages {
+        let now = stage_name(&h.value).to_string();
+        if before.as_deref() != Some(now.as_str()) {
+            if before.is_some() {
+                out.push(Change {
+                    field: "StageName",
+                    old: before.clone(),
+                    new: Some(now.clone()),
+                    at: h.at,
+                });
             }
-            Some(("LeadHistory", out))
+            before = Some(now);
         }
-        "opportunityfieldhistory" => {
-            let mut out = Vec::new();
-            for d in live(ObjType::Deals) {
-                let mut stages: Vec<_> =
-                    d.history.iter().filter(|h| h.prop == "dealstage").collect();
-                stages.sort_by_key(|h| h.at);
-                let mut before: Option<String> = None;
-                for h in stages {
-                    let now = stage_name(&h.value).to_string();
-                    if before.as_deref() != Some(now.as_str()) {
-                        if before.is_some() {
-                            let change = Change {
-                                field: "StageName",
-                                old: before.clone(),
-                                new: Some(now.clone()),
-                                at: h.at,
-                            };
-                            let n = out.len();
-                            let parent = ("OpportunityId", sf_id("006", d.id));
-                            out.push(history_row("00L", n, parent, change));
-                        }
-                        before = Some(now);
-                    }
-                }
-            }
-            Some(("OpportunityFieldHistory", out))
-        }
-        _ => None,
     }
+    out
 }

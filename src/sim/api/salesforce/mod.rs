@@ -8,7 +8,9 @@
 //! ([`STATUSES`]), and from `salesqualifiedlead` on it is converted (`IsConverted`, with its
 //! deal as `ConvertedOpportunityId`).
 
+pub mod cursor;
 pub(in crate::sim::api) mod history;
+mod rows;
 mod soql;
 pub mod write;
 
@@ -196,23 +198,6 @@ fn status_rows(w: &World) -> Vec<Row> {
         .collect()
 }
 
-/// Every row of `object` (`None`: no such object).
-fn rows(w: &World, object: &str) -> Option<(&'static str, Vec<Row>)> {
-    match object.to_ascii_lowercase().as_str() {
-        "lead" => Some((
-            "Lead",
-            w.table(ObjType::Contacts)
-                .values()
-                .filter(|c| !c.archived)
-                .map(|c| lead_row(w, c))
-                .collect(),
-        )),
-        "user" => Some(("User", user_rows(w))),
-        "leadstatus" => Some(("LeadStatus", status_rows(w))),
-        other => history::rows(w, other),
-    }
-}
-
 /// A field's value compared as SOQL does: dates in Salesforce's own format read as dates.
 fn normalised(v: &str) -> String {
     match DateTime::parse_from_str(v, "%Y-%m-%dT%H:%M:%S%.3f%z") {
@@ -251,29 +236,29 @@ fn batch_size(headers: &axum::http::HeaderMap) -> usize {
         .map_or(BATCH, |n| n.clamp(200, BATCH))
 }
 
-/// Run `q` and answer the page of `batch` rows starting at `offset`.
-fn answer(st: &Shared, version: &str, q: &str, offset: usize, batch: usize) -> Response {
+/// Run `q`: its first page of `batch` rows, with a locator for the rest.
+fn answer(st: &Shared, version: &str, q: &str, batch: usize) -> Response {
     if !version_ok(version) {
-        return error(
-            StatusCode::NOT_FOUND,
-            "NOT_FOUND",
-            "The requested resource does not exist",
-        );
+        return not_found();
     }
     let query = match soql::parse(q) {
         Ok(query) => query,
         Err(why) => return error(StatusCode::BAD_REQUEST, "MALFORMED_QUERY", why),
     };
-    let w = st.world();
-    let Some((object, all)) = rows(&w, &query.object) else {
+    let Some(kind) = rows::Kind::parse(&query.object) else {
         return error(
             StatusCode::BAD_REQUEST,
             "INVALID_TYPE",
             format!("sObject type '{}' is not supported.", query.object),
         );
     };
+    let object = kind.label();
+    let w = st.world_indexed(&ObjType::ALL);
+    let candidates = rows::candidates(&w, kind, query.filter.as_ref());
+    // The object's fields, as its first row has them (an empty answer checks none).
+    let first = candidates.first().and_then(|r| rows::build(&w, kind, *r));
     let known =
-        |f: &str| all.first().is_none_or(|r| r.contains_key(f)) || f.eq_ignore_ascii_case("Id");
+        |f: &str| first.as_ref().is_none_or(|r| r.contains_key(f)) || f.eq_ignore_ascii_case("Id");
     let named = query
         .fields
         .iter()
@@ -289,44 +274,80 @@ fn answer(st: &Shared, version: &str, q: &str, offset: usize, batch: usize) -> R
             );
         }
     }
-    let mut hits: Vec<Row> = all
-        .into_iter()
-        .filter(|r| {
-            let normal: BTreeMap<&str, String> = r
-                .iter()
-                .filter_map(|(k, v)| Some((*k, normalised(v.as_deref()?))))
-                .collect();
-            query
-                .filter
-                .as_ref()
-                .is_none_or(|c| c.matches(&|f| normal.get(f).map(String::as_str)))
-        })
-        .collect();
-    if let Some((field, asc)) = &query.order {
-        let key = |r: &Row| {
-            r.get(field.as_str())
-                .cloned()
-                .flatten()
-                .map(|v| normalised(&v))
+    // Each candidate is built, tested and dropped: only the matches' places are kept.
+    let mut hits: Vec<(Option<String>, rows::RowRef)> = Vec::new();
+    for r in candidates {
+        let Some(row) = rows::build(&w, kind, r) else {
+            continue;
         };
+        let normal: BTreeMap<&str, String> = row
+            .iter()
+            .filter_map(|(k, v)| Some((*k, normalised(v.as_deref()?))))
+            .collect();
+        let keep = query
+            .filter
+            .as_ref()
+            .is_none_or(|c| c.matches(&|f| normal.get(f).map(String::as_str)));
+        if keep {
+            let key = query
+                .order
+                .as_ref()
+                .and_then(|(field, _)| normal.get(field.as_str()).cloned());
+            hits.push((key, r));
+        }
+    }
+    if let Some((_, asc)) = &query.order {
         hits.sort_by(|a, b| {
-            let o = key(a).cmp(&key(b));
+            let o = a.0.cmp(&b.0);
             if *asc { o } else { o.reverse() }
         });
     }
     if let Some(limit) = query.limit {
         hits.truncate(limit);
     }
-    let total = hits.len();
     if query.count {
         // Salesforce answers `SELECT COUNT()` with the count alone.
-        drop(w);
-        let body = json!({ "totalSize": total, "done": true, "records": [] });
+        let body = json!({ "totalSize": hits.len(), "done": true, "records": [] });
         return with_usage(st, (StatusCode::OK, Json(body)).into_response());
     }
-    let end = (offset + batch).min(total);
-    let page: Vec<Value> = hits[offset.min(total)..end]
+    let cursor = cursor::Cursor {
+        kind,
+        fields: query.fields,
+        matches: hits.into_iter().map(|(_, r)| r).collect(),
+        batch,
+    };
+    if cursor.matches.len() > batch {
+        let (id, cursor) = st.soql_cursors.open(cursor);
+        page(st, &w, version, &cursor, Some(id), 0)
+    } else {
+        page(st, &w, version, &cursor, None, 0)
+    }
+}
+
+fn not_found() -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+        "The requested resource does not exist",
+    )
+}
+
+/// The page of `cursor` starting at `offset`: its rows built now, and the next page's
+/// locator (`id`: the cursor's, when it has more).
+fn page(
+    st: &Shared,
+    w: &World,
+    version: &str,
+    cursor: &cursor::Cursor,
+    id: Option<u64>,
+    offset: usize,
+) -> Response {
+    let object = cursor.kind.label();
+    let total = cursor.matches.len();
+    let end = (offset + cursor.batch).min(total);
+    let page: Vec<Value> = cursor.matches[offset.min(total)..end]
         .iter()
+        .filter_map(|r| rows::build(w, cursor.kind, *r))
         .map(|r| {
             let mut o = Map::new();
             let id = r.get("Id").cloned().flatten().unwrap_or_default();
@@ -334,7 +355,7 @@ fn answer(st: &Shared, version: &str, q: &str, offset: usize, batch: usize) -> R
                 "attributes".into(),
                 json!({ "type": object, "url": format!("/services/data/{version}/sobjects/{object}/{id}") }),
             );
-            for f in &query.fields {
+            for f in &cursor.fields {
                 let v = r.get(f.as_str()).cloned().flatten();
                 let value = match (v, *f == "IsConverted" || f.starts_with("Is")) {
                     (Some(v), true) => json!(v == "true"),
@@ -351,13 +372,12 @@ fn answer(st: &Shared, version: &str, q: &str, offset: usize, batch: usize) -> R
         .collect();
     let done = end >= total;
     let mut body = json!({ "totalSize": total, "done": done, "records": page });
-    if !done {
+    if let (false, Some(id)) = (done, id) {
         body["nextRecordsUrl"] = json!(format!(
             "/services/data/{version}/query/{}",
-            locator(q, end, batch)
+            cursor::locator(id, end)
         ));
     }
-    drop(w);
     with_usage(st, (StatusCode::OK, Json(body)).into_response())
 }
 
@@ -383,28 +403,6 @@ fn insert_field(o: &mut Map<String, Value>, field: &str, value: Value) {
     }
 }
 
-/// A query locator that carries the query, the page size and where the next page starts,
-/// so paging needs no server state (`01gSIM<hex of the query>-<batch>-<offset>`).
-fn locator(q: &str, offset: usize, batch: usize) -> String {
-    let hex: String = q.bytes().map(|b| format!("{b:02x}")).collect();
-    format!("01gSIM{hex}-{batch}-{offset}")
-}
-
-fn unlocate(raw: &str) -> Option<(String, usize, usize)> {
-    let rest = raw.strip_prefix("01gSIM")?;
-    let (rest, offset) = rest.rsplit_once('-')?;
-    let (hex, batch) = rest.rsplit_once('-')?;
-    let bytes: Option<Vec<u8>> = (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
-        .collect();
-    Some((
-        String::from_utf8(bytes?).ok()?,
-        offset.parse().ok()?,
-        batch.parse().ok()?,
-    ))
-}
-
 /// `GET /services/data/{version}/query?q=SOQL`.
 pub async fn query(
     State(st): State<Shared>,
@@ -413,7 +411,7 @@ pub async fn query(
     Query(params): Query<BTreeMap<String, String>>,
 ) -> Response {
     match params.get("q") {
-        Some(q) => answer(&st, &version, q, 0, batch_size(&headers)),
+        Some(q) => answer(&st, &version, q, batch_size(&headers)),
         None => error(
             StatusCode::BAD_REQUEST,
             "MALFORMED_QUERY",
@@ -427,8 +425,14 @@ pub async fn query_more(
     State(st): State<Shared>,
     Path((version, locator)): Path<(String, String)>,
 ) -> Response {
-    match unlocate(&locator) {
-        Some((q, offset, batch)) => answer(&st, &version, &q, offset, batch),
+    if !version_ok(&version) {
+        return not_found();
+    }
+    match cursor::unlocate(&locator).and_then(|(id, at)| Some((id, st.soql_cursors.get(id)?, at))) {
+        Some((id, cursor, offset)) => {
+            let w = st.world();
+            page(&st, &w, &version, &cursor, Some(id), offset)
+        }
         None => error(
             StatusCode::BAD_REQUEST,
             "INVALID_QUERY_LOCATOR",

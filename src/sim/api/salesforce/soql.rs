@@ -369,6 +369,51 @@ impl Cond {
         }
     }
 
+    /// The conditions every match must meet: this one, split at its top-level `AND`s.
+    fn conjuncts(&self) -> Vec<&Cond> {
+        match self {
+            Cond::And(a, b) => {
+                let mut all = a.conjuncts();
+                all.extend(b.conjuncts());
+                all
+            }
+            other => vec![other],
+        }
+    }
+
+    /// The latest lower bound every match puts on one of `fields` (`> t` or `>= t`).
+    pub fn lower_bound(&self, fields: &[&str]) -> Option<DateTime<Utc>> {
+        self.conjuncts()
+            .into_iter()
+            .filter_map(|c| match c {
+                Cond::Cmp(f, Op::Gt | Op::Ge, v)
+                    if fields.iter().any(|n| f.eq_ignore_ascii_case(n)) =>
+                {
+                    match v.as_slice() {
+                        [Lit::Time(t)] => Some(*t),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            })
+            .max()
+    }
+
+    /// The values every match's `field` must be one of (`= 'x'` or `IN ('x', …)`), when a
+    /// top-level conjunct says so.
+    pub fn one_of(&self, field: &str) -> Option<Vec<&str>> {
+        self.conjuncts().into_iter().find_map(|c| match c {
+            Cond::Cmp(f, Op::Eq | Op::In, values) if f.eq_ignore_ascii_case(field) => values
+                .iter()
+                .map(|v| match v {
+                    Lit::Str(s) => Some(s.as_str()),
+                    _ => None,
+                })
+                .collect(),
+            _ => None,
+        })
+    }
+
     /// Every field the condition reads.
     pub fn fields(&self) -> Vec<&str> {
         match self {
@@ -437,6 +482,25 @@ mod tests {
             ("Status", "A")
         ])));
         assert!(!f.matches(&rec(&[("IsConverted", "false"), ("Status", "A")])));
+    }
+
+    #[test]
+    fn bounds_and_named_values_come_from_top_level_conjuncts_only() {
+        let q = parse(
+            "SELECT Id FROM Lead WHERE SystemModstamp >= 2026-11-20T15:00:00Z AND Id IN ('00Q1', '00Q2') \
+             AND (LastModifiedDate > 2026-11-21T00:00:00Z OR Status = 'x')",
+        )
+        .unwrap();
+        let c = q.filter.unwrap();
+        assert_eq!(
+            c.lower_bound(&["systemmodstamp", "LastModifiedDate"]),
+            Some("2026-11-20T15:00:00Z".parse().unwrap()),
+            "a bound under OR narrows nothing"
+        );
+        assert_eq!(c.one_of("Id"), Some(vec!["00Q1", "00Q2"]));
+        assert_eq!(c.one_of("Status"), None);
+        let either = parse("SELECT Id FROM Lead WHERE Id = '00Q1' OR Id = '00Q2'").unwrap();
+        assert_eq!(either.filter.unwrap().one_of("Id"), None);
     }
 
     #[test]

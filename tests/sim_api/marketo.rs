@@ -173,3 +173,118 @@ async fn leads_join_by_sfdc_lead_id_and_activities_page_by_token_to_the_end() {
     );
     api.sim.shutdown().await;
 }
+
+/// Every activity `path` pages out from `next` (with `extra` parameters), and the token
+/// it ends on.
+async fn read_log(
+    api: &Api,
+    token: &str,
+    path: &str,
+    mut next: String,
+    extra: &[(&str, &str)],
+) -> (Vec<Value>, String) {
+    let mut out = Vec::new();
+    loop {
+        let mut q = vec![("nextPageToken", next.as_str()), ("batchSize", "300")];
+        q.extend_from_slice(extra);
+        let page = rest(api, token, path, &q).await;
+        out.extend(page["result"].as_array().into_iter().flatten().cloned());
+        next = page["nextPageToken"].as_str().unwrap().to_string();
+        if page["moreResult"] == false {
+            return (out, next);
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_activity_log_pages_in_time_order_and_follows_the_world() {
+    // The whole log is served from a kept, time-ordered index; each lead's own activities
+    // are built from the world on each request. The two must agree, before and after a
+    // write.
+    let api = sim(400).await;
+    let token = access(&api).await;
+    let start = rest(
+        &api,
+        &token,
+        "/rest/v1/activities/pagingtoken.json",
+        &[("sinceDatetime", "2020-01-01T00:00:00Z")],
+    )
+    .await["nextPageToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let types = [("activityTypeIds", "6"), ("activityTypeIds", "104")];
+    let (log, _) = read_log(
+        &api,
+        &token,
+        "/rest/v1/activities.json",
+        start.clone(),
+        &types,
+    )
+    .await;
+    let key = |a: &Value| {
+        (
+            a["activityDate"].as_str().unwrap().to_string(),
+            a["id"].as_u64().unwrap(),
+        )
+    };
+    let keys: Vec<_> = log.iter().map(key).collect();
+    assert!(
+        keys.windows(2).all(|k| k[0] < k[1]),
+        "oldest first, none twice"
+    );
+    let mut leads: Vec<u64> = log.iter().map(|a| a["leadId"].as_u64().unwrap()).collect();
+    leads.sort_unstable();
+    leads.dedup();
+    let mut by_lead = Vec::new();
+    for chunk in leads.chunks(30) {
+        let ids: Vec<String> = chunk.iter().map(u64::to_string).collect();
+        let mut extra: Vec<(&str, &str)> = types.to_vec();
+        extra.extend(ids.iter().map(|i| ("leadIds", i.as_str())));
+        by_lead.extend(
+            read_log(
+                &api,
+                &token,
+                "/rest/v1/activities.json",
+                start.clone(),
+                &extra,
+            )
+            .await
+            .0,
+        );
+    }
+    by_lead.sort_by_key(key);
+    assert_eq!(log, by_lead, "the log is every lead's activities, in order");
+
+    // A status change in Salesforce shows in the log read on from where it ended.
+    let fields = [("fields", "leadStatus")];
+    let (changes, end) = read_log(
+        &api,
+        &token,
+        "/rest/v1/activities/leadchanges.json",
+        start.clone(),
+        &fields,
+    )
+    .await;
+    assert!(!changes.is_empty());
+    let lead = leads[leads.len() / 2];
+    let r = api
+        .patch(
+            &format!("/services/data/v60.0/sobjects/Lead/00Q{lead:015}"),
+            json!({ "Status": "Nurture" }),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.text);
+    let (new, _) = read_log(
+        &api,
+        &token,
+        "/rest/v1/activities/leadchanges.json",
+        end,
+        &fields,
+    )
+    .await;
+    assert_eq!(new.len(), 1, "{new:?}");
+    assert_eq!(new[0]["leadId"], lead);
+    assert_eq!(new[0]["fields"][0]["newValue"], "Nurture");
+    api.sim.shutdown().await;
+}

@@ -36,6 +36,8 @@ pub struct MarketoState {
     in_flight: AtomicUsize,
     /// Static list memberships (list id → lead ids), written by `POST lists/{id}/leads`.
     pub lists: Mutex<HashMap<u64, std::collections::BTreeSet<u64>>>,
+    /// The activity log, in time order.
+    pub log: super::log::Logs,
 }
 
 impl MarketoState {
@@ -54,6 +56,7 @@ impl MarketoState {
             daily_quota: DAILY_QUOTA.max(u64::from(burst) * 500),
             in_flight: AtomicUsize::new(0),
             lists: Mutex::new(HashMap::new()),
+            log: Default::default(),
         }
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod activities;
 pub mod gate;
+mod log;
 
 use std::collections::HashMap;
 
@@ -277,6 +278,7 @@ fn type_ids(q: &HashMap<String, String>, name: &str) -> Result<Vec<u32>, Box<Res
 
 /// One page of activities after the token's position, with the next token.
 fn activity_page(
+    st: &Shared,
     w: &World,
     q: &HashMap<String, String>,
     types: &[u32],
@@ -291,9 +293,17 @@ fn activity_page(
     let leads: Option<Vec<u64>> = q
         .get("leadIds")
         .map(|v| v.split(',').filter_map(|i| i.trim().parse().ok()).collect());
-    let all = activities::after(w, from, types, leads.as_deref());
-    let page: Vec<&activities::Activity> = all.iter().take(batch).collect();
-    let more = all.len() > page.len();
+    let (page, more) = match leads {
+        // A few named leads: their activities, built and sorted here.
+        Some(leads) => {
+            let mut all = activities::after(w, from, types, Some(&leads));
+            let more = all.len() > batch;
+            all.truncate(batch);
+            (all, more)
+        }
+        // The whole log: a binary search in the kept one.
+        None => st.marketo.log.page(w, types, from, batch),
+    };
     let last = page.last().map_or(from, |(at, id, _, _)| (*at, *id));
     let mut body = json!({
         "success": true,
@@ -318,8 +328,8 @@ pub async fn activities(State(st): State<Shared>, headers: HeaderMap, raw: Param
         Ok(t) => t,
         Err(e) => return *e,
     };
-    let w = st.world();
-    match activity_page(&w, &q, &types) {
+    let w = st.world_indexed(&[ObjType::Contacts]);
+    match activity_page(&st, &w, &q, &types) {
         Ok(body) => envelope(body),
         Err(e) => *e,
     }
@@ -344,8 +354,8 @@ pub async fn lead_changes(State(st): State<Shared>, headers: HeaderMap, raw: Par
     } else {
         &[]
     };
-    let w = st.world();
-    match activity_page(&w, &q, types) {
+    let w = st.world_indexed(&[ObjType::Contacts]);
+    match activity_page(&st, &w, &q, types) {
         Ok(body) => envelope(body),
         Err(e) => *e,
     }

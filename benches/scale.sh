@@ -7,6 +7,7 @@
 #   benches/scale.sh                 # 100k contacts
 #   SIZES="100000 1000000" benches/scale.sh
 #   LIMITED=1 benches/scale.sh       # also a cold sync at HubSpot's 190 requests / 10 s
+#   SALESFORCE=1 benches/scale.sh    # also the report through the Salesforce profile
 #   COCKPIT=0 benches/scale.sh       # skip the cockpit in tmux
 #   REPORT=0 benches/scale.sh        # skip the sim's start figures and the report
 #
@@ -16,6 +17,8 @@
 # key-to-frame line at quit gives p50/p99; idle CPU is read from /proc over 30 s, with
 # those 2-second polls and again in a third start at the default interval (10 s), once the
 # start's catch-up is done.
+#
+# Each figure with a goal is marked ✓ or ✗; a ✗ says why the goal is not met yet.
 #
 # Release build, this machine; nothing here runs in CI (the figures take minutes).
 set -euo pipefail
@@ -49,13 +52,23 @@ start_sim() {
 rss_mb() { awk -v k="$2:" '$1 == k { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
 stat() { curl -s -H "Authorization: Bearer $TOKEN" "$SIM_URL/_sim/stats" | python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
 row() { printf "  %-44s %14s   goal %s\n" "$1" "$2" "$3"; }
+# A figure held to its goal: LABEL SHOWN VALUE OP LIMIT GOAL WHY. Prints ✓ or ✗, and for ✗
+# why the goal is not met yet (what is known of its cause).
+check() {
+  local ok; ok=$(echo "$3 $4 $5" | bc)
+  printf "  %-44s %14s %s goal %s\n" "$1" "$2" "$([ "$ok" = 1 ] && echo ✓ || echo ✗)" "$6"
+  if [ "$ok" != 1 ] && [ -n "${7:-}" ]; then printf "      not met: %s\n" "$7" | fold -s -w 110 | sed '2,$s/^/      /'; fi
+}
+WHOLE_LEADS="each lead is held whole (name, email and title, twelve 16-byte dates, its history lists: about 0.9 KB at 1M); 300 MB needs the compact row of docs/scale.md (text read from the store for the rows on screen, dates as integers), not built yet"
+SLOW_START="a start decodes every cached lead whole (about 2.4 s at 1M on two cores), indexes them and builds the whole snapshot before the first frame; under a second needs the compact row read with one query, not built yet"
+SHARED_CORES="the client decodes and maps every record on the two cores the sim and the bare loop also use; serde's wire maps rehash as they grow (about 10 % of its CPU)"
 
 for N in $SIZES; do
   echo "== $N contacts"
   if [ "${REPORT:-1}" = 1 ]; then
   start_sim --contacts "$N" --burst 100000000 --journal
-  row "sim answers after" "$(printf '%.1f s' "$SIM_SECS")" "≤ 60 s"
-  row "sim memory after start" "$(rss_mb "$SIM_PID" VmRSS) MB" "< 1500 MB"
+  check "sim answers after" "$(printf '%.1f s' "$SIM_SECS")" "$SIM_SECS" "<=" 60 "≤ 60 s"
+  check "sim memory after start" "$(rss_mb "$SIM_PID" VmRSS) MB" "$(rss_mb "$SIM_PID" VmRSS)" "<" 1500 "< 1500 MB"
   before=$(stat requests)
   /usr/bin/time -f "%e %M" -o "$WORK/time" env HUBSPOT_TOKEN="$TOKEN" \
     "$BIN" report --hubspot-url "$SIM_URL" --now "$NOW" > "$WORK/report.txt"
@@ -66,11 +79,32 @@ for N in $SIZES; do
   read -r bare sent < <(python3 benches/replay.py "$SIM_URL" "$TOKEN" "$WORK/journal.json")
   row "report, rate limit lifted" "$secs s" "≤ 1.3 × bare loop"
   row "bare loop over the same $sent requests" "$bare s" "—"
-  row "report ÷ bare loop" "$(echo "scale=2; $secs / $bare" | bc)×" "≤ 1.3×"
-  row "report peak memory" "$((kb / 1024)) MB" "≤ 300 MB"
-  row "report requests (429s)" "$requests ($(stat rate_limited))" "0 429s"
-  row "sim peak memory" "$(rss_mb "$SIM_PID" VmHWM) MB" "< 1500 MB"
+  ratio=$(echo "scale=2; $secs / $bare" | bc)
+  check "report ÷ bare loop" "${ratio}×" "$ratio" "<=" 1.3 "≤ 1.3×" "$SHARED_CORES"
+  check "report peak memory" "$((kb / 1024)) MB" "$((kb / 1024))" "<=" 300 "≤ 300 MB" "$WHOLE_LEADS"
+  check "report requests (429s)" "$requests ($(stat rate_limited))" "$(stat rate_limited)" "==" 0 "0 429s"
+  check "sim peak memory" "$(rss_mb "$SIM_PID" VmHWM) MB" "$(rss_mb "$SIM_PID" VmHWM)" "<" 1500 "< 1500 MB"
   kill "$SIM_PID"; wait "$SIM_PID" 2>/dev/null || true
+  fi
+
+  if [ "${SALESFORCE:-0}" = 1 ]; then
+    # The same world read as a Salesforce org: SOQL pages from held query locators.
+    start_sim --contacts "$N" --burst 100000000
+    cat > "$WORK/salesforce.toml" <<TOML
+[[source]]
+name = "Salesforce"
+kind = "salesforce"
+base_url = "$SIM_URL"
+token_env = "SALESFORCE_TOKEN"
+role = "crm"
+TOML
+    /usr/bin/time -f "%e %M" -o "$WORK/time" env SALESFORCE_TOKEN="$TOKEN" \
+      "$BIN" report --config "$WORK/salesforce.toml" --now "$NOW" > /dev/null
+    read -r secs kb < "$WORK/time"
+    row "Salesforce profile: report" "$secs s" "—"
+    check "  report peak memory" "$((kb / 1024)) MB" "$((kb / 1024))" "<=" 300 "≤ 300 MB" "$WHOLE_LEADS"
+    check "  sim peak memory" "$(rss_mb "$SIM_PID" VmHWM) MB" "$(rss_mb "$SIM_PID" VmHWM)" "<" 1500 "< 1500 MB"
+    kill "$SIM_PID"; wait "$SIM_PID" 2>/dev/null || true
   fi
 
   if [ "${LIMITED:-0}" = 1 ]; then
@@ -81,8 +115,9 @@ for N in $SIZES; do
     requests=$(stat requests)
     floor=$(echo "scale=1; $requests / 19" | bc)
     row "cold sync at 190 / 10 s" "$secs s" "≤ 1.1 × $floor s (floor)"
-    row "  ÷ floor" "$(echo "scale=2; $secs / $floor" | bc)×" "≤ 1.1×"
-    row "  429 answers" "$(stat rate_limited)" "0"
+    ratio=$(echo "scale=2; $secs / $floor" | bc)
+    check "  ÷ floor" "${ratio}×" "$ratio" "<=" 1.1 "≤ 1.1×"
+    check "  429 answers" "$(stat rate_limited)" "$(stat rate_limited)" "==" 0 "0"
     kill "$SIM_PID"; wait "$SIM_PID" 2>/dev/null || true
   fi
 
@@ -106,8 +141,10 @@ for N in $SIZES; do
     row "cockpit cold load, first full frame" "$(( $(field "$WORK/cold-$N.log" "first full frame" ms) / 1000 )) s" "—"
     quit
     cockpit "$WORK/warm-$N.log" 2
-    row "cockpit warm start, first full frame" "$(field "$WORK/warm-$N.log" "first full frame" ms) ms" "≤ 1000 ms at 1M (150 ms at 100k)"
-    row "cockpit memory, loaded" "$(rss_mb "$COCKPIT_PID" VmRSS) MB" "≤ 300 MB"
+    first=$(field "$WORK/warm-$N.log" "first full frame" ms)
+    limit=$([ "$N" -ge 1000000 ] && echo 1000 || echo 150)
+    check "cockpit warm start, first full frame" "$first ms" "$first" "<=" "$limit" "≤ $limit ms" "$SLOW_START"
+    check "cockpit memory, loaded" "$(rss_mb "$COCKPIT_PID" VmRSS) MB" "$(rss_mb "$COCKPIT_PID" VmRSS)" "<=" 300 "≤ 300 MB" "$WHOLE_LEADS"
     # Keys while polls apply the sim's changes: down the list, across panes, back.
     for i in $(seq 1 300); do
       case $((i % 10)) in 0) k=Tab ;; 5) k=k ;; *) k=j ;; esac
@@ -117,16 +154,19 @@ for N in $SIZES; do
     ticks=$(getconf CLK_TCK)
     cpu() { awk '{ print $14 + $15 }' "/proc/$COCKPIT_PID/stat"; }
     c0=$(cpu); sleep 30; c1=$(cpu)
-    row "cockpit idle CPU (30 s, polls every 2 s)" "$(echo "scale=2; ($c1 - $c0) * 100 / $ticks / 30" | bc) %" "≤ 0.5 % of a core"
-    row "cockpit peak memory" "$(rss_mb "$COCKPIT_PID" VmHWM) MB" "≤ 300 MB"
+    idle=$(echo "scale=2; ($c1 - $c0) * 100 / $ticks / 30" | bc)
+    check "cockpit idle CPU (30 s, polls every 2 s)" "$idle %" "$idle" "<=" 0.5 "≤ 0.5 % of a core"
+    check "cockpit peak memory" "$(rss_mb "$COCKPIT_PID" VmHWM) MB" "$(rss_mb "$COCKPIT_PID" VmHWM)" "<=" 300 "≤ 300 MB" "$WHOLE_LEADS"
     quit
-    row "key to frame p50 / p99 (300 keys)" "$(field "$WORK/warm-$N.log" "key to frame" p50_ms) / $(field "$WORK/warm-$N.log" "key to frame" p99_ms) ms" "p99 ≤ 16 ms"
+    p99=$(field "$WORK/warm-$N.log" "key to frame" p99_ms)
+    check "key to frame p50 / p99 (300 keys)" "$(field "$WORK/warm-$N.log" "key to frame" p50_ms) / $p99 ms" "$p99" "<=" 16 "p99 ≤ 16 ms"
     cockpit "$WORK/idle-$N.log" 10
     # Past the start's catch-up (the first poll's changes, the second round's deletion
     # check and reconciliation, the day history), then idle.
     sleep 25
     c0=$(cpu); sleep 30; c1=$(cpu)
-    row "cockpit idle CPU (30 s, polls every 10 s)" "$(echo "scale=2; ($c1 - $c0) * 100 / $ticks / 30" | bc) %" "≤ 0.5 % of a core"
+    idle=$(echo "scale=2; ($c1 - $c0) * 100 / $ticks / 30" | bc)
+    check "cockpit idle CPU (30 s, polls every 10 s)" "$idle %" "$idle" "<=" 0.5 "≤ 0.5 % of a core"
     quit
     kill "$SIM_PID"; wait "$SIM_PID" 2>/dev/null || true
   fi

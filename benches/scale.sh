@@ -61,6 +61,7 @@ check() {
 }
 WHOLE_LEADS="each lead is held whole (name, email and title, twelve 16-byte dates, its history lists: about 0.9 KB at 1M); 300 MB needs the compact row of docs/scale.md (text read from the store for the rows on screen, dates as integers), not built yet"
 SLOW_START="a start decodes every cached lead whole (about 2.4 s at 1M on two cores), indexes them and builds the whole snapshot before the first frame; under a second needs the compact row read with one query, not built yet"
+SALESFORCE_LOAD="the Salesforce load keeps every history, opportunity and task row as read (a field map each) until its leads are read, so each lead arrives with its timeline; then each lead is held whole as above"
 SHARED_CORES="the client decodes and maps every record on the two cores the sim and the bare loop also use; serde's wire maps rehash as they grow (about 10 % of its CPU)"
 
 for N in $SIZES; do
@@ -74,6 +75,8 @@ for N in $SIZES; do
     "$BIN" report --hubspot-url "$SIM_URL" --now "$NOW" > "$WORK/report.txt"
   read -r secs kb < "$WORK/time"
   requests=$(( $(stat requests) - before ))
+  # Before the journal is read out: that answer is a copy of every request.
+  sim_peak=$(rss_mb "$SIM_PID" VmHWM)
   curl -s -H "Authorization: Bearer $TOKEN" "$SIM_URL/_sim/requests" | python3 -c \
     "import json,sys; json.dump(json.load(sys.stdin)['requests'], open('$WORK/journal.json','w'))"
   read -r bare sent < <(python3 benches/replay.py "$SIM_URL" "$TOKEN" "$WORK/journal.json")
@@ -83,7 +86,7 @@ for N in $SIZES; do
   check "report ÷ bare loop" "${ratio}×" "$ratio" "<=" 1.3 "≤ 1.3×" "$SHARED_CORES"
   check "report peak memory" "$((kb / 1024)) MB" "$((kb / 1024))" "<=" 300 "≤ 300 MB" "$WHOLE_LEADS"
   check "report requests (429s)" "$requests ($(stat rate_limited))" "$(stat rate_limited)" "==" 0 "0 429s"
-  check "sim peak memory" "$(rss_mb "$SIM_PID" VmHWM) MB" "$(rss_mb "$SIM_PID" VmHWM)" "<" 1500 "< 1500 MB"
+  check "sim peak memory (report served)" "$sim_peak MB" "$sim_peak" "<" 1500 "< 1500 MB"
   kill "$SIM_PID"; wait "$SIM_PID" 2>/dev/null || true
   fi
 
@@ -98,11 +101,15 @@ base_url = "$SIM_URL"
 token_env = "SALESFORCE_TOKEN"
 role = "crm"
 TOML
-    /usr/bin/time -f "%e %M" -o "$WORK/time" env SALESFORCE_TOKEN="$TOKEN" \
-      "$BIN" report --config "$WORK/salesforce.toml" --now "$NOW" > /dev/null
-    read -r secs kb < "$WORK/time"
-    row "Salesforce profile: report" "$secs s" "—"
-    check "  report peak memory" "$((kb / 1024)) MB" "$((kb / 1024))" "<=" 300 "≤ 300 MB" "$WHOLE_LEADS"
+    if /usr/bin/time -f "%e %M" -o "$WORK/time" env SALESFORCE_TOKEN="$TOKEN" \
+      "$BIN" report --config "$WORK/salesforce.toml" --now "$NOW" --timeout 3600 > /dev/null 2> "$WORK/sf.err"; then
+      read -r secs kb < "$WORK/time"
+      row "Salesforce profile: report" "$secs s" "—"
+      check "  report peak memory" "$((kb / 1024)) MB" "$((kb / 1024))" "<=" 300 "≤ 300 MB" "$SALESFORCE_LOAD"
+    else
+      row "Salesforce profile: report" "failed" "—"
+      sed 's/^/      /' "$WORK/sf.err"
+    fi
     check "  sim peak memory" "$(rss_mb "$SIM_PID" VmHWM) MB" "$(rss_mb "$SIM_PID" VmHWM)" "<" 1500 "< 1500 MB"
     kill "$SIM_PID"; wait "$SIM_PID" 2>/dev/null || true
   fi

@@ -274,9 +274,21 @@ fn answer(st: &Shared, version: &str, q: &str, batch: usize) -> Response {
             );
         }
     }
-    // Each candidate is built, tested and dropped: only the matches' places are kept.
+    // Each candidate is built, tested and dropped: only the matches' places are kept. With
+    // nothing to test, a date-time order is read straight from the record.
     let mut hits: Vec<(Option<String>, rows::RowRef)> = Vec::new();
+    let stamped = |r: rows::RowRef| {
+        let (field, _) = query.order.as_ref()?;
+        let at = rows::stamp(&w, kind, r, field)?;
+        Some(at.map(crate::sim::world::time::fmt_ts))
+    };
     for r in candidates {
+        if query.filter.is_none()
+            && let Some(key) = query.order.as_ref().map_or(Some(None), |_| stamped(r))
+        {
+            hits.push((key, r));
+            continue;
+        }
         let Some(row) = rows::build(&w, kind, r) else {
             continue;
         };

@@ -85,8 +85,9 @@ pub enum RowRef {
 /// Which records a query can match, at most.
 enum Narrow {
     All,
-    /// Modified at or after: every row's stamp is at or before its record's.
-    Since(DateTime<Utc>),
+    /// Modified within `[from, to]` (`to` only where a row's stamp is its record's own):
+    /// every row's stamp is at or before its record's.
+    Since(DateTime<Utc>, Option<DateTime<Utc>>),
     /// These records (by the world's id), in id order.
     Ids(Vec<u64>),
 }
@@ -115,17 +116,21 @@ fn narrow(kind: Kind, filter: Option<&Cond>) -> Narrow {
         Kind::Opportunity | Kind::Task => &["SystemModstamp"],
         _ => &[],
     };
+    let to = match kind {
+        Kind::Lead | Kind::Opportunity => filter.upper_bound(stamps),
+        _ => None,
+    };
     filter
         .lower_bound(stamps)
-        .map_or(Narrow::All, Narrow::Since)
+        .map_or(Narrow::All, |from| Narrow::Since(from, to))
 }
 
 /// The live records of type `t` a narrowed query can read, in id order.
 fn records<'w>(w: &'w World, t: ObjType, narrow: &Narrow) -> Vec<&'w Record> {
     match narrow {
         Narrow::All => w.table(t).values().filter(|r| !r.archived).collect(),
-        Narrow::Since(at) => {
-            let mut ids: Vec<u64> = w.modified(t).between(Some(*at), None).collect();
+        Narrow::Since(from, to) => {
+            let mut ids: Vec<u64> = w.modified(t).between(Some(*from), *to).collect();
             ids.sort_unstable();
             ids.into_iter().filter_map(|id| w.live(t, id)).collect()
         }
@@ -231,4 +236,49 @@ pub fn build(w: &World, kind: Kind, r: RowRef) -> Option<Row> {
             ))
         }
     }
+}
+
+/// Row `r`'s value of the date-time `field`, without building the row: `None` when this
+/// is not one of the stamps known here (build the row), `Some(None)` when the row has none.
+pub fn stamp(w: &World, kind: Kind, r: RowRef, field: &str) -> Option<Option<DateTime<Utc>>> {
+    let is = |name: &str| field.eq_ignore_ascii_case(name);
+    let record = |t: ObjType, id: u64| w.live(t, id);
+    Some(match r {
+        RowRef::Contact(id) | RowRef::Deal(id) => {
+            let t = if matches!(r, RowRef::Contact(_)) {
+                ObjType::Contacts
+            } else {
+                ObjType::Deals
+            };
+            let rec = record(t, id);
+            if is("SystemModstamp") || (kind == Kind::Lead && is("LastModifiedDate")) {
+                rec.map(|c| c.updated_at)
+            } else if is("CreatedDate") {
+                rec.map(|c| c.created_at)
+            } else {
+                return None;
+            }
+        }
+        RowRef::Note(id) => {
+            let n = record(ObjType::Notes, id);
+            if is("SystemModstamp") {
+                n.map(|n| n.updated_at)
+            } else if is("CreatedDate") || is("CompletedDateTime") {
+                n.map(|n| n.ts("hs_timestamp").unwrap_or(n.created_at))
+            } else {
+                return None;
+            }
+        }
+        RowRef::Call(id, k)
+            if is("SystemModstamp") || is("CreatedDate") || is("CompletedDateTime") =>
+        {
+            record(ObjType::Contacts, id)
+                .and_then(|c| history::call_times(c).get(k as usize).copied())
+        }
+        RowRef::LeadChange(id, k) if is("CreatedDate") => record(ObjType::Contacts, id)
+            .and_then(|c| history::lead_changes(w, c).get(k as usize).map(|ch| ch.at)),
+        RowRef::StageChange(id, k) if is("CreatedDate") => record(ObjType::Deals, id)
+            .and_then(|d| history::stage_changes(d).get(k as usize).map(|ch| ch.at)),
+        _ => return None,
+    })
 }

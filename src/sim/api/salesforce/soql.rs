@@ -399,6 +399,24 @@ impl Cond {
             .max()
     }
 
+    /// The earliest upper bound every match puts on one of `fields` (`< t` or `<= t`).
+    pub fn upper_bound(&self, fields: &[&str]) -> Option<DateTime<Utc>> {
+        self.conjuncts()
+            .into_iter()
+            .filter_map(|c| match c {
+                Cond::Cmp(f, Op::Lt | Op::Le, v)
+                    if fields.iter().any(|n| f.eq_ignore_ascii_case(n)) =>
+                {
+                    match v.as_slice() {
+                        [Lit::Time(t)] => Some(*t),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            })
+            .min()
+    }
+
     /// The values every match's `field` must be one of (`= 'x'` or `IN ('x', …)`), when a
     /// top-level conjunct says so.
     pub fn one_of(&self, field: &str) -> Option<Vec<&str>> {

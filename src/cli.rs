@@ -195,6 +195,9 @@ pub enum ConfigCommand {
     },
     /// Check a config file; exit 2 with file:line:column on the first error.
     Validate { path: Option<PathBuf> },
+    /// Say in words what a proposed definitions file changes: every limit, rule, target
+    /// and reason that means something else (not a text diff).
+    Diff { current: PathBuf, proposed: PathBuf },
 }
 
 #[derive(Debug, clap::Args)]

@@ -44,6 +44,12 @@ fn main() -> ExitCode {
                 Err(e) => fail(&e, EXIT_USAGE),
             }
         }
+        Some(Command::Config(ConfigCommand::Diff { current, proposed })) => {
+            match app::config_diff(current, proposed) {
+                Ok(text) => emit(&text, ExitCode::SUCCESS),
+                Err(e) => fail(&e, EXIT_USAGE),
+            }
+        }
         Some(Command::Report(args)) => {
             let period = match args.period {
                 PeriodArg::Week => PeriodKind::Week,

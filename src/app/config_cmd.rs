@@ -1,4 +1,4 @@
-//! `tandem config init` and `tandem config validate`.
+//! `tandem config init`, `tandem config validate` and `tandem config diff`.
 
 use std::path::{Path, PathBuf};
 
@@ -37,6 +37,22 @@ pub fn validate(path: Option<&Path>) -> Result<String, String> {
     };
     let config = Config::load(&path).map_err(|e| e.to_string())?;
     Ok(format!("{}: ok — {}", path.display(), summary(&config)))
+}
+
+/// Every change of meaning from the file at `current` to the one at `proposed`, a line
+/// each; both are read on top of the built-in defaults, as tandem reads them.
+pub fn diff(current: &Path, proposed: &Path) -> Result<String, String> {
+    let a = Config::load(current).map_err(|e| e.to_string())?;
+    let b = Config::load(proposed).map_err(|e| e.to_string())?;
+    let lines = config::diff(&a, &b);
+    if lines.is_empty() {
+        return Ok(format!(
+            "{} and {} mean the same: no change\n",
+            current.display(),
+            proposed.display()
+        ));
+    }
+    Ok(lines.iter().map(|l| format!("{l}\n")).collect())
 }
 
 fn summary(config: &Config) -> String {

@@ -16,7 +16,7 @@ mod timing;
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::UnboundedSender;
 
-pub use config_cmd::{init as config_init, validate as config_validate};
+pub use config_cmd::{diff as config_diff, init as config_init, validate as config_validate};
 pub use logging::{default_log_path, init_logging};
 pub use outbox_cmd::{audit, outbox as outbox_list, parse_since, salvage, user};
 pub use report_cmd::{

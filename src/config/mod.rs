@@ -5,6 +5,7 @@
 //! behaviour cannot drift apart. A user file overrides section by section.
 
 mod build;
+mod diff;
 mod error;
 mod owners;
 #[cfg(test)]
@@ -17,6 +18,7 @@ mod values;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use diff::diff;
 pub use error::ConfigError;
 pub use values::parse_duration;
 

@@ -18,13 +18,27 @@ pub fn rule_problem(when: &BTreeMap<String, Vec<String>>) -> Option<String> {
                 .into(),
         );
     }
-    when.iter()
-        .find(|(_, values)| values.is_empty())
-        .map(|(name, _)| {
-            format!(
-                "`when.{name}` lists no value, so the rule could never match; list at least one"
-            )
-        })
+    if let Some((name, _)) = when.iter().find(|(_, values)| values.is_empty()) {
+        return Some(format!(
+            "`when.{name}` lists no value, so the rule could never match; list at least one"
+        ));
+    }
+    // A value that starts like a comparison must be one: ">= sixty" would silently match
+    // nothing.
+    when.iter().find_map(|(name, values)| {
+        values
+            .iter()
+            .find(|v| {
+                v.trim_start().starts_with(['<', '>'])
+                    && crate::domain::catalog::Threshold::parse(v).is_none()
+            })
+            .map(|v| {
+                format!(
+                    "`when.{name}`: {v:?} is not a comparison with a number; write \
+                     \">= 60\", \"> 50\", \"<= 10\" or \"< 5\""
+                )
+            })
+    })
 }
 
 /// Why holidays mislead, if they do: a run of more than [`MAX_DAYS_OFF`] days with no
@@ -93,6 +107,14 @@ mod tests {
         );
         let fine = BTreeMap::from([("lifecyclestage".to_string(), vec!["lead".to_string()])]);
         assert_eq!(rule_problem(&fine), None);
+        let words = BTreeMap::from([("hubspotscore".to_string(), vec![">= sixty".to_string()])]);
+        let why = rule_problem(&words).unwrap();
+        assert!(
+            why.contains("when.hubspotscore") && why.contains(">= 60"),
+            "{why}"
+        );
+        let number = BTreeMap::from([("hubspotscore".to_string(), vec![">= 60".to_string()])]);
+        assert_eq!(rule_problem(&number), None);
     }
 
     #[test]

@@ -14,7 +14,8 @@ pub struct StageInfo {
 }
 
 /// One vendor rule: every listed property must have one of the listed values
-/// (`""` matches an empty or missing value). Case-insensitive.
+/// (`""` matches an empty or missing value; `">= 60"`, `"> 50"`, `"<= 10"`, `"< 5"` a number
+/// so compared). Case-insensitive.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MatchRule {
     /// The vendor whose properties the rule reads, by its config id (`hubspot`,
@@ -29,8 +30,53 @@ impl MatchRule {
     fn matches<'a>(&self, prop: &impl Fn(&str) -> Option<&'a str>) -> bool {
         self.when.iter().all(|(name, values)| {
             let actual = prop(name).map(str::trim).unwrap_or("");
-            values.iter().any(|v| v.eq_ignore_ascii_case(actual))
+            values.iter().any(|v| match Threshold::parse(v) {
+                Some(t) => t.admits(actual),
+                None => v.eq_ignore_ascii_case(actual),
+            })
         })
+    }
+}
+
+/// A rule value that compares a number (`">= 60"`): a score threshold, say.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Threshold {
+    pub op: &'static str,
+    pub bound: f64,
+}
+
+impl Threshold {
+    /// `None` when `v` is a plain value to match.
+    pub fn parse(v: &str) -> Option<Threshold> {
+        let v = v.trim();
+        let (op, rest) = [">=", "<=", ">", "<"]
+            .into_iter()
+            .find_map(|op| v.strip_prefix(op).map(|rest| (op, rest)))?;
+        let bound: f64 = rest.trim().parse().ok().filter(|b: &f64| b.is_finite())?;
+        Some(Threshold { op, bound })
+    }
+
+    /// Whether a property's value meets it; a missing or non-numeric value never does.
+    pub fn admits(self, actual: &str) -> bool {
+        let Ok(x) = actual.trim().parse::<f64>() else {
+            return false;
+        };
+        match self.op {
+            ">=" => x >= self.bound,
+            "<=" => x <= self.bound,
+            ">" => x > self.bound,
+            _ => x < self.bound,
+        }
+    }
+
+    /// As people write it: `≥ 60`.
+    pub fn words(self) -> String {
+        let op = match self.op {
+            ">=" => "≥",
+            "<=" => "≤",
+            other => other,
+        };
+        format!("{op} {}", self.bound)
     }
 }
 
@@ -135,6 +181,38 @@ mod tests {
                 .map(|(k, vs)| (k.to_string(), vs.iter().map(|v| v.to_string()).collect()))
                 .collect(),
         }
+    }
+
+    #[test]
+    fn a_score_threshold_compares_numbers_and_refuses_what_is_not_one() {
+        let catalog = StageCatalog::new(
+            info(),
+            vec![rule(
+                Stage::Mql,
+                0,
+                &[("lifecyclestage", &["lead"]), ("hubspotscore", &[">= 60"])],
+            )],
+        );
+        let scored = |score: Option<&'static str>| {
+            move |name: &str| match name {
+                "lifecyclestage" => Some("lead"),
+                "hubspotscore" => score,
+                _ => None,
+            }
+        };
+        assert_eq!(catalog.classify(scored(Some("60"))), Some(Stage::Mql));
+        assert_eq!(catalog.classify(scored(Some(" 72.5 "))), Some(Stage::Mql));
+        assert_eq!(catalog.classify(scored(Some("59.9"))), None);
+        assert_eq!(catalog.classify(scored(Some("high"))), None, "not a number");
+        assert_eq!(catalog.classify(scored(None)), None, "no score, no MQL");
+        let t = |s| Threshold::parse(s).map(|t| (t.op, t.bound));
+        assert_eq!(t(">=60"), Some((">=", 60.0)));
+        assert_eq!(t("< 5"), Some(("<", 5.0)));
+        assert_eq!(t(">= sixty"), None);
+        assert_eq!(t("60"), None, "a plain value is matched, not compared");
+        assert!(Threshold::parse("> 50").unwrap().admits("51"));
+        assert!(!Threshold::parse("> 50").unwrap().admits("50"));
+        assert!(Threshold::parse("<= 10").unwrap().admits("10"));
     }
 
     #[test]

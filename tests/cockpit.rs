@@ -564,3 +564,37 @@ async fn a_poll_moves_the_changed_leads_without_a_rebuild() {
     assert_eq!(app.snapshot_builds(), builds, "followed lead by lead");
     sim.shutdown().await;
 }
+
+/// An escalated clock shows its third level (⇑) and the team lead it went to, in the
+/// breaches pane at 160×45 and in the one-pane layout at 80×24, with the group's count.
+#[tokio::test]
+async fn an_escalated_breach_names_the_team_lead_at_both_sizes() {
+    let text = "[[team]]\nname = \"sales\"\nlead = \"dana.whitfield@tandemdemo.example\"\n\
+        [[sla]]\nid = \"mql_response\"\nlabel = \"accept or reject an MQL\"\nstage = \"mql\"\n\
+        team = \"sales\"\nlimit = \"4h\"\nclock = \"business\"\nescalate_after = \"8h\"\n";
+    let config = tandem::config::Config::parse("team.toml", text).unwrap();
+    let (sim, mut app, mut rx) = start_with(1500, config).await;
+    pump_until(&mut app, &mut rx, loaded).await;
+    let escalated = app
+        .model
+        .snapshot
+        .board
+        .timers
+        .iter()
+        .filter(|t| t.state(frozen_now()) == tandem::domain::sla::SlaState::Escalated)
+        .count();
+    assert!(
+        escalated > 0,
+        "the seeded world has MQLs 12 business hours old"
+    );
+    let wide = render(&app, 160, 45);
+    assert!(wide.contains(&format!("⇑{escalated}")), "{wide}");
+    assert!(wide.contains("⇑ Dana Whitfield"), "{wide}");
+    assert!(wide.contains("⇑ overdue"), "{wide}");
+    // The one-pane layout: the breaches pane is the fourth.
+    press(&mut app, KeyCode::Char('4'));
+    let narrow = render(&app, 80, 24);
+    assert!(narrow.contains("⇑ Dana Whitfield"), "{narrow}");
+    assert!(narrow.contains(&format!("⇑{escalated}")), "{narrow}");
+    sim.shutdown().await;
+}

@@ -458,7 +458,8 @@ fn min_sample_and_queue_are_read_and_checked() {
         "[[sla]]\nid = \"v\"\nteam = \"marketing\"\npace = \"mqls_created\"\nqueue = \"x\"\n";
     let err = Config::parse("c.toml", pace).unwrap_err();
     assert!(
-        err.message.contains("takes no clock, stop or queue"),
+        err.message
+            .contains("takes no clock, stop, queue or escalate_after"),
         "{err}"
     );
 }
@@ -620,4 +621,40 @@ fn a_salesforce_crm_and_a_marketo_map_are_one_stack() {
         let err = Config::load(&fixture(&format!("invalid/{name}"))).expect_err(name);
         assert!(err.message.contains(needle), "{name}: {err}");
     }
+}
+
+#[test]
+fn escalation_needs_a_sane_delay_and_team_leads_are_emails_named_once() {
+    let ok = Config::parse(
+        "c.toml",
+        &format!(
+            "[[team]]\nname = \"sales\"\nlead = \"dana@x.example\"\n{}",
+            sla_with("limit = \"14d\"\nescalate_after = \"2d\"")
+        ),
+    )
+    .expect("valid");
+    assert_eq!(ok.slas[0].escalate_after, Some(chrono::Duration::days(2)));
+    assert_eq!(
+        ok.team_lead(tandem::domain::stage::Team::Sales),
+        Some("dana@x.example")
+    );
+    assert_eq!(ok.team_lead(tandem::domain::stage::Team::Marketing), None);
+    assert!(
+        ok.owner_refs.iter().any(|r| r.owner == "dana@x.example"),
+        "the lead is checked against the CRM's owners like any owner the file names"
+    );
+    refused_at_value(
+        &sla_with("limit = \"4h\"\nescalate_after = \"0m\""),
+        6,
+        "escalate_after must be longer than zero",
+    );
+    let err = Config::parse("c.toml", "[[team]]\nname = \"sales\"\nlead = \"Dana\"\n").unwrap_err();
+    assert_eq!(err.line, 3, "{err}");
+    assert!(err.message.contains("a CRM owner's email"), "{err}");
+    let twice = "[[team]]\nname = \"sales\"\nlead = \"a@x.example\"\n[[team]]\nname = \"sales\"\nlead = \"b@x.example\"\n";
+    let err = Config::parse("c.toml", twice).unwrap_err();
+    assert!(err.message.contains("written twice"), "{err}");
+    let pace = "[[sla]]\nid = \"v\"\nteam = \"marketing\"\npace = \"mqls_created\"\nescalate_after = \"1h\"\n";
+    let err = Config::parse("c.toml", pace).unwrap_err();
+    assert!(err.message.contains("escalate_after"), "{err}");
 }

@@ -245,6 +245,7 @@ async fn the_day_history_waits_for_everyone_and_reads_each_leads_own_clock() {
                     tandem::domain::sla::SlaState::Running => "running",
                     tandem::domain::sla::SlaState::Warning => "warning",
                     tandem::domain::sla::SlaState::Breached => "breached",
+                    tandem::domain::sla::SlaState::Escalated => "escalated",
                 });
             (lead.id.clone(), state)
         })

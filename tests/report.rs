@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use chrono::{DateTime, Datelike, NaiveTime, TimeZone, Utc, Weekday};
 use serde_json::Value;
 
-use common::{frozen_now, frozen_sim_with, list_all};
+use common::{frozen_now, frozen_sim_with, get_json, list_all};
 use tandem::sim::{SimHandle, SimOptions};
 
 const NOW: &str = "2026-11-20T15:02:00Z";
@@ -486,5 +486,113 @@ async fn an_unknown_owner_in_the_config_is_warned_about_at_its_place() {
             );
         }
     }
+    run.sim.shutdown().await;
+}
+
+/// A breach unanswered past `escalate_after` goes up to the team's lead: the report, its
+/// Markdown and `check` say so and name the lead, and which breaches escalated is
+/// recomputed here from the contacts' MQL dates (4 business hours to breach, 8 more to
+/// escalate).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_breach_left_past_escalate_after_goes_to_the_teams_lead() {
+    let run = world().await;
+    let owners = get_json(&run.sim, "/crm/v3/owners", &[]).await;
+    let lead = owners["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["teams"][0]["name"] == "Sales")
+        .unwrap()
+        .clone();
+    let (email, name) = (
+        lead["email"].as_str().unwrap(),
+        format!(
+            "{} {}",
+            lead["firstName"].as_str().unwrap(),
+            lead["lastName"].as_str().unwrap()
+        ),
+    );
+    let mut text = std::fs::read_to_string(&run.config).unwrap();
+    text.push_str(&format!(
+        "[[team]]\nname = \"sales\"\nlead = \"{email}\"\n\
+         [[sla]]\nid = \"mql_response\"\nstage = \"mql\"\nteam = \"sales\"\nlimit = \"4h\"\n\
+         clock = \"business\"\nescalate_after = \"8h\"\n"
+    ));
+    std::fs::write(&run.config, text).unwrap();
+
+    let out = tandem(&run, &["report", "--format", "json", "--now", NOW]).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let contacts = list_all(
+        &run.sim,
+        "contacts",
+        "lifecyclestage,hs_lead_status,hs_lifecyclestage_marketingqualifiedlead_date",
+    )
+    .await;
+    let now = at(NOW);
+    let mut want: Vec<(String, &str)> = contacts
+        .iter()
+        .filter(|c| stage(c) == "mql")
+        .filter_map(|c| {
+            let since = time(c, "hs_lifecyclestage_marketingqualifiedlead_date")?;
+            let worked = business_seconds(since, now);
+            let state = match worked {
+                w if w >= 12 * 3600 => "escalated",
+                w if w >= 4 * 3600 => "breached",
+                _ => return None,
+            };
+            Some((c["id"].as_str().unwrap().to_string(), state))
+        })
+        .collect();
+    want.sort();
+    let breaches = report["breaches"].as_array().unwrap();
+    let mut got: Vec<(String, &str)> = breaches
+        .iter()
+        .filter(|b| b["state"] != "warning")
+        .map(|b| {
+            (
+                b["lead_id"].as_str().unwrap().to_string(),
+                b["state"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(got, want);
+    let escalated = want.iter().filter(|(_, s)| *s == "escalated").count();
+    assert!(
+        escalated > 0 && escalated < want.len(),
+        "{escalated} of {}",
+        want.len()
+    );
+    for b in breaches {
+        let to = &b["escalated_to"];
+        match b["state"].as_str().unwrap() {
+            "escalated" => assert_eq!(to, name.as_str()),
+            _ => assert!(to.is_null(), "{b}"),
+        }
+    }
+
+    let md = tandem(&run, &["report", "--now", NOW]).await;
+    let md = String::from_utf8_lossy(&md.stdout);
+    assert!(md.contains(&format!("{escalated} escalated)")), "{md}");
+    assert!(md.contains(&format!("escalated to {name}")), "{md}");
+    let check = tandem(&run, &["check", "--now", NOW]).await;
+    assert_eq!(check.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&check.stdout);
+    let up: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("⇑ mql_response"))
+        .collect();
+    assert_eq!(up.len(), escalated, "{text}");
+    assert!(
+        up.iter()
+            .all(|l| l.contains(&format!("escalated to {name}"))),
+        "{text}"
+    );
+    assert!(text.contains(&format!("{} breached", want.len())), "{text}");
     run.sim.shutdown().await;
 }

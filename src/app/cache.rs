@@ -236,6 +236,7 @@ pub fn day_rows(
                 SlaState::Running => "running",
                 SlaState::Warning => "warning",
                 SlaState::Breached => "breached",
+                SlaState::Escalated => "escalated",
             });
         let stage = lead.stage.map(|s| s.id());
         let mut h = std::collections::hash_map::DefaultHasher::new();

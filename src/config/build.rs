@@ -15,6 +15,7 @@ use crate::domain::recycle::{RecyclePolicy, RecycleReason, valid_code};
 use crate::domain::reject::RejectReason;
 use crate::domain::sla::{Clock, PaceDef, SlaDef, StopWhen};
 use crate::domain::snapshot::stage_index;
+use crate::domain::stage::Team;
 
 /// The shortest time-decay half-life. A weight of 0.5^(age / half-life) underflows to zero
 /// after ~1075 half-lives: with a day that is ~3 years before the deal, with an hour only
@@ -293,8 +294,35 @@ pub fn parse(path: &str, text: &str, base: Option<&Config>) -> Result<Config, Co
         .map(|u| u.trim().to_string())
         .filter(|u| !u.is_empty())
         .or_else(|| base.and_then(|b| b.user.clone()));
+    let team_leads = if file.team.is_empty() {
+        base.map(|b| b.team_leads.clone()).unwrap_or_default()
+    } else {
+        let mut leads: Vec<(Team, String)> = Vec::new();
+        for spanned in &file.team {
+            let t = spanned.get_ref();
+            let lead = t.lead.get_ref().trim();
+            if leads.iter().any(|(team, _)| *team == t.name.0) {
+                return Err(err(
+                    spanned.span(),
+                    format!("team {:?} is written twice", t.name.0.label()),
+                ));
+            }
+            if !lead.contains('@') {
+                return Err(err(
+                    t.lead.span(),
+                    format!(
+                        "team {:?}: lead is a CRM owner's email, such as \"dana@example.com\"",
+                        t.name.0.label()
+                    ),
+                ));
+            }
+            leads.push((t.name.0, lead.to_string()));
+        }
+        leads
+    };
     let owner_refs = super::owners::refs(path, text, &file, base);
     Ok(Config {
+        team_leads,
         path: None,
         owner_refs,
         data_dir,
@@ -446,8 +474,14 @@ fn slas(
         let label = words(s.label.as_deref().unwrap_or(&s.id));
         match (&s.pace, &s.stage, &s.limit) {
             (Some(kpi), None, None) => {
-                if s.clock.is_some() || s.stop.is_some() || s.queue.is_some() {
-                    return Err(at("a pace SLA takes no clock, stop or queue".into()));
+                if s.clock.is_some()
+                    || s.stop.is_some()
+                    || s.queue.is_some()
+                    || s.escalate_after.is_some()
+                {
+                    return Err(at(
+                        "a pace SLA takes no clock, stop, queue or escalate_after".into(),
+                    ));
                 }
                 paces.push(PaceDef {
                     id: s.id.clone(),
@@ -471,7 +505,27 @@ fn slas(
                         "must be at most \"{MAX_SLA_LIMIT_DAYS}d\" (a year)"
                     )));
                 }
+                let escalate_after = match &s.escalate_after {
+                    Some(e) => {
+                        let after = e.get_ref().0;
+                        if after <= chrono::Duration::zero()
+                            || after > chrono::Duration::days(MAX_SLA_LIMIT_DAYS)
+                        {
+                            return Err(err(
+                                e.span(),
+                                format!(
+                                    "sla {:?}: escalate_after must be longer than zero and at \
+                                     most \"{MAX_SLA_LIMIT_DAYS}d\"",
+                                    s.id
+                                ),
+                            ));
+                        }
+                        Some(after)
+                    }
+                    None => None,
+                };
                 slas.push(SlaDef {
+                    escalate_after,
                     id: s.id.clone(),
                     label,
                     stage: stage.0,

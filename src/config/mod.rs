@@ -101,6 +101,18 @@ pub struct Config {
     pub coverage: Coverage,
     pub recycle: RecyclePolicy,
     pub attribution: AttributionConfig,
+    /// Who leads each team (a CRM owner's email): where its escalated breaches go.
+    pub team_leads: Vec<(crate::domain::stage::Team, String)>,
+}
+
+impl Config {
+    /// The lead of `team`, if the file names one.
+    pub fn team_lead(&self, team: crate::domain::stage::Team) -> Option<&str> {
+        self.team_leads
+            .iter()
+            .find(|(t, _)| *t == team)
+            .map(|(_, lead)| lead.as_str())
+    }
 }
 
 impl Config {

@@ -21,6 +21,7 @@ pub struct OwnerRef {
 
 const COVERAGE: &str = "coverage";
 const RECYCLE: &str = "recycle.nurture_owner";
+const TEAM: &str = "team";
 
 /// The refs of the sections the file writes, and the base's for those it leaves out.
 pub(super) fn refs(path: &str, text: &str, file: &File, base: Option<&Config>) -> Vec<OwnerRef> {
@@ -57,6 +58,16 @@ pub(super) fn refs(path: &str, text: &str, file: &File, base: Option<&Config>) -
             }));
         }
         None => out.extend(inherited(COVERAGE)),
+    }
+    if file.team.is_empty() {
+        out.extend(inherited(TEAM));
+    } else {
+        out.extend(file.team.iter().map(|t| OwnerRef {
+            owner: t.get_ref().lead.get_ref().trim().to_string(),
+            what: format!("{TEAM} {:?} lead", t.get_ref().name.0.label()),
+            at: at(t.get_ref().lead.span()),
+            by_id: false,
+        }));
     }
     match file.recycle.as_ref().and_then(|r| r.nurture_owner.as_ref()) {
         Some(o) => out.push(OwnerRef {

@@ -31,6 +31,17 @@ pub struct File {
     #[serde(default)]
     pub reject: Vec<Spanned<Reject>>,
     pub lens: Option<LensFile>,
+    #[serde(default)]
+    pub team: Vec<Spanned<TeamEntry>>,
+}
+
+/// A team and who leads it: where its escalated breaches go.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TeamEntry {
+    pub name: TeamName,
+    /// A CRM owner, by email.
+    pub lead: Spanned<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -206,6 +217,9 @@ pub struct Sla {
     /// Who acts on a breached lead nobody on the team owns; default "<Team> queue".
     pub queue: Option<String>,
     pub pace: Option<PaceKpi>,
+    /// Past the breach, on the SLA's own clock: unanswered this long, it goes to the
+    /// team's lead.
+    pub escalate_after: Option<Spanned<Span>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -26,6 +26,18 @@ impl Filter {
     }
 }
 
+/// Who an escalated breach of `team`'s went to: its lead (`lead`: the email the config
+/// names), by the CRM's name for that email when the CRM has such an owner.
+pub fn escalated_to(lead: Option<&str>, team: Team, owners: &[Owner]) -> String {
+    match lead {
+        Some(email) => owners
+            .iter()
+            .find(|o| o.email.eq_ignore_ascii_case(email))
+            .map_or_else(|| email.to_string(), |o| o.name.clone()),
+        None => format!("the {} lead (no [[team]] lead set)", team.label()),
+    }
+}
+
 /// Time past due as a share of the SLA's limit (negative: time left). 54h58 over a
 /// 4-business-hour limit is 13.7; 45d16 over a 14-calendar-day limit is 3.3.
 pub fn urgency(def: &SlaDef, remaining: Duration) -> f64 {
@@ -42,7 +54,10 @@ pub struct Group {
     /// Indices into the timers, most urgent first: within one SLA that is earliest due
     /// first, so every breach comes before every warning.
     pub timers: Vec<usize>,
+    /// Breached clocks, escalated ones included.
     pub breached: usize,
+    /// Of those, the ones gone up to the team's lead.
+    pub escalated: usize,
     pub warnings: usize,
 }
 
@@ -64,6 +79,7 @@ pub fn board(
             team: def.team,
             timers: Vec::new(),
             breached: 0,
+            escalated: 0,
             warnings: 0,
         })
         .collect();
@@ -78,6 +94,10 @@ pub fn board(
             SlaState::Running => continue,
             SlaState::Warning => g.warnings += 1,
             SlaState::Breached => g.breached += 1,
+            SlaState::Escalated => {
+                g.breached += 1;
+                g.escalated += 1;
+            }
         }
         g.timers.push(i);
     }

@@ -17,6 +17,8 @@
 //! - `breaches_new` / `breaches_cleared`: leads breaching an SLA at the window's end but not
 //!   at its start, and the reverse, each clock as it stood at that instant on the lead's
 //!   timeline (started at its entry into the stage, stopped by what happened by then);
+//! - `escalations_new`: leads with a clock escalated (unanswered past its SLA's
+//!   `escalate_after`) at the window's end but not at its start, clocks as above;
 //! - `won` / `lost`: the contacts of deals that entered a closed-won / closed-lost stage in
 //!   the window, by the deal's stage history (its close date for want of history).
 //!
@@ -69,6 +71,7 @@ pub struct Changes {
     pub rejection_reasons: Vec<(String, usize)>,
     pub breaches_new: Change,
     pub breaches_cleared: Change,
+    pub escalations_new: Change,
     pub won: Change,
     pub lost: Change,
     /// Of the leads in the flows above, those without vendor history: their events come
@@ -170,8 +173,10 @@ impl Changes {
                 .flat_map(|d| d.contact_ids.iter().cloned())
                 .collect::<Vec<_>>()
         };
-        let before = breached_at(input, &timelines, since);
-        let after = breached_at(input, &timelines, until);
+        let before = breached_at(input, &timelines, since, SlaState::Breached);
+        let after = breached_at(input, &timelines, until, SlaState::Breached);
+        let escalated_before = breached_at(input, &timelines, since, SlaState::Escalated);
+        let escalated_after = breached_at(input, &timelines, until, SlaState::Escalated);
         Changes {
             since,
             until,
@@ -183,6 +188,7 @@ impl Changes {
             rejection_reasons,
             breaches_new: Change::of(after.difference(&before).cloned()),
             breaches_cleared: Change::of(before.difference(&after).cloned()),
+            escalations_new: Change::of(escalated_after.difference(&escalated_before).cloned()),
             won: Change::of(closed(true)),
             lost: Change::of(closed(false)),
             from_stage_dates,
@@ -202,13 +208,15 @@ pub fn previous_standup(
         .unwrap_or(now - chrono::Duration::hours(24))
 }
 
-/// Leads breaching any SLA at `t`, each clock as it stood then on the lead's timeline.
+/// Leads with a clock at `level` or past it at `t` (breached: escalated ones too), each
+/// clock as it stood then on the lead's timeline.
 /// Under a person or team lens, the breaches are what that person or team must act on now:
 /// their current leads.
 fn breached_at(
     input: &ChangesInput<'_>,
     timelines: &[Timeline],
     t: DateTime<Utc>,
+    level: SlaState,
 ) -> HashSet<String> {
     let team = |l: &Lead| l.stage.and_then(|s| input.stages.team(s));
     input
@@ -226,7 +234,7 @@ fn breached_at(
         .filter(|(l, timeline)| {
             input.slas.iter().enumerate().any(|(i, def)| {
                 clock_at(i, def, l, timeline, input.calendar, t)
-                    .is_some_and(|clock| clock.state(t) == SlaState::Breached)
+                    .is_some_and(|clock| clock.state(t) >= level)
             })
         })
         .map(|(l, _)| l.id.clone())

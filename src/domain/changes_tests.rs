@@ -99,6 +99,39 @@ fn a_clock_running_out_inside_the_window_is_a_new_breach() {
 }
 
 #[test]
+fn a_breach_left_past_escalate_after_in_the_window_is_a_new_escalation() {
+    // mql_response escalating 4 business hours after its breach.
+    let mut slas = crate::config::Config::builtin().slas;
+    slas[0].escalate_after = Some(chrono::Duration::hours(4));
+    let calendar = BusinessCalendar::default();
+    // Due Thu 14:00: escalates Fri 10:00, inside the window (Thu 12:00, Fri 12:00].
+    let mut inside = lead("inside", Stage::Mql);
+    inside.dates.mql = Some(at("2026-11-19T10:00:00Z"));
+    // Due Wed 13:00: escalated Wed 17:00, before the window opened.
+    let mut before = lead("before", Stage::Mql);
+    before.dates.mql = Some(at("2026-11-18T09:00:00Z"));
+    // Due Fri 11:00: breached but not yet escalated at the window's end.
+    let mut breached = lead("breached", Stage::Mql);
+    breached.dates.mql = Some(at("2026-11-19T15:00:00Z"));
+    let leads = [inside, before, breached];
+    let input = ChangesInput {
+        leads: &leads,
+        deals: &[],
+        deal_stages: &[],
+        notes: &[],
+        slas: &slas,
+        calendar: &calendar,
+        stages: &crate::config::Config::builtin().stages,
+        owners: &owners(),
+        by_owner: None,
+    };
+    let c = Changes::compute(&input, at(SINCE), at(UNTIL));
+    assert_eq!(c.escalations_new.lead_ids, ["inside"]);
+    // An escalated clock is still a breach: "before" was breached all along.
+    assert_eq!(c.breaches_new.lead_ids, ["breached", "inside"]);
+}
+
+#[test]
 fn a_breached_mql_accepted_and_touched_in_the_window_is_cleared() {
     // MQL Wednesday 10:00 (due 14:00): breached at Thursday noon. Accepted Thursday 13:00
     // and called at 13:30, so the SAL clock is met and nothing is breached on Friday.

@@ -68,6 +68,8 @@ pub struct SlaDef {
     pub stop: StopWhen,
     /// Who acts on a breached lead nobody on `team` owns (e.g. "Sales queue").
     pub queue: String,
+    /// How long past the breach, on the SLA's clock, before it goes up to the team's lead.
+    pub escalate_after: Option<Duration>,
 }
 
 impl SlaDef {
@@ -85,6 +87,15 @@ pub enum SlaState {
     Running,
     Warning,
     Breached,
+    /// Breached and unanswered past the SLA's `escalate_after`: the team's lead has it.
+    Escalated,
+}
+
+impl SlaState {
+    /// Breached, escalated or not.
+    pub fn is_breach(self) -> bool {
+        self >= SlaState::Breached
+    }
 }
 
 /// A running clock for one lead under one SLA. Instants are fixed, so state at any `now`
@@ -97,11 +108,15 @@ pub struct SlaTimer {
     pub started_at: DateTime<Utc>,
     pub warn_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
+    /// When a breach left unanswered goes up a level (`None`: the SLA never escalates).
+    pub escalate_at: Option<DateTime<Utc>>,
 }
 
 impl SlaTimer {
     pub fn state(&self, now: DateTime<Utc>) -> SlaState {
-        if now >= self.due_at {
+        if self.escalate_at.is_some_and(|e| now >= e) {
+            SlaState::Escalated
+        } else if now >= self.due_at {
             SlaState::Breached
         } else if now >= self.warn_at {
             SlaState::Warning
@@ -185,12 +200,16 @@ fn clock(
     let warn =
         Duration::try_milliseconds((def.limit.num_milliseconds() as f64 * def.warn_at) as i64)
             .unwrap_or(def.limit);
+    let due_at = def.clock.add(cal, started_at, def.limit);
     Some(SlaTimer {
         sla: index,
         lead_id: lead.id.clone(),
         started_at,
         warn_at: def.clock.add(cal, started_at, warn),
-        due_at: def.clock.add(cal, started_at, def.limit),
+        due_at,
+        escalate_at: def
+            .escalate_after
+            .map(|after| def.clock.add(cal, due_at, after)),
     })
 }
 
@@ -283,6 +302,26 @@ mod tests {
         // Nor does a warn fraction config would refuse, whose warn instant is out of range.
         def.warn_at = -1.0;
         assert!(timer_for(2, &def, &lead, &Timeline::default(), &cal).is_some());
+    }
+
+    #[test]
+    fn an_unanswered_breach_escalates_on_the_slas_own_clock() {
+        let cal = BusinessCalendar::default();
+        let mut def = default_slas().remove(0);
+        def.escalate_after = Some(Duration::hours(2));
+        let mut lead = lead_in(Stage::Mql);
+        // MQL Friday 15:00, due Monday 11:00; two more business hours: Monday 13:00.
+        lead.dates.mql = Some(at("2026-11-20T15:00:00Z"));
+        let t = timer_for(0, &def, &lead, &Timeline::default(), &cal).unwrap();
+        assert_eq!(t.escalate_at, Some(at("2026-11-23T13:00:00Z")));
+        assert_eq!(t.state(at("2026-11-23T12:59:59Z")), SlaState::Breached);
+        assert_eq!(t.state(at("2026-11-23T13:00:00Z")), SlaState::Escalated);
+        assert!(SlaState::Escalated.is_breach() && SlaState::Breached.is_breach());
+        assert!(!SlaState::Warning.is_breach());
+        // Without escalate_after a breach stays a breach.
+        def.escalate_after = None;
+        let t = timer_for(0, &def, &lead, &Timeline::default(), &cal).unwrap();
+        assert_eq!(t.state(at("2027-01-01T00:00:00Z")), SlaState::Breached);
     }
 
     #[test]

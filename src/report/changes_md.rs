@@ -44,7 +44,7 @@ pub fn changes_markdown(r: &Report) -> String {
     } else {
         format!("rejected ({reasons})")
     };
-    let rows: [(&str, &str, &Change); 9] = [
+    let rows: [(&str, &str, &Change); 10] = [
         ("marketing", "new MQLs", &c.new_mqls),
         ("marketing", "recycled to nurture", &c.recycles),
         ("sales", "handed off (owner assigned)", &c.handoffs),
@@ -54,6 +54,7 @@ pub fn changes_markdown(r: &Report) -> String {
         ("sales", "lost (deal closed)", &c.lost),
         ("shared", "new SLA breaches", &c.breaches_new),
         ("shared", "SLA breaches cleared", &c.breaches_cleared),
+        ("shared", "escalated to a team lead", &c.escalations_new),
     ];
     for (team, what, change) in rows {
         let _ = writeln!(

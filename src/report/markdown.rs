@@ -112,11 +112,29 @@ fn due(b: &BreachOut) -> String {
     } else {
         Clock::Business
     };
-    sla_due(
-        b.state == "breached",
-        Duration::seconds(-b.overdue_seconds),
-        clock,
-    )
+    sla_due(is_breach(b), Duration::seconds(-b.overdue_seconds), clock)
+}
+
+/// Breached, escalated or not.
+fn is_breach(b: &BreachOut) -> bool {
+    matches!(b.state, "breached" | "escalated")
+}
+
+/// `✖`, or `⇑` once the breach went up to the team's lead, `⚠` for a warning.
+fn icon(b: &BreachOut) -> &'static str {
+    match b.state {
+        "escalated" => "⇑",
+        "breached" => "✖",
+        _ => "⚠",
+    }
+}
+
+/// Who must act: the owner or queue, and the lead it went up to once escalated.
+fn acts(b: &BreachOut, clean: impl Fn(&str) -> String) -> String {
+    match &b.escalated_to {
+        Some(to) => format!("{}, escalated to {}", clean(&b.acts), clean(to)),
+        None => clean(&b.acts),
+    }
 }
 
 pub fn to_markdown(r: &Report) -> String {
@@ -197,11 +215,17 @@ pub fn to_markdown(r: &Report) -> String {
         r.min_sample
     );
 
-    let breached = r.breaches.iter().filter(|b| b.state == "breached").count();
+    let breached = r.breaches.iter().filter(|b| is_breach(b)).count();
+    let escalated = r.breaches.iter().filter(|b| b.state == "escalated").count();
     let warnings = r.breaches.len() - breached;
     let _ = writeln!(
         out,
-        "\n### SLA breaches ({breached}) and warnings ({warnings})\n"
+        "\n### SLA breaches ({breached}{}) and warnings ({warnings})\n",
+        if escalated > 0 {
+            format!(", {escalated} escalated")
+        } else {
+            String::new()
+        }
     );
     if r.breaches.is_empty() {
         out.push_str("Every promise is being kept.\n");
@@ -216,7 +240,7 @@ pub fn to_markdown(r: &Report) -> String {
         let len = rest.iter().take_while(|b| b.sla == first.sla).count();
         let (group, tail) = rest.split_at(len);
         rest = tail;
-        let breached = group.iter().filter(|b| b.state == "breached").count();
+        let breached = group.iter().filter(|b| is_breach(b)).count();
         let _ = writeln!(
             out,
             "\n#### {} · {} (`{}`, {} {} time) · {breached} breached, {} warnings\n",
@@ -229,13 +253,13 @@ pub fn to_markdown(r: &Report) -> String {
         );
         out.push_str("| | lead | to act | stage | |\n|---|---|---|---|---|\n");
         for b in group.iter().take(BREACH_ROWS) {
-            let icon = if b.state == "breached" { "✖" } else { "⚠" };
             let _ = writeln!(
                 out,
-                "| {icon} | {} ({}) | {} | {} | {} |",
+                "| {} | {} ({}) | {} | {} | {} |",
+                icon(b),
                 cell(&b.lead),
                 cell(&b.company),
-                cell(&b.acts),
+                acts(b, cell),
                 b.stage,
                 due(b),
             );
@@ -286,17 +310,18 @@ pub fn to_markdown(r: &Report) -> String {
 /// One line per breached promise, for `tandem check`, most urgent first within each team.
 pub fn to_check_text(r: &Report) -> String {
     let mut out = String::new();
-    for b in r.breaches.iter().filter(|b| b.state == "breached") {
+    for b in r.breaches.iter().filter(|b| is_breach(b)) {
         let _ = writeln!(
             out,
-            "✖ {} ({}, {}): {} ({}) in {}, {} to act, {} {} time",
+            "{} {} ({}, {}): {} ({}) in {}, {} to act, {} {} time",
+            icon(b),
             b.sla,
             line(&b.sla_label),
             b.team,
             line(&b.lead),
             line(&b.company),
             b.stage,
-            line(&b.acts),
+            acts(b, line),
             due(b),
             b.clock,
         );

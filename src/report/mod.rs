@@ -120,6 +120,10 @@ pub struct BreachOut {
     pub overdue_seconds: i64,
     /// `overdue_seconds ÷ limit_seconds`: comparable across SLAs; the list's order.
     pub urgency: f64,
+    /// When an unanswered breach goes up to the team's lead (`None`: the SLA never does).
+    pub escalate_at: Option<DateTime<Utc>>,
+    /// Who it went to, once `state` is "escalated": the team's lead by name (or email).
+    pub escalated_to: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -141,11 +145,19 @@ pub struct FeedbackOut {
     pub does_not_work: usize,
 }
 
+/// Who an escalated breach of `team`'s went to: its lead, by the CRM's name for that
+/// email when the CRM knows it.
+fn escalated_to(config: &Config, store: &Store, team: crate::domain::stage::Team) -> String {
+    let lead = config.team_lead(team);
+    crate::domain::breach::escalated_to(lead, team, store.owners())
+}
+
 fn state_id(s: SlaState) -> &'static str {
     match s {
         SlaState::Running => "running",
         SlaState::Warning => "warning",
         SlaState::Breached => "breached",
+        SlaState::Escalated => "escalated",
     }
 }
 
@@ -292,13 +304,18 @@ impl Report {
                 let lead = store.lead(&t.lead_id)?;
                 let owner = lead.owner_id.as_deref().and_then(|id| store.owner(id));
                 let remaining = t.remaining(def, &config.calendar, now);
+                let state = t.state(now);
+                let escalated_to =
+                    (state == SlaState::Escalated).then(|| escalated_to(config, store, def.team));
                 Some(BreachOut {
+                    escalate_at: t.escalate_at,
+                    escalated_to,
                     sla: def.id.clone(),
                     sla_label: def.label.clone(),
                     team: def.team.label(),
                     clock: clock_name(def.clock),
                     limit_seconds: def.limit.num_seconds(),
-                    state: state_id(t.state(now)),
+                    state: state_id(state),
                     lead_id: lead.id.clone(),
                     lead: lead.name.clone(),
                     company: lead.company.to_string(),
@@ -362,11 +379,11 @@ impl Report {
         }
     }
 
-    /// Breached promises only (warnings don't fail a check).
+    /// Breached promises only, escalated ones included (warnings don't fail a check).
     pub fn breached(&self) -> usize {
         self.breaches
             .iter()
-            .filter(|b| b.state == "breached")
+            .filter(|b| matches!(b.state, "breached" | "escalated"))
             .count()
             + self.paces.iter().filter(|p| p.state == "breached").count()
     }

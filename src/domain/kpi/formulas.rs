@@ -9,7 +9,7 @@ use super::tally::LeadTally;
 use super::{Better, Kpi, KpiInput, KpiValue, Parts, Period, Targets};
 use crate::domain::lead::{Deal, DealStage, Lead};
 use crate::domain::pipeline::{Pipeline, PipelineInput};
-use crate::domain::sla::{SlaState, SlaTimer, pro_rated};
+use crate::domain::sla::{SlaTimer, pro_rated};
 use crate::domain::stage::{Stage, Team};
 use crate::domain::timeline::Timeline;
 
@@ -229,7 +229,7 @@ pub const LEAKAGE: &str = "funnel_leakage";
 pub fn leaking(timers: &[SlaTimer], at: chrono::DateTime<Utc>) -> usize {
     timers
         .iter()
-        .filter(|t| t.state(at) == SlaState::Breached)
+        .filter(|t| t.state(at).is_breach())
         .map(|t| t.lead_id.as_str())
         .collect::<std::collections::HashSet<_>>()
         .len()

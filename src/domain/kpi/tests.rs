@@ -230,6 +230,7 @@ fn shared_kpis() {
         started_at: at("2026-11-16T10:00:00Z"),
         warn_at: at("2026-11-16T12:00:00Z"),
         due_at: at(due),
+        escalate_at: None,
     };
     // Two breached timers on one lead, one on another, one still running.
     let timers = [

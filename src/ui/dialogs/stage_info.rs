@@ -152,7 +152,7 @@ pub(crate) fn lines(theme: Theme, ctx: &ViewCtx, stage: Stage, w: usize) -> Vec<
         let (mut breached, mut warning) = (0, 0);
         for t in ctx.snapshot.board.timers.iter().filter(|t| t.sla == i) {
             match t.state(ctx.now) {
-                SlaState::Breached => breached += 1,
+                SlaState::Breached | SlaState::Escalated => breached += 1,
                 SlaState::Warning => warning += 1,
                 SlaState::Running => {}
             }

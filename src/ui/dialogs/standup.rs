@@ -25,7 +25,7 @@ use super::{Dialog, Outcome};
 type Row = (Option<Team>, &'static str, fn(&Changes) -> &Change);
 
 /// The figures in the order shown.
-const ROWS: [Row; 9] = [
+const ROWS: [Row; 10] = [
     (Some(Team::Marketing), "new MQLs", |c| &c.new_mqls),
     (Some(Team::Marketing), "recycled to nurture", |c| {
         &c.recycles
@@ -39,6 +39,7 @@ const ROWS: [Row; 9] = [
     (Some(Team::Sales), "lost", |c| &c.lost),
     (None, "new SLA breaches", |c| &c.breaches_new),
     (None, "SLA breaches cleared", |c| &c.breaches_cleared),
+    (None, "escalated to a team lead", |c| &c.escalations_new),
 ];
 
 /// Leads listed under the selected figure.

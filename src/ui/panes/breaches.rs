@@ -168,7 +168,7 @@ pub(crate) fn slipping_paces<'a>(ctx: &ViewCtx<'a>, filter: Filter) -> Vec<Slipp
         .collect()
 }
 
-/// `SALES · accept or reject an MQL   4h business ✖24 ⚠8`, fitted to `w` columns.
+/// `SALES · accept or reject an MQL   4h business ✖24 ⇑3 ⚠8`, fitted to `w` columns.
 fn heading(theme: Theme, ctx: &ViewCtx, g: &Group, w: usize) -> Line<'static> {
     let Some(def) = ctx.config.slas.get(g.sla) else {
         return Line::raw("");
@@ -180,6 +180,12 @@ fn heading(theme: Theme, ctx: &ViewCtx, g: &Group, w: usize) -> Line<'static> {
     )];
     if g.breached > 0 {
         counts.push(Span::styled(format!(" ✖{}", g.breached), theme.breached()));
+    }
+    if g.escalated > 0 {
+        counts.push(Span::styled(
+            format!(" ⇑{}", g.escalated),
+            theme.breached().patch(theme.bold()),
+        ));
     }
     if g.warnings > 0 {
         counts.push(Span::styled(format!(" ⚠{}", g.warnings), theme.warning()));
@@ -236,9 +242,12 @@ fn row(
     let owner = lead
         .and_then(|l| l.owner_id.as_deref())
         .and_then(|id| ctx.store.owner(id));
-    let acts = who_acts(def, owner);
+    // Escalated: the team's lead has it now.
+    let escalated = (state == SlaState::Escalated).then(|| escalated_to(ctx, def.team));
+    let acts = escalated.as_deref().unwrap_or_else(|| who_acts(def, owner));
     // An owner shows in their team's colour; a queue is dim, nobody's name.
     let acts_style = match owner {
+        _ if escalated.is_some() => theme.breached().patch(theme.bold()),
         Some(o) if o.name == acts => theme.team(o.team),
         _ => theme.dim(),
     };
@@ -259,6 +268,13 @@ fn row(
     } else {
         line
     }
+}
+
+/// `⇑ Dana Lee`: the lead of `team` an escalated breach went to, by the CRM's name for the
+/// configured email (the email when the CRM has no such owner).
+fn escalated_to(ctx: &ViewCtx, team: crate::domain::stage::Team) -> String {
+    let lead = ctx.config.team_lead(team);
+    format!("⇑ {}", breach::escalated_to(lead, team, ctx.store.owners()))
 }
 
 pub(crate) fn draw(frame: &mut Frame, area: Rect, state: &UiState, ctx: &ViewCtx, focused: bool) {
@@ -306,7 +322,7 @@ pub(crate) fn draw(frame: &mut Frame, area: Rect, state: &UiState, ctx: &ViewCtx
     let mut pace_lines = Vec::new();
     for p in slipping_paces(ctx, filter) {
         let (icon, style) = match p.state {
-            SlaState::Breached => ("✖", theme.breached()),
+            SlaState::Breached | SlaState::Escalated => ("✖", theme.breached()),
             _ => ("⚠", theme.warning()),
         };
         let team = p.def.team.label().to_uppercase();

@@ -40,7 +40,7 @@ fn sla_counts(ctx: &ViewCtx) -> [(usize, usize); 8] {
         };
         let slot = &mut out[stage_index(def.stage)];
         match t.state(ctx.now) {
-            SlaState::Breached => slot.0 += 1,
+            SlaState::Breached | SlaState::Escalated => slot.0 += 1,
             SlaState::Warning => slot.1 += 1,
             SlaState::Running => {}
         }

@@ -15,16 +15,22 @@ use crate::units::sla_due;
 /// Data younger than this is only "a bit stale" (yellow) while its source fails.
 const STALE_AFTER: Duration = Duration::minutes(2);
 
-/// `✖ overdue 1h12`, `⚠ due in 0h40`, `⏳ due in 3h05` with its style; the time is on the
-/// SLA's own clock (business or calendar).
+/// `⇑ overdue 5h20` (escalated), `✖ overdue 1h12`, `⚠ due in 0h40`, `⏳ due in 3h05` with
+/// its style; the time is on the SLA's own clock (business or calendar).
 pub fn sla_span(
     theme: Theme,
     state: SlaState,
     remaining: Duration,
     clock: crate::domain::sla::Clock,
 ) -> Span<'static> {
-    let text = sla_due(state == SlaState::Breached, remaining, clock);
+    let text = sla_due(state.is_breach(), remaining, clock);
     match state {
+        SlaState::Escalated => Span::styled(
+            format!("⇑ {text}"),
+            theme
+                .breached()
+                .add_modifier(ratatui::style::Modifier::BOLD),
+        ),
         SlaState::Breached => Span::styled(format!("✖ {text}"), theme.breached()),
         SlaState::Warning => Span::styled(format!("⚠ {text}"), theme.warning()),
         SlaState::Running => Span::raw(format!("⏳ {text}")),

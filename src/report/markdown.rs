@@ -313,7 +313,7 @@ pub fn to_check_text(r: &Report) -> String {
     for b in r.breaches.iter().filter(|b| is_breach(b)) {
         let _ = writeln!(
             out,
-            "{} {} ({}, {}): {} ({}) in {}, {} to act, {} {} time",
+            "{} {} ({}, {}): {} ({}) in {}, {} to act{}, {} {} time",
             icon(b),
             b.sla,
             line(&b.sla_label),
@@ -321,7 +321,10 @@ pub fn to_check_text(r: &Report) -> String {
             line(&b.lead),
             line(&b.company),
             b.stage,
-            acts(b, line),
+            line(&b.acts),
+            b.escalated_to
+                .as_deref()
+                .map_or_else(String::new, |to| format!(", escalated to {}", line(to))),
             due(b),
             b.clock,
         );

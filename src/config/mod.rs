@@ -12,6 +12,7 @@ mod owners;
 mod props;
 mod schema;
 mod sense;
+mod slas;
 mod source;
 mod values;
 

@@ -81,10 +81,25 @@ pub fn render(
     props: &[String],
     with: &[ObjType],
 ) -> ObjectOut {
-    let properties = props
-        .iter()
-        .map(|n| (n.clone(), rec.get(n).map(str::to_string)))
-        .collect();
+    let properties = if props.is_sorted_by(|a, b| a < b) {
+        // Both in name order: one walk through the record's entries, not a search per name.
+        let mut have = rec.props.iter().peekable();
+        props
+            .iter()
+            .map(|n| {
+                while have.next_if(|(k, _)| *k < n.as_str()).is_some() {}
+                let value = have
+                    .next_if(|(k, _)| *k == n.as_str())
+                    .map(|(_, v)| v.to_string());
+                (n.clone(), value)
+            })
+            .collect()
+    } else {
+        props
+            .iter()
+            .map(|n| (n.clone(), rec.get(n).map(str::to_string)))
+            .collect()
+    };
     let mut associations = BTreeMap::new();
     for &to in with {
         let Some((_, label)) = assoc::type_of(t, to) else {

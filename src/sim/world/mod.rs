@@ -110,6 +110,23 @@ impl Record {
         self.set(name, time::fmt_ts(t));
     }
 
+    /// Every distinct instant the date-time property `name` took, oldest first: from its
+    /// history, else its current value (a record generated with no history for it).
+    pub fn times_of(&self, name: &str) -> Vec<DateTime<Utc>> {
+        let mut times: Vec<DateTime<Utc>> = self
+            .history
+            .iter()
+            .filter(|h| h.prop == name)
+            .filter_map(|h| time::parse_ts(&h.value))
+            .collect();
+        if times.is_empty() {
+            times.extend(self.ts(name));
+        }
+        times.sort();
+        times.dedup();
+        times
+    }
+
     pub fn linked(&self, t: ObjType) -> impl Iterator<Item = u64> + '_ {
         self.assoc.of(t)
     }

@@ -125,18 +125,7 @@ pub fn of_contact(w: &World, c: &Record, with_changes: bool) -> Vec<Activity> {
             None,
         ));
     }
-    let mut sends: Vec<DateTime<Utc>> = c
-        .history
-        .iter()
-        .filter(|h| h.prop == "hs_email_last_send_date")
-        .filter_map(|h| crate::sim::world::time::parse_ts(&h.value))
-        .collect();
-    if sends.is_empty() {
-        sends.extend(c.ts("hs_email_last_send_date"));
-    }
-    sends.sort();
-    sends.dedup();
-    for at in sends {
+    for at in c.times_of("hs_email_last_send_date") {
         out.push(activity(
             (next_id(), c.id, at, SEND_EMAIL),
             (Some(2000), "Nurture - recycled leads.Email".to_string()),

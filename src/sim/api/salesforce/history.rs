@@ -120,17 +120,7 @@ pub(super) fn activity_rows(w: &World, c: &Record) -> Vec<Row> {
 
 /// When a contact's logged calls happened, oldest first (at most 1,000).
 pub(super) fn call_times(c: &Record) -> Vec<chrono::DateTime<chrono::Utc>> {
-    let mut times: Vec<_> = c
-        .history
-        .iter()
-        .filter(|h| h.prop == "notes_last_contacted")
-        .filter_map(|h| crate::sim::world::time::parse_ts(&h.value))
-        .collect();
-    if times.is_empty() {
-        times.extend(c.ts("notes_last_contacted"));
-    }
-    times.sort();
-    times.dedup();
+    let mut times = c.times_of("notes_last_contacted");
     times.truncate(1000);
     times
 }

@@ -381,40 +381,34 @@ impl Cond {
         }
     }
 
+    /// The date-times every match's `fields` are compared to by one of `ops`, from the
+    /// top-level conjuncts.
+    fn bounds<'a>(
+        &'a self,
+        fields: &'a [&str],
+        ops: [Op; 2],
+    ) -> impl Iterator<Item = DateTime<Utc>> + 'a {
+        self.conjuncts().into_iter().filter_map(move |c| match c {
+            Cond::Cmp(f, op, v)
+                if ops.contains(op) && fields.iter().any(|n| f.eq_ignore_ascii_case(n)) =>
+            {
+                match v.as_slice() {
+                    [Lit::Time(t)] => Some(*t),
+                    _ => None,
+                }
+            }
+            _ => None,
+        })
+    }
+
     /// The latest lower bound every match puts on one of `fields` (`> t` or `>= t`).
     pub fn lower_bound(&self, fields: &[&str]) -> Option<DateTime<Utc>> {
-        self.conjuncts()
-            .into_iter()
-            .filter_map(|c| match c {
-                Cond::Cmp(f, Op::Gt | Op::Ge, v)
-                    if fields.iter().any(|n| f.eq_ignore_ascii_case(n)) =>
-                {
-                    match v.as_slice() {
-                        [Lit::Time(t)] => Some(*t),
-                        _ => None,
-                    }
-                }
-                _ => None,
-            })
-            .max()
+        self.bounds(fields, [Op::Gt, Op::Ge]).max()
     }
 
     /// The earliest upper bound every match puts on one of `fields` (`< t` or `<= t`).
     pub fn upper_bound(&self, fields: &[&str]) -> Option<DateTime<Utc>> {
-        self.conjuncts()
-            .into_iter()
-            .filter_map(|c| match c {
-                Cond::Cmp(f, Op::Lt | Op::Le, v)
-                    if fields.iter().any(|n| f.eq_ignore_ascii_case(n)) =>
-                {
-                    match v.as_slice() {
-                        [Lit::Time(t)] => Some(*t),
-                        _ => None,
-                    }
-                }
-                _ => None,
-            })
-            .min()
+        self.bounds(fields, [Op::Lt, Op::Le]).min()
     }
 
     /// The values every match's `field` must be one of (`= 'x'` or `IN ('x', …)`), when a

@@ -304,6 +304,17 @@ fn slas(a: &Config, b: &Config, out: &mut Vec<String>) {
             &y.queue,
         );
         changed(out, &format!("{id}: label"), &x.label, &y.label);
+        let escalates = |after: Option<Duration>, clock| {
+            after.map_or("never".to_string(), |d| {
+                format!("{} after the breach", units::limit(d, clock))
+            })
+        };
+        changed(
+            out,
+            &format!("{id}: escalates"),
+            escalates(x.escalate_after, x.clock),
+            escalates(y.escalate_after, y.clock),
+        );
     }
     for y in b
         .slas
@@ -479,6 +490,15 @@ fn rest(a: &Config, b: &Config, out: &mut Vec<String>) {
         .filter(|s| a.reject_reasons.iter().all(|r| r.code != s.code))
     {
         out.push(format!("reject reason {}: new — {}", s.code, s.label));
+    }
+    for t in [Team::Sales, Team::Marketing] {
+        let lead = |c: &Config| c.team_lead(t).unwrap_or("nobody").to_string();
+        changed(
+            out,
+            &format!("{} lead (escalations go to)", t.label()),
+            lead(a),
+            lead(b),
+        );
     }
     if a.coverage != b.coverage {
         out.push("coverage: the segments or their owners change".into());

@@ -50,6 +50,17 @@ fn a_halved_limit_and_a_changed_clock_read_in_words() {
         diff(&config(MQL_RESPONSE), &config(&calendar)),
         ["mql_response: limit 4h (business) → 4h (calendar)"]
     );
+    let escalating = MQL_RESPONSE.replace(
+        "stop = \"leaves_stage\"",
+        "stop = \"leaves_stage\"\nescalate_after = \"8h\"",
+    ) + "[[team]]\nname = \"sales\"\nlead = \"dana@x.example\"\n";
+    assert_eq!(
+        diff(&config(MQL_RESPONSE), &config(&escalating)),
+        [
+            "mql_response: escalates: never → 8h after the breach",
+            "sales lead (escalations go to): nobody → dana@x.example",
+        ]
+    );
     let warned = MQL_RESPONSE.replace("0.75", "0.5");
     assert_eq!(
         diff(&config(MQL_RESPONSE), &config(&warned)),

@@ -91,6 +91,10 @@ pub enum Command {
     Config(ConfigCommand),
     /// Print one standup snapshot: stages, KPIs with targets, breaches, feedback.
     Report(ReportArgs),
+    /// Replay the last weeks under a proposed definitions file beside the current one:
+    /// per-SLA summary lines, a weekly table with differences, and the leads whose verdict
+    /// changes.
+    Replay(ReplayArgs),
     /// Print SLA breaches; exit 0 if none, 1 if any, 2 on errors (for cron and CI).
     Check(CheckArgs),
     /// Who did what, when, and how it ended (from the local outbox's audit log).
@@ -170,6 +174,25 @@ pub struct ReportArgs {
     /// segment:"EMEA smb", top-accounts. Named in the JSON as `lens`.
     #[arg(long, value_name = "LENS")]
     pub lens: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReplayArgs {
+    /// The proposed definitions file (read on top of the built-in defaults, as --config is).
+    #[arg(long, value_name = "PATH")]
+    pub proposed: PathBuf,
+    /// Whole weeks to replay before the week in progress.
+    #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=52))]
+    pub weeks: u32,
+    #[arg(long, value_enum, default_value = "markdown")]
+    pub format: FormatArg,
+    /// Replay as of this instant (RFC 3339); with `tandem sim --now` the same, reproducible.
+    #[arg(long, value_parser = parse_instant)]
+    pub now: Option<DateTime<Utc>>,
+    /// Give up (exit 2, nothing printed) if the load has not finished after SECS seconds
+    /// of retrying.
+    #[arg(long, value_name = "SECS", default_value_t = 180)]
+    pub timeout: u64,
 }
 
 #[derive(Debug, clap::Args)]

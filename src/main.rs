@@ -9,7 +9,7 @@ use clap::Parser;
 use tandem::app::{self, Format, RunOptions};
 use tandem::cli::{
     AuditArgs, Cli, Command, ConfigCommand, FormatArg, OutboxArgs, OutboxCommand, PeriodArg,
-    SimArgs,
+    ReplayArgs, SimArgs,
 };
 use tandem::config::{self, Config};
 use tandem::domain::kpi::PeriodKind;
@@ -68,6 +68,7 @@ fn main() -> ExitCode {
                 Some(format),
             ))
         }
+        Some(Command::Replay(args)) => runtime.block_on(replay(&cli, args)),
         Some(Command::Check(args)) => runtime.block_on(report(
             &cli,
             (PeriodKind::Week, None),
@@ -266,6 +267,38 @@ async fn report(
             let (text, code) = app::check(&report);
             emit(&text, ExitCode::from(code))
         }
+    }
+}
+
+async fn replay(cli: &Cli, args: &ReplayArgs) -> ExitCode {
+    let current = match load_config(cli) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let proposed = match Config::load(&args.proposed) {
+        Ok(c) => c,
+        Err(e) => return fail(&format!("--proposed: {e}"), EXIT_USAGE),
+    };
+    let now = args.now.unwrap_or_else(Utc::now);
+    // A headless run reads a world frozen at `now`, so the answer is reproducible.
+    let mut embedded = embedded_sim(cli);
+    embedded.now = Some(now);
+    let asked = app::ReplayAsked {
+        current: &current,
+        proposed: &proposed,
+        weeks: args.weeks,
+        now,
+    };
+    let timeout = Duration::from_secs(args.timeout);
+    match app::load_replay(&asked, cli.hubspot_url.as_deref(), embedded, timeout).await {
+        Ok(r) => {
+            let format = match args.format {
+                FormatArg::Markdown => Format::Markdown,
+                FormatArg::Json => Format::Json,
+            };
+            emit(&app::render_replay(&r, format), ExitCode::SUCCESS)
+        }
+        Err((message, code)) => fail(&message, code),
     }
 }
 

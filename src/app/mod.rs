@@ -8,6 +8,7 @@ mod lens_view;
 mod logging;
 mod outbox_cmd;
 pub mod panic;
+mod replay_cmd;
 mod report_cmd;
 mod run;
 mod source;
@@ -19,6 +20,7 @@ use tokio::sync::mpsc::UnboundedSender;
 pub use config_cmd::{diff as config_diff, init as config_init, validate as config_validate};
 pub use logging::{default_log_path, init_logging};
 pub use outbox_cmd::{audit, outbox as outbox_list, parse_since, salvage, user};
+pub use replay_cmd::{ReplayAsked, load_replay, render_replay};
 pub use report_cmd::{
     Format, LensAsked, check, load_cached_report, load_report, render, report_since,
 };

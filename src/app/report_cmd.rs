@@ -29,6 +29,32 @@ pub async fn load_report(
     (since, now): (Option<DateTime<Utc>>, DateTime<Utc>),
     timeout: Duration,
 ) -> Result<Report, (String, u8)> {
+    let loaded = load_fresh(config, hubspot_url, embedded, timeout).await?;
+    build(
+        config,
+        &loaded.store,
+        (period, lens),
+        (since, now),
+        loaded.simulated,
+    )
+}
+
+/// What one headless load read, and what it took.
+pub struct Loaded {
+    pub store: crate::store::Store,
+    pub simulated: bool,
+    /// Requests sent, retries included.
+    pub requests: u64,
+}
+
+/// One complete load from the configured source, retried for at most `timeout`; past it,
+/// an error that says so.
+pub async fn load_fresh(
+    config: &Config,
+    hubspot_url: Option<&str>,
+    embedded: SimOptions,
+    timeout: Duration,
+) -> Result<Loaded, (String, u8)> {
     let mut source = connect(config, hubspot_url, Duration::ZERO, embedded)
         .await
         .map_err(|e| (e.message, e.code))?;
@@ -54,13 +80,11 @@ pub async fn load_report(
         Ok(Err(e)) => return Err((format!("cannot load from {name}: {e}"), 2)),
         Err(_) => return Err((gave_up("still waiting for an answer".into()), 2)),
     };
-    build(
-        config,
-        &store,
-        (period, lens),
-        (since, now),
-        source.simulated,
-    )
+    Ok(Loaded {
+        store,
+        simulated: source.simulated,
+        requests: source.connector.requests_sent(),
+    })
 }
 
 /// The lens a headless run was asked for (`--lens`), and who "me" is (`--user`).

@@ -147,6 +147,21 @@ impl StageCatalog {
         out
     }
 
+    /// This catalog with `other`'s rules after all of its own: a source loaded with it reads
+    /// (and keeps the history of) every property either reads. Its own rules still decide
+    /// wherever one matches; a replay classifies each side by that side's catalog.
+    pub fn reading_also(&self, other: &StageCatalog) -> StageCatalog {
+        let mut rules = self.rules.clone();
+        rules.extend(other.rules.iter().map(|r| MatchRule {
+            priority: i32::MIN,
+            ..r.clone()
+        }));
+        StageCatalog {
+            info: self.info.clone(),
+            rules,
+        }
+    }
+
     /// Every vendor property some rule reads, so the connector can ask for it.
     pub fn properties(&self) -> BTreeSet<String> {
         self.rules

@@ -20,6 +20,7 @@ pub mod pipeline;
 pub mod ranked;
 pub mod recycle;
 pub mod reject;
+pub mod replay;
 pub mod schedule;
 pub mod sla;
 pub mod snapshot;

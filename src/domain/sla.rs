@@ -213,6 +213,31 @@ fn clock(
     })
 }
 
+/// The first instant after `from` that meets `def` (the touch that stops its clock), read
+/// as [`clock_at`] reads it: `None` for an SLA met only by leaving the stage, or no touch yet.
+pub fn met_after(def: &SlaDef, lead: &Lead, from: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let (history, dated): (&[DateTime<Utc>], [Option<DateTime<Utc>>; 2]) = match def.stop {
+        StopWhen::LeavesStage => return None,
+        StopWhen::SalesActivity => (
+            &lead.history.sales_touches,
+            [
+                lead.dates.first_sales_activity,
+                lead.dates.last_sales_activity,
+            ],
+        ),
+        StopWhen::MarketingTouch => (
+            &lead.history.marketing_touches,
+            [None, lead.dates.last_marketing_touch],
+        ),
+    };
+    let after = |t: &&DateTime<Utc>| **t > from;
+    if history.is_empty() {
+        dated.iter().flatten().filter(after).min().copied()
+    } else {
+        history.iter().filter(after).min().copied()
+    }
+}
+
 /// Whether a touch falls after `from` and by `until`: from the vendor's dated history of
 /// every touch, or, for want of it, the first and latest touches it dates.
 fn touched(

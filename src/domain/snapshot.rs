@@ -290,6 +290,47 @@ impl Snapshot {
     }
 }
 
+/// Every KPI over each of `periods` as a snapshot at `now` computes them (its history
+/// and its current period): the same board, tallies, pipeline and deal dates. For replays.
+pub fn kpis_over(
+    input: &SnapshotInput<'_>,
+    now: DateTime<Utc>,
+    periods: &[Period],
+) -> Vec<Vec<Kpi>> {
+    let board = Board::build(&input.board());
+    let cohort_leads = input.by_owner.map_or(input.leads, |(all, _)| all);
+    let timelines: Vec<Timeline> = cohort_leads
+        .iter()
+        .map(|l| Timeline::of(l, input.stages))
+        .collect();
+    let tallies: Vec<(Period, LeadTally)> = {
+        let kpi_input = KpiInput {
+            timelines: Some(&timelines),
+            ..input.kpis(&board.timers, now, None)
+        };
+        periods
+            .iter()
+            .map(|p| (*p, kpi::tally(&kpi_input, p)))
+            .collect()
+    };
+    let index = input.lead_finder();
+    let lead_of = |id: &str| index.find(id);
+    let kpi_input = KpiInput {
+        urgent: Some(board.urgent()),
+        ..input.kpis(&board.timers, now, Some(&lead_of))
+    };
+    let per_period: Vec<(Period, &LeadTally)> = tallies.iter().map(|(p, t)| (*p, t)).collect();
+    let marketing = Some(input.pipeline(Pipeline::build).marketing(input.deals));
+    let dates = DealDates::of(input.deals, input.deal_stages);
+    kpi::compute_periods(
+        &kpi_input,
+        &per_period,
+        input.targets,
+        marketing,
+        Some(&dates),
+    )
+}
+
 impl<'a> SnapshotInput<'a> {
     /// Finds this input's leads by id: through the caller's index where it keeps one, else
     /// through one built here.

@@ -12,7 +12,7 @@ use crate::units::{count, limit, money, percent, signed_hm, sla_due};
 const BREACH_ROWS: usize = 10;
 
 /// Remote text on one line: any line break would end a table row or a check line early.
-fn line(s: &str) -> String {
+pub(super) fn line(s: &str) -> String {
     s.replace(
         [
             '\n', '\r', '\u{0B}', '\u{0C}', '\u{85}', '\u{2028}', '\u{2029}',
@@ -51,7 +51,7 @@ fn mark(k: &KpiOut) -> &'static str {
 }
 
 /// The value, or "n too small" when there are too few cases to read it.
-fn kpi_value(k: &KpiOut) -> String {
+pub(super) fn kpi_value(k: &KpiOut) -> String {
     if k.too_small && k.value.is_some() {
         "n too small".into()
     } else {
@@ -72,7 +72,7 @@ fn kpi_target(k: &KpiOut) -> String {
 }
 
 /// What the figure rests on: `12/40` for a ratio, `n=7` for a median.
-fn kpi_n(k: &KpiOut) -> String {
+pub(super) fn kpi_n(k: &KpiOut) -> String {
     match (k.numerator, k.denominator, k.n) {
         (Some(num), Some(den), _) if k.unit == "multiple" => {
             format!("{}/{}", money(num), money(den))

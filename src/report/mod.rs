@@ -5,7 +5,8 @@
 //! prints only the breaches and exits 1 when there are any, for cron and CI alerting.
 
 mod changes_md;
-mod markdown;
+pub(crate) mod markdown;
+pub mod replay;
 #[cfg(test)]
 mod tests;
 
@@ -174,6 +175,43 @@ fn unit_and_value(v: KpiValue) -> (&'static str, Option<f64>) {
     (unit, v.scalar())
 }
 
+/// Each stage with its label, team and count (`counts` in [`Stage::ALL`] order).
+pub(crate) fn stage_outs(config: &Config, counts: &[usize; 8]) -> Vec<StageOut> {
+    Stage::ALL
+        .iter()
+        .map(|&s| {
+            let info = config.stages.info(s);
+            StageOut {
+                id: s.id(),
+                label: info.label.clone(),
+                team: info.team.map(|t| t.label()),
+                count: counts[stage_index(s)],
+            }
+        })
+        .collect()
+}
+
+/// A KPI as the report's JSON carries it.
+pub(crate) fn kpi_out(k: &crate::domain::kpi::Kpi) -> KpiOut {
+    let (unit, value) = unit_and_value(k.value);
+    KpiOut {
+        team: k.team.map_or("shared", |t| t.label()),
+        id: k.id,
+        label: k.label,
+        unit,
+        value,
+        target: k.target.and_then(|t| unit_and_value(t).1),
+        target_by_now: k.target_by_now.and_then(|t| unit_and_value(t).1),
+        on_target: k.on_target(),
+        numerator: k.parts.map(|p| p.num),
+        denominator: k.parts.map(|p| p.den),
+        n: k.n,
+        pending: k.parts.and_then(|p| p.pending).or(k.pending),
+        exited: k.parts.and_then(|p| p.exited),
+        too_small: k.too_small(),
+    }
+}
+
 impl Report {
     /// Everything as of `now`, from the store's records and the teams' config.
     /// `since`: where "what changed" starts (`None`: the previous working day's standup).
@@ -254,41 +292,8 @@ impl Report {
             .map(|l| (l.id.clone(), l.name.clone()))
             .collect();
         let p = snap.period.expect("the snapshot has a period");
-        let stages = Stage::ALL
-            .iter()
-            .map(|&s| {
-                let info = config.stages.info(s);
-                StageOut {
-                    id: s.id(),
-                    label: info.label.clone(),
-                    team: info.team.map(|t| t.label()),
-                    count: snap.board.counts[stage_index(s)],
-                }
-            })
-            .collect();
-        let kpis = snap
-            .kpis
-            .iter()
-            .map(|k| {
-                let (unit, value) = unit_and_value(k.value);
-                KpiOut {
-                    team: k.team.map_or("shared", |t| t.label()),
-                    id: k.id,
-                    label: k.label,
-                    unit,
-                    value,
-                    target: k.target.and_then(|t| unit_and_value(t).1),
-                    target_by_now: k.target_by_now.and_then(|t| unit_and_value(t).1),
-                    on_target: k.on_target(),
-                    numerator: k.parts.map(|p| p.num),
-                    denominator: k.parts.map(|p| p.den),
-                    n: k.n,
-                    pending: k.parts.and_then(|p| p.pending).or(k.pending),
-                    exited: k.parts.and_then(|p| p.exited),
-                    too_small: k.too_small(),
-                }
-            })
-            .collect();
+        let stages = stage_outs(config, &snap.board.counts);
+        let kpis = snap.kpis.iter().map(kpi_out).collect();
         let groups = board(
             &snap.board.timers,
             &config.slas,

@@ -150,6 +150,11 @@ impl Http {
         std::mem::take(&mut self.seen().slowest)
     }
 
+    /// Requests sent so far, retries included.
+    pub fn sent(&self) -> u64 {
+        self.seen().sent
+    }
+
     /// The last daily allowance the vendor reported: (used, limit).
     pub fn quota(&self) -> Option<(u64, u64)> {
         self.seen().quota

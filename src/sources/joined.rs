@@ -177,6 +177,10 @@ impl Joined {
         self.crm.take_slowest().max(self.map.take_slowest())
     }
 
+    pub fn requests_sent(&self) -> u64 {
+        self.crm.requests_sent() + self.map.requests_sent()
+    }
+
     pub async fn reference(&mut self) -> Result<super::port::Reference, SourceError> {
         let reference = self.crm.reference().await?;
         // The allowance is a figure for the header: without it, tandem counts its own calls.

@@ -375,6 +375,11 @@ impl Connector {
         each!(self, c => c.set_deadline(deadline))
     }
 
+    /// Requests sent so far to every system this source speaks to, retries included.
+    pub fn requests_sent(&self) -> u64 {
+        each!(self, c => c.requests_sent())
+    }
+
     /// The slowest request since the last call.
     pub fn take_slowest(&mut self) -> Duration {
         each!(self, c => c.take_slowest())

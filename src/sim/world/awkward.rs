@@ -131,7 +131,13 @@ impl Story {
     }
 
     fn mql(&self, w: &mut World, id: u64, at: f64) {
-        let props = [("lifecyclestage", v(MQL)), ("hs_lead_status", v("NEW"))];
+        // The scoring workflow scores it as it makes it an MQL.
+        let score = super::journey::mql_score(id ^ at.to_bits());
+        let props = [
+            ("lifecyclestage", v(MQL)),
+            ("hs_lead_status", v("NEW")),
+            ("hubspotscore", Some(score.to_string())),
+        ];
         self.contact(w, id, at, &props);
     }
 

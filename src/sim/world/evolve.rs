@@ -49,6 +49,10 @@ pub(super) fn apply(w: &mut World, contact: u64, e: Event) {
                 &[
                     ("lifecyclestage", s(MQL)),
                     ("hs_lead_status", status),
+                    (
+                        "hubspotscore",
+                        Some(super::journey::mql_score(e.salt).to_string()),
+                    ),
                     ("recent_conversion_date", Some(now)),
                 ],
             );

@@ -364,6 +364,9 @@ fn fill_contact(
     c.set_ts("first_conversion_date", plan.created);
     c.set_ts("recent_conversion_date", recent_conv);
     c.set("num_conversion_events", conversions.to_string());
+    if let Some(salt) = plan.mql_salt {
+        c.set("hubspotscore", journey::mql_score(salt).to_string());
+    }
 
     let stage_dates = [
         ("subscriber", plan.subscriber),

@@ -52,9 +52,10 @@ pub struct Change {
 /// The properties whose history a generated contact gets from its replayed journey: the
 /// ones stage rules and owner-based figures read. Others show one entry, their value as
 /// set at creation.
-pub const REPLAYED: [&str; 6] = [
+pub const REPLAYED: [&str; 7] = [
     "lifecyclestage",
     "hs_lead_status",
+    "hubspotscore",
     "hubspot_owner_id",
     "hubspot_owner_assigneddate",
     "notes_last_contacted",

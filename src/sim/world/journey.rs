@@ -93,6 +93,13 @@ pub enum Draw {
     Note = 2,
     Detail = 3,
     Deal = 4,
+    Score = 5,
+}
+
+/// The lead score the scoring workflow gives a contact as it makes it an MQL: 50 to 99, the
+/// MQL threshold being 50.
+pub fn mql_score(salt: u64) -> u64 {
+    50 + draws(salt, Draw::Score).below(50)
 }
 
 /// The draws a step's salt gives for one purpose.

@@ -87,6 +87,8 @@ pub struct Plan {
     /// Seeds of the acceptance (sales owner) and the exit (marketing owner, reason).
     pub accept_salt: u64,
     pub exit_salt: u64,
+    /// Seed of the latest MQL step (its lead score).
+    pub mql_salt: Option<u64>,
     pub deal: Option<DealPlan>,
 }
 
@@ -115,13 +117,14 @@ impl Plan {
             email: None,
             accept_salt: 0,
             exit_salt: 0,
+            mql_salt: None,
             deal: None,
         };
         for e in j.events.iter().take_while(|e| e.at <= at) {
             let t = Some(e.at);
             match e.step {
                 Step::Lead => (p.lead, p.fate) = (t, Fate::Lead),
-                Step::Mql => (p.mql, p.fate) = (t, Fate::Mql),
+                Step::Mql => (p.mql, p.mql_salt, p.fate) = (t, Some(e.salt), Fate::Mql),
                 Step::Accept => (p.accepted, p.accept_salt, p.fate) = (t, e.salt, Fate::Sal),
                 Step::Touch => {
                     p.first_activity = p.first_activity.or(t);

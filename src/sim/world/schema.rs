@@ -111,6 +111,8 @@ const CONTACT: &[PropDef] = &[
     p("numemployees", Enum(NUM_EMPLOYEES)),
     p("lifecyclestage", Enum(LIFECYCLE_STAGES)),
     p("hs_lead_status", Enum(LEAD_STATUSES)),
+    // The scoring workflow's score: set when the contact becomes an MQL (50–99).
+    p("hubspotscore", Number),
     p("hubspot_owner_id", Owner),
     p("hubspot_owner_assigneddate", DateTime),
     p("createdate", DateTime),

@@ -85,6 +85,11 @@ impl HubSpot {
         self.http.take_slowest()
     }
 
+    /// Requests sent so far, retries included.
+    pub fn requests_sent(&self) -> u64 {
+        self.http.sent()
+    }
+
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.http.retry
     }

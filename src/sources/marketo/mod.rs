@@ -187,6 +187,10 @@ impl Marketo {
         self.http.take_slowest()
     }
 
+    pub fn requests_sent(&self) -> u64 {
+        self.http.sent()
+    }
+
     /// A fresh access token from the identity service.
     async fn authenticate(&mut self) -> Result<(), SourceError> {
         let url = format!("{}/identity/oauth/token", self.identity);

@@ -123,6 +123,11 @@ impl Salesforce {
         self.http.take_slowest()
     }
 
+    /// Requests sent so far, retries included.
+    pub fn requests_sent(&self) -> u64 {
+        self.http.sent()
+    }
+
     pub fn with_token_env(mut self, name: &str) -> Self {
         self.http.token_env = name.to_string();
         self

@@ -95,6 +95,9 @@ pub enum Command {
     /// per-SLA summary lines, a weekly table with differences, and the leads whose verdict
     /// changes.
     Replay(ReplayArgs),
+    /// Run `[notify] command` for each SLA transition since the last look (any cockpit's
+    /// or run's sharing the data dir), once each; for cron on a shared box.
+    Notify(NotifyArgs),
     /// Print SLA breaches; exit 0 if none, 1 if any, 2 on errors (for cron and CI).
     Check(CheckArgs),
     /// Who did what, when, and how it ended (from the local outbox's audit log).
@@ -191,6 +194,17 @@ pub struct ReplayArgs {
     pub now: Option<DateTime<Utc>>,
     /// Give up (exit 2, nothing printed) if the load has not finished after SECS seconds
     /// of retrying.
+    #[arg(long, value_name = "SECS", default_value_t = 180)]
+    pub timeout: u64,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct NotifyArgs {
+    /// Look at the clocks as of this instant (RFC 3339) instead of now.
+    #[arg(long, value_parser = parse_instant)]
+    pub now: Option<DateTime<Utc>>,
+    /// Give up (exit 2) if the load has not finished after SECS seconds of retrying; runs
+    /// still going then are settled by the next run.
     #[arg(long, value_name = "SECS", default_value_t = 180)]
     pub timeout: u64,
 }

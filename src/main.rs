@@ -8,8 +8,8 @@ use clap::Parser;
 
 use tandem::app::{self, Format, RunOptions};
 use tandem::cli::{
-    AuditArgs, Cli, Command, ConfigCommand, FormatArg, OutboxArgs, OutboxCommand, PeriodArg,
-    ReplayArgs, SimArgs,
+    AuditArgs, Cli, Command, ConfigCommand, FormatArg, NotifyArgs, OutboxArgs, OutboxCommand,
+    PeriodArg, ReplayArgs, SimArgs,
 };
 use tandem::config::{self, Config};
 use tandem::domain::kpi::PeriodKind;
@@ -68,6 +68,7 @@ fn main() -> ExitCode {
                 Some(format),
             ))
         }
+        Some(Command::Notify(args)) => runtime.block_on(notify(&cli, args)),
         Some(Command::Replay(args)) => runtime.block_on(replay(&cli, args)),
         Some(Command::Check(args)) => runtime.block_on(report(
             &cli,
@@ -267,6 +268,20 @@ async fn report(
             let (text, code) = app::check(&report);
             emit(&text, ExitCode::from(code))
         }
+    }
+}
+
+async fn notify(cli: &Cli, args: &NotifyArgs) -> ExitCode {
+    let config = match load_config(cli) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let data_dir = cli.data_dir.as_deref().or(config.data_dir.as_deref());
+    let now = args.now.unwrap_or_else(Utc::now);
+    let timeout = Duration::from_secs(args.timeout);
+    match app::notify_once(&config, cli.hubspot_url.as_deref(), data_dir, now, timeout).await {
+        Ok((text, code)) => emit(&text, ExitCode::from(code)),
+        Err((message, code)) => fail(&message, code),
     }
 }
 

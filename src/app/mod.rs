@@ -6,6 +6,8 @@ mod config_cmd;
 pub mod data_dir;
 mod lens_view;
 mod logging;
+pub mod notify;
+mod notify_cmd;
 mod outbox_cmd;
 pub mod panic;
 mod replay_cmd;
@@ -19,6 +21,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 pub use config_cmd::{diff as config_diff, init as config_init, validate as config_validate};
 pub use logging::{default_log_path, init_logging};
+pub use notify_cmd::notify_once;
 pub use outbox_cmd::{audit, outbox as outbox_list, parse_since, salvage, user};
 pub use replay_cmd::{ReplayAsked, load_replay, render_replay};
 pub use report_cmd::{
@@ -81,6 +84,8 @@ pub struct Model {
     /// Under a lens: the config without targets. Targets are team-wide, so a lens's part of
     /// the pipeline is shown without targets, judgments or pace promises.
     pub lens_config: Option<Arc<Config>>,
+    /// `[notify] command`'s runs, for the header (`None`: not configured).
+    pub notify: Option<crate::store::outbox::notify::NoticeStatus>,
 }
 
 impl Model {
@@ -98,6 +103,7 @@ impl Model {
             me: self.me.as_deref(),
             everyone: &self.store,
             by_owner: self.by_owner.as_ref(),
+            notify: self.notify.as_ref(),
         }
     }
 }
@@ -133,6 +139,8 @@ pub struct App {
     /// A start or a full load just built and dropped large temporaries: once the next
     /// frame is drawn, give the freed memory back (see [`memory`]).
     give_back_due: bool,
+    /// `[notify] command`: where transitions go (`None`: not configured).
+    notices: Option<notify::Notices>,
 }
 
 impl App {
@@ -171,6 +179,7 @@ impl App {
                 lens_label: Lens::All.label(),
                 me: None,
                 lens_config: None,
+                notify: None,
             },
             ui: UiState::new(color),
             sources: sources.into_iter().map(|(_, tx)| tx).collect(),
@@ -188,6 +197,7 @@ impl App {
             history_at: None,
             history_written: Vec::new(),
             give_back_due: true,
+            notices: None,
         };
         app.reload_turns();
         app

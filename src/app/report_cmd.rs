@@ -45,6 +45,8 @@ pub struct Loaded {
     pub simulated: bool,
     /// Requests sent, retries included.
     pub requests: u64,
+    /// The source's key, as the cache and the outbox file its records under.
+    pub key: String,
 }
 
 /// One complete load from the configured source, retried for at most `timeout`; past it,
@@ -84,6 +86,7 @@ pub async fn load_fresh(
         store,
         simulated: source.simulated,
         requests: source.connector.requests_sent(),
+        key: source.connector.source_key(),
     })
 }
 

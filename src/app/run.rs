@@ -68,6 +68,18 @@ pub async fn run(terminal: &mut DefaultTerminal, opts: RunOptions) -> std::io::R
         outbox.clone(),
         resume,
     );
+    // `[notify] command`: runs live beside the outbox they are recorded in.
+    let (notify_tx, mut notify_rx) = mpsc::unbounded_channel();
+    let notifier = opts.config.notify_command.clone().map(|command| {
+        let runs = outbox_path
+            .as_deref()
+            .and_then(std::path::Path::parent)
+            .map(|d| d.join("notify"))
+            .unwrap_or_else(|| {
+                std::env::temp_dir().join(format!("tandem-notify-{}", std::process::id()))
+            });
+        super::notify::Notifier::spawn(outbox.clone(), command, runs, notify_tx)
+    });
     let outgoing = super::Outgoing {
         outbox,
         key,
@@ -89,6 +101,10 @@ pub async fn run(terminal: &mut DefaultTerminal, opts: RunOptions) -> std::io::R
     if let Some(cache) = cache {
         app.use_cache(cache);
     }
+    if let Some(notifier) = notifier {
+        app.notices = Some(super::notify::Notices::new(notifier));
+        app.model.notify = Some(Default::default());
+    }
 
     let mut input_rx = spawn_input_thread();
     // Live countdowns and freshness badges move once a second; nothing else is periodic.
@@ -100,6 +116,7 @@ pub async fn run(terminal: &mut DefaultTerminal, opts: RunOptions) -> std::io::R
     loop {
         if dirty {
             app.refresh_snapshot();
+            app.notice_transitions();
             terminal.draw(|frame| app.draw(frame))?;
             timing.drawn(
                 app.model.health.iter().all(|h| h.loaded),
@@ -116,6 +133,10 @@ pub async fn run(terminal: &mut DefaultTerminal, opts: RunOptions) -> std::io::R
                 dirty |= on_input(&mut app, ev, opts.now);
             }
             Some(ev) = sync_rx.recv() => dirty |= app.on_sync(ev),
+            Some(status) = notify_rx.recv() => {
+                dirty |= app.model.notify.as_ref() != Some(&status);
+                app.model.notify = Some(status);
+            }
             // A frozen clock does not tick.
             _ = clock.tick(), if opts.now.is_none() => {
                 app.set_now(Utc::now());

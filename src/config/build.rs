@@ -315,8 +315,19 @@ pub fn parse(path: &str, text: &str, base: Option<&Config>) -> Result<Config, Co
         }
         leads
     };
+    let notify_command = match &file.notify {
+        Some(n) if n.command.get_ref().trim().is_empty() => {
+            return Err(err(
+                n.command.span(),
+                "notify command must not be empty (leave [notify] out for none)".into(),
+            ));
+        }
+        Some(n) => Some(n.command.get_ref().trim().to_string()),
+        None => base.and_then(|b| b.notify_command.clone()),
+    };
     let owner_refs = super::owners::refs(path, text, &file, base);
     Ok(Config {
+        notify_command,
         team_leads,
         path: None,
         owner_refs,

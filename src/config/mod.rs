@@ -104,6 +104,9 @@ pub struct Config {
     pub attribution: AttributionConfig,
     /// Who leads each team (a CRM owner's email): where its escalated breaches go.
     pub team_leads: Vec<(crate::domain::stage::Team, String)>,
+    /// `[notify] command`: run by `sh -c` for each SLA transition (new breach, escalation,
+    /// cleared), one JSON object on its stdin.
+    pub notify_command: Option<String>,
 }
 
 impl Config {

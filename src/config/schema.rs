@@ -33,6 +33,14 @@ pub struct File {
     pub lens: Option<LensFile>,
     #[serde(default)]
     pub team: Vec<Spanned<TeamEntry>>,
+    pub notify: Option<Notify>,
+}
+
+/// A local command run for each SLA transition, with one JSON object on stdin.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Notify {
+    pub command: Spanned<String>,
 }
 
 /// A team and who leads it: where its escalated breaches go.

@@ -77,6 +77,8 @@ pub struct ViewCtx<'a> {
     /// count events by the owner right after them (metrics.md §6).
     pub everyone: &'a Store,
     pub by_owner: Option<&'a crate::domain::lens::ByOwner>,
+    /// `[notify] command`'s runs (`None`: not configured).
+    pub notify: Option<&'a crate::store::outbox::notify::NoticeStatus>,
 }
 
 impl ViewCtx<'_> {

@@ -43,15 +43,38 @@ CREATE TABLE turn_taken (
 );
 ";
 
+/// Version 4: SLA transitions to notify (`[notify] command`), each recorded once, by its
+/// key, before its command runs; see `notify.rs`.
+const V4_NOTICES: &str = "
+CREATE TABLE notice (
+    id         INTEGER PRIMARY KEY,
+    key        TEXT NOT NULL UNIQUE,
+    clock      TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    payload    TEXT NOT NULL,
+    state      TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    next_ms    INTEGER NOT NULL,
+    tries      INTEGER NOT NULL DEFAULT 0,
+    holder     TEXT,
+    run_dir    TEXT,
+    last_error TEXT,
+    done_ms    INTEGER
+);
+CREATE INDEX notice_due ON notice (state, next_ms);
+CREATE INDEX notice_clock ON notice (clock, kind);
+";
+
 fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(crate::store::disk::migrations::V2),
         M::up(V2_META),
         M::up(V3_TURNS),
+        M::up(V4_NOTICES),
     ])
 }
 
-const LATEST: usize = 3;
+const LATEST: usize = 4;
 
 /// The command that salvages `damaged` for the data dir `dir`.
 pub fn salvage_command(dir: &Path, damaged: &Path) -> String {

@@ -9,6 +9,7 @@
 
 mod audit;
 pub mod file;
+pub mod notify;
 mod rows;
 pub mod salvage;
 
@@ -463,7 +464,7 @@ fn hostname() -> String {
 /// Whether the process named in a lease may still be sending. A lease from this host whose
 /// process is gone (a crash, `kill -9`) is free at once; on other hosts, or where process
 /// ids cannot be checked, the lease's deadline decides.
-fn holder_alive(lease: &str) -> bool {
+pub(crate) fn holder_alive(lease: &str) -> bool {
     let mut parts = lease.rsplitn(3, ':');
     let (_nonce, pid, host) = (parts.next(), parts.next(), parts.next());
     let (Some(pid), Some(host)) = (pid, host) else {

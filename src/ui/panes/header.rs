@@ -32,6 +32,26 @@ fn left_spans(
         left.push(Span::raw(" · "));
         left.push(Span::styled(format!("lens: {}", ctx.lens), theme.bold()));
     }
+    if let Some(n) = ctx.notify {
+        // A failing notify command must be seen: it is retried, but nobody is being told.
+        if n.failing > 0 {
+            let why = match (&n.last_error, long) {
+                (Some(e), true) => format!(" ({})", crate::domain::text::clip(e, 40)),
+                _ => String::new(),
+            };
+            left.push(Span::raw(" · "));
+            left.push(Span::styled(
+                format!("notify failing: {} retrying{why}", n.failing),
+                theme.bad(),
+            ));
+        } else if n.waiting > 0 {
+            left.push(Span::raw(" · "));
+            left.push(Span::styled(
+                format!("notify: {} to send", n.waiting),
+                theme.warning(),
+            ));
+        }
+    }
     if read_only {
         // A standup screen: every action is off until `W`.
         left.push(Span::raw(" "));

@@ -52,6 +52,11 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "NAME")]
     pub user: Option<String>,
 
+    /// A proposed definitions file for the cockpit's what-if view (`w`); else `proposed` in
+    /// the config.
+    #[arg(long, value_name = "PATH")]
+    pub proposed: Option<PathBuf>,
+
     /// Show the cockpit with every action disabled (a standup screen); `W` toggles it.
     #[arg(long)]
     pub read_only: bool,

@@ -317,7 +317,24 @@ async fn replay(cli: &Cli, args: &ReplayArgs) -> ExitCode {
     }
 }
 
-async fn cockpit(cli: &Cli, config: Config, started: std::time::Instant) -> ExitCode {
+async fn cockpit(cli: &Cli, mut config: Config, started: std::time::Instant) -> ExitCode {
+    // The what-if view's file: read now, so a bad one is said before the screen opens.
+    let proposed = match cli.proposed.clone().or_else(|| config.proposed.clone()) {
+        Some(path) => match Config::load(&path) {
+            Ok(p) => Some(p),
+            Err(e) => return fail(&format!("proposed definitions: {e}"), EXIT_USAGE),
+        },
+        None => None,
+    };
+    if let Some(p) = &proposed {
+        let own = config.stages.properties();
+        config.also_read = p
+            .stages
+            .properties()
+            .into_iter()
+            .filter(|x| !own.contains(x))
+            .collect();
+    }
     let log = cli.log_file.clone().unwrap_or_else(app::default_log_path);
     if let Err(e) = app::init_logging(&log) {
         return fail(
@@ -369,6 +386,7 @@ async fn cockpit(cli: &Cli, config: Config, started: std::time::Instant) -> Exit
         simulated: source.simulated,
         color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
         started,
+        proposed: proposed.map(Arc::new),
     };
     let guard = app::panic::TerminalGuard {
         epilogue: epilogue.clone(),

@@ -658,3 +658,39 @@ fn escalation_needs_a_sane_delay_and_team_leads_are_emails_named_once() {
     let err = Config::parse("c.toml", pace).unwrap_err();
     assert!(err.message.contains("escalate_after"), "{err}");
 }
+
+#[test]
+fn a_proposed_file_is_found_beside_the_config_that_names_it() {
+    let c = Config::parse("/srv/team/tandem.toml", "proposed = \"q1.toml\"\n").expect("valid");
+    assert_eq!(
+        c.proposed.as_deref(),
+        Some(std::path::Path::new("/srv/team/q1.toml"))
+    );
+    let c = Config::parse("/srv/team/tandem.toml", "proposed = \"/etc/q1.toml\"\n").expect("valid");
+    assert_eq!(
+        c.proposed.as_deref(),
+        Some(std::path::Path::new("/etc/q1.toml"))
+    );
+    assert_eq!(Config::builtin().proposed, None);
+    let err = Config::parse("c.toml", "proposed = \" \"\n").expect_err("empty");
+    assert!(
+        err.to_string()
+            .starts_with("c.toml:1:12: proposed must name a file"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_notify_command_is_read_and_an_empty_one_refused() {
+    let c = Config::parse("c.toml", "[notify]\ncommand = \"mail -s breach ops\"\n").expect("valid");
+    assert_eq!(c.notify_command.as_deref(), Some("mail -s breach ops"));
+    assert_eq!(Config::builtin().notify_command, None);
+    let err = Config::parse("c.toml", "[notify]\ncommand = \"  \"\n").expect_err("empty");
+    assert!(
+        err.to_string()
+            .starts_with("c.toml:2:11: notify command must not be empty"),
+        "{err}"
+    );
+    let err = Config::parse("c.toml", "[notify]\ncmd = \"x\"\n").expect_err("unknown key");
+    assert!(err.to_string().contains("unknown field `cmd`"), "{err}");
+}

@@ -86,6 +86,8 @@ pub struct Model {
     pub lens_config: Option<Arc<Config>>,
     /// `[notify] command`'s runs, for the header (`None`: not configured).
     pub notify: Option<crate::store::outbox::notify::NoticeStatus>,
+    /// A proposed definitions file, for the what-if view (`None`: none given).
+    pub proposed: Option<Arc<Config>>,
 }
 
 impl Model {
@@ -104,6 +106,8 @@ impl Model {
             everyone: &self.store,
             by_owner: self.by_owner.as_ref(),
             notify: self.notify.as_ref(),
+            proposed: self.proposed.as_deref(),
+            full_config: &self.config,
         }
     }
 }
@@ -180,6 +184,7 @@ impl App {
                 me: None,
                 lens_config: None,
                 notify: None,
+                proposed: None,
             },
             ui: UiState::new(color),
             sources: sources.into_iter().map(|(_, tx)| tx).collect(),

@@ -32,6 +32,8 @@ pub struct RunOptions {
     pub now: Option<chrono::DateTime<Utc>>,
     /// When the process started, for the log's "first full frame after".
     pub started: std::time::Instant,
+    /// A proposed definitions file, for the what-if view.
+    pub proposed: Option<Arc<Config>>,
 }
 
 /// How the cockpit ended.
@@ -95,6 +97,7 @@ pub async fn run(terminal: &mut DefaultTerminal, opts: RunOptions) -> std::io::R
         opts.now.unwrap_or_else(Utc::now),
         outgoing,
     );
+    app.model.proposed = opts.proposed;
     app.ui.read_only = opts.read_only || opts.locked;
     app.ui.read_only_locked = opts.locked;
     app.ui.frozen = opts.now.is_some();

@@ -211,6 +211,24 @@ pub fn parse(path: &str, text: &str, base: Option<&Config>) -> Result<Config, Co
         None => base.ok_or_else(|| missing("attribution"))?.attribution,
     };
 
+    // Relative to the file that names it, as a reader of that file would take it.
+    let proposed = match &file.proposed {
+        Some(p) if p.get_ref().trim().is_empty() => {
+            return Err(err(p.span(), "proposed must name a file".into()));
+        }
+        Some(p) => {
+            let named = std::path::Path::new(p.get_ref().trim());
+            let beside = std::path::Path::new(path)
+                .parent()
+                .unwrap_or(std::path::Path::new(""));
+            Some(if named.is_absolute() {
+                named.to_path_buf()
+            } else {
+                beside.join(named)
+            })
+        }
+        None => base.and_then(|b| b.proposed.clone()),
+    };
     let data_dir = match &file.data_dir {
         Some(d) => Some(std::path::PathBuf::from(d)),
         None => base.and_then(|b| b.data_dir.clone()),
@@ -327,6 +345,8 @@ pub fn parse(path: &str, text: &str, base: Option<&Config>) -> Result<Config, Co
     };
     let owner_refs = super::owners::refs(path, text, &file, base);
     Ok(Config {
+        also_read: Vec::new(),
+        proposed,
         notify_command,
         team_leads,
         path: None,

@@ -104,6 +104,11 @@ pub struct Config {
     pub attribution: AttributionConfig,
     /// Who leads each team (a CRM owner's email): where its escalated breaches go.
     pub team_leads: Vec<(crate::domain::stage::Team, String)>,
+    /// A proposed definitions file for the cockpit's what-if view (`--proposed` wins).
+    pub proposed: Option<PathBuf>,
+    /// Properties a proposed file's rules read that these rules do not: read too, with their
+    /// history, so the what-if view can replay them. Set at start, never from a file.
+    pub also_read: Vec<String>,
     /// `[notify] command`: run by `sh -c` for each SLA transition (new breach, escalation,
     /// cleared), one JSON object on its stdin.
     pub notify_command: Option<String>,
@@ -145,6 +150,7 @@ impl Config {
         if let Some(p) = self.coverage.segment_by.extra_property() {
             props.insert(p.to_string());
         }
+        props.extend(self.also_read.iter().cloned());
         props.into_iter().collect()
     }
 }

@@ -14,6 +14,8 @@ pub struct File {
     pub data_dir: Option<String>,
     /// Who is acting (default: the OS user).
     pub user: Option<String>,
+    /// A proposed definitions file the cockpit's what-if view replays (`--proposed` wins).
+    pub proposed: Option<Spanned<String>>,
     #[serde(default)]
     pub source: Vec<Source>,
     pub business_hours: Option<BusinessHours>,

@@ -174,6 +174,9 @@ impl UiState {
             Action::Reject => self.start_action(ActionChoice::Reject, ctx),
             Action::Outbox => self.open_dialog(Box::new(OutboxView::default())),
             Action::Standup => self.open_dialog(Box::new(Standup::default())),
+            Action::WhatIf => {
+                self.open_dialog(Box::new(crate::ui::dialogs::whatif::WhatIf::default()))
+            }
             Action::Accounts => self.open_dialog(Box::new(Accounts::default())),
             Action::Lens => return vec![Command::NextLens],
             Action::PrevLens => return vec![Command::PrevLens],

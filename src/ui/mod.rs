@@ -39,6 +39,8 @@ mod tests_respond;
 mod tests_sources;
 #[cfg(test)]
 mod tests_standup;
+#[cfg(test)]
+mod tests_whatif;
 
 use chrono::{DateTime, Utc};
 
@@ -79,6 +81,10 @@ pub struct ViewCtx<'a> {
     pub by_owner: Option<&'a crate::domain::lens::ByOwner>,
     /// `[notify] command`'s runs (`None`: not configured).
     pub notify: Option<&'a crate::store::outbox::notify::NoticeStatus>,
+    /// A proposed definitions file, for the what-if view (`None`: none given).
+    pub proposed: Option<&'a Config>,
+    /// The config itself, targets included, whatever the lens (`config` drops them under one).
+    pub full_config: &'a Config,
 }
 
 impl ViewCtx<'_> {

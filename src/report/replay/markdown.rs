@@ -2,97 +2,24 @@
 
 use std::fmt::Write;
 
-use super::{FiguresOut, Replay, WeekOut, flows};
-use crate::report::markdown::{cell, kpi_n, kpi_value, line};
+use super::{Replay, WeekOut};
+use crate::report::markdown::{cell, line};
 
 /// Leads listed before "… and N more" (the JSON lists every one).
 const LEAD_ROWS: usize = 40;
 
-fn signed(d: i64) -> String {
-    if d == 0 {
-        "·".into()
-    } else {
-        format!("{d:+}")
-    }
-}
-
-fn count_row(out: &mut String, label: &str, a: usize, b: usize) {
-    let _ = writeln!(
-        out,
-        "| {label} | {a} | {b} | {} |",
-        signed(b as i64 - a as i64)
-    );
-}
-
-fn week_title(w: &WeekOut) -> String {
-    let to_date = w.until < w.end;
-    format!(
-        "Week of {}{}",
-        w.start.format("%a %Y-%m-%d"),
-        if to_date {
-            format!(" (to date, {})", w.until.format("%a %H:%M UTC"))
-        } else {
-            String::new()
-        }
-    )
-}
-
 fn week_table(out: &mut String, w: &WeekOut) {
-    let (a, b): (&FiguresOut, &FiguresOut) = (&w.current, &w.proposed);
     let _ = writeln!(out, "| figure | current | proposed | Δ |");
     let _ = writeln!(out, "|---|--:|--:|--:|");
-    for (x, y) in a.stages.iter().zip(&b.stages) {
-        count_row(
+    for r in super::rows::week_rows(w) {
+        let _ = writeln!(
             out,
-            &format!("in {} at the end", cell(&x.label)),
-            x.count,
-            y.count,
+            "| {} | {} | {} | {} |",
+            cell(&r.label),
+            r.current,
+            r.proposed,
+            r.delta
         );
-    }
-    if a.unmapped + b.unmapped > 0 {
-        count_row(out, "unmapped at the end", a.unmapped, b.unmapped);
-    }
-    for ((name, x), (_, y)) in flows(&a.changes).iter().zip(flows(&b.changes)) {
-        if *x + y > 0 {
-            count_row(out, &name.replace('_', " "), *x, y);
-        }
-    }
-    for y in &b.slas {
-        let x = a.slas.iter().find(|s| s.sla == y.sla);
-        let (xb, xw) = x.map_or((0, 0), |s| (s.breaches, s.warnings));
-        count_row(out, &format!("{} breaches", y.sla), xb, y.breaches);
-        count_row(out, &format!("{} warnings", y.sla), xw, y.warnings);
-    }
-    for x in a
-        .slas
-        .iter()
-        .filter(|x| !b.slas.iter().any(|y| y.sla == x.sla))
-    {
-        count_row(out, &format!("{} breaches", x.sla), x.breaches, 0);
-    }
-    for y in &b.kpis {
-        let Some(x) = a.kpis.iter().find(|k| k.id == y.id) else {
-            continue;
-        };
-        let shown = |k: &crate::report::KpiOut| {
-            let n = kpi_n(k);
-            if n.is_empty() {
-                kpi_value(k)
-            } else {
-                format!("{} ({n})", kpi_value(k))
-            }
-        };
-        let d = match w.difference.kpis.get(y.id).copied().flatten() {
-            Some(d) if d.abs() < 1e-9 => "·".to_string(),
-            Some(d) if y.unit == "ratio" => format!("{:+.1} pt", d * 100.0),
-            Some(d) if y.unit == "seconds" => {
-                let s = crate::units::signed_hm(chrono::Duration::seconds(d as i64));
-                if d > 0.0 { format!("+{s}") } else { s }
-            }
-            Some(d) => format!("{d:+.1}"),
-            None => "—".into(),
-        };
-        let _ = writeln!(out, "| {} | {} | {} | {d} |", y.label, shown(x), shown(y));
     }
 }
 
@@ -151,7 +78,7 @@ pub fn to_markdown(r: &Replay) -> String {
     }
     let _ = writeln!(out, "\n## Week by week");
     for w in &r.weeks {
-        let _ = writeln!(out, "\n### {}\n", week_title(w));
+        let _ = writeln!(out, "\n### {}\n", super::rows::week_title(w));
         week_table(&mut out, w);
     }
     let _ = writeln!(

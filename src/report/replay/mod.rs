@@ -4,6 +4,7 @@
 //! report's own field names (`stages`, `kpis`, `changes`) and the SLA counts (`slas`).
 
 mod markdown;
+pub mod rows;
 
 use std::collections::BTreeMap;
 

@@ -29,9 +29,11 @@ impl Mapping {
     }
 
     /// The contact properties whose history timelines are built from: what the stage
-    /// rules read, the owner, and the activity dates that stop SLA clocks.
+    /// rules read, the owner, the activity dates that stop SLA clocks, and the extra
+    /// properties (a proposed file's rules read them for the what-if view).
     pub fn history_properties(&self) -> Vec<String> {
         let mut props: Vec<String> = self.stages.properties().into_iter().collect();
+        props.extend(self.extra_properties.iter().cloned());
         for p in [OWNER, SALES_TOUCH, MARKETING_TOUCH] {
             if !props.iter().any(|q| q == p) {
                 props.push(p.to_string());

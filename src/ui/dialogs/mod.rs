@@ -16,6 +16,7 @@ pub mod respond;
 pub mod stage_info;
 pub mod standup;
 pub mod thread;
+pub mod whatif;
 
 use std::any::Any;
 use std::fmt::Debug;

@@ -367,6 +367,14 @@ pub const BINDINGS: &[Binding] = &[
         "standup: what changed since the last standup, per team, with the leads (w: last 24h)",
     ),
     row(
+        &[(C('w'), A::WhatIf)],
+        "w",
+        Scope::Panes,
+        None,
+        Section::Always,
+        "what-if: the proposed definitions file (--proposed) replayed over the last six weeks beside the current one; the leads whose verdict changes",
+    ),
+    row(
         &[(C('o'), A::Outbox)],
         "o",
         Scope::Panes,

@@ -46,6 +46,8 @@ pub enum Action {
     Undo,
     /// What changed since the last standup.
     Standup,
+    /// A proposed definitions file replayed over the last weeks.
+    WhatIf,
     /// Companies by open deal value.
     Accounts,
     /// Sales accepts the MQL (theirs, in SAL).

@@ -158,6 +158,31 @@ fn benches(c: &mut Criterion) {
         });
     });
 
+    // `tandem replay`'s (and the what-if view's) computation: six weeks and this one, under
+    // the current file and a proposed one with `mql_response` halved.
+    let mut proposed = config.clone();
+    if let Some(def) = proposed.slas.iter_mut().find(|d| d.id == "mql_response") {
+        def.limit = def.limit / 2;
+    }
+    group.bench_function(
+        "replay of 6 weeks under two files from a loaded store",
+        |b| {
+            b.iter(|| {
+                tandem::report::replay::Replay::build(&tandem::report::replay::ReplayInput {
+                    current: &config,
+                    proposed: &proposed,
+                    store: &store,
+                    weeks: 6,
+                    now: now(),
+                    simulated: true,
+                    history: None,
+                })
+                .changed_leads
+                .len()
+            });
+        },
+    );
+
     // A frame of the wide cockpit with every pane full.
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
     let mut app = App::new(

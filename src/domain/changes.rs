@@ -93,6 +93,9 @@ pub struct ChangesInput<'a> {
     pub owners: &'a [Owner],
     /// Under a person or team lens: whose events count (the owner right after each).
     pub by_owner: Option<&'a super::lens::ByOwner>,
+    /// `leads`' timelines under `stages`, in order, where the caller built them already (a
+    /// replay computes a window a week); `None`: built here.
+    pub timelines: Option<&'a [Timeline]>,
 }
 
 /// Why a rejection carries no reason: it was made outside tandem, without a `#reject` note.
@@ -109,12 +112,19 @@ impl Changes {
             .collect();
         let mut flows: [Vec<String>; 5] = Default::default();
         let mut from_stage_dates = 0;
-        let timelines: Vec<Timeline> = input
-            .leads
-            .iter()
-            .map(|l| Timeline::of(l, input.stages))
-            .collect();
-        for (lead, timeline) in input.leads.iter().zip(&timelines) {
+        let built: Vec<Timeline>;
+        let timelines: &[Timeline] = match input.timelines {
+            Some(t) => t,
+            None => {
+                built = input
+                    .leads
+                    .iter()
+                    .map(|l| Timeline::of(l, input.stages))
+                    .collect();
+                &built
+            }
+        };
+        for (lead, timeline) in input.leads.iter().zip(timelines) {
             let mut counted = false;
             for e in timeline.events(|o| sales.contains(o)) {
                 if !within(Some(e.at)) {
@@ -173,10 +183,10 @@ impl Changes {
                 .flat_map(|d| d.contact_ids.iter().cloned())
                 .collect::<Vec<_>>()
         };
-        let before = breached_at(input, &timelines, since, SlaState::Breached);
-        let after = breached_at(input, &timelines, until, SlaState::Breached);
-        let escalated_before = breached_at(input, &timelines, since, SlaState::Escalated);
-        let escalated_after = breached_at(input, &timelines, until, SlaState::Escalated);
+        let before = breached_at(input, timelines, since, SlaState::Breached);
+        let after = breached_at(input, timelines, until, SlaState::Breached);
+        let escalated_before = breached_at(input, timelines, since, SlaState::Escalated);
+        let escalated_after = breached_at(input, timelines, until, SlaState::Escalated);
         Changes {
             since,
             until,

@@ -73,6 +73,7 @@ fn changes(leads: &[Lead], deals: &[Deal], stages: &[DealStage], notes: &[Note])
         stages: &crate::config::Config::builtin().stages,
         owners: &owners(),
         by_owner: None,
+        timelines: None,
     };
     Changes::compute(&input, at(SINCE), at(UNTIL))
 }
@@ -124,6 +125,7 @@ fn a_breach_left_past_escalate_after_in_the_window_is_a_new_escalation() {
         stages: &crate::config::Config::builtin().stages,
         owners: &owners(),
         by_owner: None,
+        timelines: None,
     };
     let c = Changes::compute(&input, at(SINCE), at(UNTIL));
     assert_eq!(c.escalations_new.lead_ids, ["inside"]);

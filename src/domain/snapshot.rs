@@ -150,20 +150,7 @@ fn periods(kind: PeriodKind, now: DateTime<Utc>) -> Vec<Period> {
 impl Snapshot {
     pub fn build(input: &SnapshotInput<'_>, now: DateTime<Utc>) -> Snapshot {
         let board = Board::build(&input.board());
-        // Every period's cohorts read the same timelines: built once per snapshot.
-        let cohort_leads = input.by_owner.map_or(input.leads, |(all, _)| all);
-        let timelines: Vec<Timeline> = cohort_leads
-            .iter()
-            .map(|l| Timeline::of(l, input.stages))
-            .collect();
-        let kpi_input = KpiInput {
-            timelines: Some(&timelines),
-            ..input.kpis(&board.timers, now, None)
-        };
-        let tallies = periods(input.period, now)
-            .into_iter()
-            .map(|p| (p, kpi::tally(&kpi_input, &p)))
-            .collect();
+        let tallies = tallies_of(input, &board, now, &periods(input.period, now));
         let reuse = Reuse {
             pipeline: Some(input.pipeline(Pipeline::build)),
             ..Reuse::default()
@@ -241,29 +228,15 @@ impl Snapshot {
         now: DateTime<Utc>,
         reuse: Reuse,
     ) -> Snapshot {
-        let index = input.lead_finder();
-        let lead_of = |id: &str| index.find(id);
-        let kpi_input = KpiInput {
-            urgent: Some(board.urgent()),
-            ..input.kpis(&board.timers, now, Some(&lead_of))
-        };
-        let per_period: Vec<(Period, &LeadTally)> = tallies.iter().map(|(p, t)| (*p, t)).collect();
         let mut history: HashMap<&'static str, Vec<Option<f64>>> = HashMap::new();
         let mut kpis = Vec::new();
         let pipeline = reuse
             .pipeline
             .unwrap_or_else(|| input.pipeline(Pipeline::build));
-        let marketing = Some(pipeline.marketing(input.deals));
         let dates = reuse
             .deal_dates
             .unwrap_or_else(|| DealDates::of(input.deals, input.deal_stages));
-        let figures = kpi::compute_periods(
-            &kpi_input,
-            &per_period,
-            input.targets,
-            marketing,
-            Some(&dates),
-        );
+        let figures = figures_of(input, &board, &tallies, now, (&pipeline, &dates));
         for figures in figures {
             for k in &figures {
                 history.entry(k.id).or_default().push(k.shown());
@@ -298,21 +271,43 @@ pub fn kpis_over(
     periods: &[Period],
 ) -> Vec<Vec<Kpi>> {
     let board = Board::build(&input.board());
+    let tallies = tallies_of(input, &board, now, periods);
+    let pipeline = input.pipeline(Pipeline::build);
+    let dates = DealDates::of(input.deals, input.deal_stages);
+    figures_of(input, &board, &tallies, now, (&pipeline, &dates))
+}
+
+/// Each period's lead-counted sums. Every period's cohorts read the same timelines: built
+/// once here.
+fn tallies_of(
+    input: &SnapshotInput<'_>,
+    board: &Board,
+    now: DateTime<Utc>,
+    periods: &[Period],
+) -> Vec<(Period, LeadTally)> {
     let cohort_leads = input.by_owner.map_or(input.leads, |(all, _)| all);
     let timelines: Vec<Timeline> = cohort_leads
         .iter()
         .map(|l| Timeline::of(l, input.stages))
         .collect();
-    let tallies: Vec<(Period, LeadTally)> = {
-        let kpi_input = KpiInput {
-            timelines: Some(&timelines),
-            ..input.kpis(&board.timers, now, None)
-        };
-        periods
-            .iter()
-            .map(|p| (*p, kpi::tally(&kpi_input, p)))
-            .collect()
+    let kpi_input = KpiInput {
+        timelines: Some(&timelines),
+        ..input.kpis(&board.timers, now, None)
     };
+    periods
+        .iter()
+        .map(|p| (*p, kpi::tally(&kpi_input, p)))
+        .collect()
+}
+
+/// Every KPI of each period, from its sums, the board's clocks and the deals.
+fn figures_of(
+    input: &SnapshotInput<'_>,
+    board: &Board,
+    tallies: &[(Period, LeadTally)],
+    now: DateTime<Utc>,
+    (pipeline, dates): (&Pipeline, &DealDates),
+) -> Vec<Vec<Kpi>> {
     let index = input.lead_finder();
     let lead_of = |id: &str| index.find(id);
     let kpi_input = KpiInput {
@@ -320,14 +315,13 @@ pub fn kpis_over(
         ..input.kpis(&board.timers, now, Some(&lead_of))
     };
     let per_period: Vec<(Period, &LeadTally)> = tallies.iter().map(|(p, t)| (*p, t)).collect();
-    let marketing = Some(input.pipeline(Pipeline::build).marketing(input.deals));
-    let dates = DealDates::of(input.deals, input.deal_stages);
+    let marketing = Some(pipeline.marketing(input.deals));
     kpi::compute_periods(
         &kpi_input,
         &per_period,
         input.targets,
         marketing,
-        Some(&dates),
+        Some(dates),
     )
 }
 

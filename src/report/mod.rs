@@ -282,6 +282,7 @@ impl Report {
                 stages: &config.stages,
                 owners: store.owners(),
                 by_owner: by_owner.as_ref(),
+                timelines: None,
             },
             since,
             now,

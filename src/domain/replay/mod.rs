@@ -232,6 +232,7 @@ pub fn replay(
                     stages: defs.stages,
                     owners: records.owners,
                     by_owner: None,
+                    timelines: Some(&timelines),
                 },
                 period.start,
                 until,

@@ -54,18 +54,8 @@ pub fn to_markdown(r: &Replay) -> String {
     for s in &r.summary {
         let _ = writeln!(out, "- {}", s.line);
     }
-    let moved: usize = r.restaged.iter().map(|s| s.count).sum();
-    if moved > 0 {
-        let parts: Vec<String> = r
-            .restaged
-            .iter()
-            .map(|s| format!("{} → {} {}", s.from, s.to, s.count))
-            .collect();
-        let _ = writeln!(
-            out,
-            "- stage rules: {moved} leads would sit in another stage now ({})",
-            parts.join(", ")
-        );
+    if let Some(moved) = r.restaged_line() {
+        let _ = writeln!(out, "- {moved}");
     }
     if let Some(h) = &r.history {
         let _ = writeln!(

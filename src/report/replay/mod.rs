@@ -197,6 +197,23 @@ pub fn side(config: &Config, store: &Store, weeks: u32, now: DateTime<Utc>) -> S
 }
 
 impl Replay {
+    /// `stage rules: 12 leads would sit in another stage now (mql → unmapped 12)`; `None`
+    /// when every lead's stage stands.
+    pub fn restaged_line(&self) -> Option<String> {
+        let moved: usize = self.restaged.iter().map(|s| s.count).sum();
+        let parts: Vec<String> = self
+            .restaged
+            .iter()
+            .map(|s| format!("{} → {} {}", s.from, s.to, s.count))
+            .collect();
+        (moved > 0).then(|| {
+            format!(
+                "stage rules: {moved} leads would sit in another stage now ({})",
+                parts.join(", ")
+            )
+        })
+    }
+
     pub fn build(input: &ReplayInput<'_>) -> Replay {
         let (cur, prop) = (definitions(input.current), definitions(input.proposed));
         let now = input.now;

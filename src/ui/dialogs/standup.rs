@@ -78,6 +78,7 @@ impl Standup {
             calendar: &ctx.config.calendar,
             stages: &ctx.config.stages,
             owners: ctx.store.owners(),
+            timelines: None,
         };
         Changes::compute(&input, self.since(ctx), ctx.now)
     }

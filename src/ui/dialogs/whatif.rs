@@ -236,20 +236,8 @@ impl WhatIf {
                 lines.push(Line::styled(format!("{lead}{l}"), style));
             }
         }
-        let moved: usize = r.restaged.iter().map(|s| s.count).sum();
-        if moved > 0 {
-            let parts: Vec<String> = r
-                .restaged
-                .iter()
-                .map(|s| format!("{} → {} {}", s.from, s.to, s.count))
-                .collect();
-            lines.push(Line::raw(truncate(
-                &format!(
-                    "   stage rules: {moved} leads would sit elsewhere now ({})",
-                    parts.join(", ")
-                ),
-                w,
-            )));
+        if let Some(moved) = r.restaged_line() {
+            lines.push(Line::raw(truncate(&format!("   {moved}"), w)));
         }
         for p in missing_history(ctx) {
             lines.push(Line::styled(

@@ -259,6 +259,26 @@ async fn a_damaged_outbox_is_refused_alike_and_salvage_recovers_the_readable_row
             })
             .collect()
     };
+    // Notices too: one breach at the first look (the baseline), then two to send.
+    {
+        use tandem::store::outbox::notify::Notice;
+        let outbox = Outbox::open(&dir).unwrap();
+        let notice = |n: u32| Notice {
+            key: format!("breached:c{n}"),
+            clock: format!("c{n}"),
+            kind: "breached",
+            payload: format!("{{\"lead_id\":\"{n}\"}}"),
+        };
+        let now = chrono::Utc::now();
+        let open = |n: u32| (0..n).map(|i| format!("c{i}")).collect::<Vec<_>>();
+        outbox
+            .record_notices(&[notice(0)], Some(&open(1)), now)
+            .unwrap();
+        outbox
+            .record_notices(&[notice(0), notice(1), notice(2)], Some(&open(3)), now)
+            .unwrap();
+        assert_eq!(outbox.notice_status().unwrap().waiting, 2);
+    }
     // Closed: the log is folded into the file. Zero one page in the middle of it.
     let file = dir.join("outbox.db");
     let len = std::fs::metadata(&file).unwrap().len();
@@ -315,6 +335,9 @@ async fn a_damaged_outbox_is_refused_alike_and_salvage_recovers_the_readable_row
         text.contains(&format!("{} unsent in", data_dir::actions(recovered.len()))),
         "{text}"
     );
+    // The notices to send are still to send, and the baseline still not news.
+    let notices = outbox.notice_status().unwrap();
+    assert_eq!((notices.waiting, notices.delivered), (2, 0), "{notices:?}");
     // What was recovered is what was queued, field for field.
     for entry in &recovered {
         let original = queued.iter().find(|a| a.key == entry.action.key).unwrap();

@@ -101,7 +101,10 @@ fn read_all(dir: &Path, from: &Path) -> Result<BTreeMap<&'static str, Rows>, Dis
         let Ok(conn) = Connection::open_with_flags(&copy, OpenFlags::SQLITE_OPEN_READ_WRITE) else {
             return Ok(out);
         };
-        for table in file::TABLES.into_iter().chain(["meta", "turn_taken"]) {
+        for table in file::TABLES
+            .into_iter()
+            .chain(["meta", "turn_taken", "notice"])
+        {
             out.insert(table, read_table(&conn, table));
         }
         Ok(out)
@@ -129,7 +132,7 @@ fn columns(table: &str) -> Vec<String> {
 
 fn read_table(conn: &Connection, table: &str) -> Rows {
     let cols = columns(table).join(", ");
-    let has_rowid = matches!(table, "outbox" | "audit" | "turn_taken");
+    let has_rowid = matches!(table, "outbox" | "audit" | "turn_taken" | "notice");
     let mut rows = Rows::new();
     let key = if has_rowid { "rowid" } else { "NULL" };
     for order in ["ASC", "DESC"] {

@@ -4,8 +4,9 @@
 use super::Salesforce;
 use super::history::Side;
 use super::mapping::{self, HISTORY_FIELDS, OPPORTUNITY_FIELDS, TASK_FIELDS};
-use super::read::{Cursor, Delta};
+use super::read::{Cursor, Delta, pending_note};
 use super::wire::{QueryPage, Row};
+use crate::domain::Note;
 use crate::sources::SourceError;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -27,8 +28,11 @@ pub struct LoadState {
     /// The current phase's next page (`None`: its first).
     next: Option<String>,
     side: Side,
-    opportunities: Vec<Row>,
-    tasks: Vec<Row>,
+    /// The opportunities' ids in the order read; the rows are held once, in `side`.
+    opportunities: Vec<String>,
+    /// The notes among the tasks, on the record each names (the rest of a task is in
+    /// `side` as a sales touch, or not needed).
+    notes: Vec<Note>,
     cursor: Cursor,
 }
 
@@ -98,25 +102,15 @@ impl Salesforce {
                 return Ok(state.cursor.clone());
             }
             if phase == Phase::Finish {
-                let opps = std::mem::take(&mut state.opportunities);
-                let tasks = std::mem::take(&mut state.tasks);
-                let deals = self.deals(&opps, &state.side).await;
-                let deals = match deals {
-                    Ok(d) => d,
-                    Err(e) => {
-                        state.opportunities = opps;
-                        state.tasks = tasks;
-                        return Err(e);
-                    }
-                };
-                let notes = match self.notes(&tasks).await {
-                    Ok(n) => n,
-                    Err(e) => {
-                        state.opportunities = opps;
-                        state.tasks = tasks;
-                        return Err(e);
-                    }
-                };
+                let opps: Vec<&Row> = state
+                    .opportunities
+                    .iter()
+                    .filter_map(|id| state.side.opps.get(id))
+                    .collect();
+                let deals = self.deals(&opps, &state.side).await?;
+                let notes = self.notes_on_leads(state.notes.clone()).await?;
+                state.opportunities = Vec::new();
+                state.notes = Vec::new();
                 state.side = Side::default();
                 state.phase = Phase::Done;
                 on_page(
@@ -138,14 +132,22 @@ impl Salesforce {
             };
             let rows = std::mem::take(&mut page.records);
             match phase {
-                Phase::LeadHistory => rows.iter().for_each(|r| state.side.add_lead_change(r)),
-                Phase::OpportunityHistory => rows.iter().for_each(|r| state.side.add_opp_change(r)),
+                Phase::LeadHistory => {
+                    let tracked = mapping::tracked_fields(&self.stages);
+                    rows.iter()
+                        .for_each(|r| state.side.add_lead_change(r, &tracked))
+                }
+                Phase::OpportunityHistory => {
+                    let tracked = mapping::tracked_fields(&self.stages);
+                    rows.iter()
+                        .for_each(|r| state.side.add_opp_change(r, &tracked))
+                }
                 Phase::Opportunities => {
-                    let rows = state.cursor.opportunities.advance(rows);
-                    for r in &rows {
-                        state.side.add_opp(r.clone());
+                    for r in state.cursor.opportunities.advance(rows) {
+                        if let Some(id) = state.side.add_opp(r) {
+                            state.opportunities.push(id);
+                        }
                     }
-                    state.opportunities.extend(rows);
                 }
                 Phase::Tasks => {
                     let rows = state.cursor.tasks.advance(rows);
@@ -154,7 +156,7 @@ impl Salesforce {
                         let who = r.id_at("WhoId").filter(|w| w.starts_with("00Q"));
                         state.side.add_task(r, who);
                     }
-                    state.tasks.extend(rows);
+                    state.notes.extend(rows.iter().filter_map(pending_note));
                 }
                 Phase::Leads => {
                     if counts.1.is_none() {

@@ -7,8 +7,18 @@ use crate::domain::lead::{History, OwnerChange, PropChange, Props, Sym};
 use crate::domain::text::{clip, html_to_text};
 use crate::domain::{Deal, DealStage, Lead, LeadDates, Note, Owner, Team};
 
-use super::history::{Side, values_over_time};
+use super::history::{Side, Tracked, values_over_time};
 use super::wire::Row;
+
+/// The history fields a lead's and a deal's timelines read: the stage rules' fields (on the
+/// lead, or on its converted opportunity), the owner and the opportunity's stage.
+pub fn tracked_fields(stages: &StageCatalog) -> Tracked {
+    let mut out: Tracked = [OWNER_FIELD, "StageName"].map(String::from).into();
+    for f in stages.properties() {
+        out.insert(f.strip_prefix(VIA_OPPORTUNITY).unwrap_or(&f).to_string());
+    }
+    out
+}
 
 /// Lead fields tandem always reads.
 pub const LEAD_FIELDS: &[&str] = &[
@@ -125,11 +135,14 @@ pub fn lead(row: &Row, side: &Side, stages: &StageCatalog, extra: &[String]) -> 
                     .and_then(|o| side.opp_changes.get(&o))
                     .into_iter()
                     .flatten()
-                    .filter(|c| c.field == opp_field);
+                    .filter(|c| c.field.as_str() == opp_field);
                 values_over_time(opened, o.text(opp_field), changes)
             }
             None => {
-                let changes = changes.into_iter().flatten().filter(|c| c.field == *field);
+                let changes = changes
+                    .into_iter()
+                    .flatten()
+                    .filter(|c| c.field.as_str() == field.as_str());
                 values_over_time(since, row.text(field), changes)
             }
         };
@@ -148,21 +161,21 @@ pub fn lead(row: &Row, side: &Side, stages: &StageCatalog, extra: &[String]) -> 
     let owner_changes: Vec<_> = changes
         .into_iter()
         .flatten()
-        .filter(|c| c.field == OWNER_FIELD)
-        .filter(|c| c.new.as_deref().is_some_and(is_user_id) || c.new.is_none())
+        .filter(|c| c.field.as_str() == OWNER_FIELD)
+        .filter(|c| c.new.is_none_or(|n| is_user_id(n.as_str())))
         .collect();
     if let Some(first) = owner_changes.first()
-        && let Some(before) = first.old.as_deref().filter(|o| is_user_id(o))
+        && let Some(before) = first.old.filter(|o| is_user_id(o.as_str()))
     {
         history.owners.push(OwnerChange {
-            owner_id: Some(before.into()),
+            owner_id: Some(before),
             at: since,
         });
     }
     history
         .owners
         .extend(owner_changes.iter().map(|c| OwnerChange {
-            owner_id: c.new.as_deref().map(Sym::from),
+            owner_id: c.new,
             at: c.at,
         }));
     let mut touches = side.touches.get(&id).cloned().unwrap_or_default();
@@ -212,7 +225,7 @@ pub fn deal(row: &Row, side: &Side, lead: Option<String>) -> Option<Deal> {
         .get(&id)
         .into_iter()
         .flatten()
-        .filter(|c| c.field == "StageName");
+        .filter(|c| c.field.as_str() == "StageName");
     let stage_history = match created {
         Some(at) => values_over_time(at, row.text("StageName"), changes),
         None => Vec::new(),

@@ -218,7 +218,9 @@ impl Salesforce {
             .collect();
         lead_rows.extend(self.query_in(&fields, "Lead", "Id", &called, "").await?);
         let (leads, side) = self.leads_with_history(&lead_rows).await?;
-        let deals = self.deals(&opp_rows, &side).await?;
+        let deals = self
+            .deals(&opp_rows.iter().collect::<Vec<_>>(), &side)
+            .await?;
         let notes = self.notes(&task_rows).await?;
         *cursor = next;
         Ok(Delta {
@@ -258,13 +260,14 @@ impl Salesforce {
     ) -> Result<(Vec<Lead>, Side), SourceError> {
         let mut side = Side::default();
         let ids: Vec<String> = rows.iter().filter_map(Row::id).collect();
+        let tracked = mapping::tracked_fields(&self.stages);
         let mut fields = HISTORY_FIELDS.to_vec();
         fields.push("LeadId");
         for r in self
             .query_in(&fields, "LeadHistory", "LeadId", &ids, "")
             .await?
         {
-            side.add_lead_change(&r);
+            side.add_lead_change(&r, &tracked);
         }
         let activity = format!(
             " AND TaskSubtype IN ({})",
@@ -303,13 +306,14 @@ impl Salesforce {
         {
             side.add_opp(r);
         }
+        let tracked = mapping::tracked_fields(&self.stages);
         let mut fields = HISTORY_FIELDS.to_vec();
         fields.push("OpportunityId");
         for r in self
             .query_in(&fields, "OpportunityFieldHistory", "OpportunityId", ids, "")
             .await?
         {
-            side.add_opp_change(&r);
+            side.add_opp_change(&r, &tracked);
         }
         Ok(())
     }
@@ -357,16 +361,17 @@ impl Salesforce {
     /// Opportunities as deals of the leads that converted into them.
     pub(super) async fn deals(
         &mut self,
-        rows: &[Row],
+        rows: &[&Row],
         known: &Side,
     ) -> Result<Vec<Deal>, SourceError> {
-        let ids: Vec<String> = rows.iter().filter_map(Row::id).collect();
+        let ids: Vec<String> = rows.iter().filter_map(|r| r.id()).collect();
         let mut side = Side::default();
         let missing: Vec<String> = ids
             .iter()
             .filter(|i| !known.opp_changes.contains_key(*i))
             .cloned()
             .collect();
+        let tracked = mapping::tracked_fields(&self.stages);
         let mut fields = HISTORY_FIELDS.to_vec();
         fields.push("OpportunityId");
         for r in self
@@ -379,7 +384,7 @@ impl Salesforce {
             )
             .await?
         {
-            side.add_opp_change(&r);
+            side.add_opp_change(&r, &tracked);
         }
         side.sort();
         let contacts: Vec<String> = rows.iter().filter_map(|r| r.id_at("ContactId")).collect();
@@ -401,20 +406,24 @@ impl Salesforce {
 
     /// Tasks that are notes (not calls or emails) on leads.
     pub(super) async fn notes(&mut self, rows: &[Row]) -> Result<Vec<Note>, SourceError> {
-        let notes: Vec<&Row> = rows
-            .iter()
-            .filter(|t| {
-                !t.text("TaskSubtype")
-                    .is_some_and(|s| SALES_ACTIVITY.contains(&s.as_str()))
-            })
-            .collect();
-        let whos: Vec<String> = notes.iter().filter_map(|t| t.id_at("WhoId")).collect();
+        let pending = rows.iter().filter_map(pending_note).collect();
+        self.notes_on_leads(pending).await
+    }
+
+    /// Notes read by [`pending_note`] (on the record they name), each moved to the lead
+    /// that record is or became; a note on anything else is dropped.
+    pub(super) async fn notes_on_leads(
+        &mut self,
+        pending: Vec<Note>,
+    ) -> Result<Vec<Note>, SourceError> {
+        let whos: Vec<String> = pending.iter().flat_map(|n| n.lead_ids.clone()).collect();
         let lead_of = self.leads_of(&whos).await?;
-        Ok(notes
+        Ok(pending
             .into_iter()
-            .filter_map(|t| {
-                let lead = lead_of.get(&t.id_at("WhoId")?)?.clone();
-                mapping::note(t, lead)
+            .filter_map(|mut n| {
+                let lead = lead_of.get(n.lead_ids.first()?)?.clone();
+                n.lead_ids = vec![lead];
+                Some(n)
             })
             .collect())
     }
@@ -475,4 +484,16 @@ impl Salesforce {
             owner_assigned_at: None,
         })
     }
+}
+
+/// A Task that is a note (not a call or an email), on the record it names (`WhoId`): a
+/// Lead, or the Contact a Lead became, which [`Salesforce::notes_on_leads`] resolves.
+pub(super) fn pending_note(task: &Row) -> Option<Note> {
+    let activity = task
+        .text("TaskSubtype")
+        .is_some_and(|s| SALES_ACTIVITY.contains(&s.as_str()));
+    if activity {
+        return None;
+    }
+    mapping::note(task, task.id_at("WhoId")?)
 }

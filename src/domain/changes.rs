@@ -112,19 +112,25 @@ impl Changes {
             .collect();
         let mut flows: [Vec<String>; 5] = Default::default();
         let mut from_stage_dates = 0;
-        let built: Vec<Timeline>;
-        let timelines: &[Timeline] = match input.timelines {
-            Some(t) => t,
-            None => {
-                built = input
-                    .leads
-                    .iter()
-                    .map(|l| Timeline::of(l, input.stages))
-                    .collect();
-                &built
-            }
-        };
-        for (lead, timeline) in input.leads.iter().zip(timelines) {
+        // Leads breached before the window and at its end, and escalated then and now.
+        let mut breached: [HashSet<String>; 4] = Default::default();
+        let levels = [
+            (since, SlaState::Breached),
+            (until, SlaState::Breached),
+            (since, SlaState::Escalated),
+            (until, SlaState::Escalated),
+        ];
+        for (i, lead) in input.leads.iter().enumerate() {
+            // Without timelines at hand, each is built for its lead and dropped after it: a
+            // million leads' timelines are never held at once.
+            let built;
+            let timeline = match input.timelines.and_then(|t| t.get(i)) {
+                Some(t) => t,
+                None => {
+                    built = Timeline::of(lead, input.stages);
+                    &built
+                }
+            };
             let mut counted = false;
             for e in timeline.events(|o| sales.contains(o)) {
                 if !within(Some(e.at)) {
@@ -149,6 +155,11 @@ impl Changes {
             }
             if counted && timeline.fallback {
                 from_stage_dates += 1;
+            }
+            for (set, (t, level)) in breached.iter_mut().zip(levels) {
+                if breached_at(input, lead, timeline, t, level) {
+                    set.insert(lead.id.clone());
+                }
             }
         }
         let [new_mqls, handoffs, accepted, recycles, rejected] = flows.map(Change::of);
@@ -183,10 +194,7 @@ impl Changes {
                 .flat_map(|d| d.contact_ids.iter().cloned())
                 .collect::<Vec<_>>()
         };
-        let before = breached_at(input, timelines, since, SlaState::Breached);
-        let after = breached_at(input, timelines, until, SlaState::Breached);
-        let escalated_before = breached_at(input, timelines, since, SlaState::Escalated);
-        let escalated_after = breached_at(input, timelines, until, SlaState::Escalated);
+        let [before, after, escalated_before, escalated_after] = breached;
         Changes {
             since,
             until,
@@ -218,37 +226,33 @@ pub fn previous_standup(
         .unwrap_or(now - chrono::Duration::hours(24))
 }
 
-/// Leads with a clock at `level` or past it at `t` (breached: escalated ones too), each
-/// clock as it stood then on the lead's timeline.
+/// Whether the lead has a clock at `level` or past it at `t` (breached: escalated ones
+/// too), each clock as it stood then on the lead's timeline.
 /// Under a person or team lens, the breaches are what that person or team must act on now:
 /// their current leads.
 fn breached_at(
     input: &ChangesInput<'_>,
-    timelines: &[Timeline],
+    lead: &Lead,
+    timeline: &Timeline,
     t: DateTime<Utc>,
     level: SlaState,
-) -> HashSet<String> {
-    let team = |l: &Lead| l.stage.and_then(|s| input.stages.team(s));
-    input
-        .leads
-        .iter()
-        .zip(timelines)
-        .filter(|(l, _)| {
-            input
-                .by_owner
-                .is_none_or(|r| r.acts_now(l.owner_id.as_deref(), team(l)))
-        })
-        // Without history a disqualification is undated: taken as always so, it never
-        // reports a breach "cleared" by a disqualification that may be months old.
-        .filter(|(l, timeline)| !(timeline.fallback && l.stage == Some(Stage::Disqualified)))
-        .filter(|(l, timeline)| {
-            input.slas.iter().enumerate().any(|(i, def)| {
-                clock_at(i, def, l, timeline, input.calendar, t)
-                    .is_some_and(|clock| clock.state(t) >= level)
-            })
-        })
-        .map(|(l, _)| l.id.clone())
-        .collect()
+) -> bool {
+    let team = lead.stage.and_then(|s| input.stages.team(s));
+    if input
+        .by_owner
+        .is_some_and(|r| !r.acts_now(lead.owner_id.as_deref(), team))
+    {
+        return false;
+    }
+    // Without history a disqualification is undated: taken as always so, it never
+    // reports a breach "cleared" by a disqualification that may be months old.
+    if timeline.fallback && lead.stage == Some(Stage::Disqualified) {
+        return false;
+    }
+    input.slas.iter().enumerate().any(|(i, def)| {
+        clock_at(i, def, lead, timeline, input.calendar, t)
+            .is_some_and(|clock| clock.state(t) >= level)
+    })
 }
 
 #[cfg(test)]

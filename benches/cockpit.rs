@@ -93,7 +93,7 @@ fn benches(c: &mut Criterion) {
         .map(|l| {
             let mut l = l.clone();
             l.dates.last_sales_activity = Some(now());
-            l.title.push_str(" (changed)");
+            l.card = l.card.with_title(&format!("{} (changed)", l.title()));
             l
         })
         .collect();

@@ -135,7 +135,7 @@ async fn hand_off_from_the_keyboard_reaches_the_crm_and_comes_back() {
     assert_eq!(app.model.outbox[0].status, ActionStatus::Queued);
     let screen = render(&app, 160, 45);
     assert!(
-        screen.contains(&format!("handing off {}", lead.name)),
+        screen.contains(&format!("handing off {}", lead.name())),
         "{screen}"
     );
 
@@ -174,7 +174,7 @@ async fn hand_off_from_the_keyboard_reaches_the_crm_and_comes_back() {
     );
     let screen = render(&app, 160, 45);
     assert!(
-        screen.contains(&format!("handed off {}", lead.name)),
+        screen.contains(&format!("handed off {}", lead.name())),
         "{screen}"
     );
     sim.shutdown().await;
@@ -217,7 +217,7 @@ async fn a_key_in_the_same_batch_as_a_removal_acts_on_the_selected_lead() {
     // A new MQL arrives: stored last. The user moves onto it.
     let mut newcomer = selected(&app);
     newcomer.id = "990001".into();
-    newcomer.name = "Newcomer Lead".into();
+    newcomer.card = newcomer.card.with_name("Newcomer Lead");
     let mut delta = tandem::sources::hubspot::Delta::default();
     delta.leads.push(newcomer.clone());
     app.on_sync(SyncEvent::Data(0, delta));

@@ -89,7 +89,7 @@ fn queue(outbox: &Outbox, sim: &SimHandle, store: &Store, lead: &str, kind: Acti
     let l = store.lead(lead).expect("seen");
     let action = Action::new(
         lead,
-        &l.name,
+        l.name(),
         kind.clone(),
         tandem::sources::Vendor::HubSpot.seen(l),
         Actor {

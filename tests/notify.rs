@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use common::{frozen_sim, patch_contact};
-use tandem::sim::SimHandle;
+use common::{frozen_sim, frozen_sim_with, patch_contact};
+use tandem::sim::{SimHandle, SimOptions};
 
 fn scratch() -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
@@ -110,7 +110,14 @@ fn delivered(dir: &Path) -> BTreeMap<(String, String, String, String), usize> {
 
 #[tokio::test]
 async fn each_transition_is_delivered_once_across_kill_9_and_two_processes() {
-    let sim = frozen_sim(42, 600).await;
+    // Seven processes each load the portal and are killed and started again: together they
+    // can spend HubSpot's 190 requests in 10 s, and the test's own writes must not meet a
+    // 429 (pacing is tested on its own).
+    let sim = frozen_sim_with(SimOptions {
+        burst_limit: 100_000,
+        ..SimOptions::new(42, 600)
+    })
+    .await;
     let dir = scratch();
     config(&dir);
     // The first look is the baseline: breaches already open are not news.

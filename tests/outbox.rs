@@ -327,7 +327,7 @@ async fn a_step_refused_midway_names_the_steps_already_applied_and_undoes_nothin
     // The note's author is no owner HubSpot knows: the third step is refused.
     let action = Action::new(
         &id,
-        &lead.name,
+        lead.name(),
         ActionKind::Recycle {
             reason: "no_budget".into(),
             note: "later".into(),

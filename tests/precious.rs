@@ -46,7 +46,7 @@ fn queue_note(outbox: &Outbox, sim: &SimHandle, store: &Store, lead: &str, text:
     };
     let action = Action::new(
         lead,
-        &l.name,
+        l.name(),
         kind.clone(),
         tandem::sources::Vendor::HubSpot.seen(l),
         Actor {

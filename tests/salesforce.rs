@@ -92,8 +92,8 @@ async fn the_first_load_reads_the_same_funnel_as_the_hubspot_profile() {
     for h in hs.leads() {
         let id = lead_id(&h.id);
         let s = sf.lead(&id).unwrap_or_else(|| panic!("{id} loaded"));
-        assert_eq!(s.stage, h.stage, "{} ({})", h.name, h.id);
-        assert_eq!(s.email, h.email);
+        assert_eq!(s.stage, h.stage, "{} ({})", h.name(), h.id);
+        assert_eq!(s.email(), h.email());
         assert_eq!(s.owner_id.is_some(), h.owner_id.is_some());
         // The timelines agree stage for stage; each entry within a second (a deal's close
         // and the lifecycle change HubSpot derives from it are separate writes).
@@ -105,7 +105,7 @@ async fn the_first_load_reads_the_same_funnel_as_the_hubspot_profile() {
             && a.iter().zip(&b).all(|((ta, sa), (tb, sb))| {
                 sa == sb && (*ta - *tb).num_milliseconds().abs() < 1000
             });
-        assert!(same, "timeline of {} ({}):\n{a:?}\n{b:?}", h.name, h.id);
+        assert!(same, "timeline of {} ({}):\n{a:?}\n{b:?}", h.name(), h.id);
         assert_eq!(s.history.sales_touches, h.history.sales_touches, "{}", h.id);
     }
     // Every deal comes with its lead; wins and losses are dated as in HubSpot.

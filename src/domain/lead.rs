@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::attribution::Touch;
+pub use super::card::Card;
 use super::feedback::NoteKind;
 use super::stage::{Stage, Team};
 pub use super::sym::{Props, Sym};
@@ -36,10 +37,10 @@ pub struct LeadDates {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Lead {
     pub id: String,
-    pub name: String,
-    pub email: String,
+    /// The name, email and title; read them through [`name`](Self::name) and the others.
+    #[serde(flatten)]
+    pub card: Card,
     pub company: Sym,
-    pub title: String,
     pub country: Sym,
     pub company_size: Sym,
     /// Derived by the config's stage rules from the raw properties in `props`.
@@ -114,6 +115,18 @@ pub struct OwnerChange {
 }
 
 impl Lead {
+    pub fn name(&self) -> &str {
+        self.card.name()
+    }
+
+    pub fn email(&self) -> &str {
+        self.card.email()
+    }
+
+    pub fn title(&self) -> &str {
+        self.card.title()
+    }
+
     /// A short segment label used for coverage ("EMEA ent").
     pub fn segment(&self) -> String {
         format!(
@@ -308,10 +321,8 @@ pub(crate) mod tests_support {
     pub fn lead_in(stage: Stage) -> Lead {
         Lead {
             id: "1".into(),
-            name: "Priya Natarajan".into(),
-            email: "priya@acme.example".into(),
+            card: Card::new("Priya Natarajan", "priya@acme.example", ""),
             company: "Acme Robotics".into(),
-            title: String::new(),
             country: "DE".into(),
             company_size: "1000-5000".into(),
             stage: Some(stage),

@@ -8,6 +8,7 @@ pub mod attribution;
 pub mod board;
 pub mod breach;
 pub mod business_hours;
+pub mod card;
 pub mod catalog;
 pub mod changes;
 pub mod coverage;

@@ -290,7 +290,7 @@ impl Report {
         let names = everyone
             .leads()
             .iter()
-            .map(|l| (l.id.clone(), l.name.clone()))
+            .map(|l| (l.id.clone(), l.name().to_string()))
             .collect();
         let p = snap.period.expect("the snapshot has a period");
         let stages = stage_outs(config, &snap.board.counts);
@@ -323,7 +323,7 @@ impl Report {
                     limit_seconds: def.limit.num_seconds(),
                     state: state_id(state),
                     lead_id: lead.id.clone(),
-                    lead: lead.name.clone(),
+                    lead: lead.name().to_string(),
                     company: lead.company.to_string(),
                     owner: owner.map(|o| o.name.clone()),
                     acts: who_acts(def, owner).to_string(),

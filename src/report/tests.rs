@@ -19,7 +19,7 @@ const NOW: &str = "2026-11-20T15:02:00Z";
 fn store(name: &str, company: &str, amounts: &[f64]) -> Store {
     let mut lead = lead_in(Stage::Mql);
     lead.id = "501".into();
-    lead.name = name.into();
+    lead.card = lead.card.with_name(name);
     lead.company = company.into();
     lead.owner_id = Some("7".into());
     lead.first_campaign = Some("ROI webinar".into());

@@ -232,11 +232,11 @@ impl Joined {
         }
         let by_email: Vec<&Lead> = unknown
             .into_iter()
-            .filter(|l| !self.map_ids.contains_key(&l.id) && !l.email.is_empty())
+            .filter(|l| !self.map_ids.contains_key(&l.id) && !l.email().is_empty())
             .collect();
         let emails: Vec<String> = by_email
             .iter()
-            .map(|l| l.email.to_ascii_lowercase())
+            .map(|l| l.email().to_ascii_lowercase())
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
@@ -249,10 +249,10 @@ impl Joined {
         }
         let mut reported = BTreeSet::new();
         for lead in by_email {
-            let email = lead.email.to_ascii_lowercase();
+            let email = lead.email().to_ascii_lowercase();
             let crm_same: Vec<&str> = leads
                 .iter()
-                .filter(|l| l.email.eq_ignore_ascii_case(&email))
+                .filter(|l| l.email().eq_ignore_ascii_case(&email))
                 .map(|l| l.id.as_str())
                 .collect();
             let map_same: Vec<u64> = rows

@@ -466,7 +466,7 @@ mod tests {
             let lead = |id: u8, v: u8| {
                 let mut l = lead_in(Stage::Mql);
                 l.id = format!("lead {id}");
-                l.name = format!("v{v}");
+                l.card = l.card.with_name(&format!("v{v}"));
                 l
             };
             let mut table = Table::<Lead>::default();

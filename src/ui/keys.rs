@@ -326,7 +326,7 @@ impl UiState {
                 draft.campaign = i;
             }
             // The campaign's other leads, to switch to with ←/→ on the lead field.
-            draft.add_leads(leads.iter().map(|l| (l.id.clone(), l.name.clone())));
+            draft.add_leads(leads.iter().map(|l| (l.id.clone(), l.name().to_string())));
         }
     }
 
@@ -339,7 +339,7 @@ impl UiState {
             me: ctx.me.is_some(),
         };
         if let Err(why) = handoff::check(choice, lead, facts) {
-            self.message = Some(why.explain(&lead.name));
+            self.message = Some(why.explain(lead.name()));
             return false;
         }
         let dialog: Box<dyn Dialog> = match choice {

@@ -332,7 +332,7 @@ fn selection_follows_the_lead_by_id_when_the_order_changes() {
     fx.move_lead(&first_id, Stage::Sal);
     ui.on_data_changed(&fx.ctx());
     assert_eq!(ui.leads.cursor.pos(), before - 1);
-    assert_eq!(ui.selected_lead(&fx.ctx()).unwrap().name, "Maria Lopez");
+    assert_eq!(ui.selected_lead(&fx.ctx()).unwrap().name(), "Maria Lopez");
 }
 
 #[test]
@@ -346,7 +346,7 @@ fn filter_narrows_and_esc_clears() {
     press(&mut ui, &fx, &keys);
     let ctx = fx.ctx();
     assert_eq!(ui.leads.visible(&ctx).len(), 1);
-    assert_eq!(ui.selected_lead(&ctx).unwrap().name, "Maria Lopez");
+    assert_eq!(ui.selected_lead(&ctx).unwrap().name(), "Maria Lopez");
     // After ⏎ the filter stays and keys act again: `q` quits rather than typing.
     assert_eq!(press(&mut ui, &fx, &[ch('q')]), vec![Command::Quit]);
     press(&mut ui, &fx, &[key(KeyCode::Esc)]);

@@ -24,7 +24,7 @@ pub fn on_lead(fx: &Fixture, name: &str) -> super::UiState {
         .store
         .leads()
         .iter()
-        .find(|l| l.name == name)
+        .find(|l| l.name() == name)
         .and_then(|l| l.stage)
         .expect("a lead in a stage");
     ui.leads
@@ -33,7 +33,7 @@ pub fn on_lead(fx: &Fixture, name: &str) -> super::UiState {
         .leads
         .visible(&ctx)
         .iter()
-        .position(|i| fx.store.leads()[i].name == name)
+        .position(|i| fx.store.leads()[i].name() == name)
         .expect("listed in its stage");
     ui.leads.select(pos, &ctx);
     ui

@@ -427,7 +427,7 @@ fn leads_table_is_virtualised_and_follows_the_selection() {
     let total = ui.leads.visible(&ctx).len();
     assert_eq!(total, 5004);
     ui.leads.select(4000, &ctx);
-    let selected = ui.selected_lead(&ctx).unwrap().name.clone();
+    let selected = ui.selected_lead(&ctx).unwrap().name().to_string();
     let screen = render(&ui, &fx, 160, 45);
     assert!(screen.contains(&format!("▶ {selected}")), "{screen}");
     assert!(screen.contains("Leads · mql (5 004)"));
@@ -442,7 +442,7 @@ fn leads_table_is_virtualised_and_follows_the_selection() {
     assert_eq!(ui.leads.cursor.pos(), 4000 + page);
     ui.handle_key(key(KeyCode::End), &ctx);
     let screen = render(&ui, &fx, 160, 45);
-    let last = ui.selected_lead(&ctx).unwrap().name.clone();
+    let last = ui.selected_lead(&ctx).unwrap().name().to_string();
     assert!(screen.contains(&format!("▶ {last}")));
 }
 

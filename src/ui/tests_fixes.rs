@@ -51,7 +51,7 @@ fn search_finds_leads_in_every_stage_and_names_their_stage() {
     typed(&mut ui, &fx, "/priya");
     ui.handle_key(key(KeyCode::Enter), &fx.ctx());
     let found = ui.selected_lead(&fx.ctx()).expect("a match");
-    assert_eq!(found.name, "Priya Natarajan");
+    assert_eq!(found.name(), "Priya Natarajan");
     assert_eq!(found.stage, Some(Stage::Mql));
     let screen = render(&ui, &fx, 160, 45).join("\n");
     assert!(screen.contains("Leads · all stages"), "{screen}");

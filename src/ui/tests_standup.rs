@@ -25,7 +25,7 @@ fn s_shows_what_changed_since_the_last_standup_with_the_leads() {
         .leads()
         .iter()
         .filter(|l| l.dates.mql.is_some_and(|t| t > since && t <= fx.now))
-        .map(|l| l.name.as_str())
+        .map(|l| l.name())
         .collect();
     assert!(!new_mqls.is_empty());
     let shown = screen(&ui, &fx, 160, 45);

@@ -57,7 +57,7 @@ pub fn queue(
     let lead = store.lead(lead_id);
     let action = Action::new(
         lead_id,
-        lead.map_or("someone", |l| l.name.as_str()),
+        lead.map_or("someone", |l| l.name()),
         kind.clone(),
         lead.map(|l| tandem::sources::Vendor::HubSpot.seen(l))
             .unwrap_or_default(),

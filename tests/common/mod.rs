@@ -123,16 +123,16 @@ pub async fn server_contact(sim: &SimHandle, id: &str) -> Value {
 
 /// PATCH a contact's properties on the server, as another HubSpot user would.
 pub async fn patch_contact(sim: &SimHandle, id: &str, props: Value) {
-    let ok = reqwest::Client::new()
+    let resp = reqwest::Client::new()
         .patch(format!("{}/crm/v3/objects/contacts/{id}", sim.base_url))
         .bearer_auth(&sim.token)
         .json(&serde_json::json!({ "properties": props }))
         .send()
         .await
-        .unwrap()
-        .status()
-        .is_success();
-    assert!(ok, "PATCH contact {id}");
+        .unwrap();
+    let status = resp.status();
+    let body = resp.text().await.unwrap_or_default();
+    assert!(status.is_success(), "PATCH contact {id}: {status} {body}");
 }
 
 /// Make the server's next requests fail (see `/_sim/faults`).

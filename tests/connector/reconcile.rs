@@ -54,7 +54,7 @@ async fn reconciliation_repairs_the_updates_polls_missed() {
     let stale = |store: &tandem::store::Store| {
         written
             .iter()
-            .filter(|(id, title)| &store.lead(id).expect("held").title != *title)
+            .filter(|(id, title)| store.lead(id).expect("held").title() != *title)
             .count()
     };
     let missed = stale(&store);

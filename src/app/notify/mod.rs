@@ -187,7 +187,7 @@ pub fn view(
                 "sla_label": crate::domain::text::clean(&def.label),
                 "team": def.team.label(),
                 "lead_id": lead.id,
-                "lead": crate::domain::text::clean(&lead.name),
+                "lead": crate::domain::text::clean(lead.name()),
                 "company": crate::domain::text::clean(lead.company.as_str()),
                 "owner": owner.map(|o| crate::domain::text::clean(&o.name)),
                 "acts": crate::domain::text::clean(crate::domain::breach::who_acts(def, owner)),

@@ -524,7 +524,7 @@ fn changed_out(c: &ChangedLead, lead: &Lead, input: &ReplayInput<'_>) -> Changed
         .collect();
     ChangedLeadOut {
         lead_id: lead.id.clone(),
-        lead: lead.name.clone(),
+        lead: lead.name().to_string(),
         company: lead.company.to_string(),
         stage_current: c.stage.map(|(a, _)| stage_id(a)),
         stage_proposed: c.stage.map(|(_, b)| stage_id(b)),

@@ -8,7 +8,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use super::wire::{Object, OwnerWire, PipelineWire};
 use crate::domain::catalog::StageCatalog;
 use crate::domain::feedback::NoteKind;
-use crate::domain::lead::{History, OwnerChange, PropChange, Sym};
+use crate::domain::lead::{Card, History, OwnerChange, PropChange, Sym};
 use crate::domain::text::{clean_within, clip, html_to_text};
 use crate::domain::{Deal, DealStage, Lead, LeadDates, Note, Owner, Team};
 
@@ -209,10 +209,8 @@ pub fn lead(o: &Object, mapping: &Mapping) -> Lead {
     };
     let mut lead = Lead {
         id: record_id(&o.id),
-        name,
-        email,
+        card: Card::new(&name, &email, &text(o, "jobtitle")),
         company: text(o, "company").into(),
-        title: text(o, "jobtitle"),
         country: text(o, "country").into(),
         company_size: text(o, "numemployees").into(),
         stage: None,

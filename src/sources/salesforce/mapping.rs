@@ -3,7 +3,7 @@
 
 use crate::domain::catalog::StageCatalog;
 use crate::domain::feedback::NoteKind;
-use crate::domain::lead::{History, OwnerChange, PropChange, Props, Sym};
+use crate::domain::lead::{Card, History, OwnerChange, PropChange, Props, Sym};
 use crate::domain::text::{clip, html_to_text};
 use crate::domain::{Deal, DealStage, Lead, LeadDates, Note, Owner, Team};
 
@@ -184,10 +184,8 @@ pub fn lead(row: &Row, side: &Side, stages: &StageCatalog, extra: &[String]) -> 
     history.sales_touches = touches.into();
     let mut lead = Lead {
         id,
-        name,
-        email: text("Email"),
+        card: Card::new(&name, &text("Email"), &text("Title")),
         company: text("Company").into(),
-        title: text("Title"),
         country: text("Country").into(),
         company_size: text("NumberOfEmployees").into(),
         stage,

@@ -10,7 +10,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::lead::{History, LeadDates, OwnerChange, PropChange, Props, Sym};
+use crate::domain::lead::{Card, History, LeadDates, OwnerChange, PropChange, Props, Sym};
 use crate::domain::{Lead, Stage};
 
 const VERSION: u8 = 1;
@@ -18,11 +18,11 @@ const VERSION: u8 = 1;
 pub fn encode(lead: &Lead) -> Vec<u8> {
     let mut w = Writer(Vec::with_capacity(256));
     w.0.push(VERSION);
-    for text in [&lead.id, &lead.name, &lead.email] {
+    for text in [lead.id.as_str(), lead.name(), lead.email()] {
         w.text(text);
     }
     w.text(&lead.company);
-    w.text(&lead.title);
+    w.text(lead.title());
     w.text(&lead.country);
     w.text(&lead.company_size);
     w.uint(lead.stage.map_or(0, |s| stage_code(s) + 1));
@@ -146,10 +146,8 @@ pub fn decode(body: &[u8]) -> Option<Lead> {
     }
     Some(Lead {
         id,
-        name,
-        email,
+        card: Card::new(&name, &email, &title),
         company,
-        title,
         country,
         company_size,
         stage,

@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 use proptest::prelude::*;
 
 use super::{decode, encode};
-use crate::domain::lead::{History, LeadDates, OwnerChange, PropChange, Props, Sym};
+use crate::domain::lead::{Card, History, LeadDates, OwnerChange, PropChange, Props, Sym};
 use crate::domain::{Lead, Stage};
 
 fn time() -> impl Strategy<Value = DateTime<Utc>> {
@@ -69,9 +69,7 @@ fn lead() -> impl Strategy<Value = Lead> {
     (texts, syms, opts, stage, dates(), props, time(), history()).prop_map(
         |(t, s, o, stage, dates, props, updated_at, history)| Lead {
             id: t[0].clone(),
-            name: t[1].clone(),
-            email: t[2].clone(),
-            title: t[3].clone(),
+            card: Card::new(&t[1], &t[2], &t[3]),
             company: s[0],
             country: s[1],
             company_size: s[2],

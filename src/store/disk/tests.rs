@@ -24,7 +24,7 @@ fn scratch(name: &str) -> PathBuf {
 fn leads() -> Vec<Lead> {
     let mut a = lead_in(Stage::Mql);
     a.id = "501".into();
-    a.name = "Priya Natarajan".into();
+    a.card = a.card.with_name("Priya Natarajan");
     let mut b = lead_in(Stage::Sal);
     b.id = "502".into();
     b.owner_id = Some("61".into());

@@ -182,9 +182,9 @@ fn lines<'a>(theme: Theme, ctx: &ViewCtx, lead_id: &str, w: usize) -> Vec<Line<'
         ];
     };
     let mut out = vec![Line::raw("")];
-    let mut who = vec![Span::styled(lead.name.clone(), theme.bold())];
-    if !lead.title.is_empty() {
-        who.push(Span::raw(format!(" — {}", lead.title)));
+    let mut who = vec![Span::styled(lead.name().to_string(), theme.bold())];
+    if !lead.title().is_empty() {
+        who.push(Span::raw(format!(" — {}", lead.title())));
     }
     out.push(field(theme, "lead", who));
     out.push(field(
@@ -192,7 +192,11 @@ fn lines<'a>(theme: Theme, ctx: &ViewCtx, lead_id: &str, w: usize) -> Vec<Line<'
         "company",
         vec![Span::raw(lead.company.as_str())],
     ));
-    out.push(field(theme, "email", vec![Span::raw(lead.email.clone())]));
+    out.push(field(
+        theme,
+        "email",
+        vec![Span::raw(lead.email().to_string())],
+    ));
     out.push(field(
         theme,
         "segment",

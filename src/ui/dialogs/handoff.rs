@@ -32,7 +32,7 @@ impl HandOff {
         let choices = HandOffChoices::new(&ctx.config.coverage, lead, ctx.store.owners());
         Self {
             lead_id: lead.id.clone(),
-            lead_name: lead.name.clone(),
+            lead_name: lead.name().to_string(),
             turn: turns.get(&choices.rotation_key),
             shift: 0,
         }

@@ -102,8 +102,8 @@ impl NoteDraft {
     pub fn new(lead: &Lead, campaigns: Vec<String>) -> Self {
         Self {
             lead_id: lead.id.clone(),
-            lead_name: lead.name.clone(),
-            leads: vec![(lead.id.clone(), lead.name.clone())],
+            lead_name: lead.name().to_string(),
+            leads: vec![(lead.id.clone(), lead.name().to_string())],
             campaigns,
             campaign: 0,
             verdict: Verdict::Works,

@@ -38,7 +38,7 @@ impl Recycle {
     pub fn new(lead: &Lead) -> Self {
         Self {
             lead_id: lead.id.clone(),
-            lead_name: lead.name.clone(),
+            lead_name: lead.name().to_string(),
             reason: 0,
             note: String::new(),
             editing_note: false,

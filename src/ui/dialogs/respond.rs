@@ -29,7 +29,7 @@ impl Respond {
     pub fn accept(lead: &Lead) -> Self {
         Self {
             lead_id: lead.id.clone(),
-            lead_name: lead.name.clone(),
+            lead_name: lead.name().to_string(),
             reject: None,
         }
     }

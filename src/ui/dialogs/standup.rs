@@ -172,7 +172,7 @@ impl Dialog for Standup {
                 || (id.clone(), String::new(), "—"),
                 |l| {
                     (
-                        clean(&l.name),
+                        clean(l.name()),
                         clean(&l.company),
                         l.stage.map_or("—", |s| s.id()),
                     )

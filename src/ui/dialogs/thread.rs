@@ -71,7 +71,7 @@ impl Thread {
                 .first()
                 .and_then(|id| ctx.store.lead(id))
                 .map_or_else(String::new, |l| {
-                    format!(" · on {} ({})", clean(&l.name), clean(&l.company))
+                    format!(" · on {} ({})", clean(l.name()), clean(&l.company))
                 });
             let mark = match verdict {
                 Verdict::Works => Span::styled(" + ", theme.good()),

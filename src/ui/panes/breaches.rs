@@ -233,9 +233,9 @@ fn row(
         || t.lead_id.clone(),
         |l| {
             if l.company.is_empty() || !roomy {
-                l.name.clone()
+                l.name().to_string()
             } else {
-                format!("{} · {}", l.name, l.company)
+                format!("{} · {}", l.name(), l.company)
             }
         },
     );

@@ -159,13 +159,9 @@ impl LeadsView {
 
 /// Whether `needle` (already lowercase) occurs in the lead's name, company or email.
 fn matches_search(lead: &Lead, needle: &str) -> bool {
-    [
-        lead.name.as_str(),
-        lead.company.as_str(),
-        lead.email.as_str(),
-    ]
-    .iter()
-    .any(|field| field.to_lowercase().contains(needle))
+    [lead.name(), lead.company.as_str(), lead.email()]
+        .iter()
+        .any(|field| field.to_lowercase().contains(needle))
 }
 
 /// Column widths for the table; 0 hides a column. The name comes first: narrow panes drop
@@ -271,7 +267,7 @@ fn lead_sla(theme: Theme, ctx: &ViewCtx, index: usize) -> Option<Span<'static>> 
 
 fn lead_row<'a>(theme: Theme, ctx: &ViewCtx, cols: &Cols, index: usize, lead: &Lead) -> Row<'a> {
     let mut cells: Vec<Cell> = Vec::with_capacity(7);
-    cells.push(Cell::from(fit(&lead.name, cols.name.into())));
+    cells.push(Cell::from(fit(lead.name(), cols.name.into())));
     if cols.stage > 0 {
         let stage = lead.stage.map_or("unmapped", Stage::id);
         let team = lead.stage.and_then(|s| ctx.config.stages.team(s));

@@ -27,7 +27,7 @@ fn contact_maps_to_a_clean_classified_lead() {
     let config = crate::config::Config::builtin();
     let mapping = Mapping::new(Arc::new(config.stages), vec!["industry".into()]);
     let lead = lead(&o, &mapping);
-    assert_eq!(lead.name, "Priya[31m Natarajan");
+    assert_eq!(lead.name(), "Priya[31m Natarajan");
     assert_eq!(lead.stage, Some(crate::domain::Stage::Mql));
     assert_eq!(lead.segment(), "EMEA ent");
     assert_eq!(lead.dates.mql, parse_time("2026-11-20T10:00:00Z"));
@@ -102,7 +102,7 @@ fn blank_looking_names_show_as_no_name() {
         }})),
         &mapping(),
     );
-    assert_eq!(lead.name, NO_NAME);
+    assert_eq!(lead.name(), NO_NAME);
     let deal = deal(&object(
         serde_json::json!({ "id": "9", "properties": { "dealname": invisible } }),
     ));
@@ -127,7 +127,7 @@ fn hidden_characters_cannot_make_a_second_anna() {
         &contact(serde_json::json!({ "firstname": "An\u{2060}na", "lastname": "Lee\u{E0020}" })),
         &mapping(),
     );
-    assert_eq!(lead.name, "Anna Lee");
+    assert_eq!(lead.name(), "Anna Lee");
 }
 
 #[test]
@@ -140,7 +140,7 @@ fn huge_remote_text_is_capped_with_an_ellipsis() {
         &mapping(),
     );
     for text in [
-        lead.name.as_str(),
+        lead.name(),
         lead.company.as_str(),
         lead.props["industry"].as_str(),
     ] {
@@ -354,10 +354,10 @@ proptest! {
     #[test]
     fn prop_mapped_records_are_clean_capped_and_finite(o in hostile_object()) {
         let lead = lead(&o, &mapping());
-        prop_assert!(!lead.name.is_empty());
+        prop_assert!(!lead.name().is_empty());
         for (what, s) in [
-            ("id", lead.id.as_str()), ("name", &lead.name), ("email", &lead.email),
-            ("company", &lead.company), ("title", &lead.title), ("country", &lead.country),
+            ("id", lead.id.as_str()), ("name", lead.name()), ("email", lead.email()),
+            ("company", &lead.company), ("title", lead.title()), ("country", &lead.country),
             ("source", &lead.source_channel),
         ] {
             assert_field(what, s)?;

@@ -9,6 +9,7 @@ mod plan;
 mod read;
 mod reconcile;
 pub mod wire;
+mod wire_props;
 mod write;
 
 use std::time::Duration;

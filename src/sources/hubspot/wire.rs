@@ -6,6 +6,8 @@ use std::hash::{BuildHasherDefault, Hasher};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use super::wire_props::WireProps;
+
 /// FNV-1a: a page of 100 objects builds 100 small maps of short property names, where
 /// SipHash's resistance to chosen keys buys nothing and costs a tenth of a load's time.
 #[derive(Default)]
@@ -39,7 +41,7 @@ pub type Names<V> = HashMap<String, V, BuildHasherDefault<Fnv>>;
 pub struct Object {
     pub id: String,
     #[serde(default)]
-    pub properties: Names<Option<String>>,
+    pub properties: WireProps,
     pub updated_at: Option<String>,
     #[serde(default)]
     pub archived: bool,
@@ -62,7 +64,7 @@ impl Object {
     pub fn prop(&self, name: &str) -> Option<&str> {
         self.properties
             .get(name)
-            .and_then(|v| v.as_deref())
+            .flatten()
             .filter(|v| !v.is_empty())
     }
 }

@@ -23,7 +23,8 @@ struct Entry {
 #[derive(Clone, Default)]
 pub struct WireProps {
     text: String,
-    /// Sorted by name, one entry a name (the last one sent wins, as in a map).
+    /// Sorted by name (see [`WireProps::order`]), one entry a name (the last one sent wins,
+    /// as in a map).
     entries: Vec<Entry>,
 }
 
@@ -32,10 +33,16 @@ impl WireProps {
         &self.text[start as usize..end as usize]
     }
 
+    /// The order entries are kept in: by length, then by bytes. Most names differ in
+    /// length, so a lookup's comparisons are mostly integer ones, not `memcmp` calls.
+    fn order(a: &str, b: &str) -> std::cmp::Ordering {
+        a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+    }
+
     fn find(&self, name: &str) -> Option<&Entry> {
         let i = self
             .entries
-            .binary_search_by(|e| self.slice(e.name).cmp(name))
+            .binary_search_by(|e| Self::order(self.slice(e.name), name))
             .ok()?;
         self.entries.get(i)
     }
@@ -70,7 +77,7 @@ impl WireProps {
     /// Sort by name and keep the last of each name, as a map would.
     fn settle(&mut self) {
         let mut entries = std::mem::take(&mut self.entries);
-        entries.sort_by(|a, b| self.slice(a.name).cmp(self.slice(b.name)));
+        entries.sort_by(|a, b| Self::order(self.slice(a.name), self.slice(b.name)));
         let mut kept: Vec<Entry> = Vec::with_capacity(entries.len());
         for e in entries {
             match kept.last_mut() {
@@ -211,14 +218,15 @@ mod tests {
             Some(Some("marketingqualifiedlead"))
         );
         assert_eq!(props.get("missing"), None);
+        // Shortest first, then by bytes: the order lookups search.
         let names: Vec<&str> = props.iter().map(|(n, _)| n).collect();
         assert_eq!(
             names,
             [
-                "company",
                 "email",
-                "firstname",
+                "company",
                 "jobtitle",
+                "firstname",
                 "lifecyclestage"
             ]
         );

@@ -16,15 +16,28 @@ use crate::domain::{Deal, DealStage, Lead, LeadDates, Note, Owner, Team};
 /// reads (rule inputs, coverage segments).
 #[derive(Debug, Clone)]
 pub struct Mapping {
-    pub stages: Arc<StageCatalog>,
-    pub extra_properties: Vec<String>,
+    stages: Arc<StageCatalog>,
+    extra_properties: Vec<String>,
+    /// The properties a lead keeps raw (what the stage rules read, then the extra ones),
+    /// each with its interned name: worked out once, not for every contact read.
+    kept: Arc<[(String, Sym)]>,
 }
 
 impl Mapping {
     pub fn new(stages: Arc<StageCatalog>, extra_properties: Vec<String>) -> Self {
+        let kept = stages
+            .properties()
+            .into_iter()
+            .chain(extra_properties.iter().cloned())
+            .map(|p| {
+                let sym = Sym::from(p.as_str());
+                (p, sym)
+            })
+            .collect();
         Self {
             stages,
             extra_properties,
+            kept,
         }
     }
 
@@ -237,11 +250,9 @@ pub fn lead(o: &Object, mapping: &Mapping) -> Lead {
         // What the stage rules read (so a cached lead can be classified again) and what
         // coverage segments and lenses read.
         props: mapping
-            .stages
-            .properties()
-            .into_iter()
-            .chain(mapping.extra_properties.iter().cloned())
-            .filter_map(|p| Some((Sym::from(p.as_str()), field(o.prop(&p)?))))
+            .kept
+            .iter()
+            .filter_map(|(p, sym)| Some((*sym, field(o.prop(p)?))))
             .collect(),
         updated_at: updated(o, "lastmodifieddate"),
         history: history(o),

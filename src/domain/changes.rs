@@ -102,6 +102,24 @@ pub struct ChangesInput<'a> {
 pub const NO_REASON: &str = "no reason recorded";
 
 impl Changes {
+    /// Every lead id any figure lists (a lead may appear under several).
+    pub fn lead_ids(&self) -> impl Iterator<Item = &String> {
+        [
+            &self.new_mqls,
+            &self.handoffs,
+            &self.accepted,
+            &self.recycles,
+            &self.rejected,
+            &self.breaches_new,
+            &self.breaches_cleared,
+            &self.escalations_new,
+            &self.won,
+            &self.lost,
+        ]
+        .into_iter()
+        .flat_map(|c| c.lead_ids.iter())
+    }
+
     pub fn compute(input: &ChangesInput<'_>, since: DateTime<Utc>, until: DateTime<Utc>) -> Self {
         let within = |t: Option<DateTime<Utc>>| t.is_some_and(|t| t > since && t <= until);
         let sales: HashSet<&str> = input

@@ -287,10 +287,11 @@ impl Report {
             since,
             now,
         );
-        let names = everyone
-            .leads()
-            .iter()
-            .map(|l| (l.id.clone(), l.name().to_string()))
+        // Only the leads the changes list: a map of every lead's name cost a million-lead
+        // report two strings a lead.
+        let names = changes
+            .lead_ids()
+            .filter_map(|id| Some((id.clone(), everyone.lead(id)?.name().to_string())))
             .collect();
         let p = snap.period.expect("the snapshot has a period");
         let stages = stage_outs(config, &snap.board.counts);

@@ -227,3 +227,27 @@ fn kpis_carry_their_n_and_too_small_ones_are_not_judged() {
         "{md}"
     );
 }
+
+#[test]
+fn the_changes_name_their_leads_and_only_theirs_are_looked_up() {
+    let mut store = store("Priya Natarajan", "Acme", &[]);
+    // A second lead that changed nothing in the window.
+    let mut quiet = lead_in(Stage::Inquiry);
+    quiet.id = "502".into();
+    quiet.card = quiet.card.with_name("Quiet Lead");
+    quiet.dates.created = Some(at("2026-10-01T00:00:00Z"));
+    store.upsert_leads(vec![quiet]);
+    let r = Report::build(
+        &Config::builtin(),
+        &store,
+        PeriodKind::Week,
+        (Some(at("2026-11-01T00:00:00Z")), at(NOW)),
+        false,
+    );
+    assert_eq!(r.changes.new_mqls.lead_ids, ["501"]);
+    assert_eq!(r.names.len(), 1, "{:?}", r.names);
+    let md = to_markdown(&r);
+    let since = &md[md.find("### Since").expect("a changes section")..];
+    assert!(since.contains("Priya Natarajan"), "{since}");
+    assert!(!since.contains("Quiet Lead"), "{since}");
+}

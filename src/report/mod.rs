@@ -259,34 +259,39 @@ impl Report {
             }
         };
         let by_owner = ByOwner::of(lens, everyone.owners());
-        let snap = store.snapshot_with(
-            config,
-            period,
-            now,
-            by_owner.as_ref().map(|r| (everyone.leads(), r)),
-        );
         let since =
             since.unwrap_or_else(|| previous_standup(&config.calendar, config.standup_at, now));
-        let changes = Changes::compute(
-            &ChangesInput {
-                leads: if by_owner.is_some() {
-                    everyone.leads()
-                } else {
-                    store.leads()
-                },
-                deals: store.deals(),
-                deal_stages: store.deal_stages(),
-                notes: store.notes(),
-                slas: &config.slas,
-                calendar: &config.calendar,
-                stages: &config.stages,
-                owners: store.owners(),
-                by_owner: by_owner.as_ref(),
-                timelines: None,
+        let changes_input = ChangesInput {
+            leads: if by_owner.is_some() {
+                everyone.leads()
+            } else {
+                store.leads()
             },
-            since,
-            now,
-        );
+            deals: store.deals(),
+            deal_stages: store.deal_stages(),
+            notes: store.notes(),
+            slas: &config.slas,
+            calendar: &config.calendar,
+            stages: &config.stages,
+            owners: store.owners(),
+            by_owner: by_owner.as_ref(),
+            timelines: None,
+        };
+        // The snapshot and the standup changes each walk every lead and share nothing: on
+        // two cores they take the time of the longer (140 ms against 199 ms at 100k leads).
+        let (snap, changes) = std::thread::scope(|scope| {
+            let changes = scope.spawn(|| Changes::compute(&changes_input, since, now));
+            let snap = store.snapshot_with(
+                config,
+                period,
+                now,
+                by_owner.as_ref().map(|r| (everyone.leads(), r)),
+            );
+            let changes = changes
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (snap, changes)
+        });
         // Only the leads the changes list: a map of every lead's name cost a million-lead
         // report two strings a lead.
         let names = changes

@@ -62,7 +62,7 @@ check() {
 WHOLE_LEADS="each lead is held whole (its name, email and title in one block, twelve 12-byte dates, its history lists: about 0.8 KB at 1M); 300 MB needs the compact row of docs/scale.md (text read from the store for the rows on screen, dates as integers), not built yet"
 SLOW_START="a start decodes every cached lead whole (about 2.4 s at 1M on two cores), indexes them and builds the whole snapshot before the first frame; under a second needs the compact row read with one query, not built yet"
 SALESFORCE_LOAD="each lead is held whole, as in the HubSpot profile above; the load holds the sales touches, pending notes, opportunities and interned field history of the fields the timelines read until the leads are read (1.2 GB at 1M, 4.2 GB before)"
-SHARED_CORES="the client decodes and maps every record on the two cores the sim and the bare loop also use; serde's wire maps rehash as they grow (about 10 % of its CPU)"
+SHARED_CORES="the client decodes and maps every record on the two cores the sim and the bare loop also use, so the ratio moves by about 20 % from run to run (0.97–1.12× in the runs of 2026-12-07 after the wire and mapping work); compare medians"
 
 for N in $SIZES; do
   echo "== $N contacts"

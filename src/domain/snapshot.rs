@@ -385,7 +385,9 @@ impl<'a> SnapshotInput<'a> {
 }
 
 fn rollup_feedback(notes: &[Note], owners: &[Owner]) -> Vec<FeedbackRollup> {
-    let mut by_campaign: HashMap<&str, FeedbackRollup> = HashMap::new();
+    // Rebuilt whenever notes change (each poll of a live portal), over every note.
+    let mut by_campaign: HashMap<&str, FeedbackRollup, foldhash::fast::RandomState> =
+        HashMap::default();
     for note in notes {
         let NoteKind::Feedback {
             campaign,

@@ -62,6 +62,7 @@ check() {
 WHOLE_LEADS="each lead is held whole (its name, email and title in one block, twelve 12-byte dates, its history lists: about 0.8 KB at 1M); 300 MB needs the compact row of docs/scale.md (text read from the store for the rows on screen, dates as integers), not built yet"
 SLOW_START="a start decodes every cached lead whole (about 2.4 s at 1M on two cores), indexes them and builds the whole snapshot before the first frame; under a second needs the compact row read with one query, not built yet"
 SALESFORCE_LOAD="each lead is held whole, as in the HubSpot profile above; the load holds the sales touches, pending notes, opportunities and interned field history of the fields the timelines read until the leads are read (1.2 GB at 1M, 4.2 GB before)"
+BUSY_POLLS="at 1M in business hours the evolving world changes many leads a poll, and a poll's board update rebuilds the sorted list of every running clock (O(clocks)) and the feedback rollup walks every note; an index of clocks by lead would make both O(changed), not built yet"
 SHARED_CORES="the client decodes and maps every record on the two cores the sim and the bare loop also use, so the ratio moves by about 20 % from run to run (0.97–1.12× in the runs of 2026-12-07 after the wire and mapping work); compare medians"
 
 for N in $SIZES; do
@@ -162,18 +163,18 @@ TOML
     cpu() { awk '{ print $14 + $15 }' "/proc/$COCKPIT_PID/stat"; }
     c0=$(cpu); sleep 30; c1=$(cpu)
     idle=$(echo "scale=2; ($c1 - $c0) * 100 / $ticks / 30" | bc)
-    check "cockpit idle CPU (30 s, polls every 2 s)" "$idle %" "$idle" "<=" 0.5 "≤ 0.5 % of a core"
+    check "cockpit idle CPU (30 s, polls every 2 s)" "$idle %" "$idle" "<=" 0.5 "≤ 0.5 % of a core" "$BUSY_POLLS"
     check "cockpit peak memory" "$(rss_mb "$COCKPIT_PID" VmHWM) MB" "$(rss_mb "$COCKPIT_PID" VmHWM)" "<=" 300 "≤ 300 MB" "$WHOLE_LEADS"
     quit
     p99=$(field "$WORK/warm-$N.log" "key to frame" p99_ms)
-    check "key to frame p50 / p99 (300 keys)" "$(field "$WORK/warm-$N.log" "key to frame" p50_ms) / $p99 ms" "$p99" "<=" 16 "p99 ≤ 16 ms"
+    check "key to frame p50 / p99 (300 keys)" "$(field "$WORK/warm-$N.log" "key to frame" p50_ms) / $p99 ms" "$p99" "<=" 16 "p99 ≤ 16 ms" "$BUSY_POLLS"
     cockpit "$WORK/idle-$N.log" 10
     # Past the start's catch-up (the first poll's changes, the second round's deletion
     # check and reconciliation, the day history), then idle.
     sleep 25
     c0=$(cpu); sleep 30; c1=$(cpu)
     idle=$(echo "scale=2; ($c1 - $c0) * 100 / $ticks / 30" | bc)
-    check "cockpit idle CPU (30 s, polls every 10 s)" "$idle %" "$idle" "<=" 0.5 "≤ 0.5 % of a core"
+    check "cockpit idle CPU (30 s, polls every 10 s)" "$idle %" "$idle" "<=" 0.5 "≤ 0.5 % of a core" "$BUSY_POLLS"
     quit
     kill "$SIM_PID"; wait "$SIM_PID" 2>/dev/null || true
   fi

@@ -123,12 +123,11 @@ pub struct App {
     stale_snapshot: bool,
     /// Leads that changed or arrived since the snapshot was built, for it to follow lead
     /// by lead: index → the version the snapshot counted (the first replaced in a batch).
-    /// `changed_records` says whether any record changed at all, `changed_deals` and
-    /// `changed_notes` whether deals or notes did.
+    /// Deals and notes likewise. `changed_records` says whether any record changed at all.
     changed_leads: HashMap<usize, Option<crate::domain::Lead>>,
     changed_records: bool,
-    changed_deals: bool,
-    changed_notes: bool,
+    changed_deals: HashMap<usize, Option<crate::domain::Deal>>,
+    changed_notes: HashMap<usize, Option<crate::domain::Note>>,
     /// When time alone next moves a figure (see [`crate::domain::schedule`]).
     next_change: Option<DateTime<Utc>>,
     /// Full snapshot builds so far: what a change costs is worth watching at scale.
@@ -193,8 +192,8 @@ impl App {
             stale_snapshot: true,
             changed_leads: HashMap::new(),
             changed_records: false,
-            changed_deals: false,
-            changed_notes: false,
+            changed_deals: HashMap::new(),
+            changed_notes: HashMap::new(),
             next_change: None,
             snapshot_builds: 0,
             quit: false,
@@ -361,15 +360,20 @@ impl App {
                     notes: delta.notes.clone(),
                 });
                 let leads = self.model.store.upsert_leads_at(delta.leads);
-                let deals = self.model.store.upsert_deals(delta.deals);
-                let notes = self.model.store.upsert_notes(delta.notes);
-                let changed = !leads.is_empty() | deals | notes;
+                let deals = self.model.store.upsert_deals_at(delta.deals);
+                let notes = self.model.store.upsert_notes_at(delta.notes);
+                let changed = !leads.is_empty() | !deals.is_empty() | !notes.is_empty();
+                // The first version replaced is the one the snapshot counted.
                 for (i, old) in leads {
                     self.changed_leads.entry(i).or_insert(old);
                 }
+                for (i, old) in deals {
+                    self.changed_deals.entry(i).or_insert(old);
+                }
+                for (i, old) in notes {
+                    self.changed_notes.entry(i).or_insert(old);
+                }
                 self.changed_records |= changed;
-                self.changed_deals |= deals;
-                self.changed_notes |= notes;
                 changed
             }
             SyncEvent::Removed {
@@ -423,15 +427,19 @@ impl App {
 
     /// Bring derived data up to date if the store changed. Call once per batch of events.
     pub fn refresh_snapshot(&mut self) {
-        let mut changed: Vec<_> = std::mem::take(&mut self.changed_leads)
-            .into_iter()
-            .collect();
-        changed.sort_unstable_by_key(|(i, _)| *i);
+        fn in_order<T>(changed: HashMap<usize, T>) -> Vec<(usize, T)> {
+            let mut changed: Vec<_> = changed.into_iter().collect();
+            changed.sort_unstable_by_key(|(i, _)| *i);
+            changed
+        }
+        let leads = in_order(std::mem::take(&mut self.changed_leads));
+        let deals = in_order(std::mem::take(&mut self.changed_deals));
+        let notes = in_order(std::mem::take(&mut self.changed_notes));
         let records = std::mem::take(&mut self.changed_records);
         let changes = crate::domain::snapshot::Changes {
-            leads: &changed,
-            deals: std::mem::take(&mut self.changed_deals),
-            notes: std::mem::take(&mut self.changed_notes),
+            leads: &leads,
+            deals: &deals,
+            notes: &notes,
         };
         if !self.stale_snapshot && records && matches!(self.model.lens, Lens::All) {
             // Only records changed, under no lens: the board follows the changed leads.

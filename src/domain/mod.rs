@@ -22,6 +22,7 @@ pub mod ranked;
 pub mod recycle;
 pub mod reject;
 pub mod replay;
+pub mod rollup;
 pub mod schedule;
 pub mod sla;
 pub mod snapshot;

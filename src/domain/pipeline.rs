@@ -2,15 +2,17 @@
 //! (a contact from a marketing channel) or touched it (a contact with a campaign touch
 //! before the deal was created), and what each attribution model credits each campaign
 //! (metrics.md). A deal's part reads that deal and its contacts alone, so a change to k
-//! leads recounts the parts of their deals only; the totals are summed again in deal order,
-//! exactly as counting every deal from scratch sums them.
+//! leads (or k deals) recounts the parts of those deals only. Each campaign's credit is
+//! kept as a running total in millionths of the amount's unit: integers, so taking a part
+//! out and putting its new version in gives exactly what counting every deal from scratch
+//! gives, whatever the order.
 
 use std::collections::HashMap;
 
 use super::attribution::{self, Milestones, Model};
 use super::kpi::MARKETING_CHANNELS;
 use super::lead::{Deal, DealStage, Lead};
-use super::snapshot::Attributed;
+use super::snapshot::{Attributed, ChangedDeal};
 
 /// What the pipeline is counted from.
 pub struct PipelineInput<'a> {
@@ -25,11 +27,28 @@ pub struct Pipeline {
     /// By deal index.
     parts: Vec<DealPart>,
     /// Contact id → the deals it is a contact of.
-    by_contact: HashMap<String, Vec<usize>>,
+    by_contact: HashMap<String, Vec<usize>, foldhash::fast::RandomState>,
     /// Campaign names, interned.
     campaigns: Vec<String>,
-    campaign_of: HashMap<String, u32>,
+    campaign_of: HashMap<String, u32, foldhash::fast::RandomState>,
+    /// Per attribution model, per campaign: the open deals' credits summed.
+    totals: Vec<Vec<Total>>,
 }
+
+/// One campaign's credit under one model.
+#[derive(Debug, Clone, Copy, Default)]
+struct Total {
+    /// The credits in millionths of their unit: sums of integers are exact.
+    micros: i128,
+    /// How many credits (a campaign no open deal credits is not listed).
+    n: u32,
+    /// How many of them are too large (or not finite) to count in millionths: then the
+    /// total is summed again in deal order, as floats.
+    huge: u32,
+}
+
+/// Past this, a credit is summed as a float (a mistyped amount, not a real deal).
+const HUGE: f64 = 1e18;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 struct DealPart {
@@ -70,14 +89,73 @@ pub fn deal_is_open(stages: &[DealStage], stage: &str) -> bool {
 impl Pipeline {
     pub fn build(input: &PipelineInput<'_>) -> Pipeline {
         let mut p = Pipeline::default();
+        p.parts.reserve(input.deals.len());
         for (i, deal) in input.deals.iter().enumerate() {
             for contact in &deal.contact_ids {
                 p.by_contact.entry(contact.clone()).or_default().push(i);
             }
             let part = p.part(input, deal);
-            p.parts.push(part);
+            p.set_part(i, part);
         }
         p
+    }
+
+    /// Recount the deals that changed or arrived: each index with the version this
+    /// pipeline counted (`None` for a new deal).
+    pub fn update_deals(&mut self, input: &PipelineInput<'_>, changed: &[ChangedDeal]) {
+        for (i, old) in changed {
+            for contact in old.iter().flat_map(|d| &d.contact_ids) {
+                if let Some(deals) = self.by_contact.get_mut(contact.as_str()) {
+                    deals.retain(|d| d != i);
+                    if deals.is_empty() {
+                        self.by_contact.remove(contact.as_str());
+                    }
+                }
+            }
+            let Some(deal) = input.deals.get(*i) else {
+                continue;
+            };
+            for contact in &deal.contact_ids {
+                self.by_contact.entry(contact.clone()).or_default().push(*i);
+            }
+            let part = self.part(input, deal);
+            self.set_part(*i, part);
+        }
+    }
+
+    /// Put `part` in as deal `i`'s, its credits into the totals in place of the old one's.
+    fn set_part(&mut self, i: usize, part: DealPart) {
+        if i >= self.parts.len() {
+            self.parts.resize_with(i + 1, DealPart::default);
+        }
+        let old = std::mem::replace(&mut self.parts[i], part);
+        self.count(&old, -1);
+        let new = std::mem::take(&mut self.parts[i]);
+        self.count(&new, 1);
+        self.parts[i] = new;
+    }
+
+    /// Add (`sign` 1) or take out (-1) a part's credits.
+    fn count(&mut self, part: &DealPart, sign: i64) {
+        for (m, credits) in part.credits.iter().enumerate() {
+            if self.totals.len() <= m {
+                self.totals.resize_with(m + 1, Vec::new);
+            }
+            let totals = &mut self.totals[m];
+            for &(campaign, amount) in credits {
+                let c = campaign as usize;
+                if totals.len() <= c {
+                    totals.resize(c + 1, Total::default());
+                }
+                let t = &mut totals[c];
+                t.n = t.n.wrapping_add_signed(sign as i32);
+                if amount.abs() < HUGE {
+                    t.micros += i128::from(sign) * (amount * 1e6).round() as i128;
+                } else {
+                    t.huge = t.huge.wrapping_add_signed(sign as i32);
+                }
+            }
+        }
     }
 
     /// Recount the deals of the leads with these ids (changed since the last count; the
@@ -97,7 +175,8 @@ impl Pipeline {
         deals.dedup();
         for i in deals {
             if let Some(deal) = input.deals.get(i) {
-                self.parts[i] = self.part(input, deal);
+                let part = self.part(input, deal);
+                self.set_part(i, part);
             }
         }
     }
@@ -175,29 +254,38 @@ impl Pipeline {
         (sourced, touched)
     }
 
-    /// Open pipeline by campaign under every model, most credited first.
+    /// Open pipeline by campaign under every model, most credited first: from the running
+    /// totals, so it costs the campaigns, not the deals.
     pub fn attribution(&self, half_life: chrono::Duration) -> Vec<Attributed> {
-        let models = Model::all(half_life);
-        let mut totals: Vec<Vec<Option<f64>>> =
-            vec![vec![None; self.campaigns.len()]; models.len()];
-        for part in self.parts.iter().filter(|p| p.open) {
-            for (m, credits) in part.credits.iter().enumerate() {
-                for &(campaign, amount) in credits {
-                    let total = totals[m][campaign as usize].get_or_insert(0.0);
-                    *total += amount;
-                }
-            }
-        }
-        models
+        let none = Vec::new();
+        Model::all(half_life)
             .into_iter()
-            .zip(totals)
-            .map(|(model, totals)| {
-                let mut campaigns: Vec<(String, f64)> = (totals.into_iter().enumerate())
-                    .filter_map(|(c, t)| Some((self.campaigns[c].clone(), t?)))
+            .enumerate()
+            .map(|(m, model)| {
+                let totals = self.totals.get(m).unwrap_or(&none);
+                let mut campaigns: Vec<(String, f64)> = (totals.iter().enumerate())
+                    .filter(|(_, t)| t.n > 0)
+                    .map(|(c, t)| {
+                        let sum = match t.huge {
+                            0 => t.micros as f64 / 1e6,
+                            _ => self.summed(m, c as u32),
+                        };
+                        (self.campaigns[c].clone(), sum)
+                    })
                     .collect();
                 campaigns.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
                 Attributed { model, campaigns }
             })
             .collect()
+    }
+
+    /// A campaign's credit under model `m`, every open deal's in deal order, as floats.
+    fn summed(&self, m: usize, campaign: u32) -> f64 {
+        (self.parts.iter())
+            .filter_map(|p| p.credits.get(m))
+            .flatten()
+            .filter(|(c, _)| *c == campaign)
+            .map(|(_, amount)| amount)
+            .sum()
     }
 }

@@ -8,11 +8,12 @@ use super::attribution::Model;
 pub use super::board::stage_index;
 use super::board::{Board, BoardInput};
 use super::business_hours::BusinessCalendar;
-use super::feedback::{NoteKind, Verdict};
 use super::kpi::tally::{LeadPart, LeadTally};
 use super::kpi::{self, DealDates, Kpi, KpiInput, Period, PeriodKind, Targets};
 use super::lead::{Deal, DealStage, Lead, Note, Owner};
 use super::pipeline::{Pipeline, PipelineInput};
+pub use super::rollup::FeedbackRollup;
+use super::rollup::FeedbackTally;
 use super::sla::SlaDef;
 
 use super::timeline::Timeline;
@@ -50,18 +51,6 @@ pub struct Attributed {
     pub campaigns: Vec<(String, f64)>,
 }
 
-/// Messaging feedback on one campaign, rolled up.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FeedbackRollup {
-    pub campaign: String,
-    pub works: usize,
-    pub does_not_work: usize,
-    pub last_text: String,
-    pub last_verdict: Verdict,
-    pub last_owner: Option<String>,
-    pub last_at: DateTime<Utc>,
-}
-
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Snapshot {
     /// Stage counts, each stage's leads most urgent first, and the running SLA clocks:
@@ -82,16 +71,18 @@ pub struct Snapshot {
     /// The open pipeline deal by deal: what a changed lead's deals credit is recounted
     /// for those deals alone.
     pipeline: Pipeline,
-    /// Each deal's stage dated, kept until a deal changes.
+    /// Each deal's stage dated, redated deal by deal.
     deal_dates: DealDates,
+    /// The counts behind `feedback`, kept note by note.
+    feedback_tally: FeedbackTally,
 }
 
-/// What changed since a snapshot was built.
+/// What changed since a snapshot was built, each record once, by index.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Changes<'c> {
     pub leads: &'c [Changed],
-    pub deals: bool,
-    pub notes: bool,
+    pub deals: &'c [ChangedDeal],
+    pub notes: &'c [ChangedNote],
 }
 
 /// Where each lead sits in the leads a snapshot reads, by id.
@@ -130,12 +121,16 @@ struct Reuse {
     pipeline: Option<Pipeline>,
     deal_dates: Option<DealDates>,
     attribution: Option<Vec<Attributed>>,
-    feedback: Option<Vec<FeedbackRollup>>,
+    feedback: Option<(FeedbackTally, Vec<FeedbackRollup>)>,
 }
 
 /// A lead that changed since a snapshot was built: its index and, if it was held before,
 /// the version that snapshot counted.
 pub type Changed = (usize, Option<Lead>);
+/// A deal that changed or arrived: its index and the version the snapshot counted.
+pub type ChangedDeal = (usize, Option<Deal>);
+/// A note that changed or arrived: its index and the version the snapshot counted.
+pub type ChangedNote = (usize, Option<Note>);
 
 /// The periods of the KPI history, oldest first, the current one last.
 fn periods(kind: PeriodKind, now: DateTime<Utc>) -> Vec<Period> {
@@ -194,7 +189,8 @@ impl Snapshot {
                 }
             }
         }
-        // The pipeline reads deals and their contacts; feedback reads notes.
+        // The pipeline reads deals and their contacts; feedback reads notes. Each follows
+        // the records that changed.
         let mut pipeline = std::mem::take(&mut self.pipeline);
         let ids = || {
             changed
@@ -202,20 +198,33 @@ impl Snapshot {
                 .filter_map(|(i, _)| input.leads.get(*i))
                 .map(|l| l.id.as_str())
         };
-        let attribution = if changes.deals {
-            pipeline = input.pipeline(Pipeline::build);
-            None
-        } else if pipeline.has_contact(ids()) {
+        let mut recounted = false;
+        if !changes.deals.is_empty() {
+            input.pipeline(|p| pipeline.update_deals(p, changes.deals));
+            recounted = true;
+        }
+        if pipeline.has_contact(ids()) {
             input.pipeline(|p| pipeline.update(p, ids()));
-            None
+            recounted = true;
+        }
+        let attribution = (!recounted).then(|| std::mem::take(&mut self.attribution));
+        let mut deal_dates = std::mem::take(&mut self.deal_dates);
+        if !changes.deals.is_empty() {
+            let at: Vec<usize> = changes.deals.iter().map(|(i, _)| *i).collect();
+            deal_dates.update(input.deals, input.deal_stages, &at);
+        }
+        let mut tally = std::mem::take(&mut self.feedback_tally);
+        let feedback = if changes.notes.is_empty() {
+            std::mem::take(&mut self.feedback)
         } else {
-            Some(std::mem::take(&mut self.attribution))
+            tally.update(input.notes, changes.notes);
+            tally.rollups(input.notes, input.owners)
         };
         let reuse = Reuse {
             pipeline: Some(pipeline),
-            deal_dates: (!changes.deals).then(|| std::mem::take(&mut self.deal_dates)),
+            deal_dates: Some(deal_dates),
             attribution,
-            feedback: (!changes.notes).then(|| std::mem::take(&mut self.feedback)),
+            feedback: Some((tally, feedback)),
         };
         *self = Snapshot::assemble(board, tallies, input, now, reuse);
     }
@@ -247,13 +256,17 @@ impl Snapshot {
         let attribution = reuse
             .attribution
             .unwrap_or_else(|| pipeline.attribution(input.half_life));
+        let (feedback_tally, feedback) = reuse.feedback.unwrap_or_else(|| {
+            let tally = FeedbackTally::build(input.notes);
+            let rollups = tally.rollups(input.notes, input.owners);
+            (tally, rollups)
+        });
         Snapshot {
             attribution,
             pipeline,
             deal_dates: dates,
-            feedback: reuse
-                .feedback
-                .unwrap_or_else(|| rollup_feedback(input.notes, input.owners)),
+            feedback,
+            feedback_tally,
             board,
             kpis,
             kpi_history: history,
@@ -384,50 +397,6 @@ impl<'a> SnapshotInput<'a> {
     }
 }
 
-fn rollup_feedback(notes: &[Note], owners: &[Owner]) -> Vec<FeedbackRollup> {
-    // Rebuilt whenever notes change (each poll of a live portal), over every note.
-    let mut by_campaign: HashMap<&str, FeedbackRollup, foldhash::fast::RandomState> =
-        HashMap::default();
-    for note in notes {
-        let NoteKind::Feedback {
-            campaign,
-            verdict,
-            text,
-        } = &note.kind
-        else {
-            continue;
-        };
-        let owner = || {
-            let id = note.owner_id.as_deref()?;
-            owners.iter().find(|o| o.id == id).map(|o| o.name.clone())
-        };
-        let entry = by_campaign
-            .entry(campaign.as_str())
-            .or_insert_with(|| FeedbackRollup {
-                campaign: campaign.clone(),
-                works: 0,
-                does_not_work: 0,
-                last_text: text.clone(),
-                last_verdict: *verdict,
-                last_owner: owner(),
-                last_at: note.at,
-            });
-        match verdict {
-            Verdict::Works => entry.works += 1,
-            Verdict::DoesNotWork => entry.does_not_work += 1,
-        }
-        if note.at > entry.last_at {
-            entry.last_text = text.clone();
-            entry.last_verdict = *verdict;
-            entry.last_owner = owner();
-            entry.last_at = note.at;
-        }
-    }
-    let mut out: Vec<FeedbackRollup> = by_campaign.into_values().collect();
-    out.sort_by(|a, b| b.last_at.cmp(&a.last_at).then(a.campaign.cmp(&b.campaign)));
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -483,57 +452,6 @@ mod tests {
         assert_eq!(mqls, vec![1, 0]);
         assert_eq!(snap.board.timers.len(), 2);
         assert_eq!(snap.board.timers[0].lead_id, "b");
-    }
-
-    #[test]
-    fn feedback_rolls_up_by_campaign_with_latest_quote() {
-        let note = |id: &str, campaign: &str, verdict, text: &str, t: &str| Note {
-            id: id.into(),
-            lead_ids: vec![],
-            owner_id: Some("7".into()),
-            at: at(t),
-            kind: NoteKind::Feedback {
-                campaign: campaign.into(),
-                verdict,
-                text: text.into(),
-            },
-        };
-        let notes = vec![
-            note("1", "ROI", Verdict::Works, "old", "2026-11-18T10:00:00Z"),
-            note(
-                "2",
-                "ROI",
-                Verdict::DoesNotWork,
-                "new",
-                "2026-11-19T10:00:00Z",
-            ),
-            note(
-                "3",
-                "Whitepaper",
-                Verdict::Works,
-                "x",
-                "2026-11-17T10:00:00Z",
-            ),
-            Note {
-                id: "4".into(),
-                lead_ids: vec![],
-                owner_id: None,
-                at: at("2026-11-20T10:00:00Z"),
-                kind: NoteKind::Plain("call me".into()),
-            },
-        ];
-        let owners = vec![Owner {
-            id: "7".into(),
-            name: "Sam Ortiz".into(),
-            email: String::new(),
-            team: None,
-        }];
-        let roll = rollup_feedback(&notes, &owners);
-        assert_eq!(roll.len(), 2);
-        assert_eq!(roll[0].campaign, "ROI");
-        assert_eq!((roll[0].works, roll[0].does_not_work), (1, 1));
-        assert_eq!(roll[0].last_text, "new");
-        assert_eq!(roll[0].last_owner.as_deref(), Some("Sam Ortiz"));
     }
 }
 

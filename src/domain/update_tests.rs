@@ -66,7 +66,7 @@ fn lead_of(id: usize, (stage, back, bits, touches, owner): &Spec) -> Lead {
     l
 }
 
-fn deals(leads: usize, amounts: &[(u16, u8, usize)]) -> Vec<Deal> {
+fn deals_of(leads: usize, amounts: &[(u16, u8, usize)]) -> Vec<Deal> {
     amounts
         .iter()
         .enumerate()
@@ -124,22 +124,57 @@ fn input<'a>(
     }
 }
 
-/// A round: some leads replaced (index modulo the count) or added, maybe a deal changed
-/// (index, amount, stage) and a feedback note added (campaign), then the clock moves.
+/// A round: some leads replaced (index modulo the count) or added; deals changed (index,
+/// or a new deal; amount, stage, contact) and feedback notes added or replaced (index,
+/// campaign, days back, plain), then the clock moves.
 type Round = (
     Vec<(Option<usize>, Spec)>,
-    Option<(usize, u16, u8)>,
-    Option<u8>,
+    Vec<(Option<usize>, u16, u8, usize)>,
+    Vec<(Option<usize>, u8, u8, bool)>,
     i64,
 );
 
 fn round() -> impl Strategy<Value = Round> {
     (
         prop::collection::vec((prop::option::weighted(0.8, 0usize..1000), spec()), 0..5),
-        prop::option::weighted(0.3, (any::<usize>(), any::<u16>(), any::<u8>())),
-        prop::option::weighted(0.3, 0u8..3),
+        prop::collection::vec(
+            (
+                prop::option::weighted(0.7, any::<usize>()),
+                any::<u16>(),
+                any::<u8>(),
+                any::<usize>(),
+            ),
+            0..3,
+        ),
+        prop::collection::vec(
+            (
+                prop::option::weighted(0.6, any::<usize>()),
+                0u8..3,
+                0u8..4,
+                prop::bool::weighted(0.2),
+            ),
+            0..3,
+        ),
         0i64..(4 * 24),
     )
+}
+
+/// Replace the record at `at` (modulo the count), or add one, noting the version it
+/// replaced once per round (the first, which the snapshot counted).
+fn put<T>(rows: &mut Vec<T>, at: Option<usize>, row: T, changed: &mut Vec<(usize, Option<T>)>) {
+    let i = match at {
+        Some(at) if !rows.is_empty() => at % rows.len(),
+        _ => rows.len(),
+    };
+    let old = if i < rows.len() {
+        Some(std::mem::replace(&mut rows[i], row))
+    } else {
+        rows.push(row);
+        None
+    };
+    if !changed.iter().any(|(j, _)| *j == i) {
+        changed.push((i, old));
+    }
 }
 
 fn feedback(n: usize, campaign: u8, at: DateTime<Utc>) -> Note {
@@ -174,48 +209,46 @@ proptest! {
         let config = Config::builtin();
         let stages = deal_stages();
         let mut leads: Vec<Lead> = start.iter().enumerate().map(|(i, s)| lead_of(i, s)).collect();
-        let mut deals = deals(leads.len(), &amounts);
+        let mut deals = deals_of(leads.len(), &amounts);
         let mut notes: Vec<Note> = Vec::new();
         let mut now = base();
         let mut snap = Snapshot::build(&input((&leads, &deals, &notes), &stages, &config, period), now);
-        for (changes, deal, note, hours) in rounds {
+        for (changes, deal_changes, note_changes, hours) in rounds {
             let mut changed: Vec<Changed> = Vec::new();
             for (at, spec) in changes {
                 let i = match at {
                     Some(at) if !leads.is_empty() => at % leads.len(),
                     _ => leads.len(),
                 };
-                let lead = lead_of(i, &spec);
-                let old = if i < leads.len() {
-                    Some(std::mem::replace(&mut leads[i], lead))
-                } else {
-                    leads.push(lead);
-                    None
+                put(&mut leads, at, lead_of(i, &spec), &mut changed);
+            }
+            let mut changed_deals: Vec<ChangedDeal> = Vec::new();
+            for (at, amount, stage, contact) in deal_changes.into_iter().filter(|_| !leads.is_empty()) {
+                // A deal's amount, stage and contact change; a new deal joins a lead.
+                let mut d = deals_of(leads.len(), &[(amount, stage, contact)]).remove(0);
+                d.id = match at {
+                    Some(at) if !deals.is_empty() => deals[at % deals.len()].id.clone(),
+                    _ => format!("d{}", deals.len()),
                 };
-                // A lead changed twice counts out the version the snapshot held.
-                if !changed.iter().any(|(j, _)| *j == i) {
-                    changed.push((i, old));
-                }
+                put(&mut deals, at, d, &mut changed_deals);
             }
-            let deal_changed = match (deal, deals.is_empty()) {
-                (Some((i, amount, stage)), false) => {
-                    let n = deals.len();
-                    let d = &mut deals[i % n];
-                    d.amount = f64::from(amount);
-                    d.stage_id = ["open", "won", "lost"][usize::from(stage % 3)].into();
-                    true
+            let mut changed_notes: Vec<ChangedNote> = Vec::new();
+            for (at, campaign, back, plain) in note_changes {
+                let n = at.map_or(notes.len(), |at| at % notes.len().max(1));
+                let mut note = feedback(n, campaign, now - Duration::days(i64::from(back)));
+                if plain {
+                    note.kind = crate::domain::feedback::NoteKind::Plain("call me".into());
                 }
-                _ => false,
-            };
-            if let Some(campaign) = note {
-                notes.push(feedback(notes.len(), campaign, now));
+                put(&mut notes, at, note, &mut changed_notes);
             }
+            changed_deals.sort_unstable_by_key(|(i, _)| *i);
+            changed_notes.sort_unstable_by_key(|(i, _)| *i);
             now += Duration::hours(hours);
             let shown = input((&leads, &deals, &notes), &stages, &config, period);
             let what = Changes {
                 leads: &changed,
-                deals: deal_changed,
-                notes: note.is_some(),
+                deals: &changed_deals,
+                notes: &changed_notes,
             };
             snap.update(&shown, &what, now);
             let fresh = Snapshot::build(&shown, now);

@@ -311,19 +311,33 @@ impl Store {
     }
 
     pub fn upsert_deals(&mut self, deals: Vec<Deal>) -> bool {
-        let mut changed = false;
-        for deal in deals {
-            changed |= self.deals.upsert(deal);
-        }
-        changed
+        !self.upsert_deals_at(deals).is_empty()
+    }
+
+    /// Insert or replace deals: each changed one's index and the version it replaced.
+    pub fn upsert_deals_at(
+        &mut self,
+        deals: Vec<Deal>,
+    ) -> Vec<crate::domain::snapshot::ChangedDeal> {
+        deals
+            .into_iter()
+            .filter_map(|d| self.deals.upsert_at(d))
+            .collect()
     }
 
     pub fn upsert_notes(&mut self, notes: Vec<Note>) -> bool {
-        let mut changed = false;
-        for note in notes {
-            changed |= self.notes.upsert(note);
-        }
-        changed
+        !self.upsert_notes_at(notes).is_empty()
+    }
+
+    /// Insert or replace notes: each changed one's index and the version it replaced.
+    pub fn upsert_notes_at(
+        &mut self,
+        notes: Vec<Note>,
+    ) -> Vec<crate::domain::snapshot::ChangedNote> {
+        notes
+            .into_iter()
+            .filter_map(|n| self.notes.upsert_at(n))
+            .collect()
     }
 
     /// Forget records the vendor deleted (archived). Returns whether anything was removed.

@@ -68,13 +68,24 @@ pub struct DealDates {
 
 impl DealDates {
     pub fn of(deals: &[Deal], stages: &[DealStage]) -> Self {
-        let by_id: HashMap<&str, &DealStage> = stages.iter().map(|s| (s.id.as_str(), s)).collect();
         DealDates {
-            open: deals
-                .iter()
-                .map(|d| by_id.get(d.stage_id.as_str()).is_none_or(|s| !s.is_closed))
+            open: (deals.iter())
+                .map(|d| crate::domain::pipeline::deal_is_open(stages, &d.stage_id))
                 .collect(),
             closings: deals.iter().map(|d| d.closings(stages)).collect(),
+        }
+    }
+
+    /// Date again the deals at these indices (changed or new; the others as they were).
+    pub fn update(&mut self, deals: &[Deal], stages: &[DealStage], changed: &[usize]) {
+        if deals.len() > self.open.len() {
+            self.open.resize(deals.len(), false);
+            self.closings.resize_with(deals.len(), Vec::new);
+        }
+        for &i in changed {
+            let Some(d) = deals.get(i) else { continue };
+            self.open[i] = crate::domain::pipeline::deal_is_open(stages, &d.stage_id);
+            self.closings[i] = d.closings(stages);
         }
     }
 }

@@ -300,26 +300,14 @@ pub fn kpis_over(
     figures_of(input, &board, &tallies, now, (&pipeline, &dates))
 }
 
-/// Each period's lead-counted sums. Every period's cohorts read the same timelines: built
-/// once here.
+/// Each period's lead-counted sums, every lead's timeline built once for all of them.
 fn tallies_of(
     input: &SnapshotInput<'_>,
     now: DateTime<Utc>,
     periods: &[Period],
 ) -> Vec<(Period, LeadTally)> {
-    let cohort_leads = input.by_owner.map_or(input.leads, |(all, _)| all);
-    let timelines: Vec<Timeline> = cohort_leads
-        .iter()
-        .map(|l| Timeline::of(l, input.stages))
-        .collect();
-    let kpi_input = KpiInput {
-        timelines: Some(&timelines),
-        ..input.kpis(&[], now, None)
-    };
-    periods
-        .iter()
-        .map(|p| (*p, kpi::tally(&kpi_input, p)))
-        .collect()
+    let tallies = kpi::tallies(&input.kpis(&[], now, None), periods);
+    periods.iter().copied().zip(tallies).collect()
 }
 
 /// Every KPI of each period, from its sums, the board's clocks and the deals.

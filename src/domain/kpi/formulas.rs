@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{Duration, Utc};
 
 use super::cohort::Cohort;
-use super::tally::LeadTally;
+use super::tally::{LeadPart, LeadTally};
 use super::{Better, Kpi, KpiInput, KpiValue, Parts, Period, Targets};
 use crate::domain::lead::{Deal, DealStage, Lead};
 use crate::domain::pipeline::{Pipeline, PipelineInput};
@@ -266,7 +266,7 @@ pub fn target_by_now(
 
 /// Compute every KPI over `period`, with targets from the config.
 pub fn compute(input: &KpiInput<'_>, period: Period, targets: &Targets) -> Vec<Kpi> {
-    compute_tallied(input, period, targets, &tally(input, &period))
+    compute_tallied(input, period, targets, &tallies(input, &[period])[0])
 }
 
 /// [`compute`] with the period's lead-counted sums already at hand.
@@ -334,24 +334,15 @@ fn assemble(
         .collect()
 }
 
-/// The lead-counted tally of `period` over the input's cohort leads, from scratch.
-pub fn tally(input: &KpiInput<'_>, period: &Period) -> LeadTally {
+/// The lead-counted tally of each of `periods` over the input's cohort leads, from
+/// scratch. Each lead's timeline is built once and counted into every period while at
+/// hand, so a million leads' timelines are never held at once.
+pub fn tallies(input: &KpiInput<'_>, periods: &[Period]) -> Vec<LeadTally> {
     // Every figure that counts leads reads their timelines (metrics.md §1). Under a person
     // or team lens the cohorts are every lead's, kept by the owner at their entry.
     let (cohort_leads, by_owner) = match input.by_owner {
         Some((all, rule)) => (all, Some(rule)),
         None => (input.leads, None),
-    };
-    let built: Vec<Timeline>;
-    let timelines: &[Timeline] = match input.timelines {
-        Some(t) => t,
-        None => {
-            built = cohort_leads
-                .iter()
-                .map(|l| Timeline::of(l, input.stages))
-                .collect();
-            &built
-        }
     };
     let member = |t: &Timeline, at: chrono::DateTime<Utc>| {
         by_owner.is_none_or(|r| {
@@ -361,7 +352,22 @@ pub fn tally(input: &KpiInput<'_>, period: &Period) -> LeadTally {
             )
         })
     };
-    LeadTally::of(cohort_leads, timelines, period, &member, input.calendar)
+    let mut tallies: Vec<LeadTally> = periods.iter().map(|_| LeadTally::default()).collect();
+    let mut count = |lead: &Lead, t: &Timeline| {
+        for (tally, period) in tallies.iter_mut().zip(periods) {
+            tally.push(&LeadPart::of(lead, t, period, &member, input.calendar));
+        }
+    };
+    match input.timelines {
+        Some(timelines) => (cohort_leads.iter().zip(timelines)).for_each(|(l, t)| count(l, t)),
+        None => {
+            for lead in cohort_leads {
+                count(lead, &Timeline::of(lead, input.stages));
+            }
+        }
+    }
+    tallies.iter_mut().for_each(LeadTally::seal);
+    tallies
 }
 
 /// `goal`: the period's revenue target, for pipeline coverage; `tally`: the period's

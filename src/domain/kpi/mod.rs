@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use chrono::Duration;
 
 pub use formulas::{
-    DealDates, LEAKAGE, compute, compute_periods, compute_tallied, leaking, tally, target_by_now,
+    DealDates, LEAKAGE, compute, compute_periods, compute_tallied, leaking, tallies, target_by_now,
 };
 pub use period::{Period, PeriodKind};
 

@@ -75,24 +75,17 @@ pub struct LeadTally {
 }
 
 impl LeadTally {
-    /// The tally of `leads` (with their `timelines`, in order), from scratch.
-    pub fn of(
-        leads: &[Lead],
-        timelines: &[Timeline],
-        period: &Period,
-        member: Member<'_>,
-        cal: &BusinessCalendar,
-    ) -> LeadTally {
-        let mut tally = LeadTally::default();
-        for (l, t) in leads.iter().zip(timelines) {
-            let part = LeadPart::of(l, t, period, member, cal);
-            if let Some(Some(d)) = part.speed {
-                tally.speed.push(d);
-            }
-            tally.count(&part, 1);
+    /// Count one more lead's part in a tally being built; [`seal`](Self::seal) it after.
+    pub fn push(&mut self, part: &LeadPart) {
+        if let Some(Some(d)) = part.speed {
+            self.speed.push(d);
         }
-        tally.speed.sort();
-        tally
+        self.count(part, 1);
+    }
+
+    /// Done pushing: the speeds in order.
+    pub fn seal(&mut self) {
+        self.speed.sort();
     }
 
     pub fn add(&mut self, part: &LeadPart) {

@@ -25,7 +25,7 @@ pub struct BoardInput<'a> {
     pub stages: &'a StageCatalog,
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct Board {
     /// Leads per stage, in [`Stage::ALL`] order.
     pub counts: [usize; 8],
@@ -40,6 +40,21 @@ pub struct Board {
     /// Each lead's most urgent clock's due time, soonest first: leads leaking at any
     /// instant are a binary search away.
     urgent: Vec<DateTime<Utc>>,
+    /// At least the longest warning any clock held gives (due time less warning time):
+    /// every clock in warning or past due at `now` is due by `now` plus this.
+    warn_span: chrono::Duration,
+}
+
+/// Boards are equal when they list the same; `warn_span` is a bound, kept loosely.
+impl PartialEq for Board {
+    fn eq(&self, other: &Self) -> bool {
+        self.counts == other.counts
+            && self.unmapped == other.unmapped
+            && self.stage_leads == other.stage_leads
+            && self.timers == other.timers
+            && self.keys == other.keys
+            && self.urgent == other.urgent
+    }
 }
 
 /// Where a lead sits: its stage, its most urgent clock's due time, and when it entered
@@ -109,6 +124,7 @@ impl Board {
             }
         }
         board.timers.sort_by(timer_order);
+        board.warn_span = warn_span(&board.timers);
         board.urgent = board.keys.iter().filter_map(|k| k.due).collect();
         board.urgent.sort_unstable();
         let (keys, leads) = (&board.keys, input.leads);
@@ -180,7 +196,15 @@ impl Board {
             }
         }
         fresh.sort_by(timer_order);
+        self.warn_span = self.warn_span.max(warn_span(&fresh));
         self.timers = merge(std::mem::take(&mut self.timers), fresh);
+    }
+
+    /// How many of the running clocks (soonest due first) can be in warning or past due at
+    /// `now`: the breaches board reads these, not every clock.
+    pub fn warned_by(&self, now: DateTime<Utc>) -> usize {
+        let by = now + self.warn_span;
+        self.timers.partition_point(|t| t.due_at <= by)
     }
 
     /// Each lead's most urgent clock's due time, soonest first.
@@ -204,6 +228,14 @@ impl Board {
             .get(from)
             .filter(|t| t.due_at == due && t.lead_id == lead.id)
     }
+}
+
+/// The longest warning among `timers`.
+fn warn_span(timers: &[SlaTimer]) -> chrono::Duration {
+    (timers.iter())
+        .map(|t| t.due_at - t.warn_at)
+        .max()
+        .unwrap_or_default()
 }
 
 /// Most urgent first: running clocks by due time, then the newest arrivals, then by id.

@@ -93,6 +93,13 @@ proptest! {
                 let at = base() + Duration::hours(hours);
                 let leaking = board.urgent().partition_point(|due| *due <= at);
                 prop_assert_eq!(leaking, crate::domain::kpi::leaking(&fresh.timers, at));
+                // Every clock in warning or past due is among the first `warned_by`.
+                let cut = board.warned_by(at);
+                let warned = |t: &crate::domain::sla::SlaTimer| t.warn_at <= at;
+                prop_assert_eq!(
+                    board.timers[..cut].iter().filter(|t| warned(t)).count(),
+                    fresh.timers.iter().filter(|t| warned(t)).count()
+                );
             }
             for (i, lead) in leads.iter().enumerate() {
                 // Each lead is found at its place in its stage's list.
@@ -141,4 +148,21 @@ fn a_lead_moving_on_leaves_its_stage_list_and_its_clock() {
             .all(|t| t.lead_id != "000" || t.sla != mql_sla)
     );
     assert_eq!(clocks_of("001"), 1);
+}
+
+#[test]
+fn a_clock_that_arrives_in_warning_is_within_the_warned_prefix() {
+    // Built empty, the board knows no warning span until a clock arrives with one.
+    let config = Config::builtin();
+    let mut leads: Vec<Lead> = Vec::new();
+    let mut board = Board::build(&input(&leads, &config));
+    leads.push(lead_of(0, (stage_index(Stage::Mql) as u8, 0, false)));
+    board.update(&input(&leads, &config), &[0]);
+    let clock = board.timers[0].clone();
+    let at = clock.warn_at + (clock.due_at - clock.warn_at) / 2;
+    assert!(
+        clock.warn_at <= at && at < clock.due_at,
+        "in warning at {at}"
+    );
+    assert_eq!(board.warned_by(at), 1);
 }

@@ -90,19 +90,30 @@ impl DealDates {
     }
 }
 
-/// The deals tandem counts, with what their stages say.
+/// The deals tandem counts, with what their stages say: sorted out once for every period
+/// (open ones, and those with a close), since six periods each read them.
 struct Deals<'a> {
-    all: &'a [Deal],
-    dates: std::borrow::Cow<'a, DealDates>,
+    /// The open deals, in deal order.
+    open: Vec<&'a Deal>,
+    /// The deals with a close, each with its closes, in deal order.
+    closed: Vec<(&'a Deal, &'a [(chrono::DateTime<Utc>, bool)])>,
 }
 
 impl<'a> Deals<'a> {
-    fn open(&self) -> impl Iterator<Item = &'a Deal> + '_ {
-        self.all
-            .iter()
-            .zip(&self.dates.open)
+    fn of(all: &'a [Deal], dates: &'a DealDates) -> Self {
+        let open = (all.iter().zip(&dates.open))
             .filter(|(_, open)| **open)
             .map(|(d, _)| d)
+            .collect();
+        let closed = (all.iter().zip(&dates.closings))
+            .filter(|(_, closings)| !closings.is_empty())
+            .map(|(d, closings)| (d, closings.as_slice()))
+            .collect();
+        Deals { open, closed }
+    }
+
+    fn open(&self) -> impl Iterator<Item = &'a Deal> + '_ {
+        self.open.iter().copied()
     }
 
     /// Deals closed in the period: (won, lost), each by its latest close in the period as
@@ -110,7 +121,7 @@ impl<'a> Deals<'a> {
     fn closed_in(&self, period: &Period) -> (Vec<&'a Deal>, Vec<&'a Deal>) {
         let mut won = Vec::new();
         let mut lost = Vec::new();
-        for (d, closings) in self.all.iter().zip(&self.dates.closings) {
+        for &(d, closings) in &self.closed {
             let last = closings
                 .iter()
                 .filter(|(at, _)| period.contains(Some(*at)))
@@ -135,12 +146,12 @@ struct DealFacts<'a> {
 }
 
 impl<'d> DealFacts<'d> {
-    /// `marketing`: the open pipeline marketing (sourced, touched), and `dates`, the deals'
-    /// stages dated, where the caller keeps them; else they are counted here.
+    /// `marketing`: the open pipeline marketing (sourced, touched) where the caller keeps
+    /// it, else counted here; `dates`, the deals' stages dated.
     fn new<'a: 'd>(
         input: &KpiInput<'a>,
         marketing: Option<(f64, f64)>,
-        dates: Option<&'d DealDates>,
+        dates: &'d DealDates,
     ) -> Self {
         let (sourced, touched) = marketing.unwrap_or_else(|| {
             // Without a lookup at hand, an index of the leads built once here.
@@ -161,13 +172,7 @@ impl<'d> DealFacts<'d> {
             pipeline.marketing(input.deals)
         });
         DealFacts {
-            deals: Deals {
-                all: input.deals,
-                dates: match dates {
-                    Some(d) => std::borrow::Cow::Borrowed(d),
-                    None => std::borrow::Cow::Owned(DealDates::of(input.deals, input.deal_stages)),
-                },
-            },
+            deals: Deals::of(input.deals, dates),
             sourced,
             touched,
         }
@@ -291,6 +296,14 @@ pub fn compute_periods(
     marketing: Option<(f64, f64)>,
     dates: Option<&DealDates>,
 ) -> Vec<Vec<Kpi>> {
+    let owned;
+    let dates = match dates {
+        Some(d) => d,
+        None => {
+            owned = DealDates::of(input.deals, input.deal_stages);
+            &owned
+        }
+    };
     let facts = DealFacts::new(input, marketing, dates);
     periods
         .iter()
@@ -561,7 +574,7 @@ fn figures(
     }
 
     // Velocity: open opportunities × win rate × average deal size ÷ average cycle (days).
-    let open: Vec<&Deal> = deals.open().collect();
+    let open = &deals.open;
     let closed = won.len() + lost.len();
     let win_rate = (closed > 0).then(|| won.len() as f64 / closed as f64);
     let avg_size = (!open.is_empty()).then(|| open_amount / open.len() as f64);

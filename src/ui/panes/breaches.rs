@@ -26,8 +26,10 @@ pub(crate) struct Breaches {
 
 impl Breaches {
     pub fn collect(ctx: &ViewCtx, filter: Filter) -> Self {
+        // Only clocks due soon enough to be in warning can be listed: not every clock.
+        let board = &ctx.snapshot.board;
         let groups = breach::board(
-            &ctx.snapshot.board.timers,
+            &board.timers[..board.warned_by(ctx.now)],
             &ctx.config.slas,
             &ctx.config.calendar,
             ctx.now,

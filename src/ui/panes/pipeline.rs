@@ -34,7 +34,9 @@ pub(crate) fn bar(frac: f64, cells: usize) -> String {
 /// Breached and warning clocks per stage, in [`Stage::ALL`] order.
 fn sla_counts(ctx: &ViewCtx) -> [(usize, usize); 8] {
     let mut out = [(0, 0); 8];
-    for t in &ctx.snapshot.board.timers {
+    // Only clocks due soon enough to be in warning can count: not every clock.
+    let board = &ctx.snapshot.board;
+    for t in &board.timers[..board.warned_by(ctx.now)] {
         let Some(def) = ctx.config.slas.get(t.sla) else {
             continue;
         };

@@ -107,11 +107,23 @@ async fn the_next_start_opens_on_the_cached_pipeline_with_the_crm_down() {
     };
     let before = held();
     assert_eq!(before, leads);
+    // The terminal loop holds the day history back until its first frame: a start that
+    // ends before it writes none.
     let (dead, _) = mpsc::unbounded_channel();
     let mut app = app_with(dead);
+    app.hold_history();
     app.use_cache(Cache::open(&path, &key).unwrap());
     app.set_now(frozen_now() + chrono::Duration::days(1));
     app.refresh_snapshot();
+    drop(app);
+    assert_eq!(held(), before, "held until the first frame");
+    let (dead, _) = mpsc::unbounded_channel();
+    let mut app = app_with(dead);
+    app.hold_history();
+    app.use_cache(Cache::open(&path, &key).unwrap());
+    app.set_now(frozen_now() + chrono::Duration::days(1));
+    app.refresh_snapshot();
+    app.release_history();
     drop(app);
     let written = held() - before;
     assert!(

@@ -137,6 +137,10 @@ pub struct App {
     cache: Option<cache::Cache>,
     /// When today's history rows were last written.
     history_at: Option<DateTime<Utc>>,
+    /// Until the first frame is drawn the day history waits (at 1M leads it is ~0.4 s of
+    /// a start); `history_held` says one came due meanwhile.
+    hold_history: bool,
+    history_held: bool,
     /// What the day history last got of each lead (see `cache::day_rows`).
     history_written: Vec<u64>,
     /// A start or a full load just built and dropped large temporaries: once the next
@@ -199,6 +203,8 @@ impl App {
             quit: false,
             cache: None,
             history_at: None,
+            hold_history: false,
+            history_held: false,
             history_written: Vec::new(),
             give_back_due: true,
             notices: None,
@@ -506,6 +512,10 @@ impl App {
     /// only from complete data (a half-loaded pipeline would read as leads vanishing).
     fn record_history(&mut self) {
         const EVERY: chrono::Duration = chrono::Duration::minutes(10);
+        if self.hold_history {
+            self.history_held = true;
+            return;
+        }
         let m = &self.model;
         let complete = !m.health.is_empty() && m.health.iter().all(|h| h.loaded);
         let due = self
@@ -521,6 +531,20 @@ impl App {
         self.history_at = Some(m.now);
         if !rows.is_empty() {
             self.write_through(|| cache::Write::Day(m.now.date_naive(), rows));
+        }
+    }
+
+    /// Hold the day history until [`release_history`](Self::release_history): the terminal
+    /// loop draws its first frame first.
+    pub fn hold_history(&mut self) {
+        self.hold_history = true;
+    }
+
+    /// Write the day history held back, if one came due.
+    pub fn release_history(&mut self) {
+        self.hold_history = false;
+        if std::mem::take(&mut self.history_held) {
+            self.record_history();
         }
     }
 

@@ -116,6 +116,8 @@ pub async fn run(terminal: &mut DefaultTerminal, opts: RunOptions) -> std::io::R
 
     let mut dirty = true;
     let mut timing = super::timing::FrameTiming::new(opts.started);
+    // The first frame before the day history's pass over every lead.
+    app.hold_history();
     loop {
         if dirty {
             app.refresh_snapshot();
@@ -126,6 +128,7 @@ pub async fn run(terminal: &mut DefaultTerminal, opts: RunOptions) -> std::io::R
                 app.model.store.leads().len(),
             );
             dirty = false;
+            app.release_history();
             if app.take_give_back_due() {
                 crate::memory::give_back();
             }

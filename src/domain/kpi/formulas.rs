@@ -96,8 +96,11 @@ struct Deals<'a> {
     /// The open deals, in deal order.
     open: Vec<&'a Deal>,
     /// The deals with a close, each with its closes, in deal order.
-    closed: Vec<(&'a Deal, &'a [(chrono::DateTime<Utc>, bool)])>,
+    closed: Vec<(&'a Deal, Closes<'a>)>,
 }
+
+/// A deal's closes: (when, won).
+type Closes<'a> = &'a [(chrono::DateTime<Utc>, bool)];
 
 impl<'a> Deals<'a> {
     fn of(all: &'a [Deal], dates: &'a DealDates) -> Self {

@@ -30,9 +30,17 @@ impl MatchRule {
     fn matches<'a>(&self, prop: &impl Fn(&str) -> Option<&'a str>) -> bool {
         self.when.iter().all(|(name, values)| {
             let actual = prop(name).map(str::trim).unwrap_or("");
-            values.iter().any(|v| match Threshold::parse(v) {
-                Some(t) => t.admits(actual),
-                None => v.eq_ignore_ascii_case(actual),
+            values.iter().any(|v| {
+                // Only a value opening with a comparison can be a threshold: the others
+                // (nearly all) skip the parse on a path every lead's every change takes.
+                let threshold = match v.trim_start().as_bytes().first() {
+                    Some(b'<' | b'>') => Threshold::parse(v),
+                    _ => None,
+                };
+                match threshold {
+                    Some(t) => t.admits(actual),
+                    None => v.eq_ignore_ascii_case(actual),
+                }
             })
         })
     }

@@ -8,8 +8,6 @@
 //!
 //! Pure: no clock, no I/O.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Duration, Utc};
 
 use super::catalog::StageCatalog;
@@ -75,16 +73,26 @@ impl Timeline {
             return from_dates(lead);
         }
         let mut t = Timeline::default();
-        let mut values: BTreeMap<&str, &str> = BTreeMap::new();
+        // The rule properties' values so far: a handful, compared as interned numbers.
+        let mut values: Vec<(Sym, Sym)> = Vec::with_capacity(4);
         let props = &lead.history.props;
         let mut i = 0;
         while i < props.len() {
             let at = props[i].at;
             while i < props.len() && props[i].at == at {
-                values.insert(&props[i].prop, &props[i].value);
+                let (prop, value) = (props[i].prop, props[i].value);
+                match values.iter_mut().find(|(p, _)| *p == prop) {
+                    Some(slot) => slot.1 = value,
+                    None => values.push((prop, value)),
+                }
                 i += 1;
             }
-            let stage = stages.classify(|name| values.get(name).copied().filter(|v| !v.is_empty()));
+            let stage = stages.classify(|name| {
+                (values.iter())
+                    .find(|(p, _)| p.as_str() == name)
+                    .map(|(_, v)| v.as_str())
+                    .filter(|v| !v.is_empty())
+            });
             t.push_stage(at, stage);
         }
         // The history ends on the values the lead has now; should it not, now wins.

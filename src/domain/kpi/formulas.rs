@@ -1,14 +1,13 @@
 //! The KPI formulas, one place each (documented in the README).
 
-use std::collections::HashMap;
-
 use chrono::{Duration, Utc};
 
 use super::cohort::Cohort;
+pub use super::deals::DealDates;
+use super::deals::DealFacts;
 use super::tally::{LeadPart, LeadTally};
 use super::{Better, Kpi, KpiInput, KpiValue, Parts, Period, Targets};
-use crate::domain::lead::{Deal, DealStage, Lead};
-use crate::domain::pipeline::{Pipeline, PipelineInput};
+use crate::domain::lead::Lead;
 use crate::domain::sla::{SlaTimer, pro_rated};
 use crate::domain::stage::{Stage, Team};
 use crate::domain::timeline::Timeline;
@@ -55,131 +54,6 @@ fn median(mut xs: Vec<Duration>) -> Option<Duration> {
     } else {
         (xs[mid - 1] + xs[mid]) / 2
     })
-}
-
-/// What each deal's stage says, dated once: whether it is open, and every time it closed
-/// (when, won). Depends on the deals and the pipeline's stages alone, so it is kept while
-/// only leads change.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DealDates {
-    open: Vec<bool>,
-    closings: Vec<Vec<(chrono::DateTime<Utc>, bool)>>,
-}
-
-impl DealDates {
-    pub fn of(deals: &[Deal], stages: &[DealStage]) -> Self {
-        DealDates {
-            open: (deals.iter())
-                .map(|d| crate::domain::pipeline::deal_is_open(stages, &d.stage_id))
-                .collect(),
-            closings: deals.iter().map(|d| d.closings(stages)).collect(),
-        }
-    }
-
-    /// Date again the deals at these indices (changed or new; the others as they were).
-    pub fn update(&mut self, deals: &[Deal], stages: &[DealStage], changed: &[usize]) {
-        if deals.len() > self.open.len() {
-            self.open.resize(deals.len(), false);
-            self.closings.resize_with(deals.len(), Vec::new);
-        }
-        for &i in changed {
-            let Some(d) = deals.get(i) else { continue };
-            self.open[i] = crate::domain::pipeline::deal_is_open(stages, &d.stage_id);
-            self.closings[i] = d.closings(stages);
-        }
-    }
-}
-
-/// The deals tandem counts, with what their stages say: sorted out once for every period
-/// (open ones, and those with a close), since six periods each read them.
-struct Deals<'a> {
-    /// The open deals, in deal order.
-    open: Vec<&'a Deal>,
-    /// The deals with a close, each with its closes, in deal order.
-    closed: Vec<(&'a Deal, Closes<'a>)>,
-}
-
-/// A deal's closes: (when, won).
-type Closes<'a> = &'a [(chrono::DateTime<Utc>, bool)];
-
-impl<'a> Deals<'a> {
-    fn of(all: &'a [Deal], dates: &'a DealDates) -> Self {
-        let open = (all.iter().zip(&dates.open))
-            .filter(|(_, open)| **open)
-            .map(|(d, _)| d)
-            .collect();
-        let closed = (all.iter().zip(&dates.closings))
-            .filter(|(_, closings)| !closings.is_empty())
-            .map(|(d, closings)| (d, closings.as_slice()))
-            .collect();
-        Deals { open, closed }
-    }
-
-    fn open(&self) -> impl Iterator<Item = &'a Deal> + '_ {
-        self.open.iter().copied()
-    }
-
-    /// Deals closed in the period: (won, lost), each by its latest close in the period as
-    /// its stage history dates it (a deal lost, reopened and won counts once, as won).
-    fn closed_in(&self, period: &Period) -> (Vec<&'a Deal>, Vec<&'a Deal>) {
-        let mut won = Vec::new();
-        let mut lost = Vec::new();
-        for &(d, closings) in &self.closed {
-            let last = closings
-                .iter()
-                .filter(|(at, _)| period.contains(Some(*at)))
-                .max_by_key(|(at, _)| *at);
-            match last {
-                Some((_, true)) => won.push(d),
-                Some((_, false)) => lost.push(d),
-                None => {}
-            }
-        }
-        (won, lost)
-    }
-}
-
-/// What every period's figures share: the deals with their closings dated, and the open
-/// pipeline marketing sourced (a contact from a marketing channel) or touched (a contact
-/// with a campaign touch before the deal was created).
-struct DealFacts<'a> {
-    deals: Deals<'a>,
-    sourced: f64,
-    touched: f64,
-}
-
-impl<'d> DealFacts<'d> {
-    /// `marketing`: the open pipeline marketing (sourced, touched) where the caller keeps
-    /// it, else counted here; `dates`, the deals' stages dated.
-    fn new<'a: 'd>(
-        input: &KpiInput<'a>,
-        marketing: Option<(f64, f64)>,
-        dates: &'d DealDates,
-    ) -> Self {
-        let (sourced, touched) = marketing.unwrap_or_else(|| {
-            // Without a lookup at hand, an index of the leads built once here.
-            let by_id: HashMap<&'a str, &'a Lead> = match input.lead_of {
-                Some(_) => HashMap::new(),
-                None => input.leads.iter().map(|l| (l.id.as_str(), l)).collect(),
-            };
-            let lead_of = |id: &str| match input.lead_of {
-                Some(f) => f(id),
-                None => by_id.get(id).copied(),
-            };
-            let pipeline = Pipeline::build(&PipelineInput {
-                deals: input.deals,
-                deal_stages: input.deal_stages,
-                lead_of: &lead_of,
-                half_life: chrono::Duration::days(7),
-            });
-            pipeline.marketing(input.deals)
-        });
-        DealFacts {
-            deals: Deals::of(input.deals, dates),
-            sourced,
-            touched,
-        }
-    }
 }
 
 /// One KPI as computed, before its targets are looked up.
@@ -291,7 +165,7 @@ pub fn compute_tallied(
 
 /// Every KPI over each of `periods`, each with its lead-counted sums: the deals are dated
 /// once for all of them. `marketing` (the open pipeline marketing sourced and touched, see
-/// [`Pipeline`]) and `dates` where the caller keeps them.
+/// [`Pipeline`](crate::domain::pipeline::Pipeline)) and `dates` where the caller keeps them.
 pub fn compute_periods(
     input: &KpiInput<'_>,
     periods: &[(Period, &LeadTally)],

@@ -1,6 +1,7 @@
 //! Each team's KPIs over a period, computed from the shared records.
 
 pub mod cohort;
+mod deals;
 mod formulas;
 mod period;
 pub mod tally;

@@ -109,22 +109,20 @@ async fn the_next_start_opens_on_the_cached_pipeline_with_the_crm_down() {
     assert_eq!(before, leads);
     // The terminal loop holds the day history back until its first frame: a start that
     // ends before it writes none.
-    let (dead, _) = mpsc::unbounded_channel();
-    let mut app = app_with(dead);
-    app.hold_history();
-    app.use_cache(Cache::open(&path, &key).unwrap());
-    app.set_now(frozen_now() + chrono::Duration::days(1));
-    app.refresh_snapshot();
-    drop(app);
+    let next_day_start = |first_frame: bool| {
+        let (dead, _) = mpsc::unbounded_channel();
+        let mut app = app_with(dead);
+        app.hold_history();
+        app.use_cache(Cache::open(&path, &key).unwrap());
+        app.set_now(frozen_now() + chrono::Duration::days(1));
+        app.refresh_snapshot();
+        if first_frame {
+            app.release_history();
+        }
+    };
+    next_day_start(false);
     assert_eq!(held(), before, "held until the first frame");
-    let (dead, _) = mpsc::unbounded_channel();
-    let mut app = app_with(dead);
-    app.hold_history();
-    app.use_cache(Cache::open(&path, &key).unwrap());
-    app.set_now(frozen_now() + chrono::Duration::days(1));
-    app.refresh_snapshot();
-    app.release_history();
-    drop(app);
+    next_day_start(true);
     let written = held() - before;
     assert!(
         written > 0 && written < leads / 2,

@@ -8,7 +8,7 @@ impl App {
     /// only from complete data (a half-loaded pipeline would read as leads vanishing).
     pub(super) fn record_history(&mut self) {
         const EVERY: chrono::Duration = chrono::Duration::minutes(10);
-        if self.hold_history {
+        if self.history_on_hold {
             self.history_held = true;
             return;
         }
@@ -33,12 +33,12 @@ impl App {
     /// Hold the day history until [`release_history`](Self::release_history): the terminal
     /// loop draws its first frame first.
     pub fn hold_history(&mut self) {
-        self.hold_history = true;
+        self.history_on_hold = true;
     }
 
     /// Write the day history held back, if one came due.
     pub fn release_history(&mut self) {
-        self.hold_history = false;
+        self.history_on_hold = false;
         if std::mem::take(&mut self.history_held) {
             self.record_history();
         }

@@ -140,7 +140,7 @@ pub struct App {
     history_at: Option<DateTime<Utc>>,
     /// Until the first frame is drawn the day history waits (at 1M leads it is ~0.4 s of
     /// a start); `history_held` says one came due meanwhile.
-    hold_history: bool,
+    history_on_hold: bool,
     history_held: bool,
     /// What the day history last got of each lead (see `cache::day_rows`).
     history_written: Vec<u64>,
@@ -204,7 +204,7 @@ impl App {
             quit: false,
             cache: None,
             history_at: None,
-            hold_history: false,
+            history_on_hold: false,
             history_held: false,
             history_written: Vec::new(),
             give_back_due: true,

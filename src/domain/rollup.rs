@@ -186,9 +186,9 @@ mod tests {
         }]
     }
 
-    #[test]
-    fn feedback_rolls_up_by_campaign_with_latest_quote() {
-        let notes = vec![
+    /// Two ROI notes, the later saying it does not work, and one on `other`.
+    fn roi_and(other: &str) -> Vec<Note> {
+        vec![
             note("1", "ROI", Verdict::Works, "old", "2026-11-18T10:00:00Z"),
             note(
                 "2",
@@ -197,21 +197,20 @@ mod tests {
                 "new",
                 "2026-11-19T10:00:00Z",
             ),
-            note(
-                "3",
-                "Whitepaper",
-                Verdict::Works,
-                "x",
-                "2026-11-17T10:00:00Z",
-            ),
-            Note {
-                id: "4".into(),
-                lead_ids: vec![],
-                owner_id: None,
-                at: at("2026-11-20T10:00:00Z"),
-                kind: NoteKind::Plain("call me".into()),
-            },
-        ];
+            note("3", other, Verdict::Works, "x", "2026-11-17T10:00:00Z"),
+        ]
+    }
+
+    #[test]
+    fn feedback_rolls_up_by_campaign_with_latest_quote() {
+        let mut notes = roi_and("Whitepaper");
+        notes.push(Note {
+            id: "4".into(),
+            lead_ids: vec![],
+            owner_id: None,
+            at: at("2026-11-20T10:00:00Z"),
+            kind: NoteKind::Plain("call me".into()),
+        });
         let roll = FeedbackTally::build(&notes).rollups(&notes, &owners());
         assert_eq!(roll.len(), 2);
         assert_eq!(roll[0].campaign, "ROI");
@@ -222,17 +221,7 @@ mod tests {
 
     #[test]
     fn an_edited_latest_note_gives_way_and_an_emptied_campaign_goes() {
-        let mut notes = vec![
-            note("1", "ROI", Verdict::Works, "old", "2026-11-18T10:00:00Z"),
-            note(
-                "2",
-                "ROI",
-                Verdict::DoesNotWork,
-                "new",
-                "2026-11-19T10:00:00Z",
-            ),
-            note("3", "Webinar", Verdict::Works, "x", "2026-11-17T10:00:00Z"),
-        ];
+        let mut notes = roi_and("Webinar");
         let mut tally = FeedbackTally::build(&notes);
         // The latest ROI note is re-dated before the other; the webinar's becomes plain.
         let old2 = std::mem::replace(

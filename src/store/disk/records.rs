@@ -199,17 +199,7 @@ impl Disk {
     }
 
     fn all<T: Record>(&self, source: &str, kind: Kind) -> Result<Vec<T>, DiskError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT body FROM record WHERE source = ?1 AND kind = ?2 ORDER BY id",
-        )?;
-        // Grown, not counted first: counting walks every row's page once more (0.6 s at
-        // 1M), and the spare room of a large vector is never touched, so never resident.
-        let mut out = Vec::new();
-        let mut rows = stmt.query(params![source, kind.id()])?;
-        while let Some(row) = rows.next()? {
-            out.extend(T::read(row.get_ref(0)?));
-        }
-        Ok(out)
+        Ok(self.bodies(source, kind)?.decode())
     }
 
     /// The cached leads, with each one's last day-history fingerprint beside it.

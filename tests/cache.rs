@@ -192,13 +192,14 @@ async fn the_next_start_opens_on_the_cached_pipeline_with_the_crm_down() {
         interval,
         tx,
         common::outbox(),
-        Some((
-            cursor,
-            sync::Ledger::of(&opened.cached.leads, &opened.cached.deals),
-        )),
+        // The ledger follows the first frame, as the cockpit sends it.
+        Some((cursor, None)),
     );
     let mut app = app_with(source);
     app.use_cache(opened);
+    assert!(app.ledger_owed(), "a warm start owes its source the ledger");
+    app.send_ledger();
+    assert!(!app.ledger_owed());
     tokio::time::timeout(Duration::from_secs(60), async {
         while app.model.health[0].last_success <= cached_at {
             let event = rx.recv().await.expect("worker alive");
@@ -230,7 +231,8 @@ async fn the_next_start_opens_on_the_cached_pipeline_with_the_crm_down() {
     .await
     .expect("the next round reconciles deletions");
     // That round also checks the held records against the portal's counts, and the
-    // header says so: nothing drifted while the cockpit was closed.
+    // header says so: nothing drifted while the cockpit was closed (a ledger that lost
+    // the cache's versions would repair every record).
     tokio::time::timeout(Duration::from_secs(60), async {
         while app.model.health[0].reconciled.is_none() {
             let event = rx.recv().await.expect("worker alive");

@@ -292,6 +292,7 @@ mod tests {
         Cached {
             leads: vec![lead],
             day_prints: vec![0],
+            lead_keys: vec![0],
             deals: Vec::new(),
             notes: Vec::new(),
             owners: Vec::new(),

@@ -33,8 +33,10 @@ pub fn open(dir: Option<&Path>, key: Option<&str>) -> Result<Opened, String> {
         });
     };
     let outbox = Outbox::open(dir).map_err(|e| format!("local outbox: {e}"))?;
+    let reading = std::time::Instant::now();
     let cache = Cache::open(&dir.join(crate::store::outbox::file::CACHE_FILE), key)
         .map_err(|e| format!("local cache: {e} (or run with --no-cache)"))?;
+    super::timing::phase("cache read", reading);
     Ok(Opened {
         outbox: Arc::new(outbox),
         outbox_path: Some(crate::store::outbox::file::path_in(dir)),

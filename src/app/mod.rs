@@ -5,6 +5,7 @@ pub mod cache;
 mod config_cmd;
 pub mod data_dir;
 mod day_history;
+mod ledger;
 mod lens_view;
 mod logging;
 pub mod notify;
@@ -142,6 +143,8 @@ pub struct App {
     /// a start); `history_held` says one came due meanwhile.
     history_on_hold: bool,
     history_held: bool,
+    /// A warm start's lead keys, for the source's ledger once the first frame is drawn.
+    ledger_owed: Option<Vec<u64>>,
     /// What the day history last got of each lead (see `cache::day_rows`).
     history_written: Vec<u64>,
     /// A start or a full load just built and dropped large temporaries: once the next
@@ -206,6 +209,7 @@ impl App {
             history_at: None,
             history_on_hold: false,
             history_held: false,
+            ledger_owed: None,
             history_written: Vec::new(),
             give_back_due: true,
             notices: None,
@@ -281,6 +285,8 @@ impl App {
         let mut cached = opened.cached;
         // The store keeps the cache's order, so each fingerprint is at its lead's place.
         self.history_written = std::mem::take(&mut cached.day_prints);
+        let keys = std::mem::take(&mut cached.lead_keys);
+        self.ledger_owed = opened.cursor.is_some().then_some(keys);
         // Before any source answers, the store is exactly what the cache holds.
         self.model.store = cache::store_from(cached, &self.model.config.stages, &self.outgoing.key);
         if let Some(health) = self.model.health.first_mut() {

@@ -55,10 +55,9 @@ pub async fn run(terminal: &mut DefaultTerminal, opts: RunOptions) -> std::io::R
         cache,
     } = opts.data;
     // A warm start polls on from the cached cursor, its ledger holding what the cache holds.
-    let resume = cache.as_ref().and_then(|c| {
-        let ledger = sync::Ledger::of(&c.cached.leads, &c.cached.deals);
-        Some((c.cursor.clone()?, ledger))
-    });
+    // A warm start polls on from the cached cursor; its ledger of what the cache holds
+    // follows the first frame (`App::send_ledger`).
+    let resume = cache.as_ref().and_then(|c| Some((c.cursor.clone()?, None)));
     let key = opts.connector.source_key();
     let vendor = opts.connector.vendor();
     let source = sync::spawn_resuming(
@@ -102,7 +101,9 @@ pub async fn run(terminal: &mut DefaultTerminal, opts: RunOptions) -> std::io::R
     app.ui.read_only_locked = opts.locked;
     app.ui.frozen = opts.now.is_some();
     if let Some(cache) = cache {
+        let storing = std::time::Instant::now();
         app.use_cache(cache);
+        super::timing::phase("store built", storing);
     }
     if let Some(notifier) = notifier {
         app.notices = Some(super::notify::Notices::new(notifier));
@@ -120,7 +121,11 @@ pub async fn run(terminal: &mut DefaultTerminal, opts: RunOptions) -> std::io::R
     app.hold_history();
     loop {
         if dirty {
+            let snapshotting = std::time::Instant::now();
             app.refresh_snapshot();
+            if !timing.drawn_any() {
+                super::timing::phase("first snapshot", snapshotting);
+            }
             app.notice_transitions();
             terminal.draw(|frame| app.draw(frame))?;
             timing.drawn(
@@ -129,6 +134,7 @@ pub async fn run(terminal: &mut DefaultTerminal, opts: RunOptions) -> std::io::R
             );
             dirty = false;
             app.release_history();
+            app.send_ledger();
             if app.take_give_back_due() {
                 crate::memory::give_back();
             }

@@ -6,10 +6,17 @@ use std::time::{Duration, Instant};
 
 use ratatui::crossterm::event::{Event, KeyEventKind};
 
+/// Log how long one phase of a start took, so a slow start says where its time went.
+pub fn phase(what: &'static str, since: Instant) {
+    let ms = since.elapsed().as_secs_f64() * 1000.0;
+    tracing::info!(ms = format!("{ms:.0}"), "start: {what}");
+}
+
 pub struct FrameTiming {
     started: Instant,
     /// The first frame with every source loaded has been logged.
     first_full: bool,
+    drawn_any: bool,
     /// The oldest key not yet shown by a frame.
     waiting: Option<Instant>,
     latencies: Vec<Duration>,
@@ -20,6 +27,7 @@ impl FrameTiming {
         FrameTiming {
             started,
             first_full: false,
+            drawn_any: false,
             waiting: None,
             latencies: Vec::new(),
         }
@@ -33,12 +41,18 @@ impl FrameTiming {
         }
     }
 
+    /// Whether any frame has been drawn yet.
+    pub fn drawn_any(&self) -> bool {
+        self.drawn_any
+    }
+
     /// A frame was drawn just now; `loaded`: every source's data is in, `leads` of them.
     pub fn drawn(&mut self, loaded: bool, leads: usize) {
         self.drawn_at(Instant::now(), loaded, leads);
     }
 
     fn drawn_at(&mut self, now: Instant, loaded: bool, leads: usize) {
+        self.drawn_any = true;
         if let Some(at) = self.waiting.take() {
             self.latencies.push(now - at);
         }

@@ -114,6 +114,12 @@ impl Sym {
         Sym(n)
     }
 
+    /// The value's number in this process (1 is the empty text): a key that hashes without
+    /// reading the text. It differs between processes, so it is never written anywhere.
+    pub fn number(self) -> u32 {
+        self.0.get()
+    }
+
     pub fn as_str(&self) -> &'static str {
         if *self == EMPTY {
             return "";

@@ -15,7 +15,6 @@
 //! run, an hour on, finds it once the in-flight record is polled and the ranges move.
 
 use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
 
 use crate::domain::{Deal, Lead};
 use crate::sources::SourceError;
@@ -39,11 +38,7 @@ pub struct Ledger {
 /// fraction of SipHash's cost, which a warm start pays a million times.
 type Versions = HashMap<u64, i64, foldhash::fast::RandomState>;
 
-fn key(id: &str) -> u64 {
-    let mut h = DefaultHasher::new();
-    id.hash(&mut h);
-    h.finish()
-}
+use crate::store::id_key as key;
 
 impl Ledger {
     /// The versions of records already held (a warm start's cache).
@@ -54,6 +49,33 @@ impl Ledger {
         ledger.deals.reserve(deals.len());
         ledger.hold_records(leads, deals);
         ledger
+    }
+
+    /// The versions of a warm start's records, keyed already: (id key, version in ms).
+    pub fn of_keyed(leads: Vec<(u64, i64)>, deals: Vec<(u64, i64)>) -> Self {
+        let mut ledger = Ledger::default();
+        ledger.leads.reserve(leads.len());
+        ledger.deals.reserve(deals.len());
+        ledger.leads.extend(leads);
+        ledger.deals.extend(deals);
+        ledger
+    }
+
+    /// Take in the versions a warm start read from the cache, behind what polls delivered
+    /// since (those are newer).
+    pub fn seed(&mut self, older: Ledger) {
+        if self.is_empty() {
+            *self = older;
+            return;
+        }
+        for (kind, versions) in [
+            (&mut self.leads, older.leads),
+            (&mut self.deals, older.deals),
+        ] {
+            for (k, v) in versions {
+                kind.entry(k).or_insert(v);
+            }
+        }
     }
 
     pub fn hold(&mut self, delta: &Delta) {
@@ -227,6 +249,34 @@ mod tests {
     fn ranges_of_nothing_or_one_instant_are_one_range() {
         assert_eq!(ranges(&[], 500, 32), vec![(0, 500)]);
         assert_eq!(ranges(&[7; 100], 500, 32), vec![(0, 7), (7, 500)]);
+    }
+
+    /// A warm start's ledger, keyed while the cache was read, holds what one built from
+    /// the records would; seeded behind a poll, the poll's newer version stands.
+    #[test]
+    fn a_seeded_ledger_keeps_what_polls_delivered_since() {
+        let mut lead = crate::domain::lead::tests_support::lead_in(crate::domain::Stage::Mql);
+        lead.id = "9".into();
+        let mut other = lead.clone();
+        other.id = "10".into();
+        let at = lead.updated_at.timestamp_millis();
+        let keyed = |l: &Lead| (key(&l.id), l.updated_at.timestamp_millis());
+        let cached = Ledger::of_keyed(vec![keyed(&lead), keyed(&other)], vec![]);
+        assert_eq!(cached, Ledger::of(&[lead.clone(), other.clone()], &[]));
+
+        let mut live = Ledger::default();
+        lead.updated_at += chrono::Duration::milliseconds(5);
+        live.hold(&Delta {
+            leads: vec![lead],
+            ..Delta::default()
+        });
+        live.seed(cached);
+        assert!(
+            live.holds(RecordKind::Leads, "9", at + 5),
+            "the poll's version"
+        );
+        assert!(live.holds(RecordKind::Leads, "10", at), "the cache's");
+        assert_eq!(live.len(), 2);
     }
 
     #[test]

@@ -53,6 +53,12 @@ pub enum SourceCommand {
     Refresh,
     /// The outbox holds something new to send (it is already written there).
     Send,
+    /// A warm start's ledger, sent once the first frame is drawn: each cached lead's and
+    /// deal's (id key, version in ms). Reconciliation and deletions wait for it.
+    Ledger {
+        leads: Vec<(u64, i64)>,
+        deals: Vec<(u64, i64)>,
+    },
 }
 
 /// Owners and deal stages change rarely, and search never reports deletions; re-read them
@@ -97,6 +103,11 @@ pub struct Worker {
     /// The version of every record delivered, and when it was last checked against the
     /// vendor (see [`super::reconcile`]).
     ledger: Ledger,
+    /// A warm start's ledger is still to come (`SourceCommand::Ledger`): until it is in,
+    /// reconciliation would take every cached record for missing.
+    awaiting_ledger: bool,
+    /// The ledger sent, being built off the async threads.
+    ledger_build: Option<tokio::task::JoinHandle<Ledger>>,
     reconciled_at: Option<Instant>,
 }
 
@@ -114,7 +125,8 @@ pub fn spawn(
 
 /// Like [`spawn`], but for a source whose complete data the app already has (from the
 /// cache): no first load, just polls from the cursor, and the ledger of what the cache
-/// holds for reconciliation.
+/// holds for reconciliation — given here, or `None` for one sent later as
+/// [`SourceCommand::Ledger`].
 pub fn spawn_resuming(
     index: usize,
     name: &str,
@@ -122,13 +134,14 @@ pub fn spawn_resuming(
     interval: Option<Duration>,
     events: mpsc::UnboundedSender<SyncEvent>,
     outbox: Arc<Outbox>,
-    resume: Option<(Cursor, Ledger)>,
+    resume: Option<(Cursor, Option<Ledger>)>,
 ) -> mpsc::UnboundedSender<SourceCommand> {
     let (tx, rx) = mpsc::unbounded_channel();
     let mut worker = Worker::new(index, name, client, interval, events, outbox);
     if let Some((cursor, ledger)) = resume {
         worker.cursor = Some(cursor);
-        worker.ledger = ledger;
+        worker.awaiting_ledger = ledger.is_none();
+        worker.ledger = ledger.unwrap_or_default();
         worker.health.loaded = true;
         // Due on the round after the first poll: `REFERENCE_EVERY` ago, less one interval.
         let defer = REFERENCE_EVERY.saturating_sub(interval.unwrap_or(REFERENCE_EVERY));
@@ -184,6 +197,8 @@ impl Worker {
             reference_at: None,
             deletions_at: None,
             ledger: Ledger::default(),
+            awaiting_ledger: false,
+            ledger_build: None,
             reconciled_at: None,
         }
     }
@@ -198,8 +213,9 @@ impl Worker {
                 cmd = commands.recv() => match cmd {
                     None => return,
                     Some(cmd) => {
-                        self.take(cmd);
-                        next_poll = Some(self.soonest());
+                        if self.take(cmd) {
+                            next_poll = Some(self.soonest());
+                        }
                     }
                 },
                 _ = sleep_until(wake.unwrap_or_else(far_future)), if wake.is_some() => {
@@ -212,15 +228,39 @@ impl Worker {
         }
     }
 
-    /// Record a command. `Send` needs nothing: the next step reads the outbox.
-    fn take(&mut self, cmd: SourceCommand) {
+    /// Record a command; whether it asks for a step now. `Send` needs nothing more: the
+    /// step reads the outbox.
+    fn take(&mut self, cmd: SourceCommand) -> bool {
         match cmd {
             // A manual refresh also re-reads owners and deletions.
             SourceCommand::Refresh => {
                 self.reference_at = None;
                 self.deletions_at = None;
+                true
             }
-            SourceCommand::Send => {}
+            SourceCommand::Send => true,
+            // Taken in at the next poll, whenever that falls due.
+            SourceCommand::Ledger { leads, deals } => {
+                self.ledger_build = Some(tokio::task::spawn_blocking(move || {
+                    Ledger::of_keyed(leads, deals)
+                }));
+                false
+            }
+        }
+    }
+
+    /// Take in a warm start's ledger once it is built.
+    async fn settle_ledger(&mut self) {
+        let Some(build) = self.ledger_build.take() else {
+            return;
+        };
+        match build.await {
+            Ok(older) => {
+                self.ledger.seed(older);
+                self.awaiting_ledger = false;
+            }
+            // Without it, reconciling would read the whole portal: it stays off.
+            Err(e) => tracing::warn!(error = %e, "cannot build the reconciliation ledger"),
         }
     }
 
@@ -261,11 +301,12 @@ impl Worker {
         };
         // Manual refresh mode: nothing more until a command (or a retry) asks for it.
         let idle = self.interval.is_none() && self.hold_until.is_none() && !self.action_waiting;
-        if held.is_empty() {
-            return Some(if idle { None } else { next });
-        }
+        let mut step_now = false;
         for cmd in held {
-            self.take(cmd);
+            step_now |= self.take(cmd);
+        }
+        if !step_now {
+            return Some(if idle { None } else { next });
         }
         Some(Some(self.soonest()))
     }
@@ -297,15 +338,18 @@ impl Worker {
     }
 
     async fn poll(&mut self) -> Result<(), SourceError> {
+        self.settle_ledger().await;
         if self
             .reference_at
             .is_none_or(|t| t.elapsed() >= REFERENCE_EVERY)
         {
             self.refresh_reference().await?;
         }
-        if self
-            .deletions_at
-            .is_none_or(|t| t.elapsed() >= REFERENCE_EVERY)
+        // A deletion taken before the cache's ledger is in would come back with it.
+        if !self.awaiting_ledger
+            && self
+                .deletions_at
+                .is_none_or(|t| t.elapsed() >= REFERENCE_EVERY)
         {
             self.reconcile_deletions().await?;
         }
@@ -322,9 +366,10 @@ impl Worker {
         if let Some(cursor) = moved {
             self.send(SyncEvent::Cursor(self.index, cursor));
         }
-        if self
-            .reconciled_at
-            .is_none_or(|t| t.elapsed() >= RECONCILE_EVERY)
+        if !self.awaiting_ledger
+            && self
+                .reconciled_at
+                .is_none_or(|t| t.elapsed() >= RECONCILE_EVERY)
         {
             self.reconcile().await?;
         }

@@ -11,6 +11,7 @@ use rusqlite::types::ValueRef;
 use crate::domain::Lead;
 
 use super::records::Record;
+use super::sym_dict::SymDict;
 
 /// Leads a batch holds: small enough that the two threads stay busy to the end.
 const BATCH: usize = 8192;
@@ -36,8 +37,9 @@ impl Batch {
         self.rows.push((self.bytes.len(), text, print));
     }
 
-    /// The leads this batch holds (unreadable bodies skipped), with their fingerprints.
-    fn decode(self) -> Vec<(Lead, u64)> {
+    /// The leads this batch holds (unreadable bodies skipped), with their fingerprints and
+    /// their ids hashed while they are at hand.
+    fn decode(self, syms: &SymDict) -> Vec<(Lead, u64, u64)> {
         let mut out = Vec::with_capacity(self.rows.len());
         let mut start = 0;
         for (end, text, print) in self.rows {
@@ -48,36 +50,50 @@ impl Batch {
             } else {
                 ValueRef::Blob(body)
             };
-            out.extend(Lead::read(body).map(|lead| (lead, print)));
+            out.extend(Lead::read(body, syms).map(|lead| {
+                let key = crate::store::id_key(&lead.id);
+                (lead, print, key)
+            }));
         }
         out
     }
 }
 
-/// Read every row `next` gives (a body and its fingerprint), decoding on two threads.
+/// The leads read, each with its fingerprint and its id's key at the same place.
+#[derive(Debug, Default)]
+pub struct ReadLeads {
+    pub leads: Vec<Lead>,
+    pub prints: Vec<u64>,
+    /// [`crate::store::id_key`] of each lead's id.
+    pub keys: Vec<u64>,
+}
+
+/// Read every row `next` gives (a body and its fingerprint), decoding on two threads with
+/// the cache's numbering of interned values.
 pub fn read_all<E>(
+    syms: &SymDict,
     mut next: impl FnMut(&mut dyn FnMut(ValueRef<'_>, u64)) -> Result<bool, E>,
-) -> Result<(Vec<Lead>, Vec<u64>), E> {
-    let mut leads = Vec::new();
-    let mut prints = Vec::new();
-    let mut take = |decoded: Vec<(Lead, u64)>| {
-        for (lead, print) in decoded {
-            leads.push(lead);
-            prints.push(print);
+) -> Result<ReadLeads, E> {
+    let mut out = ReadLeads::default();
+    let mut take = |decoded: Vec<(Lead, u64, u64)>| {
+        for (lead, print, key) in decoded {
+            out.leads.push(lead);
+            out.prints.push(print);
+            out.keys.push(key);
         }
     };
     std::thread::scope(|scope| {
         let (to_helper, batches) = mpsc::sync_channel::<(usize, Batch)>(2);
-        let (from_helper, decoded) = mpsc::channel::<(usize, Vec<(Lead, u64)>)>();
+        let (from_helper, decoded) = mpsc::channel::<(usize, Vec<(Lead, u64, u64)>)>();
         scope.spawn(move || {
             for (seq, batch) in batches {
-                if from_helper.send((seq, batch.decode())).is_err() {
+                if from_helper.send((seq, batch.decode(syms))).is_err() {
                     return;
                 }
             }
         });
         // Decoded batches waiting for the ones before them.
-        let mut waiting: BTreeMap<usize, Vec<(Lead, u64)>> = BTreeMap::new();
+        let mut waiting: BTreeMap<usize, Vec<(Lead, u64, u64)>> = BTreeMap::new();
         let mut next_out = 0;
         let mut seq = 0;
         let mut batch = Batch::default();
@@ -85,10 +101,10 @@ pub fn read_all<E>(
             if seq.is_multiple_of(2) {
                 // The helper's; if it is gone (it cannot be, short of a panic), decode here.
                 if let Err(mpsc::SendError((seq, batch))) = to_helper.send((seq, batch)) {
-                    waiting.insert(seq, batch.decode());
+                    waiting.insert(seq, batch.decode(syms));
                 }
             } else {
-                waiting.insert(seq, batch.decode());
+                waiting.insert(seq, batch.decode(syms));
             }
         };
         loop {
@@ -124,7 +140,7 @@ pub fn read_all<E>(
         }
         Ok(())
     })?;
-    Ok((leads, prints))
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -138,6 +154,7 @@ mod tests {
     #[test]
     fn leads_come_out_in_the_order_read_with_their_fingerprints() {
         let n = BATCH * 3 + 5;
+        let mut syms = SymDict::default();
         let bodies: Vec<Vec<u8>> = (0..n)
             .map(|i| {
                 let mut lead = lead_in(Stage::Mql);
@@ -146,12 +163,12 @@ mod tests {
                     // A damaged body and a JSON one from before the binary form.
                     7 => vec![9, 9, 9],
                     8 => serde_json::to_vec(&lead).unwrap(),
-                    _ => super::super::lead_codec::encode(&lead),
+                    _ => super::super::lead_codec::encode(&lead, &mut syms),
                 }
             })
             .collect();
         let mut at = 0;
-        let (leads, prints) = read_all::<()>(|push| {
+        let read = read_all::<()>(&syms, |push| {
             let Some(body) = bodies.get(at) else {
                 return Ok(false);
             };
@@ -166,13 +183,18 @@ mod tests {
         })
         .unwrap();
         let kept: Vec<usize> = (0..n).filter(|i| i % 1000 != 7).collect();
-        let ids: Vec<usize> = leads.iter().map(|l| l.id.parse().unwrap()).collect();
+        let ids: Vec<usize> = read.leads.iter().map(|l| l.id.parse().unwrap()).collect();
         assert_eq!(ids, kept);
         let expected: Vec<u64> = kept.iter().map(|&i| i as u64 * 3).collect();
-        assert_eq!(prints, expected);
+        assert_eq!(read.prints, expected);
+        let keys: Vec<u64> = kept
+            .iter()
+            .map(|i| crate::store::id_key(&i.to_string()))
+            .collect();
+        assert_eq!(read.keys, keys);
 
         let mut calls = 0;
-        let failed = read_all(|_| {
+        let failed = read_all(&syms, |_| {
             calls += 1;
             if calls > BATCH + 3 {
                 Err("disk gone")

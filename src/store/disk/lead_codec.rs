@@ -3,34 +3,61 @@
 //! (6.6 µs a lead, so 6.6 s at 1M); this form has neither: dates are integers, fields go in
 //! a fixed order, and a body is about a third of the JSON's size.
 //!
-//! Layout (version 1): the version byte, then the fields in declaration order. Integers are
-//! LEB128 varints (signed ones zigzagged); text is its length then its bytes; an optional
-//! value is a presence flag folded into the length (0 = none); a time is seconds then
-//! nanoseconds; the twelve funnel dates share one presence mask.
+//! Layout: the version byte, then the fields in declaration order. Integers are LEB128
+//! varints (signed ones zigzagged); text is its length then its bytes; an optional value
+//! is a presence flag folded into the length or code (0 = none); a time is seconds then
+//! nanoseconds; the twelve funnel dates share one presence mask. An interned value
+//! (company, country, owner, campaign, property) is its text in version 1 and its number
+//! in the cache's [`SymDict`] in version 2, which is what is written now; version 1 bodies
+//! are still read, and rewritten in version 2 when their lead next changes.
 
 use chrono::{DateTime, Utc};
 
+use super::sym_dict::SymDict;
 use crate::domain::lead::{Card, History, LeadDates, OwnerChange, PropChange, Props, Sym};
 use crate::domain::{Lead, Stage};
 
-const VERSION: u8 = 1;
+/// Interned values as text.
+const TEXT_SYMS: u8 = 1;
+/// Interned values as the cache's numbers.
+const NUMBERED_SYMS: u8 = 2;
 
-pub fn encode(lead: &Lead) -> Vec<u8> {
-    let mut w = Writer(Vec::with_capacity(256));
-    w.0.push(VERSION);
+/// `lead`'s body, naming its interned values by their numbers in `dict` (given there now
+/// if new: the caller writes `dict`'s new numbers with the body).
+pub fn encode(lead: &Lead, dict: &mut SymDict) -> Vec<u8> {
+    write(lead, Some(dict))
+}
+
+/// A version 1 body, as tandem wrote them before the dictionary.
+#[cfg(test)]
+pub fn encode_text(lead: &Lead) -> Vec<u8> {
+    write(lead, None)
+}
+
+fn write(lead: &Lead, dict: Option<&mut SymDict>) -> Vec<u8> {
+    let version = if dict.is_some() {
+        NUMBERED_SYMS
+    } else {
+        TEXT_SYMS
+    };
+    let mut w = Writer {
+        out: Vec::with_capacity(160),
+        dict,
+    };
+    w.out.push(version);
     for text in [lead.id.as_str(), lead.name(), lead.email()] {
         w.text(text);
     }
-    w.text(&lead.company);
+    w.sym(lead.company);
     w.text(lead.title());
-    w.text(&lead.country);
-    w.text(&lead.company_size);
+    w.sym(lead.country);
+    w.sym(lead.company_size);
     w.uint(lead.stage.map_or(0, |s| stage_code(s) + 1));
-    w.opt_text(lead.owner_id.as_deref());
-    w.text(&lead.source_channel);
-    w.opt_text(lead.first_campaign.as_deref());
-    w.opt_text(lead.last_campaign.as_deref());
-    w.opt_text(lead.recent_conversion.as_deref());
+    w.opt_sym(lead.owner_id);
+    w.sym(lead.source_channel);
+    w.opt_sym(lead.first_campaign);
+    w.opt_sym(lead.last_campaign);
+    w.opt_sym(lead.recent_conversion);
     let dates = dates_of(&lead.dates);
     let mask = dates
         .iter()
@@ -43,20 +70,20 @@ pub fn encode(lead: &Lead) -> Vec<u8> {
     }
     w.uint(lead.props.len() as u64);
     for (k, v) in lead.props.iter() {
-        w.text(k);
-        w.text(v);
+        w.sym(*k);
+        w.sym(*v);
     }
     w.time(lead.updated_at);
     let h = &lead.history;
     w.uint(h.props.len() as u64);
     for c in &h.props {
-        w.text(&c.prop);
-        w.text(&c.value);
+        w.sym(c.prop);
+        w.sym(c.value);
         w.time(c.at);
     }
     w.uint(h.owners.len() as u64);
     for c in &h.owners {
-        w.opt_text(c.owner_id.as_deref());
+        w.opt_sym(c.owner_id);
         w.time(c.at);
     }
     for touches in [&h.sales_touches, &h.marketing_touches] {
@@ -68,17 +95,23 @@ pub fn encode(lead: &Lead) -> Vec<u8> {
     w.uint(h.campaigns.len() as u64);
     for (at, campaign) in &h.campaigns {
         w.time(*at);
-        w.text(campaign);
+        w.sym(*campaign);
     }
-    w.0
+    w.out
 }
 
 /// The lead in `body`, or `None` when the body is not one this version wrote (truncated,
-/// another version): the caller skips it as it skips any unreadable row.
-pub fn decode(body: &[u8]) -> Option<Lead> {
-    let mut r = Reader(body);
-    if r.byte()? != VERSION {
-        return None;
+/// another version, a number `dict` lacks): the caller skips it as it skips any unreadable
+/// row.
+pub fn decode(body: &[u8], dict: &SymDict) -> Option<Lead> {
+    let mut r = Reader {
+        bytes: body,
+        dict: None,
+    };
+    match r.byte()? {
+        TEXT_SYMS => {}
+        NUMBERED_SYMS => r.dict = Some(dict),
+        _ => return None,
     }
     let id = r.string()?;
     let name = r.string()?;
@@ -141,7 +174,7 @@ pub fn decode(body: &[u8]) -> Option<Lead> {
     for _ in 0..n {
         history.campaigns.push((r.time()?, r.sym()?));
     }
-    if !r.0.is_empty() {
+    if !r.bytes.is_empty() {
         return None;
     }
     Some(Lead {
@@ -210,15 +243,19 @@ fn stage_code(s: Stage) -> u64 {
     }
 }
 
-struct Writer(Vec<u8>);
+struct Writer<'d> {
+    out: Vec<u8>,
+    /// `None`: interned values as text (version 1).
+    dict: Option<&'d mut SymDict>,
+}
 
-impl Writer {
+impl Writer<'_> {
     fn uint(&mut self, mut v: u64) {
         while v >= 0x80 {
-            self.0.push(v as u8 | 0x80);
+            self.out.push(v as u8 | 0x80);
             v >>= 7;
         }
-        self.0.push(v as u8);
+        self.out.push(v as u8);
     }
 
     fn int(&mut self, v: i64) {
@@ -227,15 +264,29 @@ impl Writer {
 
     fn text(&mut self, s: &str) {
         self.uint(s.len() as u64);
-        self.0.extend_from_slice(s.as_bytes());
+        self.out.extend_from_slice(s.as_bytes());
     }
 
-    fn opt_text(&mut self, s: Option<&str>) {
-        match s {
-            None => self.uint(0),
-            Some(s) => {
+    fn sym(&mut self, s: Sym) {
+        match self.dict.as_deref_mut() {
+            Some(dict) => {
+                let code = dict.code(s);
+                self.uint(code);
+            }
+            None => self.text(&s),
+        }
+    }
+
+    fn opt_sym(&mut self, s: Option<Sym>) {
+        match (s, self.dict.as_deref_mut()) {
+            (None, _) => self.uint(0),
+            (Some(s), Some(dict)) => {
+                let code = dict.code(s);
+                self.uint(code + 1);
+            }
+            (Some(s), None) => {
                 self.uint(s.len() as u64 + 1);
-                self.0.extend_from_slice(s.as_bytes());
+                self.out.extend_from_slice(s.as_bytes());
             }
         }
     }
@@ -246,12 +297,16 @@ impl Writer {
     }
 }
 
-struct Reader<'a>(&'a [u8]);
+struct Reader<'a> {
+    bytes: &'a [u8],
+    /// `None`: interned values as text (version 1).
+    dict: Option<&'a SymDict>,
+}
 
 impl<'a> Reader<'a> {
     fn byte(&mut self) -> Option<u8> {
-        let (&b, rest) = self.0.split_first()?;
-        self.0 = rest;
+        let (&b, rest) = self.bytes.split_first()?;
+        self.bytes = rest;
         Some(b)
     }
 
@@ -275,21 +330,21 @@ impl<'a> Reader<'a> {
     /// A count of items, each at least a byte: more than the bytes left is corrupt.
     fn len(&mut self) -> Option<usize> {
         let n = usize::try_from(self.uint()?).ok()?;
-        (n <= self.0.len()).then_some(n)
+        (n <= self.bytes.len()).then_some(n)
     }
 
-    fn bytes(&mut self, n: usize) -> Option<&'a str> {
-        if n > self.0.len() {
+    fn take(&mut self, n: usize) -> Option<&'a str> {
+        if n > self.bytes.len() {
             return None;
         }
-        let (text, rest) = self.0.split_at(n);
-        self.0 = rest;
+        let (text, rest) = self.bytes.split_at(n);
+        self.bytes = rest;
         std::str::from_utf8(text).ok()
     }
 
     fn str(&mut self) -> Option<&'a str> {
         let n = usize::try_from(self.uint()?).ok()?;
-        self.bytes(n)
+        self.take(n)
     }
 
     fn string(&mut self) -> Option<String> {
@@ -297,13 +352,22 @@ impl<'a> Reader<'a> {
     }
 
     fn sym(&mut self) -> Option<Sym> {
-        self.str().map(Sym::new)
+        match self.dict {
+            Some(dict) => dict.sym(self.uint()?),
+            None => self.str().map(Sym::new),
+        }
     }
 
     fn opt_sym(&mut self) -> Option<Option<Sym>> {
-        match usize::try_from(self.uint()?).ok()? {
-            0 => Some(None),
-            n => self.bytes(n - 1).map(|s| Some(Sym::new(s))),
+        let n = self.uint()?;
+        if n == 0 {
+            return Some(None);
+        }
+        match self.dict {
+            Some(dict) => dict.sym(n - 1).map(Some),
+            None => self
+                .take(usize::try_from(n - 1).ok()?)
+                .map(|s| Some(Sym::new(s))),
         }
     }
 

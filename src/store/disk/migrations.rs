@@ -108,13 +108,29 @@ const V5: &str = "
 ALTER TABLE record ADD COLUMN day_print INTEGER;
 ";
 
+/// Version 6: the cache's numbers for interned values (company, country, properties…),
+/// which a lead's body names by number instead of repeating the text (`sym_dict`).
+const V6: &str = "
+CREATE TABLE sym (
+    n    INTEGER PRIMARY KEY,
+    text TEXT    NOT NULL
+);
+";
+
 pub fn all() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4), M::up(V5)])
+    Migrations::new(vec![
+        M::up(V1),
+        M::up(V2),
+        M::up(V3),
+        M::up(V4),
+        M::up(V5),
+        M::up(V6),
+    ])
 }
 
 /// The newest schema this binary knows.
 pub fn latest() -> usize {
-    5
+    6
 }
 
 #[cfg(test)]

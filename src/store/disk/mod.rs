@@ -11,6 +11,7 @@ mod lead_batches;
 mod lead_codec;
 pub(crate) mod migrations;
 mod records;
+mod sym_dict;
 
 use std::path::{Path, PathBuf};
 
@@ -22,6 +23,8 @@ pub use records::{Cached, DAY_HISTORY_DAYS, DayRow, Kind, Record};
 #[derive(Debug)]
 pub struct Disk {
     conn: Connection,
+    /// The numbers lead bodies give interned values (`sym_dict`), read at open.
+    syms: sym_dict::SymDict,
 }
 
 /// Why the cache cannot be used.
@@ -88,14 +91,18 @@ impl Disk {
 
     /// A private cache that lives as long as the value (tests, `--no-cache`).
     pub fn in_memory() -> Result<Disk, DiskError> {
+        let conn = connect_memory()?;
         Ok(Disk {
-            conn: connect_memory()?,
+            syms: sym_dict::SymDict::read(&conn)?,
+            conn,
         })
     }
 
     fn open_file(path: &Path) -> Result<Disk, DiskError> {
+        let conn = connect(path)?;
         Ok(Disk {
-            conn: connect(path)?,
+            syms: sym_dict::SymDict::read(&conn)?,
+            conn,
         })
     }
 }

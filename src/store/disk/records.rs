@@ -10,6 +10,7 @@ use serde::de::DeserializeOwned;
 
 use crate::domain::{Deal, DealStage, Lead, Note, Owner};
 
+use super::sym_dict::SymDict;
 use super::{Disk, DiskError};
 
 /// The kinds of record a source keeps.
@@ -40,6 +41,9 @@ pub struct Cached {
     pub leads: Vec<Lead>,
     /// Each lead's last day-history fingerprint (see [`DayRow::print`]), 0 for none.
     pub day_prints: Vec<u64>,
+    /// Each lead's id hashed ([`crate::store::id_key`]), worked out while it was decoded:
+    /// the reconciliation ledger's keys without another pass over a million ids.
+    pub lead_keys: Vec<u64>,
     pub deals: Vec<Deal>,
     pub notes: Vec<Note>,
     pub owners: Vec<Owner>,
@@ -60,22 +64,23 @@ pub struct DayRow {
     pub print: u64,
 }
 
-/// How a kind of record is written to and read from the `body` column.
+/// How a kind of record is written to and read from the `body` column; `syms` is the
+/// cache's numbering of interned values, for the kinds whose bodies use it.
 pub trait Record: Sized {
-    fn body(&self) -> Result<Value, DiskError>;
+    fn body(&self, syms: &mut SymDict) -> Result<Value, DiskError>;
     /// `None` for a body this binary cannot read (an older shape): the row is skipped and
     /// the next poll or load brings it back from the source.
-    fn read(body: ValueRef<'_>) -> Option<Self>;
+    fn read(body: ValueRef<'_>, syms: &SymDict) -> Option<Self>;
 }
 
 impl Record for Lead {
-    fn body(&self) -> Result<Value, DiskError> {
-        Ok(Value::Blob(super::lead_codec::encode(self)))
+    fn body(&self, syms: &mut SymDict) -> Result<Value, DiskError> {
+        Ok(Value::Blob(super::lead_codec::encode(self, syms)))
     }
 
-    fn read(body: ValueRef<'_>) -> Option<Self> {
+    fn read(body: ValueRef<'_>, syms: &SymDict) -> Option<Self> {
         match body {
-            ValueRef::Blob(b) => super::lead_codec::decode(b),
+            ValueRef::Blob(b) => super::lead_codec::decode(b, syms),
             // Written as JSON before the binary form: still readable.
             ValueRef::Text(t) => serde_json::from_slice(t).ok(),
             _ => None,
@@ -86,11 +91,11 @@ impl Record for Lead {
 macro_rules! json_record {
     ($($t:ty),*) => {$(
         impl Record for $t {
-            fn body(&self) -> Result<Value, DiskError> {
+            fn body(&self, _: &mut SymDict) -> Result<Value, DiskError> {
                 Ok(Value::Text(encode(self)?))
             }
 
-            fn read(body: ValueRef<'_>) -> Option<Self> {
+            fn read(body: ValueRef<'_>, _: &SymDict) -> Option<Self> {
                 match body {
                     ValueRef::Text(t) => serde_json::from_slice(t).ok(),
                     _ => None,
@@ -117,9 +122,8 @@ impl Disk {
         kind: Kind,
         rows: impl IntoIterator<Item = (&'a str, DateTime<Utc>, &'a T)>,
     ) -> Result<usize, DiskError> {
-        let tx = self.conn.transaction()?;
-        let mut n = 0;
-        {
+        self.bodies_tx(|tx, syms| {
+            let mut n = 0;
             let mut stmt = tx.prepare_cached(
                 "INSERT INTO record (source, kind, id, updated_ms, body) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (source, kind, id) DO UPDATE
@@ -131,13 +135,33 @@ impl Disk {
                     kind.id(),
                     id,
                     updated.timestamp_millis(),
-                    row.body()?
+                    row.body(syms)?
                 ])?;
                 n += 1;
             }
+            Ok(n)
+        })
+    }
+
+    /// Run `write` in one transaction with the numbers its bodies give interned values:
+    /// they are written with the bodies that name them, or taken back with them.
+    fn bodies_tx<T>(
+        &mut self,
+        write: impl FnOnce(&rusqlite::Transaction<'_>, &mut SymDict) -> Result<T, DiskError>,
+    ) -> Result<T, DiskError> {
+        let Disk { conn, syms } = self;
+        let written = (|| {
+            let tx = conn.transaction()?;
+            let out = write(&tx, syms)?;
+            syms.write_new(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        })();
+        match written {
+            Ok(_) => syms.committed(),
+            Err(_) => syms.rolled_back(),
         }
-        tx.commit()?;
-        Ok(n)
+        written
     }
 
     /// Replace every record of one kind (reference data read whole: owners, deal stages).
@@ -147,21 +171,19 @@ impl Disk {
         kind: Kind,
         rows: impl IntoIterator<Item = (&'a str, &'a T)>,
     ) -> Result<(), DiskError> {
-        let tx = self.conn.transaction()?;
-        tx.execute(
-            "DELETE FROM record WHERE source = ?1 AND kind = ?2",
-            params![source, kind.id()],
-        )?;
-        {
+        self.bodies_tx(|tx, syms| {
+            tx.execute(
+                "DELETE FROM record WHERE source = ?1 AND kind = ?2",
+                params![source, kind.id()],
+            )?;
             let mut stmt = tx.prepare_cached(
                 "INSERT INTO record (source, kind, id, updated_ms, body) VALUES (?1, ?2, ?3, 0, ?4)",
             )?;
             for (id, row) in rows {
-                stmt.execute(params![source, kind.id(), id, row.body()?])?;
+                stmt.execute(params![source, kind.id(), id, row.body(syms)?])?;
             }
-        }
-        tx.commit()?;
-        Ok(())
+            Ok(())
+        })
     }
 
     /// Forget records the vendor deleted.
@@ -199,16 +221,16 @@ impl Disk {
     }
 
     fn all<T: Record>(&self, source: &str, kind: Kind) -> Result<Vec<T>, DiskError> {
-        Ok(self.bodies(source, kind)?.decode())
+        Ok(self.bodies(source, kind)?.decode(&self.syms))
     }
 
     /// The cached leads, with each one's last day-history fingerprint beside it.
-    fn leads(&self, source: &str) -> Result<(Vec<Lead>, Vec<u64>), DiskError> {
+    fn leads(&self, source: &str) -> Result<super::lead_batches::ReadLeads, DiskError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT body, day_print FROM record WHERE source = ?1 AND kind = 'lead' ORDER BY id",
         )?;
         let mut rows = stmt.query(params![source])?;
-        super::lead_batches::read_all(|push| match rows.next()? {
+        super::lead_batches::read_all(&self.syms, |push| match rows.next()? {
             Some(row) => {
                 push(
                     row.get_ref(0)?,
@@ -228,8 +250,14 @@ impl Disk {
             self.bodies(source, Kind::Deal)?,
             self.bodies(source, Kind::Note)?,
         );
-        let ((leads, day_prints), (deals, notes)) = std::thread::scope(|s| {
-            let others = s.spawn(|| (deal_bodies.decode::<Deal>(), note_bodies.decode::<Note>()));
+        let (read, (deals, notes)) = std::thread::scope(|s| {
+            let syms = &self.syms;
+            let others = s.spawn(move || {
+                (
+                    deal_bodies.decode::<Deal>(syms),
+                    note_bodies.decode::<Note>(syms),
+                )
+            });
             let leads = self.leads(source);
             let others = others
                 .join()
@@ -237,8 +265,9 @@ impl Disk {
             leads.map(|leads| (leads, others))
         })?;
         Ok(Cached {
-            leads,
-            day_prints,
+            leads: read.leads,
+            day_prints: read.prints,
+            lead_keys: read.keys,
             deals,
             notes,
             owners: self.all(source, Kind::Owner)?,
@@ -388,17 +417,18 @@ struct Bodies {
 }
 
 impl Bodies {
-    fn decode<T: Record>(&self) -> Vec<T> {
+    fn decode<T: Record>(&self, syms: &SymDict) -> Vec<T> {
         let mut start = 0;
         (self.rows.iter())
             .filter_map(|&(end, text)| {
                 let body = &self.bytes[start..end];
                 start = end;
-                T::read(if text {
+                let body = if text {
                     ValueRef::Text(body)
                 } else {
                     ValueRef::Blob(body)
-                })
+                };
+                T::read(body, syms)
             })
             .collect()
     }

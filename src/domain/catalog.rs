@@ -1,9 +1,12 @@
 //! What each shared stage means, who owns it, and how vendor records map onto it — as the
 //! teams wrote it in their config.
 
-use std::collections::BTreeSet;
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::stage::{Stage, Team};
+use super::sym::Sym;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct StageInfo {
@@ -88,12 +91,41 @@ impl Threshold {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct StageCatalog {
     /// In [`Stage::ALL`] order.
     info: Vec<StageInfo>,
     /// Highest priority first, then in the order written.
     rules: Vec<MatchRule>,
+    /// Every property a rule reads, interned, for [`classify_interned`](Self::classify_interned).
+    fields: Box<[Sym]>,
+    /// Names these rules in the per-thread memo of `classify_interned`; a clone keeps it
+    /// (same rules, same answers).
+    memo_id: u64,
+}
+
+impl PartialEq for StageCatalog {
+    fn eq(&self, other: &Self) -> bool {
+        self.info == other.info && self.rules == other.rules
+    }
+}
+
+/// The stage each combination of rule values gave, on this thread, for one catalog.
+#[derive(Default)]
+struct Memo {
+    catalog: u64,
+    /// The values of the catalog's fields, by interned number: the key being looked up.
+    key: Vec<u32>,
+    values: Vec<Sym>,
+    stages: HashMap<Vec<u32>, Option<Stage>, foldhash::fast::RandomState>,
+}
+
+/// Past this many combinations (a threshold rule over a raw score can make many) the memo
+/// starts over: it is a cache, not the record.
+const MEMO_MAX: usize = 1 << 16;
+
+thread_local! {
+    static MEMO: RefCell<Memo> = RefCell::new(Memo::default());
 }
 
 impl StageCatalog {
@@ -102,7 +134,24 @@ impl StageCatalog {
         assert_eq!(info.len(), Stage::ALL.len(), "one StageInfo per stage");
         // A stable sort keeps the written order among equal priorities.
         rules.sort_by_key(|r| std::cmp::Reverse(r.priority));
-        Self { info, rules }
+        Self::of(info, rules)
+    }
+
+    fn of(info: Vec<StageInfo>, rules: Vec<MatchRule>) -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        let mut fields: Vec<Sym> = Vec::new();
+        for (name, _) in rules.iter().flat_map(|r| r.when.iter()) {
+            let field = Sym::new(name);
+            if !fields.contains(&field) {
+                fields.push(field);
+            }
+        }
+        StageCatalog {
+            info,
+            rules,
+            fields: fields.into(),
+            memo_id: NEXT.fetch_add(1, Ordering::Relaxed),
+        }
     }
 
     pub fn info(&self, stage: Stage) -> &StageInfo {
@@ -121,6 +170,38 @@ impl StageCatalog {
             .map(|r| r.stage)
     }
 
+    /// [`classify`](Self::classify) for interned properties (`value(name)`, the empty
+    /// value for a missing one). Each thread remembers the stage every combination of the
+    /// rules' values gave: a start classifies a million leads and every point of their
+    /// histories, and they share a few dozen combinations.
+    pub fn classify_interned(&self, value: impl Fn(Sym) -> Sym) -> Option<Stage> {
+        MEMO.with_borrow_mut(|memo| {
+            if memo.catalog != self.memo_id || memo.stages.len() >= MEMO_MAX {
+                memo.catalog = self.memo_id;
+                memo.stages.clear();
+            }
+            let Memo {
+                key,
+                values,
+                stages,
+                ..
+            } = memo;
+            values.clear();
+            values.extend(self.fields.iter().map(|f| value(*f)));
+            key.clear();
+            key.extend(values.iter().map(|v| v.number()));
+            if let Some(stage) = stages.get(key.as_slice()) {
+                return *stage;
+            }
+            let stage = self.classify(|name| {
+                let at = self.fields.iter().position(|f| f.as_str() == name)?;
+                Some(values[at].as_str()).filter(|v| !v.is_empty())
+            });
+            stages.insert(key.clone(), stage);
+            stage
+        })
+    }
+
     pub fn rules(&self) -> &[MatchRule] {
         &self.rules
     }
@@ -128,15 +209,14 @@ impl StageCatalog {
     /// The same stages with only `vendors`' rules: what one source classifies by (a joined
     /// source, by its CRM's and its MAP's).
     pub fn for_vendors(&self, vendors: &[&str]) -> StageCatalog {
-        StageCatalog {
-            info: self.info.clone(),
-            rules: self
-                .rules
+        StageCatalog::of(
+            self.info.clone(),
+            self.rules
                 .iter()
                 .filter(|r| vendors.contains(&r.vendor.as_str()))
                 .cloned()
                 .collect(),
-        }
+        )
     }
 
     /// The fields `vendor`'s rules read, as written in its `[[stage.<vendor>]]` rules
@@ -164,10 +244,7 @@ impl StageCatalog {
             priority: i32::MIN,
             ..r.clone()
         }));
-        StageCatalog {
-            info: self.info.clone(),
-            rules,
-        }
+        StageCatalog::of(self.info.clone(), rules)
     }
 
     /// Every vendor property some rule reads, so the connector can ask for it.
@@ -182,6 +259,7 @@ impl StageCatalog {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::sym::Props;
 
     fn info() -> Vec<StageInfo> {
         Stage::ALL
@@ -287,5 +365,48 @@ mod tests {
             catalog.properties().into_iter().collect::<Vec<_>>(),
             ["hs_lead_status", "lifecyclestage"]
         );
+    }
+
+    proptest::proptest! {
+        /// The remembered answer is the rules' answer: for any properties, under two
+        /// catalogs taking turns on one thread (each turn must not read the other's memo).
+        #[test]
+        fn classifying_interned_properties_agrees_with_the_rules(
+            leads in proptest::collection::vec(
+                proptest::collection::vec((0usize..5, 0usize..8), 0..5),
+                1..40,
+            )
+        ) {
+            let builtin = crate::config::Config::builtin().stages.clone();
+            let scored = StageCatalog::new(
+                info(),
+                vec![
+                    rule(Stage::Mql, 0, &[("lifecyclestage", &["lead"]), ("hubspotscore", &[">= 60"])]),
+                    rule(Stage::Sql, 1, &[("hs_lead_status", &["", "CONNECTED"])]),
+                ],
+            );
+            let names = ["lifecyclestage", "hs_lead_status", "hubspotscore", "other", "LifecycleStage"];
+            let values = ["", "lead", "LEAD", "marketingqualifiedlead", "CONNECTED", " 72.5 ", "59", "customer"];
+            // The same fields as `scored`, other stages: the memo's key alone cannot tell
+            // the two apart.
+            let swapped = StageCatalog::new(
+                info(),
+                vec![
+                    rule(Stage::Customer, 0, &[("lifecyclestage", &["lead"]), ("hubspotscore", &[">= 60"])]),
+                    rule(Stage::Nurture, 1, &[("hs_lead_status", &["", "CONNECTED"])]),
+                ],
+            );
+            for (turn, props) in leads.iter().enumerate() {
+                let props: Props = props.iter().map(|&(n, v)| (names[n], values[v])).collect();
+                let catalog = [&builtin, &scored, &swapped][turn % 3];
+                let by_text = catalog.classify(|name| {
+                    props.get(name).map(|v| v.as_str()).filter(|v| !v.is_empty())
+                });
+                proptest::prop_assert_eq!(
+                    catalog.classify_interned(|name| props.value_of(name)),
+                    by_text
+                );
+            }
+        }
     }
 }

@@ -277,6 +277,15 @@ impl<'de> Deserialize<'de> for Sym {
 pub struct Props(Box<[(Sym, Sym)]>);
 
 impl Props {
+    /// The value of `name` (the empty value when there is none), found by number: a lead
+    /// holds a handful of properties, so a scan beats comparing texts in a search.
+    pub fn value_of(&self, name: Sym) -> Sym {
+        (self.0.iter())
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| *v)
+            .unwrap_or_default()
+    }
+
     pub fn get(&self, name: &str) -> Option<&Sym> {
         self.position(name).ok().map(|i| &self.0[i].1)
     }

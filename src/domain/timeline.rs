@@ -87,11 +87,11 @@ impl Timeline {
                 }
                 i += 1;
             }
-            let stage = stages.classify(|name| {
+            let stage = stages.classify_interned(|name| {
                 (values.iter())
-                    .find(|(p, _)| p.as_str() == name)
-                    .map(|(_, v)| v.as_str())
-                    .filter(|v| !v.is_empty())
+                    .find(|(p, _)| *p == name)
+                    .map(|(_, v)| *v)
+                    .unwrap_or_default()
             });
             t.push_stage(at, stage);
         }

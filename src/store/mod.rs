@@ -124,12 +124,24 @@ impl<T: PartialEq + Keyed> Table<T> {
         self.rows = rows;
         self.index = hashbrown::HashTable::with_capacity(self.rows.len());
         let mut repeated = false;
-        for i in 0..self.rows.len() {
-            if self.place_of(self.rows[i].key()).is_some() {
-                repeated = true;
-                break;
+        let (rows, hasher) = (&self.rows, &self.hasher);
+        for (i, row) in rows.iter().enumerate() {
+            // One hash a row: the lookup and the insert share it.
+            use std::hash::BuildHasher;
+            let entry = self.index.entry(
+                hasher.hash_one(row.key()),
+                |&j| rows[j as usize].key() == row.key(),
+                |&j| hasher.hash_one(rows[j as usize].key()),
+            );
+            match entry {
+                hashbrown::hash_table::Entry::Occupied(_) => {
+                    repeated = true;
+                    break;
+                }
+                hashbrown::hash_table::Entry::Vacant(slot) => {
+                    slot.insert(place(i));
+                }
             }
-            self.index_row(i);
         }
         if repeated {
             // Rare (ids are unique per source in the cache): fall back to one by one.
@@ -297,6 +309,22 @@ impl Store {
             self.leads.adopt(leads, |l| l.history.shrink_to_fit());
             return any;
         }
+        self.upsert_more_leads(leads)
+    }
+
+    /// A start's leads as the cache decoded them, each list at its exact size already
+    /// (nothing to shrink, so a million leads' lists are not visited): like
+    /// [`upsert_leads`](Self::upsert_leads) on an empty store.
+    pub fn adopt_cached_leads(&mut self, leads: Vec<Lead>) -> bool {
+        if self.leads.rows.is_empty() {
+            let any = !leads.is_empty();
+            self.leads.adopt(leads, |_| {});
+            return any;
+        }
+        self.upsert_more_leads(leads)
+    }
+
+    fn upsert_more_leads(&mut self, leads: Vec<Lead>) -> bool {
         let mut changed = false;
         for mut lead in leads {
             lead.history.shrink_to_fit();

@@ -220,7 +220,7 @@ async fn the_next_start_opens_on_the_cached_pipeline_with_the_crm_down() {
     // its size; the warm start does not.
     assert_eq!(requests, 5, "a warm start took {requests} requests");
     // A contact deleted while the cockpit was closed leaves the panes on the next round.
-    let gone = app.model.store.leads()[0].id.clone();
+    let gone = app.model.store.leads()[0].id.to_string();
     common::archive_contact(&sim, &gone).await;
     tokio::time::timeout(Duration::from_secs(60), async {
         while app.model.store.lead(&gone).is_some() {

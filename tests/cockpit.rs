@@ -231,7 +231,7 @@ async fn a_key_in_the_same_batch_as_a_removal_acts_on_the_selected_lead() {
     assert_eq!(selected(&app).id, newcomer.id);
     // Then, in one batch: the first stored lead is removed (the newcomer, last, takes its
     // slot), and the user hands off.
-    let victim = app.model.store.leads()[0].id.clone();
+    let victim = app.model.store.leads()[0].id.to_string();
     app.on_sync(SyncEvent::Removed {
         source: 0,
         leads: vec![victim],
@@ -531,7 +531,7 @@ async fn a_poll_moves_the_changed_leads_without_a_rebuild() {
     let mqls: Vec<String> = app.model.snapshot.board.stage_leads[mql]
         .iter()
         .take(3)
-        .map(|i| app.model.store.leads()[i].id.clone())
+        .map(|i| app.model.store.leads()[i].id.to_string())
         .collect();
     assert_eq!(mqls.len(), 3);
     for id in &mqls {

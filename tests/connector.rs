@@ -222,7 +222,7 @@ async fn with_the_search_index_lagging_no_update_is_missed() {
     let sim = common::frozen_sim_with(opts).await;
     let mut hs = client(&sim);
     let (mut store, mut cursor) = loaded_store(&mut hs).await;
-    let ids: Vec<String> = store.leads().iter().map(|l| l.id.clone()).collect();
+    let ids: Vec<String> = store.leads().iter().map(|l| l.id.to_string()).collect();
     let mut delivered = 0;
     let written = titles_written_between_polls(&sim, &mut hs, &mut cursor, &ids, |delta| {
         delivered += delta.leads.len();

@@ -205,7 +205,7 @@ async fn kill_9_at_random_points_loses_nothing_and_applies_nothing_twice() {
             .leads()
             .iter()
             .filter(|l| l.stage == Some(stage))
-            .map(|l| l.id.clone())
+            .map(|l| l.id.to_string())
             .collect()
     };
     let (mut mqls, mut sqls, mut all) = (pick(Stage::Mql), pick(Stage::Sql), pick(Stage::Inquiry));
@@ -256,7 +256,7 @@ async fn kill_9_at_random_points_loses_nothing_and_applies_nothing_twice() {
 async fn a_note_queued_during_an_outage_survives_kill_9_and_lands_once_with_its_author() {
     let sim = frozen_sim(12, 200).await;
     let (store, _) = tandem::sync::load_store(&mut client(&sim)).await.unwrap();
-    let lead = store.leads()[0].id.clone();
+    let lead = store.leads()[0].id.to_string();
     let author = store.owners()[0].id.clone();
     let dir = scratch();
     let outbox = Outbox::open(&dir).unwrap();

@@ -110,7 +110,7 @@ async fn a_rep_starts_on_their_own_leads_and_every_pane_follows() {
     let leads = view.store.leads();
     assert!(!leads.is_empty());
     for l in leads {
-        let owner = owner_of[&l.id].as_deref();
+        let owner = owner_of[l.id.as_str()].as_deref();
         assert!(
             owner == Some(rep.as_str()) || owner.is_none(),
             "{} owned by {owner:?}",
@@ -247,7 +247,7 @@ async fn the_day_history_waits_for_everyone_and_reads_each_leads_own_clock() {
                     tandem::domain::sla::SlaState::Breached => "breached",
                     tandem::domain::sla::SlaState::Escalated => "escalated",
                 });
-            (lead.id.clone(), state)
+            (lead.id.to_string(), state)
         })
         .collect();
     drop(app);

@@ -375,7 +375,7 @@ async fn undoing_a_sent_hand_off_takes_back_the_owner_and_its_assignment_date() 
         .iter()
         .find(|l| l.stage == Some(Stage::Mql) && l.owner_id.is_none())
         .expect("an unowned MQL");
-    let id = lead.id.clone();
+    let id = lead.id.to_string();
     let before = contact(&sim, &id).await;
     let owner = store.owners()[0].id.clone();
     let outbox = common::outbox();
@@ -440,7 +440,7 @@ async fn rejecting_an_mql_disqualifies_or_recycles_it_with_the_reason_noted() {
         .leads()
         .iter()
         .filter(|l| l.stage == Some(Stage::Mql))
-        .map(|l| l.id.clone())
+        .map(|l| l.id.to_string())
         .take(2)
         .collect();
     let outbox = common::outbox();

@@ -179,7 +179,7 @@ async fn drain(sim: &SimHandle, outbox: Arc<Outbox>, ids: &[u64]) -> Vec<ActionS
 async fn a_damaged_cache_never_costs_a_queued_action() {
     let sim = frozen_sim(21, 150).await;
     let (store, _) = load_store(&mut client(&sim)).await.unwrap();
-    let leads: Vec<String> = store.leads().iter().map(|l| l.id.clone()).collect();
+    let leads: Vec<String> = store.leads().iter().map(|l| l.id.to_string()).collect();
     let mut rng = fastrand::Rng::with_seed(15);
     let mut queued_keys = Vec::new();
     let mut rebuilt = 0;
@@ -365,7 +365,7 @@ async fn a_damaged_outbox_is_refused_alike_and_salvage_recovers_the_readable_row
 async fn an_older_tandems_outbox_moves_out_of_the_cache_and_a_damaged_one_is_salvaged() {
     let sim = frozen_sim(23, 60).await;
     let (store, _) = load_store(&mut client(&sim)).await.unwrap();
-    let lead = store.leads()[0].id.clone();
+    let lead = store.leads()[0].id.to_string();
     for damaged in [None, Some("audit"), Some("outbox")] {
         // Build the old layout: the cache's schema 2 holds the outbox tables.
         let old = scratch("old-source");

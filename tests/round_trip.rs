@@ -125,7 +125,7 @@ async fn hand_off_then_accept_reject_or_recycle_then_undo_leaves_the_record_as_b
         .leads()
         .iter()
         .filter(|l| l.stage == Some(Stage::Mql) && l.owner_id.is_none())
-        .map(|l| l.id.clone())
+        .map(|l| l.id.to_string())
         .take(3)
         .collect();
     assert_eq!(mqls.len(), 3, "the seeded world has unowned MQLs");

@@ -254,7 +254,7 @@ pub fn day_rows(
         }
         written[i] = print;
         out.push(DayRow {
-            lead_id: lead.id.clone(),
+            lead_id: lead.id.to_string(),
             stage: stage.map(str::to_string),
             owner_id: lead.owner_id.map(String::from),
             sla_state: sla.map(str::to_string),

@@ -21,7 +21,7 @@ fn lead_of(id: usize, (stage, minutes, touched): Spec) -> Lead {
     let stage_at = Stage::ALL.get(usize::from(stage)).copied();
     let mut l = lead_in(stage_at.unwrap_or(Stage::Inquiry));
     l.stage = stage_at;
-    l.id = format!("{id:03}");
+    l.id = format!("{id:03}").into();
     let entered = base() - Duration::minutes(minutes);
     l.dates.created = Some(entered - Duration::days(3));
     l.dates.inquiry = Some(entered - Duration::days(2));

@@ -192,13 +192,13 @@ mod tests {
         let mut out = Vec::new();
         for (i, t) in mql.iter().enumerate() {
             let mut l = lead_in(Stage::Mql);
-            l.id = format!("m{i}");
+            l.id = format!("m{i}").into();
             l.dates.mql = Some(at_(t));
             out.push(timer_for(0, &defs[0], &l, &Timeline::default(), &cal).unwrap());
         }
         for (i, t) in recycled.iter().enumerate() {
             let mut l = lead_in(Stage::Nurture);
-            l.id = format!("n{i}");
+            l.id = format!("n{i}").into();
             l.dates.inquiry = Some(at_(t));
             out.push(timer_for(2, &defs[2], &l, &Timeline::default(), &cal).unwrap());
         }

@@ -168,7 +168,7 @@ impl Changes {
                     EventKind::Rejected => 4,
                     _ => continue,
                 };
-                flows[flow].push(lead.id.clone());
+                flows[flow].push(lead.id.to_string());
                 counted = true;
             }
             if counted && timeline.fallback {
@@ -176,7 +176,7 @@ impl Changes {
             }
             for (set, (t, level)) in breached.iter_mut().zip(levels) {
                 if breached_at(input, lead, timeline, t, level) {
-                    set.insert(lead.id.clone());
+                    set.insert(lead.id.to_string());
                 }
             }
         }

@@ -33,10 +33,14 @@ pub struct LeadDates {
     pub recent_conversion: Option<DateTime<Utc>>,
 }
 
+/// A lead's id as the vendor gives it: up to 24 bytes (HubSpot's numbers, Salesforce's
+/// 18 characters) kept in the struct itself, not in a heap block of its own each.
+pub type LeadId = compact_str::CompactString;
+
 /// A person in the shared pipeline.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Lead {
-    pub id: String,
+    pub id: LeadId,
     /// The name, email and title; read them through [`name`](Self::name) and the others.
     #[serde(flatten)]
     pub card: Card,

@@ -249,7 +249,7 @@ pub fn keep(lens: &Lens, input: &LensInput<'_>) -> Kept {
     let kept: HashSet<String> = leads
         .iter()
         .filter(|l| lead_keeps(l))
-        .map(|l| l.id.clone())
+        .map(|l| l.id.to_string())
         .collect();
     let deals = deals
         .iter()

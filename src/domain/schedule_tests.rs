@@ -64,7 +64,7 @@ fn leads() -> impl Strategy<Value = Vec<Lead>> {
             .enumerate()
             .map(|(i, (stage, minutes, touched))| {
                 let mut l = lead_in(stage);
-                l.id = format!("{i}");
+                l.id = format!("{i}").into();
                 let entered = base() + Duration::minutes(minutes);
                 l.dates.created = Some(entered - Duration::days(2));
                 l.dates.mql = Some(entered);

@@ -203,7 +203,7 @@ fn clock(
     let due_at = def.clock.add(cal, started_at, def.limit);
     Some(SlaTimer {
         sla: index,
-        lead_id: lead.id.clone(),
+        lead_id: lead.id.to_string(),
         started_at,
         warn_at: def.clock.add(cal, started_at, warn),
         due_at,

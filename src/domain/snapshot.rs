@@ -345,7 +345,7 @@ impl<'a> SnapshotInput<'a> {
             built: match self.lead_index {
                 Some(_) => LeadIndex::default(),
                 None => (self.leads.iter().enumerate())
-                    .map(|(i, l)| (l.id.clone(), i))
+                    .map(|(i, l)| (l.id.to_string(), i))
                     .collect(),
             },
         }

@@ -34,7 +34,7 @@ fn lead_of(id: usize, (stage, back, bits, touches, owner): &Spec) -> Lead {
     let stage_at = Stage::ALL.get(usize::from(*stage)).copied();
     let mut l = lead_in(stage_at.unwrap_or(Stage::Inquiry));
     l.stage = stage_at;
-    l.id = format!("{id:03}");
+    l.id = format!("{id:03}").into();
     l.owner_id = Some(format!("{owner}").into());
     let first = base() - Duration::days(*back) - Duration::hours(i64::from(bits % 7));
     let step = |n: i64| Some(first + Duration::hours(n * 20));

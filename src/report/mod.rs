@@ -328,7 +328,7 @@ impl Report {
                     clock: clock_name(def.clock),
                     limit_seconds: def.limit.num_seconds(),
                     state: state_id(state),
-                    lead_id: lead.id.clone(),
+                    lead_id: lead.id.to_string(),
                     lead: lead.name().to_string(),
                     company: lead.company.to_string(),
                     owner: owner.map(|o| o.name.clone()),

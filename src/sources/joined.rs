@@ -218,12 +218,12 @@ impl Joined {
     async fn match_leads(&mut self, leads: &[Lead]) -> Result<(), SourceError> {
         let unknown: Vec<&Lead> = leads
             .iter()
-            .filter(|l| !self.map_ids.contains_key(&l.id))
+            .filter(|l| !self.map_ids.contains_key(l.id.as_str()))
             .collect();
         if unknown.is_empty() {
             return Ok(());
         }
-        let ids: Vec<String> = unknown.iter().map(|l| l.id.clone()).collect();
+        let ids: Vec<String> = unknown.iter().map(|l| l.id.to_string()).collect();
         for row in self.map.leads_by("sfdcLeadId", &ids).await? {
             self.remember(&row);
             if let Some(crm) = row.sfdc_lead_id.clone().filter(|s| ids.contains(s)) {
@@ -232,7 +232,7 @@ impl Joined {
         }
         let by_email: Vec<&Lead> = unknown
             .into_iter()
-            .filter(|l| !self.map_ids.contains_key(&l.id) && !l.email().is_empty())
+            .filter(|l| !self.map_ids.contains_key(l.id.as_str()) && !l.email().is_empty())
             .collect();
         let emails: Vec<String> = by_email
             .iter()
@@ -265,7 +265,7 @@ impl Joined {
                 .map(|r| r.id)
                 .collect();
             match (crm_same.len(), map_same.as_slice()) {
-                (1, [one]) => self.link(lead.id.clone(), *one),
+                (1, [one]) => self.link(lead.id.to_string(), *one),
                 (_, []) => {}
                 // One line per email, however many leads share it.
                 _ if !reported.insert(email.clone()) => {}
@@ -300,7 +300,7 @@ impl Joined {
     /// Put what Marketo knows into each lead it has.
     fn enrich(&self, leads: &mut [Lead], facts: &HashMap<u64, Facts>) {
         for lead in leads {
-            let map_id = self.map_ids.get(&lead.id).copied();
+            let map_id = self.map_ids.get(lead.id.as_str()).copied();
             if !self.map.fields().is_empty() {
                 self.classify(lead, map_id, map_id.and_then(|m| facts.get(&m)));
             }
@@ -465,7 +465,7 @@ impl Joined {
                 self.link(crm, row.id);
             }
         }
-        let held: BTreeSet<String> = delta.leads.iter().map(|l| l.id.clone()).collect();
+        let held: BTreeSet<String> = delta.leads.iter().map(|l| l.id.to_string()).collect();
         let more: Vec<String> = touched
             .iter()
             .filter_map(|m| self.crm_ids.get(m))
@@ -477,7 +477,7 @@ impl Joined {
         let ids: Vec<u64> = delta
             .leads
             .iter()
-            .filter_map(|l| self.map_ids.get(&l.id).copied())
+            .filter_map(|l| self.map_ids.get(l.id.as_str()).copied())
             .collect();
         let facts = self.map.facts_of(&ids).await?;
         self.enrich(&mut delta.leads, &facts);

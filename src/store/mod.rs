@@ -252,7 +252,7 @@ impl Store {
         out.upsert_leads(
             self.leads()
                 .iter()
-                .filter(|l| kept.leads.contains(&l.id))
+                .filter(|l| kept.leads.contains(l.id.as_str()))
                 .cloned()
                 .collect(),
         );
@@ -487,7 +487,7 @@ mod tests {
     fn a_first_batch_is_taken_whole_and_a_repeated_id_keeps_its_last_version() {
         let lead = |id: &str, stage| {
             let mut l = lead_in(stage);
-            l.id = id.to_string();
+            l.id = id.to_string().into();
             l
         };
         let mut store = Store::default();
@@ -516,7 +516,7 @@ mod tests {
         ) {
             let lead = |id: u8, v: u8| {
                 let mut l = lead_in(Stage::Mql);
-                l.id = format!("lead {id}");
+                l.id = format!("lead {id}").into();
                 l.card = l.card.with_name(&format!("v{v}"));
                 l
             };
@@ -563,7 +563,7 @@ mod tests {
             .iter()
             .map(|id| {
                 let mut l = lead_in(Stage::Mql);
-                l.id = id.to_string();
+                l.id = id.to_string().into();
                 l
             })
             .collect();

@@ -326,7 +326,11 @@ impl UiState {
                 draft.campaign = i;
             }
             // The campaign's other leads, to switch to with ←/→ on the lead field.
-            draft.add_leads(leads.iter().map(|l| (l.id.clone(), l.name().to_string())));
+            draft.add_leads(
+                leads
+                    .iter()
+                    .map(|l| (l.id.to_string(), l.name().to_string())),
+            );
         }
     }
 

@@ -328,7 +328,7 @@ fn selection_follows_the_lead_by_id_when_the_order_changes() {
     let first = fx.snapshot.board.stage_leads[stage_index(Stage::Mql)]
         .get(0)
         .unwrap();
-    let first_id = fx.store.leads()[first].id.clone();
+    let first_id = fx.store.leads()[first].id.to_string();
     fx.move_lead(&first_id, Stage::Sal);
     ui.on_data_changed(&fx.ctx());
     assert_eq!(ui.leads.cursor.pos(), before - 1);

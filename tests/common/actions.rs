@@ -43,7 +43,7 @@ pub fn first_in(store: &Store, stage: Stage) -> String {
         .find(|l| l.stage == Some(stage))
         .expect("the seeded world has one")
         .id
-        .clone()
+        .to_string()
 }
 
 /// Queue `kind` on `lead_id` as the user looking at `store` confirms it; returns its id.

@@ -70,5 +70,5 @@ pub fn first_in(store: &Store, stage: Stage) -> String {
         .find(|l| l.stage == Some(stage))
         .unwrap_or_else(|| panic!("the seeded world has a lead in {stage}"))
         .id
-        .clone()
+        .to_string()
 }

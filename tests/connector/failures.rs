@@ -233,7 +233,7 @@ async fn a_record_changed_while_paging_is_not_skipped() {
         .leads()
         .iter()
         .take(450)
-        .map(|l| l.id.clone())
+        .map(|l| l.id.to_string())
         .collect();
     for id in &ids {
         patch_status(&sim, id, "IN_PROGRESS").await;

@@ -25,7 +25,7 @@ async fn reconciliation_repairs_the_updates_polls_missed() {
     let mut hs: Connector = hubspot.into();
     let (mut store, mut cursor) = tandem::sync::load_store(&mut hs).await.unwrap();
     let mut ledger = Ledger::of(store.leads(), store.deals());
-    let ids: Vec<String> = store.leads().iter().map(|l| l.id.clone()).collect();
+    let ids: Vec<String> = store.leads().iter().map(|l| l.id.to_string()).collect();
     let written = super::titles_written_between_polls(&sim, &mut hs, &mut cursor, &ids, |delta| {
         ledger.hold(&delta);
         store.upsert_leads(delta.leads);

@@ -523,7 +523,7 @@ fn changed_out(c: &ChangedLead, lead: &Lead, input: &ReplayInput<'_>) -> Changed
         })
         .collect();
     ChangedLeadOut {
-        lead_id: lead.id.clone(),
+        lead_id: lead.id.to_string(),
         lead: lead.name().to_string(),
         company: lead.company.to_string(),
         stage_current: c.stage.map(|(a, _)| stage_id(a)),

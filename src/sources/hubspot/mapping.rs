@@ -221,7 +221,7 @@ pub fn lead(o: &Object, mapping: &Mapping) -> Lead {
         _ => clip(format!("{first} {last}").trim(), FIELD_MAX),
     };
     let mut lead = Lead {
-        id: record_id(&o.id),
+        id: record_id(&o.id).into(),
         card: Card::new(&name, &email, &text(o, "jobtitle")),
         company: text(o, "company").into(),
         country: text(o, "country").into(),

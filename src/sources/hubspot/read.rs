@@ -363,7 +363,7 @@ impl HubSpot {
         let ids: Vec<String> = leads
             .iter()
             .filter(|l| wanted(l))
-            .map(|l| l.id.clone())
+            .map(|l| l.id.to_string())
             .collect();
         let mut found: HashMap<String, crate::domain::lead::History> = HashMap::new();
         for chunk in ids.chunks(HISTORY_BATCH) {
@@ -383,7 +383,7 @@ impl HubSpot {
             }
         }
         for lead in leads.iter_mut() {
-            if let Some(h) = found.remove(&lead.id) {
+            if let Some(h) = found.remove(lead.id.as_str()) {
                 lead.history = h;
             }
         }

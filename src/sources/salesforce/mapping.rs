@@ -183,7 +183,7 @@ pub fn lead(row: &Row, side: &Side, stages: &StageCatalog, extra: &[String]) -> 
     touches.dedup();
     history.sales_touches = touches.into();
     let mut lead = Lead {
-        id,
+        id: id.into(),
         card: Card::new(&name, &text("Email"), &text("Title")),
         company: text("Company").into(),
         country: text("Country").into(),

@@ -158,7 +158,7 @@ mod tests {
         let bodies: Vec<Vec<u8>> = (0..n)
             .map(|i| {
                 let mut lead = lead_in(Stage::Mql);
-                lead.id = i.to_string();
+                lead.id = i.to_string().into();
                 match i % 1000 {
                     // A damaged body and a JSON one from before the binary form.
                     7 => vec![9, 9, 9],

@@ -113,11 +113,11 @@ pub fn decode(body: &[u8], dict: &SymDict) -> Option<Lead> {
         NUMBERED_SYMS => r.dict = Some(dict),
         _ => return None,
     }
-    let id = r.string()?;
-    let name = r.string()?;
-    let email = r.string()?;
+    let id = r.str()?;
+    let name = r.str()?;
+    let email = r.str()?;
     let company = r.sym()?;
-    let title = r.string()?;
+    let title = r.str()?;
     let country = r.sym()?;
     let company_size = r.sym()?;
     let stage = match r.uint()? {
@@ -178,8 +178,8 @@ pub fn decode(body: &[u8], dict: &SymDict) -> Option<Lead> {
         return None;
     }
     Some(Lead {
-        id,
-        card: Card::new(&name, &email, &title),
+        id: id.into(),
+        card: Card::new(name, email, title),
         company,
         country,
         company_size,
@@ -345,10 +345,6 @@ impl<'a> Reader<'a> {
     fn str(&mut self) -> Option<&'a str> {
         let n = usize::try_from(self.uint()?).ok()?;
         self.take(n)
-    }
-
-    fn string(&mut self) -> Option<String> {
-        self.str().map(str::to_string)
     }
 
     fn sym(&mut self) -> Option<Sym> {

@@ -69,7 +69,7 @@ fn lead() -> impl Strategy<Value = Lead> {
     let props = proptest::collection::vec((sym(), sym()), 0..4);
     (texts, syms, opts, stage, dates(), props, time(), history()).prop_map(
         |(t, s, o, stage, dates, props, updated_at, history)| Lead {
-            id: t[0].clone(),
+            id: t[0].as_str().into(),
             card: Card::new(&t[1], &t[2], &t[3]),
             company: s[0],
             country: s[1],

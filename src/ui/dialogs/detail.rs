@@ -229,7 +229,7 @@ fn lines<'a>(theme: Theme, ctx: &ViewCtx, lead_id: &str, w: usize) -> Vec<Line<'
     out.push(field(
         theme,
         "deals",
-        vec![match open.get(&lead.id) {
+        vec![match open.get(lead.id.as_str()) {
             Some(v) => Span::styled(format!("{} open", crate::units::money(*v)), theme.bold()),
             None => Span::styled("no open deal", theme.dim()),
         }],
@@ -364,7 +364,7 @@ fn lines<'a>(theme: Theme, ctx: &ViewCtx, lead_id: &str, w: usize) -> Vec<Line<'
         .store
         .notes()
         .iter()
-        .filter(|n| n.lead_ids.contains(&lead.id))
+        .filter(|n| n.lead_ids.iter().any(|id| *id == lead.id))
         .collect();
     notes.sort_by_key(|n| std::cmp::Reverse(n.at));
     let shown = notes.len().min(RECENT_NOTES);

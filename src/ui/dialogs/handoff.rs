@@ -31,7 +31,7 @@ impl HandOff {
     pub fn new(lead: &Lead, ctx: &ViewCtx, turns: &Turns) -> Self {
         let choices = HandOffChoices::new(&ctx.config.coverage, lead, ctx.store.owners());
         Self {
-            lead_id: lead.id.clone(),
+            lead_id: lead.id.to_string(),
             lead_name: lead.name().to_string(),
             turn: turns.get(&choices.rotation_key),
             shift: 0,

@@ -101,9 +101,9 @@ pub(crate) fn campaign_choices(lead: &Lead, snapshot: &Snapshot) -> Vec<String> 
 impl NoteDraft {
     pub fn new(lead: &Lead, campaigns: Vec<String>) -> Self {
         Self {
-            lead_id: lead.id.clone(),
+            lead_id: lead.id.to_string(),
             lead_name: lead.name().to_string(),
-            leads: vec![(lead.id.clone(), lead.name().to_string())],
+            leads: vec![(lead.id.to_string(), lead.name().to_string())],
             campaigns,
             campaign: 0,
             verdict: Verdict::Works,

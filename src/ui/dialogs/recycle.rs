@@ -37,7 +37,7 @@ pub struct Recycle {
 impl Recycle {
     pub fn new(lead: &Lead) -> Self {
         Self {
-            lead_id: lead.id.clone(),
+            lead_id: lead.id.to_string(),
             lead_name: lead.name().to_string(),
             reason: 0,
             note: String::new(),

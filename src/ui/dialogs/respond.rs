@@ -28,7 +28,7 @@ pub struct Respond {
 impl Respond {
     pub fn accept(lead: &Lead) -> Self {
         Self {
-            lead_id: lead.id.clone(),
+            lead_id: lead.id.to_string(),
             lead_name: lead.name().to_string(),
             reject: None,
         }

@@ -75,7 +75,7 @@ impl LeadsView {
 
     fn id_at(&self, ctx: &ViewCtx, pos: usize) -> Option<String> {
         let i = self.visible(ctx).get(pos)?;
-        ctx.store.leads().get(i).map(|l| l.id.clone())
+        ctx.store.leads().get(i).map(|l| l.id.to_string())
     }
 
     pub fn select(&mut self, pos: usize, ctx: &ViewCtx) {

@@ -85,17 +85,10 @@ impl Cache {
         };
         let (tx, rx) = mpsc::channel();
         let key = key.to_string();
-        let mut disk = disk;
+        let older = cached.older_lead_bodies;
         let writer = std::thread::Builder::new()
             .name("tandem-cache".into())
-            .spawn(move || {
-                for write in rx {
-                    if let Err(e) = apply(&mut disk, &key, write) {
-                        // The cache is a convenience: the cockpit runs on without it.
-                        tracing::warn!(error = %e, "cannot write the local cache");
-                    }
-                }
-            })
+            .spawn(move || write_on(disk, &key, &rx, older))
             .map_err(|e| DiskError::Unusable {
                 path: path.to_path_buf(),
                 reason: format!("cannot start the cache writer: {e}"),
@@ -114,6 +107,40 @@ impl Cache {
     pub fn send(&self, write: Write) {
         if let Some(tx) = &self.tx {
             let _ = tx.send(write);
+        }
+    }
+}
+
+/// Lead bodies re-encoded per slice, between writes.
+const UPGRADE_SLICE: usize = 2_000;
+
+/// The writer: every change sent, in order; while none waits and the cache holds `older`
+/// lead bodies in a former form, those are re-encoded a slice at a time.
+fn write_on(mut disk: Disk, key: &str, rx: &mpsc::Receiver<Write>, older: usize) {
+    let mut upgrade = (older > 0).then(String::new);
+    loop {
+        let write = match upgrade {
+            Some(_) => match rx.try_recv() {
+                Ok(write) => write,
+                Err(mpsc::TryRecvError::Disconnected) => return,
+                Err(mpsc::TryRecvError::Empty) => {
+                    let after = upgrade.take().unwrap_or_default();
+                    match disk.upgrade_leads(key, &after, UPGRADE_SLICE) {
+                        Ok(Some(next)) => upgrade = Some(next),
+                        Ok(None) => tracing::info!(older, "older lead bodies re-encoded"),
+                        Err(e) => tracing::warn!(error = %e, "cannot re-encode the cache"),
+                    }
+                    continue;
+                }
+            },
+            None => match rx.recv() {
+                Ok(write) => write,
+                Err(_) => return,
+            },
+        };
+        if let Err(e) = apply(&mut disk, key, write) {
+            // The cache is a convenience: the cockpit runs on without it.
+            tracing::warn!(error = %e, "cannot write the local cache");
         }
     }
 }
@@ -299,6 +326,7 @@ mod tests {
             leads: vec![lead],
             day_prints: vec![0],
             lead_keys: vec![0],
+            older_lead_bodies: 0,
             deals: Vec::new(),
             notes: Vec::new(),
             owners: Vec::new(),

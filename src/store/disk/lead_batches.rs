@@ -66,6 +66,8 @@ pub struct ReadLeads {
     pub prints: Vec<u64>,
     /// [`crate::store::id_key`] of each lead's id.
     pub keys: Vec<u64>,
+    /// Bodies in an older form (JSON, version 1), worth re-encoding.
+    pub older: usize,
 }
 
 /// Read every row `next` gives (a body and its fingerprint), decoding on two threads with
@@ -75,6 +77,7 @@ pub fn read_all<E>(
     mut next: impl FnMut(&mut dyn FnMut(ValueRef<'_>, u64)) -> Result<bool, E>,
 ) -> Result<ReadLeads, E> {
     let mut out = ReadLeads::default();
+    let mut out_older = 0;
     let mut take = |decoded: Vec<(Lead, u64, u64)>| {
         for (lead, print, key) in decoded {
             out.leads.push(lead);
@@ -108,7 +111,11 @@ pub fn read_all<E>(
             }
         };
         loop {
-            let more = next(&mut |body, print| batch.push(body, print))?;
+            let older = &mut out_older;
+            let more = next(&mut |body, print| {
+                *older += usize::from(!super::lead_codec::is_current(body));
+                batch.push(body, print)
+            })?;
             if batch.rows.len() == BATCH || (!more && !batch.rows.is_empty()) {
                 flush(seq, std::mem::take(&mut batch), &mut waiting);
                 seq += 1;
@@ -140,6 +147,7 @@ pub fn read_all<E>(
         }
         Ok(())
     })?;
+    out.older = out_older;
     Ok(out)
 }
 

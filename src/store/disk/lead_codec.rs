@@ -22,6 +22,11 @@ const TEXT_SYMS: u8 = 1;
 /// Interned values as the cache's numbers.
 const NUMBERED_SYMS: u8 = 2;
 
+/// Whether `body` is in the form written now (not JSON, not version 1).
+pub fn is_current(body: rusqlite::types::ValueRef<'_>) -> bool {
+    matches!(body, rusqlite::types::ValueRef::Blob(b) if b.first() == Some(&NUMBERED_SYMS))
+}
+
 /// `lead`'s body, naming its interned values by their numbers in `dict` (given there now
 /// if new: the caller writes `dict`'s new numbers with the body).
 pub fn encode(lead: &Lead, dict: &mut SymDict) -> Vec<u8> {

@@ -12,6 +12,7 @@ mod lead_codec;
 pub(crate) mod migrations;
 mod records;
 mod sym_dict;
+mod upgrade;
 
 use std::path::{Path, PathBuf};
 

@@ -44,6 +44,8 @@ pub struct Cached {
     /// Each lead's id hashed ([`crate::store::id_key`]), worked out while it was decoded:
     /// the reconciliation ledger's keys without another pass over a million ids.
     pub lead_keys: Vec<u64>,
+    /// Lead bodies in an older form, for the writer to re-encode ([`Disk::upgrade_leads`]).
+    pub older_lead_bodies: usize,
     pub deals: Vec<Deal>,
     pub notes: Vec<Note>,
     pub owners: Vec<Owner>,
@@ -145,7 +147,7 @@ impl Disk {
 
     /// Run `write` in one transaction with the numbers its bodies give interned values:
     /// they are written with the bodies that name them, or taken back with them.
-    fn bodies_tx<T>(
+    pub(super) fn bodies_tx<T>(
         &mut self,
         write: impl FnOnce(&rusqlite::Transaction<'_>, &mut SymDict) -> Result<T, DiskError>,
     ) -> Result<T, DiskError> {
@@ -268,6 +270,7 @@ impl Disk {
             leads: read.leads,
             day_prints: read.prints,
             lead_keys: read.keys,
+            older_lead_bodies: read.older,
             deals,
             notes,
             owners: self.all(source, Kind::Owner)?,

@@ -67,6 +67,55 @@ fn leads_are_stored_compact_and_a_json_lead_from_before_still_reads() {
     assert_eq!(disk.load("hubspot").unwrap().leads, rows);
 }
 
+/// Bodies an older tandem wrote (JSON, interned values as text) load, are counted, and
+/// are re-encoded slice by slice into the current form, which loads the same leads.
+#[test]
+fn older_lead_bodies_are_counted_and_re_encoded_in_slices() {
+    let mut disk = Disk::in_memory().unwrap();
+    let mut rows = leads();
+    let mut third = lead_in(Stage::Sql);
+    third.id = "503".into();
+    rows.push(third);
+    put_leads(&mut disk, "hubspot", &rows);
+    put_leads(&mut disk, "other", &rows[..1]);
+    let older = [
+        (
+            "501",
+            rusqlite::types::Value::Blob(super::lead_codec::encode_text(&rows[0])),
+        ),
+        (
+            "503",
+            rusqlite::types::Value::Text(serde_json::to_string(&rows[2]).unwrap()),
+        ),
+    ];
+    for (id, body) in older {
+        disk.conn
+            .execute(
+                "UPDATE record SET body = ?1 WHERE source = 'hubspot' AND id = ?2",
+                rusqlite::params![body, id],
+            )
+            .unwrap();
+    }
+    let loaded = disk.load("hubspot").unwrap();
+    assert_eq!(loaded.leads, rows);
+    assert_eq!(loaded.older_lead_bodies, 2);
+    assert_eq!(disk.load("other").unwrap().older_lead_bodies, 0);
+
+    let mut after = String::new();
+    let mut slices = 0;
+    while let Some(next) = disk.upgrade_leads("hubspot", &after, 1).unwrap() {
+        after = next;
+        slices += 1;
+        assert!(slices <= rows.len(), "the slices move on");
+    }
+    let loaded = disk.load("hubspot").unwrap();
+    assert_eq!(loaded.leads, rows);
+    assert_eq!(
+        loaded.older_lead_bodies, 0,
+        "every body in the current form"
+    );
+}
+
 #[test]
 fn records_round_trip_per_source_and_upsert_by_id() {
     let mut disk = Disk::in_memory().unwrap();

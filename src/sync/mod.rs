@@ -4,6 +4,7 @@ pub mod load;
 pub mod reconcile;
 pub mod saga;
 pub mod status;
+mod versions;
 pub mod worker;
 
 pub use load::{LoadProgress, Reference, full_load, load_all, load_reference, load_store};

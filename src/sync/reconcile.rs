@@ -14,7 +14,7 @@
 //! version is still in flight (written after the last poll) reads as agreement. The next
 //! run, an hour on, finds it once the in-flight record is polled and the ranges move.
 
-use std::collections::HashMap;
+use super::versions::Versions;
 
 use crate::domain::{Deal, Lead};
 use crate::sources::SourceError;
@@ -34,48 +34,44 @@ pub struct Ledger {
     deals: Versions,
 }
 
-/// Hashed id → version. The keys are hashes already: foldhash (seeded) spreads them at a
-/// fraction of SipHash's cost, which a warm start pays a million times.
-type Versions = HashMap<u64, i64, foldhash::fast::RandomState>;
-
 use crate::store::id_key as key;
 
 impl Ledger {
     /// The versions of records already held (a warm start's cache).
     pub fn of(leads: &[Lead], deals: &[Deal]) -> Self {
-        let mut ledger = Ledger::default();
-        // Room for every record at once: never rehashed while a million are added.
-        ledger.leads.reserve(leads.len());
-        ledger.deals.reserve(deals.len());
-        ledger.hold_records(leads, deals);
-        ledger
+        let ms = |t: chrono::DateTime<chrono::Utc>| t.timestamp_millis();
+        Ledger {
+            leads: Versions::of(
+                leads
+                    .iter()
+                    .map(|l| (key(&l.id), ms(l.updated_at)))
+                    .collect(),
+            ),
+            deals: Versions::of(
+                deals
+                    .iter()
+                    .map(|d| (key(&d.id), ms(d.updated_at)))
+                    .collect(),
+            ),
+        }
     }
 
     /// The versions of a warm start's records, keyed already: (id key, version in ms).
     pub fn of_keyed(leads: Vec<(u64, i64)>, deals: Vec<(u64, i64)>) -> Self {
-        let mut ledger = Ledger::default();
-        ledger.leads.reserve(leads.len());
-        ledger.deals.reserve(deals.len());
-        ledger.leads.extend(leads);
-        ledger.deals.extend(deals);
-        ledger
+        Ledger {
+            leads: Versions::of(leads),
+            deals: Versions::of(deals),
+        }
     }
 
     /// Take in the versions a warm start read from the cache, behind what polls delivered
     /// since (those are newer).
     pub fn seed(&mut self, older: Ledger) {
-        if self.is_empty() {
-            *self = older;
-            return;
-        }
-        for (kind, versions) in [
-            (&mut self.leads, older.leads),
-            (&mut self.deals, older.deals),
-        ] {
-            for (k, v) in versions {
-                kind.entry(k).or_insert(v);
-            }
-        }
+        let this = std::mem::take(self);
+        *self = Ledger {
+            leads: this.leads.over(older.leads),
+            deals: this.deals.over(older.deals),
+        };
     }
 
     pub fn hold(&mut self, delta: &Delta) {
@@ -95,10 +91,10 @@ impl Ledger {
 
     pub fn forget(&mut self, leads: &[String], deals: &[String]) {
         for id in leads {
-            self.leads.remove(&key(id));
+            self.leads.remove(key(id));
         }
         for id in deals {
-            self.deals.remove(&key(id));
+            self.deals.remove(key(id));
         }
     }
 
@@ -111,17 +107,12 @@ impl Ledger {
 
     /// Whether this exact version of the record is held.
     fn holds(&self, kind: RecordKind, id: &str, at_ms: i64) -> bool {
-        self.of_kind(kind).get(&key(id)) == Some(&at_ms)
+        self.of_kind(kind).get(key(id)) == Some(at_ms)
     }
 
     /// Held modification times of `kind` before `upto`, sorted.
     fn times_before(&self, kind: RecordKind, upto: i64) -> Vec<i64> {
-        let mut times: Vec<i64> = self
-            .of_kind(kind)
-            .values()
-            .copied()
-            .filter(|&t| t < upto)
-            .collect();
+        let mut times: Vec<i64> = self.of_kind(kind).values().filter(|&t| t < upto).collect();
         times.sort_unstable();
         times
     }

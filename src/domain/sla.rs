@@ -104,7 +104,7 @@ impl SlaState {
 pub struct SlaTimer {
     /// Index into the SLA definitions.
     pub sla: usize,
-    pub lead_id: String,
+    pub lead_id: super::lead::LeadId,
     pub started_at: DateTime<Utc>,
     pub warn_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
@@ -203,7 +203,7 @@ fn clock(
     let due_at = def.clock.add(cal, started_at, def.limit);
     Some(SlaTimer {
         sla: index,
-        lead_id: lead.id.to_string(),
+        lead_id: lead.id.clone(),
         started_at,
         warn_at: def.clock.add(cal, started_at, warn),
         due_at,

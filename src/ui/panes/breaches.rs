@@ -232,7 +232,7 @@ fn row(
     let roomy = rest >= 48;
     let lead = ctx.store.lead(&t.lead_id);
     let who = lead.map_or_else(
-        || t.lead_id.clone(),
+        || t.lead_id.to_string(),
         |l| {
             if l.company.is_empty() || !roomy {
                 l.name().to_string()

@@ -59,8 +59,8 @@ check() {
   printf "  %-44s %14s %s goal %s\n" "$1" "$2" "$([ "$ok" = 1 ] && echo ✓ || echo ✗)" "$6"
   if [ "$ok" != 1 ] && [ -n "${7:-}" ]; then printf "      not met: %s\n" "$7" | fold -s -w 110 | sed '2,$s/^/      /'; fi
 }
-WHOLE_LEADS="each lead is held whole (its name, email and title in one block, twelve 12-byte dates, its history lists: about 0.8 KB at 1M); 300 MB needs the compact row of docs/scale.md (text read from the store for the rows on screen, dates as integers), not built yet"
-SLOW_START="a start decodes every cached lead whole (about 2.4 s at 1M on two cores), indexes them and builds the whole snapshot before the first frame; under a second needs the compact row read with one query, not built yet"
+WHOLE_LEADS="each lead is held whole (its name, email and title in one block, twelve 12-byte dates, up to five history lists: about 0.75 KB at 1M with the snapshot); 300 MB needs the compact row of docs/scale.md (text read from the store for the rows on screen, dates as integers, history in one block), not built yet"
+SLOW_START="a start decodes every cached lead whole (reading and decoding about 1.4 s at 1M on two cores), indexes them and builds the whole snapshot (about 0.8 s) before the first frame; under a second needs the compact row read with one query, not built yet"
 SALESFORCE_LOAD="each lead is held whole, as in the HubSpot profile above; the load holds the sales touches, pending notes, opportunities and interned field history of the fields the timelines read until the leads are read (1.2 GB at 1M, 4.2 GB before)"
 BUSY_POLLS="at 1M in business hours the evolving world changes hundreds of leads, deals and notes a poll; each poll's update is O(changed) but for the board's sorted list of running clocks (O(clocks)), and each poll redraws (about 4 ms at 1M); what is left is roughly a third each: the redraw, the update, the request and its parsing"
 SHARED_CORES="the client decodes and maps every record on the two cores the sim and the bare loop also use, so the ratio moves by about 20 % from run to run (0.97–1.12× in the runs of 2026-12-07 after the wire and mapping work); compare medians"

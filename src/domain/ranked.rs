@@ -1,16 +1,24 @@
 //! A long list of lead indices kept in order, cheap to change anywhere: held in chunks of
 //! up to [`CHUNK`] × 2, so placing or taking out one lead moves one chunk's worth, never the
-//! whole list (a stage can hold half a million leads).
+//! whole list (a stage can hold half a million leads). Each index is held in 4 bytes: the
+//! stage lists name every lead, a million at 1M.
 
 use std::cmp::Ordering;
 
 /// Chunks split past twice this.
 const CHUNK: usize = 1024;
 
+/// A lead index as held: fewer than four billion leads.
+type Item = u32;
+
+fn held(item: usize) -> Item {
+    Item::try_from(item).expect("fewer than four billion leads")
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Ranked {
     /// Never an empty chunk.
-    chunks: Vec<Vec<usize>>,
+    chunks: Vec<Vec<Item>>,
     len: usize,
 }
 
@@ -33,7 +41,10 @@ impl Ranked {
     pub fn from_sorted(items: Vec<usize>) -> Self {
         Ranked {
             len: items.len(),
-            chunks: items.chunks(CHUNK).map(<[usize]>::to_vec).collect(),
+            chunks: items
+                .chunks(CHUNK)
+                .map(|chunk| chunk.iter().map(|&i| held(i)).collect())
+                .collect(),
         }
     }
 
@@ -48,7 +59,7 @@ impl Ranked {
     pub fn get(&self, mut pos: usize) -> Option<usize> {
         for chunk in &self.chunks {
             if pos < chunk.len() {
-                return Some(chunk[pos]);
+                return Some(chunk[pos] as usize);
             }
             pos -= chunk.len();
         }
@@ -56,7 +67,7 @@ impl Ranked {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
-        self.chunks.iter().flatten().copied()
+        self.chunks.iter().flatten().map(|&i| i as usize)
     }
 
     /// The items at positions `from..to` (clamped).
@@ -68,7 +79,7 @@ impl Ranked {
             if end > from && start < to {
                 let a = from.saturating_sub(start);
                 let b = (to - start).min(chunk.len());
-                out.extend_from_slice(&chunk[a..b]);
+                out.extend(chunk[a..b].iter().map(|&i| i as usize));
             }
             if end >= to {
                 break;
@@ -81,12 +92,12 @@ impl Ranked {
     /// The chunk where an item ordered by `cmp` (an item's order relative to the one
     /// sought, as for `binary_search_by`) is or belongs, and where within it.
     fn locate(&self, cmp: &mut impl FnMut(usize) -> Ordering) -> (usize, Result<usize, usize>) {
-        let c = self
-            .chunks
-            .partition_point(|ch| cmp(*ch.last().expect("no empty chunk")) == Ordering::Less);
+        let c = self.chunks.partition_point(|ch| {
+            cmp(*ch.last().expect("no empty chunk") as usize) == Ordering::Less
+        });
         let c = c.min(self.chunks.len().saturating_sub(1));
         match self.chunks.get(c) {
-            Some(chunk) => (c, chunk.binary_search_by(|&x| cmp(x))),
+            Some(chunk) => (c, chunk.binary_search_by(|&x| cmp(x as usize))),
             None => (0, Err(0)),
         }
     }
@@ -104,13 +115,13 @@ impl Ranked {
         let at = found.unwrap_or_else(|at| at);
         match self.chunks.get_mut(c) {
             Some(chunk) => {
-                chunk.insert(at, item);
+                chunk.insert(at, held(item));
                 if chunk.len() > 2 * CHUNK {
                     let rest = chunk.split_off(CHUNK);
                     self.chunks.insert(c + 1, rest);
                 }
             }
-            None => self.chunks.push(vec![item]),
+            None => self.chunks.push(vec![held(item)]),
         }
         self.len += 1;
     }

@@ -302,32 +302,27 @@ impl Store {
 
     /// Returns whether anything changed, so the loop can skip rebuilding and redrawing.
     pub fn upsert_leads(&mut self, leads: Vec<Lead>) -> bool {
-        if self.leads.rows.is_empty() {
-            // A start from the cache: the vector becomes the table as it is, so a million
-            // leads are never held twice.
-            let any = !leads.is_empty();
-            self.leads.adopt(leads, |l| l.history.shrink_to_fit());
-            return any;
-        }
-        self.upsert_more_leads(leads)
+        self.take_leads(leads, |l| l.history.shrink_to_fit())
     }
 
     /// A start's leads as the cache decoded them, each list at its exact size already
     /// (nothing to shrink, so a million leads' lists are not visited): like
-    /// [`upsert_leads`](Self::upsert_leads) on an empty store.
+    /// [`upsert_leads`](Self::upsert_leads).
     pub fn adopt_cached_leads(&mut self, leads: Vec<Lead>) -> bool {
-        if self.leads.rows.is_empty() {
-            let any = !leads.is_empty();
-            self.leads.adopt(leads, |_| {});
-            return any;
-        }
-        self.upsert_more_leads(leads)
+        self.take_leads(leads, |_| {})
     }
 
-    fn upsert_more_leads(&mut self, leads: Vec<Lead>) -> bool {
+    fn take_leads(&mut self, leads: Vec<Lead>, mut tidy: impl FnMut(&mut Lead)) -> bool {
+        if self.leads.rows.is_empty() {
+            // A start from the cache: the vector becomes the table as it is, so a million
+            // leads are never held twice.
+            let any = !leads.is_empty();
+            self.leads.adopt(leads, tidy);
+            return any;
+        }
         let mut changed = false;
         for mut lead in leads {
-            lead.history.shrink_to_fit();
+            tidy(&mut lead);
             changed |= self.leads.upsert(lead);
         }
         changed

@@ -21,6 +21,8 @@ use crate::sources::port::Delta;
 use crate::sources::{Connector, Cursor};
 use crate::store::outbox::Outbox;
 
+mod checks;
+
 /// What a source tells the app loop.
 #[derive(Debug)]
 pub enum SyncEvent {
@@ -249,21 +251,6 @@ impl Worker {
         }
     }
 
-    /// Take in a warm start's ledger once it is built.
-    async fn settle_ledger(&mut self) {
-        let Some(build) = self.ledger_build.take() else {
-            return;
-        };
-        match build.await {
-            Ok(older) => {
-                self.ledger.seed(older);
-                self.awaiting_ledger = false;
-            }
-            // Without it, reconciling would read the whole portal: it stays off.
-            Err(e) => tracing::warn!(error = %e, "cannot build the reconciliation ledger"),
-        }
-    }
-
     /// Now, unless a failure or rate limit told us to wait: then the wait stands, and the
     /// health is sent again so the caller sees the command answered.
     fn soonest(&self) -> Instant {
@@ -372,47 +359,6 @@ impl Worker {
                 .is_none_or(|t| t.elapsed() >= RECONCILE_EVERY)
         {
             self.reconcile().await?;
-        }
-        Ok(())
-    }
-
-    /// Check the held records against the vendor's counts and deliver what drifted.
-    async fn reconcile(&mut self) -> Result<(), SourceError> {
-        let Some(cursor) = self.cursor.as_ref() else {
-            return Ok(());
-        };
-        let outcome = super::reconcile::reconcile(&mut self.client, &self.ledger, cursor).await?;
-        self.reconciled_at = Some(Instant::now());
-        let Some(outcome) = outcome else {
-            return Ok(());
-        };
-        let repaired = outcome.repaired_count();
-        tracing::info!(source = %self.health.name, ranges = outcome.ranges,
-            requests = outcome.requests, repaired, "reconciled with the vendor");
-        self.health.reconciled = Some(super::status::Reconciled {
-            at: Utc::now(),
-            repaired,
-        });
-        if repaired > 0 {
-            self.ledger.hold(&outcome.repaired);
-            self.send(SyncEvent::Data(self.index, outcome.repaired));
-        }
-        Ok(())
-    }
-
-    /// Deleted contacts, deals and notes (an undone recycle's) leave the panes (search
-    /// never reports them).
-    async fn reconcile_deletions(&mut self) -> Result<(), SourceError> {
-        let deleted = self.client.deleted().await?;
-        self.deletions_at = Some(Instant::now());
-        if !deleted.is_empty() {
-            self.ledger.forget(&deleted.leads, &deleted.deals);
-            self.send(SyncEvent::Removed {
-                source: self.index,
-                leads: deleted.leads,
-                deals: deleted.deals,
-                notes: deleted.notes,
-            });
         }
         Ok(())
     }

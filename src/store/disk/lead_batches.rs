@@ -43,13 +43,8 @@ impl Batch {
         let mut out = Vec::with_capacity(self.rows.len());
         let mut start = 0;
         for (end, text, print) in self.rows {
-            let body = &self.bytes[start..end];
+            let body = super::records::body_ref(&self.bytes[start..end], text);
             start = end;
-            let body = if text {
-                ValueRef::Text(body)
-            } else {
-                ValueRef::Blob(body)
-            };
             out.extend(Lead::read(body, syms).map(|lead| {
                 let key = crate::store::id_key(&lead.id);
                 (lead, print, key)

@@ -419,6 +419,15 @@ struct Bodies {
     rows: Vec<(usize, bool)>,
 }
 
+/// A body copied out of SQLite, as SQLite gave it: text (JSON) or a blob.
+pub(super) fn body_ref(body: &[u8], text: bool) -> ValueRef<'_> {
+    if text {
+        ValueRef::Text(body)
+    } else {
+        ValueRef::Blob(body)
+    }
+}
+
 impl Bodies {
     fn decode<T: Record>(&self, syms: &SymDict) -> Vec<T> {
         let mut start = 0;
@@ -426,12 +435,7 @@ impl Bodies {
             .filter_map(|&(end, text)| {
                 let body = &self.bytes[start..end];
                 start = end;
-                let body = if text {
-                    ValueRef::Text(body)
-                } else {
-                    ValueRef::Blob(body)
-                };
-                T::read(body, syms)
+                T::read(body_ref(body, text), syms)
             })
             .collect()
     }

@@ -124,6 +124,8 @@ impl Disk {
         kind: Kind,
         rows: impl IntoIterator<Item = (&'a str, DateTime<Utc>, &'a T)>,
     ) -> Result<usize, DiskError> {
+        // Held, not streamed: a write another tandem's numbering refused is tried again.
+        let rows: Vec<_> = rows.into_iter().collect();
         self.bodies_tx(|tx, syms| {
             let mut n = 0;
             let mut stmt = tx.prepare_cached(
@@ -131,7 +133,7 @@ impl Disk {
                  ON CONFLICT (source, kind, id) DO UPDATE
                  SET updated_ms = excluded.updated_ms, body = excluded.body",
             )?;
-            for (id, updated, row) in rows {
+            for &(id, updated, row) in &rows {
                 stmt.execute(params![
                     source,
                     kind.id(),
@@ -146,24 +148,43 @@ impl Disk {
     }
 
     /// Run `write` in one transaction with the numbers its bodies give interned values:
-    /// they are written with the bodies that name them, or taken back with them.
+    /// they are written with the bodies that name them, or taken back with them. Another
+    /// tandem on the same file (a second cockpit) may have given a number since this one
+    /// read the table: then the table is read again and `write` runs once more.
     pub(super) fn bodies_tx<T>(
         &mut self,
-        write: impl FnOnce(&rusqlite::Transaction<'_>, &mut SymDict) -> Result<T, DiskError>,
+        mut write: impl FnMut(&rusqlite::Transaction<'_>, &mut SymDict) -> Result<T, DiskError>,
     ) -> Result<T, DiskError> {
-        let Disk { conn, syms } = self;
-        let written = (|| {
-            let tx = conn.transaction()?;
-            let out = write(&tx, syms)?;
-            syms.write_new(&tx)?;
-            tx.commit()?;
-            Ok(out)
-        })();
-        match written {
-            Ok(_) => syms.committed(),
-            Err(_) => syms.rolled_back(),
+        fn attempt<T>(
+            conn: &mut rusqlite::Connection,
+            syms: &mut SymDict,
+            write: &mut impl FnMut(&rusqlite::Transaction<'_>, &mut SymDict) -> Result<T, DiskError>,
+        ) -> Result<T, DiskError> {
+            let written = (|| {
+                let tx = conn.transaction()?;
+                let out = write(&tx, syms)?;
+                syms.write_new(&tx)?;
+                tx.commit()?;
+                Ok(out)
+            })();
+            match written {
+                Ok(_) => syms.committed(),
+                Err(_) => syms.rolled_back(),
+            }
+            written
         }
-        written
+        let Disk { conn, syms } = self;
+        match attempt(conn, syms, &mut write) {
+            Err(e) => {
+                let known = syms.held();
+                match SymDict::read(conn) {
+                    Ok(fresh) if fresh.held() > known => *syms = fresh,
+                    _ => return Err(e),
+                }
+                attempt(conn, syms, &mut write)
+            }
+            done => done,
+        }
     }
 
     /// Replace every record of one kind (reference data read whole: owners, deal stages).
@@ -173,6 +194,7 @@ impl Disk {
         kind: Kind,
         rows: impl IntoIterator<Item = (&'a str, &'a T)>,
     ) -> Result<(), DiskError> {
+        let rows: Vec<_> = rows.into_iter().collect();
         self.bodies_tx(|tx, syms| {
             tx.execute(
                 "DELETE FROM record WHERE source = ?1 AND kind = ?2",
@@ -181,7 +203,7 @@ impl Disk {
             let mut stmt = tx.prepare_cached(
                 "INSERT INTO record (source, kind, id, updated_ms, body) VALUES (?1, ?2, ?3, 0, ?4)",
             )?;
-            for (id, row) in rows {
+            for &(id, row) in &rows {
                 stmt.execute(params![source, kind.id(), id, row.body(syms)?])?;
             }
             Ok(())

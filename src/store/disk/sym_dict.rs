@@ -46,6 +46,11 @@ impl SymDict {
         Ok(dict)
     }
 
+    /// How many numbers are given, in the file or not.
+    pub fn held(&self) -> usize {
+        self.by_number.len()
+    }
+
     /// `sym`'s code in a body: 0 for the empty text, else its number, given now if new.
     pub fn code(&mut self, sym: Sym) -> u64 {
         if sym == Sym::default() {

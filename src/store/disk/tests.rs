@@ -116,6 +116,27 @@ fn older_lead_bodies_are_counted_and_re_encoded_in_slices() {
     );
 }
 
+/// Two tandems on one file (two cockpits on a shared box) each number the values they
+/// meet: the one that writes second finds its numbers taken, reads the table again and
+/// writes under the next ones. Both leads then load with their own companies.
+#[test]
+fn two_writers_on_one_file_never_share_a_number() {
+    let path = scratch("cache.db");
+    let mut first = Disk::open(&path).unwrap().disk;
+    let mut second = Disk::open(&path).unwrap().disk;
+    let mut a = lead_in(Stage::Mql);
+    a.id = "601".into();
+    a.company = "Alpha Co".into();
+    let mut b = lead_in(Stage::Sal);
+    b.id = "602".into();
+    b.company = "Beta Co".into();
+    put_leads(&mut first, "hubspot", std::slice::from_ref(&a));
+    put_leads(&mut second, "hubspot", std::slice::from_ref(&b));
+    drop((first, second));
+    let loaded = Disk::open(&path).unwrap().disk.load("hubspot").unwrap();
+    assert_eq!(loaded.leads, vec![a, b]);
+}
+
 #[test]
 fn records_round_trip_per_source_and_upsert_by_id() {
     let mut disk = Disk::in_memory().unwrap();

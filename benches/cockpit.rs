@@ -92,7 +92,7 @@ fn benches(c: &mut Criterion) {
         .iter()
         .map(|l| {
             let mut l = l.clone();
-            l.dates.last_sales_activity = Some(now());
+            l.dates.set_last_sales_activity(Some(now()));
             l.card = l.card.with_title(&format!("{} (changed)", l.title()));
             l
         })

@@ -139,7 +139,7 @@ async fn the_joined_lead_carries_marketos_emails_and_campaigns() {
             match l.history.marketing_touches.as_slice() {
                 [] => l
                     .dates
-                    .last_marketing_touch
+                    .last_marketing_touch()
                     .iter()
                     .map(|t| t.timestamp())
                     .collect(),
@@ -203,7 +203,7 @@ async fn a_marketo_stage_rule_reads_marketos_field_and_its_change_history() {
         // (Marketo dates activities to the second).
         let second = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| t.timestamp());
         assert_eq!(m.stage, s.stage, "{}", s.id);
-        assert_eq!(second(m.dates.mql), second(s.dates.mql), "{}", s.id);
+        assert_eq!(second(m.dates.mql()), second(s.dates.mql()), "{}", s.id);
         let timeline = |l: &tandem::domain::Lead, c: &Config| {
             tandem::domain::timeline::Timeline::of(l, &c.stages)
                 .entries(Stage::Mql)

@@ -23,15 +23,16 @@ fn lead_of(id: usize, (stage, minutes, touched): Spec) -> Lead {
     l.stage = stage_at;
     l.id = format!("{id:03}").into();
     let entered = base() - Duration::minutes(minutes);
-    l.dates.created = Some(entered - Duration::days(3));
-    l.dates.inquiry = Some(entered - Duration::days(2));
-    l.dates.mql = Some(entered);
-    l.dates.accepted = Some(entered);
-    l.dates.sql = Some(entered);
-    l.dates.opportunity = Some(entered);
-    l.dates.customer = Some(entered);
+    l.dates.set_created(Some(entered - Duration::days(3)));
+    l.dates.set_inquiry(Some(entered - Duration::days(2)));
+    l.dates.set_mql(Some(entered));
+    l.dates.set_accepted(Some(entered));
+    l.dates.set_sql(Some(entered));
+    l.dates.set_opportunity(Some(entered));
+    l.dates.set_customer(Some(entered));
     if touched {
-        l.dates.first_sales_activity = Some(entered + Duration::minutes(20));
+        l.dates
+            .set_first_sales_activity(Some(entered + Duration::minutes(20)));
     }
     l
 }

@@ -193,13 +193,13 @@ mod tests {
         for (i, t) in mql.iter().enumerate() {
             let mut l = lead_in(Stage::Mql);
             l.id = format!("m{i}").into();
-            l.dates.mql = Some(at_(t));
+            l.dates.set_mql(Some(at_(t)));
             out.push(timer_for(0, &defs[0], &l, &Timeline::default(), &cal).unwrap());
         }
         for (i, t) in recycled.iter().enumerate() {
             let mut l = lead_in(Stage::Nurture);
             l.id = format!("n{i}").into();
-            l.dates.inquiry = Some(at_(t));
+            l.dates.set_inquiry(Some(at_(t)));
             out.push(timer_for(2, &defs[2], &l, &Timeline::default(), &cal).unwrap());
         }
         out.sort_by_key(|t| t.due_at);

@@ -9,7 +9,7 @@ fn at(s: &str) -> DateTime<Utc> {
 fn lead(id: &str, stage: Stage) -> Lead {
     let mut l = lead_in(stage);
     l.id = id.into();
-    l.dates.created = Some(at("2026-11-02T09:00:00Z"));
+    l.dates.set_created(Some(at("2026-11-02T09:00:00Z")));
     l
 }
 
@@ -81,9 +81,9 @@ fn changes(leads: &[Lead], deals: &[Deal], stages: &[DealStage], notes: &[Note])
 #[test]
 fn an_mql_in_the_window_is_new_and_one_before_it_is_not() {
     let mut fresh = lead("fresh", Stage::Mql);
-    fresh.dates.mql = Some(at("2026-11-20T10:00:00Z"));
+    fresh.dates.set_mql(Some(at("2026-11-20T10:00:00Z")));
     let mut old = lead("old", Stage::Mql);
-    old.dates.mql = Some(at("2026-11-19T11:59:00Z"));
+    old.dates.set_mql(Some(at("2026-11-19T11:59:00Z")));
     let c = changes(&[fresh, old], &[], &[], &[]);
     assert_eq!(c.new_mqls.lead_ids, ["fresh"]);
     assert_eq!(c.new_mqls.count, 1);
@@ -93,7 +93,7 @@ fn an_mql_in_the_window_is_new_and_one_before_it_is_not() {
 fn a_clock_running_out_inside_the_window_is_a_new_breach() {
     // MQL Thursday 10:00, 4 business hours: due 14:00, still running at noon.
     let mut l = lead("late", Stage::Mql);
-    l.dates.mql = Some(at("2026-11-19T10:00:00Z"));
+    l.dates.set_mql(Some(at("2026-11-19T10:00:00Z")));
     let c = changes(&[l], &[], &[], &[]);
     assert_eq!(c.breaches_new.lead_ids, ["late"]);
     assert!(c.breaches_cleared.lead_ids.is_empty());
@@ -107,13 +107,13 @@ fn a_breach_left_past_escalate_after_in_the_window_is_a_new_escalation() {
     let calendar = BusinessCalendar::default();
     // Due Thu 14:00: escalates Fri 10:00, inside the window (Thu 12:00, Fri 12:00].
     let mut inside = lead("inside", Stage::Mql);
-    inside.dates.mql = Some(at("2026-11-19T10:00:00Z"));
+    inside.dates.set_mql(Some(at("2026-11-19T10:00:00Z")));
     // Due Wed 13:00: escalated Wed 17:00, before the window opened.
     let mut before = lead("before", Stage::Mql);
-    before.dates.mql = Some(at("2026-11-18T09:00:00Z"));
+    before.dates.set_mql(Some(at("2026-11-18T09:00:00Z")));
     // Due Fri 11:00: breached but not yet escalated at the window's end.
     let mut breached = lead("breached", Stage::Mql);
-    breached.dates.mql = Some(at("2026-11-19T15:00:00Z"));
+    breached.dates.set_mql(Some(at("2026-11-19T15:00:00Z")));
     let leads = [inside, before, breached];
     let input = ChangesInput {
         leads: &leads,
@@ -138,10 +138,12 @@ fn a_breached_mql_accepted_and_touched_in_the_window_is_cleared() {
     // MQL Wednesday 10:00 (due 14:00): breached at Thursday noon. Accepted Thursday 13:00
     // and called at 13:30, so the SAL clock is met and nothing is breached on Friday.
     let mut l = lead("cleared", Stage::Sal);
-    l.dates.mql = Some(at("2026-11-18T10:00:00Z"));
-    l.dates.accepted = Some(at("2026-11-19T13:00:00Z"));
-    l.dates.first_sales_activity = Some(at("2026-11-19T13:30:00Z"));
-    l.dates.last_sales_activity = Some(at("2026-11-19T13:30:00Z"));
+    l.dates.set_mql(Some(at("2026-11-18T10:00:00Z")));
+    l.dates.set_accepted(Some(at("2026-11-19T13:00:00Z")));
+    l.dates
+        .set_first_sales_activity(Some(at("2026-11-19T13:30:00Z")));
+    l.dates
+        .set_last_sales_activity(Some(at("2026-11-19T13:30:00Z")));
     l.owner_id = Some("s1".into());
     let c = changes(&[l], &[], &[], &[]);
     assert_eq!(c.breaches_cleared.lead_ids, ["cleared"]);
@@ -174,7 +176,9 @@ fn a_handed_off_mql_keeps_its_clock_running_until_the_rep_accepts() {
     untouched.id = "untouched".into();
     // The latest date says "touched" but the vendor's history dates it before acceptance.
     untouched.history.sales_touches = vec![at("2026-11-19T14:00:00Z")].into();
-    untouched.dates.last_sales_activity = Some(at("2026-11-20T11:00:00Z"));
+    untouched
+        .dates
+        .set_last_sales_activity(Some(at("2026-11-20T11:00:00Z")));
     let c = changes(&[touched, untouched], &[], &[], &[]);
     assert_eq!(
         c.handoffs.lead_ids,
@@ -411,7 +415,7 @@ fn the_last_standup_is_the_previous_working_days() {
 fn a_disqualified_lead_touched_in_the_window_clears_nothing() {
     // Disqualified long ago (undated), modified yesterday for some other reason.
     let mut l = lead("dq", Stage::Disqualified);
-    l.dates.mql = Some(at("2026-11-10T10:00:00Z"));
+    l.dates.set_mql(Some(at("2026-11-10T10:00:00Z")));
     l.updated_at = at("2026-11-20T08:00:00Z");
     let c = changes(&[l], &[], &[], &[]);
     assert!(c.breaches_cleared.lead_ids.is_empty());

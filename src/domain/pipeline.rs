@@ -207,7 +207,7 @@ impl Pipeline {
                     .filter(|t| deal.created_at.is_none_or(|c| t.at <= c))
                     .collect();
                 let milestones = Milestones {
-                    lead_created: lead.dates.mql,
+                    lead_created: lead.dates.mql(),
                     opportunity_created: deal.created_at,
                     closed: None,
                 };

@@ -66,16 +66,17 @@ fn leads() -> impl Strategy<Value = Vec<Lead>> {
                 let mut l = lead_in(stage);
                 l.id = format!("{i}").into();
                 let entered = base() + Duration::minutes(minutes);
-                l.dates.created = Some(entered - Duration::days(2));
-                l.dates.mql = Some(entered);
+                l.dates.set_created(Some(entered - Duration::days(2)));
+                l.dates.set_mql(Some(entered));
                 if matches!(stage, Stage::Sal | Stage::Sql) {
-                    l.dates.accepted = Some(entered);
+                    l.dates.set_accepted(Some(entered));
                 }
                 if stage == Stage::Sql {
-                    l.dates.sql = Some(entered);
+                    l.dates.set_sql(Some(entered));
                 }
                 if touched == 1 {
-                    l.dates.first_sales_activity = Some(entered + Duration::minutes(30));
+                    l.dates
+                        .set_first_sales_activity(Some(entered + Duration::minutes(30)));
                 }
                 l
             })
@@ -142,7 +143,7 @@ proptest! {
 fn a_clock_running_out_moves_leakage_without_a_rebuild() {
     let cal = Config::builtin().calendar;
     let mut lead = lead_in(Stage::Mql);
-    lead.dates.mql = Some(base());
+    lead.dates.set_mql(Some(base()));
     let leads = vec![lead];
     let mut snap = build(&leads, PeriodKind::Week, base());
     let leakage = |s: &Snapshot| {

@@ -180,15 +180,15 @@ fn clock(
         StopWhen::SalesActivity => touched(
             &lead.history.sales_touches,
             [
-                lead.dates.first_sales_activity,
-                lead.dates.last_sales_activity,
+                lead.dates.first_sales_activity(),
+                lead.dates.last_sales_activity(),
             ],
             started_at,
             until,
         ),
         StopWhen::MarketingTouch => touched(
             &lead.history.marketing_touches,
-            [None, lead.dates.last_marketing_touch],
+            [None, lead.dates.last_marketing_touch()],
             started_at,
             until,
         ),
@@ -221,13 +221,13 @@ pub fn met_after(def: &SlaDef, lead: &Lead, from: DateTime<Utc>) -> Option<DateT
         StopWhen::SalesActivity => (
             &lead.history.sales_touches,
             [
-                lead.dates.first_sales_activity,
-                lead.dates.last_sales_activity,
+                lead.dates.first_sales_activity(),
+                lead.dates.last_sales_activity(),
             ],
         ),
         StopWhen::MarketingTouch => (
             &lead.history.marketing_touches,
-            [None, lead.dates.last_marketing_touch],
+            [None, lead.dates.last_marketing_touch()],
         ),
     };
     let after = |t: &&DateTime<Utc>| **t > from;
@@ -274,7 +274,7 @@ mod tests {
         let defs = default_slas();
         let mut lead = lead_in(Stage::Mql);
         // MQL on Friday 15:00: 2h left that day, due Monday 11:00; warn after 3h → Mon 10:00.
-        lead.dates.mql = Some(at("2026-11-20T15:00:00Z"));
+        lead.dates.set_mql(Some(at("2026-11-20T15:00:00Z")));
         let t = timer_for(0, &defs[0], &lead, &Timeline::default(), &cal).unwrap();
         assert_eq!(t.due_at, at("2026-11-23T11:00:00Z"));
         assert_eq!(t.warn_at, at("2026-11-23T10:00:00Z"));
@@ -292,13 +292,15 @@ mod tests {
         let cal = BusinessCalendar::default();
         let defs = default_slas();
         let mut lead = lead_in(Stage::Sal);
-        lead.dates.accepted = Some(at("2026-11-18T10:00:00Z"));
-        lead.dates.last_sales_activity = Some(at("2026-11-17T10:00:00Z"));
+        lead.dates.set_accepted(Some(at("2026-11-18T10:00:00Z")));
+        lead.dates
+            .set_last_sales_activity(Some(at("2026-11-17T10:00:00Z")));
         let t = timer_for(1, &defs[1], &lead, &Timeline::default(), &cal)
             .expect("old activity does not count");
         // 24 business hours = three full working days.
         assert_eq!(t.due_at, at("2026-11-23T10:00:00Z"));
-        lead.dates.last_sales_activity = Some(at("2026-11-18T11:00:00Z"));
+        lead.dates
+            .set_last_sales_activity(Some(at("2026-11-18T11:00:00Z")));
         assert!(timer_for(1, &defs[1], &lead, &Timeline::default(), &cal).is_none());
     }
 
@@ -307,10 +309,11 @@ mod tests {
         let cal = BusinessCalendar::default();
         let defs = default_slas();
         let mut lead = lead_in(Stage::Nurture);
-        lead.dates.inquiry = Some(at("2026-11-01T08:00:00Z"));
+        lead.dates.set_inquiry(Some(at("2026-11-01T08:00:00Z")));
         let t = timer_for(2, &defs[2], &lead, &Timeline::default(), &cal).unwrap();
         assert_eq!(t.due_at, at("2026-11-15T08:00:00Z"));
-        lead.dates.last_marketing_touch = Some(at("2026-11-02T08:00:00Z"));
+        lead.dates
+            .set_last_marketing_touch(Some(at("2026-11-02T08:00:00Z")));
         assert!(timer_for(2, &defs[2], &lead, &Timeline::default(), &cal).is_none());
     }
 
@@ -320,7 +323,7 @@ mod tests {
         let mut def = default_slas().remove(2);
         def.limit = Duration::MAX;
         let mut lead = lead_in(Stage::Nurture);
-        lead.dates.inquiry = Some(at("2026-11-01T08:00:00Z"));
+        lead.dates.set_inquiry(Some(at("2026-11-01T08:00:00Z")));
         let t = timer_for(2, &def, &lead, &Timeline::default(), &cal).expect("a running timer");
         assert_eq!(t.due_at, DateTime::<Utc>::MAX_UTC);
         assert_eq!(t.state(at("2030-01-01T00:00:00Z")), SlaState::Running);
@@ -336,7 +339,7 @@ mod tests {
         def.escalate_after = Some(Duration::hours(2));
         let mut lead = lead_in(Stage::Mql);
         // MQL Friday 15:00, due Monday 11:00; two more business hours: Monday 13:00.
-        lead.dates.mql = Some(at("2026-11-20T15:00:00Z"));
+        lead.dates.set_mql(Some(at("2026-11-20T15:00:00Z")));
         let t = timer_for(0, &def, &lead, &Timeline::default(), &cal).unwrap();
         assert_eq!(t.escalate_at, Some(at("2026-11-23T13:00:00Z")));
         assert_eq!(t.state(at("2026-11-23T12:59:59Z")), SlaState::Breached);
@@ -354,7 +357,7 @@ mod tests {
         let cal = BusinessCalendar::default();
         let defs = default_slas();
         let mut lead = lead_in(Stage::Sql);
-        lead.dates.mql = Some(at("2026-11-20T15:00:00Z"));
+        lead.dates.set_mql(Some(at("2026-11-20T15:00:00Z")));
         assert!(timer_for(0, &defs[0], &lead, &Timeline::default(), &cal).is_none());
     }
 }

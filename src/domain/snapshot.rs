@@ -409,10 +409,10 @@ mod tests {
         let now = at("2026-11-20T15:00:00Z");
         let mut a = lead_in(Stage::Mql);
         a.id = "a".into();
-        a.dates.mql = Some(at("2026-11-20T10:00:00Z"));
+        a.dates.set_mql(Some(at("2026-11-20T10:00:00Z")));
         let mut b = lead_in(Stage::Mql);
         b.id = "b".into();
-        b.dates.mql = Some(at("2026-11-19T10:00:00Z"));
+        b.dates.set_mql(Some(at("2026-11-19T10:00:00Z")));
         let mut c = lead_in(Stage::Customer);
         c.id = "c".into();
         let mut d = lead_in(Stage::Inquiry);

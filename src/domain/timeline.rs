@@ -59,11 +59,12 @@ pub struct Timeline {
 pub fn date_stages(lead: &mut Lead, stages: &StageCatalog) {
     let timeline = Timeline::of(lead, stages);
     let last = |s: Stage| timeline.entries(s).last();
-    lead.dates.inquiry = last(Stage::Nurture).max(last(Stage::Inquiry));
-    lead.dates.mql = last(Stage::Mql);
-    lead.dates.sql = last(Stage::Sql);
-    lead.dates.opportunity = last(Stage::Opportunity);
-    lead.dates.customer = last(Stage::Customer);
+    lead.dates
+        .set_inquiry(last(Stage::Nurture).max(last(Stage::Inquiry)));
+    lead.dates.set_mql(last(Stage::Mql));
+    lead.dates.set_sql(last(Stage::Sql));
+    lead.dates.set_opportunity(last(Stage::Opportunity));
+    lead.dates.set_customer(last(Stage::Customer));
 }
 
 impl Timeline {
@@ -110,8 +111,8 @@ impl Timeline {
         {
             t.owners.push((
                 lead.dates
-                    .accepted
-                    .or(lead.dates.created)
+                    .accepted()
+                    .or(lead.dates.created())
                     .unwrap_or(lead.updated_at),
                 Some(*owner),
             ));
@@ -247,14 +248,14 @@ fn from_dates(lead: &Lead) -> Timeline {
     let d = &lead.dates;
     // Undated creation: no later than anything the dates place.
     let created = d
-        .created
+        .created()
         .or([
-            d.inquiry,
-            d.mql,
-            d.accepted,
-            d.sql,
-            d.opportunity,
-            d.customer,
+            d.inquiry(),
+            d.mql(),
+            d.accepted(),
+            d.sql(),
+            d.opportunity(),
+            d.customer(),
         ]
         .into_iter()
         .flatten()
@@ -263,17 +264,17 @@ fn from_dates(lead: &Lead) -> Timeline {
     let in_sales = matches!(
         lead.stage,
         Some(Stage::Sal | Stage::Sql | Stage::Opportunity | Stage::Customer)
-    ) || d.sql.or(d.opportunity).or(d.customer).is_some();
+    ) || d.sql().or(d.opportunity()).or(d.customer()).is_some();
     let mut dated: Vec<(DateTime<Utc>, Stage)> = [
         (Some(created), Stage::Inquiry),
-        (d.mql, Stage::Mql),
+        (d.mql(), Stage::Mql),
         (
-            d.accepted.filter(|_| d.mql.is_some() && in_sales),
+            d.accepted().filter(|_| d.mql().is_some() && in_sales),
             Stage::Sal,
         ),
-        (d.sql, Stage::Sql),
-        (d.opportunity, Stage::Opportunity),
-        (d.customer, Stage::Customer),
+        (d.sql(), Stage::Sql),
+        (d.opportunity(), Stage::Opportunity),
+        (d.customer(), Stage::Customer),
     ]
     .into_iter()
     .filter_map(|(at, s)| Some((at?, s)))
@@ -286,7 +287,7 @@ fn from_dates(lead: &Lead) -> Timeline {
     match lead.stage {
         // Nurture came after every stage it was dated in, whatever the dates say.
         Some(Stage::Nurture) => dated.push((
-            d.inquiry.unwrap_or(lead.updated_at).max(after),
+            d.inquiry().unwrap_or(lead.updated_at).max(after),
             Stage::Nurture,
         )),
         Some(Stage::Disqualified) => {
@@ -306,7 +307,8 @@ fn from_dates(lead: &Lead) -> Timeline {
         t.push_stage(lead.updated_at, lead.stage);
     }
     if let Some(owner) = &lead.owner_id {
-        t.owners.push((d.accepted.unwrap_or(created), Some(*owner)));
+        t.owners
+            .push((d.accepted().unwrap_or(created), Some(*owner)));
     }
     t
 }

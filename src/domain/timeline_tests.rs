@@ -23,7 +23,7 @@ struct Built {
 impl Built {
     fn new(created: &str) -> Self {
         let mut lead = lead_in(Stage::Inquiry);
-        lead.dates.created = Some(at(created));
+        lead.dates.set_created(Some(at(created)));
         let mut b = Built { lead };
         b.set(created, &[("lifecyclestage", "lead")]);
         b
@@ -230,10 +230,10 @@ fn events_come_oldest_first_with_entries_beside_them() {
 fn without_history_the_stage_dates_give_a_fallback_timeline_that_says_so() {
     let mut lead = lead_in(Stage::Sql);
     lead.history = History::default();
-    lead.dates.created = Some(at("2026-10-01T09:00:00Z"));
-    lead.dates.mql = Some(at("2026-10-02T09:00:00Z"));
-    lead.dates.accepted = Some(at("2026-10-02T11:00:00Z"));
-    lead.dates.sql = Some(at("2026-10-05T09:00:00Z"));
+    lead.dates.set_created(Some(at("2026-10-01T09:00:00Z")));
+    lead.dates.set_mql(Some(at("2026-10-02T09:00:00Z")));
+    lead.dates.set_accepted(Some(at("2026-10-02T11:00:00Z")));
+    lead.dates.set_sql(Some(at("2026-10-05T09:00:00Z")));
     lead.owner_id = Some("s1".into());
     lead.updated_at = at("2026-10-05T09:00:00Z");
     let t = Timeline::of(&lead, &catalog());

@@ -38,20 +38,23 @@ fn lead_of(id: usize, (stage, back, bits, touches, owner): &Spec) -> Lead {
     l.owner_id = Some(format!("{owner}").into());
     let first = base() - Duration::days(*back) - Duration::hours(i64::from(bits % 7));
     let step = |n: i64| Some(first + Duration::hours(n * 20));
-    l.dates.created = Some(first);
+    l.dates.set_created(Some(first));
     let has = |bit: u8| bits & (1 << bit) != 0;
-    l.dates.mql = has(0).then(|| step(1)).flatten();
-    l.dates.accepted = has(1).then(|| step(2)).flatten();
-    l.dates.sql = has(2).then(|| step(3)).flatten();
-    l.dates.opportunity = has(3).then(|| step(4)).flatten();
-    l.dates.customer = (has(4) && has(3)).then(|| step(5)).flatten();
-    let mql = l.dates.mql.unwrap_or(first);
+    l.dates.set_mql(has(0).then(|| step(1)).flatten());
+    l.dates.set_accepted(has(1).then(|| step(2)).flatten());
+    l.dates.set_sql(has(2).then(|| step(3)).flatten());
+    l.dates.set_opportunity(has(3).then(|| step(4)).flatten());
+    l.dates
+        .set_customer((has(4) && has(3)).then(|| step(5)).flatten());
+    let mql = l.dates.mql().unwrap_or(first);
     for (k, h) in touches.iter().enumerate() {
         let at = mql + Duration::hours(*h);
         if has(5) {
             l.history.sales_touches.push(at);
         } else {
-            l.dates.first_sales_activity.get_or_insert(at);
+            if l.dates.first_sales_activity().is_none() {
+                l.dates.set_first_sales_activity(Some(at));
+            }
         }
         l.history.marketing_touches.push(at + Duration::hours(3));
         l.history

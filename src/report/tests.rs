@@ -23,8 +23,9 @@ fn store(name: &str, company: &str, amounts: &[f64]) -> Store {
     lead.company = company.into();
     lead.owner_id = Some("7".into());
     lead.first_campaign = Some("ROI webinar".into());
-    lead.dates.first_conversion = Some(at("2026-11-01T00:00:00Z"));
-    lead.dates.mql = Some(at("2026-11-02T10:00:00Z"));
+    lead.dates
+        .set_first_conversion(Some(at("2026-11-01T00:00:00Z")));
+    lead.dates.set_mql(Some(at("2026-11-02T10:00:00Z")));
     let mut store = Store::default();
     store.upsert_leads(vec![lead]);
     store.set_owners(vec![Owner {
@@ -235,7 +236,7 @@ fn the_changes_name_their_leads_and_only_theirs_are_looked_up() {
     let mut quiet = lead_in(Stage::Inquiry);
     quiet.id = "502".into();
     quiet.card = quiet.card.with_name("Quiet Lead");
-    quiet.dates.created = Some(at("2026-10-01T00:00:00Z"));
+    quiet.dates.set_created(Some(at("2026-10-01T00:00:00Z")));
     store.upsert_leads(vec![quiet]);
     let r = Report::build(
         &Config::builtin(),

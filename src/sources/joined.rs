@@ -308,13 +308,13 @@ impl Joined {
                 continue;
             };
             lead.history.marketing_touches = f.sends.iter().copied().collect();
-            lead.dates.last_marketing_touch = f.sends.last().copied();
+            lead.dates.set_last_marketing_touch(f.sends.last().copied());
             lead.history.campaigns = f.campaigns.iter().map(|(at, c)| (*at, c.into())).collect();
             if let (Some(first), Some(last)) = (f.campaigns.first(), f.campaigns.last()) {
                 lead.first_campaign = Some(first.1.as_str().into());
                 lead.last_campaign = Some(last.1.as_str().into());
-                lead.dates.first_conversion = Some(first.0);
-                lead.dates.recent_conversion = Some(last.0);
+                lead.dates.set_first_conversion(Some(first.0));
+                lead.dates.set_recent_conversion(Some(last.0));
                 lead.recent_conversion = Some(last.1.as_str().into());
             }
         }
@@ -324,7 +324,7 @@ impl Joined {
     /// stage and stage dates under the CRM's rules and then the MAP's.
     fn classify(&self, lead: &mut Lead, map_id: Option<u64>, facts: Option<&Facts>) {
         let tag = |field: &str| format!("{}.{field}", Vendor::Marketo.id());
-        let created = lead.dates.created.unwrap_or(lead.updated_at);
+        let created = lead.dates.created().unwrap_or(lead.updated_at);
         lead.history.props.retain(|p| !p.prop.starts_with(&tag("")));
         let read = map_id.and_then(|m| self.map_values.get(&m));
         for field in self.map.fields() {

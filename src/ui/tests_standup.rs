@@ -24,7 +24,7 @@ fn s_shows_what_changed_since_the_last_standup_with_the_leads() {
         .store
         .leads()
         .iter()
-        .filter(|l| l.dates.mql.is_some_and(|t| t > since && t <= fx.now))
+        .filter(|l| l.dates.mql().is_some_and(|t| t > since && t <= fx.now))
         .map(|l| l.name())
         .collect();
     assert!(!new_mqls.is_empty());

@@ -161,11 +161,14 @@ fn first_touch_after(
 ) -> Option<chrono::DateTime<chrono::Utc>> {
     let after = |t: &chrono::DateTime<chrono::Utc>| *t > entry;
     if l.history.sales_touches.is_empty() {
-        [l.dates.first_sales_activity, l.dates.last_sales_activity]
-            .into_iter()
-            .flatten()
-            .filter(after)
-            .min()
+        [
+            l.dates.first_sales_activity(),
+            l.dates.last_sales_activity(),
+        ]
+        .into_iter()
+        .flatten()
+        .filter(after)
+        .min()
     } else {
         l.history.sales_touches.iter().copied().find(after)
     }
@@ -175,7 +178,7 @@ fn first_touch_after(
 /// history of them, or for want of it the latest one its dates give.
 fn marketing_touch_after(l: &Lead, at: chrono::DateTime<chrono::Utc>) -> bool {
     if l.history.marketing_touches.is_empty() {
-        l.dates.last_marketing_touch.is_some_and(|t| t > at)
+        l.dates.last_marketing_touch().is_some_and(|t| t > at)
     } else {
         l.history.marketing_touches.iter().any(|t| *t > at)
     }

@@ -46,7 +46,7 @@ fn deal(id: &str, stage: &str, amount: f64, contact: &str, created: &str, closed
 fn lead(id: &str, stage: Stage, f: impl FnOnce(&mut Lead)) -> Lead {
     let mut l = lead_in(stage);
     l.id = id.into();
-    l.dates.created = Some(at("2026-11-01T00:00:00Z"));
+    l.dates.set_created(Some(at("2026-11-01T00:00:00Z")));
     f(&mut l);
     l
 }
@@ -56,37 +56,41 @@ fn world() -> (Vec<Lead>, Vec<Deal>) {
     let mon10 = Some(at("2026-11-16T10:00:00Z"));
     let leads = vec![
         // Still an MQL.
-        lead("a", Stage::Mql, |l| l.dates.mql = mon10),
+        lead("a", Stage::Mql, |l| l.dates.set_mql(mon10)),
         // Accepted Monday 12:30, first call Monday 13:00.
         lead("b", Stage::Sal, |l| {
-            l.dates.mql = mon10;
-            l.dates.accepted = Some(at("2026-11-16T12:30:00Z"));
-            l.dates.first_sales_activity = Some(at("2026-11-16T13:00:00Z"));
+            l.dates.set_mql(mon10);
+            l.dates.set_accepted(Some(at("2026-11-16T12:30:00Z")));
+            l.dates
+                .set_first_sales_activity(Some(at("2026-11-16T13:00:00Z")));
             l.source_channel = "PAID_SEARCH".into();
         }),
         // Accepted and qualified; offline-sourced but touched by a campaign.
         lead("c", Stage::Sql, |l| {
-            l.dates.mql = mon10;
-            l.dates.accepted = Some(at("2026-11-16T12:30:00Z"));
-            l.dates.sql = Some(at("2026-11-17T12:00:00Z"));
-            l.dates.first_sales_activity = Some(at("2026-11-16T15:00:00Z"));
+            l.dates.set_mql(mon10);
+            l.dates.set_accepted(Some(at("2026-11-16T12:30:00Z")));
+            l.dates.set_sql(Some(at("2026-11-17T12:00:00Z")));
+            l.dates
+                .set_first_sales_activity(Some(at("2026-11-16T15:00:00Z")));
             l.source_channel = "OFFLINE".into();
             l.first_campaign = Some("ROI webinar".into());
-            l.dates.first_conversion = Some(at("2026-11-02T00:00:00Z"));
+            l.dates
+                .set_first_conversion(Some(at("2026-11-02T00:00:00Z")));
         }),
         // Rejected into nurture this week, then picked up by marketing.
         lead("d", Stage::Nurture, |l| {
-            l.dates.mql = mon10;
-            l.dates.inquiry = Some(at("2026-11-17T09:00:00Z"));
-            l.dates.last_marketing_touch = Some(at("2026-11-18T09:00:00Z"));
+            l.dates.set_mql(mon10);
+            l.dates.set_inquiry(Some(at("2026-11-17T09:00:00Z")));
+            l.dates
+                .set_last_marketing_touch(Some(at("2026-11-18T09:00:00Z")));
         }),
         // Recycled this week, not yet picked up.
         lead("e", Stage::Nurture, |l| {
-            l.dates.inquiry = Some(at("2026-11-18T09:00:00Z"))
+            l.dates.set_inquiry(Some(at("2026-11-18T09:00:00Z")))
         }),
         // Last week's MQL: outside the period.
         lead("old", Stage::Mql, |l| {
-            l.dates.mql = Some(at("2026-11-13T10:00:00Z"))
+            l.dates.set_mql(Some(at("2026-11-13T10:00:00Z")))
         }),
     ];
     let deals = vec![

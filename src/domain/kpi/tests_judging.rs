@@ -81,7 +81,7 @@ fn get<'a>(kpis: &'a [Kpi], id: &str) -> &'a Kpi {
 fn mql(id: &str, stage: Stage, f: impl FnOnce(&mut Lead)) -> Lead {
     let mut l = lead_in(stage);
     l.id = id.into();
-    l.dates.mql = Some(at("2026-11-16T10:00:00Z"));
+    l.dates.set_mql(Some(at("2026-11-16T10:00:00Z")));
     f(&mut l);
     l
 }
@@ -106,18 +106,18 @@ fn deal(id: &str, stage: &str, amount: f64, closes: &str) -> Deal {
 /// what they divide by (decided MQLs; the whole cohort).
 #[test]
 fn one_acceptance_for_the_acceptance_rate_and_the_conversion() {
-    let owned = |l: &mut Lead| l.dates.accepted = Some(at("2026-11-16T11:00:00Z"));
+    let owned = |l: &mut Lead| l.dates.set_accepted(Some(at("2026-11-16T11:00:00Z")));
     let leads = vec![
         mql("sal", Stage::Sal, owned),
         mql("sql", Stage::Sql, |l| {
             owned(l);
-            l.dates.sql = Some(at("2026-11-17T11:00:00Z"));
+            l.dates.set_sql(Some(at("2026-11-17T11:00:00Z")));
         }),
         // Owner assigned, then recycled: HubSpot keeps the owner date.
         mql("recycled", Stage::Nurture, owned),
         // Reached SQL, then disqualified: it was accepted.
         mql("dq-after-sql", Stage::Disqualified, |l| {
-            l.dates.sql = Some(at("2026-11-17T12:00:00Z"))
+            l.dates.set_sql(Some(at("2026-11-17T12:00:00Z")))
         }),
         mql("waiting", Stage::Mql, |_| {}),
     ];
@@ -186,7 +186,7 @@ fn a_volume_target_is_pro_rated_to_business_time() {
     let t = targets(&[("mqls_created", KpiValue::Count(250))], 10);
     // One MQL on Sunday 1 November 2026, 03:26: no business hour of the month has passed.
     let leads = vec![mql("m", Stage::Mql, |l| {
-        l.dates.mql = Some(at("2026-11-01T03:00:00Z"))
+        l.dates.set_mql(Some(at("2026-11-01T03:00:00Z")))
     })];
     let start = compute_at(&leads, &[], PeriodKind::Month, "2026-11-01T03:26:00Z", &t);
     let k = get(&start, "mqls_created");

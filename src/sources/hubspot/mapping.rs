@@ -10,7 +10,7 @@ use crate::domain::catalog::StageCatalog;
 use crate::domain::feedback::NoteKind;
 use crate::domain::lead::{Card, History, OwnerChange, PropChange, Sym};
 use crate::domain::text::{clean_within, clip, html_to_text};
-use crate::domain::{Deal, DealStage, Lead, LeadDates, Note, Owner, Team};
+use crate::domain::{Dates, Deal, DealStage, Lead, Note, Owner, Team};
 
 /// How contacts become leads: the teams' stage rules, and the further properties the config
 /// reads (rule inputs, coverage segments).
@@ -232,7 +232,7 @@ pub fn lead(o: &Object, mapping: &Mapping) -> Lead {
         first_campaign: opt_text(o, "hs_analytics_first_touch_converting_campaign").map(Sym::from),
         last_campaign: opt_text(o, "hs_analytics_last_touch_converting_campaign").map(Sym::from),
         recent_conversion: opt_text(o, "recent_conversion_event_name").map(Sym::from),
-        dates: LeadDates {
+        dates: Dates {
             created: time(o, "createdate"),
             inquiry: time(o, "hs_lifecyclestage_lead_date")
                 .or_else(|| time(o, "hs_lifecyclestage_subscriber_date")),
@@ -246,7 +246,8 @@ pub fn lead(o: &Object, mapping: &Mapping) -> Lead {
             last_marketing_touch: time(o, "hs_email_last_send_date"),
             first_conversion: time(o, "first_conversion_date"),
             recent_conversion: time(o, "recent_conversion_date"),
-        },
+        }
+        .into(),
         // What the stage rules read (so a cached lead can be classified again) and what
         // coverage segments and lenses read.
         props: mapping

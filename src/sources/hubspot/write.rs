@@ -51,7 +51,7 @@ pub fn seen(lead: &crate::domain::Lead) -> Seen {
         status: prop("hs_lead_status"),
         owner_id: lead.owner_id.map(String::from),
         updated_at: lead.updated_at,
-        owner_assigned_at: lead.dates.accepted,
+        owner_assigned_at: lead.dates.accepted(),
     }
 }
 

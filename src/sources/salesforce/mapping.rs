@@ -5,7 +5,7 @@ use crate::domain::catalog::StageCatalog;
 use crate::domain::feedback::NoteKind;
 use crate::domain::lead::{Card, History, OwnerChange, PropChange, Props, Sym};
 use crate::domain::text::{clip, html_to_text};
-use crate::domain::{Deal, DealStage, Lead, LeadDates, Note, Owner, Team};
+use crate::domain::{Dates, Deal, DealStage, Lead, Note, Owner, Team};
 
 use super::history::{Side, Tracked, values_over_time};
 use super::wire::Row;
@@ -194,13 +194,14 @@ pub fn lead(row: &Row, side: &Side, stages: &StageCatalog, extra: &[String]) -> 
         first_campaign: None,
         last_campaign: None,
         recent_conversion: None,
-        dates: LeadDates {
+        dates: Dates {
             created,
             accepted: owner_changes.last().map(|c| c.at),
             first_sales_activity: history.sales_touches.first().copied(),
             last_sales_activity: history.sales_touches.last().copied(),
-            ..LeadDates::default()
-        },
+            ..Dates::default()
+        }
+        .into(),
         props,
         updated_at: updated,
         history,

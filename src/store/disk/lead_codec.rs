@@ -14,7 +14,9 @@
 use chrono::{DateTime, Utc};
 
 use super::sym_dict::SymDict;
+use crate::domain::dates::DATES;
 use crate::domain::lead::{Card, History, LeadDates, OwnerChange, PropChange, Props, Sym};
+use crate::domain::moment::Moment;
 use crate::domain::{Lead, Stage};
 
 /// Interned values as text.
@@ -63,15 +65,15 @@ fn write(lead: &Lead, dict: Option<&mut SymDict>) -> Vec<u8> {
     w.opt_sym(lead.first_campaign);
     w.opt_sym(lead.last_campaign);
     w.opt_sym(lead.recent_conversion);
-    let dates = dates_of(&lead.dates);
+    let dates = lead.dates.moments();
     let mask = dates
         .iter()
         .enumerate()
         .filter(|(_, d)| d.is_some())
         .fold(0u64, |m, (i, _)| m | 1 << i);
     w.uint(mask);
-    for d in dates.into_iter().flatten() {
-        w.time(d);
+    for d in dates.iter().flatten() {
+        w.time(d.at());
     }
     w.uint(lead.props.len() as u64);
     for (k, v) in lead.props.iter() {
@@ -138,7 +140,7 @@ pub fn decode(body: &[u8], dict: &SymDict) -> Option<Lead> {
     let mut dates = [None; DATES];
     for (i, d) in dates.iter_mut().enumerate() {
         if mask & (1 << i) != 0 {
-            *d = Some(r.time()?);
+            *d = Some(Moment::of(r.time()?));
         }
     }
     // Each list is allocated once at its size: a start decodes a million of them.
@@ -194,43 +196,11 @@ pub fn decode(body: &[u8], dict: &SymDict) -> Option<Lead> {
         first_campaign,
         last_campaign,
         recent_conversion,
-        dates: dates_from(dates),
+        dates: LeadDates::from_moments(dates),
         props,
         updated_at,
         history,
     })
-}
-
-const DATES: usize = 12;
-
-/// The funnel dates in their fixed order in the body; one list serves both directions.
-fn slots(d: &mut LeadDates) -> [&mut Option<DateTime<Utc>>; DATES] {
-    [
-        &mut d.created,
-        &mut d.inquiry,
-        &mut d.mql,
-        &mut d.accepted,
-        &mut d.sql,
-        &mut d.opportunity,
-        &mut d.customer,
-        &mut d.first_sales_activity,
-        &mut d.last_sales_activity,
-        &mut d.last_marketing_touch,
-        &mut d.first_conversion,
-        &mut d.recent_conversion,
-    ]
-}
-
-fn dates_of(d: &LeadDates) -> [Option<DateTime<Utc>>; DATES] {
-    slots(&mut d.clone()).map(|slot| *slot)
-}
-
-fn dates_from(d: [Option<DateTime<Utc>>; DATES]) -> LeadDates {
-    let mut out = LeadDates::default();
-    for (slot, date) in slots(&mut out).into_iter().zip(d) {
-        *slot = date;
-    }
-    out
 }
 
 /// A stage's code in the body: fixed by this table, not by the enum's order, so reordering

@@ -3,7 +3,9 @@ use proptest::prelude::*;
 
 use super::super::sym_dict::SymDict;
 use super::{decode, encode, encode_text};
+use crate::domain::dates::DATES;
 use crate::domain::lead::{Card, History, LeadDates, OwnerChange, PropChange, Props, Sym};
+use crate::domain::moment::Moment;
 use crate::domain::{Lead, Stage};
 
 fn time() -> impl Strategy<Value = DateTime<Utc>> {
@@ -21,20 +23,10 @@ fn sym() -> impl Strategy<Value = Sym> {
 }
 
 fn dates() -> impl Strategy<Value = LeadDates> {
-    proptest::collection::vec(proptest::option::of(time()), 12).prop_map(|d| LeadDates {
-        created: d[0],
-        inquiry: d[1],
-        mql: d[2],
-        accepted: d[3],
-        sql: d[4],
-        opportunity: d[5],
-        customer: d[6],
-        first_sales_activity: d[7],
-        last_sales_activity: d[8],
-        last_marketing_touch: d[9],
-        first_conversion: d[10],
-        recent_conversion: d[11],
-    })
+    // A lead's dates hold whole milliseconds; history keeps chrono's full precision.
+    let moment = time().prop_map(Moment::of);
+    proptest::collection::vec(proptest::option::of(moment), DATES)
+        .prop_map(|d| LeadDates::from_moments(d.try_into().unwrap()))
 }
 
 fn history() -> impl Strategy<Value = History> {

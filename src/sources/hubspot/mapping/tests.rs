@@ -30,7 +30,7 @@ fn contact_maps_to_a_clean_classified_lead() {
     assert_eq!(lead.name(), "Priya[31m Natarajan");
     assert_eq!(lead.stage, Some(crate::domain::Stage::Mql));
     assert_eq!(lead.segment(), "EMEA ent");
-    assert_eq!(lead.dates.mql, parse_time("2026-11-20T10:00:00Z"));
+    assert_eq!(lead.dates.mql(), parse_time("2026-11-20T10:00:00Z"));
     assert_eq!(
         lead.updated_at,
         Utc.timestamp_millis_opt(1763640000000).unwrap()
@@ -366,7 +366,7 @@ proptest! {
             assert_field("props", s)?;
         }
         let d = &lead.dates;
-        for t in [d.created, d.inquiry, d.mql, d.accepted, d.sql, d.opportunity, d.customer] {
+        for t in [d.created(), d.inquiry(), d.mql(), d.accepted(), d.sql(), d.opportunity(), d.customer()] {
             prop_assert!(in_range(t));
         }
         // History: clean values, sane times, oldest first.

@@ -171,7 +171,7 @@ async fn incremental_poll_sees_a_change_made_elsewhere() {
     // The poll reads the change's history too: its newest status entry is this write.
     let last = lead
         .history
-        .props
+        .props()
         .iter()
         .rev()
         .find(|c| c.prop == "hs_lead_status");
@@ -456,7 +456,7 @@ async fn the_first_load_reads_each_leads_history_as_the_api_serves_it() {
             wire.reverse();
             let mapped: Vec<(String, String)> = lead
                 .history
-                .props
+                .props()
                 .iter()
                 .filter(|c| c.prop == prop)
                 .map(|c| {
@@ -484,7 +484,7 @@ async fn the_first_load_reads_each_leads_history_as_the_api_serves_it() {
             .unwrap_or_default();
         let mapped: Vec<Option<String>> = lead
             .history
-            .owners
+            .owners()
             .iter()
             .map(|c| c.owner_id.map(String::from))
             .collect();

@@ -106,7 +106,12 @@ async fn the_first_load_reads_the_same_funnel_as_the_hubspot_profile() {
                 sa == sb && (*ta - *tb).num_milliseconds().abs() < 1000
             });
         assert!(same, "timeline of {} ({}):\n{a:?}\n{b:?}", h.name(), h.id);
-        assert_eq!(s.history.sales_touches, h.history.sales_touches, "{}", h.id);
+        assert_eq!(
+            s.history.sales_touches(),
+            h.history.sales_touches(),
+            "{}",
+            h.id
+        );
     }
     // Every deal comes with its lead; wins and losses are dated as in HubSpot.
     assert_eq!(sf.deals().len(), hs.deals().len());
@@ -145,7 +150,12 @@ async fn a_poll_sees_a_status_change_made_elsewhere_once() {
         .find(|l| l.id == id)
         .expect("changed lead");
     assert_eq!(lead.stage, Some(Stage::Disqualified));
-    let last = lead.history.props.iter().rev().find(|c| c.prop == "Status");
+    let last = lead
+        .history
+        .props()
+        .iter()
+        .rev()
+        .find(|c| c.prop == "Status");
     assert_eq!(
         last.map(|c| c.value.as_str()),
         Some("Closed - Not Converted"),

@@ -136,7 +136,13 @@ async fn the_joined_lead_carries_marketos_emails_and_campaigns() {
         // converting campaigns. Marketo dates activities to the second.
         // HubSpot gives a send without history only as the last send's date.
         let sends = |l: &tandem::domain::Lead| -> Vec<i64> {
-            match l.history.marketing_touches.as_slice() {
+            match l
+                .history
+                .marketing_touches()
+                .iter()
+                .collect::<Vec<_>>()
+                .as_slice()
+            {
                 [] => l
                     .dates
                     .last_marketing_touch()
@@ -156,7 +162,7 @@ async fn the_joined_lead_carries_marketos_emails_and_campaigns() {
                 .collect::<Vec<_>>()
         };
         assert_eq!(touches(s), touches(h), "{}", h.id);
-        campaigns += s.history.campaigns.len();
+        campaigns += s.history.campaigns().len();
     }
     assert!(
         campaigns > 0,
@@ -303,7 +309,7 @@ async fn an_access_token_about_to_expire_is_renewed_before_each_call() {
         store
             .leads()
             .iter()
-            .any(|l| !l.history.marketing_touches.is_empty())
+            .any(|l| !l.history.marketing_touches().is_empty())
     );
     sim.shutdown().await;
 }

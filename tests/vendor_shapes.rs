@@ -198,12 +198,12 @@ async fn leads_join_by_email_and_what_cannot_be_joined_is_reported_not_guessed()
         "every CRM lead is kept, joined or not"
     );
     let ada = store.lead("00Q000000000000001").expect("ada");
-    assert_eq!(ada.history.marketing_touches.len(), 1, "joined by email");
+    assert_eq!(ada.history.marketing_touches().len(), 1, "joined by email");
     // A campaign goes by its program's name as the programs list has it now.
     assert_eq!(ada.first_campaign.as_deref(), Some("Q4 Webinar"));
     let bob = store.lead("00Q000000000000002").expect("bob");
     assert!(
-        bob.history.marketing_touches.is_empty(),
+        bob.history.marketing_touches().is_empty(),
         "not joined by guess"
     );
     let conflicts = joined.join_conflicts().join("\n");

@@ -306,7 +306,7 @@ pub fn store_from(
     let mut store = crate::store::Store::default();
     store.set_owners(cached.owners);
     store.set_deal_stages(cached.deal_stages);
-    store.adopt_cached_leads(leads);
+    store.upsert_leads(leads);
     store.upsert_deals(cached.deals);
     store.upsert_notes(cached.notes);
     store

@@ -33,26 +33,30 @@ fn with_history(id: &str, props: &[(&str, &str, &str)], owned: &[(&str, Option<&
     use crate::domain::lead::{OwnerChange, PropChange};
     let mut l = lead(id, Stage::Inquiry);
     for (when, prop, value) in props {
-        l.history.props.push(PropChange {
-            prop: (*prop).into(),
-            value: (*value).into(),
-            at: at(when),
+        l.history.edit(|h| {
+            h.props.push(PropChange {
+                prop: (*prop).into(),
+                value: (*value).into(),
+                at: at(when),
+            });
         });
     }
     for (when, owner) in owned {
-        l.history.owners.push(OwnerChange {
-            owner_id: owner.map(Sym::from),
-            at: at(when),
+        l.history.edit(|h| {
+            h.owners.push(OwnerChange {
+                owner_id: owner.map(Sym::from),
+                at: at(when),
+            });
         });
     }
     let mut now = std::collections::BTreeMap::new();
-    for c in &l.history.props {
+    for c in &l.history.props() {
         now.insert(c.prop, c.value);
     }
     l.stage = crate::config::Config::builtin()
         .stages
         .classify(|n| now.get(n).map(|v| v.as_str()).filter(|v| !v.is_empty()));
-    l.updated_at = l.history.props.last().map(|c| c.at).unwrap_or_default();
+    l.updated_at = l.history.props().last().map(|c| c.at).unwrap_or_default();
     l
 }
 
@@ -171,11 +175,15 @@ fn a_handed_off_mql_keeps_its_clock_running_until_the_rep_accepts() {
     );
     let mut touched = l.clone();
     touched.id = "touched".into();
-    touched.history.sales_touches = vec![at("2026-11-19T16:00:00Z")].into();
+    touched.history.edit(|h| {
+        h.sales_touches = vec![at("2026-11-19T16:00:00Z")];
+    });
     let mut untouched = l;
     untouched.id = "untouched".into();
     // The latest date says "touched" but the vendor's history dates it before acceptance.
-    untouched.history.sales_touches = vec![at("2026-11-19T14:00:00Z")].into();
+    untouched.history.edit(|h| {
+        h.sales_touches = vec![at("2026-11-19T14:00:00Z")];
+    });
     untouched
         .dates
         .set_last_sales_activity(Some(at("2026-11-20T11:00:00Z")));
@@ -210,11 +218,15 @@ fn a_sal_clock_at_an_earlier_instant_counts_only_touches_by_then() {
         ],
         &[("2026-11-16T10:00:00Z", Some("s1"))],
     );
-    l.history.sales_touches = vec![at("2026-11-16T09:00:00Z"), at("2026-11-19T13:00:00Z")].into();
+    l.history.edit(|h| {
+        h.sales_touches = vec![at("2026-11-16T09:00:00Z"), at("2026-11-19T13:00:00Z")];
+    });
     let c = changes(&[l.clone()], &[], &[], &[]);
     assert_eq!(c.breaches_cleared.lead_ids, ["sal"]);
     // Without the Thursday touch it stays breached: neither new nor cleared.
-    l.history.sales_touches.pop();
+    l.history.edit(|h| {
+        h.sales_touches.pop();
+    });
     let c = changes(&[l], &[], &[], &[]);
     assert!(c.breaches_cleared.lead_ids.is_empty() && c.breaches_new.lead_ids.is_empty());
 }

@@ -8,9 +8,6 @@ pub use super::card::Card;
 use super::feedback::NoteKind;
 use super::stage::{Stage, Team};
 pub use super::sym::{Props, Sym};
-/// A list with its length and capacity on the heap: an empty one (most leads have no owner
-/// changes and no campaign list) costs 8 bytes, not 24.
-pub use thin_vec::ThinVec;
 
 pub use super::dates::{Dates, LeadDates};
 
@@ -47,57 +44,7 @@ pub struct Lead {
     pub history: History,
 }
 
-/// What a lead's properties were and when, from the vendor's history: the raw values the
-/// stage rules read, and the owner. Each list is oldest first.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct History {
-    pub props: ThinVec<PropChange>,
-    pub owners: ThinVec<OwnerChange>,
-    /// Every sales activity (call, email, meeting) the vendor dated, oldest first.
-    #[serde(default)]
-    pub sales_touches: ThinVec<DateTime<Utc>>,
-    /// Every marketing touch (a marketing email sent), oldest first.
-    #[serde(default)]
-    pub marketing_touches: ThinVec<DateTime<Utc>>,
-    /// Every campaign the lead converted on, oldest first, when the MAP keeps them all
-    /// (Marketo's program successes); empty when only the first and last are known.
-    #[serde(default)]
-    pub campaigns: ThinVec<(DateTime<Utc>, Sym)>,
-}
-
-impl History {
-    /// Drop the spare room growing the lists left, for a lead held for the session.
-    pub fn shrink_to_fit(&mut self) {
-        self.props.shrink_to_fit();
-        self.owners.shrink_to_fit();
-        self.sales_touches.shrink_to_fit();
-        self.marketing_touches.shrink_to_fit();
-        self.campaigns.shrink_to_fit();
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.props.is_empty()
-            && self.owners.is_empty()
-            && self.sales_touches.is_empty()
-            && self.marketing_touches.is_empty()
-            && self.campaigns.is_empty()
-    }
-}
-
-/// A property took `value` (`""`: cleared) at `at`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PropChange {
-    pub prop: Sym,
-    pub value: Sym,
-    pub at: DateTime<Utc>,
-}
-
-/// The lead passed to `owner_id` (`None`: no owner) at `at`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct OwnerChange {
-    pub owner_id: Option<Sym>,
-    pub at: DateTime<Utc>,
-}
+pub use super::history::{History, HistoryLists, List, OwnerChange, PropChange};
 
 impl Lead {
     pub fn name(&self) -> &str {
@@ -123,8 +70,8 @@ impl Lead {
 
     /// The earliest of [`touches`](Self::touches), without building them.
     pub fn earliest_touch(&self) -> Option<DateTime<Utc>> {
-        if !self.history.campaigns.is_empty() {
-            return self.history.campaigns.iter().map(|(at, _)| *at).min();
+        if !self.history.campaigns().is_empty() {
+            return self.history.campaigns().iter().map(|(at, _)| at).min();
         }
         let d = &self.dates;
         let first = self
@@ -143,15 +90,12 @@ impl Lead {
     /// else the first and the most recent the CRM records, oldest first (one touch when
     /// they are the same conversion).
     pub fn touches(&self) -> Vec<Touch> {
-        if !self.history.campaigns.is_empty() {
+        if !self.history.campaigns().is_empty() {
             return self
                 .history
-                .campaigns
+                .campaigns()
                 .iter()
-                .map(|(at, campaign)| Touch {
-                    campaign: *campaign,
-                    at: *at,
-                })
+                .map(|(at, campaign)| Touch { campaign, at })
                 .collect();
         }
         let d = &self.dates;

@@ -15,6 +15,7 @@ pub mod coverage;
 pub mod dates;
 pub mod feedback;
 pub mod handoff;
+pub mod history;
 pub mod kpi;
 pub mod lead;
 pub mod lens;

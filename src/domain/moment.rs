@@ -27,6 +27,15 @@ impl Moment {
         (self.0.get() ^ FLIP) as i64
     }
 
+    /// The stored bits: nonzero, and ordered as the instants are.
+    pub fn bits(self) -> u64 {
+        self.0.get()
+    }
+
+    pub fn from_bits(bits: u64) -> Option<Moment> {
+        NonZeroU64::new(bits).map(Moment)
+    }
+
     /// The instant as chrono's type, for arithmetic and display.
     pub fn at(self) -> DateTime<Utc> {
         // Every Moment came from a DateTime, whose range is narrower than i64 milliseconds.

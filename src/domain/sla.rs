@@ -3,7 +3,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::business_hours::BusinessCalendar;
-use super::lead::Lead;
+use super::lead::{Lead, List};
 use super::stage::{Stage, Team};
 use super::timeline::Timeline;
 
@@ -178,7 +178,7 @@ fn clock(
     let met = match def.stop {
         StopWhen::LeavesStage => false,
         StopWhen::SalesActivity => touched(
-            &lead.history.sales_touches,
+            lead.history.sales_touches(),
             [
                 lead.dates.first_sales_activity(),
                 lead.dates.last_sales_activity(),
@@ -187,7 +187,7 @@ fn clock(
             until,
         ),
         StopWhen::MarketingTouch => touched(
-            &lead.history.marketing_touches,
+            lead.history.marketing_touches(),
             [None, lead.dates.last_marketing_touch()],
             started_at,
             until,
@@ -216,41 +216,41 @@ fn clock(
 /// The first instant after `from` that meets `def` (the touch that stops its clock), read
 /// as [`clock_at`] reads it: `None` for an SLA met only by leaving the stage, or no touch yet.
 pub fn met_after(def: &SlaDef, lead: &Lead, from: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    let (history, dated): (&[DateTime<Utc>], [Option<DateTime<Utc>>; 2]) = match def.stop {
+    let (history, dated): (List<'_, DateTime<Utc>>, [Option<DateTime<Utc>>; 2]) = match def.stop {
         StopWhen::LeavesStage => return None,
         StopWhen::SalesActivity => (
-            &lead.history.sales_touches,
+            lead.history.sales_touches(),
             [
                 lead.dates.first_sales_activity(),
                 lead.dates.last_sales_activity(),
             ],
         ),
         StopWhen::MarketingTouch => (
-            &lead.history.marketing_touches,
+            lead.history.marketing_touches(),
             [None, lead.dates.last_marketing_touch()],
         ),
     };
-    let after = |t: &&DateTime<Utc>| **t > from;
     if history.is_empty() {
-        dated.iter().flatten().filter(after).min().copied()
+        dated.into_iter().flatten().filter(|t| *t > from).min()
     } else {
-        history.iter().filter(after).min().copied()
+        // Oldest first: the first after `from` is the earliest.
+        history.first_after(from)
     }
 }
 
 /// Whether a touch falls after `from` and by `until`: from the vendor's dated history of
 /// every touch, or, for want of it, the first and latest touches it dates.
 fn touched(
-    history: &[DateTime<Utc>],
+    history: List<'_, DateTime<Utc>>,
     dated: [Option<DateTime<Utc>>; 2],
     from: DateTime<Utc>,
     until: Option<DateTime<Utc>>,
 ) -> bool {
-    let within = |t: &DateTime<Utc>| *t > from && until.is_none_or(|u| *t <= u);
     if history.is_empty() {
+        let within = |t: &DateTime<Utc>| *t > from && until.is_none_or(|u| *t <= u);
         dated.iter().flatten().any(within)
     } else {
-        history.iter().any(within)
+        history.any_within(from, until)
     }
 }
 

@@ -120,6 +120,12 @@ impl Sym {
         self.0.get()
     }
 
+    /// The value [`number`](Self::number) gave `n` in this process; only for numbers it
+    /// gave (a lead's history keeps its values so).
+    pub(super) fn from_number(n: NonZeroU32) -> Sym {
+        Sym(n)
+    }
+
     pub fn as_str(&self) -> &'static str {
         if *self == EMPTY {
             return "";

@@ -70,23 +70,22 @@ pub fn date_stages(lead: &mut Lead, stages: &StageCatalog) {
 impl Timeline {
     /// The timeline of `lead` under `stages`' rules.
     pub fn of(lead: &Lead, stages: &StageCatalog) -> Timeline {
-        if lead.history.props.is_empty() {
+        if lead.history.props().is_empty() {
             return from_dates(lead);
         }
         let mut t = Timeline::default();
         // The rule properties' values so far: a handful, compared as interned numbers.
         let mut values: Vec<(Sym, Sym)> = Vec::with_capacity(4);
-        let props = &lead.history.props;
-        let mut i = 0;
-        while i < props.len() {
-            let at = props[i].at;
-            while i < props.len() && props[i].at == at {
-                let (prop, value) = (props[i].prop, props[i].value);
-                match values.iter_mut().find(|(p, _)| *p == prop) {
-                    Some(slot) => slot.1 = value,
-                    None => values.push((prop, value)),
+        let mut props = lead.history.props().iter().peekable();
+        while let Some(first) = props.next() {
+            let at = first.at;
+            let mut change = Some(first);
+            while let Some(c) = change {
+                match values.iter_mut().find(|(p, _)| *p == c.prop) {
+                    Some(slot) => slot.1 = c.value,
+                    None => values.push((c.prop, c.value)),
                 }
-                i += 1;
+                change = props.next_if(|n| n.at == at);
             }
             let stage = stages.classify_interned(|name| {
                 (values.iter())
@@ -102,7 +101,7 @@ impl Timeline {
         }
         t.owners = lead
             .history
-            .owners
+            .owners()
             .iter()
             .map(|c| (c.at, c.owner_id))
             .collect();

@@ -31,25 +31,29 @@ impl Built {
 
     fn set(&mut self, when: &str, props: &[(&str, &str)]) -> &mut Self {
         for (prop, value) in props {
-            self.lead.history.props.push(PropChange {
-                prop: (*prop).into(),
-                value: (*value).into(),
-                at: at(when),
+            self.lead.history.edit(|h| {
+                h.props.push(PropChange {
+                    prop: (*prop).into(),
+                    value: (*value).into(),
+                    at: at(when),
+                });
             });
         }
         self
     }
 
     fn owner(&mut self, when: &str, owner: Option<&str>) -> &mut Self {
-        self.lead.history.owners.push(OwnerChange {
-            owner_id: owner.map(Sym::from),
-            at: at(when),
+        self.lead.history.edit(|h| {
+            h.owners.push(OwnerChange {
+                owner_id: owner.map(Sym::from),
+                at: at(when),
+            });
         });
         self
     }
 
     fn timeline(&mut self) -> Timeline {
-        let h = &self.lead.history;
+        let h = self.lead.history.lists();
         self.lead.updated_at = h.props.iter().map(|c| c.at).max().unwrap_or_default();
         // The lead as the vendor has it now: its history's last values, classified.
         let mut now = std::collections::BTreeMap::new();
@@ -275,32 +279,36 @@ mod props {
     }
 
     proptest! {
-        #[test]
-        fn any_history_gives_a_timeline_of_changes_ending_now_and_sorted_events(
-            props in prop::collection::vec(
-                (when(), prop::sample::select(vec!["lifecyclestage", "hs_lead_status"]), value()),
-                0..12,
-            ),
-            owners in prop::collection::vec((when(), prop::option::of(prop::sample::select(vec!["s1", "m1"]))), 0..5),
-        ) {
-            let mut lead = lead_in(Stage::Mql);
-            let mut props: Vec<PropChange> = props
-                .into_iter()
-                .map(|(at, prop, value)| PropChange { prop: (*prop).into(), value: (*value).into(), at })
-                .collect();
-            props.sort_by_key(|c| c.at);
-            lead.history.props = props.into();
-            let mut owners: Vec<OwnerChange> = owners
-                .into_iter()
-                .map(|(at, o)| OwnerChange { owner_id: o.map(Sym::from), at })
-                .collect();
-            owners.sort_by_key(|c| c.at);
-            lead.history.owners = owners.into();
-            let t = Timeline::of(&lead, &catalog());
-            prop_assert!(t.stages.windows(2).all(|w| w[0].1 != w[1].1));
-            prop_assert_eq!(t.stages.last().map(|(_, s)| *s), Some(lead.stage));
-            let events = t.events(is_sales);
-            prop_assert!(events.windows(2).all(|w| w[0].at <= w[1].at));
-        }
-    }
+           #[test]
+           fn any_history_gives_a_timeline_of_changes_ending_now_and_sorted_events(
+               props in prop::collection::vec(
+                   (when(), prop::sample::select(vec!["lifecyclestage", "hs_lead_status"]), value()),
+                   0..12,
+               ),
+               owners in prop::collection::vec((when(), prop::option::of(prop::sample::select(vec!["s1", "m1"]))), 0..5),
+           ) {
+               let mut lead = lead_in(Stage::Mql);
+               let mut props: Vec<PropChange> = props
+                   .into_iter()
+                   .map(|(at, prop, value)| PropChange { prop: (*prop).into(), value: (*value).into(), at })
+                   .collect();
+               props.sort_by_key(|c| c.at);
+               lead.history.edit(|h| {
+    h.props = props;
+    });
+               let mut owners: Vec<OwnerChange> = owners
+                   .into_iter()
+                   .map(|(at, o)| OwnerChange { owner_id: o.map(Sym::from), at })
+                   .collect();
+               owners.sort_by_key(|c| c.at);
+               lead.history.edit(|h| {
+    h.owners = owners;
+    });
+               let t = Timeline::of(&lead, &catalog());
+               prop_assert!(t.stages.windows(2).all(|w| w[0].1 != w[1].1));
+               prop_assert_eq!(t.stages.last().map(|(_, s)| *s), Some(lead.stage));
+               let events = t.events(is_sales);
+               prop_assert!(events.windows(2).all(|w| w[0].at <= w[1].at));
+           }
+       }
 }

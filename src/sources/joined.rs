@@ -307,9 +307,11 @@ impl Joined {
             let Some(f) = map_id.and_then(|m| facts.get(&m)) else {
                 continue;
             };
-            lead.history.marketing_touches = f.sends.iter().copied().collect();
+            let mut history = lead.history.lists();
+            history.marketing_touches = f.sends.clone();
+            history.campaigns = f.campaigns.iter().map(|(at, c)| (*at, c.into())).collect();
+            lead.history = history.into();
             lead.dates.set_last_marketing_touch(f.sends.last().copied());
-            lead.history.campaigns = f.campaigns.iter().map(|(at, c)| (*at, c.into())).collect();
             if let (Some(first), Some(last)) = (f.campaigns.first(), f.campaigns.last()) {
                 lead.first_campaign = Some(first.1.as_str().into());
                 lead.last_campaign = Some(last.1.as_str().into());
@@ -325,7 +327,8 @@ impl Joined {
     fn classify(&self, lead: &mut Lead, map_id: Option<u64>, facts: Option<&Facts>) {
         let tag = |field: &str| format!("{}.{field}", Vendor::Marketo.id());
         let created = lead.dates.created().unwrap_or(lead.updated_at);
-        lead.history.props.retain(|p| !p.prop.starts_with(&tag("")));
+        let mut history = lead.history.lists();
+        history.props.retain(|p| !p.prop.starts_with(&tag("")));
         let read = map_id.and_then(|m| self.map_values.get(&m));
         for field in self.map.fields() {
             let changes: Vec<&marketo::Change> = facts
@@ -338,7 +341,7 @@ impl Joined {
                     .map(|(_, v)| v.clone())
             });
             let mut push = |value: &str, at| {
-                lead.history.props.push(PropChange {
+                history.props.push(PropChange {
                     prop: tag(field).into(),
                     value: value.into(),
                     at,
@@ -357,7 +360,8 @@ impl Joined {
                 None => lead.props.remove(&tag(field)),
             };
         }
-        lead.history.props.sort_by_key(|p| p.at);
+        history.props.sort_by_key(|p| p.at);
+        lead.history = history.into();
         lead.stage = self.stages.classify(|f| {
             lead.props
                 .get(f)

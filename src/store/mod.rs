@@ -118,9 +118,8 @@ impl<T: PartialEq + Keyed> Table<T> {
 
     /// Fill an empty table with `rows` in place; a later row with an id already seen
     /// replaces the earlier one, as upserting them in turn would.
-    fn adopt(&mut self, mut rows: Vec<T>, mut tidy: impl FnMut(&mut T)) {
+    fn adopt(&mut self, rows: Vec<T>) {
         debug_assert!(self.rows.is_empty());
-        rows.iter_mut().for_each(&mut tidy);
         self.rows = rows;
         self.index = hashbrown::HashTable::with_capacity(self.rows.len());
         let mut repeated = false;
@@ -301,28 +300,17 @@ impl Store {
     }
 
     /// Returns whether anything changed, so the loop can skip rebuilding and redrawing.
+    /// A lead's history is one block at its exact size, so there is nothing to tidy.
     pub fn upsert_leads(&mut self, leads: Vec<Lead>) -> bool {
-        self.take_leads(leads, |l| l.history.shrink_to_fit())
-    }
-
-    /// A start's leads as the cache decoded them, each list at its exact size already
-    /// (nothing to shrink, so a million leads' lists are not visited): like
-    /// [`upsert_leads`](Self::upsert_leads).
-    pub fn adopt_cached_leads(&mut self, leads: Vec<Lead>) -> bool {
-        self.take_leads(leads, |_| {})
-    }
-
-    fn take_leads(&mut self, leads: Vec<Lead>, mut tidy: impl FnMut(&mut Lead)) -> bool {
         if self.leads.rows.is_empty() {
             // A start from the cache: the vector becomes the table as it is, so a million
             // leads are never held twice.
             let any = !leads.is_empty();
-            self.leads.adopt(leads, tidy);
+            self.leads.adopt(leads);
             return any;
         }
         let mut changed = false;
-        for mut lead in leads {
-            tidy(&mut lead);
+        for lead in leads {
             changed |= self.leads.upsert(lead);
         }
         changed
@@ -335,8 +323,7 @@ impl Store {
         // A start from the cache brings every lead at once: room for exactly them.
         self.leads.reserve(leads.len());
         let mut changed = Vec::new();
-        for mut lead in leads {
-            lead.history.shrink_to_fit();
+        for lead in leads {
             changed.extend(self.leads.upsert_at(lead));
         }
         changed
@@ -525,7 +512,7 @@ mod tests {
             for l in &first {
                 put(&mut model, l.clone());
             }
-            table.adopt(first, |_| {});
+            table.adopt(first);
             for (insert, id, v) in steps {
                 if insert {
                     table.upsert(lead(id, v));

@@ -160,7 +160,7 @@ fn first_touch_after(
     entry: chrono::DateTime<chrono::Utc>,
 ) -> Option<chrono::DateTime<chrono::Utc>> {
     let after = |t: &chrono::DateTime<chrono::Utc>| *t > entry;
-    if l.history.sales_touches.is_empty() {
+    if l.history.sales_touches().is_empty() {
         [
             l.dates.first_sales_activity(),
             l.dates.last_sales_activity(),
@@ -170,16 +170,16 @@ fn first_touch_after(
         .filter(after)
         .min()
     } else {
-        l.history.sales_touches.iter().copied().find(after)
+        l.history.sales_touches().first_after(entry)
     }
 }
 
 /// Whether marketing touched the lead after `at`: any marketing email in the vendor's
 /// history of them, or for want of it the latest one its dates give.
 fn marketing_touch_after(l: &Lead, at: chrono::DateTime<chrono::Utc>) -> bool {
-    if l.history.marketing_touches.is_empty() {
+    if l.history.marketing_touches().is_empty() {
         l.dates.last_marketing_touch().is_some_and(|t| t > at)
     } else {
-        l.history.marketing_touches.iter().any(|t| *t > at)
+        l.history.marketing_touches().any_within(at, None)
     }
 }

@@ -20,10 +20,12 @@ fn accepted_monday() -> Lead {
         ("2026-11-20T15:00:00Z", "hs_lead_status", "NEW"),
         ("2026-11-23T10:30:00Z", "hs_lead_status", "OPEN"),
     ] {
-        lead.history.props.push(PropChange {
-            prop: prop.into(),
-            value: value.into(),
-            at: at(when),
+        lead.history.edit(|h| {
+            h.props.push(PropChange {
+                prop: prop.into(),
+                value: value.into(),
+                at: at(when),
+            });
         });
     }
     lead.updated_at = at("2026-11-23T10:30:00Z");
@@ -72,7 +74,9 @@ fn a_clock_runs_from_the_entry_to_the_next_change_on_business_time() {
 #[test]
 fn a_clock_unanswered_by_now_runs_on_and_breaches_only_once_due() {
     let mut lead = accepted_monday();
-    lead.history.props.pop();
+    lead.history.edit(|h| {
+        h.props.pop();
+    });
     lead.stage = Some(Stage::Mql);
     let [e] = &mql_episodes(4, &lead, "2026-11-23T10:59:00Z")[..] else {
         panic!("one MQL clock");

@@ -439,10 +439,10 @@ fn rule_values(lead: &Lead, input: &ReplayInput<'_>, at: Option<DateTime<Utc>>) 
     let mut names = input.current.stages.properties();
     names.extend(input.proposed.stages.properties());
     let then = |n: &str| -> Option<String> {
-        let at = at.filter(|_| !lead.history.props.is_empty())?;
+        let at = at.filter(|_| !lead.history.props().is_empty())?;
         let last = lead
             .history
-            .props
+            .props()
             .iter()
             .take_while(|c| c.at <= at)
             .filter(|c| c.prop.as_str() == n)

@@ -8,7 +8,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use super::wire::{Object, OwnerWire, PipelineWire};
 use crate::domain::catalog::StageCatalog;
 use crate::domain::feedback::NoteKind;
-use crate::domain::lead::{Card, History, OwnerChange, PropChange, Sym};
+use crate::domain::lead::{Card, History, HistoryLists, OwnerChange, PropChange, Sym};
 use crate::domain::text::{clean_within, clip, html_to_text};
 use crate::domain::{Dates, Deal, DealStage, Lead, Note, Owner, Team};
 
@@ -275,7 +275,7 @@ pub const MARKETING_TOUCH: &str = "hs_email_last_send_date";
 /// other property's as raw values for the stage rules. An entry whose time does not parse
 /// is dropped (and logged): a change at an unknown time cannot be placed on a timeline.
 pub fn history(o: &Object) -> History {
-    let mut out = History::default();
+    let mut out = HistoryLists::default();
     for (name, entries) in &o.properties_with_history {
         for e in entries {
             let Some(at) = parse_time(&e.timestamp) else {
@@ -313,7 +313,7 @@ pub fn history(o: &Object) -> History {
     out.sales_touches.dedup();
     out.marketing_touches.sort();
     out.marketing_touches.dedup();
-    out
+    out.into()
 }
 
 /// A deal; an amount that is not a sane number counts as none (0), and is logged and counted

@@ -3,7 +3,7 @@
 
 use crate::domain::catalog::StageCatalog;
 use crate::domain::feedback::NoteKind;
-use crate::domain::lead::{Card, History, OwnerChange, PropChange, Props, Sym};
+use crate::domain::lead::{Card, HistoryLists, OwnerChange, PropChange, Props, Sym};
 use crate::domain::text::{clip, html_to_text};
 use crate::domain::{Dates, Deal, DealStage, Lead, Note, Owner, Team};
 
@@ -121,7 +121,7 @@ pub fn lead(row: &Row, side: &Side, stages: &StageCatalog, extra: &[String]) -> 
         .collect();
     let stage = stages.classify(|f| props.get(f).map(Sym::as_str));
     let since = created.unwrap_or(updated);
-    let mut history = History::default();
+    let mut history = HistoryLists::default();
     let changes = side.lead_changes.get(&id);
     for field in &rule_fields {
         let values = match field.strip_prefix(VIA_OPPORTUNITY) {
@@ -181,7 +181,7 @@ pub fn lead(row: &Row, side: &Side, stages: &StageCatalog, extra: &[String]) -> 
     let mut touches = side.touches.get(&id).cloned().unwrap_or_default();
     touches.sort();
     touches.dedup();
-    history.sales_touches = touches.into();
+    history.sales_touches = touches;
     let mut lead = Lead {
         id: id.into(),
         card: Card::new(&name, &text("Email"), &text("Title")),
@@ -204,7 +204,7 @@ pub fn lead(row: &Row, side: &Side, stages: &StageCatalog, extra: &[String]) -> 
         .into(),
         props,
         updated_at: updated,
-        history,
+        history: history.into(),
     };
     crate::domain::timeline::date_stages(&mut lead, stages);
     Some(lead)

@@ -82,27 +82,27 @@ fn write(lead: &Lead, dict: Option<&mut SymDict>) -> Vec<u8> {
     }
     w.time(lead.updated_at);
     let h = &lead.history;
-    w.uint(h.props.len() as u64);
-    for c in &h.props {
+    w.uint(h.props().len() as u64);
+    for c in h.props().iter() {
         w.sym(c.prop);
         w.sym(c.value);
         w.time(c.at);
     }
-    w.uint(h.owners.len() as u64);
-    for c in &h.owners {
+    w.uint(h.owners().len() as u64);
+    for c in h.owners().iter() {
         w.opt_sym(c.owner_id);
         w.time(c.at);
     }
-    for touches in [&h.sales_touches, &h.marketing_touches] {
+    for touches in [h.sales_touches(), h.marketing_touches()] {
         w.uint(touches.len() as u64);
-        for t in touches {
-            w.time(*t);
+        for t in touches.iter() {
+            w.time(t);
         }
     }
-    w.uint(h.campaigns.len() as u64);
-    for (at, campaign) in &h.campaigns {
-        w.time(*at);
-        w.sym(*campaign);
+    w.uint(h.campaigns().len() as u64);
+    for (at, campaign) in h.campaigns().iter() {
+        w.time(at);
+        w.sym(campaign);
     }
     w.out
 }
@@ -151,36 +151,31 @@ pub fn decode(body: &[u8], dict: &SymDict) -> Option<Lead> {
     }
     let props: Props = props.into_iter().collect();
     let updated_at = r.time()?;
-    let mut history = History::default();
-    let n = r.len()?;
-    history.props.reserve_exact(n);
-    for _ in 0..n {
-        history.props.push(PropChange {
-            prop: r.sym()?,
-            value: r.sym()?,
-            at: r.time()?,
-        });
-    }
-    let n = r.len()?;
-    history.owners.reserve_exact(n);
-    for _ in 0..n {
-        history.owners.push(OwnerChange {
-            owner_id: r.opt_sym()?,
-            at: r.time()?,
-        });
-    }
-    for touches in [&mut history.sales_touches, &mut history.marketing_touches] {
-        let n = r.len()?;
-        touches.reserve_exact(n);
-        for _ in 0..n {
-            touches.push(r.time()?);
+    let history = History::build(|h| {
+        for _ in 0..r.len()? {
+            h.prop(PropChange {
+                prop: r.sym()?,
+                value: r.sym()?,
+                at: r.time()?,
+            });
         }
-    }
-    let n = r.len()?;
-    history.campaigns.reserve_exact(n);
-    for _ in 0..n {
-        history.campaigns.push((r.time()?, r.sym()?));
-    }
+        for _ in 0..r.len()? {
+            h.owner(OwnerChange {
+                owner_id: r.opt_sym()?,
+                at: r.time()?,
+            });
+        }
+        for _ in 0..r.len()? {
+            h.sales_touch(r.time()?);
+        }
+        for _ in 0..r.len()? {
+            h.marketing_touch(r.time()?);
+        }
+        for _ in 0..r.len()? {
+            h.campaign(r.time()?, r.sym()?);
+        }
+        Some(())
+    })?;
     if !r.bytes.is_empty() {
         return None;
     }

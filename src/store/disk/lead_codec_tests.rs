@@ -4,7 +4,9 @@ use proptest::prelude::*;
 use super::super::sym_dict::SymDict;
 use super::{decode, encode, encode_text};
 use crate::domain::dates::DATES;
-use crate::domain::lead::{Card, History, LeadDates, OwnerChange, PropChange, Props, Sym};
+use crate::domain::lead::{
+    Card, History, HistoryLists, LeadDates, OwnerChange, PropChange, Props, Sym,
+};
 use crate::domain::moment::Moment;
 use crate::domain::{Lead, Stage};
 
@@ -38,18 +40,21 @@ fn history() -> impl Strategy<Value = History> {
         vec(time(), 0..5),
         vec((time(), sym()), 0..4),
     )
-        .prop_map(|(props, owners, sales, marketing, campaigns)| History {
-            props: props
-                .into_iter()
-                .map(|(prop, value, at)| PropChange { prop, value, at })
-                .collect(),
-            owners: owners
-                .into_iter()
-                .map(|(owner_id, at)| OwnerChange { owner_id, at })
-                .collect(),
-            sales_touches: sales.into(),
-            marketing_touches: marketing.into(),
-            campaigns: campaigns.into(),
+        .prop_map(|(props, owners, sales, marketing, campaigns)| {
+            HistoryLists {
+                props: props
+                    .into_iter()
+                    .map(|(prop, value, at)| PropChange { prop, value, at })
+                    .collect(),
+                owners: owners
+                    .into_iter()
+                    .map(|(owner_id, at)| OwnerChange { owner_id, at })
+                    .collect(),
+                sales_touches: sales,
+                marketing_touches: marketing,
+                campaigns,
+            }
+            .into()
         })
 }
 

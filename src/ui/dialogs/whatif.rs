@@ -90,7 +90,7 @@ fn missing_history(ctx: &ViewCtx) -> Vec<String> {
             !ctx.everyone
                 .leads()
                 .iter()
-                .any(|l| l.history.props.iter().any(|c| c.prop.as_str() == p))
+                .any(|l| l.history.props().iter().any(|c| c.prop.as_str() == p))
         })
         .collect()
 }

@@ -370,12 +370,12 @@ proptest! {
             prop_assert!(in_range(t));
         }
         // History: clean values, sane times, oldest first.
-        for c in &lead.history.props {
+        for c in &lead.history.props() {
             assert_field("history value", &c.value)?;
             prop_assert!(in_range(Some(c.at)));
         }
-        prop_assert!(lead.history.props.windows(2).all(|w| w[0].at <= w[1].at));
-        for c in &lead.history.owners {
+        prop_assert!(lead.history.props().iter().collect::<Vec<_>>().windows(2).all(|w| w[0].at <= w[1].at));
+        for c in &lead.history.owners() {
             if let Some(o) = &c.owner_id {
                 assert_field("history owner", o)?;
             }

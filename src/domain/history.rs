@@ -152,32 +152,33 @@ pub struct HistoryBuilder<'s> {
 }
 
 impl HistoryBuilder<'_> {
-    fn push<T: Entry>(&mut self, list: usize, e: T) {
+    fn push(&mut self, list: usize, words: &[u64]) {
         // A list after a later one would land inside it.
         assert!(list >= self.list, "history lists are built in order");
         self.list = list;
         self.lens[list] += 1;
-        e.write_to(self.words);
+        self.words.extend_from_slice(words);
     }
 
-    pub fn prop(&mut self, c: PropChange) {
-        self.push(0, c)
+    pub fn prop(&mut self, prop: Sym, value: Sym, at: Moment) {
+        let syms = u64::from(prop.number()) | u64::from(value.number()) << 32;
+        self.push(0, &[at.bits(), syms])
     }
 
-    pub fn owner(&mut self, c: OwnerChange) {
-        self.push(1, c)
+    pub fn owner(&mut self, owner_id: Option<Sym>, at: Moment) {
+        self.push(1, &[at.bits(), u64::from(owner_id.map_or(0, Sym::number))])
     }
 
-    pub fn sales_touch(&mut self, t: DateTime<Utc>) {
-        self.push(2, t)
+    pub fn sales_touch(&mut self, at: Moment) {
+        self.push(2, &[at.bits()])
     }
 
-    pub fn marketing_touch(&mut self, t: DateTime<Utc>) {
-        self.push(3, t)
+    pub fn marketing_touch(&mut self, at: Moment) {
+        self.push(3, &[at.bits()])
     }
 
-    pub fn campaign(&mut self, at: DateTime<Utc>, campaign: Sym) {
-        self.push(4, (at, campaign))
+    pub fn campaign(&mut self, at: Moment, campaign: Sym) {
+        self.push(4, &[at.bits(), u64::from(campaign.number())])
     }
 }
 
@@ -213,13 +214,12 @@ impl History {
 impl From<HistoryLists> for History {
     fn from(h: HistoryLists) -> History {
         History::build(|b| {
-            h.props.iter().for_each(|c| b.prop(*c));
-            h.owners.iter().for_each(|c| b.owner(*c));
-            h.sales_touches.iter().for_each(|t| b.sales_touch(*t));
-            h.marketing_touches
-                .iter()
-                .for_each(|t| b.marketing_touch(*t));
-            h.campaigns.iter().for_each(|(at, c)| b.campaign(*at, *c));
+            let m = Moment::of;
+            (h.props.iter()).for_each(|c| b.prop(c.prop, c.value, m(c.at)));
+            (h.owners.iter()).for_each(|c| b.owner(c.owner_id, m(c.at)));
+            (h.sales_touches.iter()).for_each(|t| b.sales_touch(m(*t)));
+            (h.marketing_touches.iter()).for_each(|t| b.marketing_touch(m(*t)));
+            (h.campaigns.iter()).for_each(|(at, c)| b.campaign(m(*at), *c));
             Some(())
         })
         .unwrap_or_default()
@@ -242,9 +242,10 @@ impl std::fmt::Debug for History {
 pub trait Entry: Sized + 'static {
     const WORDS: usize;
     fn read(w: &[u64]) -> Self;
-    fn write_to(&self, out: &mut Vec<u64>);
 }
 
+/// A bound's word: below a millisecond it is dropped, which compares exactly against
+/// entries that are whole milliseconds.
 fn time_word(t: DateTime<Utc>) -> u64 {
     Moment::of(t).bits()
 }
@@ -262,9 +263,6 @@ impl Entry for DateTime<Utc> {
     fn read(w: &[u64]) -> Self {
         word_time(w[0])
     }
-    fn write_to(&self, out: &mut Vec<u64>) {
-        out.push(time_word(*self));
-    }
 }
 
 impl Entry for PropChange {
@@ -276,10 +274,6 @@ impl Entry for PropChange {
             value: sym_of((w[1] >> 32) as u32).unwrap_or_default(),
         }
     }
-    fn write_to(&self, out: &mut Vec<u64>) {
-        out.push(time_word(self.at));
-        out.push(u64::from(self.prop.number()) | u64::from(self.value.number()) << 32);
-    }
 }
 
 impl Entry for OwnerChange {
@@ -290,20 +284,12 @@ impl Entry for OwnerChange {
             owner_id: sym_of(w[1] as u32),
         }
     }
-    fn write_to(&self, out: &mut Vec<u64>) {
-        out.push(time_word(self.at));
-        out.push(u64::from(self.owner_id.map_or(0, Sym::number)));
-    }
 }
 
 impl Entry for (DateTime<Utc>, Sym) {
     const WORDS: usize = 2;
     fn read(w: &[u64]) -> Self {
         (word_time(w[0]), sym_of(w[1] as u32).unwrap_or_default())
-    }
-    fn write_to(&self, out: &mut Vec<u64>) {
-        out.push(time_word(self.0));
-        out.push(u64::from(self.1.number()));
     }
 }
 

@@ -42,6 +42,24 @@ impl Moment {
         DateTime::from_timestamp_millis(self.millis()).unwrap_or_default()
     }
 
+    /// The instant `secs` and `nanos` after the epoch, to the millisecond below it, as a
+    /// cache body stores it: `None` outside chrono's range, as `DateTime` would refuse it.
+    pub fn from_parts(secs: i64, nanos: u32) -> Option<Moment> {
+        if nanos >= 2_000_000_000 {
+            return None;
+        }
+        // A leap second's nanoseconds run past a second; the instant is the same second.
+        let ms = secs
+            .checked_mul(1000)?
+            .checked_add(i64::from(nanos.min(999_999_999) / 1_000_000))?;
+        let range = DateTime::<Utc>::MIN_UTC.timestamp_millis()
+            ..=DateTime::<Utc>::MAX_UTC.timestamp_millis();
+        if !range.contains(&ms) {
+            return None;
+        }
+        Moment::from_millis(ms)
+    }
+
     /// `t` to the millisecond below it.
     pub fn of(t: DateTime<Utc>) -> Moment {
         // chrono's range in milliseconds stays far from i64::MIN.
@@ -83,6 +101,19 @@ mod tests {
             let (ma, mb) = (Moment::of(ta), Moment::of(tb));
             prop_assert_eq!(ma.at(), ta);
             prop_assert_eq!(ma.cmp(&mb), ta.cmp(&tb));
+        }
+    }
+
+    proptest! {
+        /// Seconds and nanoseconds make the moment chrono would, or none where it would
+        /// refuse them.
+        #[test]
+        fn parts_agree_with_chrono(secs in proptest::num::i64::ANY, nanos in 0u32..1_000_000_000,
+                                   near in -20_000_000_000_000i64..20_000_000_000_000) {
+            for secs in [secs, near] {
+                let want = DateTime::from_timestamp(secs, nanos).map(Moment::of);
+                prop_assert_eq!(Moment::from_parts(secs, nanos), want);
+            }
         }
     }
 

@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 
 use super::sym_dict::SymDict;
 use crate::domain::dates::DATES;
-use crate::domain::lead::{Card, History, LeadDates, OwnerChange, PropChange, Props, Sym};
+use crate::domain::lead::{Card, History, LeadDates, Props, Sym};
 use crate::domain::moment::Moment;
 use crate::domain::{Lead, Stage};
 
@@ -140,7 +140,7 @@ pub fn decode(body: &[u8], dict: &SymDict) -> Option<Lead> {
     let mut dates = [None; DATES];
     for (i, d) in dates.iter_mut().enumerate() {
         if mask & (1 << i) != 0 {
-            *d = Some(Moment::of(r.time()?));
+            *d = Some(r.moment()?);
         }
     }
     // Each list is allocated once at its size: a start decodes a million of them.
@@ -153,26 +153,19 @@ pub fn decode(body: &[u8], dict: &SymDict) -> Option<Lead> {
     let updated_at = r.time()?;
     let history = History::build(|h| {
         for _ in 0..r.len()? {
-            h.prop(PropChange {
-                prop: r.sym()?,
-                value: r.sym()?,
-                at: r.time()?,
-            });
+            h.prop(r.sym()?, r.sym()?, r.moment()?);
         }
         for _ in 0..r.len()? {
-            h.owner(OwnerChange {
-                owner_id: r.opt_sym()?,
-                at: r.time()?,
-            });
+            h.owner(r.opt_sym()?, r.moment()?);
         }
         for _ in 0..r.len()? {
-            h.sales_touch(r.time()?);
+            h.sales_touch(r.moment()?);
         }
         for _ in 0..r.len()? {
-            h.marketing_touch(r.time()?);
+            h.marketing_touch(r.moment()?);
         }
         for _ in 0..r.len()? {
-            h.campaign(r.time()?, r.sym()?);
+            h.campaign(r.moment()?, r.sym()?);
         }
         Some(())
     })?;
@@ -341,6 +334,13 @@ impl<'a> Reader<'a> {
         let secs = self.int()?;
         let nanos = u32::try_from(self.uint()?).ok()?;
         DateTime::from_timestamp(secs, nanos)
+    }
+
+    /// A time straight to a [`Moment`], with no calendar arithmetic on the way.
+    fn moment(&mut self) -> Option<Moment> {
+        let secs = self.int()?;
+        let nanos = u32::try_from(self.uint()?).ok()?;
+        Moment::from_parts(secs, nanos)
     }
 }
 

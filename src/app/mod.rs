@@ -500,8 +500,18 @@ impl App {
         // A person or team lens lists its current leads but counts cohorts by the owner at
         // each entry, over every lead (metrics.md §6).
         let by_owner = m.by_owner.as_ref().map(|r| (m.store.leads(), r));
+        let building = std::time::Instant::now();
         self.model.snapshot = shown.snapshot_with(config, m.period, m.now, by_owner);
         self.snapshot_builds += 1;
+        // A whole build costs a pass over every lead: worth a line when it is not the first.
+        if self.snapshot_builds > 1 {
+            let ms = building.elapsed().as_secs_f64() * 1000.0;
+            tracing::info!(
+                ms = format!("{ms:.0}"),
+                builds = self.snapshot_builds,
+                "snapshot built whole"
+            );
+        }
         // The snapshot it replaced was as large as this one.
         self.give_back_due = true;
         self.after_snapshot();

@@ -433,23 +433,66 @@ impl Store {
         }
     }
 
+    /// Returns whether the owners changed, in any order: the cache gives them back by id,
+    /// the vendor in its own order, and the same list must not cost a rebuild.
     pub fn set_owners(&mut self, owners: Vec<Owner>) -> bool {
-        let changed = self.owners != owners;
+        let changed = !same_by_id(&self.owners, &owners, |o| &o.id);
         self.owners = owners;
         changed
     }
 
+    /// Like [`set_owners`](Self::set_owners): the pipeline's order is each stage's `order`.
     pub fn set_deal_stages(&mut self, stages: Vec<DealStage>) -> bool {
-        let changed = self.deal_stages != stages;
+        let changed = !same_by_id(&self.deal_stages, &stages, |s| &s.id);
         self.deal_stages = stages;
         changed
     }
+}
+
+/// Whether `a` and `b` hold the same records, whatever their order.
+fn same_by_id<T: PartialEq>(a: &[T], b: &[T], id: fn(&T) -> &String) -> bool {
+    fn sorted<T>(v: &[T], id: fn(&T) -> &String) -> Vec<&T> {
+        let mut refs: Vec<&T> = v.iter().collect();
+        refs.sort_by(|x, y| id(x).cmp(id(y)));
+        refs
+    }
+    a.len() == b.len() && sorted(a, id) == sorted(b, id)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::Stage;
+
+    /// The cache reads reference data back by id; the vendor sends its own order. At 1M a
+    /// needless change rebuilt the whole snapshot on every start.
+    #[test]
+    fn reference_data_in_another_order_is_no_change() {
+        let stage = |id: &str, order| DealStage {
+            id: id.into(),
+            label: id.into(),
+            order,
+            is_closed: false,
+            is_won: false,
+        };
+        let mut store = Store::default();
+        assert!(store.set_deal_stages(vec![stage("b", 1), stage("a", 2)]));
+        assert!(!store.set_deal_stages(vec![stage("a", 2), stage("b", 1)]));
+        assert!(
+            store.set_deal_stages(vec![stage("a", 3), stage("b", 1)]),
+            "a changed order"
+        );
+        assert!(store.set_deal_stages(vec![stage("a", 3)]), "one went");
+        let owner = |id: &str| Owner {
+            id: id.into(),
+            name: id.into(),
+            email: String::new(),
+            team: None,
+        };
+        assert!(store.set_owners(vec![owner("2"), owner("1")]));
+        assert!(!store.set_owners(vec![owner("1"), owner("2")]));
+        assert!(store.set_owners(vec![owner("1"), owner("3")]));
+    }
     use crate::domain::lead::tests_support::lead_in;
 
     #[test]

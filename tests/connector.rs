@@ -343,14 +343,19 @@ async fn recycle_moves_the_lifecycle_backward_and_writes_the_reason() {
         delta.leads.iter().find(|l| l.id == id).unwrap().stage,
         Some(Stage::Nurture)
     );
-    assert!(delta.notes.iter().any(|n| n.lead_ids.contains(&id)
-        && matches!(
-            n.kind,
-            NoteKind::Recycle {
-                reason: Some(ref r),
-                ..
-            } if r == "no_budget"
-        )));
+    assert!(
+        delta
+            .notes
+            .iter()
+            .any(|n| n.lead_ids.iter().any(|l| *l == id)
+                && matches!(
+                    n.kind,
+                    NoteKind::Recycle {
+                        reason: Some(ref r),
+                        ..
+                    } if r == "no_budget"
+                ))
+    );
     sim.shutdown().await;
 }
 
@@ -380,7 +385,9 @@ async fn feedback_note_reaches_the_crm_and_comes_back_parsed() {
     let back = delta
         .notes
         .iter()
-        .find(|n| n.lead_ids.contains(&id) && matches!(n.kind, NoteKind::Feedback { .. }))
+        .find(|n| {
+            n.lead_ids.iter().any(|l| *l == id) && matches!(n.kind, NoteKind::Feedback { .. })
+        })
         .expect("the note comes back on the next poll");
     assert_eq!(
         back.kind,

@@ -235,7 +235,7 @@ fn a_sal_clock_at_an_earlier_instant_counts_only_touches_by_then() {
 fn recycles_and_closed_deals_count_by_their_own_dates() {
     let recycle = |id: &str, when: &str| Note {
         id: id.into(),
-        lead_ids: vec![format!("lead-{id}")],
+        lead_ids: thin_vec::thin_vec![format!("lead-{id}").into()],
         owner_id: None,
         at: at(when),
         kind: NoteKind::Recycle {
@@ -362,7 +362,7 @@ fn one_lead_handed_off_accepted_and_recycled_in_the_window_counts_once_in_each_f
     );
     let note = Note {
         id: "n".into(),
-        lead_ids: vec!["turned-down".into()],
+        lead_ids: thin_vec::thin_vec!["turned-down".into()],
         owner_id: Some("s1".into()),
         at: at("2026-11-20T09:00:01Z"),
         kind: NoteKind::Reject {

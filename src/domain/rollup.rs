@@ -166,7 +166,7 @@ mod tests {
     fn note(id: &str, campaign: &str, verdict: Verdict, text: &str, t: &str) -> Note {
         Note {
             id: id.into(),
-            lead_ids: vec![],
+            lead_ids: thin_vec::thin_vec![],
             owner_id: Some("7".into()),
             at: at(t),
             kind: NoteKind::Feedback {
@@ -206,7 +206,7 @@ mod tests {
         let mut notes = roi_and("Whitepaper");
         notes.push(Note {
             id: "4".into(),
-            lead_ids: vec![],
+            lead_ids: thin_vec::thin_vec![],
             owner_id: None,
             at: at("2026-11-20T10:00:00Z"),
             kind: NoteKind::Plain("call me".into()),

@@ -191,8 +191,8 @@ fn put<T>(rows: &mut Vec<T>, at: Option<usize>, row: T, changed: &mut Vec<(usize
 fn feedback(n: usize, campaign: u8, at: DateTime<Utc>) -> Note {
     use crate::domain::feedback::{NoteKind, Verdict};
     Note {
-        id: format!("n{n}"),
-        lead_ids: vec![],
+        id: format!("n{n}").into(),
+        lead_ids: thin_vec::thin_vec![],
         owner_id: None,
         at,
         kind: NoteKind::Feedback {

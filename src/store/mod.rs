@@ -265,7 +265,7 @@ impl Store {
         out.upsert_notes(
             self.notes()
                 .iter()
-                .filter(|n| n.lead_ids.iter().any(|id| kept.leads.contains(id)))
+                .filter(|n| n.lead_ids.iter().any(|id| kept.leads.contains(id.as_str())))
                 .cloned()
                 .collect(),
         );

@@ -502,8 +502,8 @@ fn recycle_loops_over_the_cap_are_flagged() {
     assert!(!screen.contains("⚠ recycled"), "{screen}");
     let extra: Vec<crate::domain::Note> = (0..2)
         .map(|i| crate::domain::Note {
-            id: format!("again-{i}"),
-            lead_ids: vec!["nurture-1".into()],
+            id: format!("again-{i}").into(),
+            lead_ids: thin_vec::thin_vec!["nurture-1".into()],
             owner_id: None,
             at: fx.now - chrono::Duration::days(30 * (i + 1)),
             kind: crate::domain::feedback::NoteKind::Recycle {

@@ -8,7 +8,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use super::wire::{Object, OwnerWire, PipelineWire};
 use crate::domain::catalog::StageCatalog;
 use crate::domain::feedback::NoteKind;
-use crate::domain::lead::{Card, History, HistoryLists, OwnerChange, PropChange, Sym};
+use crate::domain::lead::{Card, History, HistoryLists, LeadId, OwnerChange, PropChange, Sym};
 use crate::domain::text::{clean_within, clip, html_to_text};
 use crate::domain::{Dates, Deal, DealStage, Lead, Note, Owner, Team};
 
@@ -374,9 +374,9 @@ pub fn note(o: &Object, lead_ids: Vec<String>) -> Note {
         *campaign = clip(campaign, FIELD_MAX);
     }
     Note {
-        id: record_id(&o.id),
-        lead_ids,
-        owner_id: opt_text(o, "hubspot_owner_id"),
+        id: record_id(&o.id).into(),
+        lead_ids: lead_ids.into_iter().map(LeadId::from).collect(),
+        owner_id: opt_text(o, "hubspot_owner_id").map(Sym::from),
         at: time(o, "hs_timestamp").unwrap_or_else(|| updated(o, "hs_lastmodifieddate")),
         kind,
     }

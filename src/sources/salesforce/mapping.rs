@@ -271,9 +271,9 @@ pub fn note(row: &Row, lead: String) -> Option<Note> {
         .or_else(|| row.value("Subject").and_then(|v| v.as_str()))?;
     let body = clip(&html_to_text(&clip(raw, 16 * NOTE_MAX)), NOTE_MAX);
     Some(Note {
-        id: row.id()?,
-        lead_ids: vec![lead],
-        owner_id: row.id_at("OwnerId"),
+        id: row.id()?.into(),
+        lead_ids: thin_vec::thin_vec![lead.into()],
+        owner_id: row.id_at("OwnerId").map(Sym::from),
         at: row
             .time("CompletedDateTime")
             .or(row.time("CreatedDate"))

@@ -416,13 +416,15 @@ impl Salesforce {
         &mut self,
         pending: Vec<Note>,
     ) -> Result<Vec<Note>, SourceError> {
-        let whos: Vec<String> = pending.iter().flat_map(|n| n.lead_ids.clone()).collect();
+        let whos: Vec<String> = (pending.iter())
+            .flat_map(|n| n.lead_ids.iter().map(|id| id.to_string()))
+            .collect();
         let lead_of = self.leads_of(&whos).await?;
         Ok(pending
             .into_iter()
             .filter_map(|mut n| {
-                let lead = lead_of.get(n.lead_ids.first()?)?.clone();
-                n.lead_ids = vec![lead];
+                let lead = lead_of.get(n.lead_ids.first()?.as_str())?;
+                n.lead_ids = thin_vec::thin_vec![lead.into()];
                 Some(n)
             })
             .collect())

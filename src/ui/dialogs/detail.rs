@@ -364,7 +364,7 @@ fn lines<'a>(theme: Theme, ctx: &ViewCtx, lead_id: &str, w: usize) -> Vec<Line<'
         .store
         .notes()
         .iter()
-        .filter(|n| n.lead_ids.iter().any(|id| *id == lead.id))
+        .filter(|n| n.lead_ids.contains(&lead.id))
         .collect();
     notes.sort_by_key(|n| std::cmp::Reverse(n.at));
     let shown = notes.len().min(RECENT_NOTES);

@@ -503,15 +503,7 @@ impl App {
         let building = std::time::Instant::now();
         self.model.snapshot = shown.snapshot_with(config, m.period, m.now, by_owner);
         self.snapshot_builds += 1;
-        // A whole build costs a pass over every lead: worth a line when it is not the first.
-        if self.snapshot_builds > 1 {
-            let ms = building.elapsed().as_secs_f64() * 1000.0;
-            tracing::info!(
-                ms = format!("{ms:.0}"),
-                builds = self.snapshot_builds,
-                "snapshot built whole"
-            );
-        }
+        timing::whole_build(self.snapshot_builds, building);
         // The snapshot it replaced was as large as this one.
         self.give_back_due = true;
         self.after_snapshot();

@@ -12,6 +12,15 @@ pub fn phase(what: &'static str, since: Instant) {
     tracing::info!(ms = format!("{ms:.0}"), "start: {what}");
 }
 
+/// Log a whole snapshot build after the first: a pass over every lead, which a start, a
+/// lens or a new period costs, and nothing else should.
+pub fn whole_build(builds: u64, since: Instant) {
+    if builds > 1 {
+        let ms = since.elapsed().as_secs_f64() * 1000.0;
+        tracing::info!(ms = format!("{ms:.0}"), builds, "snapshot built whole");
+    }
+}
+
 pub struct FrameTiming {
     started: Instant,
     /// The first frame with every source loaded has been logged.

@@ -47,30 +47,20 @@ fn lead_of(id: usize, (stage, back, bits, touches, owner): &Spec) -> Lead {
     l.dates
         .set_customer((has(4) && has(3)).then(|| step(5)).flatten());
     let mql = l.dates.mql().unwrap_or(first);
+    let mut history = l.history.lists();
     for (k, h) in touches.iter().enumerate() {
         let at = mql + Duration::hours(*h);
         if has(5) {
-            l.history.edit(|h| {
-                h.sales_touches.push(at);
-            });
-        } else {
-            if l.dates.first_sales_activity().is_none() {
-                l.dates.set_first_sales_activity(Some(at));
-            }
+            history.sales_touches.push(at);
+        } else if l.dates.first_sales_activity().is_none() {
+            l.dates.set_first_sales_activity(Some(at));
         }
-        l.history.edit(|h| {
-            h.marketing_touches.push(at + Duration::hours(3));
-        });
-        l.history.edit(|h| {
-            h.campaigns.push((at, format!("campaign {}", k % 2).into()));
-        });
+        history.marketing_touches.push(at + Duration::hours(3));
+        (history.campaigns).push((at, format!("campaign {}", k % 2).into()));
     }
-    l.history.edit(|h| {
-        h.sales_touches.sort();
-    });
-    l.history.edit(|h| {
-        h.marketing_touches.sort();
-    });
+    history.sales_touches.sort();
+    history.marketing_touches.sort();
+    l.history = history.into();
     if has(6) {
         l.source_channel = "paid_search".into();
     }

@@ -265,13 +265,20 @@ impl Entry for DateTime<Utc> {
     }
 }
 
+/// A property change's second word: the property's number, then its value's.
+fn prop_and_value(w: u64) -> (Sym, Sym) {
+    let sym = |n: u64| sym_of(n as u32).unwrap_or_default();
+    (sym(w), sym(w >> 32))
+}
+
 impl Entry for PropChange {
     const WORDS: usize = 2;
     fn read(w: &[u64]) -> Self {
+        let (prop, value) = prop_and_value(w[1]);
         PropChange {
             at: word_time(w[0]),
-            prop: sym_of(w[1] as u32).unwrap_or_default(),
-            value: sym_of((w[1] >> 32) as u32).unwrap_or_default(),
+            prop,
+            value,
         }
     }
 }
@@ -337,6 +344,19 @@ impl<'a, T: Entry> List<'a, T> {
 
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = T> + ExactSizeIterator + 'a {
         self.words.chunks_exact(T::WORDS).map(T::read)
+    }
+}
+
+impl<'a> List<'a, PropChange> {
+    /// Each change with its time left a [`Moment`]: for a reader that compares times and
+    /// needs few of them as dates (a timeline groups changes by instant).
+    pub fn moments(&self) -> impl Iterator<Item = (Moment, Sym, Sym)> + 'a {
+        self.words.chunks_exact(PropChange::WORDS).map(|w| {
+            let (prop, value) = prop_and_value(w[1]);
+            // Every entry's time word came from a Moment, so it is never zero.
+            let at = Moment::from_bits(w[0]).unwrap_or(Moment::of(DateTime::UNIX_EPOCH));
+            (at, prop, value)
+        })
     }
 }
 

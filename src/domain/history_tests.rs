@@ -53,6 +53,10 @@ proptest! {
         prop_assert_eq!(h.marketing_touches().len(), l.marketing_touches.len());
         prop_assert_eq!(h.campaigns().len(), l.campaigns.len());
         prop_assert_eq!(h.props().last(), l.props.last().copied());
+        let by_moment: Vec<PropChange> = (h.props().moments())
+            .map(|(at, prop, value)| PropChange { prop, value, at: at.at() })
+            .collect();
+        prop_assert_eq!(by_moment, l.props.clone());
         prop_assert_eq!(h.sales_touches().first(), l.sales_touches.first().copied());
         let all_empty = l == HistoryLists::default();
         prop_assert_eq!(h.is_empty(), all_empty);

@@ -76,17 +76,19 @@ impl Timeline {
         let mut t = Timeline::default();
         // The rule properties' values so far: a handful, compared as interned numbers.
         let mut values: Vec<(Sym, Sym)> = Vec::with_capacity(4);
-        let mut props = lead.history.props().iter().peekable();
+        // Changes are grouped by instant as moments; only each group's becomes a date.
+        let mut props = lead.history.props().moments().peekable();
         while let Some(first) = props.next() {
-            let at = first.at;
+            let at = first.0;
             let mut change = Some(first);
-            while let Some(c) = change {
-                match values.iter_mut().find(|(p, _)| *p == c.prop) {
-                    Some(slot) => slot.1 = c.value,
-                    None => values.push((c.prop, c.value)),
+            while let Some((_, prop, value)) = change {
+                match values.iter_mut().find(|(p, _)| *p == prop) {
+                    Some(slot) => slot.1 = value,
+                    None => values.push((prop, value)),
                 }
-                change = props.next_if(|n| n.at == at);
+                change = props.next_if(|n| n.0 == at);
             }
+            let at = at.at();
             let stage = stages.classify_interned(|name| {
                 (values.iter())
                     .find(|(p, _)| *p == name)

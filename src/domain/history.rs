@@ -118,7 +118,8 @@ impl History {
         self.list(4)
     }
 
-    /// Change the lists, packed again after: for the rare edit (a join, a test).
+    /// Change the lists, packed again after: for the rare edit (a join adding the MAP's
+    /// touches, a test).
     pub fn edit(&mut self, f: impl FnOnce(&mut HistoryLists)) {
         let mut lists = self.lists();
         f(&mut lists);
@@ -369,12 +370,12 @@ impl List<'_, DateTime<Utc>> {
         self.words.iter().any(|w| *w > from && *w <= until)
     }
 
-    /// The first touch after `from`, oldest first.
+    /// The earliest touch after `from`, in whatever order the vendor listed them.
     pub fn first_after(&self, from: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let from = time_word(from);
-        self.words
-            .iter()
-            .find(|w| **w > from)
+        (self.words.iter())
+            .filter(|w| **w > from)
+            .min()
             .map(|w| word_time(*w))
     }
 }
@@ -413,4 +414,4 @@ impl<T> PartialEq for List<'_, T> {
 
 #[cfg(test)]
 #[path = "history_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -233,7 +233,6 @@ pub fn met_after(def: &SlaDef, lead: &Lead, from: DateTime<Utc>) -> Option<DateT
     if history.is_empty() {
         dated.into_iter().flatten().filter(|t| *t > from).min()
     } else {
-        // Oldest first: the first after `from` is the earliest.
         history.first_after(from)
     }
 }

@@ -307,10 +307,10 @@ impl Joined {
             let Some(f) = map_id.and_then(|m| facts.get(&m)) else {
                 continue;
             };
-            let mut history = lead.history.lists();
-            history.marketing_touches = f.sends.clone();
-            history.campaigns = f.campaigns.iter().map(|(at, c)| (*at, c.into())).collect();
-            lead.history = history.into();
+            lead.history.edit(|h| {
+                h.marketing_touches = f.sends.clone();
+                h.campaigns = f.campaigns.iter().map(|(at, c)| (*at, c.into())).collect();
+            });
             lead.dates.set_last_marketing_touch(f.sends.last().copied());
             if let (Some(first), Some(last)) = (f.campaigns.first(), f.campaigns.last()) {
                 lead.first_campaign = Some(first.1.as_str().into());

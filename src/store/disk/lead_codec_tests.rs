@@ -4,9 +4,7 @@ use proptest::prelude::*;
 use super::super::sym_dict::SymDict;
 use super::{decode, encode, encode_text};
 use crate::domain::dates::DATES;
-use crate::domain::lead::{
-    Card, History, HistoryLists, LeadDates, OwnerChange, PropChange, Props, Sym,
-};
+use crate::domain::lead::{Card, History, LeadDates, Props, Sym};
 use crate::domain::moment::Moment;
 use crate::domain::{Lead, Stage};
 
@@ -32,30 +30,7 @@ fn dates() -> impl Strategy<Value = LeadDates> {
 }
 
 fn history() -> impl Strategy<Value = History> {
-    use proptest::collection::vec;
-    (
-        vec((sym(), sym(), time()), 0..6),
-        vec((proptest::option::of(sym()), time()), 0..4),
-        vec(time(), 0..5),
-        vec(time(), 0..5),
-        vec((time(), sym()), 0..4),
-    )
-        .prop_map(|(props, owners, sales, marketing, campaigns)| {
-            HistoryLists {
-                props: props
-                    .into_iter()
-                    .map(|(prop, value, at)| PropChange { prop, value, at })
-                    .collect(),
-                owners: owners
-                    .into_iter()
-                    .map(|(owner_id, at)| OwnerChange { owner_id, at })
-                    .collect(),
-                sales_touches: sales,
-                marketing_touches: marketing,
-                campaigns,
-            }
-            .into()
-        })
+    crate::domain::history::tests::lists().prop_map(History::from)
 }
 
 fn lead() -> impl Strategy<Value = Lead> {
